@@ -1,0 +1,18 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { TokenService } from './auth/jwt';
+import type { Config } from './config';
+import type { Orm } from './db/orm';
+
+/** Long-lived dependencies shared by every operation of one gateway process. */
+export interface AppServices {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  redis: Redis;
+  tokens: TokenService;
+}
+
+export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
+  return { config, logger, orm, redis, tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds) };
+}

@@ -1,0 +1,99 @@
+import { forbidden } from '../errors';
+import { BuiltinRole, PermissionAction, PermissionModule } from '../modules/roles/role.entity';
+import type { RoleGrant, Viewer } from './viewer';
+
+/**
+ * The one place that decides who may do what. Resolvers and services ask here; nothing else
+ * re-implements these rules.
+ *
+ * - OWNER and ADMIN may do everything in their org.
+ * - SUB_ADMIN may manage members, departments and invitations inside the department subtrees of the grant.
+ * - A custom role grants the listed module actions, inside its scope departments when it has any, else org-wide.
+ */
+
+/** Where an action applies: the materialised paths of the departments involved. */
+export interface DepartmentTarget {
+  departmentPaths: string[];
+  /** `any`: one covered department is enough (acting on a member); `all`: each must be covered (placing into departments). */
+  match: 'any' | 'all';
+}
+
+const SUB_ADMIN_MODULES = new Set([
+  PermissionModule.MEMBERS,
+  PermissionModule.MEMBER_SENSITIVE_FIELDS,
+  PermissionModule.DEPARTMENTS,
+  PermissionModule.INVITATIONS,
+]);
+
+export function isOwner(viewer: Viewer): boolean {
+  return viewer.grants.some((grant) => grant.builtin === BuiltinRole.OWNER);
+}
+
+export function isOrgAdmin(viewer: Viewer): boolean {
+  return viewer.grants.some((grant) => grant.builtin === BuiltinRole.OWNER || grant.builtin === BuiltinRole.ADMIN);
+}
+
+export function isSubAdmin(viewer: Viewer): boolean {
+  return viewer.grants.some((grant) => grant.builtin === BuiltinRole.SUB_ADMIN);
+}
+
+/** True when some department subtree of `scopePaths` contains the department at `path`. */
+export function scopeCovers(scopePaths: string[], path: string): boolean {
+  return scopePaths.some((scope) => path.startsWith(scope));
+}
+
+function grantAllows(grant: RoleGrant, module: PermissionModule, action: PermissionAction): boolean {
+  if (grant.builtin === BuiltinRole.SUB_ADMIN) return SUB_ADMIN_MODULES.has(module);
+  if (grant.builtin) return false;
+  return grant.permissions.some((permission) => permission.module === module && permission.actions.includes(action));
+}
+
+function grantCovers(grant: RoleGrant, target: DepartmentTarget | undefined): boolean {
+  const orgWide = grant.builtin !== BuiltinRole.SUB_ADMIN && grant.scopeDepartmentIds.length === 0;
+  if (orgWide) return true;
+  if (!target) return false; // a scoped grant never covers an org-wide action
+  const covered = (path: string) => scopeCovers(grant.scopePaths, path);
+  return target.match === 'all'
+    ? target.departmentPaths.length > 0 && target.departmentPaths.every(covered)
+    : target.departmentPaths.some(covered);
+}
+
+/** May the viewer perform `action` on `module`, on the given departments (or org-wide when no target is given)? */
+export function can(viewer: Viewer, module: PermissionModule, action: PermissionAction, target?: DepartmentTarget): boolean {
+  if (!viewer.member) return false;
+  if (isOrgAdmin(viewer)) return true;
+  return viewer.grants.some((grant) => grantAllows(grant, module, action) && grantCovers(grant, target));
+}
+
+/** Throws FORBIDDEN naming the missing right when `can` says no. */
+export function assertCan(
+  viewer: Viewer,
+  module: PermissionModule,
+  action: PermissionAction,
+  target?: DepartmentTarget,
+  what = 'this',
+): void {
+  if (can(viewer, module, action, target)) return;
+  const scoped = viewer.grants.some((grant) => grantAllows(grant, module, action));
+  throw forbidden(
+    scoped
+      ? `No permission: ${what} is outside the departments you manage`
+      : `No permission: ${module} ${action} requires an admin role or a role granting it`,
+  );
+}
+
+export function assertOrgAdmin(viewer: Viewer, what: string): void {
+  if (!isOrgAdmin(viewer)) throw forbidden(`No permission: only an owner or admin may ${what}`);
+}
+
+/**
+ * Field-level rule for a member's phone, email, employee number and account details: the member themself,
+ * and whoever may view MEMBER_SENSITIVE_FIELDS on one of the member's departments.
+ */
+export function canSeeMemberSensitiveFields(viewer: Viewer, memberId: string, memberDepartmentPaths: string[]): boolean {
+  if (viewer.member?.id === memberId) return true;
+  return can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW, {
+    departmentPaths: memberDepartmentPaths,
+    match: 'any',
+  });
+}

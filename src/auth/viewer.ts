@@ -1,0 +1,83 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, ErrorCode, forbidden, unauthenticated } from '../errors';
+import { User } from '../modules/accounts/user.entity';
+import { Member, MemberStatus } from '../modules/members/member.entity';
+import { Org } from '../modules/orgs/org.entity';
+import type { BuiltinRole, Permission } from '../modules/roles/role.entity';
+
+/** A role the viewer holds, with the department subtrees it is limited to (empty: org-wide). */
+export interface RoleGrant {
+  roleId: string;
+  builtin: BuiltinRole | null;
+  permissions: Permission[];
+  scopeDepartmentIds: string[];
+  /** Materialised paths of the scope departments, for subtree checks without queries. */
+  scopePaths: string[];
+}
+
+/** Who is asking: loaded once per operation from the bearer token. */
+export class Viewer {
+  constructor(
+    readonly user: User | null,
+    readonly org: Org | null = null,
+    readonly member: Member | null = null,
+    readonly grants: RoleGrant[] = [],
+  ) {}
+
+  static anonymous(): Viewer {
+    return new Viewer(null);
+  }
+
+  requireUser(): User {
+    if (!this.user) throw unauthenticated();
+    return this.user;
+  }
+
+  /** The viewer's active membership in the current org; every org-scoped operation starts here. */
+  requireMember(): { user: User; org: Org; member: Member } {
+    const user = this.requireUser();
+    if (!this.org || !this.member) throw forbidden('Select an org first (createOrg or switchOrg)');
+    if (this.member.status === MemberStatus.DISABLED) throw forbidden('Your membership in this org is disabled');
+    return { user, org: this.org, member: this.member };
+  }
+
+  get orgId(): string {
+    return this.requireMember().org.id;
+  }
+}
+
+/** Loads the viewer for a verified token: the user, and for an org-scoped token the membership and its grants. */
+export async function loadViewer(em: EntityManager, userId: string, orgId: string | undefined): Promise<Viewer> {
+  const user = await em.findOne(User, { id: userId });
+  if (!user) return Viewer.anonymous();
+  if (!orgId) return new Viewer(user);
+  const [org, member] = await Promise.all([
+    em.findOne(Org, { id: orgId }),
+    em.findOne(Member, { orgId, userId: user.id }),
+  ]);
+  if (!org || !member) return new Viewer(user);
+  return new Viewer(user, org, member, await loadGrants(em, member));
+}
+
+async function loadGrants(em: EntityManager, member: Member): Promise<RoleGrant[]> {
+  const rows: Array<{ role_id: string; builtin: BuiltinRole | null; permissions: Permission[]; scope: string[]; paths: string[] | null }> =
+    await em.getConnection().execute(
+      `select mr.role_id, r.builtin, r.permissions, mr.scope_department_ids as scope,
+              (select array_agg(d.path) from departments d
+                where d.org_id = mr.org_id and d.id::text in (select jsonb_array_elements_text(mr.scope_department_ids))) as paths
+         from member_roles mr join roles r on r.id = mr.role_id
+        where mr.member_id = ? and mr.org_id = ?`,
+      [member.id, member.orgId],
+    );
+  return rows.map((row) => ({
+    roleId: row.role_id,
+    builtin: row.builtin,
+    permissions: row.permissions,
+    scopeDepartmentIds: row.scope,
+    scopePaths: row.paths ?? [],
+  }));
+}
+
+export function passwordChangeRequired(): AppError {
+  return new AppError(ErrorCode.PasswordChangeRequired, 'Change the initial password first (changePassword)');
+}

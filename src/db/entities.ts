@@ -1,0 +1,18 @@
+import { LogInAttempt } from '../modules/accounts/login-attempt.entity';
+import { User } from '../modules/accounts/user.entity';
+import { VerificationCode } from '../modules/accounts/verification-code.entity';
+import { AuditEntry } from '../modules/audit/audit-entry.entity';
+import { Department } from '../modules/departments/department.entity';
+import { MemberDepartment } from '../modules/members/member-department.entity';
+import { Member } from '../modules/members/member.entity';
+import { OffboardingRecord } from '../modules/members/offboarding-record.entity';
+import { Org } from '../modules/orgs/org.entity';
+import { OutboxMessage } from '../modules/outbox/outbox-message.entity';
+import { MemberRole } from '../modules/roles/member-role.entity';
+import { RoleGroup } from '../modules/roles/role-group.entity';
+import { Role } from '../modules/roles/role.entity';
+
+export const entities = [
+  User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
+  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage,
+];

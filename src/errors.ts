@@ -1,0 +1,32 @@
+import { GraphQLError } from 'graphql';
+
+/** Stable codes sent as `extensions.code`. Clients and partners switch on these. */
+export enum ErrorCode {
+  BadUserInput = 'BAD_USER_INPUT',
+  Unauthenticated = 'UNAUTHENTICATED',
+  Forbidden = 'FORBIDDEN',
+  NotFound = 'NOT_FOUND',
+  Conflict = 'CONFLICT',
+  QuotaExceeded = 'QUOTA_EXCEEDED',
+  InvalidCredentials = 'INVALID_CREDENTIALS',
+  TooManyAttempts = 'TOO_MANY_ATTEMPTS',
+  PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
+  InvalidCode = 'INVALID_VERIFICATION_CODE',
+  ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  Internal = 'INTERNAL_SERVER_ERROR',
+}
+
+/** An error meant for the client: its message and code are shown as they are. */
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export const badInput = (message: string, field?: string) =>
+  new AppError(ErrorCode.BadUserInput, message, field ? { field } : {});
+export const notFound = (what = 'Object') => new AppError(ErrorCode.NotFound, `${what} not found`);
+export const forbidden = (reason: string) => new AppError(ErrorCode.Forbidden, reason);
+export const unauthenticated = () => new AppError(ErrorCode.Unauthenticated, 'Sign in first');
+export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.Conflict, message, extensions);

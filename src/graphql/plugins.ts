@@ -1,0 +1,76 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { Kind } from 'graphql';
+import type { Logger } from 'pino';
+import { passwordChangeRequired } from '../auth/viewer';
+import { sqlStatementsSoFar } from '../db/sql-counter';
+import { AppError, ErrorCode } from '../errors';
+import type { GraphQLContext } from './context';
+
+/** Operations a holder of an initial enterprise password may still run. */
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['changePassword', '__typename']);
+
+/** Until an enterprise account changes its initial password, every other operation answers PASSWORD_CHANGE_REQUIRED. */
+export const passwordChangeGate: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ contextValue, operation }) {
+        if (!contextValue.viewer.user?.mustChangePassword || !operation) return;
+        const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
+        if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
+      },
+    };
+  },
+};
+
+/** Puts the count of SQL statements the operation ran into `extensions.sqlStatements`. */
+export const sqlCountExtension: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        const statements = sqlStatementsSoFar();
+        if (response.body.kind === 'single' && statements !== undefined) {
+          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, sqlStatements: statements };
+        }
+      },
+    };
+  },
+};
+
+/** Errors the client may see as they are: ours, and graphql-js/Apollo request errors. Anything else is hidden. */
+const PUBLIC_CODES = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) return { ...formatted, extensions: { ...original.extensions } };
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.Internal) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    if (isDatabaseUnavailable(original)) {
+      return { message: 'A backing service is unavailable; try again shortly', path: formatted.path, extensions: { code: ErrorCode.ServiceUnavailable } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.Internal } };
+  };
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; message?: string };
+  return (
+    e?.name === 'ConnectionException' ||
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', 'ETIMEDOUT'].includes(e?.code ?? '') ||
+    /Knex: Timeout acquiring a connection|Connection terminated/.test(e?.message ?? '')
+  );
+}

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { accountsResolvers } from '../modules/accounts';
+import { auditResolvers } from '../modules/audit';
+import { departmentsResolvers } from '../modules/departments';
+import { membersResolvers } from '../modules/members';
+import { orgsResolvers } from '../modules/orgs';
+import { rolesResolvers } from '../modules/roles';
+import '../db/entities'; // registers every entity's GraphQL type, so the schema does not depend on import order
+import { authChecker } from './auth-checker';
+import { NodeResolver } from './node.resolver';
+
+const resolvers = [
+  NodeResolver,
+  ...accountsResolvers,
+  ...orgsResolvers,
+  ...departmentsResolvers,
+  ...membersResolvers,
+  ...rolesResolvers,
+  ...auditResolvers,
+] as unknown as NonEmptyArray<Function>;
+
+let built: Promise<GraphQLSchema> | undefined;
+
+/** The executable schema; built once per process. */
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  built ??= buildSchema({ resolvers, authChecker, validate: false, emitSchemaFile: false });
+  return built;
+}

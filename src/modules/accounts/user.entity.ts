@@ -1,0 +1,65 @@
+import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
+import { Node } from '../../graphql/relay';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { BaseEntity } from '../../db/base.entity';
+
+export enum AccountKind {
+  PERSONAL = 'PERSONAL',
+  ENTERPRISE = 'ENTERPRISE',
+}
+registerEnumType(AccountKind, { name: 'AccountKind', description: 'Personal accounts are registered by the person; enterprise accounts are issued by an org.' });
+
+/** A person who can sign in. Personal accounts are keyed by phone; enterprise accounts by (org, login name). */
+@Entity({ tableName: 'users' })
+@ObjectType({ implements: Node, description: 'A person who can sign in.' })
+export class User extends BaseEntity {
+  @Enum({ items: () => AccountKind, type: 'text' })
+  @Field(() => AccountKind)
+  kind: Opt<AccountKind> = AccountKind.PERSONAL;
+
+  @Property({ type: 'text' })
+  @Field(() => String)
+  name!: string;
+
+  /** E.164. Unique among personal accounts; an enterprise account may bind one later. */
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'E.164. Users are only ever shown to themselves.' })
+  phone: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  phoneVerifiedAt: Date | null = null;
+
+  @Field(() => Boolean)
+  get phoneVerified(): Opt<boolean> {
+    return this.phoneVerifiedAt !== null;
+  }
+
+  /** A phone change waiting for its verification code. */
+  @Property({ type: 'text', nullable: true })
+  pendingPhone: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  emailVerifiedAt: Date | null = null;
+
+  @Property({ type: 'text', hidden: true, lazy: true })
+  passwordHash!: string;
+
+  @Property({ type: 'boolean' })
+  @Field(() => Boolean, { description: 'True for an enterprise account until its initial password is changed.' })
+  mustChangePassword: Opt<boolean> = false;
+
+  /** Enterprise accounts only: the issuing org and the login name within it. */
+  @Property({ type: 'uuid', nullable: true })
+  orgId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Enterprise accounts: the login name within the issuing org.' })
+  loginName: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lastLogInAt: Date | null = null;
+}

@@ -1,0 +1,6 @@
+import { registerNodeType } from '../../graphql/node.resolver';
+import { OrgsResolver } from './orgs.resolver';
+
+registerNodeType('Org', async (ctx, id) => (ctx.viewer.org?.id === id ? ctx.viewer.org : null));
+
+export const orgsResolvers: Function[] = [OrgsResolver];

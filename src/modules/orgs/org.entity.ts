@@ -1,0 +1,26 @@
+import { Entity, Property, type Opt } from '@mikro-orm/core';
+import { Node } from '../../graphql/relay';
+import { Field, ObjectType } from 'type-graphql';
+import { BaseEntity } from '../../db/base.entity';
+
+/** A tenant. Its `code` is what enterprise accounts type to sign in. */
+@Entity({ tableName: 'orgs' })
+@ObjectType({ implements: Node, description: 'An organisation (tenant).' })
+export class Org extends BaseEntity {
+  @Property({ type: 'text' })
+  @Field(() => String)
+  name!: string;
+
+  @Property({ type: 'text' })
+  @Field(() => String, { description: 'Short unique code used to sign in to the org, lower case.' })
+  code!: string;
+
+  @Property({ type: 'integer' })
+  memberLimit!: number;
+
+  @Property({ type: 'boolean' })
+  invitesOpen: Opt<boolean> = true;
+
+  @Property({ type: 'uuid' })
+  rootDepartmentId!: string;
+}

@@ -1,0 +1,61 @@
+import { Field, InputType, Int, ObjectType } from 'type-graphql';
+import { User } from '../accounts/user.entity';
+import { Member } from '../members/member.entity';
+import { Org } from './org.entity';
+
+@InputType()
+export class CreateOrgInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String, { description: '2 to 32 characters: lower-case letters, digits and hyphens. Unique.' })
+  code!: string;
+}
+
+@InputType()
+export class UpdateOrgSettingsInput {
+  @Field(() => Boolean, { nullable: true, description: 'When false only admins add people [004].' })
+  invitesOpen?: boolean | null;
+}
+
+@ObjectType()
+export class MemberQuota {
+  @Field(() => Int)
+  used!: number;
+
+  @Field(() => Int)
+  limit!: number;
+}
+
+@ObjectType()
+export class OrgSettings {
+  @Field(() => Boolean)
+  invitesOpen!: boolean;
+}
+
+@ObjectType({ description: 'A token for one org, with the org and the caller’s membership in it.' })
+export class OrgSession {
+  @Field(() => String)
+  token!: string;
+
+  @Field(() => Org)
+  org!: Org;
+
+  @Field(() => Member)
+  member!: Member;
+}
+
+@ObjectType({ description: 'The signed-in user, their membership in the current org and every org they belong to.' })
+export class ViewerPayload {
+  @Field(() => User)
+  user!: User;
+
+  @Field(() => Org, { nullable: true })
+  org!: Org | null;
+
+  @Field(() => Member, { nullable: true })
+  member!: Member | null;
+
+  @Field(() => [Org])
+  orgs!: Org[];
+}

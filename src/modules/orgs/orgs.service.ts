@@ -1,0 +1,96 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
+import type { Viewer } from '../../auth/viewer';
+import { badInput, conflict, notFound, forbidden } from '../../errors';
+import { recordAudit } from '../audit/audit.service';
+import { isUniqueViolation, requireText } from '../common/validate';
+import { Department } from '../departments/department.entity';
+import { MemberDepartment } from '../members/member-department.entity';
+import { Member, MemberStatus } from '../members/member.entity';
+import { MemberRole } from '../roles/member-role.entity';
+import { BuiltinRole } from '../roles/role.entity';
+import { createBuiltinRoles } from '../roles/roles.service';
+import type { CreateOrgInput, OrgSession, UpdateOrgSettingsInput, ViewerPayload } from './orgs.inputs';
+import { Org } from './org.entity';
+
+const ORG_CODE = /^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/** Creates an org with its root department and built-in roles; the caller becomes its OWNER. */
+export async function createOrg(em: EntityManager, app: AppServices, viewer: Viewer, input: CreateOrgInput): Promise<OrgSession> {
+  const user = viewer.requireUser();
+  const name = requireText(input.name, 'name', 100);
+  const code = input.code.trim().toLowerCase();
+  if (!ORG_CODE.test(code)) throw badInput('code must be 2 to 32 lower-case letters, digits or hyphens', 'code');
+
+  const { org, member } = await em
+    .transactional(async (tx) => {
+      const org = tx.create(Org, { name, code, memberLimit: app.config.defaultMemberLimit, rootDepartmentId: '' });
+      const root = tx.create(Department, { orgId: org.id, name, parentId: null, path: '' });
+      root.path = `/${root.id}/`;
+      org.rootDepartmentId = root.id;
+      const roles = createBuiltinRoles(tx, org.id);
+      const member = tx.create(Member, {
+        orgId: org.id,
+        userId: user.id,
+        name: user.name,
+        phone: user.phoneVerifiedAt ? user.phone : null,
+        email: user.emailVerifiedAt ? user.email : null,
+        status: MemberStatus.ACTIVE,
+        joinedAt: new Date(),
+      });
+      tx.create(MemberDepartment, { memberId: member.id, departmentId: root.id, orgId: org.id });
+      tx.create(MemberRole, { orgId: org.id, memberId: member.id, roleId: roles[BuiltinRole.OWNER].id, scopeDepartmentIds: [] });
+      await tx.flush();
+      return { org, member };
+    })
+    .catch((error) => {
+      if (isUniqueViolation(error, 'orgs_code_unique')) throw conflict(`The org code "${code}" is taken`, { field: 'code' });
+      throw error;
+    });
+  await em.transactional(async (tx) => {
+    recordAudit(tx, orgViewer(viewer, org, member), 'org.create', { type: 'Org', id: org.id }, { name, code });
+  });
+  return { token: await app.tokens.sign({ sub: user.id, org: org.id }), org, member };
+}
+
+/** The same viewer, seen as the owner of a just-created org (for the audit entry). */
+function orgViewer(viewer: Viewer, org: Org, member: Member): Viewer {
+  return new (viewer.constructor as typeof import('../../auth/viewer').Viewer)(viewer.user, org, member, []);
+}
+
+export async function switchOrg(em: EntityManager, app: AppServices, viewer: Viewer, orgId: string): Promise<OrgSession> {
+  const user = viewer.requireUser();
+  const member = await em.findOne(Member, { orgId, userId: user.id });
+  const org = member && (await em.findOne(Org, { id: orgId }));
+  if (!member || !org) throw notFound('Org');
+  if (member.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+  return { token: await app.tokens.sign({ sub: user.id, org: org.id }), org, member };
+}
+
+export async function viewerPayload(em: EntityManager, viewer: Viewer): Promise<ViewerPayload> {
+  const user = viewer.requireUser();
+  const memberships = await em.find(Member, { userId: user.id, status: MemberStatus.ACTIVE }, { orderBy: { joinedAt: 'asc', id: 'asc' } });
+  const orgs = memberships.length ? await em.find(Org, { id: { $in: memberships.map((m) => m.orgId) } }) : [];
+  const orgById = new Map(orgs.map((org) => [org.id, org]));
+  return {
+    user,
+    org: viewer.org,
+    member: viewer.member,
+    orgs: memberships.map((m) => orgById.get(m.orgId)).filter((org): org is Org => !!org),
+  };
+}
+
+export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input: UpdateOrgSettingsInput): Promise<Org> {
+  const { org } = viewer.requireMember();
+  return em.transactional(async (tx) => {
+    const row = await tx.findOneOrFail(Org, { id: org.id });
+    const before = { invitesOpen: row.invitesOpen };
+    if (input.invitesOpen != null) row.invitesOpen = input.invitesOpen;
+    recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after: { invitesOpen: row.invitesOpen } });
+    return row;
+  });
+}
+
+export function countMembers(em: EntityManager, orgId: string): Promise<number> {
+  return em.count(Member, { orgId });
+}

@@ -1,0 +1,1 @@
+export { enqueueMessage } from './outbox.service';

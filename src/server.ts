@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { createAppServices, type AppServices } from './app';
+import { loadViewer, Viewer } from './auth/viewer';
+import type { Config } from './config';
+import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { runWithSqlCounter } from './db/sql-counter';
+import type { GraphQLContext } from './graphql/context';
+import { createLoaders } from './graphql/loaders';
+import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
+import { buildAppSchema } from './graphql/schema';
+import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface Gateway {
+  url: string;
+  port: number;
+  app: AppServices;
+  /** Drains: stops accepting, finishes requests in flight, closes sockets with 1001, then the ORM and Redis. */
+  close(): Promise<void>;
+}
+
+/** Starts one gateway process: HTTP GraphQL and graphql-ws on one port, plus health endpoints. */
+export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+  if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
+  await ensureDatabase(config.databaseUrl);
+  const orm = await openOrm(config.databaseUrl, logger);
+  await migrate(orm);
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
+  const app = createAppServices(config, logger, orm, redis);
+  const schema = await buildAppSchema();
+
+  const contextFor = async (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> => {
+    const em = orm.em.fork();
+    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
+    const claims = token ? await app.tokens.verify(token) : null;
+    const viewer = claims ? await loadViewer(em, claims.sub, claims.org) : Viewer.anonymous();
+    return { em, viewer, app, loaders: createLoaders(em, viewer.org?.id ?? null), requestId: randomUUID(), clientAddress };
+  };
+
+  const httpServer = createServer();
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: config.env !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter(logger),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), passwordChangeGate, ...(config.exposeSqlCount ? [sqlCountExtension] : [])],
+  });
+  await apollo.start();
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsHandle = startWebSocketServer(wsServer, schema, contextFor, logger);
+
+  httpServer.on('request', (req, res) => {
+    handleHttp(req, res, apollo, contextFor, app).catch((error) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    });
+  });
+
+  const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs);
+  dispatcher.start();
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  logger.info({ port }, 'orggraph gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
+      await wsHandle.dispose();
+      wsServer.close();
+      await apollo.stop(); // the drain plugin stops accepting and waits for requests in flight
+      await dispatcher.stop();
+      await orm.close();
+      redis.disconnect();
+    })());
+
+  return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
+}
+
+function startWebSocketServer(
+  wsServer: WebSocketServer,
+  schema: GraphQLSchema,
+  contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
+  logger: Logger,
+) {
+  return useServer<Record<string, unknown>, { context?: GraphQLContext }>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.token;
+        if (typeof raw !== 'string' || !raw) {
+          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return false;
+        }
+        const context = await contextFor(raw, ctx.extra.request.socket.remoteAddress ?? null);
+        if (!context.viewer.user) return false; // graphql-ws closes with 4403 Forbidden
+        (ctx.extra as { context?: GraphQLContext }).context = context;
+        return true;
+      },
+      // A fresh EntityManager per subscribe, sharing the viewer loaded at connection time.
+      context: (ctx) => {
+        const base = ctx.extra.context as GraphQLContext;
+        const em = base.app.orm.em.fork();
+        return { ...base, em, loaders: createLoaders(em, base.viewer.org?.id ?? null), requestId: randomUUID() };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.debug({ errors }, 'subscription error');
+      },
+    },
+    wsServer,
+  );
+}
+
+async function handleHttp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  apollo: ApolloServer<GraphQLContext>,
+  contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
+  app: AppServices,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (url.pathname === '/readyz') {
+    const checks = await readiness(app);
+    return sendJson(res, checks.postgres && checks.redis ? 200 : 503, checks);
+  }
+  if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
+
+  const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
+  if (body instanceof Error) return sendJson(res, 400, { errors: [{ message: body.message, extensions: { code: 'BAD_REQUEST' } }] });
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const response = await runWithSqlCounter(() =>
+    apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null),
+    }),
+  );
+  res.statusCode = response.status ?? 200;
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+  } else {
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+}
+
+async function readiness(app: AppServices): Promise<{ postgres: boolean; redis: boolean }> {
+  const timeout = <T>(promise: Promise<T>) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
+  const [postgres, redis] = await Promise.all([
+    timeout(app.orm.em.getConnection().execute('select 1')).then(() => true, () => false),
+    timeout(app.redis.ping()).then((answer) => answer === 'PONG', () => false),
+  ]);
+  return { postgres, redis };
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return new Error(`Request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return new Error('Request body is not valid JSON');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
