@@ -97,3 +97,13 @@ export function canSeeMemberSensitiveFields(viewer: Viewer, memberId: string, me
     match: 'any',
   });
 }
+
+/**
+ * May the viewer hand out this role? OWNER: any. ADMIN: any but OWNER. Anyone else allowed to edit members
+ * (sub-admins, custom roles): only MEMBER and custom roles, never an admin role.
+ */
+export function canGrantRole(viewer: Viewer, role: { builtin: BuiltinRole | null }): boolean {
+  if (isOwner(viewer)) return true;
+  if (isOrgAdmin(viewer)) return role.builtin !== BuiltinRole.OWNER;
+  return role.builtin === null || role.builtin === BuiltinRole.MEMBER;
+}

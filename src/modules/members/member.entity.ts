@@ -1,6 +1,7 @@
 import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Node } from '../../graphql/relay';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
+import { MemberSensitiveField } from '../../auth/member-fields';
 import { OrgOwnedEntity } from '../../db/base.entity';
 
 export enum MemberStatus {
@@ -24,11 +25,15 @@ export class Member extends OrgOwnedEntity {
   @Field(() => String)
   name!: string;
 
-  /** E.164. Sensitive: exposed through the policy module only. */
+  /** E.164. */
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Visible to the member, admins and sub-admins whose scope covers the member; null for others.' })
+  @UseMiddleware(MemberSensitiveField)
   phone: string | null = null;
 
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Visible to the member, admins and sub-admins whose scope covers the member; null for others.' })
+  @UseMiddleware(MemberSensitiveField)
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
@@ -36,6 +41,8 @@ export class Member extends OrgOwnedEntity {
   title: string | null = null;
 
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Visible to the member, admins and sub-admins whose scope covers the member; null for others.' })
+  @UseMiddleware(MemberSensitiveField)
   employeeNo: string | null = null;
 
   @Property({ type: 'uuid', nullable: true })

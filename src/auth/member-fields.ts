@@ -1,0 +1,21 @@
+import type { MiddlewareFn } from 'type-graphql';
+import type { GraphQLContext } from '../graphql/context';
+import type { Member } from '../modules/members/member.entity';
+import { canSeeMemberSensitiveFields, isOrgAdmin } from './policy';
+
+/**
+ * May the viewer see this member's phone, email, employee number and account details?
+ * Batched: the member's departments come from the request's DataLoader, so a page costs one query.
+ */
+export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: Member): Promise<boolean> {
+  const { viewer } = ctx;
+  if (!viewer.member || viewer.member.orgId !== member.orgId) return false;
+  if (viewer.member.id === member.id || isOrgAdmin(viewer)) return true;
+  if (viewer.grants.length === 0) return false;
+  const departments = await ctx.loaders.departmentsOfMember.load(member.id);
+  return canSeeMemberSensitiveFields(viewer, member.id, departments.map((department) => department.path));
+}
+
+/** Field middleware for sensitive member fields: viewers without the right get `null`, never an error. */
+export const MemberSensitiveField: MiddlewareFn<GraphQLContext> = async ({ root, context }, next) =>
+  (await maySeeMemberSensitiveFields(context, root as Member)) ? next() : null;
