@@ -18,6 +18,11 @@ export interface Config {
   exposeSqlCount: boolean;
   /** How often the outbox dispatcher polls for new messages, in ms. 0 disables it. */
   outboxPollMs: number;
+  /**
+   * On SIGTERM, how long to keep serving (with /readyz answering 503) before refusing new connections, so
+   * requests already on the wire are read and load balancers stop routing here.
+   */
+  drainDelayMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -38,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
+    drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
     ...overrides,
   };
 }

@@ -63,8 +63,9 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsHandle = startWebSocketServer(wsServer, schema, contextFor, logger);
 
+  const state = { draining: false };
   httpServer.on('request', (req, res) => {
-    handleHttp(req, res, apollo, contextFor, app).catch((error) => {
+    handleHttp(req, res, apollo, contextFor, app, state).catch((error) => {
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
@@ -81,6 +82,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      state.draining = true;
+      await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
       for (const socket of wsServer.clients) socket.close(1001, 'Server shutting down');
       await wsHandle.dispose();
       wsServer.close();
@@ -133,12 +136,14 @@ async function handleHttp(
   apollo: ApolloServer<GraphQLContext>,
   contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
   app: AppServices,
+  state: { draining: boolean },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/readyz') {
     const checks = await readiness(app);
-    return sendJson(res, checks.postgres && checks.redis ? 200 : 503, checks);
+    const ready = checks.postgres && checks.redis && !state.draining;
+    return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 

@@ -17,7 +17,7 @@ describe('gateway process', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ postgres: true, redis: true });
+    expect(await ready.json()).toEqual({ postgres: true, redis: true, draining: false });
   });
 
   it('never sends stack traces', async () => {

@@ -8,7 +8,7 @@ import { startGateway, type Gateway } from '../../src/server';
 export async function startTestGateway(overrides: Partial<Config> = {}): Promise<Gateway> {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
-    { port: 0, host: '127.0.0.1', databaseUrl: inject('databaseUrl'), outboxPollMs: 0, ...overrides },
+    { port: 0, host: '127.0.0.1', databaseUrl: inject('databaseUrl'), outboxPollMs: 0, drainDelayMs: 0, ...overrides },
   );
   const gateway = await startGateway(config);
   afterAll(() => gateway.close());
