@@ -1,10 +1,9 @@
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { SignUpDocument } from './generated/graphql';
 import { GraphQLClient } from './support/client';
 import { PASSWORD, signUpUser, uniquePhone } from './support/factories';
 import { spawnGateway } from './support/process';
+import { connectWs } from './support/ws';
 
 describe('SIGTERM', () => {
   it('finishes requests in flight, closes sockets with 1001 and exits 0', async () => {
@@ -12,17 +11,7 @@ describe('SIGTERM', () => {
     const client = new GraphQLClient(gateway.url);
     const { client: user } = await signUpUser(client);
 
-    const socketClosed = new Promise<number>((resolve) => {
-      const ws = createClient({
-        url: gateway.url.replace('http', 'ws'),
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        lazy: false,
-        connectionParams: { authorization: `Bearer ${user.token}` },
-        on: { closed: (event) => resolve((event as { code: number }).code) },
-      });
-      void ws;
-    });
+    const { closed: socketClosed } = connectWs(gateway.url, user.token);
     await new Promise((resolve) => setTimeout(resolve, 200)); // let the socket finish its handshake
 
     // Sign-ups hash passwords with scrypt, so a burst of them is still running when the signal lands.

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderSchema } from '../scripts/emit-schema';
 import type { Gateway } from '../src/server';
 import { startTestGateway } from './support/gateway';
+import { connectWs } from './support/ws';
 
 let gateway: Gateway;
 beforeAll(async () => {
@@ -28,18 +27,11 @@ describe('gateway process', () => {
   });
 
   it('closes a graphql-ws socket that brings no token with 4401', async () => {
-    const code = await new Promise<number>((resolve) => {
-      const client = createClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, on: { closed: (event) => resolve((event as { code: number }).code) } });
-      void client;
-    });
-    expect(code).toBe(4401);
+    expect(await connectWs(gateway.url).closed).toBe(4401);
   });
 
   it('closes a socket with a forged token with 4403', async () => {
-    const code = await new Promise<number>((resolve) => {
-      createClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization: 'Bearer forged' }, on: { closed: (event) => resolve((event as { code: number }).code) } });
-    });
-    expect(code).toBe(4403);
+    expect(await connectWs(gateway.url, 'forged').closed).toBe(4403);
   });
 });
 
