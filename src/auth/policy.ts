@@ -1,5 +1,5 @@
 import { forbidden } from '../errors';
-import { BuiltinRole, PermissionAction, PermissionModule } from '../modules/roles/role.entity';
+import { BuiltinRole, PermissionAction, PermissionModule, type Permission } from '../modules/roles/role.entity';
 import type { RoleGrant, Viewer } from './viewer';
 
 /**
@@ -106,4 +106,48 @@ export function canGrantRole(viewer: Viewer, role: { builtin: BuiltinRole | null
   if (isOwner(viewer)) return true;
   if (isOrgAdmin(viewer)) return role.builtin !== BuiltinRole.OWNER;
   return role.builtin === null || role.builtin === BuiltinRole.MEMBER;
+}
+
+/**
+ * May the viewer put these module actions into a role, or hand out or take back a role that has them?
+ * OWNER and ADMIN: any. Anyone else: only actions they hold org-wide themselves, so a holder of a
+ * custom role that edits roles cannot raise their own rights (or anybody else's) beyond their own.
+ */
+export function canGrantPermissions(viewer: Viewer, permissions: Permission[]): boolean {
+  if (isOrgAdmin(viewer)) return true;
+  return permissions.every((permission) => permission.actions.every((action) => can(viewer, permission.module, action)));
+}
+
+/**
+ * Throws FORBIDDEN unless the viewer may create, change or delete role definitions (roles and role groups)
+ * with the given permissions: ROLES `action` org-wide, and no permission they do not hold themselves.
+ */
+export function assertCanDefineRoles(viewer: Viewer, action: PermissionAction, permissions: Permission[] = []): void {
+  assertCan(viewer, PermissionModule.ROLES, action, undefined, 'managing roles');
+  if (!canGrantPermissions(viewer, permissions)) {
+    throw forbidden('No permission: a role may only grant permissions you hold yourself');
+  }
+}
+
+/**
+ * Throws FORBIDDEN unless the viewer may assign `role` to a member or revoke it: ROLES EDIT org-wide,
+ * `canGrantRole`, and (for custom roles) `canGrantPermissions`.
+ */
+export function assertCanAssignRole(viewer: Viewer, role: { builtin: BuiltinRole | null; name: string; permissions: Permission[] }): void {
+  assertCan(viewer, PermissionModule.ROLES, PermissionAction.EDIT, undefined, 'assigning roles');
+  if (!canGrantRole(viewer, role)) {
+    throw forbidden(
+      role.builtin === BuiltinRole.OWNER
+        ? 'No permission: only an owner may grant or revoke the OWNER role'
+        : `No permission: only an owner or admin may grant or revoke the ${role.builtin ?? role.name} role`,
+    );
+  }
+  if (!canGrantPermissions(viewer, role.permissions)) {
+    throw forbidden(`No permission: the role "${role.name}" grants permissions you do not hold yourself`);
+  }
+}
+
+/** May the viewer read the org's audit log? OWNER, ADMIN, or a role granting AUDIT_LOG VIEW org-wide. */
+export function assertCanViewAuditLog(viewer: Viewer): void {
+  assertCan(viewer, PermissionModule.AUDIT_LOG, PermissionAction.VIEW, undefined, 'the audit log');
 }

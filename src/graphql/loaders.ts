@@ -5,6 +5,7 @@ import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberRole } from '../modules/roles/member-role.entity';
 import { Role } from '../modules/roles/role.entity';
+import { createRoleLoaders } from '../modules/roles/roles.loaders';
 
 /** Groups rows by a key, in the order of `keys`, as DataLoader wants. */
 export function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): T[][] {
@@ -45,7 +46,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
   const rolesOfMember = new DataLoader<string, MemberRole[]>(async (memberIds) =>
     groupBy(memberIds, await em.find(MemberRole, { orgId: org, memberId: { $in: [...memberIds] } }, { orderBy: { createdAt: 'asc' } }), (row) => row.memberId),
   );
-  return { departmentById, memberById, roleById, departmentsOfMember, rolesOfMember };
+  return { departmentById, memberById, roleById, departmentsOfMember, rolesOfMember, ...createRoleLoaders(em, org) };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,7 +1,11 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
+import { JSONObjectResolver } from 'graphql-scalars';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { toGlobalId } from '../../graphql/relay';
 
 /** One admin operation: who did what to which object, written in the same transaction as the change. */
 @Entity({ tableName: 'audit_entries' })
+@ObjectType({ description: 'One admin operation in the audit log [003]: who did what to which object, and when.' })
 export class AuditEntry {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
@@ -16,17 +20,36 @@ export class AuditEntry {
   actorMemberId: string | null = null;
 
   @Property({ type: 'text' })
+  @Field(() => String, { description: 'What was done, as `<feature>.<operation>`, e.g. `role.assign`.' })
   action!: string;
 
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'The GraphQL type of the target, e.g. `Member`.' })
   targetType: string | null = null;
 
   @Property({ type: 'uuid', nullable: true })
   targetId: string | null = null;
 
   @Property({ type: 'json' })
+  @Field(() => JSONObjectResolver, { description: 'Details of the operation; shape depends on `action`.' })
   summary: Opt<Record<string, unknown>> = {};
 
   @Property({ type: 'timestamptz' })
+  @Field(() => Date)
   createdAt: Opt<Date> = new Date();
+
+  /**
+   * Opaque id of the entry. Not a `Node`: audit entries have bigint ids, which `parseGlobalId` does not
+   * accept, and are only reached through `auditLog`.
+   */
+  @Field(() => ID, { name: 'id' })
+  get globalId(): Opt<string> {
+    return toGlobalId('AuditEntry', this.id);
+  }
+
+  /** The global id of the target, as the target's own `id` field shows it. */
+  @Field(() => ID, { name: 'targetId', nullable: true })
+  get targetGlobalId(): string | null {
+    return this.targetType && this.targetId ? toGlobalId(this.targetType, this.targetId) : null;
+  }
 }

@@ -1,6 +1,11 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCanViewAuditLog } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
+import { badInput } from '../../errors';
+import { checkPageSize, decodeCursor, parseGlobalId, toConnection, type Connection } from '../../graphql/relay';
 import { AuditEntry } from './audit-entry.entity';
+import type { AuditLogArgs, AuditLogFilter } from './audit.inputs';
 
 /**
  * Records an admin operation. Call inside the transaction of the change (`em.transactional`) so both
@@ -25,4 +30,50 @@ export function recordAudit(
   });
   em.persist(entry);
   return entry;
+}
+
+/** A filter id must be one of our global ids; an unknown or foreign one simply matches nothing. */
+function filterId(globalId: string, field: string): { type: string; id: string } {
+  const parsed = parseGlobalId(globalId);
+  if (!parsed) throw badInput(`${field} is not a valid id`, `filter.${field}`);
+  return parsed;
+}
+
+function conditions(orgId: string, filter: AuditLogFilter | null | undefined): FilterQuery<AuditEntry> {
+  const where: FilterQuery<AuditEntry> & Record<string, unknown> = { orgId };
+  if (!filter) return where;
+  if (filter.action != null) where.action = filter.action;
+  if (filter.actorId != null) {
+    const actor = filterId(filter.actorId, 'actorId');
+    if (actor.type !== 'Member') throw badInput('actorId must be the id of a Member', 'filter.actorId');
+    where.actorMemberId = actor.id;
+  }
+  if (filter.targetId != null) {
+    const target = filterId(filter.targetId, 'targetId');
+    where.targetType = target.type;
+    where.targetId = target.id;
+  }
+  if (filter.since != null || filter.until != null) {
+    where.createdAt = { ...(filter.since != null && { $gte: filter.since }), ...(filter.until != null && { $lt: filter.until }) };
+  }
+  return where;
+}
+
+/** The org's audit log, newest first; keyset pagination on the entry id. */
+export async function auditLog(em: EntityManager, viewer: Viewer, args: AuditLogArgs): Promise<Connection<AuditEntry>> {
+  const orgId = viewer.orgId;
+  assertCanViewAuditLog(viewer);
+  const first = checkPageSize(args.first);
+  const where = conditions(orgId, args.filter);
+  let before: string | null = null;
+  if (args.after != null) {
+    const [id] = decodeCursor(args.after, 1);
+    if (typeof id !== 'string' || !/^\d{1,19}$/.test(id)) throw badInput('Invalid cursor', 'after');
+    before = id;
+  }
+  const rows = await em.find(AuditEntry, before ? { $and: [where, { id: { $lt: before } }] } : where, {
+    orderBy: { id: 'desc' },
+    limit: first + 1,
+  });
+  return toConnection(rows, first, (entry) => [entry.id], before !== null, () => em.count(AuditEntry, where));
 }

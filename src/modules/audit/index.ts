@@ -1,1 +1,3 @@
-export const auditResolvers: Function[] = [];
+import { AuditResolver } from './audit.resolver';
+
+export const auditResolvers: Function[] = [AuditResolver];

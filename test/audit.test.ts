@@ -1,0 +1,193 @@
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AssignRoleDocument,
+  AuditLogActorsDocument,
+  AuditLogDocument,
+  CreateRoleDocument,
+  RevokeRoleDocument,
+  RolesDocument,
+  UpdateOrgSettingsDocument,
+} from './generated/graphql';
+import { errorCode, GraphQLClient } from './support/client';
+import { createOrgWithOwner } from './support/factories';
+import { startTestGateway } from './support/gateway';
+import { addDepartmentWithSql, addMemberWithSql, globalIdOf, openTestDatabase, rawIdOf } from './support/sql-fixtures';
+
+let client: GraphQLClient;
+let db: pg.Pool;
+beforeAll(async () => {
+  client = new GraphQLClient((await startTestGateway()).url);
+  db = openTestDatabase();
+});
+
+async function roleId(owner: GraphQLClient, builtin: string): Promise<string> {
+  const { roles } = await owner.ok(RolesDocument);
+  return roles.find((role) => role.builtin === builtin)!.id;
+}
+
+describe('audit log', () => {
+  it("lists the org's own operations, newest first, and never another org's", async () => {
+    const a = await createOrgWithOwner(client, 'Org A');
+    const b = await createOrgWithOwner(client, 'Org B');
+    await a.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: false } });
+    await b.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: false } });
+    await b.client.ok(CreateRoleDocument, { input: { name: 'Only in B', permissions: [] } });
+
+    const { auditLog } = await a.client.ok(AuditLogDocument, { first: 10 });
+    expect(auditLog.totalCount).toBe(2);
+    expect(auditLog.edges.map((edge) => edge.node)).toEqual([
+      {
+        id: expect.any(String),
+        action: 'org.updateSettings',
+        actor: { id: a.member.id, name: 'Owner' },
+        targetType: 'Org',
+        targetId: a.org.id,
+        summary: { before: { invitesOpen: true }, after: { invitesOpen: false } },
+        createdAt: expect.any(String),
+      },
+      {
+        id: expect.any(String),
+        action: 'org.create',
+        actor: { id: a.member.id, name: 'Owner' },
+        targetType: 'Org',
+        targetId: a.org.id,
+        summary: { name: 'Org A', code: a.org.code },
+        createdAt: expect.any(String),
+      },
+    ]);
+    const ids = auditLog.edges.map((edge) => edge.node.id);
+    expect(new Set(ids).size).toBe(2);
+    expect(Buffer.from(ids[0]!, 'base64url').toString()).toMatch(/^AuditEntry:\d+$/);
+
+    const foreignTarget = await a.client.ok(AuditLogDocument, { first: 10, filter: { targetId: b.org.id } });
+    expect(foreignTarget.auditLog.edges).toEqual([]);
+    const foreignActor = await a.client.ok(AuditLogDocument, { first: 10, filter: { actorId: b.member.id } });
+    expect(foreignActor.auditLog.edges).toEqual([]);
+  });
+
+  it('pages newest first by keyset and filters by action, actor, target and time', async () => {
+    const org = await createOrgWithOwner(client);
+    const owner = org.client;
+    for (const invitesOpen of [false, true, false]) await owner.ok(UpdateOrgSettingsDocument, { input: { invitesOpen } });
+    const { createRole } = await owner.ok(CreateRoleDocument, { input: { name: 'Auditor', permissions: [] } });
+
+    const page1 = (await owner.ok(AuditLogDocument, { first: 2 })).auditLog;
+    expect(page1.edges.map((edge) => edge.node.action)).toEqual(['role.create', 'org.updateSettings']);
+    expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    const page2 = (await owner.ok(AuditLogDocument, { first: 2, after: page1.pageInfo.endCursor })).auditLog;
+    expect(page2.edges.map((edge) => edge.node.action)).toEqual(['org.updateSettings', 'org.updateSettings']);
+    expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
+    const page3 = (await owner.ok(AuditLogDocument, { first: 2, after: page2.pageInfo.endCursor })).auditLog;
+    expect(page3.edges.map((edge) => edge.node.action)).toEqual(['org.create']);
+    expect(page3.pageInfo.hasNextPage).toBe(false);
+    expect(page3.totalCount).toBe(5);
+
+    const byAction = (await owner.ok(AuditLogDocument, { first: 10, filter: { action: 'org.updateSettings' } })).auditLog;
+    expect(byAction.edges).toHaveLength(3);
+    expect(byAction.totalCount).toBe(3);
+    const byTarget = (await owner.ok(AuditLogDocument, { first: 10, filter: { targetId: createRole.id } })).auditLog;
+    expect(byTarget.edges.map((edge) => [edge.node.action, edge.node.targetType, edge.node.targetId])).toEqual([['role.create', 'Role', createRole.id]]);
+    const byActor = (await owner.ok(AuditLogDocument, { first: 10, filter: { actorId: org.member.id } })).auditLog;
+    expect(byActor.totalCount).toBe(5);
+
+    const newest = page1.edges[0]!.node.createdAt;
+    const since = (await owner.ok(AuditLogDocument, { first: 10, filter: { since: newest } })).auditLog;
+    expect(since.edges.map((edge) => edge.node.action)).toEqual(['role.create']);
+    const until = (await owner.ok(AuditLogDocument, { first: 10, filter: { until: newest } })).auditLog;
+    expect(until.totalCount).toBe(4);
+    const future = (await owner.ok(AuditLogDocument, { first: 10, filter: { since: new Date(Date.now() + 60_000).toISOString() } })).auditLog;
+    expect(future.edges).toEqual([]);
+
+    const refusals = await Promise.all([
+      owner.request(AuditLogDocument, { first: 0 }),
+      owner.request(AuditLogDocument, { first: 101 }),
+      owner.request(AuditLogDocument, { first: 10, after: 'garbage' }),
+      owner.request(AuditLogDocument, { first: 10, after: Buffer.from('["1; drop"]').toString('base64url') }),
+      owner.request(AuditLogDocument, { first: 10, filter: { targetId: 'garbage' } }),
+      owner.request(AuditLogDocument, { first: 10, filter: { actorId: org.org.id } }),
+    ]);
+    expect(refusals.map(errorCode)).toEqual(refusals.map(() => 'BAD_USER_INPUT'));
+  });
+
+  it('is for OWNER, ADMIN and holders of AUDIT_LOG VIEW only', async () => {
+    const org = await createOrgWithOwner(client);
+    const owner = org.client;
+    const member = await addMemberWithSql(db, client, org, 'Li');
+    const forbidden = await member.client.request(AuditLogDocument, { first: 10 });
+    expect(errorCode(forbidden)).toBe('FORBIDDEN');
+    expect(forbidden.errors?.[0]?.message).toMatch(/AUDIT_LOG VIEW/);
+    expect(errorCode(await client.request(AuditLogDocument, { first: 10 }))).toBe('UNAUTHENTICATED');
+
+    const admin = await roleId(owner, 'ADMIN');
+    await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: admin } });
+    const asAdmin = (await member.client.ok(AuditLogDocument, { first: 10 })).auditLog;
+    expect(asAdmin.edges[0]!.node).toMatchObject({
+      action: 'role.assign',
+      actor: { id: org.member.id },
+      targetType: 'Member',
+      targetId: member.memberId,
+      summary: { role: { id: admin, name: 'Admin' }, scopeDepartmentIds: [] },
+    });
+
+    await owner.ok(RevokeRoleDocument, { input: { memberId: member.memberId, roleId: admin } });
+    expect(errorCode(await member.client.request(AuditLogDocument, { first: 10 }))).toBe('FORBIDDEN');
+
+    const { createRole: auditor } = await owner.ok(CreateRoleDocument, {
+      input: { name: 'Auditor', permissions: [{ module: 'AUDIT_LOG', actions: ['VIEW'] }] },
+    });
+    await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: auditor.id } });
+    const asAuditor = (await member.client.ok(AuditLogDocument, { first: 10 })).auditLog;
+    expect(asAuditor.edges.map((edge) => edge.node.action).slice(0, 4)).toEqual(['role.assign', 'role.create', 'role.revoke', 'role.assign']);
+
+    // A scoped grant never covers the org-wide log.
+    const department = await addDepartmentWithSql(db, org, 'Clinics');
+    await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: auditor.id, scopeDepartmentIds: [department] } });
+    expect(errorCode(await member.client.request(AuditLogDocument, { first: 10 }))).toBe('FORBIDDEN');
+  });
+
+  it('shows a gone actor as null', async () => {
+    const org = await createOrgWithOwner(client);
+    const member = await addMemberWithSql(db, client, org, 'Leaver');
+    await org.client.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: await roleId(org.client, 'ADMIN') } });
+    await member.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: false } });
+    await db.query('delete from members where id = $1', [rawIdOf(member.memberId)]);
+    const { auditLog } = await org.client.ok(AuditLogDocument, { first: 1 });
+    expect(auditLog.edges[0]!.node).toMatchObject({ action: 'org.updateSettings', actor: null });
+  });
+
+  it('resolves actors and their roles with the same number of statements for 5 or 50 entries', async () => {
+    const org = await createOrgWithOwner(client);
+    const orgId = rawIdOf(org.org.id);
+    const department = rawIdOf(await addDepartmentWithSql(db, org, 'Wards'));
+    const { createRole: officer } = await org.client.ok(CreateRoleDocument, { input: { name: 'Officer', permissions: [] } });
+    // 60 members, each holding MEMBER and a scoped custom role, each the actor of one entry.
+    await db.query(
+      `with added as (
+         insert into members (id, org_id, name, status, joined_at)
+         select gen_random_uuid(), $1, 'Member ' || n, 'ACTIVE', now() from generate_series(1, 60) n returning id
+       ), roles_added as (
+         insert into member_roles (id, org_id, member_id, role_id, scope_department_ids)
+         select gen_random_uuid(), $1, added.id, r.id, case when r.builtin is null then jsonb_build_array($2::text) else '[]'::jsonb end
+           from added cross join roles r where r.org_id = $1 and (r.builtin = 'MEMBER' or r.id = $3)
+       )
+       insert into audit_entries (org_id, actor_member_id, action, target_type, target_id)
+       select $1, added.id, 'test.bulk', 'Member', added.id from added`,
+      [orgId, department, rawIdOf(officer.id)],
+    );
+
+    const small = await org.client.request(AuditLogActorsDocument, { first: 5 });
+    const large = await org.client.request(AuditLogActorsDocument, { first: 50 });
+    expect(small.errors).toBeUndefined();
+    expect(large.errors).toBeUndefined();
+    expect(large.data?.auditLog.nodes).toHaveLength(50);
+    const actor = large.data!.auditLog.nodes[49]!.actor!;
+    expect(actor.roles.map((held) => [held.role.name, held.scopeDepartments.map((d) => d.name)]).sort()).toEqual([
+      ['Member', []],
+      ['Officer', ['Wards']],
+    ]);
+    expect(actor.id).toBe(globalIdOf('Member', rawIdOf(actor.id)));
+    expect(typeof small.extensions?.sqlStatements).toBe('number');
+    expect(large.extensions?.sqlStatements).toBe(small.extensions?.sqlStatements);
+  });
+});
