@@ -186,6 +186,32 @@ describe('department tree', () => {
   });
 });
 
+describe('concurrent tree writes', () => {
+  it('never lets two crossing moves make a cycle', async () => {
+    const { client: owner, org } = await createOrgWithOwner(client);
+    for (let round = 0; round < 5; round++) {
+      const a = await createDepartment(owner, `A${round}`);
+      const b = await createDepartment(owner, `B${round}`);
+      const results = await Promise.all([
+        owner.request(MoveDepartmentDocument, { input: { id: a.id, newParentId: b.id } }),
+        owner.request(MoveDepartmentDocument, { input: { id: b.id, newParentId: a.id } }),
+      ]);
+      expect(results.map(errorCode).sort()).toEqual(['BAD_USER_INPUT', undefined]);
+      const [first, second] = await Promise.all([readDepartment(owner, a.id), readDepartment(owner, b.id)]);
+      const [upper, lower] = first.depth === 1 ? [first, second] : [second, first];
+      expect(lower.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id, upper.id]);
+      expect(upper.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id]);
+    }
+  });
+
+  it('gives concurrent creates distinct positions 0..n-1', async () => {
+    const { client: owner, org } = await createOrgWithOwner(client);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => createDepartment(owner, `Team ${i}`)));
+    const positions = (await readDepartment(owner, org.rootDepartment.id)).children.map((child) => child.position);
+    expect(positions).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
 describe('department access', () => {
   it('seals tenants: another org cannot read, change or attach to a department (NOT_FOUND)', async () => {
     const a = await createOrgWithOwner(client, 'Org A');
