@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { Department } from '../modules/departments/department.entity';
+import { createDepartmentLoaders } from '../modules/departments/department.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberRole } from '../modules/roles/member-role.entity';
@@ -46,7 +47,15 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
   const rolesOfMember = new DataLoader<string, MemberRole[]>(async (memberIds) =>
     groupBy(memberIds, await em.find(MemberRole, { orgId: org, memberId: { $in: [...memberIds] } }, { orderBy: { createdAt: 'asc' } }), (row) => row.memberId),
   );
-  return { departmentById, memberById, roleById, departmentsOfMember, rolesOfMember, ...createRoleLoaders(em, org) };
+  return {
+    departmentById,
+    memberById,
+    roleById,
+    departmentsOfMember,
+    rolesOfMember,
+    ...createDepartmentLoaders(em, org, departmentById),
+    ...createRoleLoaders(em, org),
+  };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,114 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+
+/** Drops and recreates a scratch database for a benchmark run. */
+export async function freshDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  await admin.query(`drop database if exists "${name}" with (force)`);
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+}
+
+/** Starts the built gateway as its own process on a free port; resolves once it listens. */
+export async function startGatewayProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'orggraph gateway listening' && entry.port) resolve(entry.port);
+      } catch {
+        // not a log line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+export interface GraphQLResponse {
+  data?: Record<string, any>;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  extensions?: { sqlStatements?: number };
+}
+
+export async function graphql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GraphQLResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  rps: number;
+  sqlPerRequest: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs one operation from `concurrency` loops for `durationMs` and reports latency, throughput and SQL per request. */
+export async function load(
+  url: string,
+  token: string,
+  query: string,
+  variables: () => Record<string, unknown>,
+  { concurrency, durationMs, warmupMs }: { concurrency: number; durationMs: number; warmupMs: number },
+): Promise<LoadResult> {
+  const warmupEnd = Date.now() + warmupMs;
+  while (Date.now() < warmupEnd) await graphql(url, query, variables(), token);
+  const latencies: number[] = [];
+  let errors = 0;
+  let sql = 0;
+  const started = performance.now();
+  const end = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        const result = await graphql(url, query, variables(), token);
+        latencies.push(performance.now() - t0);
+        if (result.errors?.length) {
+          if (errors === 0) console.error('first error:', JSON.stringify(result.errors).slice(0, 500));
+          errors++;
+        }
+        sql += result.extensions?.sqlStatements ?? 0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    errors,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / seconds,
+    sqlPerRequest: sql / Math.max(1, latencies.length),
+  };
+}

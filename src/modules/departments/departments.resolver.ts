@@ -1,0 +1,80 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { Department } from './department.entity';
+import { CreateDepartmentInput, MoveDepartmentInput, RenameDepartmentInput } from './departments.inputs';
+import {
+  createDepartment,
+  deleteDepartment,
+  departmentAncestors,
+  findDepartment,
+  moveDepartment,
+  renameDepartment,
+} from './departments.service';
+
+@Resolver(() => Department)
+export class DepartmentsResolver {
+  @Authorized(Access.MEMBER)
+  @Query(() => Department, { description: 'A department of the current org. Unknown and foreign ids answer NOT_FOUND.' })
+  department(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
+    return findDepartment(ctx, id);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Department, { description: 'Adds a department as the last child of its parent (the root when parentId is omitted).' })
+  createDepartment(@Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+    return createDepartment(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Department)
+  renameDepartment(@Arg('input', () => RenameDepartmentInput) input: RenameDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+    return renameDepartment(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Department, {
+    description: 'Moves a department with its subtree under another parent, or reorders it among its siblings. Never the root, never under itself.',
+  })
+  moveDepartment(@Arg('input', () => MoveDepartmentInput) input: MoveDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+    return moveDepartment(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ID, { description: 'Deletes a department without child departments or members; returns its id. Never the root.' })
+  deleteDepartment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return deleteDepartment(ctx, id);
+  }
+
+  @FieldResolver(() => Department, { nullable: true, description: 'Null for the root.' })
+  async parent(@Root() department: Department, @Ctx() ctx: GraphQLContext): Promise<Department | null> {
+    return department.parentId ? ctx.loaders.departmentById.load(department.parentId) : null;
+  }
+
+  @FieldResolver(() => [Department], { description: 'Direct sub-departments, by position.' })
+  children(@Root() department: Department, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
+    return ctx.loaders.departmentChildren.load(department.id);
+  }
+
+  @FieldResolver(() => [Department], { description: 'The departments above this one, root first; empty for the root.' })
+  ancestors(@Root() department: Department, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
+    return departmentAncestors(ctx, department);
+  }
+
+  @FieldResolver(() => Int, { description: 'Levels below the root: 0 for the root.' })
+  depth(@Root() department: Department): number {
+    return department.depth;
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Members of any status placed in this department, or also in its sub-departments (the default), each counted once.',
+  })
+  memberCount(
+    @Root() department: Department,
+    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true }) includeDescendants: boolean | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<number> {
+    const loader = includeDescendants === false ? ctx.loaders.departmentDirectMemberCount : ctx.loaders.departmentSubtreeMemberCount;
+    return loader.load(department.id);
+  }
+}

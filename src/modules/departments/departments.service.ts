@@ -1,0 +1,227 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCan } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
+import { badInput, conflict, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { rawId } from '../../graphql/relay';
+import { recordAudit } from '../audit/audit.service';
+import { isUniqueViolation, requireText } from '../common/validate';
+import { PermissionAction, PermissionModule } from '../roles/role.entity';
+import { Department } from './department.entity';
+import { forgetCachedDepartments } from './department.loaders';
+import type { CreateDepartmentInput, MoveDepartmentInput, RenameDepartmentInput } from './departments.inputs';
+
+const NAME_MAX_LENGTH = 100;
+const SIBLING_NAME_UNIQUE = 'departments_sibling_name_unique';
+
+/** The department with this global id in the viewer's org; foreign and unknown ids answer NOT_FOUND alike. */
+export async function findDepartment(ctx: GraphQLContext, globalId: string): Promise<Department> {
+  ctx.viewer.requireMember();
+  const department = await ctx.loaders.departmentById.load(rawId(globalId, 'Department'));
+  if (!department) throw notFound('Department');
+  return department;
+}
+
+/** The departments above this one, root first, itself excluded. Batched through `departmentById`. */
+export async function departmentAncestors(ctx: GraphQLContext, department: Department): Promise<Department[]> {
+  const loaded = await ctx.loaders.departmentById.loadMany(department.pathIds.slice(0, -1));
+  return loaded.filter((ancestor): ancestor is Department => ancestor instanceof Department);
+}
+
+/** Adds a department as the last child of `parentId` (the org root when omitted). */
+export async function createDepartment(ctx: GraphQLContext, input: CreateDepartmentInput): Promise<Department> {
+  const { viewer } = ctx;
+  const { org } = viewer.requireMember();
+  const parentId = input.parentId ? rawId(input.parentId, 'Department') : org.rootDepartmentId;
+  const name = departmentName(input.name);
+  const created = await ctx.em
+    .transactional(async (tx) => {
+      await lockDepartmentTree(tx, org.id);
+      const parent = await loadDepartment(tx, org.id, parentId);
+      assertCanManage(viewer, PermissionAction.CREATE, parent, `the parent department "${parent.name}"`);
+      const [{ next }] = await tx.execute<Array<{ next: number }>>(
+        'select coalesce(max(position) + 1, 0)::int as next from departments where org_id = ? and parent_id = ?',
+        [org.id, parent.id],
+      );
+      const department = tx.create(Department, { orgId: org.id, name, parentId: parent.id, path: '', position: next });
+      department.path = `${parent.path}${department.id}/`;
+      recordAudit(tx, viewer, 'department.create', { type: 'Department', id: department.id }, { name, parentId: parent.id, position: next });
+      return department;
+    })
+    .catch(siblingNameTaken(() => name));
+  forgetCachedDepartments(ctx.loaders);
+  return created;
+}
+
+export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartmentInput): Promise<Department> {
+  const { viewer } = ctx;
+  const { org } = viewer.requireMember();
+  const id = rawId(input.id, 'Department');
+  const name = departmentName(input.name);
+  const renamed = await ctx.em
+    .transactional(async (tx) => {
+      const department = await loadDepartment(tx, org.id, id);
+      assertCanManage(viewer, PermissionAction.EDIT, department, `the department "${department.name}"`);
+      const before = department.name;
+      department.name = name;
+      recordAudit(tx, viewer, 'department.rename', { type: 'Department', id }, { before, after: name });
+      return department;
+    })
+    .catch(siblingNameTaken(() => name));
+  forgetCachedDepartments(ctx.loaders);
+  return renamed;
+}
+
+/**
+ * Moves a department, with its whole subtree, under `newParentId` at `position` (last by default), keeping the
+ * positions of both the old and the new siblings 0..n-1. The subtree's paths change in one set-based UPDATE.
+ */
+export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentInput): Promise<Department> {
+  const { viewer } = ctx;
+  const { org } = viewer.requireMember();
+  const id = rawId(input.id, 'Department');
+  const newParentId = rawId(input.newParentId, 'Department');
+  if (input.position != null && input.position < 0) throw badInput('position must be 0 or more', 'position');
+  let movedName = '';
+  const moved = await ctx.em
+    .transactional(async (tx) => {
+      // Serialises tree writes of the org: two concurrent moves could otherwise each pass the cycle check.
+      await lockDepartmentTree(tx, org.id);
+      const department = await loadDepartment(tx, org.id, id);
+      const newParent = await loadDepartment(tx, org.id, newParentId);
+      movedName = department.name;
+      assertCanManage(viewer, PermissionAction.EDIT, department, `the department "${department.name}"`);
+      assertCanManage(viewer, PermissionAction.EDIT, newParent, `the new parent "${newParent.name}"`);
+      const oldParentId = department.parentId;
+      if (oldParentId === null) throw badInput('The root department cannot be moved', 'id');
+      if (newParent.path.startsWith(department.path)) {
+        const where = newParent.id === department.id ? 'itself' : `its own sub-department "${newParent.name}"`;
+        throw badInput(`Moving "${department.name}" under ${where} would make a cycle`, 'newParentId');
+      }
+
+      const siblings = await tx.execute<Array<{ id: string; parent_id: string }>>(
+        'select id, parent_id from departments where org_id = ? and parent_id in (?) and id <> ? order by position, id',
+        [org.id, [oldParentId, newParent.id], department.id],
+      );
+      const newSiblings = siblings.filter((row) => row.parent_id === newParent.id).map((row) => row.id);
+      const position = Math.min(input.position ?? newSiblings.length, newSiblings.length);
+      newSiblings.splice(position, 0, department.id);
+      const oldSiblings = oldParentId === newParent.id ? [] : siblings.filter((row) => row.parent_id === oldParentId).map((row) => row.id);
+
+      if (oldParentId !== newParent.id) {
+        // One statement for the whole subtree: swap the old path prefix for the new one, and re-parent the top.
+        // Paths hold only uuids and '/', so the prefix needs no LIKE escaping.
+        await tx.execute(
+          `update departments
+              set path = ? || substr(path, ?),
+                  parent_id = case when id = ? then ?::uuid else parent_id end
+            where org_id = ? and path like ?`,
+          [`${newParent.path}${department.id}/`, department.path.length + 1, department.id, newParent.id, org.id, `${department.path}%`],
+        );
+      }
+      await setPositions(tx, org.id, [...oldSiblings, ...newSiblings], [...oldSiblings.keys(), ...newSiblings.keys()]);
+      recordAudit(tx, viewer, 'department.move', { type: 'Department', id }, {
+        fromParentId: oldParentId,
+        toParentId: newParent.id,
+        fromPosition: department.position,
+        toPosition: position,
+      });
+      return tx.findOneOrFail(Department, { id, orgId: org.id }, { refresh: true });
+    })
+    .catch(siblingNameTaken(() => movedName));
+  forgetCachedDepartments(ctx.loaders);
+  return moved;
+}
+
+/** Deletes an empty department (no child departments, no members) other than the root; returns its global id. */
+export async function deleteDepartment(ctx: GraphQLContext, globalId: string): Promise<string> {
+  const { viewer } = ctx;
+  const { org } = viewer.requireMember();
+  const id = rawId(globalId, 'Department');
+  let deletedName = '';
+  await ctx.em
+    .transactional(async (tx) => {
+      await lockDepartmentTree(tx, org.id);
+      const department = await loadDepartment(tx, org.id, id);
+      deletedName = department.name;
+      assertCanManage(viewer, PermissionAction.DELETE, department, `the department "${department.name}"`);
+      if (department.parentId === null) throw badInput('The root department cannot be deleted', 'id');
+      const [{ children, members }] = await tx.execute<Array<{ children: number; members: number }>>(
+        `select (select count(*) from departments where org_id = ? and parent_id = ?)::int as children,
+                (select count(*) from member_departments where org_id = ? and department_id = ?)::int as members`,
+        [org.id, id, org.id, id],
+      );
+      const blockers = [
+        children > 0 ? `${children} child department${children === 1 ? '' : 's'}` : null,
+        members > 0 ? `${members} member${members === 1 ? '' : 's'}` : null,
+      ].filter(Boolean);
+      if (blockers.length > 0) {
+        throw conflict(`"${department.name}" still has ${blockers.join(' and ')}; move or remove them first`, {
+          childDepartments: children,
+          members,
+        });
+      }
+      tx.remove(department);
+      // Close the gap among the remaining siblings.
+      await tx.execute(
+        `update departments d set position = ranked.position
+           from (select id, (row_number() over (order by position, id) - 1)::int as position
+                   from departments where org_id = ? and parent_id = ? and id <> ?) ranked
+          where d.id = ranked.id and d.position <> ranked.position`,
+        [org.id, department.parentId, id],
+      );
+      recordAudit(tx, viewer, 'department.delete', { type: 'Department', id }, { name: department.name, parentId: department.parentId });
+    })
+    .catch((error) => {
+      // A member placed in it meanwhile by a writer that does not take the tree lock: the deferred FK refuses at commit.
+      if (isForeignKeyViolation(error)) throw conflict(`"${deletedName}" gained members meanwhile; move or remove them first`);
+      throw error;
+    });
+  forgetCachedDepartments(ctx.loaders);
+  return globalId;
+}
+
+function departmentName(value: string): string {
+  return requireText(value, 'name', NAME_MAX_LENGTH);
+}
+
+async function loadDepartment(em: EntityManager, orgId: string, id: string): Promise<Department> {
+  const department = await em.findOne(Department, { id, orgId });
+  if (!department) throw notFound('Department');
+  return department;
+}
+
+/** Departments are managed in their subtree: the policy decides, with the department's path as the target. */
+function assertCanManage(viewer: Viewer, action: PermissionAction, department: Department, what: string): void {
+  assertCan(viewer, PermissionModule.DEPARTMENTS, action, { departmentPaths: [department.path], match: 'all' }, what);
+}
+
+/** Takes the org's department-tree lock until the transaction ends (creates, moves and deletes queue on it). */
+async function lockDepartmentTree(tx: EntityManager, orgId: string): Promise<void> {
+  await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`departments:${orgId}`]);
+}
+
+/** Sets many departments' positions in one statement. */
+async function setPositions(tx: EntityManager, orgId: string, ids: string[], positions: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.execute(
+    `update departments d set position = target.position
+       from unnest(array[?]::uuid[], array[?]::int[]) as target(id, position)
+      where d.org_id = ? and d.id = target.id and d.position <> target.position`,
+    [ids, positions, orgId],
+  );
+}
+
+function siblingNameTaken(name: () => string) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error, SIBLING_NAME_UNIQUE)) {
+      throw conflict(`Another department under the same parent is already named "${name()}"`, { field: 'name' });
+    }
+    throw error;
+  };
+}
+
+function isForeignKeyViolation(error: unknown): boolean {
+  const e = error as { code?: string; name?: string };
+  return e?.code === '23503' || e?.name === 'ForeignKeyConstraintViolationException';
+}
