@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { createAccountLoaders } from '../modules/accounts/member-account.loaders';
 import { Department } from '../modules/departments/department.entity';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
@@ -45,7 +46,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
   const rolesOfMember = new DataLoader<string, MemberRole[]>(async (memberIds) =>
     groupBy(memberIds, await em.find(MemberRole, { orgId: org, memberId: { $in: [...memberIds] } }, { orderBy: { createdAt: 'asc' } }), (row) => row.memberId),
   );
-  return { departmentById, memberById, roleById, departmentsOfMember, rolesOfMember };
+  return { departmentById, memberById, roleById, departmentsOfMember, rolesOfMember, ...createAccountLoaders(em, org) };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
