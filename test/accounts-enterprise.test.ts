@@ -120,6 +120,18 @@ describe('enterprise accounts', () => {
     await elsewhere.client.ok(CreateEnterpriseAccountDocument, { memberId: stranger.id, loginName: 'li.lei' });
   });
 
+  it('links one account when two admins issue one to the same member at once', async () => {
+    const owner = await createOrgWithOwner(client);
+    const member = await insertMember(owner.org.id, { name: 'Contested' });
+    const results = await Promise.all([
+      owner.client.request(CreateEnterpriseAccountDocument, { memberId: member.id, loginName: 'first.try' }),
+      owner.client.request(CreateEnterpriseAccountDocument, { memberId: member.id, loginName: 'second.try' }),
+    ]);
+    expect(results.map(errorCode).sort()).toEqual(['CONFLICT', undefined]);
+    const users = await sql(`select id from users where org_id = $1`, [rawIdOf(owner.org.id)]);
+    expect(users).toHaveLength(1);
+  });
+
   it('seals tenants: another org’s member answers NOT_FOUND, like an unknown or malformed id', async () => {
     const a = await createOrgWithOwner(client);
     const b = await createOrgWithOwner(client);

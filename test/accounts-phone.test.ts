@@ -97,6 +97,13 @@ describe('phone verification', () => {
     expect((await user.ok(VerifyPhoneDocument, { code: second })).verifyPhone.phoneVerified).toBe(true);
   });
 
+  it('lets only one of two simultaneous requests through', async () => {
+    const { client: user, phone } = await signUpUser(client);
+    const results = await Promise.all([user.request(RequestPhoneVerificationDocument), user.request(RequestPhoneVerificationDocument)]);
+    expect(results.map(errorCode).sort()).toEqual(['TOO_MANY_ATTEMPTS', undefined]);
+    expect(await messagesTo(phone)).toHaveLength(1);
+  });
+
   it('needs a signed-in user', async () => {
     expect(errorCode(await client.request(RequestPhoneVerificationDocument))).toBe('UNAUTHENTICATED');
     expect(errorCode(await client.request(VerifyPhoneDocument, { code: '123456' }))).toBe('UNAUTHENTICATED');
