@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { createAccountLoaders } from '../modules/accounts/member-account.loaders';
 import { Department } from '../modules/departments/department.entity';
 import { createDepartmentLoaders } from '../modules/departments/department.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
@@ -55,6 +56,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     rolesOfMember,
     ...createDepartmentLoaders(em, org, departmentById),
     ...createRoleLoaders(em, org),
+    ...createAccountLoaders(em, org),
   };
 }
 

@@ -1,7 +1,20 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
-import { AuthPayload, LogInInput, SignUpInput } from './accounts.inputs';
-import { logIn, signUp } from './accounts.service';
+import { rawId } from '../../graphql/relay';
+import {
+  AuthPayload,
+  ChangePasswordInput,
+  EnterpriseAccountPayload,
+  LogInInput,
+  LogInWithEnterpriseAccountInput,
+  SignUpInput,
+  VerificationRequest,
+} from './accounts.inputs';
+import { changePassword, logIn, signUp } from './accounts.service';
+import { createEnterpriseAccount, logInWithEnterpriseAccount } from './enterprise-accounts.service';
+import { changeMyPhone, requestPhoneVerification, verifyPhone } from './phone-verification.service';
+import { User } from './user.entity';
 
 @Resolver()
 export class AccountsResolver {
@@ -13,5 +26,66 @@ export class AccountsResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in with phone and password; the token selects the earliest-joined active org, if any.' })
   logIn(@Arg('input', () => LogInInput) input: LogInInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     return logIn(ctx.em, ctx.app, input, ctx.clientAddress);
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      'Signs in with an account issued by an org; the token is scoped to that org. Unknown org, unknown login name, wrong password and a disabled membership all answer INVALID_CREDENTIALS; 10 failures in 15 minutes lock the login name out (TOO_MANY_ATTEMPTS).',
+  })
+  logInWithEnterpriseAccount(
+    @Arg('input', () => LogInWithEnterpriseAccountInput) input: LogInWithEnterpriseAccountInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuthPayload> {
+    return logInWithEnterpriseAccount(ctx.em, ctx.app, input, ctx.clientAddress);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => User, {
+    description:
+      'Replaces the password after checking the current one (INVALID_CREDENTIALS when wrong). Lifts PASSWORD_CHANGE_REQUIRED from a new enterprise account.',
+  })
+  changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return changePassword(ctx.em, ctx.viewer, input);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => VerificationRequest, {
+    description:
+      'Sends a 6-digit code, valid 10 minutes, to the pending phone when a change is waiting, else to the current phone. At most one code per minute (TOO_MANY_ATTEMPTS with extensions.retryAfter in seconds).',
+  })
+  requestPhoneVerification(@Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
+    return requestPhoneVerification(ctx.em, ctx.viewer);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => User, {
+    description:
+      'Checks the latest code sent to the user. Wrong or expired: INVALID_VERIFICATION_CODE; five wrong tries kill the code. For a phone change, the new number replaces the old one now.',
+  })
+  verifyPhone(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return verifyPhone(ctx.em, ctx.viewer, code);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => VerificationRequest, {
+    description:
+      'Starts a phone change (or binds a first phone to an enterprise account): sends a code to the NEW number. The account keeps its current phone, for sign-in too, until verifyPhone succeeds. A number used by another personal account answers CONFLICT.',
+  })
+  changeMyPhone(@Arg('phone', () => String) phone: string, @Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
+    return changeMyPhone(ctx.em, ctx.app, ctx.viewer, phone);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => EnterpriseAccountPayload, {
+    description:
+      'Issues an enterprise account (login name + initial password) to a member without an account: OWNER/ADMIN, or whoever may edit members in one of its departments. The member becomes ACTIVE; the first sign-in must change the password.',
+  })
+  createEnterpriseAccount(
+    @Arg('memberId', () => ID) memberId: string,
+    @Arg('loginName', () => String, { description: '3 to 64 letters, digits, dots, underscores or hyphens; unique in the org, ignoring case.' })
+    loginName: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<EnterpriseAccountPayload> {
+    return createEnterpriseAccount(ctx, { memberId: rawId(memberId, 'Member'), loginName });
   }
 }

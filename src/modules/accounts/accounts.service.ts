@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
+import type { Viewer } from '../../auth/viewer';
 import { DUMMY_PASSWORD_HASH, hashPassword, validateNewPassword, verifyPassword } from '../../auth/password';
 import { AppError, badInput, conflict, ErrorCode } from '../../errors';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
-import type { AuthPayload, LogInInput, SignUpInput } from './accounts.inputs';
+import type { AuthPayload, ChangePasswordInput, LogInInput, SignUpInput } from './accounts.inputs';
 import { LogInAttempt } from './login-attempt.entity';
 import { normalizePhone } from './phone';
 import { AccountKind, User } from './user.entity';
@@ -47,8 +48,9 @@ export async function recordLogInAttempt(
   await em.fork().persistAndFlush(em.create(LogInAttempt, attempt));
 }
 
-export function invalidCredentials(): AppError {
-  return new AppError(ErrorCode.InvalidCredentials, 'Wrong phone number or password');
+/** One answer for every failed sign-in, whatever was wrong, so nothing leaks about which accounts exist. */
+export function invalidCredentials(message = 'Wrong phone number or password'): AppError {
+  return new AppError(ErrorCode.InvalidCredentials, message);
 }
 
 /** Checks the password against the user's hash, or a dummy hash when there is no user, so both take the same time. */
@@ -71,14 +73,44 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
   await assertNotLockedOut(em, phone);
   const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone });
   const ok = await passwordMatches(em, user, input.password);
-  await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: ok, clientAddress });
-  if (!ok || !user) throw invalidCredentials();
-  user.lastLogInAt = new Date();
-  await em.flush();
+  if (!ok || !user) {
+    await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
+    throw invalidCredentials();
+  }
   const membership = await em.findOne(
     Member,
     { userId: user.id, status: MemberStatus.ACTIVE },
     { orderBy: { joinedAt: 'asc', id: 'asc' } },
   );
-  return { token: await app.tokens.sign({ sub: user.id, org: membership?.orgId }), user };
+  // The org the token selects: that org may then see this log-in among the member's login records.
+  const orgId = membership?.orgId ?? null;
+  await recordLogInAttempt(em, { identifier: phone, userId: user.id, orgId, succeeded: true, clientAddress });
+  user.lastLogInAt = new Date();
+  await em.flush();
+  return { token: await app.tokens.sign({ sub: user.id, org: orgId ?? undefined }), user };
+}
+
+const CHANGE_PASSWORD_LOCK_PREFIX = 'change-password/';
+
+/**
+ * Replaces the signed-in user's password after checking the current one; clears `mustChangePassword`,
+ * which lifts the PASSWORD_CHANGE_REQUIRED gate of a new enterprise account. Wrong current passwords
+ * count towards a lock-out like sign-ins do, so a stolen token cannot be used to guess the password.
+ */
+export async function changePassword(em: EntityManager, viewer: Viewer, input: ChangePasswordInput): Promise<User> {
+  const user = viewer.requireUser();
+  const problem = validateNewPassword(input.newPassword);
+  if (problem) throw badInput(problem, 'newPassword');
+  if (input.newPassword === input.currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');
+  const identifier = `${CHANGE_PASSWORD_LOCK_PREFIX}${user.id}`;
+  await assertNotLockedOut(em, identifier);
+  if (!(await passwordMatches(em, user, input.currentPassword))) {
+    // No user id on the row: this is not a log-in and must not show among login records.
+    await recordLogInAttempt(em, { identifier, userId: null, orgId: null, succeeded: false, clientAddress: null });
+    throw invalidCredentials('Wrong current password');
+  }
+  user.passwordHash = await hashPassword(input.newPassword);
+  user.mustChangePassword = false;
+  await em.flush();
+  return user;
 }

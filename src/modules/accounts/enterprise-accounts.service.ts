@@ -1,0 +1,102 @@
+import { LockMode, sql } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
+import { generateInitialPassword, hashPassword } from '../../auth/password';
+import { assertCan } from '../../auth/policy';
+import { badInput, conflict, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { recordAudit } from '../audit/audit.service';
+import { isUniqueViolation } from '../common/validate';
+import { Member, MemberStatus } from '../members/member.entity';
+import { Org } from '../orgs/org.entity';
+import { PermissionAction, PermissionModule } from '../roles/role.entity';
+import type { AuthPayload, EnterpriseAccountPayload, LogInWithEnterpriseAccountInput } from './accounts.inputs';
+import { assertNotLockedOut, invalidCredentials, passwordMatches, recordLogInAttempt } from './accounts.service';
+import { AccountKind, User } from './user.entity';
+
+const LOGIN_NAME = /^[A-Za-z0-9._-]{3,64}$/;
+const ENTERPRISE_CREDENTIALS = 'Wrong org code, login name or password';
+
+function validateLoginName(raw: string): string {
+  const loginName = raw.trim();
+  if (!LOGIN_NAME.test(loginName)) throw badInput('loginName must be 3 to 64 letters, digits, dots, underscores or hyphens', 'loginName');
+  return loginName;
+}
+
+/**
+ * Issues an enterprise account for a member of the viewer's org [004]: OWNER/ADMIN, or whoever may edit
+ * members in one of the member's departments. The member becomes ACTIVE (a DISABLED one stays disabled)
+ * and the account must change its initial password at the first sign-in.
+ */
+export async function createEnterpriseAccount(
+  ctx: GraphQLContext,
+  input: { memberId: string; loginName: string },
+): Promise<EnterpriseAccountPayload> {
+  const { em, viewer } = ctx;
+  const { org } = viewer.requireMember();
+  const member = await ctx.loaders.memberById.load(input.memberId);
+  if (!member) throw notFound('Member');
+  const departments = await ctx.loaders.departmentsOfMember.load(member.id);
+  assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: departments.map((d) => d.path), match: 'any' }, 'this member');
+  const loginName = validateLoginName(input.loginName);
+  if (member.userId) throw conflict('This member already has an account');
+
+  const initialPassword = generateInitialPassword();
+  const passwordHash = await hashPassword(initialPassword);
+  const linked = await em
+    .transactional(async (tx) => {
+      const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+      if (!row) throw notFound('Member');
+      if (row.userId) throw conflict('This member already has an account');
+      const user = tx.create(User, {
+        kind: AccountKind.ENTERPRISE,
+        name: row.name,
+        orgId: org.id,
+        loginName,
+        passwordHash,
+        mustChangePassword: true,
+      });
+      row.userId = user.id;
+      if (row.status === MemberStatus.PENDING) row.status = MemberStatus.ACTIVE;
+      row.joinedAt ??= new Date();
+      recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
+      await tx.flush();
+      return row;
+    })
+    .catch((error) => {
+      if (isUniqueViolation(error, 'users_enterprise_login_unique')) {
+        throw conflict(`The login name "${loginName}" is taken in this org`, { field: 'loginName' });
+      }
+      throw error;
+    });
+  return { member: linked, loginName, initialPassword };
+}
+
+/**
+ * Signs in with an org code, a login name and a password. Unknown org, unknown login name, wrong
+ * password and a DISABLED membership all answer the same INVALID_CREDENTIALS; failures count towards
+ * the lock-out of `<orgCode>/<loginName>`.
+ */
+export async function logInWithEnterpriseAccount(
+  em: EntityManager,
+  app: AppServices,
+  input: LogInWithEnterpriseAccountInput,
+  clientAddress: string | null,
+): Promise<AuthPayload> {
+  const orgCode = input.orgCode.trim().toLowerCase();
+  const loginName = input.loginName.trim().toLowerCase();
+  const identifier = `${orgCode}/${loginName}`;
+  await assertNotLockedOut(em, identifier);
+  const org = await em.findOne(Org, { code: orgCode });
+  const user = org
+    ? await em.findOne(User, { kind: AccountKind.ENTERPRISE, orgId: org.id, [sql`lower(login_name)`]: loginName })
+    : null;
+  const passwordOk = await passwordMatches(em, user, input.password);
+  const member = org && user && passwordOk ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
+  const ok = member?.status === MemberStatus.ACTIVE;
+  await recordLogInAttempt(em, { identifier, userId: user?.id ?? null, orgId: org?.id ?? null, succeeded: ok, clientAddress });
+  if (!ok || !user || !org) throw invalidCredentials(ENTERPRISE_CREDENTIALS);
+  user.lastLogInAt = new Date();
+  await em.flush();
+  return { token: await app.tokens.sign({ sub: user.id, org: org.id }), user };
+}
