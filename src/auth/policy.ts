@@ -107,3 +107,12 @@ export function canGrantRole(viewer: Viewer, role: { builtin: BuiltinRole | null
   if (isOrgAdmin(viewer)) return role.builtin !== BuiltinRole.OWNER;
   return role.builtin === null || role.builtin === BuiltinRole.MEMBER;
 }
+
+/**
+ * Acting on an existing member who holds roles: only when the viewer could grant each of those roles, so an admin
+ * does not disable or remove the owner and a sub-admin does not touch an admin. Checked after `assertCan`.
+ */
+export function assertCanActOnRoleHolder(viewer: Viewer, roles: Array<{ builtin: BuiltinRole | null }>): void {
+  if (roles.every((role) => canGrantRole(viewer, role))) return;
+  throw forbidden('No permission: this member holds a role you may not grant');
+}
