@@ -151,3 +151,12 @@ export function assertCanAssignRole(viewer: Viewer, role: { builtin: BuiltinRole
 export function assertCanViewAuditLog(viewer: Viewer): void {
   assertCan(viewer, PermissionModule.AUDIT_LOG, PermissionAction.VIEW, undefined, 'the audit log');
 }
+
+/**
+ * Acting on an existing member who holds roles: only when the viewer could grant each of those roles, so an admin
+ * does not disable or remove the owner and a sub-admin does not touch an admin. Checked after `assertCan`.
+ */
+export function assertCanActOnRoleHolder(viewer: Viewer, roles: Array<{ builtin: BuiltinRole | null }>): void {
+  if (roles.every((role) => canGrantRole(viewer, role))) return;
+  throw forbidden('No permission: this member holds a role you may not grant');
+}

@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000_foundation } from './Migration20261123000000_foundation';
+import { Migration20261123020000_members_email_search } from './Migration20261123020000_members_email_search';
 import { Migration20261123030000_audit_filters } from './Migration20261123030000_audit_filters';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000000_foundation', class: Migration20261123000000_foundation },
+  { name: 'Migration20261123020000_members_email_search', class: Migration20261123020000_members_email_search },
   { name: 'Migration20261123030000_audit_filters', class: Migration20261123030000_audit_filters },
 ];

@@ -1,1 +1,10 @@
-export const membersResolvers: Function[] = [];
+import { registerNodeType } from '../../graphql/node.resolver';
+import { DepartmentMembersResolver, MemberFieldsResolver, MembersResolver } from './members.resolver';
+
+registerNodeType('Member', (ctx, id) => ctx.loaders.memberById.load(id));
+
+export { MemberConnection } from './members.inputs';
+export { listMembers, resolveMemberScope, type MemberListScope } from './members.listing';
+export { onMemberRemoval, type MemberRemoval, type MemberRemovalHook } from './member-removal';
+
+export const membersResolvers: Function[] = [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver];

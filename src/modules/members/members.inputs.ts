@@ -1,0 +1,138 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { ConnectionType } from '../../graphql/relay';
+import { Member, MemberStatus } from './member.entity';
+
+/**
+ * The one `MemberConnection` type of the schema. Other modules that page members (e.g. `Role.members`)
+ * reuse it together with `listMembers` instead of building a second type of the same name.
+ */
+export const MemberConnection = ConnectionType(Member, 'Member');
+
+@InputType({ description: 'A new member, PENDING until the person accepts the invitation.' })
+export class AddMemberInput {
+  @Field(() => String, { description: '1 to 100 characters.' })
+  name!: string;
+
+  @Field(() => String, { description: 'Mobile number; without a country code it is read in the default region. Unique in the org.' })
+  phone!: string;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Job title, at most 100 characters.' })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'At most 50 characters. Unique in the org.' })
+  employeeNo?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Departments to place the member in. Omitted: the org root.' })
+  departmentIds?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'Direct manager: a member of the org.' })
+  managerId?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Roles to grant. Omitted: the built-in MEMBER role.' })
+  roleIds?: string[] | null;
+}
+
+@InputType({ description: 'Omitted fields stay unchanged; an explicit null clears an optional field.' })
+export class UpdateMemberInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  email?: string | null;
+
+  @Field(() => String, { nullable: true })
+  title?: string | null;
+
+  @Field(() => String, { nullable: true })
+  employeeNo?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Replaces the member’s departments; at least one.' })
+  departmentIds?: string[] | null;
+
+  @Field(() => ID, { nullable: true, description: 'Null removes the manager. Neither the member nor one of their reports, directly or not.' })
+  managerId?: string | null;
+}
+
+@InputType()
+export class SetMemberStatusInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => MemberStatus, { description: 'ACTIVE or DISABLED. A PENDING member becomes ACTIVE only by accepting the invitation.' })
+  status!: MemberStatus;
+}
+
+export enum RemoveMemberMode {
+  DELETE = 'DELETE',
+  TRANSFER = 'TRANSFER',
+  OFFBOARD = 'OFFBOARD',
+}
+registerEnumType(RemoveMemberMode, {
+  name: 'RemoveMemberMode',
+  description:
+    'DELETE: remove directly, reports lose their manager. TRANSFER: hand reports and role grants to another active member, then remove. ' +
+    'OFFBOARD: record the leaving, then remove (with an optional transfer).',
+});
+
+@InputType()
+export class RemoveMemberInput {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => RemoveMemberMode)
+  mode!: RemoveMemberMode;
+
+  @Field(() => ID, { nullable: true, description: 'Required for TRANSFER, optional for OFFBOARD: another active member of the org.' })
+  transferToMemberId?: string | null;
+}
+
+@ObjectType()
+export class RemoveMemberPayload {
+  @Field(() => ID)
+  removedMemberId!: string;
+
+  @Field(() => Member, { nullable: true })
+  transferredTo!: Member | null;
+}
+
+@InputType({ description: 'Filters of the member directory. All given conditions apply together.' })
+export class MemberFilter {
+  @Field(() => String, {
+    nullable: true,
+    description: 'Case-insensitive name prefix. For viewers who may see contact details org-wide it also matches an exact phone, email or employee number.',
+  })
+  query?: string | null;
+
+  @Field(() => ID, { nullable: true })
+  departmentId?: string | null;
+
+  @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'With departmentId: include members of its sub-departments.' })
+  includeDescendants?: boolean | null;
+
+  @Field(() => MemberStatus, { nullable: true })
+  status?: MemberStatus | null;
+
+  @Field(() => ID, { nullable: true, description: 'Members holding this role.' })
+  roleId?: string | null;
+}
+
+@InputType({ description: 'Filters of a department’s members.' })
+export class DepartmentMemberFilter {
+  @Field(() => String, { nullable: true, description: 'As in MemberFilter.query.' })
+  query?: string | null;
+
+  @Field(() => MemberStatus, { nullable: true })
+  status?: MemberStatus | null;
+
+  @Field(() => ID, { nullable: true })
+  roleId?: string | null;
+}

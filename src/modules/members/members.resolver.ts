@@ -1,0 +1,95 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { PageArgs, type Connection } from '../../graphql/relay';
+import { Department } from '../departments/department.entity';
+import { Member } from './member.entity';
+import {
+  AddMemberInput,
+  DepartmentMemberFilter,
+  MemberConnection,
+  MemberFilter,
+  RemoveMemberInput,
+  RemoveMemberPayload,
+  SetMemberStatusInput,
+  UpdateMemberInput,
+} from './members.inputs';
+import { listMembers, resolveMemberScope } from './members.listing';
+import { addMember, getMember, removeMember, setMemberStatus, updateMember } from './members.service';
+
+@Resolver()
+export class MembersResolver {
+  @Authorized(Access.MEMBER)
+  @Query(() => MemberConnection, { description: 'The member directory of the current org, ordered by name.' })
+  async members(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Connection<Member>> {
+    return listMembers(ctx, await resolveMemberScope(ctx, filter), page);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Query(() => Member)
+  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
+    return getMember(ctx, id);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Member, { description: 'Adds a PENDING member; they join by accepting the invitation. Counts against the member quota.' })
+  addMember(@Arg('input', () => AddMemberInput) input: AddMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+    return addMember(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Member)
+  updateMember(@Arg('input', () => UpdateMemberInput) input: UpdateMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+    return updateMember(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Member, { description: 'Disables or re-enables a member. Not yourself, not the last owner.' })
+  setMemberStatus(@Arg('input', () => SetMemberStatusInput) input: SetMemberStatusInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+    return setMemberStatus(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from the org. Not yourself, not the last owner.' })
+  removeMember(@Arg('input', () => RemoveMemberInput) input: RemoveMemberInput, @Ctx() ctx: GraphQLContext): Promise<RemoveMemberPayload> {
+    return removeMember(ctx, input);
+  }
+}
+
+@Resolver(() => Member)
+export class MemberFieldsResolver {
+  @FieldResolver(() => [Department], { description: 'Departments the member is placed in, by path.' })
+  departments(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
+    return ctx.loaders.departmentsOfMember.load(member.id);
+  }
+
+  @FieldResolver(() => Member, { nullable: true, description: 'The direct manager.' })
+  async manager(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<Member | null> {
+    return member.managerId ? ctx.loaders.memberById.load(member.managerId) : null;
+  }
+
+  @Authorized(Access.MEMBER)
+  @FieldResolver(() => MemberConnection, { description: 'Direct reports, ordered by name.' })
+  reports(@Root() member: Member, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<Member>> {
+    return listMembers(ctx, { managerId: member.id }, page);
+  }
+}
+
+@Resolver(() => Department)
+export class DepartmentMembersResolver {
+  @Authorized(Access.MEMBER)
+  @FieldResolver(() => MemberConnection, { description: 'Members placed in the department (and, by default, its sub-departments), ordered by name.' })
+  async members(
+    @Root() department: Department,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true }) includeDescendants: boolean | null,
+    @Arg('filter', () => DepartmentMemberFilter, { nullable: true }) filter: DepartmentMemberFilter | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Connection<Member>> {
+    return listMembers(ctx, await resolveMemberScope(ctx, { ...filter, includeDescendants }, department), page);
+  }
+}
