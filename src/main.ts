@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import pino from 'pino';
 import { loadConfig } from './config';
 import { startGateway } from './server';

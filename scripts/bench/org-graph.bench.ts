@@ -6,6 +6,7 @@
  * Env: BENCH_DATABASE_URL (default orggraph_bench on the local Postgres, dropped and recreated),
  * BENCH_MEMBERS (100000), BENCH_SECONDS (8 per query), BENCH_CONCURRENCY (16).
  */
+import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { toGlobalId } from '../../src/graphql/relay';
@@ -135,7 +136,7 @@ function pick<T>(items: T[]): T {
 
 async function main(): Promise<void> {
   await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'warn', OUTBOX_POLL_MS: '0' });
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
   try {
     const phone = '+8613900000001';
     const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input: { phone, name: '管理员', password: 'bench-password' } });
