@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import type { Config } from './config';
 import type { Orm } from './db/orm';
+import { EventBus } from './realtime/event-bus';
 
 /** Long-lived dependencies shared by every operation of one gateway process. */
 export interface AppServices {
@@ -11,8 +12,16 @@ export interface AppServices {
   orm: Orm;
   redis: Redis;
   tokens: TokenService;
+  eventBus: EventBus;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
-  return { config, logger, orm, redis, tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds) };
+  return {
+    config,
+    logger,
+    orm,
+    redis,
+    tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
+    eventBus: new EventBus(redis, logger),
+  };
 }

@@ -4,6 +4,7 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
 import { auditResolvers } from '../modules/audit';
 import { departmentsResolvers } from '../modules/departments';
+import { invitationsResolvers } from '../modules/invitations';
 import { membersResolvers } from '../modules/members';
 import { orgsResolvers } from '../modules/orgs';
 import { rolesResolvers } from '../modules/roles';
@@ -19,6 +20,7 @@ const resolvers = [
   ...membersResolvers,
   ...rolesResolvers,
   ...auditResolvers,
+  ...invitationsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -23,4 +23,8 @@ export class Org extends BaseEntity {
 
   @Property({ type: 'uuid' })
   rootDepartmentId!: string;
+
+  /** Default lifetime of an invitation; links may set their own. */
+  @Property({ type: 'integer' })
+  invitationTtlSeconds: Opt<number> = 7 * 24 * 3600;
 }

@@ -1,0 +1,100 @@
+import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { OrgOwnedEntity } from '../../db/base.entity';
+import { Node } from '../../graphql/relay';
+
+export enum InvitationChannel {
+  PHONE = 'PHONE',
+  EMAIL = 'EMAIL',
+  /** A reusable link (and its QR code): joins any signed-in user while it has uses left. */
+  LINK = 'LINK',
+}
+registerEnumType(InvitationChannel, { name: 'InvitationChannel' });
+
+export enum InvitationStatus {
+  PENDING = 'PENDING',
+  ACCEPTED = 'ACCEPTED',
+  DECLINED = 'DECLINED',
+  EXPIRED = 'EXPIRED',
+  REVOKED = 'REVOKED',
+  /** The message could not be delivered. */
+  FAILED = 'FAILED',
+}
+registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
+
+/**
+ * One invitation model for every channel. The token is shown once and stored only as `tokenHash`
+ * (see `invitation-token.ts`). Person invitations carry the PENDING member they activate.
+ */
+@Entity({ tableName: 'invitations' })
+@ObjectType({ implements: Node, description: 'An invitation by phone, email or reusable link.' })
+export class Invitation extends OrgOwnedEntity {
+  @Enum({ items: () => InvitationChannel, type: 'text' })
+  @Field(() => InvitationChannel)
+  channel!: InvitationChannel;
+
+  @Property({ type: 'text', nullable: true })
+  phone: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  email: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  name: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  message: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  memberId: string | null = null;
+
+  @Property({ type: 'json' })
+  departmentIds: Opt<string[]> = [];
+
+  @Property({ type: 'json' })
+  roleIds: Opt<string[]> = [];
+
+  @Property({ type: 'text', hidden: true })
+  tokenHash!: string;
+
+  @Enum({ items: () => InvitationStatus, type: 'text' })
+  status: Opt<InvitationStatus> = InvitationStatus.PENDING;
+
+  @Property({ type: 'timestamptz' })
+  @Field(() => Date)
+  expiresAt!: Date;
+
+  @Property({ type: 'integer', nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Links only: how many people may join through it; null: unlimited.' })
+  maxUses: number | null = null;
+
+  @Property({ type: 'integer' })
+  @Field(() => Int)
+  useCount: Opt<number> = 0;
+
+  @Property({ type: 'uuid', nullable: true })
+  invitedByMemberId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  statusChangedAt: Opt<Date> = new Date();
+
+  @Property({ type: 'uuid', nullable: true })
+  statusChangedByMemberId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  statusChangedByUserId: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  failureReason: string | null = null;
+
+  @Property({ type: 'integer' })
+  sentCount: Opt<number> = 1;
+
+  @Property({ type: 'timestamptz' })
+  lastSentAt: Opt<Date> = new Date();
+
+  @Property({ type: 'uuid', nullable: true })
+  importId: string | null = null;
+}

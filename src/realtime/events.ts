@@ -1,0 +1,88 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../app';
+
+/** Streams of the org event log; subscriptions are keyed by them. */
+export enum EventTopic {
+  INVITATION = 'INVITATION',
+  MEMBER = 'MEMBER',
+  IMPORT = 'IMPORT',
+}
+
+export interface NewOrgEvent {
+  orgId: string;
+  topic: EventTopic;
+  /** e.g. `SENT`, `ACCEPTED`, `JOINED`. */
+  type: string;
+  /** Plain JSON: raw ids and ISO dates. */
+  payload: Record<string, unknown>;
+  /** Departments the event concerns: a SUB_ADMIN receives it only when one is in scope. Empty: org-wide. */
+  departmentIds?: string[];
+  /** For events addressed to a person (their invitation): delivered to the user who verified this phone or email. */
+  recipientPhone?: string | null;
+  recipientEmail?: string | null;
+}
+
+export interface OrgEvent extends Required<NewOrgEvent> {
+  /** Increases by one per org, in commit order (see `recordEvent`). */
+  id: string;
+  createdAt: string;
+}
+
+/**
+ * Appends an event to the org's log inside the caller's transaction. The per-org counter row stays locked until
+ * commit, so events of one org commit in id order: a subscriber resuming `after: n` can never miss an event that
+ * commits later with a smaller id.
+ */
+export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promise<OrgEvent> {
+  const connection = tx.getConnection();
+  const context = tx.getTransactionContext();
+  if (!context) throw new Error('recordEvent must run inside a transaction');
+  const [row] = await connection.execute<Array<{ id: string; created_at: Date }>>(
+    `with next as (update orgs set last_event_id = last_event_id + 1 where id = ? returning id as org_id, last_event_id as id)
+     insert into org_events (org_id, id, topic, type, payload, department_ids, recipient_phone, recipient_email)
+     select next.org_id, next.id, ?, ?, ?::jsonb, ?::jsonb, ?, ? from next
+     returning id::text as id, created_at`,
+    [
+      event.orgId,
+      event.topic,
+      event.type,
+      JSON.stringify(event.payload),
+      JSON.stringify(event.departmentIds ?? []),
+      event.recipientPhone ?? null,
+      event.recipientEmail ?? null,
+    ],
+    'all',
+    context,
+  );
+  if (!row) throw new Error(`org ${event.orgId} not found for event`);
+  return {
+    departmentIds: [],
+    recipientPhone: null,
+    recipientEmail: null,
+    ...event,
+    id: row.id,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+/**
+ * Runs `work` in one transaction with an `emit` that records events in it; once the transaction has committed,
+ * the events are published for live delivery. A failed publish loses nothing: the log is the source of truth and
+ * subscribers catch up from it.
+ */
+export async function withEvents<T>(
+  em: EntityManager,
+  app: AppServices,
+  work: (tx: EntityManager, emit: (event: NewOrgEvent) => Promise<OrgEvent>) => Promise<T>,
+): Promise<T> {
+  const recorded: OrgEvent[] = [];
+  const result = await em.transactional((tx) =>
+    work(tx, async (event) => {
+      const stored = await recordEvent(tx, event);
+      recorded.push(stored);
+      return stored;
+    }),
+  );
+  if (recorded.length) app.eventBus.publish(recorded);
+  return result;
+}
