@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EventTopic, withEvents } from '../src/realtime/events';
+import { EventTopic, recordEvents, withEvents } from '../src/realtime/events';
 import { orgChannel } from '../src/realtime/event-bus';
 import type { Gateway } from '../src/server';
 import { GraphQLClient } from './support/client';
@@ -45,5 +45,14 @@ describe('org event log', () => {
     const rows = await em.getConnection().execute<Array<{ id: string }>>('select id from org_events where org_id = ? order by id', [orgId]);
     expect(rows.map((row) => Number(row.id))).toEqual([1, 2, 3, 4, 5, 6]);
     subscriber.disconnect();
+
+    // Bulk appends continue the same sequence.
+    const bulk = await em.fork().transactional((tx) =>
+      recordEvents(tx, orgId, [
+        { topic: EventTopic.IMPORT, type: 'X', payload: { n: 1 } },
+        { topic: EventTopic.IMPORT, type: 'Y', payload: { n: 2 } },
+      ]),
+    );
+    expect(bulk.map((event) => [event.id, event.type])).toEqual([['7', 'X'], ['8', 'Y']]);
   });
 });

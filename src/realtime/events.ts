@@ -66,6 +66,39 @@ export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promis
 }
 
 /**
+ * Appends many events in one statement (bulk imports): ids are reserved from the org counter in one step, so they
+ * stay contiguous and in commit order like `recordEvent`'s.
+ */
+export async function recordEvents(tx: EntityManager, orgId: string, events: Array<Omit<NewOrgEvent, 'orgId'>>): Promise<OrgEvent[]> {
+  if (events.length === 0) return [];
+  const context = tx.getTransactionContext();
+  if (!context) throw new Error('recordEvents must run inside a transaction');
+  const rows = await tx.getConnection().execute<Array<{ id: string; created_at: Date }>>(
+    `with reserved as (update orgs set last_event_id = last_event_id + ? where id = ? returning last_event_id - ? as base),
+          input as (select * from jsonb_array_elements(?::jsonb) with ordinality as e(value, n))
+     insert into org_events (org_id, id, topic, type, payload, department_ids, recipient_phone, recipient_email)
+     select ?, reserved.base + input.n, input.value->>'topic', input.value->>'type', input.value->'payload',
+            coalesce(input.value->'departmentIds', '[]'::jsonb), input.value->>'recipientPhone', input.value->>'recipientEmail'
+       from reserved, input
+     returning id::text as id, created_at`,
+    [events.length, orgId, events.length, JSON.stringify(events), orgId],
+    'all',
+    context,
+  );
+  if (rows.length !== events.length) throw new Error(`org ${orgId} not found for events`);
+  const byOrder = rows.sort((a, b) => Number(a.id) - Number(b.id));
+  return events.map((event, index) => ({
+    departmentIds: [],
+    recipientPhone: null,
+    recipientEmail: null,
+    ...event,
+    orgId,
+    id: byOrder[index]!.id,
+    createdAt: new Date(byOrder[index]!.created_at).toISOString(),
+  }));
+}
+
+/**
  * Runs `work` in one transaction with an `emit` that records events in it; once the transaction has committed,
  * the events are published for live delivery. A failed publish loses nothing: the log is the source of truth and
  * subscribers catch up from it.
