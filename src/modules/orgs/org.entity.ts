@@ -24,6 +24,10 @@ export class Org extends BaseEntity {
   @Property({ type: 'uuid' })
   rootDepartmentId!: string;
 
+  /** Kept by a database trigger on `members`; the application never changes it. */
+  @Property({ type: 'integer' })
+  memberCount: Opt<number> = 0;
+
   /** Default lifetime of an invitation; links may set their own. */
   @Property({ type: 'integer' })
   invitationTtlSeconds: Opt<number> = 7 * 24 * 3600;

@@ -5,7 +5,7 @@ import { rawId } from '../../graphql/relay';
 import { Department } from '../departments/department.entity';
 import { CreateOrgInput, MemberQuota, OrgSession, OrgSettings, UpdateOrgSettingsInput, ViewerPayload } from './orgs.inputs';
 import { Org } from './org.entity';
-import { countMembers, createOrg, switchOrg, updateOrgSettings, viewerPayload } from './orgs.service';
+import { createOrg, switchOrg, updateOrgSettings, viewerPayload } from './orgs.service';
 
 @Resolver(() => Org)
 export class OrgsResolver {
@@ -34,8 +34,8 @@ export class OrgsResolver {
   }
 
   @FieldResolver(() => MemberQuota)
-  async memberQuota(@Root() org: Org, @Ctx() ctx: GraphQLContext): Promise<MemberQuota> {
-    return { used: await countMembers(ctx.em, org.id), limit: org.memberLimit };
+  memberQuota(@Root() org: Org): MemberQuota {
+    return { used: org.memberCount, limit: org.memberLimit };
   }
 
   @FieldResolver(() => OrgSettings)

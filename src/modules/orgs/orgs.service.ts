@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
-import type { Viewer } from '../../auth/viewer';
+import { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound, forbidden } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
@@ -28,6 +28,8 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       const root = tx.create(Department, { orgId: org.id, name, parentId: null, path: '' });
       root.path = `/${root.id}/`;
       org.rootDepartmentId = root.id;
+      // The org row must exist before its first member: a trigger on members counts them into it.
+      await tx.flush();
       const roles = createBuiltinRoles(tx, org.id);
       const member = tx.create(Member, {
         orgId: org.id,
@@ -40,6 +42,7 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       });
       tx.create(MemberDepartment, { memberId: member.id, departmentId: root.id, orgId: org.id });
       tx.create(MemberRole, { orgId: org.id, memberId: member.id, roleId: roles[BuiltinRole.OWNER].id, scopeDepartmentIds: [] });
+      recordAudit(tx, new Viewer(user, org, member), 'org.create', { type: 'Org', id: org.id }, { name, code });
       await tx.flush();
       return { org, member };
     })
@@ -47,15 +50,8 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       if (isUniqueViolation(error, 'orgs_code_unique')) throw conflict(`The org code "${code}" is taken`, { field: 'code' });
       throw error;
     });
-  await em.transactional(async (tx) => {
-    recordAudit(tx, orgViewer(viewer, org, member), 'org.create', { type: 'Org', id: org.id }, { name, code });
-  });
+  await em.refresh(org); // picks up the member count the trigger wrote
   return { token: await app.tokens.sign({ sub: user.id, org: org.id }), org, member };
-}
-
-/** The same viewer, seen as the owner of a just-created org (for the audit entry). */
-function orgViewer(viewer: Viewer, org: Org, member: Member): Viewer {
-  return new (viewer.constructor as typeof import('../../auth/viewer').Viewer)(viewer.user, org, member, []);
 }
 
 export async function switchOrg(em: EntityManager, app: AppServices, viewer: Viewer, orgId: string): Promise<OrgSession> {
@@ -91,6 +87,3 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
   });
 }
 
-export function countMembers(em: EntityManager, orgId: string): Promise<number> {
-  return em.count(Member, { orgId });
-}
