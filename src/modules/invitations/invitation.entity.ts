@@ -69,6 +69,10 @@ export class Invitation extends OrgOwnedEntity {
   @Property({ type: 'text', nullable: true, hidden: true })
   tokenCiphertext: string | null = null;
 
+  /** Links only: the lifetime asked for (`expiresIn`, else the org's at the time); a regenerated link gets it again. */
+  @Property({ type: 'integer', nullable: true })
+  lifetimeSeconds: number | null = null;
+
   /** ISO times of the resends of the last 24 hours (at most 5 a day). */
   @Property({ type: 'json' })
   resentAt: Opt<string[]> = [];

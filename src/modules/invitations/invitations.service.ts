@@ -146,6 +146,7 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
       tokenHash,
       tokenCiphertext: linkTokenVault(app.config.jwtSecret).seal(token),
       expiresAt: new Date(now.getTime() + lifetime * 1000),
+      lifetimeSeconds: lifetime,
       maxUses,
       invitedByMemberId: inviter.id,
       statusChangedAt: now,
@@ -237,8 +238,7 @@ export async function resendInvitation(
     }
 
     // A link keeps the lifetime it was created with; a person invitation gets the org's current one.
-    const lifetimeMs =
-      invitation.channel === InvitationChannel.LINK ? invitation.expiresAt.getTime() - invitation.lastSentAt.getTime() : org.invitationTtlSeconds * 1000;
+    const lifetimeMs = (invitation.lifetimeSeconds ?? org.invitationTtlSeconds) * 1000;
     const { token, tokenHash } = newInvitationToken();
     invitation.tokenHash = tokenHash;
     if (invitation.channel === InvitationChannel.LINK) invitation.tokenCiphertext = linkTokenVault(app.config.jwtSecret).seal(token);
