@@ -8,6 +8,7 @@ import {
   InvitationsDocument,
   MemberQuotaDocument,
   MyMembershipDocument,
+  RemoveMemberDocument,
   ResendInvitationDocument,
   RevokeInvitationDocument,
   SendInvitationDocument,
@@ -178,6 +179,8 @@ describe('sendInvitation and acceptInvitation by phone', () => {
     const expired = await send();
     await backdateExpiry(expired.invitation.id);
     const expiredAnswer = await asker.client.request(AcceptInvitationDocument, { token: expired.token });
+    // Past due is EXPIRED for every operation, whether or not the expiry job has run.
+    expect(errorCode(await owner.client.request(RevokeInvitationDocument, { id: expired.invitation.id }))).toBe('BAD_USER_INPUT');
 
     const revoked = await send();
     await owner.client.ok(RevokeInvitationDocument, { id: revoked.invitation.id });
@@ -369,5 +372,22 @@ describe('invitation lifetime', () => {
     const lifetime = Date.parse(sendInvitation.invitation.expiresAt) - before;
     expect(lifetime).toBeGreaterThan(3600_000 - 5000);
     expect(lifetime).toBeLessThanOrEqual(3600_000 + 5000);
+  });
+});
+
+describe('removing a PENDING member', () => {
+  it('revokes their open invitation, so the token dies and the phone can be invited again', async () => {
+    const owner = await createOrgWithOwner(client);
+    const invitee = await signUpVerified(client);
+    const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: invitee.phone, name: 'Removed' } });
+    await owner.client.ok(RemoveMemberDocument, { input: { id: sendInvitation.invitation.member!.id, mode: 'DELETE' } });
+    const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
+    expect(invitation).toMatchObject({ status: 'REVOKED', member: null, statusChangedBy: null });
+    expect(errorCode(await invitee.client.request(AcceptInvitationDocument, { token: sendInvitation.token }))).toBe('INVITATION_INVALID');
+    expect((await orgEvents(owner.org.id, 'INVITATION')).map((event) => event.type)).toEqual(['SENT', 'REVOKED']);
+    expect((await invitationMessagesTo(invitee.phone))[0]).toMatchObject({ status: 'FAILED', last_error: 'cancelled: member removed' });
+
+    const { sendInvitation: again } = await owner.client.ok(SendInvitationDocument, { input: { phone: invitee.phone, name: 'Back again' } });
+    await invitee.client.ok(AcceptInvitationDocument, { token: again.token });
   });
 });

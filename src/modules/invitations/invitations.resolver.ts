@@ -55,7 +55,7 @@ export class InvitationsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Invitation, { description: 'Withdraws a PENDING or FAILED invitation: its token stops working. The PENDING member stays until removed.' })
+  @Mutation(() => Invitation, { description: 'Withdraws a PENDING or FAILED invitation: its token stops working, an unsent message is cancelled. The PENDING member stays until removed (removing it revokes its open invitation).' })
   revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
     return revokeInvitation(ctx, id);
   }
