@@ -23,15 +23,24 @@ export interface Config {
    * requests already on the wire are read and load balancers stop routing here.
    */
   drainDelayMs: number;
+  /** Base of links sent to people, e.g. invitation links `<publicUrl>/invite/<token>`. No trailing slash. */
+  publicUrl: string;
+  /** SMTP server for email (`smtp://user:pass@host:587`); unset: emails are written to the log like SMS. */
+  smtpUrl: string | null;
+  /** Sender address of emails. */
+  mailFrom: string;
+  /** How often past-due invitations are marked EXPIRED, in ms. 0 disables the job (the default in tests). */
+  invitationExpirySweepMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const mode = (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development') as Config['env'];
   const jwtSecretIsRandom = !env.JWT_SECRET;
+  const port = Number(env.PORT ?? 4000);
   if (jwtSecretIsRandom && mode === 'production') throw new Error('JWT_SECRET must be set in production');
   return {
     env: mode,
-    port: Number(env.PORT ?? 4000),
+    port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -44,6 +53,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
     drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
+    invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
     ...overrides,
   };
 }

@@ -13,6 +13,10 @@ export enum ErrorCode {
   PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
   InvalidCode = 'INVALID_VERIFICATION_CODE',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** An invitation token that is unknown, expired, used up, revoked or otherwise closed: one answer for all. */
+  InvitationInvalid = 'INVITATION_INVALID',
+  /** A phone or email invitation accepted by a user whose verified phone or email is another one. */
+  InvitationRecipientMismatch = 'INVITATION_RECIPIENT_MISMATCH',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

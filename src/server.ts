@@ -19,6 +19,8 @@ import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
 import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
 import { buildAppSchema } from './graphql/schema';
+import { invitationExpiryJob } from './modules/invitations';
+import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -73,8 +75,11 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     });
   });
 
-  const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs);
+  const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs, createDeliveryAdapter(config, logger), app.eventBus);
   dispatcher.start();
+  // Postgres-backed, so invitations expire on time while Redis is down.
+  const jobs = [invitationExpiryJob(app)];
+  for (const job of jobs) job.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -90,6 +95,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       wsServer.close();
       await apollo.stop(); // the drain plugin stops accepting and waits for requests in flight
       await dispatcher.stop();
+      await Promise.all(jobs.map((job) => job.stop()));
       await orm.close();
       redis.disconnect();
     })());

@@ -1,1 +1,16 @@
-export const invitationsResolvers: Function[] = [];
+import { registerNodeType } from '../../graphql/node.resolver';
+import { onMemberRemoval } from '../members/member-removal';
+import { onDeliveryFailure } from '../outbox/outbox.dispatcher';
+import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invitation-hooks';
+import { findViewableInvitation } from './invitations.listing';
+import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
+
+registerNodeType('Invitation', findViewableInvitation);
+onDeliveryFailure(markInvitationFailed);
+onMemberRemoval(revokeInvitationsOfRemovedMember);
+
+export { invitePendingMember } from './invitations.service';
+export { expireDueInvitations, invitationExpiryJob } from './invitation-expiry.job';
+export { createInvitationLoaders } from './invitation.loaders';
+
+export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];

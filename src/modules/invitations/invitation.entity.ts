@@ -1,7 +1,8 @@
 import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
 import { Node } from '../../graphql/relay';
+import { InvitationRecipientField } from './invitation-recipient';
 
 export enum InvitationChannel {
   PHONE = 'PHONE',
@@ -33,10 +34,15 @@ export class Invitation extends OrgOwnedEntity {
   @Field(() => InvitationChannel)
   channel!: InvitationChannel;
 
+  /** E.164. */
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Phone invitations. Visible like a member\'s phone: admins and sub-admins covering one of its departments.' })
+  @UseMiddleware(InvitationRecipientField)
   phone: string | null = null;
 
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email invitations. Visible like a member\'s email: admins and sub-admins covering one of its departments.' })
+  @UseMiddleware(InvitationRecipientField)
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
@@ -58,6 +64,18 @@ export class Invitation extends OrgOwnedEntity {
 
   @Property({ type: 'text', hidden: true })
   tokenHash!: string;
+
+  /** Links only: the token encrypted with a key derived from JWT_SECRET (`link-token-vault.ts`), to show the link and its QR again. */
+  @Property({ type: 'text', nullable: true, hidden: true })
+  tokenCiphertext: string | null = null;
+
+  /** Links only: the lifetime asked for (`expiresIn`, else the org's at the time); a regenerated link gets it again. */
+  @Property({ type: 'integer', nullable: true })
+  lifetimeSeconds: number | null = null;
+
+  /** ISO times of the resends of the last 24 hours (at most 5 a day). */
+  @Property({ type: 'json' })
+  resentAt: Opt<string[]> = [];
 
   @Enum({ items: () => InvitationStatus, type: 'text' })
   status: Opt<InvitationStatus> = InvitationStatus.PENDING;
@@ -87,12 +105,15 @@ export class Invitation extends OrgOwnedEntity {
   statusChangedByUserId: string | null = null;
 
   @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'FAILED: why the message could not be delivered.' })
   failureReason: string | null = null;
 
   @Property({ type: 'integer' })
+  @Field(() => Int, { description: 'Messages sent: 1, plus one per resend (links: tokens issued).' })
   sentCount: Opt<number> = 1;
 
   @Property({ type: 'timestamptz' })
+  @Field(() => Date, { description: 'When the current token was issued (sent or resent).' })
   lastSentAt: Opt<Date> = new Date();
 
   @Property({ type: 'uuid', nullable: true })

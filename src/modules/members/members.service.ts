@@ -4,9 +4,11 @@ import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
+import { withEvents } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, optionalEmail, optionalText, requireText } from '../common/validate';
+import { invitePendingMember } from '../invitations/invitations.service';
 import { Department } from '../departments/department.entity';
 import { MemberRole } from '../roles/member-role.entity';
 import { BuiltinRole, PermissionAction, PermissionModule, Role } from '../roles/role.entity';
@@ -49,30 +51,30 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
   const managerId = input.managerId == null ? null : rawId(input.managerId, 'Member');
   const roleIds = input.roleIds == null ? null : parseIdList(input.roleIds, 'Role', 'roleIds');
 
-  return ctx.em
-    .transactional(async (tx) => {
-      const departments = await loadDepartments(tx, orgId, departmentIds);
-      assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.CREATE, { departmentPaths: departments.map((d) => d.path), match: 'all' }, 'a chosen department');
-      if (managerId) await requireOrgMember(tx, orgId, managerId, 'Manager');
-      const roles = roleIds ? await loadGrantableRoles(tx, viewer, roleIds) : [await findBuiltinRole(tx, orgId, BuiltinRole.MEMBER)];
+  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+    const departments = await loadDepartments(tx, orgId, departmentIds);
+    assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.CREATE, { departmentPaths: departments.map((d) => d.path), match: 'all' }, 'a chosen department');
+    if (managerId) await requireOrgMember(tx, orgId, managerId, 'Manager');
+    const roles = roleIds ? await loadGrantableRoles(tx, viewer, roleIds) : [await findBuiltinRole(tx, orgId, BuiltinRole.MEMBER)];
 
-      const limit = await lockOrg(tx, orgId);
-      if ((await tx.count(Member, { orgId })) >= limit) {
-        throw new AppError(ErrorCode.QuotaExceeded, `The org has reached its member limit of ${limit}`);
-      }
-      const member = tx.create(Member, { orgId, name, phone, email, title, employeeNo, managerId, status: MemberStatus.PENDING });
-      for (const department of departments) tx.create(MemberDepartment, { memberId: member.id, departmentId: department.id, orgId });
-      for (const role of roles) tx.create(MemberRole, { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: [] });
-      recordAudit(tx, viewer, 'member.add', { type: 'Member', id: member.id }, {
-        name,
-        departmentIds: departments.map((d) => d.id),
-        roleIds: roles.map((r) => r.id),
-        managerId,
-      });
-      await tx.flush();
-      return member;
-    })
-    .catch(rethrowUniqueViolation);
+    const limit = await lockOrg(tx, orgId);
+    if ((await tx.count(Member, { orgId })) >= limit) {
+      throw new AppError(ErrorCode.QuotaExceeded, `The org has reached its member limit of ${limit}`);
+    }
+    const member = tx.create(Member, { orgId, name, phone, email, title, employeeNo, managerId, status: MemberStatus.PENDING });
+    for (const department of departments) tx.create(MemberDepartment, { memberId: member.id, departmentId: department.id, orgId });
+    for (const role of roles) tx.create(MemberRole, { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: [] });
+    recordAudit(tx, viewer, 'member.add', { type: 'Member', id: member.id }, {
+      name,
+      departmentIds: departments.map((d) => d.id),
+      roleIds: roles.map((r) => r.id),
+      managerId,
+    });
+    // The same invitation as sendInvitation's: the person joins by accepting it with this phone number [004].
+    await invitePendingMember(tx, emit, ctx, { member, departmentIds: departments.map((d) => d.id), roleIds: roles.map((r) => r.id) });
+    await tx.flush();
+    return member;
+  }).catch(rethrowUniqueViolation);
 }
 
 /** Updates a member: omitted fields stay, an explicit null clears an optional field. */

@@ -16,6 +16,9 @@ export class CreateOrgInput {
 export class UpdateOrgSettingsInput {
   @Field(() => Boolean, { nullable: true, description: 'When false only admins add people [004].' })
   invitesOpen?: boolean | null;
+
+  @Field(() => Int, { nullable: true, description: 'Lifetime of new invitations in seconds (60 to 31536000); links may set their own.' })
+  invitationTtlSeconds?: number | null;
 }
 
 @ObjectType()
@@ -31,6 +34,9 @@ export class MemberQuota {
 export class OrgSettings {
   @Field(() => Boolean)
   invitesOpen!: boolean;
+
+  @Field(() => Int, { description: 'Lifetime of new invitations in seconds (default 7 days).' })
+  invitationTtlSeconds!: number;
 }
 
 @ObjectType({ description: 'A token for one org, with the org and the caller’s membership in it.' })

@@ -40,7 +40,7 @@ export class OrgsResolver {
 
   @FieldResolver(() => OrgSettings)
   settings(@Root() org: Org): OrgSettings {
-    return { invitesOpen: org.invitesOpen };
+    return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds };
   }
 
   // Orgs reach a client only where the viewer belongs to them, so their root is theirs to see.

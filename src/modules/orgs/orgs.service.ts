@@ -14,6 +14,8 @@ import type { CreateOrgInput, OrgSession, UpdateOrgSettingsInput, ViewerPayload 
 import { Org } from './org.entity';
 
 const ORG_CODE = /^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/;
+const MIN_INVITATION_TTL = 60;
+const MAX_INVITATION_TTL = 365 * 24 * 3600;
 
 /** Creates an org with its root department and built-in roles; the caller becomes its OWNER. */
 export async function createOrg(em: EntityManager, app: AppServices, viewer: Viewer, input: CreateOrgInput): Promise<OrgSession> {
@@ -80,9 +82,19 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
   const { org } = viewer.requireMember();
   return em.transactional(async (tx) => {
     const row = await tx.findOneOrFail(Org, { id: org.id });
-    const before = { invitesOpen: row.invitesOpen };
+    // The audit entry names the settings the call touched.
+    const touched = (['invitesOpen', 'invitationTtlSeconds'] as const).filter((key) => input[key] != null);
+    const pick = () => Object.fromEntries(touched.map((key) => [key, row[key]]));
+    const before = pick();
     if (input.invitesOpen != null) row.invitesOpen = input.invitesOpen;
-    recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after: { invitesOpen: row.invitesOpen } });
+    if (input.invitationTtlSeconds != null) {
+      const ttl = input.invitationTtlSeconds;
+      if (!Number.isInteger(ttl) || ttl < MIN_INVITATION_TTL || ttl > MAX_INVITATION_TTL) {
+        throw badInput(`invitationTtlSeconds must be between ${MIN_INVITATION_TTL} and ${MAX_INVITATION_TTL}`, 'invitationTtlSeconds');
+      }
+      row.invitationTtlSeconds = ttl;
+    }
+    recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after: pick() });
     return row;
   });
 }

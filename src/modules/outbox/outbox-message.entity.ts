@@ -47,4 +47,8 @@ export class OutboxMessage {
 
   @Property({ type: 'timestamptz', nullable: true })
   sentAt: Date | null = null;
+
+  /** The invitation this message delivers: when the dispatcher gives up on it, the invitation becomes FAILED. */
+  @Property({ type: 'uuid', nullable: true })
+  invitationId: string | null = null;
 }

@@ -7,9 +7,17 @@ import { OutboxChannel, OutboxMessage } from './outbox-message.entity';
  */
 export function enqueueMessage(
   em: EntityManager,
-  message: { orgId?: string | null; channel: OutboxChannel; recipient: string; template: string; payload: Record<string, unknown> },
+  message: {
+    orgId?: string | null;
+    channel: OutboxChannel;
+    recipient: string;
+    template: string;
+    payload: Record<string, unknown>;
+    /** The invitation the message delivers (see `onDeliveryFailure`). */
+    invitationId?: string | null;
+  },
 ): OutboxMessage {
-  const row = em.create(OutboxMessage, { ...message, orgId: message.orgId ?? null, createdAt: new Date() });
+  const row = em.create(OutboxMessage, { ...message, orgId: message.orgId ?? null, invitationId: message.invitationId ?? null, createdAt: new Date() });
   em.persist(row);
   return row;
 }

@@ -1,0 +1,61 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { recordEvent } from '../../realtime/events';
+import type { MemberRemoval } from '../members/member-removal';
+import type { DeliveryFailure } from '../outbox/outbox.dispatcher';
+import { invitationEvent, InvitationEventType, type Emit } from './invitation-events';
+import type { InvitationChannel } from './invitation.entity';
+
+interface ChangedRow {
+  id: string;
+  org_id: string;
+  channel: InvitationChannel;
+  phone: string | null;
+  email: string | null;
+  department_ids: string[];
+}
+
+const RETURNING = 'returning id, org_id, channel, phone, email, department_ids';
+
+function facts(row: ChangedRow) {
+  return { id: row.id, orgId: row.org_id, channel: row.channel, phone: row.phone, email: row.email, departmentIds: row.department_ids };
+}
+
+/**
+ * The outbox gave up on an invitation's message: the invitation becomes FAILED with the reason, and a FAILED event is
+ * emitted. Only while it is PENDING and the message carries its current token (a resend since then supersedes it).
+ */
+export async function markInvitationFailed(tx: EntityManager, failure: DeliveryFailure, emit: Emit): Promise<void> {
+  if (!failure.invitationId) return;
+  const what = failure.channel === 'SMS' ? 'SMS' : 'email';
+  const rows = await tx.execute<ChangedRow[]>(
+    `update invitations
+        set status = 'FAILED', failure_reason = ?, status_changed_at = now(), status_changed_by_member_id = null, status_changed_by_user_id = null
+      where id = ? and status = 'PENDING'
+        and last_sent_at <= (select created_at from outbox_messages where id = ?)
+      ${RETURNING}`,
+    [`The ${what} could not be delivered: ${failure.error}`.slice(0, 1000), failure.invitationId, failure.messageId],
+  );
+  for (const row of rows) await emit(invitationEvent(facts(row), InvitationEventType.FAILED));
+}
+
+/**
+ * A PENDING member is removed: their open invitation is revoked, so the token dies and the phone or email is free for
+ * a new invitation. The event goes to the log in the removal's transaction (subscribers get it when they resume).
+ */
+export async function revokeInvitationsOfRemovedMember(tx: EntityManager, removal: MemberRemoval): Promise<void> {
+  const rows = await tx.execute<ChangedRow[]>(
+    `update invitations
+        set status = 'REVOKED', status_changed_at = now(), status_changed_by_member_id = null, status_changed_by_user_id = null
+      where org_id = ? and member_id = ? and status in ('PENDING', 'FAILED')
+      ${RETURNING}`,
+    [removal.orgId, removal.memberId],
+  );
+  for (const row of rows) {
+    await tx.execute(
+      `update outbox_messages set status = 'FAILED', last_error = 'cancelled: member removed'
+        where id in (select id from outbox_messages where invitation_id = ? and status = 'PENDING' for update skip locked)`,
+      [row.id],
+    );
+    await recordEvent(tx, invitationEvent(facts(row), InvitationEventType.REVOKED));
+  }
+}

@@ -1,0 +1,28 @@
+import QRCode from 'qrcode';
+import { badInput } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { isUsable } from './invitation-events';
+import { InvitationChannel, type Invitation } from './invitation.entity';
+import { QrCodeFormat, type QrCode } from './invitations.inputs';
+import { getInvitation } from './invitations.listing';
+import { invitationUrl, linkTokenVault } from './link-token-vault';
+
+/** The link of an invite link, from its encrypted token; null for person invitations and unreadable tokens. */
+export function inviteLinkUrl(ctx: GraphQLContext, invitation: Invitation): string | null {
+  if (invitation.channel !== InvitationChannel.LINK || !invitation.tokenCiphertext) return null;
+  const token = linkTokenVault(ctx.app.config.jwtSecret).open(invitation.tokenCiphertext);
+  return token ? invitationUrl(ctx.app.config.publicUrl, token) : null;
+}
+
+/** `inviteLinkQrCode`: a usable invite link as an SVG document or a base64 PNG, for whoever may see the link. */
+export async function inviteLinkQrCode(ctx: GraphQLContext, globalId: string, format: QrCodeFormat): Promise<QrCode> {
+  const invitation = await getInvitation(ctx, globalId);
+  if (invitation.channel !== InvitationChannel.LINK) throw badInput('Only invite links have a QR code', 'id');
+  if (!isUsable(invitation)) throw badInput('This link can no longer be used: regenerate it with resendInvitation', 'id');
+  const url = inviteLinkUrl(ctx, invitation);
+  if (!url) throw badInput('This link was sealed with an earlier server secret: regenerate it with resendInvitation', 'id');
+  const options = { errorCorrectionLevel: 'M' as const, margin: 2 };
+  return format === QrCodeFormat.SVG
+    ? { format, mimeType: 'image/svg+xml', data: await QRCode.toString(url, { ...options, type: 'svg' }), url }
+    : { format, mimeType: 'image/png', data: (await QRCode.toBuffer(url, { ...options, type: 'png', width: 512 })).toString('base64'), url };
+}
