@@ -146,6 +146,8 @@ async function handleHttp(
   state: { draining: boolean },
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
+  if (state.draining) res.setHeader('connection', 'close');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/readyz') {
     const checks = await readiness(app);

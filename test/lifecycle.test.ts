@@ -7,7 +7,8 @@ import { connectWs } from './support/ws';
 
 describe('SIGTERM', () => {
   it('finishes requests in flight, closes sockets with 1001 and exits 0', async () => {
-    const gateway = await spawnGateway();
+    // A drain delay long enough for a loaded CI machine to read every request already on the wire.
+    const gateway = await spawnGateway({ DRAIN_DELAY_MS: '2000' });
     const client = new GraphQLClient(gateway.url);
     const { client: user } = await signUpUser(client);
 
