@@ -23,6 +23,10 @@ export interface Config {
    * requests already on the wire are read and load balancers stop routing here.
    */
   drainDelayMs: number;
+  /** Base URL of the web client, for links in messages (`<publicUrl>/invite/<token>`). */
+  publicUrl: string;
+  /** Largest CSV body `POST /imports` accepts, in bytes; larger ones answer 413. */
+  importMaxBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -44,6 +48,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
     drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/+$/, ''),
+    importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { createAccountLoaders } from '../modules/accounts/member-account.loaders';
 import { Department } from '../modules/departments/department.entity';
 import { createDepartmentLoaders } from '../modules/departments/department.loaders';
+import { createImportLoaders } from '../modules/imports/imports.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberRole } from '../modules/roles/member-role.entity';
@@ -57,6 +58,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     ...createDepartmentLoaders(em, org, departmentById),
     ...createRoleLoaders(em, org),
     ...createAccountLoaders(em, org),
+    ...createImportLoaders(em, org),
   };
 }
 
