@@ -343,6 +343,39 @@ describe('createDepartments', () => {
   });
 });
 
+describe('concurrent uploads', () => {
+  it('two files at once creating the same path and naming the same people: one department, each person once', async () => {
+    const owner = await createOrgWithOwner(client);
+    const orgId = rawIdOf(owner.org.id);
+    const shared = Array.from({ length: 20 }, () => uniquePhone());
+    const file = (tag: string) =>
+      csv(['name', 'phone', 'department'], [
+        ...shared.map((phone, i) => [`Shared ${i}`, phone, 'Shared/Unit']),
+        ...Array.from({ length: 5 }, (_, i) => [`${tag} ${i}`, uniquePhone(), `Shared/Unit ${tag}`]),
+      ]);
+    const [a, b] = await Promise.all([
+      postImport(gateway.url, owner.client.token, file('A'), { createDepartments: true }),
+      postImport(gateway.url, owner.client.token, file('B'), { createDepartments: true }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(a.body.summary.created + b.body.summary.created).toBe(30);
+    expect(a.body.summary.skipped + b.body.summary.skipped).toBe(20);
+    expect(a.body.summary.departmentsCreated + b.body.summary.departmentsCreated).toBe(4); // Shared, Unit, Unit A, Unit B
+    const names = await sql<{ name: string; n: number }>(
+      `select name, count(*)::int as n from departments where org_id = $1 and (name like 'Shared%' or name like 'Unit%') group by name order by name`,
+      [orgId],
+    );
+    expect(names).toEqual([
+      { name: 'Shared', n: 1 },
+      { name: 'Unit', n: 1 },
+      { name: 'Unit A', n: 1 },
+      { name: 'Unit B', n: 1 },
+    ]);
+    const [{ people }] = await sql<{ people: number }>(`select count(*)::int as people from invitations where org_id = $1`, [orgId]);
+    expect(people).toBe(30);
+  });
+});
+
 describe('authorization', () => {
   it('a SUB_ADMIN imports only within their departments; others are FORBIDDEN_DEPARTMENT', async () => {
     const owner = await createOrgWithOwner(client);

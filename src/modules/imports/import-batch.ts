@@ -251,7 +251,8 @@ async function findExistingPeople(tx: EntityManager, orgId: string, candidates: 
               (select v.expires_at from invitations v where v.org_id = p.org_id and v.status = 'PENDING' and v.email = i.email limit 1) as email_invited_until,
               (select m.status from members m where m.org_id = p.org_id and m.phone = i.phone limit 1) as phone_member,
               (select m.status from members m where m.org_id = p.org_id and m.email = i.email limit 1) as email_member,
-              exists (select 1 from members m where m.org_id = p.org_id and m.employee_no = i.employee_no) as employee_no_taken
+              -- A scalar probe, not exists(): the planner would hash the whole org's members for exists().
+              coalesce((select true from members m where m.org_id = p.org_id and m.employee_no = i.employee_no limit 1), false) as employee_no_taken
          from input i, params p
      )
      select * from probed

@@ -69,6 +69,8 @@ export class MemberImportRun {
   private issueCount = 0;
   private readonly report: ImportIssue[] = [];
   private status = MemberImportStatus.RUNNING;
+  /** The batch being written while the next one is parsed. */
+  private inFlight: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly em: EntityManager,
@@ -111,21 +113,28 @@ export class MemberImportRun {
     return this.app.logger;
   }
 
-  /** Feeds every record, then completes the import. Throws what the stream throws; call `fail` then. */
+  /** Feeds every record, then completes the import. Throws what the stream or a batch throws; call `fail` then. */
   async consume(records: AsyncIterable<CsvRecord>): Promise<void> {
-    for await (const record of records) {
-      if (!this.header) {
-        this.header = readHeader(record.fields);
-        this.pendingIssues.push(...this.header.issues);
-        continue;
+    try {
+      for await (const record of records) {
+        if (!this.header) {
+          this.header = readHeader(record.fields);
+          this.pendingIssues.push(...this.header.issues);
+          continue;
+        }
+        const parsed = parseRow(record.row, record.fields, this.header, this.app.config.phoneDefaultRegion);
+        if (parsed.kind === 'blank') continue;
+        this.candidates.push(parsed.candidate);
+        if (this.candidates.length >= IMPORT_BATCH_SIZE) await this.dispatch();
       }
-      const parsed = parseRow(record.row, record.fields, this.header, this.app.config.phoneDefaultRegion);
-      if (parsed.kind === 'blank') continue;
-      this.candidates.push(parsed.candidate);
-      if (this.candidates.length >= IMPORT_BATCH_SIZE) await this.flush();
+      if (!this.header) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one row of people');
+      await this.dispatch();
+      await this.inFlight;
+    } catch (error) {
+      // Let the batch being written settle first, so the counts answered and kept are those committed.
+      await this.inFlight.catch(() => undefined);
+      throw error;
     }
-    if (!this.header) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one row of people');
-    await this.flush();
     await this.finish(MemberImportStatus.COMPLETED);
   }
 
@@ -150,76 +159,85 @@ export class MemberImportRun {
     };
   }
 
-  /** Checks and writes the rows gathered so far (one transaction), then starts a new batch. */
-  private async flush(): Promise<void> {
-    if (this.candidates.length === 0 && this.pendingIssues.length === 0) return;
+  /**
+   * Hands the rows gathered so far to the writer once the previous batch is written (rethrowing its error), and
+   * returns at once: parsing the next batch overlaps writing this one, and at most two batches are held.
+   */
+  private async dispatch(): Promise<void> {
+    await this.inFlight;
     const candidates = this.candidates;
     const ownIssues = this.pendingIssues;
     this.candidates = [];
     this.pendingIssues = [];
+    if (candidates.length === 0 && ownIssues.length === 0) return;
+    this.inFlight = this.writeBatch(candidates, ownIssues);
+    this.inFlight.catch(() => undefined); // observed by the next dispatch, or by consume
+  }
 
+  /** Checks and writes one batch, retried when a concurrent writer added one of its people meanwhile. */
+  private async writeBatch(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const published: OrgEvent[] = [];
       try {
-        let result: BatchResult | null = null;
-        // The report entries, counters and events of the batch; SENT events only for what was really created.
-        const record = async (tx: EntityManager, batch: BatchResult | null) => {
-          const counts = this.countsAfter(batch, candidates.length);
-          const issues = [...ownIssues, ...(batch?.issues ?? [])];
-          await this.writeProgress(tx, counts, issues);
-          const sent = batch && !this.session.dryRun ? batch.sentEvents : [];
-          published.push(...(await recordEvents(tx, this.session.orgId, [...sent, this.progressEvent(counts.summary)])));
-          return { counts, issues };
-        };
-        let written: Awaited<ReturnType<typeof record>>;
-        if (candidates.length === 0) {
-          written = await this.em.fork().transactional((tx) => record(tx, null));
-        } else if (this.session.dryRun) {
-          result = await this.em
-            .fork()
-            .transactional(async (tx) => {
-              throw new DryRunRollback(await importBatch(tx, this.session, this.memory, candidates));
-            })
-            .catch((error: unknown) => {
-              if (error instanceof DryRunRollback) return error.result;
-              throw error;
-            });
-          const batch = result;
-          written = await this.em.fork().transactional((tx) => record(tx, batch));
-        } else {
-          written = await this.em.fork().transactional(async (tx) => {
-            result = await importBatch(tx, this.session, this.memory, candidates);
-            return record(tx, result);
-          });
-        }
-        (result as BatchResult | null)?.remember();
-        this.apply(written.counts, written.issues);
-        this.app.eventBus.publish(published);
-        return;
+        return await this.writeBatchOnce(candidates, ownIssues);
       } catch (error) {
-        if (attempt < BATCH_ATTEMPTS && isUniqueViolation(error)) {
-          this.logger.info({ importId: this.importId, attempt }, 'import batch met a concurrent insert; retrying');
-          continue;
-        }
-        throw error;
+        if (attempt >= BATCH_ATTEMPTS || !isUniqueViolation(error)) throw error;
+        this.logger.info({ importId: this.importId, attempt }, 'import batch met a concurrent insert; retrying');
       }
     }
   }
 
+  /**
+   * One transaction: the rows checked and written, the report entries, the import's counters, the SENT events and a
+   * PROGRESS event. Dry: the rows are checked and written in a transaction rolled back, the rest in a second one.
+   */
+  private async writeBatchOnce(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
+    const published: OrgEvent[] = [];
+    const state: { checked: BatchResult | null } = { checked: null };
+    const record = async (tx: EntityManager) => {
+      const batch = state.checked;
+      const summary = this.summaryAfter(batch, candidates.length);
+      const issues = [...ownIssues, ...(batch?.issues ?? [])];
+      await this.writeProgress(tx, summary, issues);
+      const sent = batch && !this.session.dryRun ? batch.sentEvents : [];
+      published.push(...(await recordEvents(tx, this.session.orgId, [...sent, this.progressEvent(summary)])));
+      return { summary, issues };
+    };
+    let written: Awaited<ReturnType<typeof record>>;
+    if (this.session.dryRun && candidates.length) {
+      state.checked = await this.em
+        .fork()
+        .transactional(async (tx) => {
+          throw new DryRunRollback(await importBatch(tx, this.session, this.memory, candidates));
+        })
+        .catch((error: unknown) => {
+          if (error instanceof DryRunRollback) return error.result;
+          throw error;
+        });
+      written = await this.em.fork().transactional(record);
+    } else {
+      written = await this.em.fork().transactional(async (tx) => {
+        if (candidates.length) state.checked = await importBatch(tx, this.session, this.memory, candidates);
+        return record(tx);
+      });
+    }
+    state.checked?.remember();
+    this.apply(written.summary, written.issues);
+    this.app.eventBus.publish(published);
+  }
+
   /** The import's counters once this batch is counted (not applied until it commits). */
-  private countsAfter(batch: BatchResult | null, rows: number) {
-    const summary: ImportSummary = {
+  private summaryAfter(batch: BatchResult | null, rows: number): ImportSummary {
+    return {
       rows: this.summary.rows + rows,
       created: this.summary.created + (batch?.created ?? 0),
       skipped: this.summary.skipped + (batch?.skipped ?? 0),
       failed: this.summary.failed + (batch?.failed ?? 0),
       departmentsCreated: this.summary.departmentsCreated + (batch?.departmentsCreated ?? 0),
     };
-    return { summary };
   }
 
-  private apply(counts: { summary: ImportSummary }, issues: ImportIssue[]): void {
-    Object.assign(this.summary, counts.summary);
+  private apply(summary: ImportSummary, issues: ImportIssue[]): void {
+    Object.assign(this.summary, summary);
     this.issueCount += issues.length;
     for (const issue of issues) {
       if (this.report.length >= REPORT_RESPONSE_LIMIT) break;
@@ -228,7 +246,7 @@ export class MemberImportRun {
   }
 
   /** The batch's report entries and the import's new counters, in one statement. */
-  private async writeProgress(tx: EntityManager, counts: { summary: ImportSummary }, issues: ImportIssue[]): Promise<void> {
+  private async writeProgress(tx: EntityManager, summary: ImportSummary, issues: ImportIssue[]): Promise<void> {
     const numbered = issues.map((issue, index) => ({
       seq: this.issueCount + index + 1,
       row_no: issue.row,
@@ -236,7 +254,6 @@ export class MemberImportRun {
       code: issue.code,
       message: issue.message,
     }));
-    const { summary } = counts;
     await tx.execute(
       `with entries as (
          insert into member_import_issues (import_id, seq, row_no, column_name, code, message)
