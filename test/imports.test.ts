@@ -166,6 +166,7 @@ describe('import report', () => {
       csvLine(['Two Problems', '12', '', '', 'Wizard']), // 18
       csvLine(['Long Title', uniquePhone(), '', '', '', 't'.repeat(101)]), // 19
       csvLine(['Mail Only', '', `only.${duplicate.slice(-8)}@example.org`]), // 20
+      csvLine(['Long Number', uniquePhone(), '', '', '', '', 'n'.repeat(51)]), // 21
     ];
     const file = lines.join('\n') + '\n';
     const expected = [
@@ -187,8 +188,9 @@ describe('import report', () => {
       [18, 'phone', 'INVALID_PHONE'], // every problem of a row is reported
       [18, 'roles', 'UNKNOWN_ROLE'],
       [19, 'title', 'INVALID_TITLE'],
+      [21, 'employeeNo', 'INVALID_EMPLOYEE_NO'],
     ];
-    const summary = { rows: 18, created: 2, skipped: 3, failed: 13, departmentsCreated: 0 };
+    const summary = { rows: 19, created: 2, skipped: 3, failed: 14, departmentsCreated: 0 };
 
     const before = await importFootprint(orgId);
     const dry = await postImport(gateway.url, owner.client.token, file, { dryRun: true });
@@ -225,7 +227,7 @@ describe('import report', () => {
 
     // Re-running the file duplicates nobody: who was imported is now reported as invited.
     const again = await postImport(gateway.url, owner.client.token, file);
-    expect(again.body.summary).toEqual({ rows: 18, created: 0, skipped: 5, failed: 13, departmentsCreated: 0 });
+    expect(again.body.summary).toEqual({ rows: 19, created: 0, skipped: 5, failed: 14, departmentsCreated: 0 });
     expect(again.body.report.filter((e) => e.row === 2 || e.row === 20).map((e) => [e.row, e.code])).toEqual([
       [2, 'ALREADY_INVITED'],
       [20, 'ALREADY_INVITED'],

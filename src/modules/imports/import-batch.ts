@@ -115,10 +115,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
     issues.push({ row, column, code, message });
     (SKIP_CODES.has(code) ? skippedRows : failedRows).add(row);
   };
-  const contacts = new Map<string, number>();
-  const employeeNos = new Map<string, number>();
-  const seenContact = (key: string) => memory.contacts.get(key) ?? contacts.get(key);
-  const seenEmployeeNo = (key: string) => memory.employeeNos.get(key) ?? employeeNos.get(key);
+  const seen = new SeenInFile(memory);
   let quotaLeft = org!.member_limit - used - (session.dryRun ? memory.dryRunCreated : 0);
   const accepted: AcceptedRow[] = [];
 
@@ -128,45 +125,11 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
     const roleIds = resolveRoles(viewer, roles, candidate, (code, message) => report(row, 'roles', code, message));
     const departments = placeRow(session, resolutions, candidate, (code, message) => report(row, 'department', code, message));
     if (failedRows.has(row)) continue;
-
-    const phoneKey = candidate.phone && `phone:${candidate.phone}`;
-    const emailKey = candidate.email && `email:${candidate.email}`;
-    const earlierByPhone = phoneKey ? seenContact(phoneKey) : undefined;
-    const earlierByEmail = emailKey ? seenContact(emailKey) : undefined;
-    if (phoneKey && !seenContact(phoneKey)) contacts.set(phoneKey, row);
-    if (emailKey && !seenContact(emailKey)) contacts.set(emailKey, row);
-    if (earlierByPhone !== undefined || earlierByEmail !== undefined) {
-      const byPhone = earlierByPhone !== undefined;
-      report(row, byPhone ? 'phone' : 'email', ImportIssueCode.DUPLICATE_IN_FILE, `Same ${byPhone ? 'phone' : 'email'} as row ${byPhone ? earlierByPhone : earlierByEmail}`);
+    const conflict = personConflict(candidate, existing.get(row), seen);
+    if (conflict) {
+      report(row, conflict.column, conflict.code, conflict.message);
       continue;
     }
-
-    const found = existing.get(row);
-    const invited = found && (found.phone_invited_until ? { column: 'phone', until: found.phone_invited_until } : found.email_invited_until ? { column: 'email', until: found.email_invited_until } : null);
-    if (invited) {
-      const expired = new Date(invited.until).getTime() <= Date.now();
-      report(row, invited.column, ImportIssueCode.ALREADY_INVITED, expired
-        ? `This ${invited.column} has a pending invitation to the org that has expired; resend it instead`
-        : `This ${invited.column} already has a pending invitation to the org`);
-      continue;
-    }
-    const member = found && (found.phone_member ? { column: 'phone', status: found.phone_member } : found.email_member ? { column: 'email', status: found.email_member } : null);
-    if (member) {
-      report(row, member.column, ImportIssueCode.ALREADY_MEMBER, `A member of the org (${member.status}) has this ${member.column}`);
-      continue;
-    }
-
-    if (candidate.employeeNo) {
-      const earlier = seenEmployeeNo(candidate.employeeNo);
-      if (earlier === undefined) employeeNos.set(candidate.employeeNo, row);
-      if (earlier !== undefined || found?.employee_no_taken) {
-        report(row, 'employeeNo', ImportIssueCode.DUPLICATE_EMPLOYEE_NO, earlier !== undefined
-          ? `Same employee number as row ${earlier}`
-          : 'Another member of the org has this employee number');
-        continue;
-      }
-    }
-
     if (quotaLeft <= 0) {
       report(row, null, ImportIssueCode.QUOTA_EXCEEDED, `The org has reached its member limit of ${org!.member_limit}`);
       continue;
@@ -187,12 +150,70 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
     departmentsCreated: plan.countedNew,
     sentEvents,
     remember() {
-      for (const [key, row] of contacts) memory.contacts.set(key, row);
-      for (const [key, row] of employeeNos) memory.employeeNos.set(key, row);
+      seen.remember();
       for (const node of plan.nodes.values()) memory.createdDepartmentPaths.add(node.pathKey);
       if (session.dryRun) memory.dryRunCreated += accepted.length;
     },
   };
+}
+
+/** Phones, emails and employee numbers met so far in the file: in earlier batches (the memory) and in this one. */
+class SeenInFile {
+  private readonly contacts = new Map<string, number>();
+  private readonly employeeNos = new Map<string, number>();
+
+  constructor(private readonly memory: ImportMemory) {}
+
+  /** The earlier row with this key, else records this row under it. */
+  contact(key: string, row: number): number | undefined {
+    const earlier = this.memory.contacts.get(key) ?? this.contacts.get(key);
+    if (earlier === undefined) this.contacts.set(key, row);
+    return earlier;
+  }
+
+  employeeNo(value: string, row: number): number | undefined {
+    const earlier = this.memory.employeeNos.get(value) ?? this.employeeNos.get(value);
+    if (earlier === undefined) this.employeeNos.set(value, row);
+    return earlier;
+  }
+
+  remember(): void {
+    for (const [key, row] of this.contacts) this.memory.contacts.set(key, row);
+    for (const [key, row] of this.employeeNos) this.memory.employeeNos.set(key, row);
+  }
+}
+
+/**
+ * Is the row's person already there? In this order: named by an earlier row (DUPLICATE_IN_FILE), invited
+ * (ALREADY_INVITED), a member (ALREADY_MEMBER), then their employee number taken (DUPLICATE_EMPLOYEE_NO).
+ */
+function personConflict(candidate: ImportCandidate, found: ExistingPerson | undefined, seen: SeenInFile): Omit<ImportIssue, 'row'> | null {
+  const { row } = candidate;
+  const byPhone = candidate.phone ? seen.contact(`phone:${candidate.phone}`, row) : undefined;
+  const byEmail = candidate.email ? seen.contact(`email:${candidate.email}`, row) : undefined;
+  if (byPhone !== undefined) return { column: 'phone', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same phone as row ${byPhone}` };
+  if (byEmail !== undefined) return { column: 'email', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same email as row ${byEmail}` };
+
+  const invited = found?.phone_invited_until ? { column: 'phone', until: found.phone_invited_until } : found?.email_invited_until ? { column: 'email', until: found.email_invited_until } : null;
+  if (invited) {
+    const expired = new Date(invited.until).getTime() <= Date.now();
+    return {
+      column: invited.column,
+      code: ImportIssueCode.ALREADY_INVITED,
+      message: expired
+        ? `This ${invited.column} has a pending invitation to the org that has expired; resend it instead`
+        : `This ${invited.column} already has a pending invitation to the org`,
+    };
+  }
+  const member = found?.phone_member ? { column: 'phone', status: found.phone_member } : found?.email_member ? { column: 'email', status: found.email_member } : null;
+  if (member) return { column: member.column, code: ImportIssueCode.ALREADY_MEMBER, message: `A member of the org (${member.status}) has this ${member.column}` };
+
+  if (candidate.employeeNo) {
+    const earlier = seen.employeeNo(candidate.employeeNo, row);
+    if (earlier !== undefined) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: `Same employee number as row ${earlier}` };
+    if (found?.employee_no_taken) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: 'Another member of the org has this employee number' };
+  }
+  return null;
 }
 
 async function loadRoles(tx: EntityManager, orgId: string): Promise<RoleRow[]> {
