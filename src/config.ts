@@ -31,6 +31,8 @@ export interface Config {
   mailFrom: string;
   /** How often past-due invitations are marked EXPIRED, in ms. 0 disables the job (the default in tests). */
   invitationExpirySweepMs: number;
+  /** Largest CSV body `POST /imports` accepts, in bytes; larger ones answer 413. */
+  importMaxBytes: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -57,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
     invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
+    importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
     ...overrides,
   };
 }

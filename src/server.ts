@@ -21,6 +21,7 @@ import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './g
 import { buildAppSchema } from './graphql/schema';
 import { invitationExpiryJob } from './modules/invitations';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
+import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -153,6 +154,9 @@ async function handleHttp(
     const checks = await readiness(app);
     const ready = checks.postgres && checks.redis && !state.draining;
     return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
+  }
+  if (url.pathname === '/imports') {
+    return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 

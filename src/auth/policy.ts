@@ -213,3 +213,42 @@ export function canViewInvitation(viewer: Viewer, invitation: { invitedByMemberI
 export function canSeeInvitationRecipient(viewer: Viewer, departmentPaths: string[]): boolean {
   return can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW, { departmentPaths, match: 'any' });
 }
+
+/**
+ * Bulk import [003]: may the viewer import people anywhere at all? Checked before the upload is read; each row is
+ * then checked with `canImportInto`. Needs MEMBERS CREATE and INVITATIONS CREATE (OWNER and ADMIN anywhere,
+ * SUB_ADMIN within their scope).
+ */
+export function canImportMembers(viewer: Viewer): boolean {
+  if (!viewer.member) return false;
+  if (isOrgAdmin(viewer)) return true;
+  const held = (module: PermissionModule) => viewer.grants.some((grant) => grantAllows(grant, module, PermissionAction.CREATE));
+  return held(PermissionModule.MEMBERS) && held(PermissionModule.INVITATIONS);
+}
+
+/** May the viewer import a person into the department at `departmentPath` (both MEMBERS and INVITATIONS CREATE cover it)? */
+export function canImportInto(viewer: Viewer, departmentPath: string): boolean {
+  const target: DepartmentTarget = { departmentPaths: [departmentPath], match: 'all' };
+  return (
+    can(viewer, PermissionModule.MEMBERS, PermissionAction.CREATE, target) &&
+    can(viewer, PermissionModule.INVITATIONS, PermissionAction.CREATE, target)
+  );
+}
+
+/** May the viewer add departments under the department at `parentPath` (DEPARTMENTS CREATE on the parent)? */
+export function canCreateDepartmentUnder(viewer: Viewer, parentPath: string): boolean {
+  return can(viewer, PermissionModule.DEPARTMENTS, PermissionAction.CREATE, { departmentPaths: [parentPath], match: 'all' });
+}
+
+/** Which imports `memberImports` lists: all of the org (OWNER, ADMIN), the viewer's own (others who may import), or none. */
+export function memberImportsVisibleTo(viewer: Viewer): 'all' | 'own' | 'none' {
+  if (!viewer.member) return 'none';
+  if (isOrgAdmin(viewer)) return 'all';
+  return canImportMembers(viewer) ? 'own' : 'none';
+}
+
+/** An import and its report: OWNER and ADMIN see every import of the org, anyone else only the imports they ran. */
+export function canViewMemberImport(viewer: Viewer, memberImport: { createdByMemberId: string | null }): boolean {
+  if (!viewer.member) return false;
+  return isOrgAdmin(viewer) || memberImport.createdByMemberId === viewer.member.id;
+}

@@ -3,6 +3,7 @@ import { User } from '../modules/accounts/user.entity';
 import { VerificationCode } from '../modules/accounts/verification-code.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Department } from '../modules/departments/department.entity';
+import { MemberImport } from '../modules/imports/member-import.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
@@ -15,5 +16,5 @@ import { Role } from '../modules/roles/role.entity';
 
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
-  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation,
+  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport,
 ];

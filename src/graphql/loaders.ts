@@ -4,6 +4,7 @@ import { createAccountLoaders } from '../modules/accounts/member-account.loaders
 import { Department } from '../modules/departments/department.entity';
 import { createDepartmentLoaders } from '../modules/departments/department.loaders';
 import { createInvitationLoaders } from '../modules/invitations/invitation.loaders';
+import { createImportLoaders } from '../modules/imports/imports.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
 import { MemberRole } from '../modules/roles/member-role.entity';
@@ -59,6 +60,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     ...createRoleLoaders(em, org),
     ...createAccountLoaders(em, org),
     ...createInvitationLoaders(em, org),
+    ...createImportLoaders(em, org),
   };
 }
 

@@ -4,6 +4,7 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
 import { auditResolvers } from '../modules/audit';
 import { departmentsResolvers } from '../modules/departments';
+import { importsResolvers } from '../modules/imports';
 import { invitationsResolvers } from '../modules/invitations';
 import { membersResolvers } from '../modules/members';
 import { orgsResolvers } from '../modules/orgs';
@@ -21,6 +22,7 @@ const resolvers = [
   ...rolesResolvers,
   ...auditResolvers,
   ...invitationsResolvers,
+  ...importsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 let built: Promise<GraphQLSchema> | undefined;

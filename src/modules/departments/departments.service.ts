@@ -196,8 +196,8 @@ function assertCanManage(viewer: Viewer, action: PermissionAction, department: D
   assertCan(viewer, PermissionModule.DEPARTMENTS, action, { departmentPaths: [department.path], match: 'all' }, what);
 }
 
-/** Takes the org's department-tree lock until the transaction ends (creates, moves and deletes queue on it). */
-async function lockDepartmentTree(tx: EntityManager, orgId: string): Promise<void> {
+/** Takes the org's department-tree lock until the transaction ends (creates, moves, deletes and bulk imports queue on it). */
+export async function lockDepartmentTree(tx: EntityManager, orgId: string): Promise<void> {
   await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`departments:${orgId}`]);
 }
 

@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { canCreateDepartmentUnder, canGrantRole, canImportInto } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
+import { EventTopic, type NewOrgEvent } from '../../realtime/events';
+import { recordAudit } from '../audit/audit.service';
+import { lockDepartmentTree } from '../departments/departments.service';
+import { InvitationChannel } from '../invitations/invitation.entity';
+import { newInvitationToken } from '../invitations/invitation-token';
+import { BuiltinRole } from '../roles/role.entity';
+import { departmentPathKey, type ImportCandidate } from './import-csv';
+import { ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
+
+/** What stays the same for every batch of one import. */
+export interface ImportSession {
+  importId: string;
+  orgId: string;
+  orgName: string;
+  rootDepartmentId: string;
+  viewer: Viewer;
+  inviter: { memberId: string; userId: string; name: string };
+  dryRun: boolean;
+  createDepartments: boolean;
+  publicUrl: string;
+}
+
+/**
+ * What earlier batches of the same import left behind, for checks that span the whole file. A batch changes it
+ * only once it has succeeded (`BatchResult.remember`), so a retried batch starts from the same state.
+ */
+export interface ImportMemory {
+  /** `phone:<e164>` / `email:<address>` -> the row that first named it. */
+  contacts: Map<string, number>;
+  employeeNos: Map<string, number>;
+  /** Department paths created so far (in a dry run: that would have been), so each counts once. */
+  createdDepartmentPaths: Set<string>;
+  /** Dry runs commit nothing, so the quota of later batches must subtract what earlier ones would have added. */
+  dryRunCreated: number;
+}
+
+export function newImportMemory(): ImportMemory {
+  return { contacts: new Map(), employeeNos: new Map(), createdDepartmentPaths: new Set(), dryRunCreated: 0 };
+}
+
+export interface BatchResult {
+  issues: ImportIssue[];
+  created: number;
+  skipped: number;
+  failed: number;
+  departmentsCreated: number;
+  /** INVITATION SENT events of the people created, to record with the batch. */
+  sentEvents: Array<Omit<NewOrgEvent, 'orgId'>>;
+  /** Applies this batch's file-wide facts to the import's memory; call once the batch has committed (or, dry, rolled back). */
+  remember(): void;
+}
+
+interface RoleRow {
+  id: string;
+  name: string;
+  builtin: BuiltinRole | null;
+}
+
+interface DepartmentRef {
+  id: string;
+  path: string;
+}
+
+type PathResolution =
+  | { kind: 'found'; department: DepartmentRef }
+  /** `depth` leading segments exist; `deepest` is the last of them (the org root when depth is 0). */
+  | { kind: 'missing'; deepest: DepartmentRef; depth: number };
+
+interface ExistingPerson {
+  n: number;
+  phone_invited_until: Date | null;
+  email_invited_until: Date | null;
+  phone_member: string | null;
+  email_member: string | null;
+  employee_no_taken: boolean;
+}
+
+interface AcceptedRow {
+  candidate: ImportCandidate;
+  roleIds: string[];
+  /** Resolved departments, or missing paths to create first. */
+  departments: Array<{ department: DepartmentRef } | { missing: Extract<PathResolution, { kind: 'missing' }>; segments: string[] }>;
+}
+
+/**
+ * Checks one batch of rows against the org and, for the good ones, creates set-based: missing departments (when
+ * asked), PENDING members with their departments and roles, PENDING invitations with hashed tokens, and one outbox
+ * message each. Runs inside the caller's transaction, which the caller rolls back for a dry run.
+ *
+ * Locks, in the order every writer takes them: the org's department-tree lock (so paths resolved here stay valid and
+ * concurrent imports do not create the same department twice), then the org row (quota, as `addMember` does).
+ */
+export async function importBatch(tx: EntityManager, session: ImportSession, memory: ImportMemory, candidates: ImportCandidate[]): Promise<BatchResult> {
+  const { orgId, viewer } = session;
+  await lockDepartmentTree(tx, orgId);
+  const [org] = await tx.execute<Array<{ member_limit: number; invitation_ttl_seconds: number }>>(
+    'select member_limit, invitation_ttl_seconds from orgs where id = ? for update',
+    [orgId],
+  );
+  // A statement of its own after the lock, so it counts members committed by whoever held the lock before.
+  const [{ used }] = await tx.execute<Array<{ used: number }>>('select count(*)::int as used from members where org_id = ?', [orgId]);
+  const roles = await loadRoles(tx, orgId);
+  const paths = distinctPaths(candidates);
+  const resolutions = await resolveDepartmentPaths(tx, session, paths);
+  const existing = await findExistingPeople(tx, orgId, candidates);
+
+  const issues: ImportIssue[] = [];
+  const failedRows = new Set<number>();
+  const skippedRows = new Set<number>();
+  const report = (row: number, column: string | null, code: ImportIssueCode, message: string) => {
+    issues.push({ row, column, code, message });
+    (SKIP_CODES.has(code) ? skippedRows : failedRows).add(row);
+  };
+  const seen = new SeenInFile(memory);
+  let quotaLeft = org!.member_limit - used - (session.dryRun ? memory.dryRunCreated : 0);
+  const accepted: AcceptedRow[] = [];
+
+  for (const candidate of candidates) {
+    const { row } = candidate;
+    for (const issue of candidate.issues) report(row, issue.column, issue.code, issue.message);
+    const roleIds = resolveRoles(viewer, roles, candidate, (code, message) => report(row, 'roles', code, message));
+    const departments = placeRow(session, resolutions, candidate, (code, message) => report(row, 'department', code, message));
+    if (failedRows.has(row)) continue;
+    const conflict = personConflict(candidate, existing.get(row), seen);
+    if (conflict) {
+      report(row, conflict.column, conflict.code, conflict.message);
+      continue;
+    }
+    if (quotaLeft <= 0) {
+      report(row, null, ImportIssueCode.QUOTA_EXCEEDED, `The org has reached its member limit of ${org!.member_limit}`);
+      continue;
+    }
+    quotaLeft--;
+    accepted.push({ candidate, roleIds, departments });
+  }
+
+  const plan = planDepartments(memory, accepted);
+  await createPlannedDepartments(tx, session, plan);
+  const sentEvents = await insertPeople(tx, session, org!.invitation_ttl_seconds, accepted, plan);
+
+  return {
+    issues,
+    created: accepted.length,
+    skipped: skippedRows.size,
+    failed: failedRows.size,
+    departmentsCreated: plan.countedNew,
+    sentEvents,
+    remember() {
+      seen.remember();
+      for (const node of plan.nodes.values()) memory.createdDepartmentPaths.add(node.pathKey);
+      if (session.dryRun) memory.dryRunCreated += accepted.length;
+    },
+  };
+}
+
+/** Phones, emails and employee numbers met so far in the file: in earlier batches (the memory) and in this one. */
+class SeenInFile {
+  private readonly contacts = new Map<string, number>();
+  private readonly employeeNos = new Map<string, number>();
+
+  constructor(private readonly memory: ImportMemory) {}
+
+  /** The earlier row with this key, else records this row under it. */
+  contact(key: string, row: number): number | undefined {
+    const earlier = this.memory.contacts.get(key) ?? this.contacts.get(key);
+    if (earlier === undefined) this.contacts.set(key, row);
+    return earlier;
+  }
+
+  employeeNo(value: string, row: number): number | undefined {
+    const earlier = this.memory.employeeNos.get(value) ?? this.employeeNos.get(value);
+    if (earlier === undefined) this.employeeNos.set(value, row);
+    return earlier;
+  }
+
+  remember(): void {
+    for (const [key, row] of this.contacts) this.memory.contacts.set(key, row);
+    for (const [key, row] of this.employeeNos) this.memory.employeeNos.set(key, row);
+  }
+}
+
+/**
+ * Is the row's person already there? In this order: named by an earlier row (DUPLICATE_IN_FILE), invited
+ * (ALREADY_INVITED), a member (ALREADY_MEMBER), then their employee number taken (DUPLICATE_EMPLOYEE_NO).
+ */
+function personConflict(candidate: ImportCandidate, found: ExistingPerson | undefined, seen: SeenInFile): Omit<ImportIssue, 'row'> | null {
+  const { row } = candidate;
+  const byPhone = candidate.phone ? seen.contact(`phone:${candidate.phone}`, row) : undefined;
+  const byEmail = candidate.email ? seen.contact(`email:${candidate.email}`, row) : undefined;
+  if (byPhone !== undefined) return { column: 'phone', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same phone as row ${byPhone}` };
+  if (byEmail !== undefined) return { column: 'email', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same email as row ${byEmail}` };
+
+  const invited = found?.phone_invited_until ? { column: 'phone', until: found.phone_invited_until } : found?.email_invited_until ? { column: 'email', until: found.email_invited_until } : null;
+  if (invited) {
+    const expired = new Date(invited.until).getTime() <= Date.now();
+    return {
+      column: invited.column,
+      code: ImportIssueCode.ALREADY_INVITED,
+      message: expired
+        ? `This ${invited.column} has a pending invitation to the org that has expired; resend it instead`
+        : `This ${invited.column} already has a pending invitation to the org`,
+    };
+  }
+  const member = found?.phone_member ? { column: 'phone', status: found.phone_member } : found?.email_member ? { column: 'email', status: found.email_member } : null;
+  if (member) return { column: member.column, code: ImportIssueCode.ALREADY_MEMBER, message: `A member of the org (${member.status}) has this ${member.column}` };
+
+  if (candidate.employeeNo) {
+    const earlier = seen.employeeNo(candidate.employeeNo, row);
+    if (earlier !== undefined) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: `Same employee number as row ${earlier}` };
+    if (found?.employee_no_taken) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: 'Another member of the org has this employee number' };
+  }
+  return null;
+}
+
+async function loadRoles(tx: EntityManager, orgId: string): Promise<RoleRow[]> {
+  return tx.execute<RoleRow[]>('select id, name, builtin from roles where org_id = ?', [orgId]);
+}
+
+/**
+ * Role names match exactly, else case-insensitively when that is unambiguous, else by built-in kind
+ * (`member`, `sub_admin`). None given: the built-in MEMBER role.
+ */
+function resolveRoles(viewer: Viewer, roles: RoleRow[], candidate: ImportCandidate, report: (code: ImportIssueCode, message: string) => void): string[] {
+  const names = candidate.roleNames.length ? candidate.roleNames : [null];
+  const ids: string[] = [];
+  for (const name of names) {
+    const role = name === null ? roles.find((r) => r.builtin === BuiltinRole.MEMBER) : findRole(roles, name);
+    if (!role) {
+      report(ImportIssueCode.UNKNOWN_ROLE, `No role named "${name}" in the org`);
+      continue;
+    }
+    if (role.builtin === BuiltinRole.SUB_ADMIN) {
+      report(ImportIssueCode.FORBIDDEN_ROLE, `${role.name} needs the departments it covers; grant it through the roles operations`);
+      continue;
+    }
+    if (!canGrantRole(viewer, role)) {
+      report(ImportIssueCode.FORBIDDEN_ROLE, `No permission: you may not grant the role "${role.name}"`);
+      continue;
+    }
+    if (!ids.includes(role.id)) ids.push(role.id);
+  }
+  return ids;
+}
+
+function findRole(roles: RoleRow[], name: string): RoleRow | undefined {
+  const exact = roles.find((role) => role.name === name);
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  const folded = roles.filter((role) => role.name.toLowerCase() === lower);
+  if (folded.length === 1) return folded[0];
+  const builtin = name.toUpperCase().replace(/[\s-]+/g, '_');
+  return roles.find((role) => role.builtin === builtin);
+}
+
+/**
+ * Who of the batch the org knows already, by the indexes on members and open invitations: one probe per row and
+ * key, in one statement. Only rows with a match come back, keyed by row number.
+ */
+async function findExistingPeople(tx: EntityManager, orgId: string, candidates: ImportCandidate[]): Promise<Map<number, ExistingPerson>> {
+  const input = candidates.filter((c) => c.issues.length === 0).map((c) => ({ n: c.row, phone: c.phone, email: c.email, employee_no: c.employeeNo }));
+  if (input.length === 0) return new Map();
+  const rows = await tx.execute<ExistingPerson[]>(
+    `with params as (select ?::uuid as org_id),
+     input as (select * from jsonb_to_recordset(?::jsonb) as x(n int, phone text, email text, employee_no text)),
+     probed as (
+       select i.n,
+              (select v.expires_at from invitations v where v.org_id = p.org_id and v.status = 'PENDING' and v.phone = i.phone limit 1) as phone_invited_until,
+              (select v.expires_at from invitations v where v.org_id = p.org_id and v.status = 'PENDING' and v.email = i.email limit 1) as email_invited_until,
+              (select m.status from members m where m.org_id = p.org_id and m.phone = i.phone limit 1) as phone_member,
+              (select m.status from members m where m.org_id = p.org_id and m.email = i.email limit 1) as email_member,
+              -- A scalar probe, not exists(): the planner would hash the whole org's members for exists().
+              coalesce((select true from members m where m.org_id = p.org_id and m.employee_no = i.employee_no limit 1), false) as employee_no_taken
+         from input i, params p
+     )
+     select * from probed
+      where phone_invited_until is not null or email_invited_until is not null
+         or phone_member is not null or email_member is not null or employee_no_taken`,
+    [orgId, JSON.stringify(input)],
+  );
+  return new Map(rows.map((row) => [Number(row.n), row]));
+}
+
+function distinctPaths(candidates: ImportCandidate[]): string[][] {
+  const byKey = new Map<string, string[]>();
+  for (const candidate of candidates) {
+    for (const segments of candidate.departmentPaths) byKey.set(departmentPathKey(segments), segments);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Walks every distinct path of the batch down from the org root in one recursive query, matching names exactly
+ * (the sibling-name unique index serves each step). Keyed by path; the empty key is the root itself.
+ */
+async function resolveDepartmentPaths(tx: EntityManager, session: ImportSession, paths: string[][]): Promise<Map<string, PathResolution>> {
+  const rows = await tx.execute<Array<{ n: number; depth: number; id: string; path: string }>>(
+    `with recursive input as (
+       select 0 as n, array[]::text[] as segs
+       union all
+       select p.n::int, array(select s.name from jsonb_array_elements_text(p.value) with ordinality as s(name, k) order by s.k)
+         from jsonb_array_elements(?::jsonb) with ordinality as p(value, n)
+     ),
+     walk as (
+       select i.n, 0 as depth, d.id, d.path from input i join departments d on d.org_id = ? and d.id = ?
+       union all
+       select w.n, w.depth + 1, d.id, d.path
+         from walk w
+         join input i on i.n = w.n
+         join departments d on d.org_id = ? and coalesce(d.parent_id, d.org_id) = w.id and d.name = i.segs[w.depth + 1]
+        where w.depth < cardinality(i.segs)
+     )
+     select distinct on (n) n, depth, id, path from walk order by n, depth desc`,
+    [JSON.stringify(paths), session.orgId, session.rootDepartmentId, session.orgId],
+  );
+  const deepest = new Map(rows.map((row) => [Number(row.n), row]));
+  const resolutions = new Map<string, PathResolution>();
+  const root = deepest.get(0);
+  if (!root) throw new Error(`root department of org ${session.orgId} not found`);
+  resolutions.set('', { kind: 'found', department: { id: root.id, path: root.path } });
+  paths.forEach((segments, index) => {
+    const row = deepest.get(index + 1) ?? root;
+    const department = { id: row.id, path: row.path };
+    resolutions.set(
+      departmentPathKey(segments),
+      row.depth === segments.length ? { kind: 'found', department } : { kind: 'missing', deepest: department, depth: row.depth },
+    );
+  });
+  return resolutions;
+}
+
+/** Where a row's person goes, with the checks of rule [003]: the importer must cover each department (or its creation). */
+function placeRow(
+  session: ImportSession,
+  resolutions: Map<string, PathResolution>,
+  candidate: ImportCandidate,
+  report: (code: ImportIssueCode, message: string) => void,
+): AcceptedRow['departments'] {
+  const { viewer } = session;
+  const placed: AcceptedRow['departments'] = [];
+  if (candidate.departmentPaths.length === 0) {
+    const root = resolutions.get('') as Extract<PathResolution, { kind: 'found' }>;
+    if (!canImportInto(viewer, root.department.path)) {
+      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, 'No department given: the org root is outside the departments you manage');
+    }
+    return [{ department: root.department }];
+  }
+  for (const segments of candidate.departmentPaths) {
+    const written = departmentPathKey(segments);
+    const resolution = resolutions.get(written)!;
+    if (resolution.kind === 'found') {
+      if (canImportInto(viewer, resolution.department.path)) placed.push({ department: resolution.department });
+      else report(ImportIssueCode.FORBIDDEN_DEPARTMENT, `No permission: "${written}" is outside the departments you manage`);
+      continue;
+    }
+    const existing = departmentPathKey(segments.slice(0, resolution.depth));
+    const missing = segments[resolution.depth];
+    if (!session.createDepartments) {
+      report(ImportIssueCode.UNKNOWN_DEPARTMENT, existing
+        ? `No department "${written}": "${existing}" has no sub-department "${missing}"`
+        : `No department "${written}": the org root has no sub-department "${missing}"`);
+      continue;
+    }
+    if (!canCreateDepartmentUnder(viewer, resolution.deepest.path) || !canImportInto(viewer, resolution.deepest.path)) {
+      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, `No permission to create "${missing}" under ${existing ? `"${existing}"` : 'the org root'}`);
+      continue;
+    }
+    placed.push({ missing: resolution, segments });
+  }
+  return placed;
+}
+
+interface PlannedDepartment {
+  id: string;
+  parentId: string;
+  name: string;
+  path: string;
+  pathKey: string;
+  position: number;
+}
+
+interface DepartmentPlan {
+  /** Keyed by parent id and name, in creation order (parents before children). */
+  nodes: Map<string, PlannedDepartment>;
+  /** Planned departments of paths not created by an earlier batch (dry runs plan them again each batch). */
+  countedNew: number;
+}
+
+/** The departments to create for the accepted rows' missing paths: each missing level once, whatever the rows sharing it. */
+function planDepartments(memory: ImportMemory, accepted: AcceptedRow[]): DepartmentPlan {
+  const nodes = new Map<string, PlannedDepartment>();
+  for (const row of accepted) {
+    for (const placement of row.departments) {
+      if ('department' in placement) continue;
+      let parent: DepartmentRef = placement.missing.deepest;
+      for (let depth = placement.missing.depth; depth < placement.segments.length; depth++) {
+        const name = placement.segments[depth]!;
+        const key = `${parent.id}/${name}`;
+        let node = nodes.get(key);
+        if (!node) {
+          const id = randomUUID();
+          node = { id, parentId: parent.id, name, path: `${parent.path}${id}/`, pathKey: departmentPathKey(placement.segments.slice(0, depth + 1)), position: 0 };
+          nodes.set(key, node);
+        }
+        parent = node;
+      }
+    }
+  }
+  const countedNew = [...nodes.values()].filter((node) => !memory.createdDepartmentPaths.has(node.pathKey)).length;
+  return { nodes, countedNew };
+}
+
+/** Inserts the planned departments as the last children of their parents, in one statement, with an audit entry each. */
+async function createPlannedDepartments(tx: EntityManager, session: ImportSession, plan: DepartmentPlan): Promise<void> {
+  if (plan.nodes.size === 0) return;
+  const planned = [...plan.nodes.values()];
+  const newIds = new Set(planned.map((node) => node.id));
+  const existingParents = [...new Set(planned.map((node) => node.parentId).filter((id) => !newIds.has(id)))];
+  const next = new Map<string, number>();
+  const rows = await tx.execute<Array<{ parent_id: string; next: number }>>(
+    `select parent_id, coalesce(max(position) + 1, 0)::int as next from departments
+      where org_id = ? and parent_id in (select value::uuid from jsonb_array_elements_text(?::jsonb)) group by parent_id`,
+    [session.orgId, JSON.stringify(existingParents)],
+  );
+  for (const row of rows) next.set(row.parent_id, row.next);
+  for (const node of planned) {
+    node.position = next.get(node.parentId) ?? 0;
+    next.set(node.parentId, node.position + 1);
+  }
+  await tx.execute(
+    `insert into departments (id, org_id, name, parent_id, path, position)
+     select x.id, ?, x.name, x.parent_id, x.path, x.position
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, name text, parent_id uuid, path text, position int)`,
+    [session.orgId, JSON.stringify(planned.map(({ id, name, parentId, path, position }) => ({ id, name, parent_id: parentId, path, position })))],
+  );
+  for (const node of planned) {
+    recordAudit(tx, session.viewer, 'department.create', { type: 'Department', id: node.id }, {
+      name: node.name,
+      parentId: node.parentId,
+      position: node.position,
+      importId: session.importId,
+    });
+  }
+}
+
+/**
+ * One statement for every person of the batch: members, their departments and roles, invitations (token stored
+ * hashed, the plain token only in the outbox message's link) and outbox messages. Returns their SENT events.
+ */
+async function insertPeople(
+  tx: EntityManager,
+  session: ImportSession,
+  ttlSeconds: number,
+  accepted: AcceptedRow[],
+  plan: DepartmentPlan,
+): Promise<BatchResult['sentEvents']> {
+  if (accepted.length === 0) return [];
+  const createdId = (placement: Extract<AcceptedRow['departments'][number], { missing: unknown }>) => {
+    let parentId = placement.missing.deepest.id;
+    for (let depth = placement.missing.depth; depth < placement.segments.length; depth++) parentId = plan.nodes.get(`${parentId}/${placement.segments[depth]}`)!.id;
+    return parentId;
+  };
+  const people = accepted.map(({ candidate, roleIds, departments }) => {
+    const { token, tokenHash } = newInvitationToken();
+    const departmentIds = [...new Set(departments.map((placement) => ('department' in placement ? placement.department.id : createdId(placement))))];
+    return {
+      member_id: randomUUID(),
+      invitation_id: randomUUID(),
+      name: candidate.name,
+      phone: candidate.phone,
+      email: candidate.email,
+      title: candidate.title,
+      employee_no: candidate.employeeNo,
+      department_ids: departmentIds,
+      role_ids: roleIds,
+      // Phone first: people are identified by their mobile number [004]; email-only rows are invited by email.
+      channel: candidate.phone ? InvitationChannel.PHONE : InvitationChannel.EMAIL,
+      token_hash: tokenHash,
+      link: `${session.publicUrl}/invite/${token}`,
+    };
+  });
+  const { orgId, inviter } = session;
+  await tx.execute(
+    `with input as materialized (
+       select * from jsonb_to_recordset(?::jsonb) as x(
+         member_id uuid, invitation_id uuid, name text, phone text, email text, title text, employee_no text,
+         department_ids jsonb, role_ids jsonb, channel text, token_hash text, link text)
+     ),
+     params as (select ?::uuid as org_id, ?::uuid as inviter_member_id, ?::uuid as inviter_user_id, ?::uuid as import_id,
+                       ?::int as ttl_seconds, ?::text as org_name, ?::text as inviter_name),
+     new_members as (
+       insert into members (id, org_id, name, phone, email, title, employee_no, status)
+       select i.member_id, p.org_id, i.name, i.phone, i.email, i.title, i.employee_no, 'PENDING' from input i, params p
+     ),
+     placements as (
+       insert into member_departments (member_id, department_id, org_id)
+       select i.member_id, d.value::uuid, p.org_id from input i cross join jsonb_array_elements_text(i.department_ids) d, params p
+     ),
+     grants as (
+       insert into member_roles (id, org_id, member_id, role_id, scope_department_ids)
+       select gen_random_uuid(), p.org_id, i.member_id, r.value::uuid, '[]'::jsonb from input i cross join jsonb_array_elements_text(i.role_ids) r, params p
+     ),
+     new_invitations as (
+       insert into invitations (id, org_id, channel, phone, email, name, member_id, department_ids, role_ids, token_hash, status,
+                                expires_at, invited_by_member_id, status_changed_by_member_id, status_changed_by_user_id, import_id)
+       select i.invitation_id, p.org_id, i.channel,
+              case when i.channel = 'PHONE' then i.phone end, case when i.channel = 'EMAIL' then i.email end,
+              i.name, i.member_id, i.department_ids, i.role_ids, i.token_hash, 'PENDING',
+              now() + make_interval(secs => p.ttl_seconds), p.inviter_member_id, p.inviter_member_id, p.inviter_user_id, p.import_id
+         from input i, params p
+     )
+     insert into outbox_messages (org_id, channel, recipient, template, payload)
+     select p.org_id, case when i.channel = 'PHONE' then 'SMS' else 'EMAIL' end,
+            case when i.channel = 'PHONE' then i.phone else i.email end, 'INVITATION',
+            jsonb_build_object('orgName', p.org_name, 'inviterName', p.inviter_name, 'link', i.link, 'name', i.name)
+       from input i, params p`,
+    [JSON.stringify(people), orgId, inviter.memberId, inviter.userId, session.importId, ttlSeconds, session.orgName, inviter.name],
+  );
+  return people.map((person) => ({
+    topic: EventTopic.INVITATION,
+    type: 'SENT',
+    payload: { invitationId: person.invitation_id },
+    departmentIds: person.department_ids,
+    recipientPhone: person.channel === InvitationChannel.PHONE ? person.phone : null,
+    recipientEmail: person.channel === InvitationChannel.EMAIL ? person.email : null,
+  }));
+}

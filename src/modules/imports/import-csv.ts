@@ -1,0 +1,163 @@
+import { normalizePhone } from '../accounts/phone';
+import { optionalEmail } from '../common/validate';
+import { ImportErrorCode, ImportRequestError } from './import-errors';
+import { ImportIssueCode, type ImportIssue } from './import-issue';
+
+/** The columns an import file may have. Headers match case-insensitively, ignoring spaces, `_` and `-`. */
+export type ImportColumn = 'name' | 'phone' | 'email' | 'department' | 'roles' | 'title' | 'employeeNo';
+
+const HEADER_ALIASES: Record<string, ImportColumn> = {
+  name: 'name',
+  phone: 'phone',
+  mobile: 'phone',
+  email: 'email',
+  department: 'department',
+  departments: 'department',
+  roles: 'roles',
+  role: 'roles',
+  title: 'title',
+  employeeno: 'employeeNo',
+};
+
+export const NAME_MAX = 100;
+export const TITLE_MAX = 100;
+export const EMPLOYEE_NO_MAX = 50;
+export const DEPARTMENT_NAME_MAX = 100;
+/** Separates several departments or roles in one cell. */
+export const LIST_SEPARATOR = ';';
+/** Separates the levels of a department path (`Hospitals/Level 1/Some Hospital`). */
+export const PATH_SEPARATOR = '/';
+
+export interface ImportHeader {
+  /** The column each field position holds; null for unknown columns (ignored). */
+  columns: Array<ImportColumn | null>;
+  /** One UNKNOWN_COLUMN entry per unknown header. */
+  issues: ImportIssue[];
+}
+
+/** Reads the header row. Refuses the upload when `name`, or both `phone` and `email`, are missing, or a column repeats. */
+export function readHeader(fields: string[]): ImportHeader {
+  const columns: Array<ImportColumn | null> = [];
+  const issues: ImportIssue[] = [];
+  const seen = new Set<ImportColumn>();
+  fields.forEach((raw, index) => {
+    const label = raw.trim();
+    const column = HEADER_ALIASES[label.toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
+    if (column && seen.has(column)) {
+      throw new ImportRequestError(400, ImportErrorCode.DuplicateColumn, `The column "${column}" appears twice in the header`, { column });
+    }
+    if (column) seen.add(column);
+    else if (label) {
+      issues.push({ row: 1, column: label, code: ImportIssueCode.UNKNOWN_COLUMN, message: `Unknown column "${label}" (position ${index + 1}) is ignored` });
+    }
+    columns.push(column);
+  });
+  if (!seen.has('name')) {
+    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, 'The header has no "name" column', { column: 'name' });
+  }
+  if (!seen.has('phone') && !seen.has('email')) {
+    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, 'The header needs a "phone" or an "email" column', { column: 'phone' });
+  }
+  return { columns, issues };
+}
+
+/**
+ * A row of people, its own values checked: departments, roles, duplicates and quota are checked against the
+ * database next. A row with `issues` is refused whatever follows; its departments and roles are still checked so
+ * that every problem of the row is reported at once.
+ */
+export interface ImportCandidate {
+  row: number;
+  issues: ImportIssue[];
+  name: string;
+  phone: string | null;
+  email: string | null;
+  title: string | null;
+  employeeNo: string | null;
+  /** Department paths as name segments below the org root; empty: the org root. */
+  departmentPaths: string[][];
+  /** Role names as written; empty: the built-in MEMBER role. */
+  roleNames: string[];
+}
+
+export type ParsedRow = { kind: 'blank' } | { kind: 'row'; candidate: ImportCandidate };
+
+/** Validates one data row's own values (no database). Every problem of the row is reported, not just the first. */
+export function parseRow(row: number, fields: string[], header: ImportHeader, phoneRegion: string): ParsedRow {
+  const values: Partial<Record<ImportColumn, string>> = {};
+  let extra = false;
+  fields.forEach((value, index) => {
+    if (index >= header.columns.length) {
+      if (value.trim()) extra = true;
+      return;
+    }
+    const column = header.columns[index];
+    if (column) values[column] = value.trim();
+  });
+  if (!extra && fields.every((value) => !value.trim())) return { kind: 'blank' };
+
+  const issues: ImportIssue[] = [];
+  const issue = (column: string | null, code: ImportIssueCode, message: string) => issues.push({ row, column, code, message });
+  if (extra) issue(null, ImportIssueCode.EXTRA_FIELDS, `The row has more fields than the header (${header.columns.length})`);
+
+  const name = values.name ?? '';
+  if (!name) issue('name', ImportIssueCode.MISSING_NAME, 'name is required');
+  else if (name.length > NAME_MAX) issue('name', ImportIssueCode.INVALID_NAME, `name must have at most ${NAME_MAX} characters`);
+
+  let phone: string | null = null;
+  if (values.phone) {
+    try {
+      phone = normalizePhone(values.phone, phoneRegion);
+    } catch {
+      issue('phone', ImportIssueCode.INVALID_PHONE, `Invalid phone number: ${JSON.stringify(values.phone.slice(0, 40))}`);
+    }
+  }
+  let email: string | null = null;
+  if (values.email) {
+    try {
+      email = optionalEmail(values.email);
+    } catch {
+      issue('email', ImportIssueCode.INVALID_EMAIL, `Invalid email address: ${JSON.stringify(values.email.slice(0, 80))}`);
+    }
+  }
+  if (!values.phone && !values.email) issue('phone', ImportIssueCode.MISSING_CONTACT, 'A phone number or an email address is required');
+
+  const title = values.title || null;
+  if (title && title.length > TITLE_MAX) issue('title', ImportIssueCode.INVALID_TITLE, `title must have at most ${TITLE_MAX} characters`);
+  const employeeNo = values.employeeNo || null;
+  if (employeeNo && employeeNo.length > EMPLOYEE_NO_MAX) {
+    issue('employeeNo', ImportIssueCode.INVALID_EMPLOYEE_NO, `employeeNo must have at most ${EMPLOYEE_NO_MAX} characters`);
+  }
+
+  const departmentPaths: string[][] = [];
+  const pathKeys = new Set<string>();
+  for (const written of splitList(values.department)) {
+    const segments = written.replace(/^\/+|\/+$/g, '').split(PATH_SEPARATOR).map((segment) => segment.trim());
+    const bad = segments.find((segment) => !segment || segment.length > DEPARTMENT_NAME_MAX);
+    if (bad !== undefined) {
+      issue('department', ImportIssueCode.UNKNOWN_DEPARTMENT, bad
+        ? `Department "${written}": a name has more than ${DEPARTMENT_NAME_MAX} characters`
+        : `Department "${written}": empty name in the path`);
+      continue;
+    }
+    const key = departmentPathKey(segments);
+    if (!pathKeys.has(key)) departmentPaths.push(segments);
+    pathKeys.add(key);
+  }
+
+  const roleNames: string[] = [];
+  for (const role of splitList(values.roles)) {
+    if (!roleNames.some((known) => known.toLowerCase() === role.toLowerCase())) roleNames.push(role);
+  }
+
+  return { kind: 'row', candidate: { row, issues, name, phone, email, title, employeeNo, departmentPaths, roleNames } };
+}
+
+/** A department path's identity: its segments (names contain no `/`). */
+export function departmentPathKey(segments: string[]): string {
+  return segments.join(PATH_SEPARATOR);
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(LIST_SEPARATOR).map((item) => item.trim()).filter(Boolean);
+}

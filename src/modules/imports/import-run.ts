@@ -1,0 +1,329 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { AppServices } from '../../app';
+import type { Viewer } from '../../auth/viewer';
+import { toGlobalId } from '../../graphql/relay';
+import { EventTopic, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { recordAudit } from '../audit/audit.service';
+import { isUniqueViolation } from '../common/validate';
+import { importBatch, newImportMemory, type BatchResult, type ImportSession } from './import-batch';
+import { parseRow, readHeader, type ImportCandidate, type ImportHeader } from './import-csv';
+import { ImportErrorCode, ImportRequestError } from './import-errors';
+import type { ImportIssue } from './import-issue';
+import type { CsvRecord } from './import-stream';
+import { MemberImportStatus } from './member-import.entity';
+
+/** Rows per transaction. */
+export const IMPORT_BATCH_SIZE = 1000;
+/** Report entries the POST answers inline; the whole report stays readable through `memberImport { report }`. */
+export const REPORT_RESPONSE_LIMIT = 10_000;
+/** A batch that meets a unique violation (a concurrent writer added the same person) is retried, re-checked from scratch. */
+const BATCH_ATTEMPTS = 3;
+
+export interface ImportOptions {
+  importId: string;
+  dryRun: boolean;
+  createDepartments: boolean;
+}
+
+export interface ImportSummary {
+  rows: number;
+  created: number;
+  skipped: number;
+  failed: number;
+  departmentsCreated: number;
+}
+
+/** What `POST /imports` answers (with `errors` added when the upload stopped early). */
+export interface ImportResponse {
+  importId: string;
+  /** Global id, for `memberImport(id)` and `node(id)`. */
+  id: string;
+  status: MemberImportStatus;
+  dryRun: boolean;
+  summary: ImportSummary;
+  report: ImportIssue[];
+  /** True when the report has more than `REPORT_RESPONSE_LIMIT` entries; page the rest through GraphQL. */
+  reportTruncated: boolean;
+}
+
+class DryRunRollback extends Error {
+  constructor(readonly result: BatchResult) {
+    super('dry run: rolled back');
+  }
+}
+
+/**
+ * One bulk import, fed CSV records as they are parsed. Rows gather into batches of `IMPORT_BATCH_SIZE`; each batch is
+ * checked and written in a transaction of its own, with its report entries, the import's counters, the SENT events
+ * of its invitations and a PROGRESS event, so progress is visible (and published) as the file is read and the org's
+ * locks are held one batch at a time. A dry run rolls each batch back and keeps only the report and the events.
+ */
+export class MemberImportRun {
+  private header: ImportHeader | null = null;
+  private readonly memory = newImportMemory();
+  private candidates: ImportCandidate[] = [];
+  /** Entries not tied to a row of people (the header's), written with the next batch. */
+  private pendingIssues: ImportIssue[] = [];
+  private readonly summary: ImportSummary = { rows: 0, created: 0, skipped: 0, failed: 0, departmentsCreated: 0 };
+  private issueCount = 0;
+  private readonly report: ImportIssue[] = [];
+  private status = MemberImportStatus.RUNNING;
+  /** The batch being written while the next one is parsed. */
+  private inFlight: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly em: EntityManager,
+    private readonly app: AppServices,
+    private readonly session: ImportSession,
+  ) {}
+
+  /** Records the import as RUNNING (committed, so it can be looked up while it runs). A taken `importId` answers 409. */
+  static async start(em: EntityManager, app: AppServices, viewer: Viewer, options: ImportOptions): Promise<MemberImportRun> {
+    const { user, org, member } = viewer.requireMember();
+    await em
+      .getConnection()
+      .execute(
+        `insert into member_imports (id, org_id, created_by_member_id, created_by_user_id, status, dry_run, create_departments, created_at)
+         values (?, ?, ?, ?, 'RUNNING', ?, ?, ?)`,
+        [options.importId, org.id, member.id, user.id, options.dryRun, options.createDepartments, new Date()],
+      )
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new ImportRequestError(409, 'CONFLICT', 'An import with this importId exists already; choose another', { importId: options.importId });
+        throw error;
+      });
+    return new MemberImportRun(em, app, {
+      importId: options.importId,
+      orgId: org.id,
+      orgName: org.name,
+      rootDepartmentId: org.rootDepartmentId,
+      viewer,
+      inviter: { memberId: member.id, userId: user.id, name: member.name },
+      dryRun: options.dryRun,
+      createDepartments: options.createDepartments,
+      publicUrl: app.config.publicUrl,
+    });
+  }
+
+  get importId(): string {
+    return this.session.importId;
+  }
+
+  private get logger(): Logger {
+    return this.app.logger;
+  }
+
+  /** Feeds every record, then completes the import. Throws what the stream or a batch throws; call `fail` then. */
+  async consume(records: AsyncIterable<CsvRecord>): Promise<void> {
+    try {
+      for await (const record of records) {
+        if (!this.header) {
+          this.header = readHeader(record.fields);
+          this.pendingIssues.push(...this.header.issues);
+          continue;
+        }
+        const parsed = parseRow(record.row, record.fields, this.header, this.app.config.phoneDefaultRegion);
+        if (parsed.kind === 'blank') continue;
+        this.candidates.push(parsed.candidate);
+        if (this.candidates.length >= IMPORT_BATCH_SIZE) await this.dispatch();
+      }
+      if (!this.header) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one row of people');
+      await this.dispatch();
+      await this.inFlight;
+    } catch (error) {
+      // Let the batch being written settle first, so the counts answered and kept are those committed.
+      await this.inFlight.catch(() => undefined);
+      throw error;
+    }
+    await this.finish(MemberImportStatus.COMPLETED);
+  }
+
+  /** Ends the import as FAILED (what earlier batches committed stays). Never throws. */
+  async fail(error: { code: string; message: string }): Promise<void> {
+    try {
+      await this.finish(MemberImportStatus.FAILED, error);
+    } catch (finishError) {
+      this.logger.error({ err: finishError, importId: this.importId }, 'could not mark the import FAILED');
+    }
+  }
+
+  response(): ImportResponse {
+    return {
+      importId: this.importId,
+      id: toGlobalId('MemberImport', this.importId),
+      status: this.status,
+      dryRun: this.session.dryRun,
+      summary: { ...this.summary },
+      report: this.report,
+      reportTruncated: this.issueCount > this.report.length,
+    };
+  }
+
+  /**
+   * Hands the rows gathered so far to the writer once the previous batch is written (rethrowing its error), and
+   * returns at once: parsing the next batch overlaps writing this one, and at most two batches are held.
+   */
+  private async dispatch(): Promise<void> {
+    await this.inFlight;
+    const candidates = this.candidates;
+    const ownIssues = this.pendingIssues;
+    this.candidates = [];
+    this.pendingIssues = [];
+    if (candidates.length === 0 && ownIssues.length === 0) return;
+    this.inFlight = this.writeBatch(candidates, ownIssues);
+    this.inFlight.catch(() => undefined); // observed by the next dispatch, or by consume
+  }
+
+  /** Checks and writes one batch, retried when a concurrent writer added one of its people meanwhile. */
+  private async writeBatch(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeBatchOnce(candidates, ownIssues);
+      } catch (error) {
+        if (attempt >= BATCH_ATTEMPTS || !isUniqueViolation(error)) throw error;
+        this.logger.info({ importId: this.importId, attempt }, 'import batch met a concurrent insert; retrying');
+      }
+    }
+  }
+
+  /**
+   * One transaction: the rows checked and written, the report entries, the import's counters, the SENT events and a
+   * PROGRESS event. Dry: the rows are checked and written in a transaction rolled back, the rest in a second one.
+   */
+  private async writeBatchOnce(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
+    const published: OrgEvent[] = [];
+    const state: { checked: BatchResult | null } = { checked: null };
+    const record = async (tx: EntityManager) => {
+      const batch = state.checked;
+      const summary = this.summaryAfter(batch, candidates.length);
+      const issues = [...ownIssues, ...(batch?.issues ?? [])];
+      await this.writeProgress(tx, summary, issues);
+      const sent = batch && !this.session.dryRun ? batch.sentEvents : [];
+      published.push(...(await recordEvents(tx, this.session.orgId, [...sent, this.progressEvent(summary)])));
+      return { summary, issues };
+    };
+    let written: Awaited<ReturnType<typeof record>>;
+    if (this.session.dryRun && candidates.length) {
+      state.checked = await this.em
+        .fork()
+        .transactional(async (tx) => {
+          throw new DryRunRollback(await importBatch(tx, this.session, this.memory, candidates));
+        })
+        .catch((error: unknown) => {
+          if (error instanceof DryRunRollback) return error.result;
+          throw error;
+        });
+      written = await this.em.fork().transactional(record);
+    } else {
+      written = await this.em.fork().transactional(async (tx) => {
+        if (candidates.length) state.checked = await importBatch(tx, this.session, this.memory, candidates);
+        return record(tx);
+      });
+    }
+    state.checked?.remember();
+    this.apply(written.summary, written.issues);
+    this.app.eventBus.publish(published);
+  }
+
+  /** The import's counters once this batch is counted (not applied until it commits). */
+  private summaryAfter(batch: BatchResult | null, rows: number): ImportSummary {
+    return {
+      rows: this.summary.rows + rows,
+      created: this.summary.created + (batch?.created ?? 0),
+      skipped: this.summary.skipped + (batch?.skipped ?? 0),
+      failed: this.summary.failed + (batch?.failed ?? 0),
+      departmentsCreated: this.summary.departmentsCreated + (batch?.departmentsCreated ?? 0),
+    };
+  }
+
+  private apply(summary: ImportSummary, issues: ImportIssue[]): void {
+    Object.assign(this.summary, summary);
+    this.issueCount += issues.length;
+    for (const issue of issues) {
+      if (this.report.length >= REPORT_RESPONSE_LIMIT) break;
+      this.report.push(issue);
+    }
+  }
+
+  /** The batch's report entries and the import's new counters, in one statement. */
+  private async writeProgress(tx: EntityManager, summary: ImportSummary, issues: ImportIssue[]): Promise<void> {
+    const numbered = issues.map((issue, index) => ({
+      seq: this.issueCount + index + 1,
+      row_no: issue.row,
+      column_name: issue.column,
+      code: issue.code,
+      message: issue.message,
+    }));
+    await tx.execute(
+      `with entries as (
+         insert into member_import_issues (import_id, seq, row_no, column_name, code, message)
+         select ?, x.seq, x.row_no, x.column_name, x.code, x.message
+           from jsonb_to_recordset(?::jsonb) as x(seq int, row_no int, column_name text, code text, message text)
+       )
+       update member_imports
+          set row_count = ?, created_count = ?, skipped_count = ?, failed_count = ?, departments_created = ?, issue_count = ?
+        where id = ?`,
+      [
+        this.importId,
+        JSON.stringify(numbered),
+        summary.rows,
+        summary.created,
+        summary.skipped,
+        summary.failed,
+        summary.departmentsCreated,
+        this.issueCount + issues.length,
+        this.importId,
+      ],
+    );
+  }
+
+  private progressEvent(summary: ImportSummary): Omit<NewOrgEvent, 'orgId'> {
+    return { topic: EventTopic.IMPORT, type: 'PROGRESS', payload: this.eventPayload(summary) };
+  }
+
+  private eventPayload(summary: ImportSummary): Record<string, unknown> {
+    return {
+      importId: this.importId,
+      dryRun: this.session.dryRun,
+      processed: summary.rows,
+      created: summary.created,
+      skipped: summary.skipped,
+      failed: summary.failed,
+    };
+  }
+
+  /**
+   * Marks the import COMPLETED or FAILED with a COMPLETED event (its `status` tells which; `total` is the rows read)
+   * and, unless dry, the `member.import` audit entry with the summary.
+   */
+  private async finish(status: MemberImportStatus, error?: { code: string; message: string }): Promise<void> {
+    if (this.status !== MemberImportStatus.RUNNING) return;
+    const published: OrgEvent[] = [];
+    const summary = this.summary;
+    await this.em.fork().transactional(async (tx) => {
+      await tx.execute(
+        `update member_imports set status = ?, error_code = ?, error_message = ?, finished_at = ? where id = ?`,
+        [status, error?.code ?? null, error?.message ?? null, new Date(), this.importId],
+      );
+      if (!this.session.dryRun) {
+        recordAudit(tx, this.session.viewer, 'member.import', { type: 'MemberImport', id: this.importId }, {
+          status,
+          ...summary,
+          createDepartments: this.session.createDepartments,
+          ...(error ? { error: error.code } : {}),
+        });
+      }
+      published.push(
+        ...(await recordEvents(tx, this.session.orgId, [
+          {
+            topic: EventTopic.IMPORT,
+            type: 'COMPLETED',
+            payload: { ...this.eventPayload(summary), total: summary.rows, status, ...(error ? { error } : {}) },
+          },
+        ])),
+      );
+    });
+    this.status = status;
+    this.app.eventBus.publish(published);
+  }
+}

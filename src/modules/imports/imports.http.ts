@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { canImportMembers } from '../../auth/policy';
+import { passwordChangeRequired } from '../../auth/viewer';
+import { AppError, ErrorCode } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { ImportErrorCode, ImportRequestError } from './import-errors';
+import { MemberImportRun, type ImportOptions } from './import-run';
+import { csvRecords } from './import-stream';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const STATUS_OF: Partial<Record<string, number>> = {
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.PasswordChangeRequired]: 403,
+  [ErrorCode.BadUserInput]: 400,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+};
+
+/**
+ * `POST /imports?dryRun=&createDepartments=&importId=`: a CSV of people as the body (`content-type: text/csv`),
+ * with the gateway's bearer token. Answers once the whole body is read: 200 with the summary and the report, or an
+ * error status with `errors[0].extensions.code` (and, once the import had started, its summary so far).
+ */
+export async function handleImportRequest(req: IncomingMessage, res: ServerResponse, url: URL, loadContext: () => Promise<GraphQLContext>): Promise<void> {
+  let run: MemberImportRun | null = null;
+  try {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      throw new ImportRequestError(405, ImportErrorCode.MethodNotAllowed, 'Upload the CSV with POST');
+    }
+    const ctx = await loadContext();
+    authorize(ctx);
+    const options = readOptions(url);
+    checkBody(req, ctx.app.config.importMaxBytes);
+    run = await MemberImportRun.start(ctx.em, ctx.app, ctx.viewer, options);
+    try {
+      await run.consume(csvRecords(req, ctx.app.config.importMaxBytes));
+    } catch (error) {
+      const refusal = asRefusal(error, ctx);
+      await run.fail({ code: refusal.code, message: refusal.message });
+      throw refusal;
+    }
+    sendJson(res, 200, run.response());
+  } catch (error) {
+    if (!(error instanceof ImportRequestError || error instanceof AppError)) throw error; // the server answers 500
+    const refusal = asRefusal(error, null);
+    sendJson(res, refusal.status, {
+      ...(run ? run.response() : {}),
+      errors: [{ message: refusal.message, extensions: { code: refusal.code, ...refusal.details } }],
+    });
+  }
+}
+
+/** Same viewer rules as GraphQL: signed in, initial password changed, an active member allowed to import. */
+function authorize(ctx: GraphQLContext): void {
+  const { viewer } = ctx;
+  if (viewer.user?.mustChangePassword) throw passwordChangeRequired();
+  viewer.requireMember();
+  if (!canImportMembers(viewer)) {
+    throw new AppError(ErrorCode.Forbidden, 'No permission: importing people needs MEMBERS and INVITATIONS CREATE (an admin or sub-admin role)');
+  }
+}
+
+function readOptions(url: URL): ImportOptions {
+  const flag = (name: string): boolean => {
+    const value = url.searchParams.get(name);
+    if (value === null || value === '') return false;
+    if (/^true$/i.test(value)) return true;
+    if (/^false$/i.test(value)) return false;
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, `${name} must be true or false`, { field: name });
+  };
+  const importId = url.searchParams.get('importId');
+  if (importId !== null && !UUID.test(importId)) {
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, 'importId must be a UUID', { field: 'importId' });
+  }
+  return { importId: importId?.toLowerCase() ?? randomUUID(), dryRun: flag('dryRun'), createDepartments: flag('createDepartments') };
+}
+
+function checkBody(req: IncomingMessage, maxBytes: number): void {
+  const [mediaType, ...parameters] = (req.headers['content-type'] ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const encoding = req.headers['content-encoding']?.trim().toLowerCase();
+  if (mediaType !== 'text/csv' || (charset && charset !== 'utf-8' && charset !== 'utf8') || (encoding && encoding !== 'identity')) {
+    throw new ImportRequestError(415, ImportErrorCode.UnsupportedMediaType, 'Send the file as content-type: text/csv, UTF-8, uncompressed');
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) {
+    throw new ImportRequestError(413, ImportErrorCode.PayloadTooLarge, `The file is larger than ${maxBytes} bytes`, { maxBytes });
+  }
+}
+
+function asRefusal(error: unknown, ctx: GraphQLContext | null): ImportRequestError {
+  if (error instanceof ImportRequestError) return error;
+  if (error instanceof AppError) {
+    const code = String(error.extensions.code);
+    const { code: _code, ...details } = error.extensions;
+    return new ImportRequestError(STATUS_OF[code] ?? 400, code, error.message, details);
+  }
+  ctx?.app.logger.error({ err: error }, 'import failed');
+  return new ImportRequestError(500, ErrorCode.Internal, 'Internal server error');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
