@@ -85,8 +85,8 @@ describe('POST /imports', () => {
     expect(invitations[2]!.department_ids.sort()).toEqual([hospital.rawId, office.rawId].sort());
 
     // One message per invitation, carrying the only copy of the token, which hashes to the stored hash.
-    const messages = await sql<{ channel: string; recipient: string; template: string; payload: Record<string, string> }>(
-      `select channel, recipient, template, payload from outbox_messages where org_id = $1 order by payload->>'name'`,
+    const messages = await sql<{ channel: string; recipient: string; template: string; payload: Record<string, string>; invitation_id: string }>(
+      `select channel, recipient, template, payload, invitation_id from outbox_messages where org_id = $1 order by payload->>'inviteeName'`,
       [orgId],
     );
     expect(messages.map((m) => [m.channel, m.recipient, m.template])).toEqual([
@@ -95,9 +95,10 @@ describe('POST /imports', () => {
       ['SMS', phoneB, 'INVITATION'],
     ]);
     messages.forEach((message, index) => {
-      expect(message.payload).toMatchObject({ orgName: 'Health Commission', inviterName: 'Owner', name: invitations[index]!.name });
-      const token = /^https:\/\/app\.example\.test\/invite\/([A-Za-z0-9_-]{43})$/.exec(message.payload.link!)![1]!;
+      expect(message.payload).toMatchObject({ orgName: 'Health Commission', inviterName: 'Owner', inviteeName: invitations[index]!.name });
+      const token = /^https:\/\/app\.example\.test\/invite\/([A-Za-z0-9_-]{43})$/.exec(message.payload.url!)![1]!;
       expect(hashInvitationToken(token)).toBe(invitations[index]!.token_hash);
+      expect(message.invitation_id).toBe(invitations[index]!.id);
     });
 
     const sent = await sql<{ type: string; payload: { invitationId: string }; department_ids: string[]; recipient_phone: string | null; recipient_email: string | null }>(

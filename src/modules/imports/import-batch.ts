@@ -512,10 +512,13 @@ async function insertPeople(
               now() + make_interval(secs => p.ttl_seconds), p.inviter_member_id, p.inviter_member_id, p.inviter_user_id, p.import_id
          from input i, params p
      )
-     insert into outbox_messages (org_id, channel, recipient, template, payload)
-     select p.org_id, case when i.channel = 'PHONE' then 'SMS' else 'EMAIL' end,
+     -- The same message shape as invitations.service's queueInvitationMessage, linked to its invitation so a
+     -- delivery the dispatcher gives up on marks the invitation FAILED.
+     insert into outbox_messages (org_id, invitation_id, channel, recipient, template, payload)
+     select p.org_id, i.invitation_id, case when i.channel = 'PHONE' then 'SMS' else 'EMAIL' end,
             case when i.channel = 'PHONE' then i.phone else i.email end, 'INVITATION',
-            jsonb_build_object('orgName', p.org_name, 'inviterName', p.inviter_name, 'link', i.link, 'name', i.name)
+            jsonb_build_object('url', i.link, 'orgName', p.org_name, 'inviterName', p.inviter_name, 'inviteeName', i.name,
+                               'expiresAt', to_json(now() + make_interval(secs => p.ttl_seconds)) #>> '{}')
        from input i, params p`,
     [JSON.stringify(people), orgId, inviter.memberId, inviter.userId, session.importId, ttlSeconds, session.orgName, inviter.name],
   );
