@@ -23,6 +23,11 @@ export interface Config {
    * requests already on the wire are read and load balancers stop routing here.
    */
   drainDelayMs: number;
+  /**
+   * How often each gateway compares the event log with what reached it through Redis, so that an event whose
+   * publish was lost is still delivered within this time (ms). 0 disables the sweep.
+   */
+  eventSweepMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -44,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
     drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
+    eventSweepMs: Number(env.EVENT_SWEEP_MS ?? 5000),
     ...overrides,
   };
 }

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
@@ -17,7 +17,7 @@ import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
+import { assertPasswordChangeAllows, createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
 import { buildAppSchema } from './graphql/schema';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 
@@ -41,6 +41,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
+  await app.realtime.start();
   const schema = await buildAppSchema();
 
   const contextFor = async (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> => {
@@ -90,6 +91,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       wsServer.close();
       await apollo.stop(); // the drain plugin stops accepting and waits for requests in flight
       await dispatcher.stop();
+      await app.realtime.close();
       await orm.close();
       redis.disconnect();
     })());
@@ -97,13 +99,24 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
 }
 
+/** What a graphql-ws connection keeps between messages: the token it was opened with. */
+type SocketExtra = {
+  token?: string;
+};
+
+/**
+ * graphql-ws on the gateway's port. `connection_init` carries the token (none: 4401, invalid: 4403). Every
+ * subscribe checks the token again and loads the viewer afresh into a context of its own (one EntityManager fork
+ * per subscribe), so a socket opened before a demotion does not subscribe with old rights, and holders of an
+ * initial enterprise password get PASSWORD_CHANGE_REQUIRED as over HTTP.
+ */
 function startWebSocketServer(
   wsServer: WebSocketServer,
   schema: GraphQLSchema,
   contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
   logger: Logger,
 ) {
-  return useServer<Record<string, unknown>, { context?: GraphQLContext }>(
+  return useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
       onConnect: async (ctx) => {
@@ -114,14 +127,25 @@ function startWebSocketServer(
         }
         const context = await contextFor(raw, ctx.extra.request.socket.remoteAddress ?? null);
         if (!context.viewer.user) return false; // graphql-ws closes with 4403 Forbidden
-        (ctx.extra as { context?: GraphQLContext }).context = context;
+        ctx.extra.token = raw;
         return true;
       },
-      // A fresh EntityManager per subscribe, sharing the viewer loaded at connection time.
-      context: (ctx) => {
-        const base = ctx.extra.context as GraphQLContext;
-        const em = base.app.orm.em.fork();
-        return { ...base, em, loaders: createLoaders(em, base.viewer.org?.id ?? null), requestId: randomUUID() };
+      onSubscribe: async (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Invalid query')];
+        }
+        const errors = validate(schema, document);
+        if (errors.length) return [...errors];
+        const contextValue = await contextFor(ctx.extra.token, ctx.extra.request.socket.remoteAddress ?? null);
+        try {
+          assertPasswordChangeAllows(contextValue.viewer, getOperationAST(document, payload.operationName));
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       onError: (_ctx, _id, _payload, errors) => {
         logger.debug({ errors }, 'subscription error');

@@ -98,6 +98,9 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
   }));
 }
 
+/** Records an event in the transaction of `withEvents`; it is published once that transaction commits. */
+export type EmitEvent = (event: NewOrgEvent) => Promise<OrgEvent>;
+
 /**
  * Runs `work` in one transaction with an `emit` that records events in it; once the transaction has committed,
  * the events are published for live delivery. A failed publish loses nothing: the log is the source of truth and
@@ -106,7 +109,7 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
 export async function withEvents<T>(
   em: EntityManager,
   app: AppServices,
-  work: (tx: EntityManager, emit: (event: NewOrgEvent) => Promise<OrgEvent>) => Promise<T>,
+  work: (tx: EntityManager, emit: EmitEvent) => Promise<T>,
 ): Promise<T> {
   const recorded: OrgEvent[] = [];
   const result = await em.transactional((tx) =>

@@ -3,6 +3,7 @@ import { Migration20261123000000_foundation } from './Migration20261123000000_fo
 import { Migration20261123020000_members_email_search } from './Migration20261123020000_members_email_search';
 import { Migration20261123030000_audit_filters } from './Migration20261123030000_audit_filters';
 import { Migration20261123100000_events_invitations } from './Migration20261123100000_events_invitations';
+import { Migration20261123110000_event_recipient_positions } from './Migration20261123110000_event_recipient_positions';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123020000_members_email_search', class: Migration20261123020000_members_email_search },
   { name: 'Migration20261123030000_audit_filters', class: Migration20261123030000_audit_filters },
   { name: 'Migration20261123100000_events_invitations', class: Migration20261123100000_events_invitations },
+  { name: 'Migration20261123110000_event_recipient_positions', class: Migration20261123110000_event_recipient_positions },
 ];
