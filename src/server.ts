@@ -4,9 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -17,9 +14,10 @@ import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { assertPasswordChangeAllows, createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
+import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
 import { buildAppSchema } from './graphql/schema';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
+import { startGraphQLWs } from './realtime/graphql-ws';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -63,7 +61,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   await apollo.start();
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsHandle = startWebSocketServer(wsServer, schema, contextFor, logger);
+  const wsHandle = startGraphQLWs(wsServer, schema, app, logger);
 
   const state = { draining: false };
   httpServer.on('request', (req, res) => {
@@ -97,62 +95,6 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     })());
 
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
-}
-
-/** What a graphql-ws connection keeps between messages: the token it was opened with. */
-type SocketExtra = {
-  token?: string;
-};
-
-/**
- * graphql-ws on the gateway's port. `connection_init` carries the token (none: 4401, invalid: 4403). Every
- * subscribe checks the token again and loads the viewer afresh into a context of its own (one EntityManager fork
- * per subscribe), so a socket opened before a demotion does not subscribe with old rights, and holders of an
- * initial enterprise password get PASSWORD_CHANGE_REQUIRED as over HTTP.
- */
-function startWebSocketServer(
-  wsServer: WebSocketServer,
-  schema: GraphQLSchema,
-  contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
-  logger: Logger,
-) {
-  return useServer<Record<string, unknown>, SocketExtra>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.token;
-        if (typeof raw !== 'string' || !raw) {
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
-          return false;
-        }
-        const context = await contextFor(raw, ctx.extra.request.socket.remoteAddress ?? null);
-        if (!context.viewer.user) return false; // graphql-ws closes with 4403 Forbidden
-        ctx.extra.token = raw;
-        return true;
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Invalid query')];
-        }
-        const errors = validate(schema, document);
-        if (errors.length) return [...errors];
-        const contextValue = await contextFor(ctx.extra.token, ctx.extra.request.socket.remoteAddress ?? null);
-        try {
-          assertPasswordChangeAllows(contextValue.viewer, getOperationAST(document, payload.operationName));
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
-      },
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.debug({ errors }, 'subscription error');
-      },
-    },
-    wsServer,
-  );
 }
 
 async function handleHttp(

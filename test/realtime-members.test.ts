@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orgChannel } from '../src/realtime/event-bus';
+import { TokenService } from '../src/auth/jwt';
 import type { Gateway } from '../src/server';
 import {
   AddMemberDocument,
@@ -18,7 +19,7 @@ import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { seedActiveMember } from './support/seed-member';
 import { rawIdOf, sql } from './support/sql-fixtures';
-import { subscribeTo } from './support/subscriptions';
+import { subscribeTo, TestSubscription } from './support/subscriptions';
 import { connectWs } from './support/ws';
 
 let gateway: Gateway;
@@ -142,6 +143,9 @@ describe('memberEvents', () => {
     expect(await bad.endedWith()).toBe('BAD_USER_INPUT');
     const ahead = subscribeTo(connectWs(gateway.url, org.client.token).client, MemberEventsDocument, { after: '999999' });
     expect(await ahead.endedWith()).toBe('BAD_USER_INPUT');
+    const owner = connectWs(gateway.url, org.client.token).client;
+    expect(await new TestSubscription(owner, 'subscription { memberEvents {', {}).endedWith()).toBe('GRAPHQL_PARSE_FAILED');
+    expect(await new TestSubscription(owner, 'subscription { memberEvents { nope } }', {}).endedWith()).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('subscribes the process to an org channel once however many local subscriptions watch it, and unsubscribes after the last', async () => {
@@ -164,6 +168,18 @@ describe('memberEvents', () => {
     subs[1]!.dispose();
     await expect.poll(subscribers, { timeout: 5000 }).toBe(0);
     redis.disconnect();
+  });
+
+  it('subscribes as nobody once the token the socket was opened with has expired', async () => {
+    const org = await createOrgWithOwner(client);
+    const shortLived = new TokenService(gateway.app.config.jwtSecret, 1);
+    const token = await shortLived.sign({ sub: rawIdOf(org.user.id), org: rawIdOf(org.org.id) });
+    const ws = connectWs(gateway.url, token).client;
+    const fresh = subscribeTo(ws, MemberEventsDocument, { after: await lastEventId(org) });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const expired = subscribeTo(ws, MemberEventsDocument, {});
+    expect(await expired.endedWith()).toBe('UNAUTHENTICATED');
+    expect(fresh.ended).toBe(false); // an open subscription is not cut by expiry
   });
 
   it('refuses subscriptions while an enterprise account must change its initial password', async () => {

@@ -64,7 +64,7 @@ async function loadGrants(em: EntityManager, member: Member): Promise<RoleGrant[
 }
 
 /** The grants of many members in one query, keyed by member id. */
-async function loadGrantsOfMembers(em: EntityManager, members: Member[]): Promise<Map<string, RoleGrant[]>> {
+export async function loadGrantsOfMembers(em: EntityManager, members: ReadonlyArray<{ id: string }>): Promise<Map<string, RoleGrant[]>> {
   const grants = new Map<string, RoleGrant[]>(members.map((member) => [member.id, []]));
   if (members.length === 0) return grants;
   const rows: Array<{ member_id: string; role_id: string; builtin: BuiltinRole | null; permissions: Permission[]; scope: string[]; paths: string[] | null }> =

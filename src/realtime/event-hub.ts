@@ -4,12 +4,12 @@ import type { Orm } from '../db/orm';
 import { DeliveryLoaders } from './delivery-loaders';
 import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Recipient } from './event-bus';
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
-import type { OrgEvent } from './events';
+import type { ReceivedEvent } from './events';
 
 /** A live org stream (one subscription). Called synchronously from the Redis message handler: must not block. */
 export interface OrgEventListener {
   /** A committed event of the org, as published (maybe out of order, maybe twice, maybe never). */
-  onEvent(event: OrgEvent): void;
+  onEvent(event: ReceivedEvent): void;
   /** The org's log holds events up to `lastId`: read what you have not seen. */
   onHint(lastId: number): void;
 }
@@ -50,7 +50,7 @@ export class EventHub {
   private sweepAgain = false;
   private closed = false;
 
-  constructor(private readonly orm: Orm, private readonly logger: Logger, private readonly options: EventHubOptions) {
+  constructor(private readonly orm: Orm, readonly logger: Logger, private readonly options: EventHubOptions) {
     this.loaders = new DeliveryLoaders(orm);
     this.subscriber = new Redis(options.redisUrl, {
       lazyConnect: true,
@@ -155,9 +155,9 @@ export class EventHub {
     if (orgId) {
       const listeners = this.orgListeners.get(orgId);
       if (!listeners) return;
-      let event: OrgEvent;
+      let event: ReceivedEvent;
       try {
-        event = JSON.parse(message) as OrgEvent;
+        event = { ...(JSON.parse(message) as ReceivedEvent), receivedAt: performance.now() };
       } catch {
         return;
       }

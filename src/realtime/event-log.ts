@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EventTopic, OrgEvent } from './events';
+import type { EventTopic, ReceivedEvent } from './events';
 import type { Recipient } from './event-bus';
 
 interface EventRow {
@@ -16,8 +16,9 @@ interface EventRow {
 
 const EVENT_COLUMNS = 'e.org_id, e.id::text as id, e.topic, e.type, e.payload, e.department_ids, e.recipient_phone, e.recipient_email, e.created_at';
 
-function toEvent(row: EventRow): OrgEvent {
+function toEvent(row: EventRow, receivedAt: number): ReceivedEvent {
   return {
+    receivedAt,
     orgId: row.org_id,
     id: row.id,
     topic: row.topic as EventTopic,
@@ -28,12 +29,6 @@ function toEvent(row: EventRow): OrgEvent {
     recipientEmail: row.recipient_email,
     createdAt: new Date(row.created_at).toISOString(),
   };
-}
-
-/** The id of the org's newest committed event (0 when it has none); null for an unknown org. */
-export async function lastOrgEventId(em: EntityManager, orgId: string): Promise<number | null> {
-  const [row] = await em.getConnection().execute<Array<{ last: string }>>('select last_event_id::text as last from orgs where id = ?', [orgId]);
-  return row ? Number(row.last) : null;
 }
 
 /** The newest committed event id of each org (one query, for the periodic sweep). */
@@ -55,7 +50,7 @@ export async function readOrgEvents(
   after: number,
   topics: EventTopic[],
   limit: number,
-): Promise<{ events: OrgEvent[]; lastId: number }> {
+): Promise<{ events: ReceivedEvent[]; lastId: number }> {
   const rows = await em.getConnection().execute<Array<EventRow & { last_id: string }>>(
     `select o.last_event_id::text as last_id, ${EVENT_COLUMNS}
        from orgs o
@@ -69,7 +64,8 @@ export async function readOrgEvents(
     [after, topics, limit, orgId],
   );
   const lastId = rows[0] ? Number(rows[0].last_id) : after;
-  return { events: rows.filter((row) => row.id !== null).map(toEvent), lastId };
+  const readAt = performance.now();
+  return { events: rows.filter((row) => row.id !== null).map((row) => toEvent(row, readAt)), lastId };
 }
 
 /**
@@ -106,7 +102,7 @@ export async function readRecipientEvents(
   topic: EventTopic,
   from: SnapshotPosition,
   limit: number,
-): Promise<{ events: OrgEvent[]; snapshot: string }> {
+): Promise<{ events: ReceivedEvent[]; snapshot: string }> {
   const { phones, emails } = recipientValues(recipients);
   const rows = await em.getConnection().execute<Array<EventRow & { snapshot: string }>>(
     `with snap as (select pg_current_snapshot() as s)
@@ -125,7 +121,8 @@ export async function readRecipientEvents(
        ) e on true`,
     [phones, emails, topic, from.snapshot, from.snapshot, JSON.stringify(from.positions), limit],
   );
-  return { events: rows.filter((row) => row.id !== null).map(toEvent), snapshot: rows[0]!.snapshot };
+  const readAt = performance.now();
+  return { events: rows.filter((row) => row.id !== null).map((row) => toEvent(row, readAt)), snapshot: rows[0]!.snapshot };
 }
 
 /**

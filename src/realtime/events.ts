@@ -29,6 +29,14 @@ export interface OrgEvent extends Required<NewOrgEvent> {
 }
 
 /**
+ * An event as a gateway process got it (from Redis or from the log), with the local monotonic time
+ * (`performance.now()`) when it did: it had committed by then, so anything read after that is at least as fresh.
+ */
+export interface ReceivedEvent extends OrgEvent {
+  receivedAt: number;
+}
+
+/**
  * Appends an event to the org's log inside the caller's transaction. The per-org counter row stays locked until
  * commit, so events of one org commit in id order: a subscriber resuming `after: n` can never miss an event that
  * commits later with a smaller id.

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors';
 import type { EventHub, OrgEventListener } from './event-hub';
-import { lastOrgEventId, readOrgEvents } from './event-log';
-import type { EventTopic, OrgEvent } from './events';
+import { readOrgEvents } from './event-log';
+import { readUntilDone } from './retry';
+import type { EventTopic, ReceivedEvent } from './events';
 
 /** Events read from the log per query while catching up. */
 const PAGE_SIZE = 100;
@@ -31,8 +32,8 @@ export class OrgEventFeed implements OrgEventListener {
   /** The newest id known to exist (published or seen in the log). */
   private highWater = 0;
   /** Live events ahead of `position`, by id; null for another topic (kept only to see that the ids follow on). */
-  private readonly live = new Map<number, OrgEvent | null>();
-  private pending: OrgEvent[] = [];
+  private readonly live = new Map<number, ReceivedEvent | null>();
+  private pending: ReceivedEvent[] = [];
   /** Where `position` stands once `pending` is handed out. */
   private pendingEnd = 0;
   private needsCatchUp = false;
@@ -41,6 +42,7 @@ export class OrgEventFeed implements OrgEventListener {
   private unwatch: (() => void) | null = null;
 
   private constructor(
+    private readonly hub: EventHub,
     private readonly em: EntityManager,
     readonly orgId: string,
     private readonly topics: EventTopic[],
@@ -48,10 +50,11 @@ export class OrgEventFeed implements OrgEventListener {
 
   /** Opens a feed that starts after event `after`, or at the newest event when `after` is null. */
   static async open(hub: EventHub, em: EntityManager, orgId: string, topics: EventTopic[], after: number | null): Promise<OrgEventFeed> {
-    const feed = new OrgEventFeed(em, orgId, topics);
+    const feed = new OrgEventFeed(hub, em, orgId, topics);
     feed.unwatch = await hub.watchOrg(orgId, feed);
     try {
-      const last = (await lastOrgEventId(em, orgId)) ?? 0;
+      // Read after the channel is subscribed (batched with the other subscriptions opening now).
+      const last = (await hub.loaders.lastEventId(orgId, performance.now())) ?? 0;
       if (after !== null && after > last) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
       feed.position = after ?? last;
       feed.highWater = Math.max(feed.highWater, last);
@@ -63,7 +66,7 @@ export class OrgEventFeed implements OrgEventListener {
     return feed;
   }
 
-  onEvent(event: OrgEvent): void {
+  onEvent(event: ReceivedEvent): void {
     const id = Number(event.id);
     if (this.closed || id <= this.position || this.live.has(id)) return;
     if (this.live.size >= LIVE_BUFFER_LIMIT) {
@@ -83,7 +86,7 @@ export class OrgEventFeed implements OrgEventListener {
   }
 
   /** The next event of the feed's topics, or null once closed. One caller at a time. */
-  async next(): Promise<OrgEvent | null> {
+  async next(): Promise<ReceivedEvent | null> {
     for (;;) {
       if (this.closed) return null;
 
@@ -115,8 +118,9 @@ export class OrgEventFeed implements OrgEventListener {
   private async readLog(): Promise<void> {
     this.needsCatchUp = false;
     const from = this.position;
-    const { events, lastId } = await readOrgEvents(this.em, this.orgId, from, this.topics, PAGE_SIZE);
-    if (this.closed) return;
+    const read = await readUntilDone(() => readOrgEvents(this.em, this.orgId, from, this.topics, PAGE_SIZE), () => this.closed, this.hub.logger);
+    if (!read || this.closed) return;
+    const { events, lastId } = read;
     this.highWater = Math.max(this.highWater, lastId);
     if (events.length === PAGE_SIZE) {
       this.pendingEnd = Number(events[events.length - 1]!.id);

@@ -82,7 +82,7 @@ export class RealtimeSubscriptionResolver {
 export class InvitationEventFieldsResolver {
   @FieldResolver(() => Invitation, { nullable: true, description: 'The invitation as it is now; null once deleted.' })
   invitation(@Root() event: InvitationEvent, @Ctx() ctx: GraphQLContext): Promise<Invitation | null> | null {
-    return event.invitationId ? ctx.app.realtime.loaders.invitation(event.orgId, event.invitationId) : null;
+    return event.invitationId ? ctx.app.realtime.loaders.invitation(event.orgId, event.invitationId, event.receivedAt) : null;
   }
 
   @FieldResolver(() => Member, {
@@ -91,7 +91,7 @@ export class InvitationEventFieldsResolver {
   })
   async member(@Root() event: InvitationEvent, @Ctx() ctx: GraphQLContext): Promise<Member | null> {
     if (!event.newMemberId) return null;
-    const member = await ctx.app.realtime.loaders.member(event.orgId, event.newMemberId);
+    const member = await ctx.app.realtime.loaders.member(event.orgId, event.newMemberId, event.receivedAt);
     if (event.audience === 'recipient' && member?.userId !== ctx.viewer.user?.id) return null;
     return member;
   }
@@ -102,7 +102,7 @@ export class MemberEventFieldsResolver {
   @FieldResolver(() => Member, { nullable: true, description: 'The member as it is now; null after REMOVED.' })
   member(@Root() event: MemberEvent, @Ctx() ctx: GraphQLContext): Promise<Member | null> | null {
     if (event.type === MemberEventType.REMOVED) return null;
-    return ctx.app.realtime.loaders.member(event.orgId, event.rawMemberId);
+    return ctx.app.realtime.loaders.member(event.orgId, event.rawMemberId, event.receivedAt);
   }
 
   @FieldResolver(() => ID, { description: 'The global id of the member, also after REMOVED.' })

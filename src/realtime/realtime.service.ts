@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { canSeeInvitationEvent, canWatchImport, canWatchInvitationEvents } from '../auth/policy';
-import { passwordChangeRequired, type Viewer } from '../auth/viewer';
+import { passwordChangeRequired, Viewer } from '../auth/viewer';
 import { badInput, forbidden, notFound, unauthenticated } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { createLoaders } from '../graphql/loaders';
@@ -9,7 +9,7 @@ import type { User } from '../modules/accounts/user.entity';
 import { MemberStatus } from '../modules/members/member.entity';
 import { DeliveryStream } from './delivery-stream';
 import type { Recipient } from './event-bus';
-import { EventTopic, type OrgEvent } from './events';
+import { EventTopic, type ReceivedEvent } from './events';
 import { OrgEventFeed, parseOrgCursor } from './org-event-feed';
 import {
   ImportEventType,
@@ -41,23 +41,24 @@ function isOneOf<T extends string>(values: Record<string, T>, value: string): va
   return (Object.values(values) as string[]).includes(value);
 }
 
-function rawPayloadId(event: OrgEvent, key: string): string | null {
+function rawPayloadId(event: ReceivedEvent, key: string): string | null {
   const value = event.payload[key];
   return typeof value === 'string' && UUID.test(value) ? value : null;
 }
 
 /**
- * Re-reads the subscriber as they are now (batched with every other subscriber this event reaches) and puts the
- * fresh viewer, a cleared EntityManager and new loaders into the subscription's context, so the event's fields
- * resolve with current rights and rows. A subscriber no longer in the org, or disabled, loses the subscription.
+ * Re-reads the subscriber's access as it is now (membership, status, grants; batched with every other subscriber
+ * this event reaches, and at least as fresh as the event) and puts the resulting viewer, a cleared EntityManager
+ * and fresh loaders into the subscription's context, so the event's fields resolve with current rights and rows.
+ * A subscriber no longer in the org, or disabled, loses the subscription.
  */
-async function currentMemberViewer(ctx: GraphQLContext, orgId: string): Promise<Viewer> {
-  const user = ctx.viewer.requireUser();
-  const viewer = await ctx.app.realtime.loaders.viewer(user.id, orgId);
-  if (!viewer.user) throw unauthenticated();
-  if (viewer.user.mustChangePassword) throw passwordChangeRequired();
-  if (!viewer.member) throw forbidden('You are no longer a member of this org');
-  if (viewer.member.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+async function currentMemberViewer(ctx: GraphQLContext, subscribed: Viewer, event: ReceivedEvent): Promise<Viewer> {
+  const { user, org, member } = subscribed.requireMember();
+  const access = await ctx.app.realtime.loaders.access(user.id, org.id, event.receivedAt);
+  if (!access || access.memberId !== member.id) throw forbidden('You are no longer a member of this org');
+  if (access.mustChangePassword) throw passwordChangeRequired();
+  if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+  const viewer = new Viewer(user, org, member, access.grants);
   refreshContext(ctx, viewer);
   return viewer;
 }
@@ -65,7 +66,23 @@ async function currentMemberViewer(ctx: GraphQLContext, orgId: string): Promise<
 function refreshContext(ctx: GraphQLContext, viewer: Viewer): void {
   ctx.viewer = viewer;
   ctx.em.clear();
-  ctx.loaders = createLoaders(ctx.em, viewer.org?.id ?? null);
+  useLazyLoaders(ctx);
+}
+
+/**
+ * Gives the context request loaders of its own, bound to its viewer's org, created only when a field asks for one:
+ * most subscription payloads need none, and a subscription lives long and is one of thousands.
+ */
+export function useLazyLoaders(ctx: GraphQLContext): void {
+  let loaders: GraphQLContext['loaders'] | undefined;
+  Object.defineProperty(ctx, 'loaders', {
+    configurable: true,
+    enumerable: true,
+    get: () => (loaders ??= createLoaders(ctx.em, ctx.viewer.org?.id ?? null)),
+    set: (value: GraphQLContext['loaders']) => {
+      loaders = value;
+    },
+  });
 }
 
 /** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
@@ -73,14 +90,22 @@ export async function subscribeMemberEvents(
   ctx: GraphQLContext,
   args: { types?: MemberEventType[] | null; after?: string | null },
 ): Promise<AsyncIterableIterator<MemberEvent>> {
-  const orgId = ctx.viewer.orgId;
+  const subscribed = ctx.viewer;
+  const orgId = subscribed.orgId;
   const types = args.types?.length ? new Set(args.types) : null;
   const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
   return new DeliveryStream(feed, async (event) => {
     const memberId = rawPayloadId(event, 'memberId');
     if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
-    await currentMemberViewer(ctx, orgId);
-    return Object.assign(new MemberEvent(), { id: event.id, type: event.type, occurredAt: new Date(event.createdAt), orgId, rawMemberId: memberId });
+    await currentMemberViewer(ctx, subscribed, event);
+    return Object.assign(new MemberEvent(), {
+      id: event.id,
+      type: event.type,
+      occurredAt: new Date(event.createdAt),
+      orgId,
+      rawMemberId: memberId,
+      receivedAt: event.receivedAt,
+    });
   });
 }
 
@@ -94,6 +119,7 @@ export async function subscribeInvitationEvents(
   args: { filter?: InvitationEventFilter | null; after?: string | null },
 ): Promise<AsyncIterableIterator<InvitationEvent>> {
   const { viewer } = ctx;
+  const subscribed = viewer;
   const orgId = viewer.orgId;
   if (!canWatchInvitationEvents(viewer)) throw forbidden('No permission: INVITATIONS VIEW requires an admin role or a role granting it');
   const types = args.filter?.types?.length ? new Set(args.filter.types) : null;
@@ -109,9 +135,9 @@ export async function subscribeInvitationEvents(
   return new DeliveryStream(feed, async (event) => {
     if (!isOneOf(InvitationEventType, event.type) || (types && !types.has(event.type))) return null;
     const [current, paths, filterPaths] = await Promise.all([
-      currentMemberViewer(ctx, orgId),
-      loaders.pathsOf(orgId, event.departmentIds),
-      filterDepartmentId ? loaders.pathsOf(orgId, [filterDepartmentId]) : Promise.resolve(null),
+      currentMemberViewer(ctx, subscribed, event),
+      loaders.pathsOf(orgId, event.departmentIds, event.receivedAt),
+      filterDepartmentId ? loaders.pathsOf(orgId, [filterDepartmentId], event.receivedAt) : Promise.resolve(null),
     ]);
     if (!canWatchInvitationEvents(current)) throw forbidden('No permission: you may no longer view invitations');
     if (filterPaths && !paths.some((path) => filterPaths.some((filterPath) => path.startsWith(filterPath)))) return null;
@@ -120,7 +146,7 @@ export async function subscribeInvitationEvents(
   });
 }
 
-function invitationEvent(event: OrgEvent, id: string, audience: 'org' | 'recipient'): InvitationEvent {
+function invitationEvent(event: ReceivedEvent, id: string, audience: 'org' | 'recipient'): InvitationEvent {
   return Object.assign(new InvitationEvent(), {
     id,
     type: event.type as InvitationEventType,
@@ -129,6 +155,7 @@ function invitationEvent(event: OrgEvent, id: string, audience: 'org' | 'recipie
     invitationId: rawPayloadId(event, 'invitationId'),
     newMemberId: rawPayloadId(event, 'memberId'),
     audience,
+    receivedAt: event.receivedAt,
   });
 }
 
@@ -140,7 +167,7 @@ function verifiedRecipients(user: User): Recipient[] {
   return recipients;
 }
 
-function addressedTo(event: OrgEvent, recipients: Recipient[]): boolean {
+function addressedTo(event: ReceivedEvent, recipients: Recipient[]): boolean {
   return recipients.some((recipient) =>
     recipient.kind === 'phone' ? event.recipientPhone === recipient.value : event.recipientEmail?.toLowerCase() === recipient.value,
   );
@@ -162,7 +189,7 @@ export async function subscribeMyInvitations(ctx: GraphQLContext, args: { after?
 
   return new DeliveryStream(feed, async ({ event, cursor }: PositionedEvent) => {
     if (!isOneOf(InvitationEventType, event.type)) return null;
-    const current = await ctx.app.realtime.loaders.user(user.id);
+    const current = await ctx.app.realtime.loaders.user(user.id, event.receivedAt);
     if (!current) throw unauthenticated();
     if (!addressedTo(event, verifiedRecipients(current))) return null;
     refreshContext(ctx, ctx.viewer);
@@ -176,6 +203,7 @@ export async function subscribeImportProgress(
   args: { importId: string; after?: string | null },
 ): Promise<AsyncIterableIterator<ImportProgressEvent>> {
   const { viewer } = ctx;
+  const subscribed = viewer;
   const orgId = viewer.orgId;
   const importId = parseGlobalId(args.importId)?.id ?? (UUID.test(args.importId) ? args.importId : null);
   if (!importId) throw notFound('Import');
@@ -192,7 +220,7 @@ export async function subscribeImportProgress(
     feed,
     async (event) => {
       if (!isOneOf(ImportEventType, event.type) || event.payload.importId !== importId) return null;
-      const current = await currentMemberViewer(ctx, orgId);
+      const current = await currentMemberViewer(ctx, subscribed, event);
       if (!canWatchImport(current, startedByMemberId)) throw forbidden('No permission: you may no longer follow this import');
       const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);
       return Object.assign(new ImportProgressEvent(), {

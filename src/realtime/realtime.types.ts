@@ -50,6 +50,8 @@ export class InvitationEvent {
   newMemberId!: string | null;
   /** `org`: someone of the org watching; `recipient`: the invitee, who may be a member elsewhere or nowhere. */
   audience!: 'org' | 'recipient';
+  /** When this process got the event: entities are loaded no older than that. */
+  receivedAt!: number;
 }
 
 @ObjectType({ description: 'A member joined, changed or left the org.' })
@@ -66,6 +68,8 @@ export class MemberEvent {
   orgId!: string;
   /** Raw id; exposed as a global id by `memberId`. */
   rawMemberId!: string;
+  /** When this process got the event: entities are loaded no older than that. */
+  receivedAt!: number;
 }
 
 @ObjectType({ description: 'How far a bulk import has got.' })

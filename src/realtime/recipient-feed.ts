@@ -3,7 +3,8 @@ import { badInput } from '../errors';
 import type { Recipient } from './event-bus';
 import type { EventHub, RecipientListener } from './event-hub';
 import { currentSnapshot, readRecipientEvents, type SnapshotPosition } from './event-log';
-import type { EventTopic, OrgEvent } from './events';
+import { readUntilDone } from './retry';
+import type { EventTopic, ReceivedEvent } from './events';
 
 const PAGE_SIZE = 100;
 const SNAPSHOT = /^\d+:\d+:(\d+(,\d+)*)?$/;
@@ -36,7 +37,7 @@ export function decodeSnapshotCursor(cursor: string): SnapshotPosition {
 
 /** An event with the cursor that resumes right after it. */
 export interface PositionedEvent {
-  event: OrgEvent;
+  event: ReceivedEvent;
   cursor: string;
 }
 
@@ -48,7 +49,7 @@ export interface PositionedEvent {
  */
 export class RecipientFeed implements RecipientListener {
   private position: SnapshotPosition;
-  private pending: OrgEvent[] = [];
+  private pending: ReceivedEvent[] = [];
   /** The snapshot of the read `pending` came from, once all of that read's events are in `pending`. */
   private pendingSnapshot: string | null = null;
   private dirty = true;
@@ -57,6 +58,7 @@ export class RecipientFeed implements RecipientListener {
   private unwatch: (() => void) | null = null;
 
   private constructor(
+    private readonly hub: EventHub,
     private readonly em: EntityManager,
     private readonly recipients: Recipient[],
     private readonly topic: EventTopic,
@@ -67,7 +69,7 @@ export class RecipientFeed implements RecipientListener {
 
   /** Opens a feed after `after` (a cursor), or from now. */
   static async open(hub: EventHub, em: EntityManager, recipients: Recipient[], topic: EventTopic, after: SnapshotPosition | null): Promise<RecipientFeed> {
-    const feed = new RecipientFeed(em, recipients, topic, after ?? { snapshot: '', positions: {} });
+    const feed = new RecipientFeed(hub, em, recipients, topic, after ?? { snapshot: '', positions: {} });
     feed.unwatch = await hub.watchRecipients(recipients, feed);
     // Taken after the channels are watched: what commits later is published to us or read by the first query.
     try {
@@ -100,8 +102,10 @@ export class RecipientFeed implements RecipientListener {
       }
       if (this.dirty) {
         this.dirty = false;
-        const { events, snapshot } = await readRecipientEvents(this.em, this.recipients, this.topic, this.position, PAGE_SIZE);
-        if (this.closed) return null;
+        const from = this.position;
+        const read = await readUntilDone(() => readRecipientEvents(this.em, this.recipients, this.topic, from, PAGE_SIZE), () => this.closed, this.hub.logger);
+        if (!read || this.closed) return null;
+        const { events, snapshot } = read;
         if (events.length === PAGE_SIZE) {
           this.pendingSnapshot = null; // more to read under the same position
           this.dirty = true;
