@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventTopic, recordEvent } from '../src/realtime/events';
 import { MemberEventsDocument, UpdateMemberDocument, type MemberEventsSubscription } from './generated/graphql';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
@@ -6,6 +7,7 @@ import { startTestGateway } from './support/gateway';
 import { spawnGateway } from './support/process';
 import { startPrivateRedis } from './support/redis-server';
 import { seedActiveMember } from './support/seed-member';
+import { rawIdOf } from './support/sql-fixtures';
 import { sleep, subscribeTo } from './support/subscriptions';
 import { connectWs } from './support/ws';
 
@@ -29,6 +31,26 @@ describe('fan-out across gateway processes', () => {
     const [event] = (await sub.take(seen + 1)).slice(seen);
     expect(event!.memberEvents).toMatchObject({ type: 'UPDATED', memberId: target.memberId, member: { name: 'Changed elsewhere' } });
     expect(Number(event!.memberEvents.id)).toBe(Number(sub.results[seen - 1]!.memberEvents.id) + 1);
+  });
+});
+
+describe('periodic sweep', () => {
+  it('delivers an event whose publish was lost even when no other event follows', async () => {
+    const gateway = await startTestGateway({ eventSweepMs: 200 });
+    const client = new GraphQLClient(gateway.url);
+    const org = await createOrgWithOwner(client);
+    const target = await seedActiveMember(client, org.org.id);
+    const rename = (name: string) => org.client.ok(UpdateMemberDocument, { input: { id: target.memberId, name } });
+    const sub = subscribeTo(connectWs(gateway.url, org.client.token).client, MemberEventsDocument, {});
+    let probe = 0;
+    await sub.untilLive(() => rename(`Probe ${++probe}`));
+    const seen = sub.results.length;
+
+    await gateway.app.orm.em.fork().transactional((tx) =>
+      recordEvent(tx, { orgId: rawIdOf(org.org.id), topic: EventTopic.MEMBER, type: 'REMOVED', payload: { memberId: rawIdOf(target.memberId) } }),
+    );
+    const [swept] = (await sub.take(seen + 1, 5000)).slice(seen);
+    expect(swept!.memberEvents).toMatchObject({ type: 'REMOVED', memberId: target.memberId, member: null });
   });
 });
 

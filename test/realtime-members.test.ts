@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { orgChannel } from '../src/realtime/event-bus';
+import { EventTopic, recordEvent } from '../src/realtime/events';
 import { TokenService } from '../src/auth/jwt';
 import type { Gateway } from '../src/server';
 import {
@@ -110,6 +111,28 @@ describe('memberEvents', () => {
     const [, , , live] = (await sub.take(4)).map((result) => result.memberEvents);
     expect(live).toMatchObject({ id: String(Number(last) + 4), member: { name: 'Four' } });
     await sub.expectNoMoreThan(4);
+  });
+
+  it('fills a gap in the live stream from the log: an event whose publish never happened arrives before the next one', async () => {
+    const org = await createOrgWithOwner(client);
+    const target = await seedActiveMember(client, org.org.id);
+    const sub = subscribeTo(connectWs(gateway.url, org.client.token).client, MemberEventsDocument, {});
+    let probe = 0;
+    await sub.untilLive(() => rename(org, target.memberId, `Probe ${++probe}`));
+    const seen = sub.results.length;
+    const last = Number(sub.results[seen - 1]!.memberEvents.id);
+
+    // Committed to the log but never published (as if the writing process died right after its commit).
+    const orgId = rawIdOf(org.org.id);
+    await gateway.app.orm.em.fork().transactional((tx) =>
+      recordEvent(tx, { orgId, topic: EventTopic.MEMBER, type: 'UPDATED', payload: { memberId: rawIdOf(target.memberId), name: 'Unpublished' } }),
+    );
+    await sub.expectNoMoreThan(seen, 300); // nothing tells this gateway yet (no sweep here)
+    await rename(org, target.memberId, 'Published');
+    const events = (await sub.take(seen + 2)).slice(seen).map((result) => result.memberEvents);
+    expect(ids(events)).toEqual([last + 1, last + 2]);
+    expect(events.map((event) => event.member?.name)).toEqual(['Published', 'Published']); // loaded at delivery
+    await sub.expectNoMoreThan(seen + 2);
   });
 
   it("never delivers another org's events", async () => {
