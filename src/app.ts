@@ -4,6 +4,7 @@ import { TokenService } from './auth/jwt';
 import type { Config } from './config';
 import type { Orm } from './db/orm';
 import { EventBus } from './realtime/event-bus';
+import { EventHub } from './realtime/event-hub';
 
 /** Long-lived dependencies shared by every operation of one gateway process. */
 export interface AppServices {
@@ -13,6 +14,8 @@ export interface AppServices {
   redis: Redis;
   tokens: TokenService;
   eventBus: EventBus;
+  /** Live delivery of org events to this process's subscriptions (its own Redis subscriber connection). */
+  realtime: EventHub;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
@@ -23,5 +26,6 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, redi
     redis,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
     eventBus: new EventBus(redis, logger),
+    realtime: new EventHub(orm, logger, { redisUrl: config.redisUrl, sweepMs: config.eventSweepMs }),
   };
 }

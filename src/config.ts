@@ -33,6 +33,11 @@ export interface Config {
   invitationExpirySweepMs: number;
   /** Largest CSV body `POST /imports` accepts, in bytes; larger ones answer 413. */
   importMaxBytes: number;
+  /**
+   * How often each gateway compares the event log with what reached it through Redis, so that an event whose
+   * publish was lost is still delivered within this time (ms). 0 disables the sweep.
+   */
+  eventSweepMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -60,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
     invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
     importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
+    eventSweepMs: Number(env.EVENT_SWEEP_MS ?? 5000),
     ...overrides,
   };
 }

@@ -4,9 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { GraphQLSchema } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -23,6 +20,7 @@ import { invitationExpiryJob } from './modules/invitations';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
+import { startGraphQLWs } from './realtime/graphql-ws';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -44,6 +42,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
+  await app.realtime.start();
   const schema = await buildAppSchema();
 
   const contextFor = async (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> => {
@@ -65,7 +64,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   await apollo.start();
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsHandle = startWebSocketServer(wsServer, schema, contextFor, logger);
+  const wsHandle = startGraphQLWs(wsServer, schema, app, logger);
 
   const state = { draining: false };
   httpServer.on('request', (req, res) => {
@@ -97,45 +96,12 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       await apollo.stop(); // the drain plugin stops accepting and waits for requests in flight
       await dispatcher.stop();
       await Promise.all(jobs.map((job) => job.stop()));
+      await app.realtime.close();
       await orm.close();
       redis.disconnect();
     })());
 
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
-}
-
-function startWebSocketServer(
-  wsServer: WebSocketServer,
-  schema: GraphQLSchema,
-  contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
-  logger: Logger,
-) {
-  return useServer<Record<string, unknown>, { context?: GraphQLContext }>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.token;
-        if (typeof raw !== 'string' || !raw) {
-          ctx.extra.socket.close(CloseCode.Unauthorized, 'Unauthorized');
-          return false;
-        }
-        const context = await contextFor(raw, ctx.extra.request.socket.remoteAddress ?? null);
-        if (!context.viewer.user) return false; // graphql-ws closes with 4403 Forbidden
-        (ctx.extra as { context?: GraphQLContext }).context = context;
-        return true;
-      },
-      // A fresh EntityManager per subscribe, sharing the viewer loaded at connection time.
-      context: (ctx) => {
-        const base = ctx.extra.context as GraphQLContext;
-        const em = base.app.orm.em.fork();
-        return { ...base, em, loaders: createLoaders(em, base.viewer.org?.id ?? null), requestId: randomUUID() };
-      },
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.debug({ errors }, 'subscription error');
-      },
-    },
-    wsServer,
-  );
 }
 
 async function handleHttp(

@@ -16,9 +16,12 @@ export async function freshDatabase(databaseUrl: string): Promise<void> {
   await admin.end();
 }
 
-/** Starts the built gateway as its own process on a free port; resolves once it listens. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'main.js')], {
+/** Starts the built gateway as its own process on a free port; resolves once it listens. `nodeArgs`: e.g. `--cpu-prof`. */
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'src', 'main.js')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -252,3 +252,27 @@ export function canViewMemberImport(viewer: Viewer, memberImport: { createdByMem
   if (!viewer.member) return false;
   return isOrgAdmin(viewer) || memberImport.createdByMemberId === viewer.member.id;
 }
+
+/**
+ * May the viewer watch invitation events at all? OWNER, ADMIN, SUB_ADMIN, or a role granting INVITATIONS VIEW,
+ * whatever its scope; which events then reach them is `canSeeInvitationEvent`'s answer, per event.
+ */
+export function canWatchInvitationEvents(viewer: Viewer): boolean {
+  if (!viewer.member) return false;
+  if (isOrgAdmin(viewer)) return true;
+  return viewer.grants.some((grant) => grantAllows(grant, PermissionModule.INVITATIONS, PermissionAction.VIEW));
+}
+
+/**
+ * May the viewer see an invitation event concerning these departments (their materialised paths)? Scoped grants
+ * need one of them in scope; an event with no department (an org-wide link) needs an org-wide grant.
+ */
+export function canSeeInvitationEvent(viewer: Viewer, departmentPaths: string[]): boolean {
+  return can(viewer, PermissionModule.INVITATIONS, PermissionAction.VIEW, { departmentPaths, match: 'any' });
+}
+
+/** May the viewer follow an import's progress? The member who started it, and OWNER or ADMIN. */
+export function canWatchImport(viewer: Viewer, startedByMemberId: string | null): boolean {
+  if (!viewer.member) return false;
+  return isOrgAdmin(viewer) || (startedByMemberId !== null && viewer.member.id === startedByMemberId);
+}

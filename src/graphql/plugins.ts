@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { Logger } from 'pino';
-import { passwordChangeRequired } from '../auth/viewer';
+import { passwordChangeRequired, type Viewer } from '../auth/viewer';
 import { sqlStatementsSoFar } from '../db/sql-counter';
 import { AppError, ErrorCode } from '../errors';
 import type { GraphQLContext } from './context';
@@ -11,14 +11,19 @@ import type { GraphQLContext } from './context';
 /** Operations a holder of an initial enterprise password may still run. */
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['changePassword', '__typename']);
 
+/** Throws PASSWORD_CHANGE_REQUIRED when a holder of an initial enterprise password runs anything but `changePassword`. */
+export function assertPasswordChangeAllows(viewer: Viewer, operation: OperationDefinitionNode | null | undefined): void {
+  if (!viewer.user?.mustChangePassword || !operation) return;
+  const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
+  if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
+}
+
 /** Until an enterprise account changes its initial password, every other operation answers PASSWORD_CHANGE_REQUIRED. */
 export const passwordChangeGate: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ contextValue, operation }) {
-        if (!contextValue.viewer.user?.mustChangePassword || !operation) return;
-        const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
-        if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
+        assertPasswordChangeAllows(contextValue.viewer, operation);
       },
     };
   },

@@ -29,6 +29,14 @@ export interface OrgEvent extends Required<NewOrgEvent> {
 }
 
 /**
+ * An event as a gateway process got it (from Redis or from the log), with the local monotonic time
+ * (`performance.now()`) when it did: it had committed by then, so anything read after that is at least as fresh.
+ */
+export interface ReceivedEvent extends OrgEvent {
+  receivedAt: number;
+}
+
+/**
  * Appends an event to the org's log inside the caller's transaction. The per-org counter row stays locked until
  * commit, so events of one org commit in id order: a subscriber resuming `after: n` can never miss an event that
  * commits later with a smaller id.
@@ -98,6 +106,9 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
   }));
 }
 
+/** Records an event in the transaction of `withEvents`; it is published once that transaction commits. */
+export type EmitEvent = (event: NewOrgEvent) => Promise<OrgEvent>;
+
 /**
  * Runs `work` in one transaction with an `emit` that records events in it; once the transaction has committed,
  * the events are published for live delivery. A failed publish loses nothing: the log is the source of truth and
@@ -106,7 +117,7 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
 export async function withEvents<T>(
   em: EntityManager,
   app: AppServices,
-  work: (tx: EntityManager, emit: (event: NewOrgEvent) => Promise<OrgEvent>) => Promise<T>,
+  work: (tx: EntityManager, emit: EmitEvent) => Promise<T>,
 ): Promise<T> {
   const recorded: OrgEvent[] = [];
   const result = await em.transactional((tx) =>

@@ -3,6 +3,7 @@ import { Migration20261123000000_foundation } from './Migration20261123000000_fo
 import { Migration20261123020000_members_email_search } from './Migration20261123020000_members_email_search';
 import { Migration20261123030000_audit_filters } from './Migration20261123030000_audit_filters';
 import { Migration20261123100000_events_invitations } from './Migration20261123100000_events_invitations';
+import { Migration20261123110000_event_recipient_positions } from './Migration20261123110000_event_recipient_positions';
 import { Migration20261123120000_invitation_delivery } from './Migration20261123120000_invitation_delivery';
 import { Migration20261123130000_member_imports } from './Migration20261123130000_member_imports';
 import { Migration20261123140000_org_member_count } from './Migration20261123140000_org_member_count';
@@ -13,6 +14,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123020000_members_email_search', class: Migration20261123020000_members_email_search },
   { name: 'Migration20261123030000_audit_filters', class: Migration20261123030000_audit_filters },
   { name: 'Migration20261123100000_events_invitations', class: Migration20261123100000_events_invitations },
+  { name: 'Migration20261123110000_event_recipient_positions', class: Migration20261123110000_event_recipient_positions },
   { name: 'Migration20261123120000_invitation_delivery', class: Migration20261123120000_invitation_delivery },
   { name: 'Migration20261123130000_member_imports', class: Migration20261123130000_member_imports },
   { name: 'Migration20261123140000_org_member_count', class: Migration20261123140000_org_member_count },

@@ -5,6 +5,7 @@ import { generateInitialPassword, hashPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
+import { EventTopic, withEvents } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -43,32 +44,40 @@ export async function createEnterpriseAccount(
 
   const initialPassword = generateInitialPassword();
   const passwordHash = await hashPassword(initialPassword);
-  const linked = await em
-    .transactional(async (tx) => {
-      const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-      if (!row) throw notFound('Member');
-      if (row.userId) throw conflict('This member already has an account');
-      const user = tx.create(User, {
-        kind: AccountKind.ENTERPRISE,
-        name: row.name,
-        orgId: org.id,
-        loginName,
-        passwordHash,
-        mustChangePassword: true,
-      });
-      row.userId = user.id;
-      if (row.status === MemberStatus.PENDING) row.status = MemberStatus.ACTIVE;
-      row.joinedAt ??= new Date();
-      recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
-      await tx.flush();
-      return row;
-    })
-    .catch((error) => {
-      if (isUniqueViolation(error, 'users_enterprise_login_unique')) {
-        throw conflict(`The login name "${loginName}" is taken in this org`, { field: 'loginName' });
-      }
-      throw error;
+  const linked = await withEvents(em, ctx.app, async (tx, emit) => {
+    const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!row) throw notFound('Member');
+    if (row.userId) throw conflict('This member already has an account');
+    const user = tx.create(User, {
+      kind: AccountKind.ENTERPRISE,
+      name: row.name,
+      orgId: org.id,
+      loginName,
+      passwordHash,
+      mustChangePassword: true,
     });
+    row.userId = user.id;
+    const joined = row.status === MemberStatus.PENDING;
+    if (joined) row.status = MemberStatus.ACTIVE;
+    row.joinedAt ??= new Date();
+    recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
+    await tx.flush();
+    if (joined) {
+      await emit({
+        orgId: org.id,
+        topic: EventTopic.MEMBER,
+        type: 'JOINED',
+        payload: { memberId: row.id, name: row.name },
+        departmentIds: departments.map((d) => d.id),
+      });
+    }
+    return row;
+  }).catch((error) => {
+    if (isUniqueViolation(error, 'users_enterprise_login_unique')) {
+      throw conflict(`The login name "${loginName}" is taken in this org`, { field: 'loginName' });
+    }
+    throw error;
+  });
   return { member: linked, loginName, initialPassword };
 }
 

@@ -4,7 +4,7 @@ import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
-import { withEvents } from '../../realtime/events';
+import { EventTopic, withEvents, type EmitEvent } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, optionalEmail, optionalText, requireText } from '../common/validate';
@@ -95,49 +95,48 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
   const departmentIds = input.departmentIds === undefined ? undefined : parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const managerId = input.managerId == null ? input.managerId : rawId(input.managerId, 'Member');
 
-  return ctx.em
-    .transactional(async (tx) => {
-      const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
-      assertCanActOnRoleHolder(viewer, roles);
-      const changed: string[] = [];
+  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+    const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
+    assertCanActOnRoleHolder(viewer, roles);
+    const changed: string[] = [];
 
-      if (departmentIds) {
-        const departments = await loadDepartments(tx, orgId, departmentIds);
-        const current = await departmentsOf(tx, orgId, id);
-        const currentIds = new Set(current.map((d) => d.id));
-        const added = departments.filter((d) => !currentIds.has(d.id));
-        const removed = current.filter((d) => !departmentIds.includes(d.id));
-        if (added.length || removed.length) {
-          // Placing into departments needs each target covered; taking the member out of one counts as acting there too.
-          const paths = [...departments, ...removed].map((d) => d.path);
-          assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: paths, match: 'all' }, 'a chosen department');
-          if (removed.length) await tx.nativeDelete(MemberDepartment, { orgId, memberId: id, departmentId: { $in: removed.map((d) => d.id) } });
-          for (const department of added) tx.create(MemberDepartment, { memberId: id, departmentId: department.id, orgId });
-          changed.push('departmentIds');
-        }
+    if (departmentIds) {
+      const departments = await loadDepartments(tx, orgId, departmentIds);
+      const current = await departmentsOf(tx, orgId, id);
+      const currentIds = new Set(current.map((d) => d.id));
+      const added = departments.filter((d) => !currentIds.has(d.id));
+      const removed = current.filter((d) => !departmentIds.includes(d.id));
+      if (added.length || removed.length) {
+        // Placing into departments needs each target covered; taking the member out of one counts as acting there too.
+        const paths = [...departments, ...removed].map((d) => d.path);
+        assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: paths, match: 'all' }, 'a chosen department');
+        if (removed.length) await tx.nativeDelete(MemberDepartment, { orgId, memberId: id, departmentId: { $in: removed.map((d) => d.id) } });
+        for (const department of added) tx.create(MemberDepartment, { memberId: id, departmentId: department.id, orgId });
+        changed.push('departmentIds');
       }
+    }
 
-      if (managerId !== undefined && managerId !== member.managerId) {
-        if (managerId !== null) {
-          if (managerId === id) throw badInput('A member cannot be their own manager', 'managerId');
-          await requireOrgMember(tx, orgId, managerId, 'Manager');
-          await assertNoManagerCycle(tx, orgId, id, managerId);
-        }
-        member.managerId = managerId;
-        changed.push('managerId');
+    if (managerId !== undefined && managerId !== member.managerId) {
+      if (managerId !== null) {
+        if (managerId === id) throw badInput('A member cannot be their own manager', 'managerId');
+        await requireOrgMember(tx, orgId, managerId, 'Manager');
+        await assertNoManagerCycle(tx, orgId, id, managerId);
       }
+      member.managerId = managerId;
+      changed.push('managerId');
+    }
 
-      for (const [field, value] of Object.entries(scalars) as Array<[keyof typeof scalars, string | null]>) {
-        if (member[field] === value) continue;
-        (member as unknown as Record<string, string | null>)[field] = value;
-        changed.push(field);
-      }
+    for (const [field, value] of Object.entries(scalars) as Array<[keyof typeof scalars, string | null]>) {
+      if (member[field] === value) continue;
+      (member as unknown as Record<string, string | null>)[field] = value;
+      changed.push(field);
+    }
 
-      if (changed.length) recordAudit(tx, viewer, 'member.update', { type: 'Member', id }, { changed });
-      await tx.flush();
-      return member;
-    })
-    .catch(rethrowUniqueViolation);
+    if (changed.length) recordAudit(tx, viewer, 'member.update', { type: 'Member', id }, { changed });
+    await tx.flush();
+    if (changed.length) await emitMemberEvent(tx, emit, member, 'UPDATED');
+    return member;
+  }).catch(rethrowUniqueViolation);
 }
 
 /** ACTIVE <-> DISABLED. Setting the current status again changes nothing. */
@@ -147,7 +146,7 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
   const id = rawId(input.id, 'Member');
   if (input.status === MemberStatus.PENDING) throw badInput('A member cannot be set back to PENDING', 'status');
 
-  return ctx.em.transactional(async (tx) => {
+  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
     const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
     if (member.status === input.status) {
       assertCanActOnRoleHolder(viewer, roles);
@@ -172,6 +171,7 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
     member.status = input.status;
     recordAudit(tx, viewer, 'member.setStatus', { type: 'Member', id }, { from, to: input.status });
     await tx.flush();
+    await emitMemberEvent(tx, emit, member, 'UPDATED');
     return member;
   });
 }
@@ -193,8 +193,8 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
     throw badInput('TRANSFER needs transferToMemberId', 'transferToMemberId');
   }
 
-  return ctx.em.transactional(async (tx) => {
-    const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.DELETE);
+  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+    const { member, roles, departments } = await loadMemberToManage(tx, viewer, id, PermissionAction.DELETE);
     if (id === viewer.member?.id) throw badInput('You cannot remove yourself', 'id');
     await assertNotLastOwner(tx, orgId, member, roles, 'remove');
     assertCanActOnRoleHolder(viewer, roles);
@@ -234,6 +234,13 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
     // Departments and role grants left on the member go with it (on delete cascade).
     tx.remove(member);
     await tx.flush();
+    await emit({
+      orgId,
+      topic: EventTopic.MEMBER,
+      type: 'REMOVED',
+      payload: { memberId: id, name: member.name },
+      departmentIds: departments.map((d) => d.id),
+    });
     return { removedMemberId: member.globalId, transferredTo: target };
   });
 }
@@ -296,13 +303,26 @@ async function departmentsOf(tx: EntityManager, orgId: string, memberId: string)
 async function loadMemberToManage(tx: EntityManager, viewer: Viewer, id: string, action: PermissionAction) {
   const orgId = viewer.orgId;
   const member = await requireOrgMember(tx, orgId, id, 'Member');
-  const departmentPaths = (await departmentsOf(tx, orgId, id)).map((d) => d.path);
+  const departments = await departmentsOf(tx, orgId, id);
+  const departmentPaths = departments.map((d) => d.path);
   assertCan(viewer, PermissionModule.MEMBERS, action, { departmentPaths, match: 'any' }, 'this member');
   const roles: Array<{ builtin: BuiltinRole | null }> = await tx.execute(
     'select r.builtin from member_roles mr join roles r on r.id = mr.role_id where mr.org_id = ? and mr.member_id = ?',
     [orgId, id],
   );
-  return { member, roles };
+  return { member, roles, departments };
+}
+
+/** A MEMBER event about `member` (after its changes are flushed), addressed to its departments. */
+async function emitMemberEvent(tx: EntityManager, emit: EmitEvent, member: Member, type: 'UPDATED'): Promise<void> {
+  const departments = await departmentsOf(tx, member.orgId, member.id);
+  await emit({
+    orgId: member.orgId,
+    topic: EventTopic.MEMBER,
+    type,
+    payload: { memberId: member.id, name: member.name },
+    departmentIds: departments.map((d) => d.id),
+  });
 }
 
 /** Locks the org row for the rest of the transaction (serialising quota and owner checks); returns its member limit. */

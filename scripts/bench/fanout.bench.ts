@@ -1,0 +1,329 @@
+/**
+ * `npm run bench:fanout`: WebSocket subscribers of one org spread over two gateway processes (sharing Postgres and
+ * Redis), a burst of MEMBER events written to the log and published as the gateway does, and per delivery the
+ * latency from publish to the subscriber's socket: p50/p99 and deliveries/s. Each size runs twice: through the
+ * gateways (graphql-ws, access re-checked per event, `member` loaded from the database), then through the floor
+ * (fanout-floor.ts: a bare ioredis subscriber + `ws` server per process, same payloads, no GraphQL). Also the
+ * memory each idle subscribed socket costs a process (RSS delta / sockets).
+ *
+ * Every subscriber is a different member with a token of its own, as in production.
+ *
+ * Env: BENCH_FANOUT_DATABASE_URL (default orggraph_bench_fanout on the local Postgres, dropped and recreated),
+ * REDIS_URL, BENCH_SUBSCRIBERS (1000,10000), BENCH_EVENTS (events per burst, 20), BENCH_GATEWAY_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the gateways).
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import pino from 'pino';
+import WebSocket from 'ws';
+import type { AppServices } from '../../src/app';
+import { TokenService } from '../../src/auth/jwt';
+import { openOrm } from '../../src/db/orm';
+import { EventBus, orgChannel } from '../../src/realtime/event-bus';
+import { EventTopic, withEvents, type OrgEvent } from '../../src/realtime/events';
+import { freshDatabase, graphql, startGatewayProcess } from './lib';
+
+const DATABASE_URL = process.env.BENCH_FANOUT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench_fanout';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SIZES = (process.env.BENCH_SUBSCRIBERS ?? '1000,10000').split(',').map(Number);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20);
+const JWT_SECRET = 'bench-secret-bench-secret-bench';
+const CONNECT_CONCURRENCY = 200;
+
+const SUBSCRIPTION = `subscription BenchMemberEvents($after: String) {
+  memberEvents(after: $after) { id type occurredAt memberId member { id name } }
+}`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match![1]) * 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` at a time. */
+async function pool<T, R>(items: T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]!, index);
+      }
+    }),
+  );
+  return results;
+}
+
+/** Receipts of one run: when each socket got each event (publish times are recorded by `TimedEventBus`). */
+class Receipts {
+  readonly perEvent = new Map<string, number>();
+  readonly latencies: number[] = [];
+  errors = 0;
+  lastReceipt = 0;
+
+  constructor(private readonly publishedAt: Map<string, number>) {}
+
+  record(eventId: string): void {
+    const now = performance.now();
+    this.perEvent.set(eventId, (this.perEvent.get(eventId) ?? 0) + 1);
+    const published = this.publishedAt.get(eventId);
+    if (published !== undefined) this.latencies.push(now - published);
+    this.lastReceipt = now;
+  }
+
+  count(eventId: string): number {
+    return this.perEvent.get(eventId) ?? 0;
+  }
+}
+
+/** Publishes like the gateway's EventBus, noting when each event was handed to Redis. */
+class TimedEventBus extends EventBus {
+  readonly publishedAt = new Map<string, number>();
+  override publish(events: OrgEvent[]): void {
+    for (const event of events) this.publishedAt.set(event.id, performance.now());
+    super.publish(events);
+  }
+}
+
+/** A graphql-transport-ws client in a few lines, to keep the client side equally cheap for gateway and floor. */
+function connectGraphQL(url: string, token: string, after: string, receipts: () => Receipts): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; payload?: { data?: { memberEvents?: { id: string } }; errors?: unknown[] } };
+      if (message.type === 'next') {
+        if (message.payload?.errors) receipts().errors++;
+        const id = message.payload?.data?.memberEvents?.id;
+        if (id) receipts().record(id);
+      } else if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { after } } }));
+        resolve(socket);
+      } else if (message.type === 'error') {
+        receipts().errors++;
+      } else if (message.type === 'ping') {
+        socket.send(JSON.stringify({ type: 'pong' }));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', (code) => reject(new Error(`closed with ${code}`)));
+  });
+}
+
+function connectFloor(port: number, receipts: () => Receipts): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+    socket.on('open', () => resolve(socket));
+    socket.on('message', (data) => {
+      const id = (JSON.parse(String(data)) as { payload: { data: { memberEvents: { id: string } } } }).payload.data.memberEvents.id;
+      receipts().record(id);
+    });
+    socket.on('error', reject);
+  });
+}
+
+async function startFloor(channel: string): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [join(__dirname, 'fanout-floor.js')], {
+    env: { ...process.env, REDIS_URL, CHANNEL: channel },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'floor listening' && entry.port) resolve(entry.port);
+      } catch {
+        // not ours
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`floor exited with ${code}`)));
+  });
+  return { port, child };
+}
+
+interface RunResult {
+  /** One event on its own: publish to each socket. */
+  singleP50: number;
+  singleP99: number;
+  sockets: number;
+  events: number;
+  delivered: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  deliveriesPerSecond: number;
+  bytesPerIdleSocket: number;
+}
+
+async function seedMembers(orgId: string, count: number): Promise<Array<{ userId: string; memberId: string }>> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query('begin');
+    const { rows } = await db.query<{ user_id: string; member_id: string }>(
+      `with seed as (select i, gen_random_uuid() as user_id, gen_random_uuid() as member_id from generate_series(1, $2::int) i),
+            users_in as (
+              insert into users (id, kind, name, phone, phone_verified_at, password_hash)
+              select user_id, 'PERSONAL', '订阅者' || i, '+86137' || lpad(i::text, 8, '0'), now(), 'not-a-hash' from seed
+            ),
+            members_in as (
+              insert into members (id, org_id, user_id, name, status, joined_at)
+              select member_id, $1, user_id, '订阅者' || i, 'ACTIVE', now() from seed
+            ),
+            placed as (
+              insert into member_departments (member_id, department_id, org_id)
+              select member_id, (select root_department_id from orgs where id = $1), $1 from seed
+            ),
+            roles_in as (
+              insert into member_roles (id, org_id, member_id, role_id, scope_department_ids)
+              select gen_random_uuid(), $1, member_id, (select id from roles where org_id = $1 and builtin = 'MEMBER'), '[]' from seed
+            )
+       select user_id, member_id from seed order by i`,
+      [orgId, count],
+    );
+    await db.query('commit');
+    await db.query('analyze');
+    return rows.map((row) => ({ userId: row.user_id, memberId: row.member_id }));
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  await freshDatabase(DATABASE_URL);
+  const gatewayEnv = { DATABASE_URL, REDIS_URL, NODE_ENV: 'production', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0', JWT_SECRET };
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateways = [await startGatewayProcess(gatewayEnv, nodeArgs), await startGatewayProcess(gatewayEnv, nodeArgs)];
+  const logger = pino({ level: 'warn' });
+  const orm = await openOrm(DATABASE_URL);
+  const publisher = new Redis(REDIS_URL);
+  const bus = new TimedEventBus(publisher, logger);
+  const app = { eventBus: bus } as unknown as AppServices;
+  const results: Array<{ name: string; result: RunResult }> = [];
+
+  try {
+    const signUp = await graphql(gateways[0]!.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
+      input: { phone: '+8613900000001', name: '管理员', password: 'bench-password' },
+    });
+    const created = await graphql(gateways[0]!.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { org { id } } }', { input: { name: '朝阳区卫生健康委员会', code: 'cyqwjw' } }, signUp.data!.signUp.token);
+    const orgId = Buffer.from(created.data!.createOrg.org.id as string, 'base64url').toString().split(':')[1]!;
+    const members = await seedMembers(orgId, Math.max(...SIZES));
+    const tokens = new TokenService(JWT_SECRET, 3600);
+    const subscriberTokens = await Promise.all(members.map((member) => tokens.sign({ sub: member.userId, org: orgId })));
+    const subject = members[0]!;
+    let sequence = 0;
+    const emit = () =>
+      withEvents(orm.em.fork(), app, (_tx, record) =>
+        record({ orgId, topic: EventTopic.MEMBER, type: 'UPDATED', payload: { memberId: subject.memberId, name: `订阅者 ${++sequence}` } }),
+      );
+    const lastEventId = async () => (await emit()).id;
+
+    /** Connects `count` sockets with `connect`, warms up, measures idle memory, fires the burst, collects. */
+    const run = async (count: number, pids: number[], connect: (index: number, receipts: () => Receipts) => Promise<WebSocket>): Promise<RunResult> => {
+      let receipts = new Receipts(bus.publishedAt);
+      const before = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+      const sockets = await pool(Array.from({ length: count }, (_, i) => i), CONNECT_CONCURRENCY, (i) => connect(i, () => receipts));
+      // Every subscription is live once each socket has had one event.
+      const warmup = await emit();
+      await waitFor(() => receipts.count(warmup.id) >= count, `warm-up event on all ${count} sockets (${receipts.count(warmup.id)})`, 120_000);
+      await sleep(2000);
+      const after = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+
+      receipts = new Receipts(bus.publishedAt);
+      const single = await emit();
+      await waitFor(() => receipts.count(single.id) >= count, `a single event on all ${count} sockets`, 120_000);
+      const singleLatencies = receipts.latencies.sort((a, b) => a - b);
+      await sleep(500);
+
+      receipts = new Receipts(bus.publishedAt);
+      const firstPublish = performance.now();
+      const ids: string[] = [];
+      for (let i = 0; i < EVENTS; i++) ids.push((await emit()).id);
+      await waitFor(
+        () => ids.every((id) => receipts.count(id) >= count),
+        `the burst on all ${count} sockets (received per event: ${ids.map((id) => receipts.count(id)).join(' ')})`,
+        120_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: received per event ${ids.map((id) => receipts.count(id)).join(' ')}, errors ${receipts.errors}`);
+      });
+      const seconds = (receipts.lastReceipt - firstPublish) / 1000;
+      for (const socket of sockets) socket.terminate();
+      await sleep(1000);
+      const latencies = receipts.latencies.sort((a, b) => a - b);
+      return {
+        singleP50: percentile(singleLatencies, 50),
+        singleP99: percentile(singleLatencies, 99),
+        sockets: count,
+        events: EVENTS,
+        delivered: latencies.length,
+        errors: receipts.errors,
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        deliveriesPerSecond: latencies.length / seconds,
+        bytesPerIdleSocket: (after - before) / count,
+      };
+    };
+
+    for (const size of SIZES) {
+      const after = await lastEventId();
+      const gatewayRun = await run(size, gateways.map((g) => g.child.pid!), (i, receipts) =>
+        connectGraphQL(gateways[i % 2]!.url, subscriberTokens[i]!, after, receipts),
+      );
+      results.push({ name: `gateway (graphql-ws, 2 processes)`, result: gatewayRun });
+      console.log(`${size} subscribers through the gateways: done`);
+
+      const floors = [await startFloor(orgChannel(orgId)), await startFloor(orgChannel(orgId))];
+      try {
+        const floorRun = await run(size, floors.map((f) => f.child.pid!), (i, receipts) => connectFloor(floors[i % 2]!.port, receipts));
+        results.push({ name: `floor (ioredis + ws, 2 processes)`, result: floorRun });
+        console.log(`${size} subscribers through the floor: done`);
+      } finally {
+        for (const floor of floors) {
+          floor.child.kill('SIGTERM');
+          await once(floor.child, 'exit');
+        }
+      }
+    }
+
+    console.log(`\nSubscribers split over 2 processes, each a different member; a burst of ${EVENTS} events; ${((performance.now() - started) / 1000).toFixed(0)} s in all.`);
+    console.log('Latency: from the publish to the subscriber socket. "one event": a single event on its own; "burst": every delivery of the burst.\n');
+    console.log('| subscribers | path | one event p50 ms | one event p99 ms | burst deliveries | errors | burst p50 ms | burst p99 ms | deliveries/s | events/s | RSS per idle socket |');
+    console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const { name, result: r } of results) {
+      console.log(
+        `| ${r.sockets} | ${name} | ${r.singleP50.toFixed(1)} | ${r.singleP99.toFixed(1)} | ${r.delivered} | ${r.errors} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
+          `${r.deliveriesPerSecond.toFixed(0)} | ${(r.deliveriesPerSecond / r.sockets).toFixed(1)} | ${(r.bytesPerIdleSocket / 1024).toFixed(1)} KiB |`,
+      );
+    }
+  } finally {
+    publisher.disconnect();
+    await orm.close();
+    for (const gateway of gateways) await gateway.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

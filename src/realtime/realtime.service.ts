@@ -1,0 +1,240 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { canSeeInvitationEvent, canWatchImport, canWatchInvitationEvents } from '../auth/policy';
+import { passwordChangeRequired, Viewer } from '../auth/viewer';
+import { badInput, forbidden, notFound, unauthenticated } from '../errors';
+import type { GraphQLContext } from '../graphql/context';
+import { createLoaders } from '../graphql/loaders';
+import { parseGlobalId, rawId } from '../graphql/relay';
+import type { User } from '../modules/accounts/user.entity';
+import { MemberStatus } from '../modules/members/member.entity';
+import { DeliveryStream } from './delivery-stream';
+import type { Recipient } from './event-bus';
+import { EventTopic, type ReceivedEvent } from './events';
+import { OrgEventFeed, parseOrgCursor } from './org-event-feed';
+import {
+  ImportEventType,
+  ImportProgressEvent,
+  InvitationEvent,
+  InvitationEventType,
+  MemberEvent,
+  MemberEventType,
+  type InvitationEventFilter,
+} from './realtime.types';
+import { decodeSnapshotCursor, RecipientFeed, type PositionedEvent } from './recipient-feed';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Who started an import, for `importProgress` ("the importer or an admin"). The imports module registers it;
+ * null: no such import in the org. Until one is registered only OWNER and ADMIN may follow imports.
+ */
+export type ImportOwnerLookup = (em: EntityManager, orgId: string, importId: string) => Promise<{ startedByMemberId: string | null } | null>;
+
+let importOwnerLookup: ImportOwnerLookup | null = null;
+
+/** Registers how `importProgress` finds who started an import (call once, from the imports module's index.ts). */
+export function setImportOwnerLookup(lookup: ImportOwnerLookup): void {
+  importOwnerLookup = lookup;
+}
+
+function isOneOf<T extends string>(values: Record<string, T>, value: string): value is T {
+  return (Object.values(values) as string[]).includes(value);
+}
+
+function rawPayloadId(event: ReceivedEvent, key: string): string | null {
+  const value = event.payload[key];
+  return typeof value === 'string' && UUID.test(value) ? value : null;
+}
+
+/**
+ * Re-reads the subscriber's access as it is now (membership, status, grants; batched with every other subscriber
+ * this event reaches, and at least as fresh as the event) and puts the resulting viewer, a cleared EntityManager
+ * and fresh loaders into the subscription's context, so the event's fields resolve with current rights and rows.
+ * A subscriber no longer in the org, or disabled, loses the subscription.
+ */
+async function currentMemberViewer(ctx: GraphQLContext, subscribed: Viewer, event: ReceivedEvent): Promise<Viewer> {
+  const { user, org, member } = subscribed.requireMember();
+  const access = await ctx.app.realtime.loaders.access(user.id, org.id, event.receivedAt);
+  if (!access || access.memberId !== member.id) throw forbidden('You are no longer a member of this org');
+  if (access.mustChangePassword) throw passwordChangeRequired();
+  if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+  const viewer = new Viewer(user, org, member, access.grants);
+  refreshContext(ctx, viewer);
+  return viewer;
+}
+
+function refreshContext(ctx: GraphQLContext, viewer: Viewer): void {
+  ctx.viewer = viewer;
+  ctx.em.clear();
+  useLazyLoaders(ctx);
+}
+
+/**
+ * Gives the context request loaders of its own, bound to its viewer's org, created only when a field asks for one:
+ * most subscription payloads need none, and a subscription lives long and is one of thousands.
+ */
+export function useLazyLoaders(ctx: GraphQLContext): void {
+  let loaders: GraphQLContext['loaders'] | undefined;
+  Object.defineProperty(ctx, 'loaders', {
+    configurable: true,
+    enumerable: true,
+    get: () => (loaders ??= createLoaders(ctx.em, ctx.viewer.org?.id ?? null)),
+    set: (value: GraphQLContext['loaders']) => {
+      loaders = value;
+    },
+  });
+}
+
+/** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
+export async function subscribeMemberEvents(
+  ctx: GraphQLContext,
+  args: { types?: MemberEventType[] | null; after?: string | null },
+): Promise<AsyncIterableIterator<MemberEvent>> {
+  const subscribed = ctx.viewer;
+  const orgId = subscribed.orgId;
+  const types = args.types?.length ? new Set(args.types) : null;
+  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
+  return new DeliveryStream(feed, async (event) => {
+    const memberId = rawPayloadId(event, 'memberId');
+    if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
+    await currentMemberViewer(ctx, subscribed, event);
+    return Object.assign(new MemberEvent(), {
+      id: event.id,
+      type: event.type,
+      occurredAt: new Date(event.createdAt),
+      orgId,
+      rawMemberId: memberId,
+      receivedAt: event.receivedAt,
+    });
+  });
+}
+
+/**
+ * `invitationEvents`: for viewers who may view invitations. Each event is checked against the viewer's rights at
+ * delivery: a SUB_ADMIN (or scoped custom role) gets the events of its departments only; a viewer who lost the
+ * right altogether gets FORBIDDEN and the subscription ends.
+ */
+export async function subscribeInvitationEvents(
+  ctx: GraphQLContext,
+  args: { filter?: InvitationEventFilter | null; after?: string | null },
+): Promise<AsyncIterableIterator<InvitationEvent>> {
+  const { viewer } = ctx;
+  const subscribed = viewer;
+  const orgId = viewer.orgId;
+  if (!canWatchInvitationEvents(viewer)) throw forbidden('No permission: INVITATIONS VIEW requires an admin role or a role granting it');
+  const types = args.filter?.types?.length ? new Set(args.filter.types) : null;
+  let filterDepartmentId: string | null = null;
+  if (args.filter?.departmentId != null) {
+    filterDepartmentId = rawId(args.filter.departmentId, 'Department');
+    if (!(await ctx.loaders.departmentById.load(filterDepartmentId))) throw notFound('Department');
+  }
+  const after = parseOrgCursor(args.after);
+  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.INVITATION], after);
+  const loaders = ctx.app.realtime.loaders;
+
+  return new DeliveryStream(feed, async (event) => {
+    if (!isOneOf(InvitationEventType, event.type) || (types && !types.has(event.type))) return null;
+    const [current, paths, filterPaths] = await Promise.all([
+      currentMemberViewer(ctx, subscribed, event),
+      loaders.pathsOf(orgId, event.departmentIds, event.receivedAt),
+      filterDepartmentId ? loaders.pathsOf(orgId, [filterDepartmentId], event.receivedAt) : Promise.resolve(null),
+    ]);
+    if (!canWatchInvitationEvents(current)) throw forbidden('No permission: you may no longer view invitations');
+    if (filterPaths && !paths.some((path) => filterPaths.some((filterPath) => path.startsWith(filterPath)))) return null;
+    if (!canSeeInvitationEvent(current, paths)) return null;
+    return invitationEvent(event, event.id, 'org');
+  });
+}
+
+function invitationEvent(event: ReceivedEvent, id: string, audience: 'org' | 'recipient'): InvitationEvent {
+  return Object.assign(new InvitationEvent(), {
+    id,
+    type: event.type as InvitationEventType,
+    occurredAt: new Date(event.createdAt),
+    orgId: event.orgId,
+    invitationId: rawPayloadId(event, 'invitationId'),
+    newMemberId: rawPayloadId(event, 'memberId'),
+    audience,
+    receivedAt: event.receivedAt,
+  });
+}
+
+/** The phone and email a user has verified: what invitations are matched against. */
+function verifiedRecipients(user: User): Recipient[] {
+  const recipients: Recipient[] = [];
+  if (user.phone && user.phoneVerifiedAt) recipients.push({ kind: 'phone', value: user.phone });
+  if (user.email && user.emailVerifiedAt) recipients.push({ kind: 'email', value: user.email.toLowerCase() });
+  return recipients;
+}
+
+function addressedTo(event: ReceivedEvent, recipients: Recipient[]): boolean {
+  return recipients.some((recipient) =>
+    recipient.kind === 'phone' ? event.recipientPhone === recipient.value : event.recipientEmail?.toLowerCase() === recipient.value,
+  );
+}
+
+/**
+ * `myInvitations`: invitation events addressed to the signed-in user's verified phone or email, from any org.
+ * The recipients are fixed when subscribing (subscribe again after verifying another number); each event is
+ * checked against what the user has verified at delivery.
+ */
+export async function subscribeMyInvitations(ctx: GraphQLContext, args: { after?: string | null }): Promise<AsyncIterableIterator<InvitationEvent>> {
+  const user = ctx.viewer.requireUser();
+  const recipients = verifiedRecipients(user);
+  if (recipients.length === 0) {
+    throw badInput('Verify your phone number or email first: invitations reach you through them', 'phone');
+  }
+  const after = args.after == null ? null : decodeSnapshotCursor(args.after);
+  const feed = await RecipientFeed.open(ctx.app.realtime, ctx.em, recipients, EventTopic.INVITATION, after);
+
+  return new DeliveryStream(feed, async ({ event, cursor }: PositionedEvent) => {
+    if (!isOneOf(InvitationEventType, event.type)) return null;
+    const current = await ctx.app.realtime.loaders.user(user.id, event.receivedAt);
+    if (!current) throw unauthenticated();
+    if (!addressedTo(event, verifiedRecipients(current))) return null;
+    refreshContext(ctx, ctx.viewer);
+    return invitationEvent(event, cursor, 'recipient');
+  });
+}
+
+/** `importProgress`: the progress events of one import, for the member who started it and for OWNER/ADMIN; ends after COMPLETED. */
+export async function subscribeImportProgress(
+  ctx: GraphQLContext,
+  args: { importId: string; after?: string | null },
+): Promise<AsyncIterableIterator<ImportProgressEvent>> {
+  const { viewer } = ctx;
+  const subscribed = viewer;
+  const orgId = viewer.orgId;
+  const importId = parseGlobalId(args.importId)?.id ?? (UUID.test(args.importId) ? args.importId : null);
+  if (!importId) throw notFound('Import');
+  let startedByMemberId: string | null = null;
+  if (importOwnerLookup) {
+    const found = await importOwnerLookup(ctx.em, orgId, importId);
+    if (!found) throw notFound('Import');
+    startedByMemberId = found.startedByMemberId;
+  }
+  if (!canWatchImport(viewer, startedByMemberId)) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
+  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
+
+  return new DeliveryStream(
+    feed,
+    async (event) => {
+      if (!isOneOf(ImportEventType, event.type) || event.payload.importId !== importId) return null;
+      const current = await currentMemberViewer(ctx, subscribed, event);
+      if (!canWatchImport(current, startedByMemberId)) throw forbidden('No permission: you may no longer follow this import');
+      const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);
+      return Object.assign(new ImportProgressEvent(), {
+        id: event.id,
+        type: event.type,
+        occurredAt: new Date(event.createdAt),
+        importId: args.importId,
+        processed: count('processed'),
+        created: count('created'),
+        skipped: count('skipped'),
+        failed: count('failed'),
+        total: typeof event.payload.total === 'number' ? event.payload.total : null,
+      });
+    },
+    (value) => value.type === ImportEventType.COMPLETED,
+  );
+}
