@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AcceptInvitationDocument,
   AddMemberDocument,
+  CreateEnterpriseAccountDocument,
   DeclineInvitationDocument,
   InvitationDocument,
   InvitationsDocument,
@@ -389,5 +390,19 @@ describe('removing a PENDING member', () => {
 
     const { sendInvitation: again } = await owner.client.ok(SendInvitationDocument, { input: { phone: invitee.phone, name: 'Back again' } });
     await invitee.client.ok(AcceptInvitationDocument, { token: again.token });
+  });
+});
+
+describe('issuing an enterprise account to a PENDING member', () => {
+  it('revokes the invitation sent when they were added, by the admin who issued the account', async () => {
+    const owner = await createOrgWithOwner(client);
+    const invitee = await signUpVerified(client);
+    const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: invitee.phone, name: 'Issued' } });
+    await owner.client.ok(CreateEnterpriseAccountDocument, { memberId: sendInvitation.invitation.member!.id, loginName: `e${Date.now()}` });
+    const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
+    expect(invitation).toMatchObject({ status: 'REVOKED', statusChangedBy: { id: owner.member.id } });
+    expect(errorCode(await invitee.client.request(AcceptInvitationDocument, { token: sendInvitation.token }))).toBe('INVITATION_INVALID');
+    expect((await orgEvents(owner.org.id, 'INVITATION')).map((event) => event.type)).toEqual(['SENT', 'REVOKED']);
+    expect((await invitationMessagesTo(invitee.phone))[0]).toMatchObject({ last_error: 'cancelled: superseded by an enterprise account' });
   });
 });

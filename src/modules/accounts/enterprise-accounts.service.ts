@@ -6,6 +6,7 @@ import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { EventTopic, withEvents } from '../../realtime/events';
+import { revokeOpenInvitationsOfMember } from '../invitations/invitation-hooks';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -63,6 +64,13 @@ export async function createEnterpriseAccount(
     recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
     await tx.flush();
     if (joined) {
+      // The person is in through the org-issued account: the invitation sent when they were added is moot.
+      await revokeOpenInvitationsOfMember(
+        tx,
+        { orgId: org.id, memberId: row.id, byMemberId: viewer.member?.id, byUserId: viewer.user?.id },
+        'superseded by an enterprise account',
+        emit,
+      );
       await emit({
         orgId: org.id,
         topic: EventTopic.MEMBER,

@@ -39,23 +39,35 @@ export async function markInvitationFailed(tx: EntityManager, failure: DeliveryF
 }
 
 /**
- * A PENDING member is removed: their open invitation is revoked, so the token dies and the phone or email is free for
- * a new invitation. The event goes to the log in the removal's transaction (subscribers get it when they resume).
+ * A PENDING member no longer needs their invitation (removed, or given an enterprise account by an admin): open
+ * invitations are revoked, so the token dies and the phone or email is free for a new invitation. With `emit`, the
+ * REVOKED events are also published after commit; without, they go to the log (subscribers get them on resume).
  */
-export async function revokeInvitationsOfRemovedMember(tx: EntityManager, removal: MemberRemoval): Promise<void> {
+export async function revokeOpenInvitationsOfMember(
+  tx: EntityManager,
+  member: { orgId: string; memberId: string; byMemberId?: string | null; byUserId?: string | null },
+  reason: string,
+  emit?: Emit,
+): Promise<void> {
   const rows = await tx.execute<ChangedRow[]>(
     `update invitations
-        set status = 'REVOKED', status_changed_at = now(), status_changed_by_member_id = null, status_changed_by_user_id = null
+        set status = 'REVOKED', status_changed_at = now(), status_changed_by_member_id = ?, status_changed_by_user_id = ?
       where org_id = ? and member_id = ? and status in ('PENDING', 'FAILED')
       ${RETURNING}`,
-    [removal.orgId, removal.memberId],
+    [member.byMemberId ?? null, member.byUserId ?? null, member.orgId, member.memberId],
   );
   for (const row of rows) {
     await tx.execute(
-      `update outbox_messages set status = 'FAILED', last_error = 'cancelled: member removed'
+      `update outbox_messages set status = 'FAILED', last_error = ?
         where id in (select id from outbox_messages where invitation_id = ? and status = 'PENDING' for update skip locked)`,
-      [row.id],
+      [`cancelled: ${reason}`, row.id],
     );
-    await recordEvent(tx, invitationEvent(facts(row), InvitationEventType.REVOKED));
+    const event = invitationEvent(facts(row), InvitationEventType.REVOKED);
+    if (emit) await emit(event);
+    else await recordEvent(tx, event);
   }
+}
+
+export function revokeInvitationsOfRemovedMember(tx: EntityManager, removal: MemberRemoval): Promise<void> {
+  return revokeOpenInvitationsOfMember(tx, removal, 'member removed');
 }
