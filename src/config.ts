@@ -23,6 +23,8 @@ export interface Config {
    * requests already on the wire are read and load balancers stop routing here.
    */
   drainDelayMs: number;
+  /** Public base URL of the app, for links people open (contact cards). No trailing slash. */
+  publicUrl: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
     drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT ?? 4000}`).replace(/\/+$/, ''),
     ...overrides,
   };
 }

@@ -13,6 +13,10 @@ export enum ErrorCode {
   PasswordChangeRequired = 'PASSWORD_CHANGE_REQUIRED',
   InvalidCode = 'INVALID_VERIFICATION_CODE',
   ServiceUnavailable = 'SERVICE_UNAVAILABLE',
+  /** A contact with this phone, email or person already exists in the org [001]. */
+  ContactExists = 'CONTACT_EXISTS',
+  /** Only a connected contact may join an external group [002]. */
+  ContactNotConnected = 'CONTACT_NOT_CONNECTED',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
 import { auditResolvers } from '../modules/audit';
+import { contactsResolvers } from '../modules/contacts';
 import { departmentsResolvers } from '../modules/departments';
 import { invitationsResolvers } from '../modules/invitations';
 import { membersResolvers } from '../modules/members';
@@ -21,6 +22,7 @@ const resolvers = [
   ...rolesResolvers,
   ...auditResolvers,
   ...invitationsResolvers,
+  ...contactsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -4,6 +4,7 @@ import { Migration20261123020000_members_email_search } from './Migration2026112
 import { Migration20261123030000_audit_filters } from './Migration20261123030000_audit_filters';
 import { Migration20261123100000_events_invitations } from './Migration20261123100000_events_invitations';
 import { Migration20261123140000_org_member_count } from './Migration20261123140000_org_member_count';
+import { Migration20261123150000_contacts } from './Migration20261123150000_contacts';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123030000_audit_filters', class: Migration20261123030000_audit_filters },
   { name: 'Migration20261123100000_events_invitations', class: Migration20261123100000_events_invitations },
   { name: 'Migration20261123140000_org_member_count', class: Migration20261123140000_org_member_count },
+  { name: 'Migration20261123150000_contacts', class: Migration20261123150000_contacts },
 ];
