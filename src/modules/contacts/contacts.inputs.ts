@@ -100,7 +100,7 @@ export class ContactFilter {
     nullable: true,
     description:
       'Case-insensitive. Three characters or more: anywhere in the name, the company or a phone number (digits). ' +
-      'One or two characters: at the start of the name, the company or a phone number. ' +
+      'One or two characters: at the start of a word of the name or the company, or of a phone number. ' +
       'A query of digits, spaces, "+", "-" and parentheses is read as phone digits.',
   })
   query?: string | null;

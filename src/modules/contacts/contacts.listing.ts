@@ -27,16 +27,18 @@ function escapeLike(value: string): string {
 }
 
 /**
- * The LIKE pattern of a search on `contacts.search_text` (`<sep>name<sep>company<sep>digits<sep>digits...`, lower
- * case): three characters or more match anywhere (pg_trgm needs three for an inner trigram); one or two match at
- * the start of a field, which pg_trgm still finds through the word-start trigrams ("  a", " ab"). Phone-like
- * queries search digits only, so "+86 139-1234" finds "+861391234...".
+ * The LIKE patterns (any may match) of a search on `contacts.search_text`
+ * (`<sep>name<sep>company<sep>digits<sep>digits...`, lower case): three characters or more match anywhere (pg_trgm
+ * needs three for an inner trigram); one or two match at the start of a word of the name or company, or of a phone
+ * number, which pg_trgm still finds through its word-start trigrams ("  a", " ab"). Phone-like queries search
+ * digits only, so "+86 139-1234" finds "+861391234...".
  */
-export function contactSearchPattern(query: string): string | null {
+export function contactSearchPatterns(query: string): string[] {
   let text = query.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, '').trim().toLowerCase();
   if (PHONE_LIKE.test(text) && /\d/.test(text)) text = text.replace(/\D/g, '');
-  if (!text) return null;
-  return [...text].length >= 3 ? `%${escapeLike(text)}%` : `%${FIELD_SEPARATOR}${escapeLike(text)}%`;
+  if (!text) return [];
+  const escaped = escapeLike(text);
+  return [...text].length >= 3 ? [`%${escaped}%`] : [`%${FIELD_SEPARATOR}${escaped}%`, `% ${escaped}%`];
 }
 
 /** Checks client filter ids: unknown tags, members and groups answer NOT_FOUND; a group must be the caller's own. */
@@ -66,8 +68,9 @@ export async function resolveContactScope(ctx: GraphQLContext, filter: ContactFi
 function filtered(ctx: GraphQLContext, reach: ContactReach, scope: ContactListScope) {
   const visible = visibleContactsWhere('c', ctx.viewer.orgId, reach);
   const qb = ctx.em.createQueryBuilder(Contact, 'c').where(visible.sql, visible.params);
-  const pattern = scope.query ? contactSearchPattern(scope.query) : null;
-  if (pattern) qb.andWhere('c.search_text like lower(?)', [pattern]);
+  // One LIKE per pattern, ORed: each can use the trigram index (a bitmap OR), `like any(array)` could not.
+  const patterns = scope.query ? contactSearchPatterns(scope.query) : [];
+  if (patterns.length) qb.andWhere(`(${patterns.map(() => 'c.search_text like lower(?)').join(' or ')})`, patterns);
   if (scope.tagIds?.length) qb.andWhere('c.tag_ids @> ?::uuid[]', [pgArray(scope.tagIds)]);
   if (scope.ownerId) qb.andWhere('c.owner_id = ?', [scope.ownerId]);
   if (scope.company?.trim()) qb.andWhere('lower(c.company) = lower(?)', [scope.company.trim()]);

@@ -62,6 +62,12 @@ export async function externalGroups(ctx: GraphQLContext, page: PageArgs): Promi
   return toConnection(rows, first, (group) => [group.name, group.id], !!page.after, () => where().getCount());
 }
 
+/** The request's cached places of a group are stale after a write. */
+function forgetParticipants(ctx: GraphQLContext, group: ExternalGroup): ExternalGroup {
+  contactLoaders(ctx).externalGroupParticipants.clear(group.id);
+  return group;
+}
+
 /** Active members of the org among `ids`; any other answers NOT_FOUND (unknown, foreign) or BAD_USER_INPUT (not active). */
 async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): Promise<void> {
   if (!ids.length) return;
@@ -98,16 +104,17 @@ async function connectedContacts(tx: EntityManager, ctx: GraphQLContext, ids: st
   }
 }
 
+/** Places in join order (`clock_timestamp()` per row, in the order given). */
 async function insertParticipants(tx: EntityManager, group: ExternalGroup, addedBy: string, memberIds: string[], contactIds: string[]): Promise<void> {
   await tx.execute(
-    `insert into external_group_participants (id, group_id, org_id, member_id, added_by_member_id)
-     select gen_random_uuid(), ?, ?, id, ? from unnest(?::uuid[]) id
+    `insert into external_group_participants (id, group_id, org_id, member_id, added_by_member_id, created_at)
+     select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
      on conflict (group_id, member_id) where member_id is not null do nothing`,
     [group.id, group.orgId, addedBy, pgArray(memberIds)],
   );
   await tx.execute(
-    `insert into external_group_participants (id, group_id, org_id, contact_id, added_by_member_id)
-     select gen_random_uuid(), ?, ?, id, ? from unnest(?::uuid[]) id
+    `insert into external_group_participants (id, group_id, org_id, contact_id, added_by_member_id, created_at)
+     select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
      on conflict (group_id, contact_id) where contact_id is not null do nothing`,
     [group.id, group.orgId, addedBy, pgArray(contactIds)],
   );
@@ -140,27 +147,27 @@ export async function createExternalGroup(ctx: GraphQLContext, input: CreateExte
   const { member } = ctx.viewer.requireMember();
   const name = contactName(input.name);
   const { memberIds, contactIds } = participantIds(input);
-  return ctx.em.transactional(async (tx) => {
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
     await activeMembers(tx, member.orgId, memberIds);
     await connectedContacts(tx, ctx, contactIds);
     const group = tx.create(ExternalGroup, { orgId: member.orgId, name, ownerMemberId: member.id });
     await tx.flush();
     await insertParticipants(tx, group, member.id, [member.id, ...memberIds.filter((id) => id !== member.id)], contactIds);
     return group;
-  });
+  }));
 }
 
 export async function addToExternalGroup(ctx: GraphQLContext, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
   const { member } = ctx.viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return ctx.em.transactional(async (tx) => {
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
     const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
     await activeMembers(tx, member.orgId, memberIds);
     await connectedContacts(tx, ctx, contactIds);
     await insertParticipants(tx, group, member.id, memberIds, contactIds);
     return group;
-  });
+  }));
 }
 
 /** Removes places; the group stays external whatever is left, even its owner alone [002]. */
@@ -168,7 +175,7 @@ export async function removeFromExternalGroup(ctx: GraphQLContext, input: Extern
   const { member } = ctx.viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return ctx.em.transactional(async (tx) => {
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
     const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
     const isOwner = group.ownerMemberId === member.id;
     if (memberIds.includes(group.ownerMemberId)) throw badInput('The owner stays in the group: transfer ownership first', 'memberIds');
@@ -180,7 +187,7 @@ export async function removeFromExternalGroup(ctx: GraphQLContext, input: Extern
       [group.id, pgArray(memberIds), pgArray(contactIds)],
     );
     return group;
-  });
+  }));
 }
 
 /** Hands a group to another active member (who joins it if needed): by the owner, or an admin over the owner. */
@@ -188,7 +195,7 @@ export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId:
   const { viewer } = ctx;
   const { member } = viewer.requireMember();
   const toId = rawId(toMemberGlobalId, 'Member');
-  return ctx.em.transactional(async (tx) => {
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
     const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') });
     if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
     if (group.ownerMemberId !== member.id) {
@@ -204,5 +211,5 @@ export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId:
     await insertParticipants(tx, group, member.id, [toId], []);
     recordAudit(tx, viewer, 'externalGroup.transferOwnership', { type: 'ExternalGroup', id: group.id }, { from, to: toId });
     return group;
-  });
+  }));
 }
