@@ -8,6 +8,7 @@ import {
   CreateContactCardDocument,
   CreateContactDocument,
   CreateExternalGroupDocument,
+  DeleteContactDocument,
   ExternalGroupDocument,
   ExternalGroupsDocument,
   MyContactCardDocument,
@@ -164,6 +165,10 @@ describe('external groups [002]', () => {
     expect(errorCode(byColleague)).toBe('CONTACT_NOT_CONNECTED');
     expect(byColleague.errors![0]!.extensions!.reason).toBe('CONNECTED_WITH_OTHER_MEMBERS');
     expect(errorCode(await m.client.request(AddToExternalGroupDocument, { input: { groupId: group.id, contactIds: [merelyShared.id] } }))).toBe('CONTACT_NOT_CONNECTED');
+
+    // A deleted contact leaves the room with it.
+    await m.client.ok(DeleteContactDocument, { id: connected.id });
+    expect((await c.client.ok(ExternalGroupDocument, { id: group.id })).externalGroup).toMatchObject({ isExternal: true, contactCount: 0, memberCount: 2 });
   });
 
   it('stays external whatever its membership becomes, even with one member left; ownership moves on', async () => {

@@ -4,6 +4,7 @@ import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { addPersonWithLogin, type Person } from './support/people';
+import { rawIdOf, sql } from './support/sql-fixtures';
 
 let owner: GraphQLClient;
 let alice: Person;
@@ -92,6 +93,30 @@ describe('contact search', () => {
     expect(seen).toEqual(['Li Na', 'Private Weissman', 'Wei Lan', 'Zhang Wei', '王伟', '王子轩']);
     expect(errorCode(await owner.request(ContactsDocument, { first: 2, after: 'garbage' }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await owner.request(ContactsDocument, { first: 101 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('finds sparse matches beyond the first thousand contacts in name order, through the indexes, page by page', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient(owner.url));
+    const orgId = rawIdOf(org.org.id);
+    const ownerId = rawIdOf(org.member.id);
+    // 1,500 contacts named "Aaa ..." sort first; three "Zed Needle ..." ones come after them.
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, phones, visibility)
+       select gen_random_uuid(), $1, $2, case when i <= 1500 then 'Aaa ' || lpad(i::text, 4, '0') else 'Zed Needle ' || i end,
+              array['+86136' || lpad(i::text, 8, '0')], 'PRIVATE'
+         from generate_series(1, 1503) i`,
+      [orgId, ownerId],
+    );
+    const page1 = (await org.client.ok(ContactsDocument, { first: 2, filter: { query: 'needle' } })).contacts;
+    expect(page1.edges.map((e) => e.node.name)).toEqual(['Zed Needle 1501', 'Zed Needle 1502']);
+    const page2 = (await org.client.ok(ContactsDocument, { first: 2, after: page1.pageInfo.endCursor, filter: { query: 'needle' } })).contacts;
+    expect(page2.edges.map((e) => e.node.name)).toEqual(['Zed Needle 1503']);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    expect((await org.client.ok(ContactsDocument, { first: 5, filter: { query: 'z' } })).contacts.edges).toHaveLength(3);
+    expect((await org.client.ok(ContactsDocument, { first: 5, filter: { query: 'nothing like it' } })).contacts.edges).toHaveLength(0);
+    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'aaa 1' } })).contacts.totalCount).toBe(501);
+    const dense = (await org.client.ok(ContactsDocument, { first: 3, filter: { query: '0001' } })).contacts.edges.map((e) => e.node.name);
+    expect(dense).toEqual(['Aaa 0001', 'Aaa 0010', 'Aaa 0011']);
   });
 
   it('answers NOT_FOUND for unknown or foreign filter ids', async () => {

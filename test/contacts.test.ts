@@ -17,6 +17,7 @@ import {
   DeleteTagDocument,
   DeleteTagGroupDocument,
   MergeContactsDocument,
+  NodeDocument,
   RecordInteractionDocument,
   RemoveContactsFromGroupDocument,
   RestoreContactDocument,
@@ -308,6 +309,11 @@ describe('interaction records', () => {
     expect(page2.edges.map((e) => e.node.summary)).toEqual(['sent offer', 'first call']);
     expect(page2.pageInfo.hasNextPage).toBe(false);
 
+    // node(id) of a record follows its contact's visibility.
+    expect((await other.client.ok(NodeDocument, { id: recordInteraction.id })).node).toEqual({ __typename: 'ContactInteraction', id: recordInteraction.id });
+    const hiddenRecord = (await plain.client.ok(CreateContactDocument, { input: { name: 'Hidden', phones: [uniquePhone()] } })).createContact;
+    const { recordInteraction: hiddenNote } = await plain.client.ok(RecordInteractionDocument, { input: { contactId: hiddenRecord.id, kind: 'NOTE', at: '2026-03-01T09:00:00.000Z', summary: 'mine' } });
+    expect(errorCode(await other.client.request(NodeDocument, { id: hiddenNote.id }))).toBe('NOT_FOUND');
     const outsider = await orgWithPeople();
     expect(errorCode(await outsider.owner.request(RecordInteractionDocument, { input: { contactId: contact.id, kind: 'CALL', at: '2026-03-01T09:00:00.000Z', summary: 'x' } }))).toBe('NOT_FOUND');
     expect(errorCode(await plain.client.request(RecordInteractionDocument, { input: { contactId: contact.id, kind: 'CALL', at: '2026-03-01T09:00:00.000Z', summary: ' ' } }))).toBe('BAD_USER_INPUT');

@@ -132,7 +132,7 @@ export async function deleteTag(ctx: GraphQLContext, globalId: string): Promise<
 }
 
 /**
- * Takes tags off every contact carrying them: live ones through the `contacts_tags` GIN index, deleted ones (still
+ * Takes tags off every contact carrying them: live ones through the `contacts_lookup` GIN index, deleted ones (still
  * restorable) through `contacts_deleted`.
  */
 async function untagContacts(tx: GraphQLContext['em'], orgId: string, tagIds: string[]): Promise<void> {

@@ -18,7 +18,7 @@ function likePrefix(value: string): string {
 
 /**
  * `<alias>.deleted_at is null and <visible to the viewer>` with its parameters, for a contacts row aliased `alias`.
- * Rule 2 and 3 of `contactReach` become one overlap with the audience (GIN index `contacts_audience`): the viewer's
+ * Rule 2 and 3 of `contactReach` become one overlap with the audience (the `contacts_lookup` GIN index): the viewer's
  * own keys, plus for department scopes the members placed in those subtrees and the departments in or above them.
  */
 export function visibleContactsWhere(alias: string, orgId: string, reach: ContactReach): { sql: string; params: unknown[] } {

@@ -8,6 +8,8 @@ import { visibleContactsWhere, viewerContactReach, pgArray } from './contact-vis
 import { ExternalGroupParticipant } from './external-group.entity';
 import { Tag, TagGroup } from './tag.entity';
 
+type Row = Record<string, unknown>;
+
 function byId<T extends { id: string }>(keys: readonly string[], rows: T[]): (T | null)[] {
   const map = new Map(rows.map((row) => [row.id, row]));
   return keys.map((key) => map.get(key) ?? null);
@@ -84,14 +86,24 @@ function createContactLoaders(ctx: GraphQLContext) {
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 
-  /** Places (members and contacts) of each external group, oldest first. */
-  const externalGroupParticipants = new DataLoader<string, ExternalGroupParticipant[]>(async (groupIds) =>
-    groupBy(
-      groupIds,
-      await em.find(ExternalGroupParticipant, { orgId, groupId: { $in: [...groupIds] } }, { orderBy: { createdAt: 'asc', id: 'asc' } }),
-      (row) => row.groupId,
-    ),
-  );
+  /** Places (members and live contacts) of each external group, in the order they joined. */
+  const externalGroupParticipants = new DataLoader<string, ExternalGroupParticipant[]>(async (groupIds) => {
+    const rows = await em.execute<Row[]>(
+      `select p.* from external_group_participants p
+        where p.org_id = ? and p.group_id = any(?::uuid[])
+          and (p.contact_id is null or exists (select 1 from contacts c where c.id = p.contact_id and c.deleted_at is null))
+        order by p.created_at, p.id`,
+      [orgId, pgArray(groupIds)],
+    );
+    return groupBy(groupIds, rows.map((row) => em.map(ExternalGroupParticipant, row)), (row) => row.groupId);
+  });
+
+  /** Interaction records by id, only on contacts the viewer sees. */
+  const interactionById = new DataLoader<string, ContactInteraction | null>(async (ids) => {
+    const rows = await em.find(ContactInteraction, { orgId, id: { $in: [...ids] } });
+    const visible = new Set((await contactById.loadMany([...new Set(rows.map((row) => row.contactId))])).filter((c): c is Contact => c instanceof Contact).map((c) => c.id));
+    return byId(ids, rows.filter((row) => visible.has(row.contactId)));
+  });
 
   /**
    * Names of live contacts whatever the viewer sees: only for showing who is in an external group the viewer is in
@@ -116,6 +128,7 @@ function createContactLoaders(ctx: GraphQLContext) {
     contactGroupCount,
     interactionsPage,
     externalGroupParticipants,
+    interactionById,
   };
 }
 

@@ -5,7 +5,7 @@ import { badInput, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
-import { PermissionAction } from '../roles/role.entity';
+import { BuiltinRole, PermissionAction } from '../roles/role.entity';
 import { Contact, ContactSource, ContactVisibility } from './contact.entity';
 import {
   claimContactKeys,
@@ -53,12 +53,17 @@ export async function departmentPathsOfMembers(em: EntityManager, orgId: string,
   return paths;
 }
 
+/** Does the viewer hold any role beyond MEMBER (which grants nothing over contacts of others)? */
+export function holdsAdminGrant(ctx: GraphQLContext): boolean {
+  return ctx.viewer.grants.some((grant) => grant.builtin !== BuiltinRole.MEMBER);
+}
+
 /** May the viewer edit this contact (and read its notes)? Batched through the request's department loader. */
 export async function viewerMayEditContact(ctx: GraphQLContext, contact: Contact): Promise<boolean> {
   const member = ctx.viewer.member;
   if (!member || member.orgId !== contact.orgId) return false;
   if (contact.ownerId === member.id) return true;
-  if (ctx.viewer.grants.length === 0) return false; // plain members edit their own contacts only
+  if (!holdsAdminGrant(ctx)) return false; // plain members edit their own contacts only
   const ownerPaths = contact.ownerId ? (await ctx.loaders.departmentsOfMember.load(contact.ownerId)).map((d) => d.path) : [];
   return canEditContact(ctx.viewer, contact, ownerPaths);
 }
@@ -310,4 +315,15 @@ export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, m
       return kept;
     })
     .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+/**
+ * Seam for the scheduled-job machinery: deletes for good the contacts deleted (or merged away) more than 30 days ago,
+ * with their interaction records and group places (on delete cascade). Returns how many went.
+ */
+export async function purgeExpiredContacts(em: EntityManager, now = new Date()): Promise<number> {
+  const rows = await em.execute<Array<{ id: string }>>('delete from contacts where deleted_at < ? returning id', [
+    new Date(now.getTime() - RESTORE_WINDOW_MS),
+  ]);
+  return rows.length;
 }

@@ -8,7 +8,7 @@ import { Member, MemberStatus } from '../members/member.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { contactName, rawIds } from './contact-fields';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
-import { departmentPathsOfMembers } from './contacts.service';
+import { departmentPathsOfMembers, holdsAdminGrant } from './contacts.service';
 import { contactLoaders } from './contacts.loaders';
 import { type CreateExternalGroupInput, type ExternalGroupParticipantsInput } from './contacts.inputs';
 import { ExternalGroup } from './external-group.entity';
@@ -32,7 +32,7 @@ export async function viewerMaySeeExternalGroup(ctx: GraphQLContext, group: Exte
   if (!member || member.orgId !== group.orgId) return false;
   const participants = await contactLoaders(ctx).externalGroupParticipants.load(group.id);
   if (participants.some((p) => p.memberId === member.id)) return true;
-  if (ctx.viewer.grants.length === 0) return false;
+  if (!holdsAdminGrant(ctx)) return false;
   const ownerPaths = (await ctx.loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
   return can(ctx.viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: ownerPaths, match: 'any' });
 }

@@ -1,6 +1,7 @@
 import { registerNodeType } from '../../graphql/node.resolver';
 import { onMemberRemoval } from '../members/member-removal';
 import { ContactCardFieldsResolver, ContactCardsResolver } from './contact-cards.resolver';
+import { myContactCard } from './contact-cards.service';
 import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-groups.resolver';
 import { TagFieldsResolver, TagGroupFieldsResolver, TagsResolver } from './contact-tags.resolver';
 import { handOverOnMemberRemoval } from './contact-transfer';
@@ -17,6 +18,11 @@ registerNodeType('ContactGroup', async (ctx, id) => {
   const group = await contactLoaders(ctx).contactGroupById.load(id);
   return group && group.ownerId === ctx.viewer.member?.id ? group : null;
 });
+registerNodeType('ContactInteraction', (ctx, id) => contactLoaders(ctx).interactionById.load(id));
+registerNodeType('ContactCard', async (ctx, id) => {
+  const card = await myContactCard(ctx);
+  return card?.id === id ? card : null;
+});
 registerNodeType('ExternalGroup', async (ctx, id) => {
   const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id });
   return group && (await viewerMaySeeExternalGroup(ctx, group)) ? group : null;
@@ -27,6 +33,7 @@ onMemberRemoval(handOverOnMemberRemoval);
 
 export { onContactsHandedOver, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
 export { materializeContactCardLinks } from './contact-cards.service';
+export { purgeExpiredContacts } from './contacts.service';
 export { visibleContactsWhere, viewerContactReach } from './contact-visibility';
 export { claimContactKeys, contactKeys, DuplicateContact } from './contact-fields';
 
