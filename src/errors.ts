@@ -17,6 +17,10 @@ export enum ErrorCode {
   InvitationInvalid = 'INVITATION_INVALID',
   /** A phone or email invitation accepted by a user whose verified phone or email is another one. */
   InvitationRecipientMismatch = 'INVITATION_RECIPIENT_MISMATCH',
+  /** A contact with this phone, email or person already exists in the org [001]. */
+  ContactExists = 'CONTACT_EXISTS',
+  /** Only a connected contact may join an external group [002]. */
+  ContactNotConnected = 'CONTACT_NOT_CONNECTED',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -9,6 +9,7 @@ import type { RoleGrant, Viewer } from './viewer';
  * - OWNER and ADMIN may do everything in their org.
  * - SUB_ADMIN may manage members, departments and invitations inside the department subtrees of the grant.
  * - A custom role grants the listed module actions, inside its scope departments when it has any, else org-wide.
+ * - External contacts follow their own rule [001], below (`contactReach`, `canEditContact`).
  */
 
 /** Where an action applies: the materialised paths of the departments involved. */
@@ -23,6 +24,7 @@ const SUB_ADMIN_MODULES = new Set([
   PermissionModule.MEMBER_SENSITIVE_FIELDS,
   PermissionModule.DEPARTMENTS,
   PermissionModule.INVITATIONS,
+  PermissionModule.CONTACTS,
 ]);
 
 export function isOwner(viewer: Viewer): boolean {
@@ -275,4 +277,91 @@ export function canSeeInvitationEvent(viewer: Viewer, departmentPaths: string[])
 export function canWatchImport(viewer: Viewer, startedByMemberId: string | null): boolean {
   if (!viewer.member) return false;
   return isOrgAdmin(viewer) || (startedByMemberId !== null && viewer.member.id === startedByMemberId);
+}
+
+/*
+ * External contacts [001]: who sees and who edits a contact.
+ *
+ * Every contact carries an audience (the `contacts.audience` column, generated from the contact's own columns):
+ * its owner, the members and departments it is SHARED with, the members connected with the person through a
+ * contact card [002], and the org itself when its visibility is ORG. A viewer sees a live (not deleted) contact when
+ *   1. the viewer may view CONTACTS org-wide (OWNER, ADMIN, or a custom role granting CONTACTS VIEW org-wide); or
+ *   2. one of the viewer's own keys is in the audience: their member id, the org id, or a department they are
+ *      placed in or any department above it (a share with a department reaches its whole subtree); or
+ *   3. the viewer holds CONTACTS VIEW limited to department subtrees (a SUB_ADMIN, a scoped custom role) and the
+ *      contact is owned by, shared with or connected to a member placed in one of those subtrees, or shared with a
+ *      department that lies in, or above, one of them.
+ * Anyone else: the contact does not exist (NOT_FOUND), in lists, node(id), search and counts alike. Lists and single
+ * reads both run the SQL predicate built from `contactReach` (`contacts/contact-visibility.ts`), so they agree.
+ *
+ * Fields of a visible contact: name, company, title, tags, phones, email, sharing, owner, state and interaction
+ * records go to everyone who sees it (sharing a contact is for colleagues to reach the person). `notes` only to
+ * those who may edit it.
+ *
+ * Editing (update, delete, restore, merge, tags, notes): the owner, and whoever holds CONTACTS EDIT (DELETE for
+ * deleting) on one of the owner's departments: OWNER/ADMIN org-wide, a SUB_ADMIN when the owner is in their
+ * departments. Members a contact is shared with read it only.
+ */
+
+/** The reach of a viewer over the contacts of their org, as `contacts/contact-visibility.ts` turns it into SQL. */
+export interface ContactReach {
+  /** Every contact of the org (rule 1). */
+  orgWide: boolean;
+  /** The viewer's own audience keys (rule 2): member id, org id, own departments and every department above them. */
+  audienceKeys: string[];
+  /** Department subtrees of rule 3, as materialised paths. */
+  scopePaths: string[];
+}
+
+/** `ownDepartmentPaths`: materialised paths of the departments the viewer is placed in. */
+export function contactReach(viewer: Viewer, ownDepartmentPaths: string[]): ContactReach {
+  const member = viewer.member;
+  if (!member) return { orgWide: false, audienceKeys: [], scopePaths: [] };
+  const orgWide = can(viewer, PermissionModule.CONTACTS, PermissionAction.VIEW);
+  const departmentKeys = ownDepartmentPaths.flatMap((path) => path.split('/').filter(Boolean));
+  const scopePaths = orgWide
+    ? []
+    : viewer.grants.filter((grant) => grantAllows(grant, PermissionModule.CONTACTS, PermissionAction.VIEW)).flatMap((grant) => grant.scopePaths);
+  return { orgWide, audienceKeys: [...new Set([member.id, member.orgId, ...departmentKeys])], scopePaths: [...new Set(scopePaths)] };
+}
+
+/**
+ * May the viewer change (or, with `DELETE`, delete and restore) a contact, and read its notes? The owner, and
+ * holders of CONTACTS `action` on one of the owner's departments. A contact without an owner (its owner was removed
+ * without a hand-over): org-wide holders only.
+ */
+export function canEditContact(
+  viewer: Viewer,
+  contact: { ownerId: string | null },
+  ownerDepartmentPaths: string[],
+  action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
+): boolean {
+  if (!viewer.member) return false;
+  if (contact.ownerId !== null && contact.ownerId === viewer.member.id) return true;
+  return can(viewer, PermissionModule.CONTACTS, action, { departmentPaths: ownerDepartmentPaths, match: 'any' });
+}
+
+/** Throws FORBIDDEN unless `canEditContact`. Call only for contacts the viewer sees: others answer NOT_FOUND. */
+export function assertCanEditContact(
+  viewer: Viewer,
+  contact: { ownerId: string | null },
+  ownerDepartmentPaths: string[],
+  action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
+): void {
+  if (canEditContact(viewer, contact, ownerDepartmentPaths, action)) return;
+  throw forbidden('No permission: only the owner of this contact or an admin over the owner may change it');
+}
+
+/**
+ * Handing contacts over from one member to another [004]: CONTACTS EDIT over both members (OWNER/ADMIN anywhere, a
+ * SUB_ADMIN when both are in their departments).
+ */
+export function assertCanTransferContacts(viewer: Viewer, fromDepartmentPaths: string[], toDepartmentPaths: string[]): void {
+  assertCan(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: fromDepartmentPaths, match: 'any' }, 'the member handing over');
+  assertCan(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: toDepartmentPaths, match: 'any' }, 'the receiving member');
+}
+
+/** Tag groups and tags are the org's shared vocabulary: CONTACTS `action` org-wide (OWNER, ADMIN, custom roles). */
+export function assertCanDefineContactTags(viewer: Viewer, action: PermissionAction): void {
+  assertCan(viewer, PermissionModule.CONTACTS, action, undefined, 'contact tags');
 }

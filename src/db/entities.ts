@@ -2,6 +2,12 @@ import { LogInAttempt } from '../modules/accounts/login-attempt.entity';
 import { User } from '../modules/accounts/user.entity';
 import { VerificationCode } from '../modules/accounts/verification-code.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
+import { Contact } from '../modules/contacts/contact.entity';
+import { ContactCard, ContactCardLink } from '../modules/contacts/contact-card.entity';
+import { ContactGroup, ContactGroupItem } from '../modules/contacts/contact-group.entity';
+import { ContactInteraction } from '../modules/contacts/contact-interaction.entity';
+import { ExternalGroup, ExternalGroupParticipant } from '../modules/contacts/external-group.entity';
+import { Tag, TagGroup } from '../modules/contacts/tag.entity';
 import { Department } from '../modules/departments/department.entity';
 import { MemberImport } from '../modules/imports/member-import.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
@@ -17,4 +23,5 @@ import { Role } from '../modules/roles/role.entity';
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
   Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport,
+  Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant,
 ];

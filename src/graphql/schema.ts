@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
 import { auditResolvers } from '../modules/audit';
+import { contactsResolvers } from '../modules/contacts';
 import { departmentsResolvers } from '../modules/departments';
 import { importsResolvers } from '../modules/imports';
 import { invitationsResolvers } from '../modules/invitations';
@@ -25,6 +26,7 @@ const resolvers = [
   ...invitationsResolvers,
   ...importsResolvers,
   ...realtimeResolvers,
+  ...contactsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 /** Subscriptions bring their own streams (src/realtime); type-graphql only insists on having a PubSub. */

@@ -1,3 +1,4 @@
+import { QrCode, QrCodeFormat } from '../common/qr-code';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ConnectionType } from '../../graphql/relay';
 import { Member } from '../members/member.entity';
@@ -66,27 +67,6 @@ export class InvitationPayload {
   url!: string;
 }
 
-export enum QrCodeFormat {
-  SVG = 'SVG',
-  PNG = 'PNG',
-}
-registerEnumType(QrCodeFormat, { name: 'QrCodeFormat' });
-
-@ObjectType({ description: 'An invite link rendered as a QR code.' })
-export class QrCode {
-  @Field(() => QrCodeFormat)
-  format!: QrCodeFormat;
-
-  @Field(() => String, { description: '`image/svg+xml` or `image/png`.' })
-  mimeType!: string;
-
-  @Field(() => String, { description: 'SVG: the document text. PNG: base64.' })
-  data!: string;
-
-  @Field(() => String, { description: 'The link the code encodes.' })
-  url!: string;
-}
-
 @ObjectType({ description: 'The caller joined the org: their membership, the org, and a session token for it.' })
 export class AcceptInvitationPayload {
   @Field(() => Member)
@@ -98,3 +78,5 @@ export class AcceptInvitationPayload {
   @Field(() => String, { description: 'Bearer token scoped to the org just joined.' })
   token!: string;
 }
+
+export { QrCode, QrCodeFormat };

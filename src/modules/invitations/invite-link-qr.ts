@@ -1,9 +1,8 @@
-import QRCode from 'qrcode';
 import { badInput } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { isUsable } from './invitation-events';
 import { InvitationChannel, type Invitation } from './invitation.entity';
-import { QrCodeFormat, type QrCode } from './invitations.inputs';
+import { renderQrCode, type QrCode, type QrCodeFormat } from '../common/qr-code';
 import { getInvitation } from './invitations.listing';
 import { invitationUrl, linkTokenVault } from './link-token-vault';
 
@@ -21,8 +20,5 @@ export async function inviteLinkQrCode(ctx: GraphQLContext, globalId: string, fo
   if (!isUsable(invitation)) throw badInput('This link can no longer be used: regenerate it with resendInvitation', 'id');
   const url = inviteLinkUrl(ctx, invitation);
   if (!url) throw badInput('This link was sealed with an earlier server secret: regenerate it with resendInvitation', 'id');
-  const options = { errorCorrectionLevel: 'M' as const, margin: 2 };
-  return format === QrCodeFormat.SVG
-    ? { format, mimeType: 'image/svg+xml', data: await QRCode.toString(url, { ...options, type: 'svg' }), url }
-    : { format, mimeType: 'image/png', data: (await QRCode.toBuffer(url, { ...options, type: 'png', width: 512 })).toString('base64'), url };
+  return renderQrCode(url, format);
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../../auth/viewer';
 
 export type MemberRemovalMode = 'DELETE' | 'TRANSFER' | 'OFFBOARD';
 
@@ -9,6 +10,8 @@ export interface MemberRemoval {
   mode: MemberRemovalMode;
   /** Set for TRANSFER (and OFFBOARD with a transfer): who takes over what the member owned. */
   transferToMemberId: string | null;
+  /** Who removes the member, for the audit entries hooks write. */
+  actor: Viewer;
 }
 
 export type MemberRemovalHook = (tx: EntityManager, removal: MemberRemoval) => Promise<void>;

@@ -218,7 +218,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
       await tx.execute('update members set manager_id = null where org_id = ? and manager_id = ?', [orgId, id]);
     }
 
-    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId });
+    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId, actor: viewer });
     if (input.mode === RemoveMemberMode.OFFBOARD) {
       tx.create(OffboardingRecord, {
         orgId,

@@ -1,0 +1,71 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { ContactCard } from './contact-card.entity';
+import {
+  connectViaContactCard,
+  contactCardLink,
+  contactCardQrCode,
+  createContactCard,
+  myContactCard,
+  myContactCardLinks,
+  revokeContactCard,
+} from './contact-cards.service';
+import { QrCode, QrCodeFormat } from '../common/qr-code';
+import { ContactCardConnection, ContactCardLinkView, ContactCardVia } from './contacts.inputs';
+
+@Resolver()
+export class ContactCardsResolver {
+  @Authorized(Access.MEMBER)
+  @Query(() => ContactCard, { nullable: true, description: 'The caller’s working contact card, if any.' })
+  contactCard(@Ctx() ctx: GraphQLContext): Promise<ContactCard | null> {
+    return myContactCard(ctx);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ContactCard, { description: 'A new personal contact card link for the caller [002]; the previous one stops working.' })
+  createContactCard(@Ctx() ctx: GraphQLContext): Promise<ContactCard> {
+    return createContactCard(ctx);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => Boolean, { description: 'Turns the caller’s card off. False when there was none.' })
+  revokeContactCard(@Ctx() ctx: GraphQLContext): Promise<boolean> {
+    return revokeContactCard(ctx);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Query(() => QrCode, { description: 'The caller’s card link as a QR code. NOT_FOUND without a working card (createContactCard).' })
+  contactCardQrCode(@Arg('format', () => QrCodeFormat) format: QrCodeFormat, @Ctx() ctx: GraphQLContext): Promise<QrCode> {
+    return contactCardQrCode(ctx, format);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => ContactCardConnection, {
+    description:
+      'Connects the signed-in user with the member whose card link (the token at its end) they opened [002]: the user becomes a CONNECTED ' +
+      'contact of the member, and the member a CONNECTED contact of the user in each org the user is an active member of. ' +
+      'Unknown, revoked and replaced cards answer NOT_FOUND.',
+  })
+  connectViaContactCard(
+    @Arg('token', () => String) token: string,
+    @Arg('via', () => ContactCardVia, { nullable: true, defaultValue: ContactCardVia.CARD_LINK }) via: ContactCardVia,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ContactCardConnection> {
+    return connectViaContactCard(ctx, token, via);
+  }
+
+  @Authorized(Access.USER)
+  @Query(() => [ContactCardLinkView], { description: 'Members the signed-in user connected with through contact cards, in any org, newest first.' })
+  myContactCardLinks(@Ctx() ctx: GraphQLContext): Promise<ContactCardLinkView[]> {
+    return myContactCardLinks(ctx);
+  }
+}
+
+@Resolver(() => ContactCard)
+export class ContactCardFieldsResolver {
+  @FieldResolver(() => String, { description: 'The link to hand out; it ends with the card token.' })
+  url(@Root() card: ContactCard, @Ctx() ctx: GraphQLContext): string {
+    return contactCardLink(ctx, card) ?? '';
+  }
+}

@@ -1,0 +1,200 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, conflict, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { Member, MemberStatus } from '../members/member.entity';
+import { Org } from '../orgs/org.entity';
+import { User } from '../accounts/user.entity';
+import { Contact, ContactSource } from './contact.entity';
+import { ContactCard, ContactCardLink } from './contact-card.entity';
+import { contactCardToken, contactCardUrl, hashContactCardToken } from './contact-card-token';
+import { claimContactKeys, contactKeys } from './contact-fields';
+import { pgArray } from './contact-visibility';
+import { rethrowDuplicate } from './contacts.service';
+import { renderQrCode, type QrCode, type QrCodeFormat } from '../common/qr-code';
+import { ContactCardVia, type ContactCardConnection, type ContactCardLinkView } from './contacts.inputs';
+import { LockMode } from '@mikro-orm/core';
+
+/**
+ * Contact cards [002]: a member's personal link (and QR code) that a person opens to connect. Connecting makes the
+ * person a CONNECTED contact of the member, and the member a CONNECTED contact of the person in each org the person
+ * is an active member of. The link is also recorded on the person's side (`contact_card_links`), so it is kept when
+ * they are in no org yet: `materializeContactCardLinks` turns it into contacts once they join one.
+ */
+
+/** The card's link, or null when the server secret changed since it was made (the card no longer works). */
+export function contactCardLink(ctx: GraphQLContext, card: ContactCard): string | null {
+  const token = contactCardToken(ctx.app.config.jwtSecret, card.id);
+  return hashContactCardToken(token) === card.tokenHash ? contactCardUrl(ctx.app.config.publicUrl, token) : null;
+}
+
+/** The caller's working card, if any. */
+export async function myContactCard(ctx: GraphQLContext): Promise<ContactCard | null> {
+  const { member } = ctx.viewer.requireMember();
+  const card = await ctx.em.findOne(ContactCard, { orgId: member.orgId, memberId: member.id, revokedAt: null });
+  return card && contactCardLink(ctx, card) ? card : null;
+}
+
+/** A new card for the caller; the previous one stops working (links already handed out die with it). */
+export async function createContactCard(ctx: GraphQLContext): Promise<ContactCard> {
+  const { member } = ctx.viewer.requireMember();
+  return ctx.em.transactional(async (tx) => {
+    await tx.nativeUpdate(ContactCard, { memberId: member.id, revokedAt: null }, { revokedAt: new Date() });
+    const card = tx.create(ContactCard, { orgId: member.orgId, memberId: member.id, tokenHash: '' });
+    card.tokenHash = hashContactCardToken(contactCardToken(ctx.app.config.jwtSecret, card.id));
+    await tx.flush();
+    return card;
+  });
+}
+
+export async function revokeContactCard(ctx: GraphQLContext): Promise<boolean> {
+  const { member } = ctx.viewer.requireMember();
+  return (await ctx.em.nativeUpdate(ContactCard, { memberId: member.id, revokedAt: null }, { revokedAt: new Date() })) > 0;
+}
+
+/** The caller's card link as a QR code. */
+export async function contactCardQrCode(ctx: GraphQLContext, format: QrCodeFormat): Promise<QrCode> {
+  const card = await myContactCard(ctx);
+  const url = card && contactCardLink(ctx, card);
+  if (!url) throw notFound('ContactCard');
+  return renderQrCode(url, format);
+}
+
+interface Person {
+  userId: string;
+  name: string;
+  phones: string[];
+  email: string | null;
+  company?: string | null;
+  title?: string | null;
+}
+
+/**
+ * Makes `person` a contact of org `orgId` connected with `memberId`: the org's existing contact for them (linked to
+ * the user, or holding one of their phones or their email: duplicates are avoided [001]) gains the connection;
+ * otherwise a PRIVATE contact owned by `memberId` is created.
+ */
+async function ensureConnectedContact(
+  tx: EntityManager,
+  orgId: string,
+  memberId: string,
+  person: Person,
+  source: ContactSource,
+): Promise<Contact> {
+  const keys = contactKeys({ phones: person.phones, email: person.email, linkedUserId: person.userId });
+  const [held] = await tx.execute<Array<{ contact_id: string }>>(
+    `select contact_id from contact_keys where org_id = ? and key = any(?::text[]) order by (key like 'u:%') desc, key limit 1`,
+    [orgId, pgArray(keys)],
+  );
+  if (held) {
+    const contact = await tx.findOneOrFail(Contact, { id: held.contact_id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (contact.linkedUserId && contact.linkedUserId !== person.userId) {
+      throw conflict('A contact with this phone number or email is already linked with another person');
+    }
+    if (!contact.linkedUserId) {
+      contact.linkedUserId = person.userId;
+      await claimContactKeys(tx, orgId, contact.id, [`u:${person.userId}`]);
+    }
+    if (!contact.connectedMemberIds.includes(memberId)) contact.connectedMemberIds = [...contact.connectedMemberIds, memberId];
+    await tx.flush();
+    return contact;
+  }
+  const contact = tx.create(Contact, {
+    orgId,
+    ownerId: memberId,
+    name: person.name.slice(0, 100),
+    phones: person.phones,
+    email: person.email,
+    company: person.company?.slice(0, 200) ?? null,
+    title: person.title?.slice(0, 100) ?? null,
+    source,
+    linkedUserId: person.userId,
+    connectedMemberIds: [memberId],
+  });
+  await tx.flush();
+  await claimContactKeys(tx, orgId, contact.id, keys);
+  return contact;
+}
+
+function personOfUser(user: User): Person {
+  return {
+    userId: user.id,
+    name: user.name,
+    phones: user.phone && user.phoneVerifiedAt ? [user.phone] : [],
+    email: user.email && user.emailVerifiedAt ? user.email : null,
+  };
+}
+
+function personOfMember(member: Member, org: Org): Person {
+  return { userId: member.userId!, name: member.name, phones: member.phone ? [member.phone] : [], email: member.email, company: org.name, title: member.title };
+}
+
+/** The card member as a connected contact in each org where `userId` is an active member (but not the card's own org). */
+async function mirrorCardMember(tx: EntityManager, userId: string, cardMember: Member, cardOrg: Org, source: ContactSource, onlyOrgId?: string) {
+  const memberships = await tx.find(Member, {
+    userId,
+    status: MemberStatus.ACTIVE,
+    orgId: onlyOrgId ? onlyOrgId : { $ne: cardOrg.id },
+  });
+  const mirrors: Contact[] = [];
+  for (const membership of memberships.filter((m) => m.orgId !== cardOrg.id)) {
+    mirrors.push(await ensureConnectedContact(tx, membership.orgId, membership.id, personOfMember(cardMember, cardOrg), source));
+  }
+  return { memberships, mirrors };
+}
+
+/**
+ * A signed-in user opens a member's card [002]: the user becomes a CONNECTED contact of that member, and the member
+ * a CONNECTED contact of the user in every org the user is an active member of. Unknown, revoked and rotated cards
+ * answer NOT_FOUND alike. Members of the same org are colleagues, not external contacts: BAD_USER_INPUT.
+ */
+export async function connectViaContactCard(ctx: GraphQLContext, token: string, via: ContactCardVia): Promise<ContactCardConnection> {
+  const user = ctx.viewer.requireUser();
+  const source = via === ContactCardVia.QR ? ContactSource.QR : ContactSource.CARD_LINK;
+  const card = token.length <= 200 ? await ctx.em.findOne(ContactCard, { tokenHash: hashContactCardToken(token.trim()), revokedAt: null }) : null;
+  const cardMember = card && (await ctx.em.findOne(Member, { id: card.memberId, orgId: card.orgId, status: MemberStatus.ACTIVE }));
+  const cardOrg = cardMember && cardMember.userId && (await ctx.em.findOne(Org, { id: cardMember.orgId }));
+  if (!card || !cardMember || !cardOrg) throw notFound('ContactCard');
+  if (cardMember.userId === user.id) throw badInput('This is your own contact card', 'token');
+  const colleague = await ctx.em.count(Member, { orgId: cardOrg.id, userId: user.id, status: MemberStatus.ACTIVE });
+  if (colleague) throw badInput('You are both members of this org: colleagues find each other in the member directory', 'token');
+
+  return ctx.em
+    .transactional(async (tx) => {
+      await ensureConnectedContact(tx, cardOrg.id, cardMember.id, personOfUser(await tx.findOneOrFail(User, { id: user.id })), source);
+      await tx.execute(
+        `insert into contact_card_links (user_id, member_id, org_id, via) values (?, ?, ?, ?) on conflict (user_id, member_id) do nothing`,
+        [user.id, cardMember.id, cardOrg.id, via],
+      );
+      const { memberships, mirrors } = await mirrorCardMember(tx, user.id, cardMember, cardOrg, source);
+      const current = memberships.findIndex((m) => m.orgId === ctx.viewer.org?.id);
+      return { memberName: cardMember.name, orgName: cardOrg.name, contact: current >= 0 ? mirrors[current]! : null, orgsLinked: mirrors.length };
+    })
+    .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+/** The members the signed-in user connected with through contact cards, newest first. */
+export async function myContactCardLinks(ctx: GraphQLContext): Promise<ContactCardLinkView[]> {
+  const user = ctx.viewer.requireUser();
+  const rows = await ctx.em.execute<Array<{ member_name: string; org_name: string; created_at: Date }>>(
+    `select m.name as member_name, o.name as org_name, l.created_at from contact_card_links l
+       join members m on m.id = l.member_id join orgs o on o.id = l.org_id
+      where l.user_id = ? order by l.created_at desc`,
+    [user.id],
+  );
+  return rows.map((row) => ({ memberName: row.member_name, orgName: row.org_name, connectedAt: new Date(row.created_at) }));
+}
+
+/**
+ * Seam for joining an org (invitation acceptance, enterprise account, createOrg): call inside that transaction once
+ * `userId` is an ACTIVE member of `orgId`, so the members they connected with before appear among their contacts
+ * there as CONNECTED contacts.
+ */
+export async function materializeContactCardLinks(tx: EntityManager, userId: string, orgId: string): Promise<void> {
+  const links = await tx.find(ContactCardLink, { userId, orgId: { $ne: orgId } });
+  for (const link of links) {
+    const cardMember = await tx.findOne(Member, { id: link.memberId, status: MemberStatus.ACTIVE });
+    const cardOrg = cardMember?.userId ? await tx.findOne(Org, { id: cardMember.orgId }) : null;
+    if (!cardMember || !cardOrg) continue;
+    await mirrorCardMember(tx, userId, cardMember, cardOrg, link.via === 'QR' ? ContactSource.QR : ContactSource.CARD_LINK, orgId);
+  }
+}

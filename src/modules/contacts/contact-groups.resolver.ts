@@ -1,0 +1,69 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { ContactGroup } from './contact-group.entity';
+import {
+  addContactsToGroup,
+  contactGroups,
+  createContactGroup,
+  deleteContactGroup,
+  removeContactsFromGroup,
+  updateContactGroup,
+} from './contact-groups.service';
+import { contactLoaders } from './contacts.loaders';
+import { CreateContactGroupInput, UpdateContactGroupInput } from './contacts.inputs';
+
+@Resolver()
+export class ContactGroupsResolver {
+  @Authorized(Access.MEMBER)
+  @Query(() => [ContactGroup], { description: 'The caller’s own contact groups, by name. List a group’s contacts with `contacts(filter: { groupId })`.' })
+  contactGroups(@Ctx() ctx: GraphQLContext): Promise<ContactGroup[]> {
+    return contactGroups(ctx);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ContactGroup)
+  createContactGroup(@Arg('input', () => CreateContactGroupInput) input: CreateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
+    return createContactGroup(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ContactGroup)
+  updateContactGroup(@Arg('input', () => UpdateContactGroupInput) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
+    return updateContactGroup(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ID, { description: 'Deletes one of the caller’s groups (not its contacts). Returns the deleted id.' })
+  deleteContactGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+    return deleteContactGroup(ctx, id);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ContactGroup, { description: 'Files contacts the caller sees into one of their groups (at most 500 per call).' })
+  addContactsToGroup(
+    @Arg('groupId', () => ID) groupId: string,
+    @Arg('contactIds', () => [ID]) contactIds: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ContactGroup> {
+    return addContactsToGroup(ctx, groupId, contactIds);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ContactGroup)
+  removeContactsFromGroup(
+    @Arg('groupId', () => ID) groupId: string,
+    @Arg('contactIds', () => [ID]) contactIds: string[],
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ContactGroup> {
+    return removeContactsFromGroup(ctx, groupId, contactIds);
+  }
+}
+
+@Resolver(() => ContactGroup)
+export class ContactGroupFieldsResolver {
+  @FieldResolver(() => Int, { description: 'Contacts of the group the caller sees.' })
+  contactCount(@Root() group: ContactGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return contactLoaders(ctx).contactGroupCount.load(group.id);
+  }
+}

@@ -1,0 +1,98 @@
+import { badInput, conflict, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { rawId } from '../../graphql/relay';
+import { isUniqueViolation } from '../common/validate';
+import { ContactGroup } from './contact-group.entity';
+import { contactName, rawIds } from './contact-fields';
+import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+import { CONTACT_LIMITS, type CreateContactGroupInput, type UpdateContactGroupInput } from './contacts.inputs';
+
+/**
+ * Contact groups: a member's own filing of the contacts they see [000] [001]. Only the owner sees a group; another
+ * member's group id answers NOT_FOUND.
+ */
+
+function nameTaken(name: string) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error)) throw conflict(`You already have a contact group named "${name}"`, { field: 'name' });
+    throw error;
+  };
+}
+
+export async function contactGroups(ctx: GraphQLContext): Promise<ContactGroup[]> {
+  const { member } = ctx.viewer.requireMember();
+  return ctx.em.find(ContactGroup, { orgId: member.orgId, ownerId: member.id }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+async function ownGroup(em: GraphQLContext['em'], ctx: GraphQLContext, globalId: string): Promise<ContactGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const group = await em.findOne(ContactGroup, { orgId: member.orgId, ownerId: member.id, id: rawId(globalId, 'ContactGroup') });
+  if (!group) throw notFound('ContactGroup');
+  return group;
+}
+
+export async function createContactGroup(ctx: GraphQLContext, input: CreateContactGroupInput): Promise<ContactGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const name = contactName(input.name);
+  return ctx.em
+    .transactional(async (tx) => tx.create(ContactGroup, { orgId: member.orgId, ownerId: member.id, name }))
+    .catch(nameTaken(name));
+}
+
+export async function updateContactGroup(ctx: GraphQLContext, input: UpdateContactGroupInput): Promise<ContactGroup> {
+  const name = contactName(input.name);
+  return ctx.em
+    .transactional(async (tx) => {
+      const group = await ownGroup(tx, ctx, input.id);
+      group.name = name;
+      await tx.flush();
+      return group;
+    })
+    .catch(nameTaken(name));
+}
+
+export async function deleteContactGroup(ctx: GraphQLContext, globalId: string): Promise<string> {
+  return ctx.em.transactional(async (tx) => {
+    const group = await ownGroup(tx, ctx, globalId);
+    tx.remove(group); // its places go with it (on delete cascade)
+    await tx.flush();
+    return group.globalId;
+  });
+}
+
+function contactIdsOf(globalIds: string[]): string[] {
+  const ids = rawIds(globalIds, 'Contact', 'contactIds', CONTACT_LIMITS.batch);
+  if (!ids.length) throw badInput('Name at least one contact', 'contactIds');
+  return ids;
+}
+
+/** Files contacts the caller sees into one of their groups; an unseen contact answers NOT_FOUND and nothing is filed. */
+export async function addContactsToGroup(ctx: GraphQLContext, groupGlobalId: string, contactGlobalIds: string[]): Promise<ContactGroup> {
+  const ids = contactIdsOf(contactGlobalIds);
+  const orgId = ctx.viewer.orgId;
+  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
+  return ctx.em.transactional(async (tx) => {
+    const group = await ownGroup(tx, ctx, groupGlobalId);
+    const added = await tx.execute<Array<{ id: string }>>(
+      `select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`,
+      [...visible.params, pgArray(ids)],
+    );
+    if (added.length !== ids.length) throw notFound('Contact');
+    await tx.execute(
+      `insert into contact_group_items (group_id, contact_id, org_id) select ?, id, ? from unnest(?::uuid[]) id
+       on conflict (group_id, contact_id) do nothing`,
+      [group.id, orgId, pgArray(ids)],
+    );
+    return group;
+  });
+}
+
+/** Takes contacts out of one of the caller's groups; ids not in the group are ignored. */
+export async function removeContactsFromGroup(ctx: GraphQLContext, groupGlobalId: string, contactGlobalIds: string[]): Promise<ContactGroup> {
+  const ids = contactIdsOf(contactGlobalIds);
+  return ctx.em.transactional(async (tx) => {
+    const group = await ownGroup(tx, ctx, groupGlobalId);
+    await tx.execute('delete from contact_group_items where group_id = ? and contact_id = any(?::uuid[])', [group.id, pgArray(ids)]);
+    return group;
+  });
+}

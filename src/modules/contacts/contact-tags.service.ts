@@ -1,0 +1,144 @@
+import { assertCanDefineContactTags } from '../../auth/policy';
+import { conflict, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { rawId } from '../../graphql/relay';
+import { recordAudit } from '../audit/audit.service';
+import { isUniqueViolation } from '../common/validate';
+import { PermissionAction } from '../roles/role.entity';
+import { contactName } from './contact-fields';
+import { pgArray } from './contact-visibility';
+import type { CreateTagGroupInput, CreateTagInput, UpdateTagGroupInput, UpdateTagInput } from './contacts.inputs';
+import { Tag, TagGroup } from './tag.entity';
+
+/** Tag groups and tags: the org's vocabulary for contacts [000] [001], defined by admins, read by every member. */
+
+const tagName = contactName;
+
+function nameTaken(what: string, name: string) {
+  return (error: unknown): never => {
+    if (isUniqueViolation(error)) throw conflict(`A ${what} named "${name}" already exists`, { field: 'name' });
+    throw error;
+  };
+}
+
+export async function tagGroups(ctx: GraphQLContext): Promise<TagGroup[]> {
+  return ctx.em.find(TagGroup, { orgId: ctx.viewer.orgId }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+/** Every tag of the org, or of one group. */
+export async function tags(ctx: GraphQLContext, groupGlobalId: string | null | undefined): Promise<Tag[]> {
+  const orgId = ctx.viewer.orgId;
+  if (groupGlobalId == null) return ctx.em.find(Tag, { orgId }, { orderBy: { name: 'asc', id: 'asc' } });
+  const group = await ctx.em.findOne(TagGroup, { orgId, id: rawId(groupGlobalId, 'TagGroup') });
+  if (!group) throw notFound('TagGroup');
+  return ctx.em.find(Tag, { orgId, groupId: group.id }, { orderBy: { name: 'asc', id: 'asc' } });
+}
+
+export async function createTagGroup(ctx: GraphQLContext, input: CreateTagGroupInput): Promise<TagGroup> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.CREATE);
+  const name = tagName(input.name);
+  return ctx.em
+    .transactional(async (tx) => {
+      const group = tx.create(TagGroup, { orgId: viewer.orgId, name });
+      recordAudit(tx, viewer, 'contactTagGroup.create', { type: 'TagGroup', id: group.id }, { name });
+      await tx.flush();
+      return group;
+    })
+    .catch(nameTaken('tag group', name));
+}
+
+export async function updateTagGroup(ctx: GraphQLContext, input: UpdateTagGroupInput): Promise<TagGroup> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.EDIT);
+  const name = tagName(input.name);
+  return ctx.em
+    .transactional(async (tx) => {
+      const group = await tx.findOne(TagGroup, { orgId: viewer.orgId, id: rawId(input.id, 'TagGroup') });
+      if (!group) throw notFound('TagGroup');
+      recordAudit(tx, viewer, 'contactTagGroup.rename', { type: 'TagGroup', id: group.id }, { before: group.name, after: name });
+      group.name = name;
+      await tx.flush();
+      return group;
+    })
+    .catch(nameTaken('tag group', name));
+}
+
+/** Deletes a tag group with its tags; contacts lose those tags. */
+export async function deleteTagGroup(ctx: GraphQLContext, globalId: string): Promise<string> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.DELETE);
+  const orgId = viewer.orgId;
+  return ctx.em.transactional(async (tx) => {
+    const group = await tx.findOne(TagGroup, { orgId, id: rawId(globalId, 'TagGroup') });
+    if (!group) throw notFound('TagGroup');
+    const tagRows = await tx.find(Tag, { orgId, groupId: group.id });
+    await untagContacts(tx, orgId, tagRows.map((tag) => tag.id));
+    recordAudit(tx, viewer, 'contactTagGroup.delete', { type: 'TagGroup', id: group.id }, { name: group.name, tagIds: tagRows.map((tag) => tag.id) });
+    await tx.nativeDelete(Tag, { orgId, groupId: group.id });
+    tx.remove(group);
+    await tx.flush();
+    return group.globalId;
+  });
+}
+
+export async function createTag(ctx: GraphQLContext, input: CreateTagInput): Promise<Tag> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.CREATE);
+  const name = tagName(input.name);
+  const orgId = viewer.orgId;
+  return ctx.em
+    .transactional(async (tx) => {
+      const group = await tx.findOne(TagGroup, { orgId, id: rawId(input.groupId, 'TagGroup') });
+      if (!group) throw notFound('TagGroup');
+      const tag = tx.create(Tag, { orgId, groupId: group.id, name });
+      recordAudit(tx, viewer, 'contactTag.create', { type: 'Tag', id: tag.id }, { name, groupId: group.id });
+      await tx.flush();
+      return tag;
+    })
+    .catch(nameTaken('tag in this group', name));
+}
+
+export async function updateTag(ctx: GraphQLContext, input: UpdateTagInput): Promise<Tag> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.EDIT);
+  const name = tagName(input.name);
+  return ctx.em
+    .transactional(async (tx) => {
+      const tag = await tx.findOne(Tag, { orgId: viewer.orgId, id: rawId(input.id, 'Tag') });
+      if (!tag) throw notFound('Tag');
+      recordAudit(tx, viewer, 'contactTag.rename', { type: 'Tag', id: tag.id }, { before: tag.name, after: name });
+      tag.name = name;
+      await tx.flush();
+      return tag;
+    })
+    .catch(nameTaken('tag in this group', name));
+}
+
+/** Deletes a tag; contacts lose it. */
+export async function deleteTag(ctx: GraphQLContext, globalId: string): Promise<string> {
+  const { viewer } = ctx;
+  assertCanDefineContactTags(viewer, PermissionAction.DELETE);
+  const orgId = viewer.orgId;
+  return ctx.em.transactional(async (tx) => {
+    const tag = await tx.findOne(Tag, { orgId, id: rawId(globalId, 'Tag') });
+    if (!tag) throw notFound('Tag');
+    await untagContacts(tx, orgId, [tag.id]);
+    recordAudit(tx, viewer, 'contactTag.delete', { type: 'Tag', id: tag.id }, { name: tag.name });
+    tx.remove(tag);
+    await tx.flush();
+    return tag.globalId;
+  });
+}
+
+/**
+ * Takes tags off every contact carrying them: live ones through the `contacts_lookup` GIN index, deleted ones (still
+ * restorable) through `contacts_deleted`.
+ */
+async function untagContacts(tx: GraphQLContext['em'], orgId: string, tagIds: string[]): Promise<void> {
+  if (!tagIds.length) return;
+  const ids = pgArray(tagIds);
+  const strip = 'update contacts set tag_ids = array(select t from unnest(tag_ids) t where t <> all(?::uuid[])) where org_id = ? and tag_ids && ?::uuid[]';
+  await tx.execute(`${strip} and deleted_at is null`, [ids, orgId, ids]);
+  await tx.execute(`${strip} and deleted_at is not null`, [ids, orgId, ids]);
+}

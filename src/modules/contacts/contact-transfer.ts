@@ -1,0 +1,246 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCanTransferContacts } from '../../auth/policy';
+import { badInput, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { parseGlobalId, rawId, toGlobalId } from '../../graphql/relay';
+import { recordAudit } from '../audit/audit.service';
+import { Member, MemberStatus } from '../members/member.entity';
+import type { MemberRemoval } from '../members/member-removal';
+import { releaseContactKeys } from './contact-fields';
+import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+import { departmentPathsOfMembers } from './contacts.service';
+import {
+  CONTACT_LIMITS,
+  ContactTransferOutcome,
+  ContactTransferSkipReason,
+  type ContactTransferItem,
+  type ContactTransferReport,
+  type ExternalGroupTransferItem,
+  type TransferContactsInput,
+} from './contacts.inputs';
+
+/** A hand-over of contacts from one member to another [004] [001], as hooks see it (raw ids). */
+export interface ContactHandOver {
+  orgId: string;
+  fromMemberId: string;
+  toMemberId: string;
+  /** Contacts that move (or would move, in a dry run). */
+  contactIds: string[];
+  /** External groups that change owner (a whole hand-over only). */
+  externalGroupIds: string[];
+  dryRun: boolean;
+}
+
+export type ContactHandOverHook = (tx: EntityManager, handOver: ContactHandOver) => Promise<void>;
+const handOverHooks: ContactHandOverHook[] = [];
+
+/**
+ * Seam for what else follows a contact to its new owner: open follow-up reminders (move them to the receiver), the
+ * notification to the receiver. Hooks run inside the hand-over's transaction (also the one of `removeMember`),
+ * after the contacts moved; in a dry run too (with `dryRun: true`, to move nothing). Throwing aborts the hand-over.
+ * Register once, at module load.
+ */
+export function onContactsHandedOver(hook: ContactHandOverHook): void {
+  handOverHooks.push(hook);
+}
+
+interface HandOverOptions {
+  orgId: string;
+  fromMemberId: string;
+  toMemberId: string;
+  /** Chosen contacts (as given by the client), with the viewer's visibility rule; null: everything the member owns. */
+  chosen: { globalIds: string[]; visible: { sql: string; params: unknown[] } } | null;
+  dryRun: boolean;
+}
+
+interface HandOverResult {
+  contacts: ContactTransferItem[];
+  externalGroups: ExternalGroupTransferItem[];
+  movedIds: string[];
+}
+
+/** Looks up what moves, and (unless a dry run) moves it: one statement per kind of row, whatever the number. */
+async function handOver(tx: EntityManager, options: HandOverOptions): Promise<HandOverResult> {
+  const { orgId, fromMemberId: from, toMemberId: to, dryRun } = options;
+  const lock = dryRun ? '' : ' for update of c';
+  const outcome = dryRun ? ContactTransferOutcome.WOULD_MOVE : ContactTransferOutcome.MOVED;
+  const contacts: ContactTransferItem[] = [];
+  const movedIds: string[] = [];
+
+  if (options.chosen) {
+    const wanted = new Map<string, string>(); // raw id -> id as given
+    for (const globalId of options.chosen.globalIds) {
+      const parsed = parseGlobalId(globalId);
+      if (parsed?.type === 'Contact') wanted.set(parsed.id, globalId);
+    }
+    const { visible } = options.chosen;
+    const rows = await tx.execute<Array<{ id: string; name: string; owner_id: string | null; connected: boolean }>>(
+      `select c.id, c.name, c.owner_id, ? = any(c.connected_member_ids) as connected from contacts c
+        where ${visible.sql} and c.id = any(?::uuid[]) order by c.name, c.id${lock}`,
+      [from, ...visible.params, pgArray([...wanted.keys()])],
+    );
+    const found = new Map(rows.map((row) => [row.id, row]));
+    for (const globalId of [...new Set(options.chosen.globalIds)]) {
+      const parsed = parseGlobalId(globalId);
+      const row = parsed?.type === 'Contact' ? found.get(parsed.id) : undefined;
+      if (!row) {
+        contacts.push({ contactId: globalId, name: null, outcome: ContactTransferOutcome.SKIPPED, reason: ContactTransferSkipReason.NOT_FOUND, message: 'No such contact', connectionMoves: false });
+      } else if (row.owner_id !== from) {
+        contacts.push({
+          contactId: globalId,
+          name: row.name,
+          outcome: ContactTransferOutcome.SKIPPED,
+          reason: ContactTransferSkipReason.NOT_OWNED_BY_SOURCE,
+          message: 'The contact belongs to another member',
+          connectionMoves: false,
+        });
+      } else {
+        contacts.push({ contactId: globalId, name: row.name, outcome, reason: null, message: null, connectionMoves: row.connected });
+        movedIds.push(row.id);
+      }
+    }
+  } else {
+    const rows = await tx.execute<Array<{ id: string; name: string; connected: boolean }>>(
+      `select c.id, c.name, ? = any(c.connected_member_ids) as connected from contacts c
+        where c.org_id = ? and c.owner_id = ? and c.deleted_at is null order by c.name, c.id${lock}`,
+      [from, orgId, from],
+    );
+    for (const row of rows) {
+      contacts.push({ contactId: toGlobalId('Contact', row.id), name: row.name, outcome, reason: null, message: null, connectionMoves: row.connected });
+      movedIds.push(row.id);
+    }
+  }
+
+  const groups = options.chosen
+    ? []
+    : await tx.execute<Array<{ id: string; name: string }>>(
+        `select g.id, g.name from external_groups g where g.org_id = ? and g.owner_member_id = ? order by g.name, g.id${dryRun ? '' : ' for update of g'}`,
+        [orgId, from],
+      );
+
+  if (!dryRun) {
+    if (movedIds.length) {
+      // The person connected with the member handing over stays connected, now with the receiver (as in WeCom's hand-over).
+      await tx.execute(
+        `update contacts set owner_id = ?,
+                connected_member_ids = case when ?::uuid = any(connected_member_ids)
+                  then array_append(array_remove(array_remove(connected_member_ids, ?::uuid), ?::uuid), ?::uuid)
+                  else connected_member_ids end,
+                updated_at = now()
+          where org_id = ? and id = any(?::uuid[])`,
+        [to, from, from, to, to, orgId, pgArray(movedIds)],
+      );
+    }
+    if (groups.length) {
+      const groupIds = pgArray(groups.map((g) => g.id));
+      await tx.execute('update external_groups set owner_member_id = ? where org_id = ? and id = any(?::uuid[])', [to, orgId, groupIds]);
+      await tx.execute(
+        `insert into external_group_participants (id, group_id, org_id, member_id, added_by_member_id)
+         select gen_random_uuid(), id, ?, ?, ? from unnest(?::uuid[]) id
+         on conflict (group_id, member_id) where member_id is not null do nothing`,
+        [orgId, to, from, groupIds],
+      );
+    }
+  }
+  for (const hook of handOverHooks) {
+    await hook(tx, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds: groups.map((g) => g.id), dryRun });
+  }
+  return {
+    contacts,
+    externalGroups: groups.map((g) => ({ groupId: toGlobalId('ExternalGroup', g.id), name: g.name, outcome })),
+    movedIds,
+  };
+}
+
+/**
+ * `transferContacts` [004] [001]: hands all of a member's contacts (and the external groups they own), or chosen
+ * ones, to another member; with `dryRun` it only reports, per contact, what would move and what cannot and why.
+ * Interaction records keep their author. The receiver must be an ACTIVE member of the org (DISABLED: BAD_USER_INPUT;
+ * another org's: NOT_FOUND). Needs CONTACTS EDIT over both members.
+ */
+export async function transferContacts(ctx: GraphQLContext, input: TransferContactsInput): Promise<ContactTransferReport> {
+  const { viewer } = ctx;
+  const orgId = viewer.orgId;
+  const fromId = rawId(input.fromMemberId, 'Member');
+  const toId = rawId(input.toMemberId, 'Member');
+  const dryRun = input.dryRun ?? false;
+  if (fromId === toId) throw badInput('Hand contacts over to another member', 'toMemberId');
+  if (input.contactIds && !input.contactIds.length) throw badInput('contactIds must not be empty (omit it for all contacts)', 'contactIds');
+  if (input.contactIds && input.contactIds.length > CONTACT_LIMITS.batch) {
+    throw badInput(`contactIds takes at most ${CONTACT_LIMITS.batch} ids`, 'contactIds');
+  }
+  const chosen = input.contactIds
+    ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(ctx)) }
+    : null;
+
+  return ctx.em.transactional(async (tx) => {
+    const [from, to] = await Promise.all([tx.findOne(Member, { orgId, id: fromId }), tx.findOne(Member, { orgId, id: toId })]);
+    if (!from || !to) throw notFound('Member');
+    const paths = await departmentPathsOfMembers(tx, orgId, [fromId, toId]);
+    assertCanTransferContacts(viewer, paths.get(fromId) ?? [], paths.get(toId) ?? []);
+    if (to.status !== MemberStatus.ACTIVE) {
+      throw badInput(`The receiving member is ${to.status.toLowerCase()}: contacts go to an active member`, 'toMemberId');
+    }
+    const result = await handOver(tx, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
+    if (!dryRun && (result.movedIds.length || result.externalGroups.length)) {
+      recordAudit(tx, viewer, 'contact.transfer', { type: 'Member', id: fromId }, {
+        toMemberId: toId,
+        contactIds: result.movedIds,
+        externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
+      });
+    }
+    const movedCount = result.contacts.filter((item) => item.outcome !== ContactTransferOutcome.SKIPPED).length;
+    return { dryRun, from, to, contacts: result.contacts, externalGroups: result.externalGroups, movedCount, skippedCount: result.contacts.length - movedCount };
+  });
+}
+
+/**
+ * `removeMember` hook, in the removal's transaction. TRANSFER (and OFFBOARD with a receiver): every contact of the
+ * leaver (deleted ones too, so they stay restorable) and the external groups they own go to the receiver, with an
+ * audit entry. Without a receiver: the leaver's contacts are deleted (restorable for 30 days by OWNER/ADMIN, who then
+ * own them) and each group they owned passes to its longest-standing member, or goes when no member is left.
+ * Always: the leaver drops out of other contacts' sharing and connections.
+ */
+export async function handOverOnMemberRemoval(tx: EntityManager, removal: MemberRemoval): Promise<void> {
+  const { orgId, memberId, transferToMemberId: to, actor } = removal;
+  if (to) {
+    const result = await handOver(tx, { orgId, fromMemberId: memberId, toMemberId: to, chosen: null, dryRun: false });
+    await tx.execute('update contacts set owner_id = ? where org_id = ? and owner_id = ? and deleted_at is not null', [to, orgId, memberId]);
+    if (result.movedIds.length || result.externalGroups.length) {
+      recordAudit(tx, actor, 'contact.transfer', { type: 'Member', id: memberId }, {
+        toMemberId: to,
+        contactIds: result.movedIds,
+        externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
+        via: 'member.remove',
+      });
+    }
+  } else {
+    const deleted = await tx.execute<Array<{ id: string }>>(
+      'update contacts set deleted_at = now(), deleted_by_member_id = ? where org_id = ? and owner_id = ? and deleted_at is null returning id',
+      [actor.member?.id ?? null, orgId, memberId],
+    );
+    await releaseContactKeys(tx, orgId, deleted.map((row) => row.id));
+    if (deleted.length) {
+      recordAudit(tx, actor, 'contact.delete', { type: 'Member', id: memberId }, { contactIds: deleted.map((row) => row.id), via: 'member.remove' });
+    }
+    await tx.execute(
+      `update external_groups g set owner_member_id = heir.member_id
+         from (select distinct on (p.group_id) p.group_id, p.member_id from external_group_participants p
+                 join external_groups og on og.id = p.group_id
+                where og.org_id = ? and og.owner_member_id = ? and p.member_id is not null and p.member_id <> ?
+                order by p.group_id, p.created_at, p.id) heir
+        where g.id = heir.group_id`,
+      [orgId, memberId, memberId],
+    );
+    await tx.execute('delete from external_groups where org_id = ? and owner_member_id = ?', [orgId, memberId]);
+  }
+  // Live contacts through the audience index (the leaver's own ones are gone or moved by now), then the bin.
+  const leave = `update contacts set shared_member_ids = array_remove(shared_member_ids, ?::uuid),
+                                     connected_member_ids = array_remove(connected_member_ids, ?::uuid)`;
+  await tx.execute(`${leave} where org_id = ? and deleted_at is null and audience @> array[?::uuid]`, [memberId, memberId, orgId, memberId]);
+  await tx.execute(
+    `${leave} where org_id = ? and deleted_at is not null and (shared_member_ids @> array[?::uuid] or connected_member_ids @> array[?::uuid])`,
+    [memberId, memberId, orgId, memberId, memberId],
+  );
+}
+

@@ -1,0 +1,55 @@
+import { contactReach, type ContactReach } from '../../auth/policy';
+import type { GraphQLContext } from '../../graphql/context';
+
+/**
+ * The one SQL form of the contact visibility rule of `auth/policy.ts`. Every read of contacts (lists, search,
+ * counts, `contact(id)`, `node(id)`, duplicate hints, group counts) goes through `visibleContactsWhere`, so a
+ * contact is either visible everywhere or nowhere.
+ */
+
+/** A Postgres array literal of `values` (each element quoted), to bind as one `?::uuid[]` / `?::text[]` parameter. */
+export function pgArray(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+}
+
+function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, '\\$&')}%`;
+}
+
+/**
+ * `<alias>.deleted_at is null and <visible to the viewer>` with its parameters, for a contacts row aliased `alias`.
+ * Rule 2 and 3 of `contactReach` become one overlap with the audience (the `contacts_lookup` GIN index): the viewer's
+ * own keys, plus for department scopes the members placed in those subtrees and the departments in or above them.
+ */
+export function visibleContactsWhere(alias: string, orgId: string, reach: ContactReach): { sql: string; params: unknown[] } {
+  const live = `${alias}.org_id = ? and ${alias}.deleted_at is null`;
+  if (reach.orgWide) return { sql: live, params: [orgId] };
+  if (!reach.scopePaths.length) {
+    return { sql: `${live} and ${alias}.audience && ?::uuid[]`, params: [orgId, pgArray(reach.audienceKeys)] };
+  }
+  const scopeAndAbove = reach.scopePaths.flatMap((path) => path.split('/').filter(Boolean));
+  const subtrees = pgArray(reach.scopePaths.map(likePrefix));
+  return {
+    sql: `${live} and ${alias}.audience && (?::uuid[] || array(
+            select md.member_id from member_departments md join departments d on d.id = md.department_id
+             where d.org_id = ? and d.path like any(?::text[])
+            union all
+            select d.id from departments d where d.org_id = ? and d.path like any(?::text[])))`,
+    params: [orgId, pgArray([...new Set([...reach.audienceKeys, ...scopeAndAbove])]), orgId, subtrees, orgId, subtrees],
+  };
+}
+
+const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
+
+/** The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). */
+export function viewerContactReach(ctx: GraphQLContext): Promise<ContactReach> {
+  let reach = reaches.get(ctx);
+  if (!reach) {
+    const { member } = ctx.viewer.requireMember();
+    reach = ctx.loaders.departmentsOfMember
+      .load(member.id)
+      .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
+    reaches.set(ctx, reach);
+  }
+  return reach;
+}

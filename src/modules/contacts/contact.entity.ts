@@ -1,0 +1,102 @@
+import { ArrayType, Entity, Enum, Property, type Opt } from '@mikro-orm/core';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { OrgOwnedEntity } from '../../db/base.entity';
+import { Node } from '../../graphql/relay';
+
+export enum ContactVisibility {
+  PRIVATE = 'PRIVATE',
+  SHARED = 'SHARED',
+  ORG = 'ORG',
+}
+registerEnumType(ContactVisibility, {
+  name: 'ContactVisibility',
+  description: 'PRIVATE: the owner (and admins over the owner). SHARED: also the chosen members and departments (whole subtrees). ORG: every member.',
+});
+
+export enum ContactSource {
+  MANUAL = 'MANUAL',
+  /** Added from a phone call or the phone's address book. */
+  PHONE = 'PHONE',
+  /** The person opened the owner's contact card link. */
+  CARD_LINK = 'CARD_LINK',
+  /** The person scanned the owner's contact card QR code. */
+  QR = 'QR',
+  /** A bulk import by an admin. */
+  IMPORT = 'IMPORT',
+}
+registerEnumType(ContactSource, { name: 'ContactSource', description: 'How the contact was added [000] [001].' });
+
+/**
+ * An external contact (customer, supplier, partner) of the org, owned by one member [000] [001].
+ * Visibility and field rules: `auth/policy.ts` (contactReach). Soft-deleted rows (`deletedAt`) are invisible to
+ * every read; `audience` and `search_text` are generated columns the entity does not map.
+ */
+@Entity({ tableName: 'contacts' })
+@ObjectType({ implements: Node, description: 'An external contact: a customer, supplier or partner [000] [001].' })
+export class Contact extends OrgOwnedEntity {
+  @Property({ type: 'uuid', nullable: true })
+  ownerId: string | null = null;
+
+  @Property({ type: 'text' })
+  @Field(() => String)
+  name!: string;
+
+  /** E.164, at most 20. */
+  @Property({ type: ArrayType, columnType: 'text[]' })
+  @Field(() => [String], { description: 'E.164 numbers, at most 20. Visible to everyone who sees the contact.' })
+  phones: Opt<string[]> = [];
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'Lower case. Visible to everyone who sees the contact.' })
+  email: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  company: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true })
+  title: string | null = null;
+
+  /** Exposed through `ContactFieldsResolver.notes`: editors only. */
+  @Property({ type: 'text', nullable: true })
+  notes: string | null = null;
+
+  @Property({ type: ArrayType, columnType: 'uuid[]' })
+  tagIds: Opt<string[]> = [];
+
+  @Enum({ items: () => ContactVisibility, type: 'text' })
+  @Field(() => ContactVisibility)
+  visibility: Opt<ContactVisibility> = ContactVisibility.PRIVATE;
+
+  @Property({ type: ArrayType, columnType: 'uuid[]' })
+  sharedMemberIds: Opt<string[]> = [];
+
+  @Property({ type: ArrayType, columnType: 'uuid[]' })
+  sharedDepartmentIds: Opt<string[]> = [];
+
+  @Enum({ items: () => ContactSource, type: 'text' })
+  @Field(() => ContactSource)
+  source: Opt<ContactSource> = ContactSource.MANUAL;
+
+  /** The user this contact is, once they connected through a contact card [002]. */
+  @Property({ type: 'uuid', nullable: true })
+  linkedUserId: string | null = null;
+
+  /** Members the person connected with (through their cards): for them the contact is CONNECTED. */
+  @Property({ type: ArrayType, columnType: 'uuid[]' })
+  connectedMemberIds: Opt<string[]> = [];
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  @Field(() => Date)
+  updatedAt: Opt<Date> = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  deletedAt: Date | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  deletedByMemberId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  mergedIntoId: string | null = null;
+}

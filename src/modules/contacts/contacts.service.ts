@@ -1,0 +1,329 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertCanEditContact, canEditContact } from '../../auth/policy';
+import { badInput, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { rawId } from '../../graphql/relay';
+import { recordAudit } from '../audit/audit.service';
+import { BuiltinRole, PermissionAction } from '../roles/role.entity';
+import { Contact, ContactSource, ContactVisibility } from './contact.entity';
+import {
+  claimContactKeys,
+  contactEmail,
+  contactExists,
+  contactKeys,
+  contactName,
+  contactNotes,
+  contactPhones,
+  DuplicateContact,
+  optionalLine,
+  rawIds,
+  releaseContactKeys,
+  requirePhoneOrEmail,
+  resolveSharing,
+  resolveTagIds,
+  sharedDepartmentRawIds,
+  sharedMemberRawIds,
+} from './contact-fields';
+import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+import { contactLoaders } from './contacts.loaders';
+import { CONTACT_LIMITS, type CreateContactInput, type DeleteContactPayload, type UpdateContactInput } from './contacts.inputs';
+
+/** Deleted contacts can be restored for this long. */
+export const RESTORE_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
+/** `contact(id)`: a live contact the viewer sees; anything else answers NOT_FOUND, never a partial object. */
+export async function getContact(ctx: GraphQLContext, globalId: string): Promise<Contact> {
+  ctx.viewer.requireMember();
+  const contact = await contactLoaders(ctx).contactById.load(rawId(globalId, 'Contact'));
+  if (!contact) throw notFound('Contact');
+  return contact;
+}
+
+/** Materialised paths of each member's departments, in one query. */
+export async function departmentPathsOfMembers(em: EntityManager, orgId: string, memberIds: readonly string[]): Promise<Map<string, string[]>> {
+  const paths = new Map<string, string[]>(memberIds.map((id) => [id, []]));
+  if (!memberIds.length) return paths;
+  const rows = await em.execute<Array<{ member_id: string; path: string }>>(
+    `select md.member_id, d.path from member_departments md join departments d on d.id = md.department_id
+      where md.org_id = ? and md.member_id = any(?::uuid[])`,
+    [orgId, pgArray([...new Set(memberIds)])],
+  );
+  for (const row of rows) paths.get(row.member_id)?.push(row.path);
+  return paths;
+}
+
+/** Does the viewer hold any role beyond MEMBER (which grants nothing over contacts of others)? */
+export function holdsAdminGrant(ctx: GraphQLContext): boolean {
+  return ctx.viewer.grants.some((grant) => grant.builtin !== BuiltinRole.MEMBER);
+}
+
+/** May the viewer edit this contact (and read its notes)? Batched through the request's department loader. */
+export async function viewerMayEditContact(ctx: GraphQLContext, contact: Contact): Promise<boolean> {
+  const member = ctx.viewer.member;
+  if (!member || member.orgId !== contact.orgId) return false;
+  if (contact.ownerId === member.id) return true;
+  if (!holdsAdminGrant(ctx)) return false; // plain members edit their own contacts only
+  const ownerPaths = contact.ownerId ? (await ctx.loaders.departmentsOfMember.load(contact.ownerId)).map((d) => d.path) : [];
+  return canEditContact(ctx.viewer, contact, ownerPaths);
+}
+
+/**
+ * Locks live contacts the viewer sees (in id order, so concurrent writers never deadlock) and checks the viewer may
+ * edit each: an unseen one answers NOT_FOUND, a seen but not editable one FORBIDDEN.
+ */
+export async function lockEditableContacts(
+  tx: EntityManager,
+  ctx: GraphQLContext,
+  ids: readonly string[],
+  action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
+): Promise<Contact[]> {
+  const orgId = ctx.viewer.orgId;
+  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
+  const rows = await tx
+    .createQueryBuilder(Contact, 'c')
+    .where(visible.sql, visible.params)
+    .andWhere('c.id = any(?::uuid[])', [pgArray(ids)])
+    .orderBy({ id: 'asc' })
+    .setLockMode(LockMode.PESSIMISTIC_WRITE)
+    .getResultList();
+  if (rows.length !== new Set(ids).size) throw notFound('Contact');
+  const owners = rows.map((row) => row.ownerId).filter((id): id is string => !!id);
+  const paths = await departmentPathsOfMembers(tx, orgId, owners);
+  for (const row of rows) assertCanEditContact(ctx.viewer, row, row.ownerId ? (paths.get(row.ownerId) ?? []) : [], action);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id)!);
+}
+
+/** Turns a duplicate found inside a transaction into CONTACT_EXISTS, naming the existing contact only if the caller sees it. */
+export async function rethrowDuplicate(ctx: GraphQLContext, error: unknown): Promise<never> {
+  if (error instanceof DuplicateContact) {
+    const visible = await contactLoaders(ctx).contactById.load(error.existingContactId);
+    throw contactExists(error, !!visible);
+  }
+  throw error;
+}
+
+/** Creates a contact owned by the caller [000] [001]. A phone or email already in the org answers CONTACT_EXISTS. */
+export async function createContact(ctx: GraphQLContext, input: CreateContactInput): Promise<Contact> {
+  const { org, member } = ctx.viewer.requireMember();
+  const region = ctx.app.config.phoneDefaultRegion;
+  const name = contactName(input.name);
+  const phones = contactPhones(input.phones ?? [], region);
+  const email = contactEmail(input.email);
+  requirePhoneOrEmail(phones, email);
+  const company = optionalLine(input.company, 'company', CONTACT_LIMITS.company);
+  const title = optionalLine(input.title, 'title', CONTACT_LIMITS.title);
+  const notes = contactNotes(input.notes);
+  const departmentIds = sharedDepartmentRawIds(input.sharedDepartmentIds);
+  const memberIds = sharedMemberRawIds(input.sharedMemberIds);
+  const tagIds = await resolveTagIds(ctx.em, org.id, input.tagIds ?? []);
+  const sharing = await resolveSharing(ctx.em, org.id, input.visibility ?? ContactVisibility.PRIVATE, departmentIds, memberIds);
+
+  return ctx.em
+    .transactional(async (tx) => {
+      const contact = tx.create(Contact, {
+        orgId: org.id,
+        ownerId: member.id,
+        name,
+        phones,
+        email,
+        company,
+        title,
+        notes,
+        tagIds,
+        ...sharing,
+        source: input.source ?? ContactSource.MANUAL,
+      });
+      await tx.flush();
+      await claimContactKeys(tx, org.id, contact.id, contactKeys(contact));
+      return contact;
+    })
+    .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+/** Updates a contact: its owner, or an admin over the owner. Members it is shared with read it only. */
+export async function updateContact(ctx: GraphQLContext, input: UpdateContactInput): Promise<Contact> {
+  const { viewer } = ctx;
+  const orgId = viewer.orgId;
+  const id = rawId(input.id, 'Contact');
+  const region = ctx.app.config.phoneDefaultRegion;
+  const scalars: Partial<Pick<Contact, 'name' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tagIds'>> = {};
+  if (input.name !== undefined) scalars.name = contactName(input.name ?? '');
+  if (input.phones !== undefined) scalars.phones = contactPhones(input.phones ?? [], region);
+  if (input.email !== undefined) scalars.email = contactEmail(input.email);
+  if (input.company !== undefined) scalars.company = optionalLine(input.company, 'company', CONTACT_LIMITS.company);
+  if (input.title !== undefined) scalars.title = optionalLine(input.title, 'title', CONTACT_LIMITS.title);
+  if (input.notes !== undefined) scalars.notes = contactNotes(input.notes);
+  if (input.tagIds !== undefined) scalars.tagIds = await resolveTagIds(ctx.em, orgId, input.tagIds ?? []);
+  const departmentIds = input.sharedDepartmentIds === undefined ? undefined : sharedDepartmentRawIds(input.sharedDepartmentIds);
+  const memberIds = input.sharedMemberIds === undefined ? undefined : sharedMemberRawIds(input.sharedMemberIds);
+  const sharingChanges = input.visibility != null || departmentIds !== undefined || memberIds !== undefined;
+
+  return ctx.em
+    .transactional(async (tx) => {
+      const [found] = await lockEditableContacts(tx, ctx, [id]);
+      const contact = found!;
+      const keysBefore = contactKeys(contact);
+      const changed: string[] = [];
+      for (const [field, value] of Object.entries(scalars) as Array<[keyof typeof scalars, unknown]>) {
+        if (JSON.stringify(contact[field]) === JSON.stringify(value)) continue;
+        (contact as unknown as Record<string, unknown>)[field] = value;
+        changed.push(field);
+      }
+      if (sharingChanges) {
+        const visibility = input.visibility ?? contact.visibility;
+        const staysShared = visibility === ContactVisibility.SHARED && contact.visibility === ContactVisibility.SHARED;
+        const sharing = await resolveSharing(
+          tx,
+          orgId,
+          visibility,
+          departmentIds ?? (staysShared ? contact.sharedDepartmentIds : []),
+          memberIds ?? (staysShared ? contact.sharedMemberIds : []),
+        );
+        Object.assign(contact, sharing);
+        changed.push('sharing');
+      }
+      if (!contact.linkedUserId) requirePhoneOrEmail(contact.phones, contact.email);
+      const keysAfter = contactKeys(contact);
+      await releaseContactKeys(tx, orgId, [id], keysBefore.filter((key) => !keysAfter.includes(key)));
+      await claimContactKeys(tx, orgId, id, keysAfter.filter((key) => !keysBefore.includes(key)));
+      if (changed.length && contact.ownerId !== viewer.member?.id) {
+        recordAudit(tx, viewer, 'contact.update', { type: 'Contact', id }, { changed, ownerId: contact.ownerId });
+      }
+      await tx.flush();
+      return contact;
+    })
+    .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+/** Soft delete: the contact disappears from every read; `restoreContact` brings it back within 30 days. */
+export async function deleteContact(ctx: GraphQLContext, globalId: string): Promise<DeleteContactPayload> {
+  const { viewer } = ctx;
+  const orgId = viewer.orgId;
+  const id = rawId(globalId, 'Contact');
+  return ctx.em.transactional(async (tx) => {
+    const [contact] = await lockEditableContacts(tx, ctx, [id], PermissionAction.DELETE);
+    const deletedAt = new Date();
+    contact!.deletedAt = deletedAt;
+    contact!.deletedByMemberId = viewer.requireMember().member.id;
+    await releaseContactKeys(tx, orgId, [id]);
+    recordAudit(tx, viewer, 'contact.delete', { type: 'Contact', id }, { name: contact!.name, ownerId: contact!.ownerId });
+    await tx.flush();
+    return { deletedContactId: contact!.globalId, restorableUntil: new Date(deletedAt.getTime() + RESTORE_WINDOW_MS) };
+  });
+}
+
+/**
+ * Brings back a contact deleted less than 30 days ago. Only those who could delete it see it in the bin; for
+ * everyone else it does not exist (NOT_FOUND). Its phones and email must still be free (else CONTACT_EXISTS).
+ * A contact left without owner (its owner was removed without hand-over) becomes the restorer's.
+ */
+export async function restoreContact(ctx: GraphQLContext, globalId: string): Promise<Contact> {
+  const { viewer } = ctx;
+  const { member } = viewer.requireMember();
+  const orgId = viewer.orgId;
+  const id = rawId(globalId, 'Contact');
+  return ctx.em
+    .transactional(async (tx) => {
+      const contact = await tx.findOne(Contact, { id, orgId, deletedAt: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const ownerPaths = contact?.ownerId ? ((await departmentPathsOfMembers(tx, orgId, [contact.ownerId])).get(contact.ownerId) ?? []) : [];
+      if (!contact || !canEditContact(viewer, contact, ownerPaths, PermissionAction.DELETE)) throw notFound('Contact');
+      if (contact.mergedIntoId) throw badInput('This contact was merged into another one and cannot be restored', 'id');
+      if (Date.now() - contact.deletedAt!.getTime() > RESTORE_WINDOW_MS) {
+        throw badInput('This contact was deleted more than 30 days ago and can no longer be restored', 'id');
+      }
+      contact.deletedAt = null;
+      contact.deletedByMemberId = null;
+      contact.ownerId ??= member.id;
+      await claimContactKeys(tx, orgId, id, contactKeys(contact));
+      recordAudit(tx, viewer, 'contact.restore', { type: 'Contact', id }, { name: contact.name, ownerId: contact.ownerId });
+      await tx.flush();
+      return contact;
+    })
+    .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+function union(...lists: string[][]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+/**
+ * Merges duplicates into `keepId` [001]: their phones, tags, connections, interaction records, contact-group places
+ * and external-group places move to the kept contact, which also takes their email, company, title and notes where
+ * it has none. The merged contacts are deleted for good (not restorable). The caller must be able to edit every one;
+ * an id of another org answers NOT_FOUND like an unknown one.
+ */
+export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, mergeGlobalIds: string[]): Promise<Contact> {
+  const { viewer } = ctx;
+  const orgId = viewer.orgId;
+  const keepId = rawId(keepGlobalId, 'Contact');
+  const mergeIds = rawIds(mergeGlobalIds, 'Contact', 'mergeIds', CONTACT_LIMITS.batch);
+  if (!mergeIds.length) throw badInput('Name at least one contact to merge', 'mergeIds');
+  if (mergeIds.includes(keepId)) throw badInput('The kept contact cannot also be merged away', 'mergeIds');
+
+  return ctx.em
+    .transactional(async (tx) => {
+      const [keep, ...merged] = await lockEditableContacts(tx, ctx, [keepId, ...mergeIds]);
+      const kept = keep!;
+      const people = union(...[kept, ...merged].map((c) => (c.linkedUserId ? [c.linkedUserId] : [])));
+      if (people.length > 1) throw badInput('These contacts are different connected people and cannot be merged', 'mergeIds');
+      const phones = union(kept.phones, ...merged.map((c) => c.phones));
+      if (phones.length > CONTACT_LIMITS.phones) throw badInput(`The merged contact would have more than ${CONTACT_LIMITS.phones} phone numbers`, 'mergeIds');
+      const tagIds = union(kept.tagIds, ...merged.map((c) => c.tagIds));
+      if (tagIds.length > CONTACT_LIMITS.tags) throw badInput(`The merged contact would have more than ${CONTACT_LIMITS.tags} tags`, 'mergeIds');
+
+      const keysBefore = contactKeys(kept);
+      kept.phones = phones;
+      kept.tagIds = tagIds;
+      kept.connectedMemberIds = union(kept.connectedMemberIds, ...merged.map((c) => c.connectedMemberIds));
+      kept.linkedUserId = people[0] ?? null;
+      for (const field of ['email', 'company', 'title', 'notes'] as const) {
+        kept[field] ??= merged.find((c) => c[field])?.[field] ?? null;
+      }
+      const droppedEmails = merged.map((c) => c.email).filter((email): email is string => !!email && email !== kept.email);
+      const mergedIds = merged.map((c) => c.id);
+      const now = new Date();
+      for (const contact of merged) {
+        contact.deletedAt = now;
+        contact.deletedByMemberId = viewer.requireMember().member.id;
+        contact.mergedIntoId = kept.id;
+      }
+      await releaseContactKeys(tx, orgId, mergedIds);
+      await claimContactKeys(tx, orgId, kept.id, contactKeys(kept).filter((key) => !keysBefore.includes(key)));
+      const ids = pgArray(mergedIds);
+      await tx.execute('update contact_interactions set contact_id = ? where org_id = ? and contact_id = any(?::uuid[])', [kept.id, orgId, ids]);
+      await tx.execute(
+        `insert into contact_group_items (group_id, contact_id, org_id, added_at)
+         select group_id, ?, org_id, min(added_at) from contact_group_items where org_id = ? and contact_id = any(?::uuid[])
+          group by group_id, org_id
+         on conflict (group_id, contact_id) do nothing`,
+        [kept.id, orgId, ids],
+      );
+      await tx.execute('delete from contact_group_items where org_id = ? and contact_id = any(?::uuid[])', [orgId, ids]);
+      await tx.execute(
+        `insert into external_group_participants (id, group_id, org_id, contact_id, added_by_member_id, created_at)
+         select gen_random_uuid(), group_id, org_id, ?, (array_agg(added_by_member_id order by created_at))[1], min(created_at)
+           from external_group_participants where org_id = ? and contact_id = any(?::uuid[])
+          group by group_id, org_id
+         on conflict (group_id, contact_id) where contact_id is not null do nothing`,
+        [kept.id, orgId, ids],
+      );
+      await tx.execute('delete from external_group_participants where org_id = ? and contact_id = any(?::uuid[])', [orgId, ids]);
+      recordAudit(tx, viewer, 'contact.merge', { type: 'Contact', id: kept.id }, { mergedIds, droppedEmails });
+      await tx.flush();
+      return kept;
+    })
+    .catch((error) => rethrowDuplicate(ctx, error));
+}
+
+/**
+ * Seam for the scheduled-job machinery: deletes for good the contacts deleted (or merged away) more than 30 days ago,
+ * with their interaction records and group places (on delete cascade). Returns how many went.
+ */
+export async function purgeExpiredContacts(em: EntityManager, now = new Date()): Promise<number> {
+  const rows = await em.execute<Array<{ id: string }>>('delete from contacts where deleted_at < ? returning id', [
+    new Date(now.getTime() - RESTORE_WINDOW_MS),
+  ]);
+  return rows.length;
+}

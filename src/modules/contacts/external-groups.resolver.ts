@@ -1,0 +1,117 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { PageArgs, type Connection } from '../../graphql/relay';
+import { Member } from '../members/member.entity';
+import { Contact } from './contact.entity';
+import { contactLoaders } from './contacts.loaders';
+import { CreateExternalGroupInput, ExternalGroupConnection, ExternalGroupParticipantsInput, ParticipantKind } from './contacts.inputs';
+import { ExternalGroup, ExternalGroupParticipant } from './external-group.entity';
+import {
+  addToExternalGroup,
+  createExternalGroup,
+  externalGroups,
+  getExternalGroup,
+  removeFromExternalGroup,
+  transferGroupOwnership,
+} from './external-groups.service';
+
+@Resolver()
+export class ExternalGroupsResolver {
+  @Authorized(Access.MEMBER)
+  @Query(() => ExternalGroupConnection, { description: 'The external groups the caller is in, by name.' })
+  externalGroups(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<ExternalGroup>> {
+    return externalGroups(ctx, page);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Query(() => ExternalGroup, { description: 'A group the caller is in (or, for admins, whose owner they manage).' })
+  externalGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+    return getExternalGroup(ctx, id);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller [002].' })
+  createExternalGroup(@Arg('input', () => CreateExternalGroupInput) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+    return createExternalGroup(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ExternalGroup, {
+    description: 'Adds members, and contacts CONNECTED with the caller (else CONTACT_NOT_CONNECTED with `extensions.reason`). For participants.',
+  })
+  addToExternalGroup(@Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+    return addToExternalGroup(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ExternalGroup, { description: 'The owner removes anyone but themselves; others may only leave. The group stays external.' })
+  removeFromExternalGroup(
+    @Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ExternalGroup> {
+    return removeFromExternalGroup(ctx, input);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Mutation(() => ExternalGroup, { description: 'Hands the group to another active member, who joins it if needed. By the owner or an admin over the owner.' })
+  transferGroupOwnership(
+    @Arg('groupId', () => ID) groupId: string,
+    @Arg('toMemberId', () => ID) toMemberId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ExternalGroup> {
+    return transferGroupOwnership(ctx, groupId, toMemberId);
+  }
+}
+
+@Resolver(() => ExternalGroup)
+export class ExternalGroupFieldsResolver {
+  @FieldResolver(() => Member, { nullable: true })
+  owner(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<Member | null> {
+    return ctx.loaders.memberById.load(group.ownerMemberId);
+  }
+
+  @FieldResolver(() => [ExternalGroupParticipant], { description: 'Members and contacts, in the order they joined.' })
+  participants(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<ExternalGroupParticipant[]> {
+    return contactLoaders(ctx).externalGroupParticipants.load(group.id);
+  }
+
+  @FieldResolver(() => Int)
+  async memberCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).filter((p) => p.memberId).length;
+  }
+
+  @FieldResolver(() => Int)
+  async contactCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).filter((p) => p.contactId).length;
+  }
+}
+
+@Resolver(() => ExternalGroupParticipant)
+export class ExternalGroupParticipantFieldsResolver {
+  @FieldResolver(() => ParticipantKind)
+  kind(@Root() participant: ExternalGroupParticipant): ParticipantKind {
+    return participant.memberId ? ParticipantKind.MEMBER : ParticipantKind.CONTACT;
+  }
+
+  @FieldResolver(() => Member, { nullable: true })
+  member(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<Member | null> | null {
+    return participant.memberId ? ctx.loaders.memberById.load(participant.memberId) : null;
+  }
+
+  @FieldResolver(() => Contact, { nullable: true, description: 'The contact, when the caller sees it [001]; otherwise null (see displayName).' })
+  contact(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<Contact | null> | null {
+    return participant.contactId ? contactLoaders(ctx).contactById.load(participant.contactId) : null;
+  }
+
+  @FieldResolver(() => String, { description: 'The member’s or contact’s name: whoever shares the room sees it.' })
+  async displayName(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<string> {
+    if (participant.memberId) return (await ctx.loaders.memberById.load(participant.memberId))?.name ?? '';
+    return (await contactLoaders(ctx).contactNameById.load(participant.contactId!)) ?? '';
+  }
+
+  @FieldResolver(() => Date)
+  joinedAt(@Root() participant: ExternalGroupParticipant): Date {
+    return participant.createdAt;
+  }
+}

@@ -1,0 +1,215 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { can } from '../../auth/policy';
+import { AppError, badInput, ErrorCode, forbidden, notFound } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { checkPageSize, decodeCursor, rawId, toConnection, toGlobalId, type Connection, type PageArgs } from '../../graphql/relay';
+import { recordAudit } from '../audit/audit.service';
+import { Member, MemberStatus } from '../members/member.entity';
+import { PermissionAction, PermissionModule } from '../roles/role.entity';
+import { contactName, rawIds } from './contact-fields';
+import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+import { departmentPathsOfMembers, holdsAdminGrant } from './contacts.service';
+import { contactLoaders } from './contacts.loaders';
+import { type CreateExternalGroupInput, type ExternalGroupParticipantsInput } from './contacts.inputs';
+import { ExternalGroup } from './external-group.entity';
+
+/**
+ * External groups [002]: members and external contacts together. A contact joins only when CONNECTED with the
+ * member adding it; a merely shared contact is refused with CONTACT_NOT_CONNECTED and the reason. A group is
+ * external for good: removing every contact, or all members but one, changes nothing about it.
+ *
+ * Who does what: any member creates one (and owns it); participants add members and their connected contacts; the
+ * owner removes anyone but themselves, others only themselves; the owner (or an admin over the owner) hands
+ * ownership to another member, who joins the group if not in it yet.
+ */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_PARTICIPANTS = 500;
+
+/** May the viewer see this group? Its members, and admins over its owner. */
+export async function viewerMaySeeExternalGroup(ctx: GraphQLContext, group: ExternalGroup): Promise<boolean> {
+  const member = ctx.viewer.member;
+  if (!member || member.orgId !== group.orgId) return false;
+  const participants = await contactLoaders(ctx).externalGroupParticipants.load(group.id);
+  if (participants.some((p) => p.memberId === member.id)) return true;
+  if (!holdsAdminGrant(ctx)) return false;
+  const ownerPaths = (await ctx.loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
+  return can(ctx.viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: ownerPaths, match: 'any' });
+}
+
+export async function getExternalGroup(ctx: GraphQLContext, globalId: string): Promise<ExternalGroup> {
+  const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id: rawId(globalId, 'ExternalGroup') });
+  if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
+  return group;
+}
+
+/** The groups the caller is in, by name. */
+export async function externalGroups(ctx: GraphQLContext, page: PageArgs): Promise<Connection<ExternalGroup>> {
+  const { member } = ctx.viewer.requireMember();
+  const first = checkPageSize(page.first);
+  const where = () =>
+    ctx.em
+      .createQueryBuilder(ExternalGroup, 'g')
+      .where({ orgId: member.orgId })
+      .andWhere('exists (select 1 from external_group_participants p where p.group_id = g.id and p.member_id = ?)', [member.id]);
+  const qb = where();
+  if (page.after) {
+    const [name, id] = decodeCursor(page.after, 2);
+    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+    qb.andWhere('(g.name, g.id) > (?::text, ?::uuid)', [name, id]);
+  }
+  const rows = await qb.orderBy([{ name: 'asc' }, { id: 'asc' }]).limit(first + 1).getResultList();
+  return toConnection(rows, first, (group) => [group.name, group.id], !!page.after, () => where().getCount());
+}
+
+/** The request's cached places of a group are stale after a write. */
+function forgetParticipants(ctx: GraphQLContext, group: ExternalGroup): ExternalGroup {
+  contactLoaders(ctx).externalGroupParticipants.clear(group.id);
+  return group;
+}
+
+/** Active members of the org among `ids`; any other answers NOT_FOUND (unknown, foreign) or BAD_USER_INPUT (not active). */
+async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const found = await tx.find(Member, { orgId, id: { $in: ids } });
+  if (found.length !== ids.length) throw notFound('Member');
+  const inactive = found.find((m) => m.status !== MemberStatus.ACTIVE);
+  if (inactive) throw badInput(`${inactive.name} is not an active member`, 'memberIds');
+}
+
+/**
+ * Contacts the caller may place in a group: seen by the caller (else NOT_FOUND) and CONNECTED with the caller (else
+ * CONTACT_NOT_CONNECTED, saying why: the person never connected, or connected with other members only).
+ */
+async function connectedContacts(tx: EntityManager, ctx: GraphQLContext, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const { member } = ctx.viewer.requireMember();
+  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx));
+  const rows = await tx.execute<Array<{ id: string; name: string; linked_user_id: string | null; connected: boolean }>>(
+    `select c.id, c.name, c.linked_user_id, ? = any(c.connected_member_ids) as connected from contacts c
+      where ${visible.sql} and c.id = any(?::uuid[]) for share of c`,
+    [member.id, ...visible.params, pgArray(ids)],
+  );
+  if (rows.length !== ids.length) throw notFound('Contact');
+  const shared = rows.find((row) => !row.connected);
+  if (shared) {
+    const reason = shared.linked_user_id ? 'CONNECTED_WITH_OTHER_MEMBERS' : 'NOT_LINKED';
+    throw new AppError(
+      ErrorCode.ContactNotConnected,
+      shared.linked_user_id
+        ? `${shared.name} is connected with other members of the org, not with you: one of them can invite them, or they can connect through your contact card`
+        : `${shared.name} is only a shared contact (not a user linked with you): connect through your contact card first`,
+      { contactId: toGlobalId('Contact', shared.id), reason },
+    );
+  }
+}
+
+/** Places in join order (`clock_timestamp()` per row, in the order given). */
+async function insertParticipants(tx: EntityManager, group: ExternalGroup, addedBy: string, memberIds: string[], contactIds: string[]): Promise<void> {
+  await tx.execute(
+    `insert into external_group_participants (id, group_id, org_id, member_id, added_by_member_id, created_at)
+     select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
+     on conflict (group_id, member_id) where member_id is not null do nothing`,
+    [group.id, group.orgId, addedBy, pgArray(memberIds)],
+  );
+  await tx.execute(
+    `insert into external_group_participants (id, group_id, org_id, contact_id, added_by_member_id, created_at)
+     select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
+     on conflict (group_id, contact_id) where contact_id is not null do nothing`,
+    [group.id, group.orgId, addedBy, pgArray(contactIds)],
+  );
+  const [{ count }] = await tx.execute<Array<{ count: number }>>('select count(*)::int as count from external_group_participants where group_id = ?', [group.id]);
+  if (count > MAX_PARTICIPANTS) throw badInput(`An external group has at most ${MAX_PARTICIPANTS} participants`, 'memberIds');
+}
+
+function participantIds(input: { memberIds?: string[] | null; contactIds?: string[] | null }) {
+  return {
+    memberIds: rawIds(input.memberIds ?? [], 'Member', 'memberIds', MAX_PARTICIPANTS),
+    contactIds: rawIds(input.contactIds ?? [], 'Contact', 'contactIds', MAX_PARTICIPANTS),
+  };
+}
+
+/** Locks a group the caller takes part in (NOT_FOUND otherwise: a group is visible to its members only). */
+async function lockGroupOfParticipant(tx: EntityManager, ctx: GraphQLContext, globalId: string): Promise<ExternalGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const id = rawId(globalId, 'ExternalGroup');
+  const [row] = await tx.execute<Array<{ id: string }>>(
+    `select g.id from external_groups g where g.org_id = ? and g.id = ?
+        and exists (select 1 from external_group_participants p where p.group_id = g.id and p.member_id = ?)
+      for update of g`,
+    [member.orgId, id, member.id],
+  );
+  if (!row) throw notFound('ExternalGroup');
+  return tx.findOneOrFail(ExternalGroup, { id });
+}
+
+export async function createExternalGroup(ctx: GraphQLContext, input: CreateExternalGroupInput): Promise<ExternalGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const name = contactName(input.name);
+  const { memberIds, contactIds } = participantIds(input);
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+    await activeMembers(tx, member.orgId, memberIds);
+    await connectedContacts(tx, ctx, contactIds);
+    const group = tx.create(ExternalGroup, { orgId: member.orgId, name, ownerMemberId: member.id });
+    await tx.flush();
+    await insertParticipants(tx, group, member.id, [member.id, ...memberIds.filter((id) => id !== member.id)], contactIds);
+    return group;
+  }));
+}
+
+export async function addToExternalGroup(ctx: GraphQLContext, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const { memberIds, contactIds } = participantIds(input);
+  if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+    const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
+    await activeMembers(tx, member.orgId, memberIds);
+    await connectedContacts(tx, ctx, contactIds);
+    await insertParticipants(tx, group, member.id, memberIds, contactIds);
+    return group;
+  }));
+}
+
+/** Removes places; the group stays external whatever is left, even its owner alone [002]. */
+export async function removeFromExternalGroup(ctx: GraphQLContext, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+  const { member } = ctx.viewer.requireMember();
+  const { memberIds, contactIds } = participantIds(input);
+  if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+    const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
+    const isOwner = group.ownerMemberId === member.id;
+    if (memberIds.includes(group.ownerMemberId)) throw badInput('The owner stays in the group: transfer ownership first', 'memberIds');
+    if (!isOwner && (contactIds.length || memberIds.some((id) => id !== member.id))) {
+      throw forbidden('No permission: only the group owner removes others; you may leave the group');
+    }
+    await tx.execute(
+      `delete from external_group_participants where group_id = ? and (member_id = any(?::uuid[]) or contact_id = any(?::uuid[]))`,
+      [group.id, pgArray(memberIds), pgArray(contactIds)],
+    );
+    return group;
+  }));
+}
+
+/** Hands a group to another active member (who joins it if needed): by the owner, or an admin over the owner. */
+export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId: string, toMemberGlobalId: string): Promise<ExternalGroup> {
+  const { viewer } = ctx;
+  const { member } = viewer.requireMember();
+  const toId = rawId(toMemberGlobalId, 'Member');
+  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+    const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') });
+    if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
+    if (group.ownerMemberId !== member.id) {
+      const ownerPaths = (await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [];
+      if (!can(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: ownerPaths, match: 'any' })) {
+        throw forbidden('No permission: only the group owner or an admin over the owner hands a group over');
+      }
+    }
+    await activeMembers(tx, member.orgId, [toId]);
+    const from = group.ownerMemberId;
+    group.ownerMemberId = toId;
+    await tx.flush();
+    await insertParticipants(tx, group, member.id, [toId], []);
+    recordAudit(tx, viewer, 'externalGroup.transferOwnership', { type: 'ExternalGroup', id: group.id }, { from, to: toId });
+    return group;
+  }));
+}

@@ -1,0 +1,54 @@
+import { registerNodeType } from '../../graphql/node.resolver';
+import { onMemberRemoval } from '../members/member-removal';
+import { ContactCardFieldsResolver, ContactCardsResolver } from './contact-cards.resolver';
+import { myContactCard } from './contact-cards.service';
+import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-groups.resolver';
+import { TagFieldsResolver, TagGroupFieldsResolver, TagsResolver } from './contact-tags.resolver';
+import { handOverOnMemberRemoval } from './contact-transfer';
+import { contactLoaders } from './contacts.loaders';
+import { ContactFieldsResolver, ContactInteractionFieldsResolver, ContactsResolver } from './contacts.resolver';
+import { ExternalGroup } from './external-group.entity';
+import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, ExternalGroupsResolver } from './external-groups.resolver';
+import { viewerMaySeeExternalGroup } from './external-groups.service';
+
+registerNodeType('Contact', (ctx, id) => contactLoaders(ctx).contactById.load(id));
+registerNodeType('Tag', (ctx, id) => contactLoaders(ctx).tagById.load(id));
+registerNodeType('TagGroup', (ctx, id) => contactLoaders(ctx).tagGroupById.load(id));
+registerNodeType('ContactGroup', async (ctx, id) => {
+  const group = await contactLoaders(ctx).contactGroupById.load(id);
+  return group && group.ownerId === ctx.viewer.member?.id ? group : null;
+});
+registerNodeType('ContactInteraction', (ctx, id) => contactLoaders(ctx).interactionById.load(id));
+registerNodeType('ContactCard', async (ctx, id) => {
+  const card = await myContactCard(ctx);
+  return card?.id === id ? card : null;
+});
+registerNodeType('ExternalGroup', async (ctx, id) => {
+  const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id });
+  return group && (await viewerMaySeeExternalGroup(ctx, group)) ? group : null;
+});
+
+// removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction [004].
+onMemberRemoval(handOverOnMemberRemoval);
+
+export { onContactsHandedOver, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
+export { materializeContactCardLinks } from './contact-cards.service';
+export { purgeExpiredContacts } from './contacts.service';
+export { visibleContactsWhere, viewerContactReach } from './contact-visibility';
+export { claimContactKeys, contactKeys, DuplicateContact } from './contact-fields';
+
+export const contactsResolvers: Function[] = [
+  ContactsResolver,
+  ContactFieldsResolver,
+  ContactInteractionFieldsResolver,
+  TagsResolver,
+  TagGroupFieldsResolver,
+  TagFieldsResolver,
+  ContactGroupsResolver,
+  ContactGroupFieldsResolver,
+  ContactCardsResolver,
+  ContactCardFieldsResolver,
+  ExternalGroupsResolver,
+  ExternalGroupFieldsResolver,
+  ExternalGroupParticipantFieldsResolver,
+];

@@ -1,0 +1,25 @@
+import { Entity, Property } from '@mikro-orm/core';
+import { Field, ObjectType } from 'type-graphql';
+import { OrgOwnedEntity } from '../../db/base.entity';
+import { Node } from '../../graphql/relay';
+
+/** A family of tags (e.g. "Relationship" with customer, supplier, partner), defined by admins for the whole org. */
+@Entity({ tableName: 'contact_tag_groups' })
+@ObjectType({ implements: Node, description: 'A group of contact tags, defined by admins for the org [000] [001].' })
+export class TagGroup extends OrgOwnedEntity {
+  @Property({ type: 'text' })
+  @Field(() => String)
+  name!: string;
+}
+
+/** A label on contacts: any number (up to 50) per contact. */
+@Entity({ tableName: 'contact_tags' })
+@ObjectType({ implements: Node, description: 'A contact tag such as customer, supplier or partner.' })
+export class Tag extends OrgOwnedEntity {
+  @Property({ type: 'uuid' })
+  groupId!: string;
+
+  @Property({ type: 'text' })
+  @Field(() => String)
+  name!: string;
+}

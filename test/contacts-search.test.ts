@@ -1,0 +1,128 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ContactsCountDocument, ContactsDocument, CreateContactDocument, CreateTagDocument, CreateTagGroupDocument } from './generated/graphql';
+import { errorCode, GraphQLClient } from './support/client';
+import { createOrgWithOwner } from './support/factories';
+import { startTestGateway } from './support/gateway';
+import { addPersonWithLogin, type Person } from './support/people';
+import { rawIdOf, sql } from './support/sql-fixtures';
+
+let owner: GraphQLClient;
+let alice: Person;
+let bob: Person;
+let customer: string;
+let supplier: string;
+
+const names = async (client: GraphQLClient, filter: Record<string, unknown>, first = 50) =>
+  (await client.ok(ContactsDocument, { first, filter })).contacts.edges.map((e) => e.node.name);
+
+beforeAll(async () => {
+  const anonymous = new GraphQLClient((await startTestGateway()).url);
+  const org = await createOrgWithOwner(anonymous);
+  owner = org.client;
+  [alice, bob] = await Promise.all([
+    addPersonWithLogin(owner, org.org.code, { name: 'Alice' }),
+    addPersonWithLogin(owner, org.org.code, { name: 'Bob' }),
+  ]);
+  const { createTagGroup } = await owner.ok(CreateTagGroupDocument, { input: { name: 'Kind' } });
+  customer = (await owner.ok(CreateTagDocument, { input: { groupId: createTagGroup.id, name: 'customer' } })).createTag.id;
+  supplier = (await owner.ok(CreateTagDocument, { input: { groupId: createTagGroup.id, name: 'supplier' } })).createTag.id;
+  const add = (who: Person, name: string, phone: string, company: string | null, tagIds: string[], visibility: 'PRIVATE' | 'ORG' = 'ORG') =>
+    who.client.ok(CreateContactDocument, { input: { name, phones: [phone], company, tagIds, visibility } });
+  await add(alice, 'Zhang Wei', '+8613911110001', 'Beijing Union Hospital', [customer]);
+  await add(alice, 'Wei Lan', '+8613911110002', 'Union Pharma', [supplier]);
+  await add(alice, 'Li Na', '+8613922220003', 'Acme Devices', [customer, supplier]);
+  await add(bob, '王伟', '+8613933330004', '协和医院', [customer]);
+  await add(bob, '王子轩', '+8613933330005', '同仁医院', []);
+  await add(bob, 'Private Weissman', '+8613944440006', 'Hidden Union', [customer], 'PRIVATE');
+});
+
+describe('contact search', () => {
+  it('finds three characters or more anywhere in the name or company, case-insensitively', async () => {
+    expect(await names(alice.client, { query: 'wei' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    expect(await names(alice.client, { query: 'UNION' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    expect(await names(alice.client, { query: 'nion hosp' })).toEqual(['Zhang Wei']);
+    expect(await names(alice.client, { query: '王子轩' })).toEqual(['王子轩']);
+    expect(await names(alice.client, { query: '同仁医' })).toEqual(['王子轩']);
+    // A query never matches across two fields.
+    expect(await names(alice.client, { query: 'wei beijing' })).toEqual([]);
+    // The owner sees Bob's private contact too.
+    expect(await names(owner, { query: 'union' })).toEqual(['Private Weissman', 'Wei Lan', 'Zhang Wei']);
+  });
+
+  it('finds one or two characters at the start of a word of the name or company, or of a phone', async () => {
+    expect(await names(alice.client, { query: 'we' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    expect(await names(alice.client, { query: 'W' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    expect(await names(alice.client, { query: 'ei' })).toEqual([]);
+    expect(await names(alice.client, { query: '王' })).toEqual(['王伟', '王子轩']);
+    expect(await names(alice.client, { query: '协和' })).toEqual(['王伟']);
+    expect(await names(alice.client, { query: '伟' })).toEqual([]);
+    expect(await names(alice.client, { query: 'un' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    expect(await names(alice.client, { query: '86' })).toHaveLength(5);
+  });
+
+  it('finds phone digits by substring, whatever the formatting', async () => {
+    expect(await names(alice.client, { query: '3333000' })).toEqual(['王伟', '王子轩']);
+    expect(await names(alice.client, { query: '+86 139-1111-0001' })).toEqual(['Zhang Wei']);
+    expect(await names(alice.client, { query: '139 2222 0003' })).toEqual(['Li Na']);
+    expect(await names(alice.client, { query: '4444' })).toEqual([]);
+    expect(await names(owner, { query: '4444' })).toEqual(['Private Weissman']);
+  });
+
+  it('combines search with tag, owner, company and visibility filters', async () => {
+    expect(await names(alice.client, { query: 'wei', tagIds: [customer] })).toEqual(['Zhang Wei']);
+    expect(await names(alice.client, { tagIds: [customer, supplier] })).toEqual(['Li Na']);
+    expect(await names(alice.client, { tagIds: [customer], ownerId: bob.memberId })).toEqual(['王伟']);
+    expect(await names(owner, { tagIds: [customer], ownerId: bob.memberId })).toEqual(['Private Weissman', '王伟']);
+    expect(await names(owner, { company: 'union pharma' })).toEqual(['Wei Lan']);
+    expect(await names(owner, { visibility: 'PRIVATE' })).toEqual(['Private Weissman']);
+    expect(await names(alice.client, { visibility: 'PRIVATE' })).toEqual([]);
+    expect((await alice.client.ok(ContactsCountDocument, { filter: { query: '139', tagIds: [customer] } })).contacts.totalCount).toBe(3);
+    expect((await owner.ok(ContactsCountDocument, { filter: { query: '139', tagIds: [customer] } })).contacts.totalCount).toBe(4);
+  });
+
+  it('pages a search with keyset cursors, in name order, without repeats or gaps', async () => {
+    const seen: string[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const { contacts } = await owner.ok(ContactsDocument, { first: 2, after, filter: { query: '139' } });
+      seen.push(...contacts.edges.map((e) => e.node.name));
+      if (!contacts.pageInfo.hasNextPage) break;
+      expect(contacts.edges).toHaveLength(2);
+      after = contacts.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['Li Na', 'Private Weissman', 'Wei Lan', 'Zhang Wei', '王伟', '王子轩']);
+    expect(errorCode(await owner.request(ContactsDocument, { first: 2, after: 'garbage' }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await owner.request(ContactsDocument, { first: 101 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('finds sparse matches beyond the first thousand contacts in name order, through the indexes, page by page', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient(owner.url));
+    const orgId = rawIdOf(org.org.id);
+    const ownerId = rawIdOf(org.member.id);
+    // 1,500 contacts named "Aaa ..." sort first; three "Zed Needle ..." ones come after them.
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, phones, visibility)
+       select gen_random_uuid(), $1, $2, case when i <= 1500 then 'Aaa ' || lpad(i::text, 4, '0') else 'Zed Needle ' || i end,
+              array['+86136' || lpad(i::text, 8, '0')], 'PRIVATE'
+         from generate_series(1, 1503) i`,
+      [orgId, ownerId],
+    );
+    const page1 = (await org.client.ok(ContactsDocument, { first: 2, filter: { query: 'needle' } })).contacts;
+    expect(page1.edges.map((e) => e.node.name)).toEqual(['Zed Needle 1501', 'Zed Needle 1502']);
+    const page2 = (await org.client.ok(ContactsDocument, { first: 2, after: page1.pageInfo.endCursor, filter: { query: 'needle' } })).contacts;
+    expect(page2.edges.map((e) => e.node.name)).toEqual(['Zed Needle 1503']);
+    expect(page2.pageInfo.hasNextPage).toBe(false);
+    expect((await org.client.ok(ContactsDocument, { first: 5, filter: { query: 'z' } })).contacts.edges).toHaveLength(3);
+    expect((await org.client.ok(ContactsDocument, { first: 5, filter: { query: 'nothing like it' } })).contacts.edges).toHaveLength(0);
+    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'aaa 1' } })).contacts.totalCount).toBe(501);
+    const dense = (await org.client.ok(ContactsDocument, { first: 3, filter: { query: '0001' } })).contacts.edges.map((e) => e.node.name);
+    expect(dense).toEqual(['Aaa 0001', 'Aaa 0010', 'Aaa 0011']);
+  });
+
+  it('answers NOT_FOUND for unknown or foreign filter ids', async () => {
+    const garbage = Buffer.from('Tag:00000000-0000-4000-8000-000000000000').toString('base64url');
+    expect(errorCode(await owner.request(ContactsDocument, { first: 5, filter: { tagIds: [garbage] } }))).toBe('NOT_FOUND');
+    expect(errorCode(await owner.request(ContactsDocument, { first: 5, filter: { ownerId: customer } }))).toBe('NOT_FOUND');
+    expect(errorCode(await owner.request(ContactsDocument, { first: 5, filter: { groupId: 'nope' } }))).toBe('NOT_FOUND');
+  });
+});
