@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import type { Config } from './config';
 import type { Orm } from './db/orm';
+import { RateLimiter } from './limits/rate-limiter';
 import { EventBus } from './realtime/event-bus';
 
 /** Long-lived dependencies shared by every operation of one gateway process. */
@@ -13,6 +14,8 @@ export interface AppServices {
   redis: Redis;
   tokens: TokenService;
   eventBus: EventBus;
+  /** Rate limits in cost points, shared by instances through Redis. */
+  rateLimiter: RateLimiter;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
@@ -23,5 +26,6 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, redi
     redis,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
     eventBus: new EventBus(redis, logger),
+    rateLimiter: new RateLimiter(redis, config.rateLimits, logger),
   };
 }

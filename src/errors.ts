@@ -17,6 +17,15 @@ export enum ErrorCode {
   InvitationInvalid = 'INVITATION_INVALID',
   /** A phone or email invitation accepted by a user whose verified phone or email is another one. */
   InvitationRecipientMismatch = 'INVITATION_RECIPIENT_MISMATCH',
+  /** The operation's computed cost is over the limit of one operation (or of the caller's whole budget). */
+  CostLimitExceeded = 'COST_LIMIT_EXCEEDED',
+  DepthLimitExceeded = 'DEPTH_LIMIT_EXCEEDED',
+  TooManyAliases = 'TOO_MANY_ALIASES',
+  TooManyDirectives = 'TOO_MANY_DIRECTIVES',
+  /** The document has more lexical tokens than the parser accepts. */
+  TooManyTokens = 'TOO_MANY_TOKENS',
+  /** Over the caller's budget (cost points per window, or attempts at a guessable secret); `extensions.retryAfter` in seconds. */
+  RateLimited = 'RATE_LIMITED',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

@@ -1,6 +1,7 @@
 import { LogInAttempt } from '../modules/accounts/login-attempt.entity';
 import { User } from '../modules/accounts/user.entity';
 import { VerificationCode } from '../modules/accounts/verification-code.entity';
+import { ApiClient } from '../modules/api-clients/api-client.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Department } from '../modules/departments/department.entity';
 import { MemberImport } from '../modules/imports/member-import.entity';
@@ -16,5 +17,5 @@ import { Role } from '../modules/roles/role.entity';
 
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
-  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport,
+  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport, ApiClient,
 ];

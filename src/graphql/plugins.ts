@@ -1,9 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { Logger } from 'pino';
-import { passwordChangeRequired } from '../auth/viewer';
+import { passwordChangeRequired, type Viewer } from '../auth/viewer';
 import { sqlStatementsSoFar } from '../db/sql-counter';
 import { AppError, ErrorCode } from '../errors';
 import type { GraphQLContext } from './context';
@@ -11,18 +11,15 @@ import type { GraphQLContext } from './context';
 /** Operations a holder of an initial enterprise password may still run. */
 const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['changePassword', '__typename']);
 
-/** Until an enterprise account changes its initial password, every other operation answers PASSWORD_CHANGE_REQUIRED. */
-export const passwordChangeGate: ApolloServerPlugin<GraphQLContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ contextValue, operation }) {
-        if (!contextValue.viewer.user?.mustChangePassword || !operation) return;
-        const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
-        if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
-      },
-    };
-  },
-};
+/**
+ * Until an enterprise account changes its initial password, every other operation answers PASSWORD_CHANGE_REQUIRED.
+ * Called once the viewer is loaded (`src/limits/operation-limits.plugin.ts`).
+ */
+export function assertPasswordChanged(viewer: Viewer, operation: OperationDefinitionNode): void {
+  if (!viewer.user?.mustChangePassword) return;
+  const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
+  if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
+}
 
 /** Puts the count of SQL statements the operation ran into `extensions.sqlStatements`. */
 export const sqlCountExtension: ApolloServerPlugin<GraphQLContext> = {
@@ -52,8 +49,15 @@ const PUBLIC_CODES = new Set<string>([
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof AppError) return { ...formatted, extensions: { ...original.extensions } };
+    if (original instanceof AppError) {
+      const { http: _http, ...extensions } = original.extensions; // the HTTP status and headers, applied by Apollo
+      return { ...formatted, extensions };
+    }
     const code = formatted.extensions?.code;
+    // graphql-js `parse(..., { maxTokens })` refuses as a syntax error; partners get the limit's own code.
+    if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more than \d+ tokens/.test(formatted.message)) {
+      return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: ErrorCode.TooManyTokens } };
+    }
     if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.Internal) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
+import { apiClientsResolvers } from '../modules/api-clients';
 import { auditResolvers } from '../modules/audit';
 import { departmentsResolvers } from '../modules/departments';
 import { importsResolvers } from '../modules/imports';
@@ -23,6 +24,7 @@ const resolvers = [
   ...auditResolvers,
   ...invitationsResolvers,
   ...importsResolvers,
+  ...apiClientsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 let built: Promise<GraphQLSchema> | undefined;

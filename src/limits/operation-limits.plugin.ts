@@ -1,0 +1,187 @@
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { OperationDefinitionNode } from 'graphql';
+import { credentialKey } from '../auth/jwt';
+import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
+import { AppError, ErrorCode, forbidden } from '../errors';
+import type { GraphQLContext } from '../graphql/context';
+import { assertPasswordChanged } from '../graphql/plugins';
+import { loadPendingViewer } from '../graphql/request-context';
+import { normalizePhone } from '../modules/accounts/phone';
+import { actualCost, analyzeOperation, type OperationAnalysis } from './operation-cost';
+import type { Bucket, RateDecision } from './rate-limiter';
+
+/** `extensions.cost` of every response, so a partner can pace itself. */
+export interface CostReport {
+  /** Computed before execution. */
+  requested: number;
+  /** By the same model on the data answered (lists at their real length); absent when nothing ran. */
+  actual?: number;
+  /** Largest cost one operation may have. */
+  maxCost: number;
+  /** Budget in cost points per window of the caller (the credential's, else the address's). */
+  limit?: number;
+  remaining?: number;
+  /** ISO time at which the window restarts with the whole budget. */
+  resetAt?: string;
+}
+
+/**
+ * Every HTTP GraphQL operation, once parsed and validated and before any resolver or SQL runs:
+ * 1. depth, aliases, directives and cost against `config.operationLimits` (400, DEPTH_LIMIT_EXCEEDED, TOO_MANY_ALIASES,
+ *    TOO_MANY_DIRECTIVES, COST_LIMIT_EXCEEDED; page sizes outside 1..100: BAD_USER_INPUT);
+ * 2. the cost charged to the credential's and the address's budgets, and attempts at guessable secrets (log-ins,
+ *    verification codes, invitation tokens) to their own tighter budgets: over budget answers 429 RATE_LIMITED with
+ *    `retryAfter` (seconds) and a Retry-After header;
+ * 3. only then the viewer is loaded, an initial enterprise password is enforced, and an API client's scopes are
+ *    checked against the types the operation reads (FORBIDDEN).
+ * The response carries `extensions.cost`.
+ */
+export const operationLimitsPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    let report: CostReport | undefined;
+    let analysed: { operation: OperationDefinitionNode } | undefined;
+    return {
+      async didResolveOperation({ contextValue: ctx, document, operation, request, schema }) {
+        if (!operation) return;
+        const limits = ctx.app.config.operationLimits;
+        const analysis = analyzeOperation(schema, document, operation, request.variables);
+        report = { requested: analysis.cost, maxCost: limits.maxCost };
+        if (analysis.depth > limits.maxDepth) {
+          throw refusal(ErrorCode.DepthLimitExceeded, `The operation is ${analysis.depth} fields deep; at most ${limits.maxDepth}`, { depth: analysis.depth, maxDepth: limits.maxDepth });
+        }
+        if (analysis.aliases > limits.maxAliases) {
+          throw refusal(ErrorCode.TooManyAliases, `The operation has ${analysis.aliases} aliases; at most ${limits.maxAliases}`, { aliases: analysis.aliases, maxAliases: limits.maxAliases });
+        }
+        if (analysis.directives > limits.maxDirectives) {
+          throw refusal(ErrorCode.TooManyDirectives, `The operation uses ${analysis.directives} directives; at most ${limits.maxDirectives}`, {
+            directives: analysis.directives,
+            maxDirectives: limits.maxDirectives,
+          });
+        }
+        const budgets = costBuckets(ctx, Math.max(1, analysis.cost));
+        const maxCost = Math.min(limits.maxCost, ...budgets.map((bucket) => bucket.limit));
+        if (analysis.cost > maxCost) {
+          throw refusal(ErrorCode.CostLimitExceeded, `The operation costs ${analysis.cost}; at most ${maxCost} (ask for smaller pages or fewer nested lists)`, {
+            cost: analysis.cost,
+            maxCost,
+          });
+        }
+
+        const decision = await ctx.app.rateLimiter.take([...budgets, ...attemptBuckets(ctx, operation, analysis)]);
+        report = { ...report, ...budgetReport(decision, budgets) };
+        if (!decision.allowed) {
+          throw new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
+            retryAfter: decision.retryAfterSeconds,
+            http: { status: 429, headers: new HeaderMap([['retry-after', String(decision.retryAfterSeconds)]]) },
+          });
+        }
+
+        await loadPendingViewer(ctx);
+        assertPasswordChanged(ctx.viewer, operation);
+        if (ctx.viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(ctx.viewer)) {
+          throw forbidden('No permission: subscriptions need the events:subscribe scope');
+        }
+        assertApiClientMayRead(ctx.viewer, analysis.types);
+        analysed = { operation };
+      },
+
+      async willSendResponse({ response, document, schema }) {
+        if (!report || response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        const cost: CostReport = { ...report };
+        if (analysed && document) cost.actual = actualCost(schema, document, analysed.operation, result.data as Record<string, unknown> | null | undefined);
+        result.extensions = { ...result.extensions, cost };
+      },
+    };
+  },
+};
+
+function refusal(code: ErrorCode, message: string, details: Record<string, unknown>): AppError {
+  return new AppError(code, message, { ...details, http: { status: 400, headers: new HeaderMap() } });
+}
+
+/** The caller's budgets in cost points: its user or API client, and its address. */
+function costBuckets(ctx: GraphQLContext, cost: number): Bucket[] {
+  const config = ctx.app.config.rateLimits;
+  const buckets: Bucket[] = [];
+  if (ctx.credential) buckets.push({ name: `cost:${credentialKey(ctx.credential)}`, limit: config.perCredential, windowSeconds: config.windowSeconds, cost });
+  if (ctx.clientAddress) buckets.push({ name: `cost:addr:${ctx.clientAddress}`, limit: config.perAddress, windowSeconds: config.windowSeconds, cost });
+  return buckets;
+}
+
+function budgetReport(decision: RateDecision, budgets: Bucket[]): Pick<CostReport, 'limit' | 'remaining' | 'resetAt'> {
+  const states = decision.buckets.filter((state) => budgets.some((bucket) => bucket.name === state.name));
+  const tightest = states.reduce<(typeof states)[number] | undefined>((min, state) => (!min || state.remaining < min.remaining ? state : min), undefined);
+  if (!tightest) return {};
+  return { limit: tightest.limit, remaining: tightest.remaining, resetAt: tightest.resetAt.toISOString() };
+}
+
+/** Mutations that try a guessable secret, the kind of budget they draw on, and what they aim at. */
+const GUESSES: Record<string, { kind: 'logIn' | 'phoneVerification' | 'invitationToken'; target: (args: Record<string, unknown>, ctx: GraphQLContext) => string | null }> = {
+  logIn: { kind: 'logIn', target: (args, ctx) => phoneTarget(inputOf(args).phone, ctx) },
+  logInWithEnterpriseAccount: {
+    kind: 'logIn',
+    target: (args) => {
+      const input = inputOf(args);
+      return `${text(input.orgCode).toLowerCase()}/${text(input.loginName).toLowerCase()}`;
+    },
+  },
+  requestPhoneVerification: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
+  changeMyPhone: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
+  verifyPhone: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
+  acceptInvitation: { kind: 'invitationToken', target: (_args, ctx) => userOf(ctx) },
+  declineInvitation: { kind: 'invitationToken', target: (_args, ctx) => userOf(ctx) },
+};
+
+/** One point per attempt (each aliased field is one), per address and per target. */
+function attemptBuckets(ctx: GraphQLContext, operation: OperationDefinitionNode, analysis: OperationAnalysis): Bucket[] {
+  if (operation.operation !== 'mutation') return [];
+  const config = ctx.app.config.rateLimits;
+  const perAddress = new Map<string, number>();
+  const perTarget = new Map<string, { kind: string; target: string; attempts: number }>();
+  for (const field of analysis.rootFields) {
+    const guess = GUESSES[field.name];
+    if (!guess) continue;
+    perAddress.set(guess.kind, (perAddress.get(guess.kind) ?? 0) + 1);
+    const target = guess.target(field.args, ctx);
+    if (target === null) continue;
+    const key = `${guess.kind}:${target}`;
+    const entry = perTarget.get(key) ?? { kind: guess.kind, target, attempts: 0 };
+    entry.attempts += 1;
+    perTarget.set(key, entry);
+  }
+  const buckets: Bucket[] = [];
+  for (const [kind, attempts] of perAddress) {
+    const limit = config[kind as keyof typeof GUESS_LIMIT_KEYS];
+    if (ctx.clientAddress) buckets.push({ name: `${kind}:addr:${ctx.clientAddress}`, limit: limit.perAddress, windowSeconds: limit.windowSeconds, cost: attempts });
+  }
+  for (const { kind, target, attempts } of perTarget.values()) {
+    const limit = config[kind as keyof typeof GUESS_LIMIT_KEYS];
+    buckets.push({ name: `${kind}:target:${target}`, limit: limit.perTarget, windowSeconds: limit.windowSeconds, cost: attempts });
+  }
+  return buckets;
+}
+
+const GUESS_LIMIT_KEYS = { logIn: true, phoneVerification: true, invitationToken: true } as const;
+
+function inputOf(args: Record<string, unknown>): Record<string, unknown> {
+  return typeof args.input === 'object' && args.input !== null ? (args.input as Record<string, unknown>) : {};
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** The number as the account stores it, so writing it differently does not make a fresh target. */
+function phoneTarget(value: unknown, ctx: GraphQLContext): string {
+  const raw = text(value);
+  try {
+    return normalizePhone(raw, ctx.app.config.phoneDefaultRegion);
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+function userOf(ctx: GraphQLContext): string | null {
+  return ctx.credential?.kind === 'user' ? ctx.credential.sub : null;
+}
