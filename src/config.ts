@@ -78,7 +78,7 @@ export interface RateLimits {
   apiToken: AttemptLimit;
 }
 
-export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxCost: 10_000, maxDepth: 12, maxAliases: 50, maxDirectives: 20, maxTokens: 5_000 };
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxCost: 20_000, maxDepth: 12, maxAliases: 50, maxDirectives: 20, maxTokens: 5_000 };
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   enabled: true,

@@ -53,6 +53,8 @@ export function permissionsForScopes(scopes: readonly string[]): Permission[] {
  * Modules add their types with `registerApiClientType`. `null`: readable by any client of the org.
  */
 const READ_MODULE_OF_TYPE = new Map<string, PermissionModule | null>([
+  // `node(id)` checks the type named in the id (`assertMayFetchNodeType`).
+  ['Node', null],
   ['Org', null],
   ['OrgSettings', null],
   ['MemberQuota', null],

@@ -53,6 +53,8 @@ const FIELD_COST: Record<string, number> = {
   'Department.memberCount': 1,
   'Role.memberCount': 1,
   'Query.inviteLinkQrCode': 10,
+  // Kept on the import row (summary.failed + summary.skipped), no count query.
+  'MemberImportIssueConnection.totalCount': 0,
 };
 
 /** Objects that come with their parent, without a fetch of their own. */

@@ -1,5 +1,6 @@
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
-import type { OperationDefinitionNode } from 'graphql';
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContextDidResolveOperation } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { OperationLimits } from '../config';
 import { credentialKey } from '../auth/jwt';
 import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
 import { AppError, ErrorCode, forbidden } from '../errors';
@@ -38,63 +39,112 @@ export interface CostReport {
  */
 export const operationLimitsPlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
-    let report: CostReport | undefined;
-    let analysed: { operation: OperationDefinitionNode } | undefined;
+    const state: GateState = {};
     return {
-      async didResolveOperation({ contextValue: ctx, document, operation, request, schema }) {
-        if (!operation) return;
-        const limits = ctx.app.config.operationLimits;
-        const analysis = analyzeOperation(schema, document, operation, request.variables);
-        report = { requested: analysis.cost, maxCost: limits.maxCost };
-        if (analysis.depth > limits.maxDepth) {
-          throw refusal(ErrorCode.DepthLimitExceeded, `The operation is ${analysis.depth} fields deep; at most ${limits.maxDepth}`, { depth: analysis.depth, maxDepth: limits.maxDepth });
+      async didResolveOperation(requestContext) {
+        try {
+          await gate(requestContext, state);
+        } catch (error) {
+          throw withHttpStatus(error);
         }
-        if (analysis.aliases > limits.maxAliases) {
-          throw refusal(ErrorCode.TooManyAliases, `The operation has ${analysis.aliases} aliases; at most ${limits.maxAliases}`, { aliases: analysis.aliases, maxAliases: limits.maxAliases });
-        }
-        if (analysis.directives > limits.maxDirectives) {
-          throw refusal(ErrorCode.TooManyDirectives, `The operation uses ${analysis.directives} directives; at most ${limits.maxDirectives}`, {
-            directives: analysis.directives,
-            maxDirectives: limits.maxDirectives,
-          });
-        }
-        const budgets = costBuckets(ctx, Math.max(1, analysis.cost));
-        const maxCost = Math.min(limits.maxCost, ...budgets.map((bucket) => bucket.limit));
-        if (analysis.cost > maxCost) {
-          throw refusal(ErrorCode.CostLimitExceeded, `The operation costs ${analysis.cost}; at most ${maxCost} (ask for smaller pages or fewer nested lists)`, {
-            cost: analysis.cost,
-            maxCost,
-          });
-        }
-
-        const decision = await ctx.app.rateLimiter.take([...budgets, ...attemptBuckets(ctx, operation, analysis)]);
-        report = { ...report, ...budgetReport(decision, budgets) };
-        if (!decision.allowed) {
-          throw new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
-            retryAfter: decision.retryAfterSeconds,
-            http: { status: 429, headers: new HeaderMap([['retry-after', String(decision.retryAfterSeconds)]]) },
-          });
-        }
-
-        await loadPendingViewer(ctx);
-        assertPasswordChanged(ctx.viewer, operation);
-        if (ctx.viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(ctx.viewer)) {
-          throw forbidden('No permission: subscriptions need the events:subscribe scope');
-        }
-        assertApiClientMayRead(ctx.viewer, analysis.types);
-        analysed = { operation };
       },
 
       async willSendResponse({ response, document, schema }) {
-        if (!report || response.body.kind !== 'single') return;
+        if (!state.report || response.body.kind !== 'single') return;
         const result = response.body.singleResult;
-        const cost: CostReport = { ...report };
-        if (analysed && document) cost.actual = actualCost(schema, document, analysed.operation, result.data as Record<string, unknown> | null | undefined);
+        const cost: CostReport = { ...state.report };
+        if (state.executed && document) cost.actual = actualCost(schema, document, state.executed, result.data as Record<string, unknown> | null | undefined);
         result.extensions = { ...result.extensions, cost };
       },
     };
   },
 };
+
+interface GateState {
+  report?: CostReport;
+  /** Set once the operation passed every check (and so ran). */
+  executed?: OperationDefinitionNode;
+}
+
+async function gate(
+  { contextValue: ctx, document, operation, request, schema }: GraphQLRequestContextDidResolveOperation<GraphQLContext>,
+  state: GateState,
+): Promise<void> {
+  if (!operation) return; // execution refuses it (unknown operation name) before any resolver
+  const limits = ctx.app.config.operationLimits;
+  const analysis = checkOperationLimits(schema, document, operation, request.variables, limits);
+  state.report = { requested: analysis.cost, maxCost: limits.maxCost };
+  const budgets = costBuckets(ctx, Math.max(1, analysis.cost));
+  // An operation larger than the caller's whole budget could never run.
+  const maxCost = Math.min(limits.maxCost, ...budgets.map((bucket) => bucket.limit));
+  if (analysis.cost > maxCost) throw costRefusal(analysis.cost, maxCost);
+
+  const decision = await ctx.app.rateLimiter.take([...budgets, ...attemptBuckets(ctx, operation, analysis)]);
+  state.report = { ...state.report, ...budgetReport(decision, budgets) };
+  if (!decision.allowed) {
+    throw new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
+      retryAfter: decision.retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(decision.retryAfterSeconds)]]) },
+    });
+  }
+
+  await loadPendingViewer(ctx);
+  assertPasswordChanged(ctx.viewer, operation);
+  if (ctx.viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(ctx.viewer)) {
+    throw forbidden('No permission: subscriptions need the events:subscribe scope');
+  }
+  assertApiClientMayRead(ctx.viewer, analysis.types);
+  state.executed = operation;
+}
+
+/** Statuses of whole-operation refusals (Apollo would answer 500 for an error thrown before execution). */
+const STATUS_OF: Partial<Record<string, number>> = {
+  [ErrorCode.BadUserInput]: 400,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.PasswordChangeRequired]: 403,
+  [ErrorCode.ServiceUnavailable]: 503,
+};
+
+function withHttpStatus(error: unknown): unknown {
+  if (!(error instanceof AppError) || error.extensions.http) return error;
+  const status = STATUS_OF[String(error.extensions.code)];
+  if (!status) return error;
+  const { code, ...extensions } = error.extensions;
+  return new AppError(code as ErrorCode, error.message, { ...extensions, http: { status, headers: new HeaderMap() } });
+}
+
+/**
+ * Depth, aliases, directives and cost of one operation against the limits; throws the refusal (400) or returns the
+ * analysis. Runs no resolver and reads nothing: for the HTTP plugin and for graphql-ws `onSubscribe`.
+ */
+export function checkOperationLimits(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+  limits: OperationLimits,
+): OperationAnalysis {
+  const analysis = analyzeOperation(schema, document, operation, variables);
+  if (analysis.depth > limits.maxDepth) {
+    throw refusal(ErrorCode.DepthLimitExceeded, `The operation is ${analysis.depth} fields deep; at most ${limits.maxDepth}`, { depth: analysis.depth, maxDepth: limits.maxDepth });
+  }
+  if (analysis.aliases > limits.maxAliases) {
+    throw refusal(ErrorCode.TooManyAliases, `The operation has ${analysis.aliases} aliases; at most ${limits.maxAliases}`, { aliases: analysis.aliases, maxAliases: limits.maxAliases });
+  }
+  if (analysis.directives > limits.maxDirectives) {
+    throw refusal(ErrorCode.TooManyDirectives, `The operation uses ${analysis.directives} directives; at most ${limits.maxDirectives}`, {
+      directives: analysis.directives,
+      maxDirectives: limits.maxDirectives,
+    });
+  }
+  if (analysis.cost > limits.maxCost) throw costRefusal(analysis.cost, limits.maxCost);
+  return analysis;
+}
+
+function costRefusal(cost: number, maxCost: number): AppError {
+  return refusal(ErrorCode.CostLimitExceeded, `The operation costs ${cost}; at most ${maxCost} (ask for smaller pages or fewer nested lists)`, { cost, maxCost });
+}
 
 function refusal(code: ErrorCode, message: string, details: Record<string, unknown>): AppError {
   return new AppError(code, message, { ...details, http: { status: 400, headers: new HeaderMap() } });
@@ -116,8 +166,10 @@ function budgetReport(decision: RateDecision, budgets: Bucket[]): Pick<CostRepor
   return { limit: tightest.limit, remaining: tightest.remaining, resetAt: tightest.resetAt.toISOString() };
 }
 
-/** Mutations that try a guessable secret, the kind of budget they draw on, and what they aim at. */
-const GUESSES: Record<string, { kind: 'logIn' | 'phoneVerification' | 'invitationToken'; target: (args: Record<string, unknown>, ctx: GraphQLContext) => string | null }> = {
+type GuessKind = 'logIn' | 'phoneVerification' | 'invitationToken';
+
+/** Mutations that try a guessable secret, the budget they draw on, and what they aim at (null: the address only). */
+const GUESSES: Record<string, { kind: GuessKind; target: (args: Record<string, unknown>, ctx: GraphQLContext) => string | null }> = {
   logIn: { kind: 'logIn', target: (args, ctx) => phoneTarget(inputOf(args).phone, ctx) },
   logInWithEnterpriseAccount: {
     kind: 'logIn',
@@ -136,33 +188,24 @@ const GUESSES: Record<string, { kind: 'logIn' | 'phoneVerification' | 'invitatio
 /** One point per attempt (each aliased field is one), per address and per target. */
 function attemptBuckets(ctx: GraphQLContext, operation: OperationDefinitionNode, analysis: OperationAnalysis): Bucket[] {
   if (operation.operation !== 'mutation') return [];
-  const config = ctx.app.config.rateLimits;
-  const perAddress = new Map<string, number>();
-  const perTarget = new Map<string, { kind: string; target: string; attempts: number }>();
+  const limiter = ctx.app.rateLimiter;
+  const perAddress = new Map<GuessKind, number>();
+  const perTarget = new Map<string, { kind: GuessKind; target: string; attempts: number }>();
   for (const field of analysis.rootFields) {
     const guess = GUESSES[field.name];
     if (!guess) continue;
     perAddress.set(guess.kind, (perAddress.get(guess.kind) ?? 0) + 1);
     const target = guess.target(field.args, ctx);
     if (target === null) continue;
-    const key = `${guess.kind}:${target}`;
-    const entry = perTarget.get(key) ?? { kind: guess.kind, target, attempts: 0 };
+    const entry = perTarget.get(`${guess.kind}:${target}`) ?? { kind: guess.kind, target, attempts: 0 };
     entry.attempts += 1;
-    perTarget.set(key, entry);
+    perTarget.set(`${guess.kind}:${target}`, entry);
   }
-  const buckets: Bucket[] = [];
-  for (const [kind, attempts] of perAddress) {
-    const limit = config[kind as keyof typeof GUESS_LIMIT_KEYS];
-    if (ctx.clientAddress) buckets.push({ name: `${kind}:addr:${ctx.clientAddress}`, limit: limit.perAddress, windowSeconds: limit.windowSeconds, cost: attempts });
-  }
-  for (const { kind, target, attempts } of perTarget.values()) {
-    const limit = config[kind as keyof typeof GUESS_LIMIT_KEYS];
-    buckets.push({ name: `${kind}:target:${target}`, limit: limit.perTarget, windowSeconds: limit.windowSeconds, cost: attempts });
-  }
-  return buckets;
+  return [
+    ...[...perAddress].flatMap(([kind, attempts]) => limiter.attemptBuckets(kind, limiter.config[kind], ctx.clientAddress, null, attempts)),
+    ...[...perTarget.values()].flatMap(({ kind, target, attempts }) => limiter.attemptBuckets(kind, limiter.config[kind], null, target, attempts)),
+  ];
 }
-
-const GUESS_LIMIT_KEYS = { logIn: true, phoneVerification: true, invitationToken: true } as const;
 
 function inputOf(args: Record<string, unknown>): Record<string, unknown> {
   return typeof args.input === 'object' && args.input !== null ? (args.input as Record<string, unknown>) : {};
