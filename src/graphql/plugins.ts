@@ -54,9 +54,11 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formatted, extensions };
     }
     const code = formatted.extensions?.code;
-    // graphql-js `parse(..., { maxTokens })` refuses as a syntax error; partners get the limit's own code.
-    if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more than \d+ tokens/.test(formatted.message)) {
-      return { message: formatted.message.replace(/^Syntax Error: /, ''), extensions: { code: ErrorCode.TooManyTokens } };
+    // graphql-js `parse(..., { maxTokens })` refuses as a syntax error ("more that", sic, in graphql 16); partners get
+    // the limit's own code.
+    if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th\w+ \d+ tokens/.test(formatted.message)) {
+      const maxTokens = Number(/(\d+) tokens/.exec(formatted.message)?.[1]);
+      return { message: `The document has more than ${maxTokens} tokens`, extensions: { code: ErrorCode.TooManyTokens, maxTokens } };
     }
     if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.Internal) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
