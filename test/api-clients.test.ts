@@ -164,6 +164,29 @@ describe('a partner with scopes', () => {
     expect(narrow.email).toBeNull();
   });
 
+  it('reads departments, invitations, roles and the audit log with their read scopes', async () => {
+    const org = await orgWithPeople();
+    const reader = await apiClientFor(org.client, ['departments:read', 'invitations:read', 'roles:read', 'audit:read']);
+    const root = org.org.rootDepartment.id;
+    const result = await gql(
+      url,
+      `query ($root: ID!) {
+        department(id: $root) { name children { id } }
+        invitations(first: 5) { totalCount nodes { status phone } }
+        roles { name builtin }
+        auditLog(first: 5) { nodes { action actorApiClient { name } } }
+      }`,
+      { root },
+      { token: reader.token },
+    );
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.department.name).toBe('Test Org');
+    expect(result.body.data.invitations).toEqual({ totalCount: 1, nodes: [{ status: 'PENDING', phone: null }] });
+    expect(result.body.data.roles.map((role: { builtin: string }) => role.builtin)).toEqual(['OWNER', 'ADMIN', 'SUB_ADMIN', 'MEMBER']);
+    expect(result.body.data.auditLog.nodes.map((entry: { action: string }) => entry.action)).toContain('apiClient.create');
+    expect(result.body.extensions.cost).toMatchObject({ requested: expect.any(Number), actual: expect.any(Number), remaining: expect.any(Number) });
+  });
+
   it('gets FORBIDDEN for what its scopes do not cover, before anything runs', async () => {
     const org = await orgWithPeople();
     const reader = await apiClientFor(org.client, ['members:read']);

@@ -6,6 +6,7 @@ import { CreateEnterpriseAccountDocument, RequestPhoneVerificationDocument } fro
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, signUpUser, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
+import { csv, postImport } from './support/imports';
 import { apiClientFor, gql, rawCode, requestToken, type RawResult } from './support/limits';
 import { insertMember } from './support/accounts-db';
 import { sql } from './support/sql-fixtures';
@@ -87,6 +88,17 @@ describe('cost budgets', () => {
     expect(result.status).toBe(400);
     expect(result.body.errors[0].extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 61, maxCost: 50 });
     expect(result.body.extensions.sqlStatements).toBe(0);
+  });
+
+  it('charges each CSV upload to POST /imports to the same budgets', async () => {
+    const gateway = await limitedGateway({ perCredential: 250 });
+    const owner = await createOrgWithOwner(setup);
+    const file = csv(['name', 'phone'], [['Upload', uniquePhone()]]);
+    for (let i = 0; i < 2; i++) expect((await postImport(gateway.url, owner.client.token, file, { dryRun: true })).status).toBe(200);
+    const refused = await postImport(gateway.url, owner.client.token, file, { dryRun: true });
+    expect([refused.status, refused.body.errors?.[0]?.extensions.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(refused.body.errors![0]!.extensions.retryAfter).toBeGreaterThan(0);
+    expect((await gql(gateway.url, PAGE, {}, { token: owner.client.token })).body.extensions.cost.remaining).toBe(43);
   });
 
   it('is shared by gateways on the same Redis', async () => {

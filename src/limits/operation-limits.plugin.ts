@@ -150,8 +150,11 @@ function refusal(code: ErrorCode, message: string, details: Record<string, unkno
   return new AppError(code, message, { ...details, http: { status: 400, headers: new HeaderMap() } });
 }
 
+/** What one upload to `POST /imports` costs, charged before its body is read (like ten mutations). */
+export const UPLOAD_COST = 100;
+
 /** The caller's budgets in cost points: its user or API client, and its address. */
-function costBuckets(ctx: GraphQLContext, cost: number): Bucket[] {
+export function costBuckets(ctx: GraphQLContext, cost: number): Bucket[] {
   const config = ctx.app.config.rateLimits;
   const buckets: Bucket[] = [];
   if (ctx.credential) buckets.push({ name: `cost:${credentialKey(ctx.credential)}`, limit: config.perCredential, windowSeconds: config.windowSeconds, cost });
