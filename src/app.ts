@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import type { Config } from './config';
 import type { Orm } from './db/orm';
+import { RateLimiter } from './limits/rate-limiter';
 import { EventBus } from './realtime/event-bus';
 import { EventHub } from './realtime/event-hub';
 
@@ -16,6 +17,8 @@ export interface AppServices {
   eventBus: EventBus;
   /** Live delivery of org events to this process's subscriptions (its own Redis subscriber connection). */
   realtime: EventHub;
+  /** Rate limits in cost points, shared by instances through Redis. */
+  rateLimiter: RateLimiter;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
@@ -27,5 +30,6 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, redi
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
     eventBus: new EventBus(redis, logger),
     realtime: new EventHub(orm, logger, { redisUrl: config.redisUrl, sweepMs: config.eventSweepMs }),
+    rateLimiter: new RateLimiter(redis, config.rateLimits, logger),
   };
 }

@@ -38,6 +38,68 @@ export interface Config {
    * publish was lost is still delivered within this time (ms). 0 disables the sweep.
    */
   eventSweepMs: number;
+  /** Lifetime of API client access tokens from `POST /oauth/token`, in seconds. */
+  apiTokenTtlSeconds: number;
+  /** Limits every GraphQL operation must pass before it runs (see `src/limits/`). */
+  operationLimits: OperationLimits;
+  /** Budgets in cost points per window, kept in Redis (a per-process fallback while Redis is down). */
+  rateLimits: RateLimits;
+}
+
+export interface OperationLimits {
+  /** Largest computed cost of one operation (objects fetched, connections times their page size). */
+  maxCost: number;
+  /** Deepest nesting of fields. */
+  maxDepth: number;
+  /** Most aliased fields in one operation (fragments counted where they are spread). */
+  maxAliases: number;
+  /** Most directive uses in one operation. */
+  maxDirectives: number;
+  /** Most lexical tokens in a document (graphql-js `parse(..., { maxTokens })`). */
+  maxTokens: number;
+}
+
+/** How many attempts of one kind an address, and one target (account, user, client id), may make per window. */
+export interface AttemptLimit {
+  perAddress: number;
+  perTarget: number;
+  windowSeconds: number;
+}
+
+export interface RateLimits {
+  /** Off: nothing is counted (benchmarks). */
+  enabled: boolean;
+  /** Redis key prefix; gateways sharing a prefix share their counters. */
+  prefix: string;
+  windowSeconds: number;
+  /** Cost points per window for one user or API client. */
+  perCredential: number;
+  /** Cost points per window for one client address, whoever calls from it. */
+  perAddress: number;
+  /** Tighter limits for guessable secrets; each attempt (each aliased field) counts one. */
+  logIn: AttemptLimit;
+  phoneVerification: AttemptLimit;
+  invitationToken: AttemptLimit;
+  apiToken: AttemptLimit;
+}
+
+export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxCost: 20_000, maxDepth: 12, maxAliases: 50, maxDirectives: 20, maxTokens: 5_000 };
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  enabled: true,
+  prefix: 'orggraph:rl',
+  windowSeconds: 60,
+  perCredential: 50_000,
+  perAddress: 100_000,
+  // Per target above the account lock-out (10 failures in 15 minutes), which stays the first line per account.
+  logIn: { perAddress: 100, perTarget: 20, windowSeconds: 15 * 60 },
+  phoneVerification: { perAddress: 60, perTarget: 20, windowSeconds: 10 * 60 },
+  invitationToken: { perAddress: 100, perTarget: 30, windowSeconds: 10 * 60 },
+  apiToken: { perAddress: 100, perTarget: 30, windowSeconds: 10 * 60 },
+};
+
+function numberFrom(value: string | undefined, fallback: number): number {
+  return value === undefined || value === '' ? fallback : Number(value);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -66,6 +128,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
     importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
     eventSweepMs: Number(env.EVENT_SWEEP_MS ?? 5000),
+    apiTokenTtlSeconds: numberFrom(env.API_TOKEN_TTL_SECONDS, 15 * 60),
+    operationLimits: {
+      maxCost: numberFrom(env.MAX_OPERATION_COST, DEFAULT_OPERATION_LIMITS.maxCost),
+      maxDepth: numberFrom(env.MAX_OPERATION_DEPTH, DEFAULT_OPERATION_LIMITS.maxDepth),
+      maxAliases: numberFrom(env.MAX_OPERATION_ALIASES, DEFAULT_OPERATION_LIMITS.maxAliases),
+      maxDirectives: numberFrom(env.MAX_OPERATION_DIRECTIVES, DEFAULT_OPERATION_LIMITS.maxDirectives),
+      maxTokens: numberFrom(env.MAX_OPERATION_TOKENS, DEFAULT_OPERATION_LIMITS.maxTokens),
+    },
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      enabled: env.RATE_LIMITS !== 'off',
+      prefix: env.RATE_LIMIT_PREFIX ?? DEFAULT_RATE_LIMITS.prefix,
+      windowSeconds: numberFrom(env.RATE_LIMIT_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowSeconds),
+      perCredential: numberFrom(env.RATE_LIMIT_PER_CREDENTIAL, DEFAULT_RATE_LIMITS.perCredential),
+      perAddress: numberFrom(env.RATE_LIMIT_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
+    },
     ...overrides,
   };
 }

@@ -21,6 +21,15 @@ export enum ErrorCode {
   ContactExists = 'CONTACT_EXISTS',
   /** Only a connected contact may join an external group [002]. */
   ContactNotConnected = 'CONTACT_NOT_CONNECTED',
+  /** The operation's computed cost is over the limit of one operation (or of the caller's whole budget). */
+  CostLimitExceeded = 'COST_LIMIT_EXCEEDED',
+  DepthLimitExceeded = 'DEPTH_LIMIT_EXCEEDED',
+  TooManyAliases = 'TOO_MANY_ALIASES',
+  TooManyDirectives = 'TOO_MANY_DIRECTIVES',
+  /** The document has more lexical tokens than the parser accepts. */
+  TooManyTokens = 'TOO_MANY_TOKENS',
+  /** Over the caller's budget (cost points per window, or attempts at a guessable secret); `extensions.retryAfter` in seconds. */
+  RateLimited = 'RATE_LIMITED',
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 

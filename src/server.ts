@@ -8,14 +8,16 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
-import { loadViewer, Viewer } from './auth/viewer';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { createErrorFormatter, passwordChangeGate, sqlCountExtension } from './graphql/plugins';
+import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
+import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
+import { operationLimitsPlugin } from './limits/operation-limits.plugin';
+import { handleTokenRequest } from './modules/api-clients';
 import { invitationExpiryJob } from './modules/invitations';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
@@ -45,21 +47,18 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   await app.realtime.start();
   const schema = await buildAppSchema();
 
-  const contextFor = async (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> => {
-    const em = orm.em.fork();
-    const token = authorization?.replace(/^Bearer\s+/i, '').trim();
-    const claims = token ? await app.tokens.verify(token) : null;
-    const viewer = claims ? await loadViewer(em, claims.sub, claims.org) : Viewer.anonymous();
-    return { em, viewer, app, loaders: createLoaders(em, viewer.org?.id ?? null), requestId: randomUUID(), clientAddress };
-  };
+  const contextFor = (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> =>
+    createRequestContext(app, authorization, clientAddress);
 
   const httpServer = createServer();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.env !== 'production',
+    hideSchemaDetailsFromClientErrors: config.env === 'production', // no "Did you mean ...?" suggestions
+    parseOptions: { maxTokens: config.operationLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), passwordChangeGate, ...(config.exposeSqlCount ? [sqlCountExtension] : [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationLimitsPlugin, ...(config.exposeSqlCount ? [sqlCountExtension] : [])],
   });
   await apollo.start();
 
@@ -121,6 +120,7 @@ async function handleHttp(
     const ready = checks.postgres && checks.redis && !state.draining;
     return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
   }
+  if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
   if (url.pathname === '/imports') {
     return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
   }
@@ -135,7 +135,8 @@ async function handleHttp(
   const response = await runWithSqlCounter(() =>
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-      context: () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null),
+      // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
+      context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true }),
     }),
   );
   res.statusCode = response.status ?? 200;

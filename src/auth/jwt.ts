@@ -7,7 +7,26 @@ export interface TokenClaims {
   org?: string;
 }
 
-/** Signs and verifies session tokens (HS256). */
+/** An API client's access token: one client (its row id), one org, the granted scopes, the secret it came from. */
+export interface ApiClientClaims {
+  clientId: string;
+  org: string;
+  scopes: string[];
+  /** `api_clients.secret_generation` at issue; a rotation raises it and kills the token. */
+  generation: number;
+}
+
+/** Who a verified bearer token speaks for; checked against the database once per request (`loadViewerFor`). */
+export type Credential = ({ kind: 'user' } & TokenClaims) | ({ kind: 'apiClient' } & ApiClientClaims);
+
+/** A stable name of the credential, for rate limits: the same user or client, whichever token it uses. */
+export function credentialKey(credential: Credential): string {
+  return credential.kind === 'user' ? `user:${credential.sub}` : `client:${credential.clientId}`;
+}
+
+const API_CLIENT_TOKEN = 'api_client';
+
+/** Signs and verifies session tokens and API client access tokens (HS256). */
 export class TokenService {
   private readonly key: Uint8Array;
 
@@ -25,12 +44,34 @@ export class TokenService {
     return jwt.sign(this.key);
   }
 
-  /** The claims of a valid token, or null for anything else (bad signature, expired, malformed). */
+  /** A short-lived access token for an API client (`typ: api_client`, so it can never pass for a user's token). */
+  signApiClient(claims: ApiClientClaims, ttlSeconds: number): Promise<string> {
+    return new SignJWT({ typ: API_CLIENT_TOKEN, org: claims.org, scope: claims.scopes.join(' '), gen: claims.generation })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(claims.clientId)
+      .setIssuedAt()
+      .setIssuer('orggraph')
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** The claims of a valid user token, or null for anything else (bad signature, expired, malformed, a client's). */
   async verify(token: string): Promise<TokenClaims | null> {
+    const credential = await this.verifyCredential(token);
+    return credential?.kind === 'user' ? { sub: credential.sub, org: credential.org } : null;
+  }
+
+  /** A user's or an API client's verified claims; null for anything invalid. No database access. */
+  async verifyCredential(token: string): Promise<Credential | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: 'orggraph', algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string') return null;
-      return { sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined };
+      if (payload.typ === API_CLIENT_TOKEN) {
+        if (typeof payload.org !== 'string' || typeof payload.scope !== 'string' || typeof payload.gen !== 'number') return null;
+        return { kind: 'apiClient', clientId: payload.sub, org: payload.org, scopes: payload.scope.split(' ').filter(Boolean), generation: payload.gen };
+      }
+      if (payload.typ !== undefined) return null;
+      return { kind: 'user', sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined };
     } catch {
       return null;
     }

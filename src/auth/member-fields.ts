@@ -1,7 +1,8 @@
 import type { MiddlewareFn } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
 import type { Member } from '../modules/members/member.entity';
-import { canSeeMemberSensitiveFields, isOrgAdmin } from './policy';
+import { PermissionAction, PermissionModule } from '../modules/roles/role.entity';
+import { can, canSeeMemberSensitiveFields, isOrgAdmin } from './policy';
 
 /**
  * May the viewer see this member's phone, email, employee number and account details?
@@ -9,9 +10,12 @@ import { canSeeMemberSensitiveFields, isOrgAdmin } from './policy';
  */
 export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: Member): Promise<boolean> {
   const { viewer } = ctx;
-  if (!viewer.member || viewer.member.orgId !== member.orgId) return false;
-  if (viewer.member.id === member.id || isOrgAdmin(viewer)) return true;
+  const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
+  if (!orgId || orgId !== member.orgId) return false;
+  if (viewer.member?.id === member.id || isOrgAdmin(viewer)) return true;
   if (viewer.grants.length === 0) return false;
+  // An org-wide grant (a custom role, an API client's members:read_sensitive) needs no department lookup.
+  if (can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW)) return true;
   const departments = await ctx.loaders.departmentsOfMember.load(member.id);
   return canSeeMemberSensitiveFields(viewer, member.id, departments.map((department) => department.path));
 }

@@ -1,5 +1,6 @@
 import { forbidden } from '../errors';
 import { BuiltinRole, PermissionAction, PermissionModule, type Permission } from '../modules/roles/role.entity';
+import { readModuleOfType, readScopeOf } from './api-scopes';
 import type { RoleGrant, Viewer } from './viewer';
 
 /**
@@ -10,6 +11,9 @@ import type { RoleGrant, Viewer } from './viewer';
  * - SUB_ADMIN may manage members, departments and invitations inside the department subtrees of the grant.
  * - A custom role grants the listed module actions, inside its scope departments when it has any, else org-wide.
  * - External contacts follow their own rule [001], below (`contactReach`, `canEditContact`).
+ * - An API client holds one org-wide custom-role grant made of its scopes (`Viewer.forApiClient`), so every rule
+ *   below applies to it as to a person with that role; it never counts as the sender of anything, and reads only
+ *   the types its scopes cover (`assertApiClientMayRead`).
  */
 
 /** Where an action applies: the materialised paths of the departments involved. */
@@ -26,6 +30,11 @@ const SUB_ADMIN_MODULES = new Set([
   PermissionModule.INVITATIONS,
   PermissionModule.CONTACTS,
 ]);
+
+/** A member of the org, or an API client of it: someone whose grants count. */
+function actsInOrg(viewer: Viewer): boolean {
+  return viewer.member !== null || (viewer.apiClient !== null && viewer.org !== null);
+}
 
 export function isOwner(viewer: Viewer): boolean {
   return viewer.grants.some((grant) => grant.builtin === BuiltinRole.OWNER);
@@ -62,7 +71,7 @@ function grantCovers(grant: RoleGrant, target: DepartmentTarget | undefined): bo
 
 /** May the viewer perform `action` on `module`, on the given departments (or org-wide when no target is given)? */
 export function can(viewer: Viewer, module: PermissionModule, action: PermissionAction, target?: DepartmentTarget): boolean {
-  if (!viewer.member) return false;
+  if (!actsInOrg(viewer)) return false;
   if (isOrgAdmin(viewer)) return true;
   return viewer.grants.some((grant) => grantAllows(grant, module, action) && grantCovers(grant, target));
 }
@@ -149,6 +158,11 @@ export function assertCanAssignRole(viewer: Viewer, role: { builtin: BuiltinRole
   }
 }
 
+/** API clients (partner credentials) are created, rotated, revoked and listed by OWNER and ADMIN only. */
+export function assertCanManageApiClients(viewer: Viewer): void {
+  assertOrgAdmin(viewer, 'manage API clients');
+}
+
 /** May the viewer read the org's audit log? OWNER, ADMIN, or a role granting AUDIT_LOG VIEW org-wide. */
 export function assertCanViewAuditLog(viewer: Viewer): void {
   assertCan(viewer, PermissionModule.AUDIT_LOG, PermissionAction.VIEW, undefined, 'the audit log');
@@ -168,7 +182,7 @@ export function assertCanActOnRoleHolder(viewer: Viewer, roles: Array<{ builtin:
  * subtrees listed (scoped grants such as SUB_ADMIN). For filtering lists in SQL the way `can` decides one object.
  */
 export function grantScope(viewer: Viewer, module: PermissionModule, action: PermissionAction): { orgWide: boolean; scopePaths: string[] } {
-  if (!viewer.member) return { orgWide: false, scopePaths: [] };
+  if (!actsInOrg(viewer)) return { orgWide: false, scopePaths: [] };
   if (isOrgAdmin(viewer)) return { orgWide: true, scopePaths: [] };
   const grants = viewer.grants.filter((grant) => grantAllows(grant, module, action));
   if (grants.some((grant) => grantCovers(grant, undefined))) return { orgWide: true, scopePaths: [] };
@@ -193,6 +207,8 @@ export function assertCanInvite(
     return;
   }
   const manages = viewer.grants.some((grant) => grantAllows(grant, PermissionModule.INVITATIONS, PermissionAction.CREATE));
+  // Open invitations are for members bringing in colleagues; a partner system invites only with invitations:write.
+  if (viewer.apiClient) throw forbidden('No permission: inviting people needs the invitations:write scope');
   const outsideScope = 'No permission: a chosen department is outside the departments you manage';
   if (!viewer.org?.invitesOpen) {
     throw forbidden(manages ? outsideScope : 'No permission: this org has closed invitations; only admins invite new people');
@@ -364,4 +380,32 @@ export function assertCanTransferContacts(viewer: Viewer, fromDepartmentPaths: s
 /** Tag groups and tags are the org's shared vocabulary: CONTACTS `action` org-wide (OWNER, ADMIN, custom roles). */
 export function assertCanDefineContactTags(viewer: Viewer, action: PermissionAction): void {
   assertCan(viewer, PermissionModule.CONTACTS, action, undefined, 'contact tags');
+}
+
+/**
+ * API clients receive only objects of types their scopes let them read: checked on the whole operation before it
+ * runs, from the types it selects (`typeNames`), so a partner gets FORBIDDEN rather than a half-answered operation.
+ * People are not limited here (their reads are decided where the objects are loaded).
+ */
+export function assertApiClientMayRead(viewer: Viewer, typeNames: Iterable<string>): void {
+  if (!viewer.apiClient) return;
+  for (const typeName of typeNames) {
+    if (typeName.startsWith('__')) continue;
+    const module = readModuleOfType(typeName);
+    if (module === undefined) throw forbidden(`No permission: API clients cannot read ${typeName}`);
+    if (module !== null && !can(viewer, module, PermissionAction.VIEW)) {
+      throw forbidden(`No permission: reading ${typeName} needs the ${readScopeOf(module) ?? module} scope`);
+    }
+  }
+}
+
+/** `node(id)` of a type: people as the type's own fetcher decides; API clients only types their scopes read. */
+export function assertMayFetchNodeType(viewer: Viewer, typeName: string): void {
+  assertApiClientMayRead(viewer, [typeName]);
+}
+
+/** Subscriptions to org events: active members, and API clients holding `events:subscribe`. */
+export function canSubscribeToEvents(viewer: Viewer): boolean {
+  if (viewer.apiClient) return viewer.org !== null && viewer.apiClient.scopes.includes('events:subscribe');
+  return viewer.member !== null;
 }

@@ -4,6 +4,7 @@ import { User } from '../modules/accounts/user.entity';
 import { Member, MemberStatus } from '../modules/members/member.entity';
 import { Org } from '../modules/orgs/org.entity';
 import type { BuiltinRole, Permission } from '../modules/roles/role.entity';
+import { permissionsForScopes, type ApiScope } from './api-scopes';
 
 /** A role the viewer holds, with the department subtrees it is limited to (empty: org-wide). */
 export interface RoleGrant {
@@ -15,25 +16,45 @@ export interface RoleGrant {
   scopePaths: string[];
 }
 
-/** Who is asking: loaded once per operation from the bearer token. */
+/** A partner system calling with an access token from `POST /oauth/token`: bound to one org and its scopes. */
+export interface ApiClientIdentity {
+  id: string;
+  name: string;
+  orgId: string;
+  scopes: ApiScope[];
+}
+
+/**
+ * Who is asking: loaded once per operation from the bearer token. Either a person (`user`, and in an org `member`
+ * with its role grants) or an API client (`apiClient`, no user or member, one grant made of its scopes).
+ */
 export class Viewer {
   constructor(
     readonly user: User | null,
     readonly org: Org | null = null,
     readonly member: Member | null = null,
     readonly grants: RoleGrant[] = [],
+    readonly apiClient: ApiClientIdentity | null = null,
   ) {}
 
   static anonymous(): Viewer {
     return new Viewer(null);
   }
 
+  /** A client's scopes act as one org-wide custom role, so `policy.ts` decides for clients exactly as for people. */
+  static forApiClient(org: Org, client: ApiClientIdentity): Viewer {
+    const grant: RoleGrant = { roleId: `api-client:${client.id}`, builtin: null, permissions: permissionsForScopes(client.scopes), scopeDepartmentIds: [], scopePaths: [] };
+    return new Viewer(null, org, null, [grant], client);
+  }
+
+  /** A person's account. API clients are refused: what needs a person (their own account, joining orgs) is not theirs. */
   requireUser(): User {
+    if (this.apiClient) throw apiClientRefused();
     if (!this.user) throw unauthenticated();
     return this.user;
   }
 
-  /** The viewer's active membership in the current org; every org-scoped operation starts here. */
+  /** The viewer's active membership in the current org; for operations only a person may run (API clients: FORBIDDEN). */
   requireMember(): { user: User; org: Org; member: Member } {
     const user = this.requireUser();
     if (!this.org || !this.member) throw forbidden('Select an org first (createOrg or switchOrg)');
@@ -41,9 +62,24 @@ export class Viewer {
     return { user, org: this.org, member: this.member };
   }
 
-  get orgId(): string {
-    return this.requireMember().org.id;
+  /** The org the viewer acts in: an active member's, or an API client's. Every org-scoped operation starts here. */
+  requireOrg(): Org {
+    if (this.apiClient && this.org) return this.org;
+    return this.requireMember().org;
   }
+
+  get orgId(): string {
+    return this.requireOrg().id;
+  }
+
+  /** Who acts, for messages people receive (an invitation's sender): the member's name or the API client's. */
+  get actorName(): string | null {
+    return this.member?.name ?? this.apiClient?.name ?? null;
+  }
+}
+
+export function apiClientRefused(): AppError {
+  return forbidden('No permission: API clients cannot use this operation; it needs a signed-in person');
 }
 
 /** Loads the viewer for a verified token: the user, and for an org-scoped token the membership and its grants. */

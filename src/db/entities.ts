@@ -1,6 +1,7 @@
 import { LogInAttempt } from '../modules/accounts/login-attempt.entity';
 import { User } from '../modules/accounts/user.entity';
 import { VerificationCode } from '../modules/accounts/verification-code.entity';
+import { ApiClient } from '../modules/api-clients/api-client.entity';
 import { AuditEntry } from '../modules/audit/audit-entry.entity';
 import { Contact } from '../modules/contacts/contact.entity';
 import { ContactCard, ContactCardLink } from '../modules/contacts/contact-card.entity';
@@ -22,6 +23,6 @@ import { Role } from '../modules/roles/role.entity';
 
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
-  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport,
+  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport, ApiClient,
   Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant,
 ];

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../app';
+import type { Credential } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
 import type { Loaders } from './loaders';
 
@@ -11,4 +12,11 @@ export interface GraphQLContext {
   app: AppServices;
   requestId: string;
   clientAddress: string | null;
+  /** The verified bearer token (no database read), for rate limits before the viewer is loaded. */
+  credential?: Credential | null;
+  /**
+   * True while `viewer` is still a placeholder: HTTP operations load the viewer only after the operation passed its
+   * limits (`src/limits/`), so a refused operation runs no SQL at all.
+   */
+  viewerPending?: boolean;
 }

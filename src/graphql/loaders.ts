@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { createAccountLoaders } from '../modules/accounts/member-account.loaders';
+import { createApiClientLoaders } from '../modules/api-clients/api-client.loaders';
 import { Department } from '../modules/departments/department.entity';
 import { createDepartmentLoaders } from '../modules/departments/department.loaders';
 import { createInvitationLoaders } from '../modules/invitations/invitation.loaders';
@@ -61,6 +62,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     ...createAccountLoaders(em, org),
     ...createInvitationLoaders(em, org),
     ...createImportLoaders(em, org),
+    ...createApiClientLoaders(em, org),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { assertMayFetchNodeType } from '../auth/policy';
 import { notFound } from '../errors';
 import { Access } from './auth-checker';
 import type { GraphQLContext } from './context';
@@ -18,6 +19,8 @@ export class NodeResolver {
   @Query(() => Node, { description: 'Any object by its global id. Unknown, malformed and foreign ids answer NOT_FOUND.' })
   async node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Node> {
     const parsed = parseGlobalId(id);
+    // Decided on the type written in the id, before any lookup: it reveals nothing about the object.
+    if (parsed && fetchers.has(parsed.type)) assertMayFetchNodeType(ctx.viewer, parsed.type);
     const fetch = parsed && fetchers.get(parsed.type);
     const found = fetch ? await fetch(ctx, parsed.id) : null;
     if (!found) throw notFound();

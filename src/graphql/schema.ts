@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { accountsResolvers } from '../modules/accounts';
+import { apiClientsResolvers } from '../modules/api-clients';
 import { auditResolvers } from '../modules/audit';
 import { contactsResolvers } from '../modules/contacts';
 import { departmentsResolvers } from '../modules/departments';
@@ -27,6 +28,7 @@ const resolvers = [
   ...importsResolvers,
   ...realtimeResolvers,
   ...contactsResolvers,
+  ...apiClientsResolvers,
 ] as unknown as NonEmptyArray<Function>;
 
 /** Subscriptions bring their own streams (src/realtime); type-graphql only insists on having a PubSub. */

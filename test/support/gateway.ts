@@ -1,14 +1,26 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../src/config';
+import { DEFAULT_RATE_LIMITS, loadConfig, type Config } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/server';
 
-/** Starts a real gateway on a free port against the run's test database; stopped after the file's tests. */
+/**
+ * Starts a real gateway on a free port against the run's test database; stopped after the file's tests.
+ * Its rate-limit counters are its own (a fresh Redis prefix), as every test runs from 127.0.0.1.
+ */
 export async function startTestGateway(overrides: Partial<Config> = {}): Promise<Gateway> {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
-    { port: 0, host: '127.0.0.1', databaseUrl: inject('databaseUrl'), outboxPollMs: 0, drainDelayMs: 0, ...overrides },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: inject('databaseUrl'),
+      outboxPollMs: 0,
+      drainDelayMs: 0,
+      rateLimits: { ...DEFAULT_RATE_LIMITS, prefix: `orggraph-test:${randomUUID()}` },
+      ...overrides,
+    },
   );
   const gateway = await startGateway(config);
   afterAll(() => gateway.close());

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
       HOST: '127.0.0.1',
       JWT_SECRET: 'test-secret-test-secret-test-secret',
       DATABASE_URL: inject('databaseUrl'),
+      RATE_LIMIT_PREFIX: `orggraph-test:${randomUUID()}`, // its own rate-limit counters
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import { Migration20261123120000_invitation_delivery } from './Migration20261123
 import { Migration20261123130000_member_imports } from './Migration20261123130000_member_imports';
 import { Migration20261123140000_org_member_count } from './Migration20261123140000_org_member_count';
 import { Migration20261123150000_contacts } from './Migration20261123150000_contacts';
+import { Migration20261123160000_api_clients } from './Migration20261123160000_api_clients';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123130000_member_imports', class: Migration20261123130000_member_imports },
   { name: 'Migration20261123140000_org_member_count', class: Migration20261123140000_org_member_count },
   { name: 'Migration20261123150000_contacts', class: Migration20261123150000_contacts },
+  { name: 'Migration20261123160000_api_clients', class: Migration20261123160000_api_clients },
 ];

@@ -19,6 +19,10 @@ export class AuditEntry {
   @Property({ type: 'uuid', nullable: true })
   actorMemberId: string | null = null;
 
+  /** Set when an API client acted (then there is no actor user or member). */
+  @Property({ type: 'uuid', nullable: true })
+  actorApiClientId: string | null = null;
+
   @Property({ type: 'text' })
   @Field(() => String, { description: 'What was done, as `<feature>.<operation>`, e.g. `role.assign`.' })
   action!: string;

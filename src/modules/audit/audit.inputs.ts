@@ -7,7 +7,7 @@ export class AuditLogFilter {
   @Field(() => String, { nullable: true, description: 'Exact action, e.g. `role.assign`.' })
   action?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The member who acted.' })
+  @Field(() => ID, { nullable: true, description: 'The member or API client who acted.' })
   actorId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'The global id of the object acted on (a member, a role, the org...).' })

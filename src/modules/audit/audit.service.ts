@@ -22,6 +22,7 @@ export function recordAudit(
     orgId: viewer.orgId,
     actorUserId: viewer.user?.id ?? null,
     actorMemberId: viewer.member?.id ?? null,
+    actorApiClientId: viewer.apiClient?.id ?? null,
     action,
     targetType: target?.type ?? null,
     targetId: target?.id ?? null,
@@ -45,8 +46,9 @@ function conditions(orgId: string, filter: AuditLogFilter | null | undefined): F
   if (filter.action != null) where.action = filter.action;
   if (filter.actorId != null) {
     const actor = filterId(filter.actorId, 'actorId');
-    if (actor.type !== 'Member') throw badInput('actorId must be the id of a Member', 'filter.actorId');
-    where.actorMemberId = actor.id;
+    if (actor.type === 'ApiClient') where.actorApiClientId = actor.id;
+    else if (actor.type === 'Member') where.actorMemberId = actor.id;
+    else throw badInput('actorId must be the id of a Member or an ApiClient', 'filter.actorId');
   }
   if (filter.targetId != null) {
     const target = filterId(filter.targetId, 'targetId');

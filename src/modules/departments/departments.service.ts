@@ -16,7 +16,7 @@ const SIBLING_NAME_UNIQUE = 'departments_sibling_name_unique';
 
 /** The department with this global id in the viewer's org; foreign and unknown ids answer NOT_FOUND alike. */
 export async function findDepartment(ctx: GraphQLContext, globalId: string): Promise<Department> {
-  ctx.viewer.requireMember();
+  ctx.viewer.requireOrg();
   const department = await ctx.loaders.departmentById.load(rawId(globalId, 'Department'));
   if (!department) throw notFound('Department');
   return department;
@@ -31,7 +31,7 @@ export async function departmentAncestors(ctx: GraphQLContext, department: Depar
 /** Adds a department as the last child of `parentId` (the org root when omitted). */
 export async function createDepartment(ctx: GraphQLContext, input: CreateDepartmentInput): Promise<Department> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const parentId = input.parentId ? rawId(input.parentId, 'Department') : org.rootDepartmentId;
   const name = departmentName(input.name);
   const created = await ctx.em
@@ -55,7 +55,7 @@ export async function createDepartment(ctx: GraphQLContext, input: CreateDepartm
 
 export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartmentInput): Promise<Department> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const name = departmentName(input.name);
   const renamed = await ctx.em
@@ -78,7 +78,7 @@ export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartm
  */
 export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentInput): Promise<Department> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const newParentId = rawId(input.newParentId, 'Department');
   if (input.position != null && input.position < 0) throw badInput('position must be 0 or more', 'position');
@@ -136,7 +136,7 @@ export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentI
 /** Deletes an empty department (no child departments, no members) other than the root; returns its global id. */
 export async function deleteDepartment(ctx: GraphQLContext, globalId: string): Promise<string> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const id = rawId(globalId, 'Department');
   let deletedName = '';
   await ctx.em

@@ -4,6 +4,7 @@ import { canImportMembers } from '../../auth/policy';
 import { passwordChangeRequired } from '../../auth/viewer';
 import { AppError, ErrorCode } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
+import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits.plugin';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 import { MemberImportRun, type ImportOptions } from './import-run';
 import { csvRecords } from './import-stream';
@@ -33,6 +34,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
     }
     const ctx = await loadContext();
     authorize(ctx);
+    await chargeUpload(ctx, res);
     const options = readOptions(url);
     checkBody(req, ctx.app.config.importMaxBytes);
     run = await MemberImportRun.start(ctx.em, ctx.app, ctx.viewer, options);
@@ -62,6 +64,16 @@ function authorize(ctx: GraphQLContext): void {
   if (!canImportMembers(viewer)) {
     throw new AppError(ErrorCode.Forbidden, 'No permission: importing people needs MEMBERS and INVITATIONS CREATE (an admin or sub-admin role)');
   }
+}
+
+/** An upload draws on the caller's rate-limit budgets like an operation does; over budget: 429 with Retry-After. */
+async function chargeUpload(ctx: GraphQLContext, res: ServerResponse): Promise<void> {
+  const decision = await ctx.app.rateLimiter.take(costBuckets(ctx, UPLOAD_COST));
+  if (decision.allowed) return;
+  res.setHeader('retry-after', String(decision.retryAfterSeconds));
+  throw new ImportRequestError(429, ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
+    retryAfter: decision.retryAfterSeconds,
+  });
 }
 
 function readOptions(url: URL): ImportOptions {

@@ -14,7 +14,8 @@ export async function invitationDepartmentPaths(ctx: GraphQLContext, invitation:
 export const InvitationRecipientField: MiddlewareFn<GraphQLContext> = async ({ root, context }, next) => {
   const { viewer } = context;
   const invitation = root as Invitation;
-  if (!viewer.member || viewer.member.orgId !== invitation.orgId) return null;
+  const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
+  if (!orgId || orgId !== invitation.orgId) return null;
   if (isOrgAdmin(viewer)) return next();
   if (viewer.grants.length === 0) return null;
   return canSeeInvitationRecipient(viewer, await invitationDepartmentPaths(context, invitation)) ? next() : null;

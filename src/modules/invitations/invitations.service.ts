@@ -51,7 +51,8 @@ export async function invitePendingMember(
   { app, viewer }: Issuer,
   placement: { member: Member; departmentIds: string[]; roleIds: string[]; message?: string | null },
 ): Promise<InvitationPayload> {
-  const { org, member: inviter } = viewer.requireMember();
+  const org = viewer.requireOrg();
+  const inviter = viewer.member;
   const { member } = placement;
   const channel = member.phone ? InvitationChannel.PHONE : member.email ? InvitationChannel.EMAIL : null;
   if (!channel) throw badInput('The member needs a phone number or an email address to be invited', 'phone');
@@ -70,9 +71,9 @@ export async function invitePendingMember(
     roleIds: placement.roleIds,
     tokenHash,
     expiresAt: new Date(now.getTime() + org.invitationTtlSeconds * 1000),
-    invitedByMemberId: inviter.id,
+    invitedByMemberId: inviter?.id ?? null,
     statusChangedAt: now,
-    statusChangedByMemberId: inviter.id,
+    statusChangedByMemberId: inviter?.id ?? null,
     statusChangedByUserId: viewer.user?.id ?? null,
     lastSentAt: now,
     createdAt: now,
@@ -85,7 +86,7 @@ export async function invitePendingMember(
 /** `sendInvitation`: creates the PENDING member (quota is checked at acceptance) and invites them by phone or email. */
 export async function sendInvitation(ctx: GraphQLContext, input: SendInvitationInput): Promise<InvitationPayload> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const name = requireText(input.name, 'name', NAME_MAX);
   const message = optionalText(input.message, 'message', MESSAGE_MAX);
   const hasPhone = input.phone != null && input.phone.trim() !== '';
@@ -122,7 +123,8 @@ export async function sendInvitation(ctx: GraphQLContext, input: SendInvitationI
 /** `createInviteLink`: a reusable link into the chosen departments with the chosen roles. */
 export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteLinkInput): Promise<InvitationPayload> {
   const { viewer, app } = ctx;
-  const { org, member: inviter } = viewer.requireMember();
+  const org = viewer.requireOrg();
+  const inviter = viewer.member;
   const lifetime = input.expiresIn ?? org.invitationTtlSeconds;
   if (!Number.isInteger(lifetime) || lifetime < MIN_LIFETIME_SECONDS || lifetime > MAX_LIFETIME_SECONDS) {
     throw badInput(`expiresIn must be between ${MIN_LIFETIME_SECONDS} and ${MAX_LIFETIME_SECONDS} seconds`, 'expiresIn');
@@ -148,9 +150,9 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
       expiresAt: new Date(now.getTime() + lifetime * 1000),
       lifetimeSeconds: lifetime,
       maxUses,
-      invitedByMemberId: inviter.id,
+      invitedByMemberId: inviter?.id ?? null,
       statusChangedAt: now,
-      statusChangedByMemberId: inviter.id,
+      statusChangedByMemberId: inviter?.id ?? null,
       statusChangedByUserId: viewer.user?.id ?? null,
       lastSentAt: now,
       createdAt: now,
@@ -198,7 +200,7 @@ export async function resendInvitation(
   correction: { phone?: string | null; email?: string | null },
 ): Promise<InvitationPayload> {
   const { viewer, app } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const id = rawId(globalId, 'Invitation');
   const hasPhone = correction.phone != null && correction.phone.trim() !== '';
   const hasEmail = correction.email != null && correction.email.trim() !== '';
@@ -274,7 +276,7 @@ function setStatus(invitation: Invitation, status: InvitationStatus, viewer: Vie
 
 /** Queues the SMS or email carrying the link; returns the link. */
 function queueInvitationMessage(tx: EntityManager, app: AppServices, viewer: Viewer, invitation: Invitation, token: string): string {
-  const { org, member: inviter } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const url = invitationUrl(app.config.publicUrl, token);
   const sms = invitation.channel === InvitationChannel.PHONE;
   enqueueMessage(tx, {
@@ -286,7 +288,7 @@ function queueInvitationMessage(tx: EntityManager, app: AppServices, viewer: Vie
     payload: {
       url,
       orgName: org.name,
-      inviterName: inviter.name,
+      inviterName: viewer.actorName,
       inviteeName: invitation.name,
       message: invitation.message,
       expiresAt: invitation.expiresAt.toISOString(),
@@ -322,7 +324,8 @@ async function resolvePlacement(
   departmentIds: string[] | null,
   roleIds: string[] | null,
 ): Promise<{ departments: Department[]; roles: Role[] }> {
-  const { org, member } = viewer.requireMember();
+  const org = viewer.requireOrg();
+  const member = viewer.member;
   const departments = await tx.find(Department, { orgId: org.id, id: { $in: departmentIds ?? [org.rootDepartmentId] } });
   if (departments.length !== (departmentIds ?? [org.rootDepartmentId]).length) throw notFound('Department');
   const roles = await tx.find(Role, roleIds ? { orgId: org.id, id: { $in: roleIds } } : { orgId: org.id, builtin: BuiltinRole.MEMBER });
@@ -330,12 +333,15 @@ async function resolvePlacement(
   if (roles.some((role) => role.builtin === BuiltinRole.SUB_ADMIN)) {
     throw badInput('SUB_ADMIN needs the departments it covers; grant it through the roles operations once the person has joined', 'roleIds');
   }
-  const own = await tx.getConnection().execute<Array<{ path: string }>>(
-    `select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?`,
-    [org.id, member.id],
-    'all',
-    tx.getTransactionContext(),
-  );
+  // An API client has no departments of its own (and never invites through the open-invitations rule).
+  const own = member
+    ? await tx.getConnection().execute<Array<{ path: string }>>(
+        `select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?`,
+        [org.id, member.id],
+        'all',
+        tx.getTransactionContext(),
+      )
+    : [];
   assertCanInvite(viewer, {
     departmentPaths: departments.map((d) => d.path),
     roles,

@@ -40,7 +40,7 @@ export async function getMember(ctx: GraphQLContext, globalId: string): Promise<
 /** Adds a PENDING member (no account yet) with departments (default: the org root) and roles (default: MEMBER). */
 export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Promise<Member> {
   const { viewer } = ctx;
-  const { org } = viewer.requireMember();
+  const org = viewer.requireOrg();
   const orgId = org.id;
   const name = requireText(input.name, 'name', NAME_MAX);
   const phone = normalizePhone(input.phone, ctx.app.config.phoneDefaultRegion);
@@ -227,7 +227,8 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
         name: member.name,
         employeeNo: member.employeeNo,
         transferredToMemberId: targetId,
-        recordedByMemberId: viewer.requireMember().member.id,
+        recordedByMemberId: viewer.member?.id ?? null,
+        recordedByApiClientId: viewer.apiClient?.id ?? null,
       });
     }
     recordAudit(tx, viewer, 'member.remove', { type: 'Member', id }, { name: member.name, mode: input.mode, transferredTo: targetId });

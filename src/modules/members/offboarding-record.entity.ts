@@ -1,4 +1,4 @@
-import { Entity, Property, type Opt } from '@mikro-orm/core';
+import { Entity, Property } from '@mikro-orm/core';
 import { OrgOwnedEntity } from '../../db/base.entity';
 
 /** What remains of a member removed in OFFBOARD mode: who left, when, and who recorded it. */
@@ -19,6 +19,10 @@ export class OffboardingRecord extends OrgOwnedEntity {
   @Property({ type: 'uuid', nullable: true })
   transferredToMemberId: string | null = null;
 
-  @Property({ type: 'uuid' })
-  recordedByMemberId!: string;
+  /** The member who removed them; null when an API client did (`recordedByApiClientId`). */
+  @Property({ type: 'uuid', nullable: true })
+  recordedByMemberId: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  recordedByApiClientId: string | null = null;
 }

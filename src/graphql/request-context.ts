@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { AppServices } from '../app';
+import { bearerToken, loadViewerFor } from '../auth/credential';
+import { Viewer } from '../auth/viewer';
+import type { GraphQLContext } from './context';
+import { createLoaders } from './loaders';
+
+/**
+ * The context of one request: the bearer token verified (signature and expiry only), and the viewer loaded from the
+ * database unless `deferViewer` (then `loadPendingViewer` loads it once the operation passed its limits).
+ */
+export async function createRequestContext(
+  app: AppServices,
+  authorization: string | undefined,
+  clientAddress: string | null,
+  options: { deferViewer?: boolean } = {},
+): Promise<GraphQLContext> {
+  const em = app.orm.em.fork();
+  const token = bearerToken(authorization);
+  const credential = token ? await app.tokens.verifyCredential(token) : null;
+  const context: GraphQLContext = {
+    em,
+    viewer: Viewer.anonymous(),
+    app,
+    loaders: createLoaders(em, null),
+    requestId: randomUUID(),
+    clientAddress,
+    credential,
+    viewerPending: true,
+  };
+  if (!options.deferViewer) await loadPendingViewer(context);
+  return context;
+}
+
+/** Loads the viewer of a deferred context (and loaders bound to its org); does nothing when already loaded. */
+export async function loadPendingViewer(context: GraphQLContext): Promise<void> {
+  if (!context.viewerPending) return;
+  context.viewer = await loadViewerFor(context.em, context.credential ?? null);
+  context.loaders = createLoaders(context.em, context.viewer.org?.id ?? null);
+  context.viewerPending = false;
+}
