@@ -209,9 +209,10 @@ export async function subscribeImportProgress(
   if (!importId) throw notFound('Import');
   let startedByMemberId: string | null = null;
   if (importOwnerLookup) {
+    // An import not started yet (clients may subscribe with the importId they are about to upload with) can be
+    // followed by admins only: its owner is not known before the upload creates it.
     const found = await importOwnerLookup(ctx.em, orgId, importId);
-    if (!found) throw notFound('Import');
-    startedByMemberId = found.startedByMemberId;
+    startedByMemberId = found?.startedByMemberId ?? null;
   }
   if (!canWatchImport(viewer, startedByMemberId)) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
   const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
