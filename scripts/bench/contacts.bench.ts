@@ -5,7 +5,7 @@
  * requests/s, SQL statements per request.
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_contacts on the local Postgres, dropped and recreated),
- * BENCH_CONTACTS (1000000), BENCH_SECONDS (4 per query), BENCH_CONCURRENCY (4).
+ * BENCH_CONTACTS (1000000), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4).
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import { freshDatabase, graphql, load, startGatewayProcess, type LoadResult } fr
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench_contacts';
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 
 const OWNERS = 2_000;

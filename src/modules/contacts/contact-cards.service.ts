@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import QRCode from 'qrcode';
 import { badInput, conflict, notFound } from '../../errors';
@@ -12,7 +13,6 @@ import { claimContactKeys, contactKeys } from './contact-fields';
 import { pgArray } from './contact-visibility';
 import { rethrowDuplicate } from './contacts.service';
 import { ContactCardVia, QrCodeFormat, type ContactCardConnection, type ContactCardLinkView } from './contacts.inputs';
-import { LockMode } from '@mikro-orm/core';
 
 /**
  * Contact cards [002]: a member's personal link (and QR code) that a person opens to connect. Connecting makes the
