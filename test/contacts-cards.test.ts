@@ -21,7 +21,7 @@ import {
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, signUpUser, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
-import { addPersonWithLogin, type Person } from './support/people';
+import { addPersonWithLogin } from './support/people';
 import { rawIdOf, sql } from './support/sql-fixtures';
 
 let anonymous: GraphQLClient;

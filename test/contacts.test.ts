@@ -126,9 +126,13 @@ describe('duplicates [001]', () => {
     const phone = uniquePhone();
     const { createContact: mine } = await plain.client.ok(CreateContactDocument, { input: { name: 'Mine', phones: [phone], email: 'dup@example.org' } });
 
-    const again = await plain.client.request(CreateContactDocument, { input: { name: 'Again', phones: [uniquePhone(), phone.replace('+86', '')] } });
+    const fresh = uniquePhone();
+    const again = await plain.client.request(CreateContactDocument, { input: { name: 'Again', phones: [fresh, phone.replace('+86', '')] } });
     expect(errorCode(again)).toBe('CONTACT_EXISTS');
     expect(again.errors![0]!.extensions).toMatchObject({ field: 'phones', existingContactId: mine.id });
+    // Nothing of the refused contact was kept: its other phone is still free.
+    expect((await plain.client.ok(ContactsDocument, { first: 10 })).contacts.edges).toHaveLength(1);
+    await plain.client.ok(CreateContactDocument, { input: { name: 'Fresh', phones: [fresh] } });
 
     const hidden = await other.client.request(CreateContactDocument, { input: { name: 'Hidden', email: 'DUP@example.org' } });
     expect(errorCode(hidden)).toBe('CONTACT_EXISTS');
@@ -141,6 +145,7 @@ describe('duplicates [001]', () => {
 
     // An update that takes another contact's phone is a duplicate too; a deleted contact's phone is free again.
     const { createContact: second } = await plain.client.ok(CreateContactDocument, { input: { name: 'Second', phones: [uniquePhone()] } });
+    expect(second.name).toBe('Second');
     expect(errorCode(await plain.client.request(UpdateContactDocument, { input: { id: second.id, phones: [phone] } }))).toBe('CONTACT_EXISTS');
     await plain.client.ok(DeleteContactDocument, { id: mine.id });
     await plain.client.ok(UpdateContactDocument, { input: { id: second.id, phones: [phone] } });

@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import { Field, ObjectType } from 'type-graphql';
+import { ObjectType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
 import { Node } from '../../graphql/relay';
 

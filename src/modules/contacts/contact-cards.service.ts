@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
@@ -12,7 +13,6 @@ import { pgArray } from './contact-visibility';
 import { rethrowDuplicate } from './contacts.service';
 import { renderQrCode, type QrCode, type QrCodeFormat } from '../common/qr-code';
 import { ContactCardVia, type ContactCardConnection, type ContactCardLinkView } from './contacts.inputs';
-import { LockMode } from '@mikro-orm/core';
 
 /**
  * Contact cards [002]: a member's personal link (and QR code) that a person opens to connect. Connecting makes the

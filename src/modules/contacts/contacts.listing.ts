@@ -113,9 +113,9 @@ function toContacts(ctx: GraphQLContext, rows: Row[]): Contact[] {
  *    matches cost a few milliseconds.
  * 2. otherwise the matches are sparse, and the page is found through the `contacts_lookup` GIN index (trigram, tags
  *    and audience intersected in the index) with a bitmap scan, sorted: the cost follows the number of matches, not
- *    the size of the table. Left to itself the
- *    planner often walks the name index for a search it over-estimates, and reads the whole table when nothing matches.
- * Costs one query, two (in one transaction) in the sparse case, plus one for `totalCount` when selected.
+ *    the size of the table. The planner is told so (bitmap scans only, in a short transaction): left to itself it
+ *    walks the name index for searches it over-estimates, and reads the whole table when nothing matches.
+ * Costs one query, a second in the sparse case, and one more for `totalCount` when selected.
  */
 export async function listContacts(ctx: GraphQLContext, scope: ContactListScope, page: PageArgs): Promise<Connection<Contact>> {
   const first = checkPageSize(page.first);

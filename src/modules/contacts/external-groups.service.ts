@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
 import { AppError, badInput, ErrorCode, forbidden, notFound } from '../../errors';
@@ -196,7 +197,7 @@ export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId:
   const { member } = viewer.requireMember();
   const toId = rawId(toMemberGlobalId, 'Member');
   return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
-    const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') });
+    const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
     if (group.ownerMemberId !== member.id) {
       const ownerPaths = (await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [];

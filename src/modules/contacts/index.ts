@@ -31,11 +31,27 @@ registerNodeType('ExternalGroup', async (ctx, id) => {
 // removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction [004].
 onMemberRemoval(handOverOnMemberRemoval);
 
+// For the modules being built next to this one: follow-ups and notifications (hand-over hook, visibility, locking
+// a contact the caller may edit), bulk import (field rules and the duplicate keys), joining an org, the bin's purge.
+export { Contact, ContactSource, ContactVisibility } from './contact.entity';
 export { onContactsHandedOver, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
 export { materializeContactCardLinks } from './contact-cards.service';
-export { purgeExpiredContacts } from './contacts.service';
-export { visibleContactsWhere, viewerContactReach } from './contact-visibility';
-export { claimContactKeys, contactKeys, DuplicateContact } from './contact-fields';
+export { getContact, lockEditableContacts, purgeExpiredContacts, rethrowDuplicate } from './contacts.service';
+export { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+export {
+  claimContactKeys,
+  contactEmail,
+  contactExists,
+  contactKeys,
+  contactName,
+  contactNotes,
+  contactPhones,
+  DuplicateContact,
+  optionalLine,
+  requirePhoneOrEmail,
+  resolveTagIds,
+} from './contact-fields';
+export { CONTACT_LIMITS } from './contacts.inputs';
 
 export const contactsResolvers: Function[] = [
   ContactsResolver,
