@@ -289,12 +289,6 @@ export function canSeeInvitationEvent(viewer: Viewer, departmentPaths: string[])
   return can(viewer, PermissionModule.INVITATIONS, PermissionAction.VIEW, { departmentPaths, match: 'any' });
 }
 
-/** May the viewer follow an import's progress? The member who started it, and OWNER or ADMIN. */
-export function canWatchImport(viewer: Viewer, startedByMemberId: string | null): boolean {
-  if (!viewer.member) return false;
-  return isOrgAdmin(viewer) || (startedByMemberId !== null && viewer.member.id === startedByMemberId);
-}
-
 /*
  * External contacts [001]: who sees and who edits a contact.
  *

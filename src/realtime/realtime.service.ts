@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canSeeInvitationEvent, canWatchImport, canWatchInvitationEvents } from '../auth/policy';
+import { canSeeInvitationEvent, canViewMemberImport, canWatchInvitationEvents } from '../auth/policy';
 import { passwordChangeRequired, Viewer } from '../auth/viewer';
 import { badInput, forbidden, notFound, unauthenticated } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
@@ -214,7 +214,7 @@ export async function subscribeImportProgress(
     const found = await importOwnerLookup(ctx.em, orgId, importId);
     startedByMemberId = found?.startedByMemberId ?? null;
   }
-  if (!canWatchImport(viewer, startedByMemberId)) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
+  if (!canViewMemberImport(viewer, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
   const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
 
   return new DeliveryStream(
@@ -222,7 +222,7 @@ export async function subscribeImportProgress(
     async (event) => {
       if (!isOneOf(ImportEventType, event.type) || event.payload.importId !== importId) return null;
       const current = await currentMemberViewer(ctx, subscribed, event);
-      if (!canWatchImport(current, startedByMemberId)) throw forbidden('No permission: you may no longer follow this import');
+      if (!canViewMemberImport(current, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: you may no longer follow this import');
       const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);
       return Object.assign(new ImportProgressEvent(), {
         id: event.id,
