@@ -7,6 +7,7 @@ import { createInvitationLoaders } from '../modules/invitations/invitation.loade
 import { createImportLoaders } from '../modules/imports/imports.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
+import { createNotificationLoaders } from '../modules/notifications/notifications.receipts';
 import { MemberRole } from '../modules/roles/member-role.entity';
 import { Role } from '../modules/roles/role.entity';
 import { createRoleLoaders } from '../modules/roles/roles.loaders';
@@ -61,6 +62,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     ...createAccountLoaders(em, org),
     ...createInvitationLoaders(em, org),
     ...createImportLoaders(em, org),
+    ...createNotificationLoaders(em, org),
   };
 }
 

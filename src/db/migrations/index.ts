@@ -7,6 +7,7 @@ import { Migration20261123110000_event_recipient_positions } from './Migration20
 import { Migration20261123120000_invitation_delivery } from './Migration20261123120000_invitation_delivery';
 import { Migration20261123130000_member_imports } from './Migration20261123130000_member_imports';
 import { Migration20261123140000_org_member_count } from './Migration20261123140000_org_member_count';
+import { Migration20261123170000_notifications } from './Migration20261123170000_notifications';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123120000_invitation_delivery', class: Migration20261123120000_invitation_delivery },
   { name: 'Migration20261123130000_member_imports', class: Migration20261123130000_member_imports },
   { name: 'Migration20261123140000_org_member_count', class: Migration20261123140000_org_member_count },
+  { name: 'Migration20261123170000_notifications', class: Migration20261123170000_notifications },
 ];
