@@ -293,7 +293,9 @@ describe('announcements', () => {
     await publish('Canteen menu');
     const pinned = await publish('Safety rules', true);
     expect(pinned).toMatchObject({ pinned: true, recipientCount: 2 });
-    const expiring = await publish('Parking closed today', false, new Date(Date.now() + 3_600_000).toISOString());
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const expiring = await publish('Parking closed today', false, expiresAt);
+    expect(expiring).toMatchObject({ kind: 'ANNOUNCEMENT', pinned: false, expiresAt });
     await publish('New coffee machine');
     await send(org.client, { memberIds: [reader.memberId] }, 'Not an announcement');
 
