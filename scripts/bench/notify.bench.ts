@@ -366,7 +366,19 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
+let finished = false;
+// A run whose event loop drains while main() still waits would otherwise end silently with code 0.
+process.on('beforeExit', () => {
+  if (finished) return;
+  console.error('the benchmark stopped before finishing (nothing left to wait for)');
   process.exit(1);
 });
+main().then(
+  () => {
+    finished = true;
+  },
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
