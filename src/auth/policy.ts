@@ -8,7 +8,8 @@ import type { RoleGrant, Viewer } from './viewer';
  * re-implements these rules.
  *
  * - OWNER and ADMIN may do everything in their org.
- * - SUB_ADMIN may manage members, departments and invitations inside the department subtrees of the grant.
+ * - SUB_ADMIN may manage members, departments and invitations, and notify members, inside the department subtrees of
+ *   the grant.
  * - A custom role grants the listed module actions, inside its scope departments when it has any, else org-wide.
  * - External contacts follow their own rule [001], below (`contactReach`, `canEditContact`).
  * - An API client holds one org-wide custom-role grant made of its scopes (`Viewer.forApiClient`), so every rule
@@ -29,6 +30,7 @@ const SUB_ADMIN_MODULES = new Set([
   PermissionModule.DEPARTMENTS,
   PermissionModule.INVITATIONS,
   PermissionModule.CONTACTS,
+  PermissionModule.NOTIFICATIONS,
 ]);
 
 /** A member of the org, or an API client of it: someone whose grants count. */
@@ -402,4 +404,60 @@ export function assertMayFetchNodeType(viewer: Viewer, typeName: string): void {
 export function canSubscribeToEvents(viewer: Viewer): boolean {
   if (viewer.apiClient) return viewer.org !== null && viewer.apiClient.scopes.includes('events:subscribe');
   return viewer.member !== null;
+}
+
+/** Where a viewer may send notifications: to anyone in the org, or to members of these department subtrees. */
+export interface NotificationScope {
+  orgWide: boolean;
+  scopePaths: string[];
+}
+
+/**
+ * Who may send work notifications and announcements [004]: OWNER and ADMIN to anyone in the org; SUB_ADMIN to members
+ * of the department subtrees it manages; a custom role granting NOTIFICATIONS CREATE within its scope (org-wide when it
+ * has none). Returns that scope; FORBIDDEN when the viewer may notify nobody. The audience is then checked with
+ * `assertAudienceInScope`.
+ */
+export function notificationSendScope(viewer: Viewer): NotificationScope {
+  const scope = grantScope(viewer, PermissionModule.NOTIFICATIONS, PermissionAction.CREATE);
+  if (!scope.orgWide && scope.scopePaths.length === 0) {
+    throw forbidden('No permission: sending notifications requires an admin or sub-admin role, or a role granting NOTIFICATIONS CREATE');
+  }
+  return scope;
+}
+
+/**
+ * Throws FORBIDDEN, naming what reaches outside, unless the whole audience is within `scope`: `everyone` needs an
+ * org-wide scope, each chosen department must lie in a managed subtree, and `membersOutside` (the resolved members,
+ * e.g. through a role, placed in no managed department) must be 0. A member is in scope when one of their departments is.
+ */
+export function assertAudienceInScope(
+  scope: NotificationScope,
+  audience: { everyone: boolean; departments: Array<{ name: string; path: string }>; membersOutside: number },
+): void {
+  if (scope.orgWide) return;
+  if (audience.everyone) {
+    throw forbidden('No permission: "everyone" reaches outside the departments you manage; address your departments instead');
+  }
+  const department = audience.departments.find((candidate) => !scopeCovers(scope.scopePaths, candidate.path));
+  if (department) throw forbidden(`No permission: the department "${department.name}" is outside the departments you manage`);
+  if (audience.membersOutside > 0) {
+    const who = audience.membersOutside === 1 ? '1 member' : `${audience.membersOutside} members`;
+    throw forbidden(`No permission: ${who} of the audience ${audience.membersOutside === 1 ? 'is' : 'are'} outside the departments you manage`);
+  }
+}
+
+/**
+ * Read receipts of a notification (who received it, who read it) and the notifications an org sent: the sender, and
+ * whoever may VIEW NOTIFICATIONS org-wide (OWNER, ADMIN, an org-wide custom role). Recipients see the message only.
+ */
+export function canViewNotificationReceipts(viewer: Viewer, notification: { orgId: string; senderMemberId: string | null }): boolean {
+  const member = viewer.member;
+  if (!member || member.orgId !== notification.orgId) return false;
+  return member.id === notification.senderMemberId || can(viewer, PermissionModule.NOTIFICATIONS, PermissionAction.VIEW);
+}
+
+/** Which sent notifications `sentNotifications` lists: all of the org's, or the viewer's own. */
+export function sentNotificationsVisibleTo(viewer: Viewer): 'all' | 'own' {
+  return can(viewer, PermissionModule.NOTIFICATIONS, PermissionAction.VIEW) ? 'all' : 'own';
 }

@@ -15,6 +15,7 @@ import { Invitation } from '../modules/invitations/invitation.entity';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
 import { OffboardingRecord } from '../modules/members/offboarding-record.entity';
+import { Notification } from '../modules/notifications/notification.entity';
 import { Org } from '../modules/orgs/org.entity';
 import { OutboxMessage } from '../modules/outbox/outbox-message.entity';
 import { MemberRole } from '../modules/roles/member-role.entity';
@@ -25,4 +26,5 @@ export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
   Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport, ApiClient,
   Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant,
+  Notification,
 ];

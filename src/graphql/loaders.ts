@@ -8,6 +8,7 @@ import { createInvitationLoaders } from '../modules/invitations/invitation.loade
 import { createImportLoaders } from '../modules/imports/imports.loaders';
 import { MemberDepartment } from '../modules/members/member-department.entity';
 import { Member } from '../modules/members/member.entity';
+import { createNotificationLoaders } from '../modules/notifications/notifications.receipts';
 import { MemberRole } from '../modules/roles/member-role.entity';
 import { Role } from '../modules/roles/role.entity';
 import { createRoleLoaders } from '../modules/roles/roles.loaders';
@@ -63,6 +64,7 @@ export function createLoaders(em: EntityManager, orgId: string | null) {
     ...createInvitationLoaders(em, org),
     ...createImportLoaders(em, org),
     ...createApiClientLoaders(em, org),
+    ...createNotificationLoaders(em, org),
   };
 }
 

@@ -9,6 +9,7 @@ import { departmentsResolvers } from '../modules/departments';
 import { importsResolvers } from '../modules/imports';
 import { invitationsResolvers } from '../modules/invitations';
 import { membersResolvers } from '../modules/members';
+import { notificationsResolvers } from '../modules/notifications';
 import { orgsResolvers } from '../modules/orgs';
 import { rolesResolvers } from '../modules/roles';
 import { realtimeResolvers } from '../realtime';
@@ -26,6 +27,7 @@ const resolvers = [
   ...auditResolvers,
   ...invitationsResolvers,
   ...importsResolvers,
+  ...notificationsResolvers,
   ...realtimeResolvers,
   ...contactsResolvers,
   ...apiClientsResolvers,

@@ -28,7 +28,7 @@ const KEEP_MS = 5000;
  * burst of events that arrived before the load started shares it too; a grant revoked before an event was
  * committed is always seen when that event is delivered.
  */
-class FreshLoader<V> {
+export class FreshLoader<V> {
   private readonly loads = new Map<string, { startedAt: number; value: Promise<V> }>();
   private queue: Array<{ key: string; resolve: (value: V) => void; reject: (error: unknown) => void }> = [];
   private lastPrune = performance.now();

@@ -6,6 +6,8 @@ export enum EventTopic {
   INVITATION = 'INVITATION',
   MEMBER = 'MEMBER',
   IMPORT = 'IMPORT',
+  /** One event per notification sent (payload `{notificationId}`), whatever its number of recipients. */
+  NOTIFICATION = 'NOTIFICATION',
 }
 
 export interface NewOrgEvent {
@@ -37,6 +39,24 @@ export interface ReceivedEvent extends OrgEvent {
 }
 
 /**
+ * Runs inside the transaction that recorded `events`, right after they were appended: lets another module react to
+ * events atomically (the notifications module turns INVITATION SENT events into notifications for the invitee).
+ * Throwing aborts the transaction.
+ */
+export type RecordedEventsHook = (tx: EntityManager, events: OrgEvent[]) => Promise<void>;
+
+const recordedEventsHooks: RecordedEventsHook[] = [];
+
+/** Registers a `RecordedEventsHook` (once, at module load). */
+export function onEventsRecorded(hook: RecordedEventsHook): void {
+  recordedEventsHooks.push(hook);
+}
+
+async function runRecordedEventsHooks(tx: EntityManager, events: OrgEvent[]): Promise<void> {
+  for (const hook of recordedEventsHooks) await hook(tx, events);
+}
+
+/**
  * Appends an event to the org's log inside the caller's transaction. The per-org counter row stays locked until
  * commit, so events of one org commit in id order: a subscriber resuming `after: n` can never miss an event that
  * commits later with a smaller id.
@@ -63,7 +83,7 @@ export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promis
     context,
   );
   if (!row) throw new Error(`org ${event.orgId} not found for event`);
-  return {
+  const stored: OrgEvent = {
     departmentIds: [],
     recipientPhone: null,
     recipientEmail: null,
@@ -71,6 +91,8 @@ export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promis
     id: row.id,
     createdAt: new Date(row.created_at).toISOString(),
   };
+  await runRecordedEventsHooks(tx, [stored]);
+  return stored;
 }
 
 /**
@@ -95,7 +117,7 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
   );
   if (rows.length !== events.length) throw new Error(`org ${orgId} not found for events`);
   const byOrder = rows.sort((a, b) => Number(a.id) - Number(b.id));
-  return events.map((event, index) => ({
+  const stored = events.map((event, index) => ({
     departmentIds: [],
     recipientPhone: null,
     recipientEmail: null,
@@ -104,6 +126,8 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
     id: byOrder[index]!.id,
     createdAt: new Date(byOrder[index]!.created_at).toISOString(),
   }));
+  await runRecordedEventsHooks(tx, stored);
+  return stored;
 }
 
 /** Records an event in the transaction of `withEvents`; it is published once that transaction commits. */

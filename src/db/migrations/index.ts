@@ -9,6 +9,7 @@ import { Migration20261123130000_member_imports } from './Migration2026112313000
 import { Migration20261123140000_org_member_count } from './Migration20261123140000_org_member_count';
 import { Migration20261123150000_contacts } from './Migration20261123150000_contacts';
 import { Migration20261123160000_api_clients } from './Migration20261123160000_api_clients';
+import { Migration20261123170000_notifications } from './Migration20261123170000_notifications';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123140000_org_member_count', class: Migration20261123140000_org_member_count },
   { name: 'Migration20261123150000_contacts', class: Migration20261123150000_contacts },
   { name: 'Migration20261123160000_api_clients', class: Migration20261123160000_api_clients },
+  { name: 'Migration20261123170000_notifications', class: Migration20261123170000_notifications },
 ];

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
+import { assertAudienceInScope, notificationSendScope } from '../../auth/policy';
+import { badInput } from '../../errors';
+import type { GraphQLContext } from '../../graphql/context';
+import { EventTopic, recordEvent, withEvents, type NewOrgEvent } from '../../realtime/events';
+import { recordAudit } from '../audit/audit.service';
+import { requireText } from '../common/validate';
+import { afterTransaction } from './after-transaction';
+import { findNamedTargets, parseAudience, writeMemberDeliveries } from './notification-audience';
+import { Notification, NotificationKind, NotificationPriority, type StoredAudience } from './notification.entity';
+import { BODY_MAX, TITLE_MAX, type NotificationAudienceInput, type PublishAnnouncementInput, type SendNotificationInput } from './notifications.inputs';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The NOTIFICATION event that announces a notification to live subscribers: one per notification, not per recipient. */
+export function notificationSentEvent(orgId: string, notificationId: string): NewOrgEvent {
+  return { orgId, topic: EventTopic.NOTIFICATION, type: 'SENT', payload: { notificationId } };
+}
+
+interface Message {
+  kind: NotificationKind.NOTIFICATION | NotificationKind.ANNOUNCEMENT;
+  title: string;
+  body: string;
+  audience: NotificationAudienceInput;
+  priority: NotificationPriority;
+  pinned: boolean;
+  expiresAt: Date | null;
+}
+
+/** `sendNotification`: a work notification to an audience, within the sender's scope. */
+export function sendNotification(ctx: GraphQLContext, input: SendNotificationInput): Promise<Notification> {
+  return send(ctx, 'notification.send', {
+    kind: NotificationKind.NOTIFICATION,
+    title: input.title,
+    body: input.body,
+    audience: input.audience,
+    priority: input.priority ?? NotificationPriority.NORMAL,
+    pinned: false,
+    expiresAt: null,
+  });
+}
+
+/** `publishAnnouncement`: an announcement, optionally pinned and expiring, within the sender's scope. */
+export function publishAnnouncement(ctx: GraphQLContext, input: PublishAnnouncementInput): Promise<Notification> {
+  if (input.expiresAt != null && !(input.expiresAt.getTime() > Date.now())) throw badInput('expiresAt must be in the future', 'expiresAt');
+  return send(ctx, 'announcement.publish', {
+    kind: NotificationKind.ANNOUNCEMENT,
+    title: input.title,
+    body: input.body,
+    audience: input.audience,
+    priority: NotificationPriority.NORMAL,
+    pinned: input.pinned === true,
+    expiresAt: input.expiresAt ?? null,
+  });
+}
+
+/**
+ * One transaction: the deliveries (one set-based statement, before the org's event counter is locked, so the slow part
+ * does not hold up the org's other writers), the NOTIFICATION event, the notification row and the audit entry. Any
+ * refusal rolls all of it back: nothing is half-sent. Live subscribers get the event once it has committed (`withEvents`
+ * publishes without waiting for the fan-out).
+ */
+async function send(ctx: GraphQLContext, action: string, message: Message): Promise<Notification> {
+  const { viewer, app } = ctx;
+  const { org, member } = viewer.requireMember();
+  const scope = notificationSendScope(viewer);
+  const title = requireText(message.title, 'title', TITLE_MAX);
+  const body = requireText(message.body, 'body', BODY_MAX);
+  const audience = parseAudience(message.audience);
+  const id = randomUUID();
+  const sentAt = new Date();
+
+  return withEvents(ctx.em, app, async (tx, emit) => {
+    const departments = await findNamedTargets(tx, org.id, audience);
+    // Refuse `everyone` and foreign departments before resolving anything.
+    assertAudienceInScope(scope, { everyone: audience.everyone, departments, membersOutside: 0 });
+    const { total, outside } = await writeMemberDeliveries(tx, {
+      notificationId: id,
+      orgId: org.id,
+      deliveredAt: sentAt,
+      audience,
+      departmentPaths: departments.map((department) => department.path),
+      scope,
+    });
+    assertAudienceInScope(scope, { everyone: audience.everyone, departments, membersOutside: outside });
+    if (total === 0) throw badInput('Nobody to notify: the audience has no active members', 'audience');
+    const event = await emit(notificationSentEvent(org.id, id));
+    const notification = await insertNotification(tx, {
+      id,
+      orgId: org.id,
+      kind: message.kind,
+      title,
+      body,
+      priority: message.priority,
+      pinned: message.pinned,
+      expiresAt: message.expiresAt,
+      audience,
+      data: {},
+      senderMemberId: member.id,
+      eventId: event.id,
+      recipientCount: total,
+      createdAt: sentAt,
+    });
+    recordAudit(tx, viewer, action, { type: 'Notification', id }, {
+      kind: message.kind,
+      title,
+      recipientCount: total,
+      audience,
+      ...(message.kind === NotificationKind.NOTIFICATION ? { priority: message.priority } : { pinned: message.pinned, expiresAt: message.expiresAt?.toISOString() ?? null }),
+    });
+    await tx.flush();
+    return notification;
+  });
+}
+
+interface NotificationRow {
+  id: string;
+  orgId: string;
+  kind: NotificationKind;
+  title: string;
+  body: string;
+  priority: NotificationPriority;
+  pinned: boolean;
+  expiresAt: Date | null;
+  audience: StoredAudience;
+  data: Record<string, unknown>;
+  senderMemberId: string | null;
+  eventId: string;
+  recipientCount: number;
+  createdAt: Date;
+}
+
+/** Inserts the notification row with SQL, so a caller's unit of work (`notifyMembers`) is not flushed along with it. */
+async function insertNotification(tx: EntityManager, row: NotificationRow): Promise<Notification> {
+  const [inserted] = await tx.execute<Array<Record<string, unknown>>>(
+    `insert into notifications (id, org_id, kind, title, body, priority, pinned, expires_at, audience, data, sender_member_id, event_id, recipient_count, created_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?)
+     returning *`,
+    [
+      row.id,
+      row.orgId,
+      row.kind,
+      row.title,
+      row.body,
+      row.priority,
+      row.pinned,
+      row.expiresAt?.toISOString() ?? null,
+      JSON.stringify(row.audience),
+      JSON.stringify(row.data),
+      row.senderMemberId,
+      row.eventId,
+      row.recipientCount,
+      row.createdAt.toISOString(),
+    ],
+  );
+  return tx.map(Notification, inserted!);
+}
+
+/** What another module notifies members of (see `notifyMembers`). */
+export interface SystemNotification {
+  orgId: string;
+  kind: NotificationKind.CONTACT_TRANSFER | NotificationKind.FOLLOW_UP;
+  /** Cut to 200 characters. */
+  title: string;
+  /** Cut to 20,000 characters. */
+  body: string;
+  /** Raw member ids of the org; only ACTIVE members receive it, each once. */
+  memberIds: string[];
+  /** Shown to the recipients as `Notification.data`: plain JSON, with global ids (e.g. `{contactIds: [...]}`). */
+  data?: Record<string, unknown>;
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A system notification to some members of an org (contacts transferred to them, a follow-up falling due [001]), written
+ * inside the caller's transaction `tx`: the deliveries (set-based), a NOTIFICATION event and the notification row, so
+ * they land with the caller's change or not at all. Live subscribers are told once the outermost transaction has committed.
+ * No audit entry: the caller audits its own operation.
+ *
+ * Returns the notification, or null when none of `memberIds` is an active member of the org (nothing is written).
+ */
+export async function notifyMembers(tx: EntityManager, app: AppServices, input: SystemNotification): Promise<Notification | null> {
+  if (input.kind !== NotificationKind.CONTACT_TRANSFER && input.kind !== NotificationKind.FOLLOW_UP) {
+    throw new Error(`notifyMembers sends system notifications only, not ${String(input.kind)}`);
+  }
+  const malformed = input.memberIds.find((id) => !UUID.test(id));
+  if (malformed !== undefined) throw new Error(`notifyMembers takes raw member ids, got ${malformed}`);
+  const memberIds = [...new Set(input.memberIds)];
+  if (memberIds.length === 0) return null;
+  const id = randomUUID();
+  const sentAt = new Date();
+  const audience: StoredAudience = { memberIds, departmentIds: [], roleIds: [], everyone: false };
+  const { total } = await writeMemberDeliveries(tx, {
+    notificationId: id,
+    orgId: input.orgId,
+    deliveredAt: sentAt,
+    audience,
+    departmentPaths: [],
+    scope: { orgWide: true, scopePaths: [] },
+  });
+  if (total === 0) return null;
+  const event = await recordEvent(tx, notificationSentEvent(input.orgId, id));
+  const notification = await insertNotification(tx, {
+    id,
+    orgId: input.orgId,
+    kind: input.kind,
+    title: cut(input.title.trim() || input.kind, TITLE_MAX),
+    body: cut(input.body, BODY_MAX),
+    priority: NotificationPriority.NORMAL,
+    pinned: false,
+    expiresAt: null,
+    audience,
+    data: input.data ?? {},
+    senderMemberId: null,
+    eventId: event.id,
+    recipientCount: total,
+    createdAt: sentAt,
+  });
+  // Published only if the caller's transaction committed: a rolled-back event id is reused by the next event, and a
+  // subscriber that saw the first would skip the second. Lost or refused, the event is still in the log for the sweep.
+  afterTransaction(tx, async () => {
+    const [committed] = await app.orm.em.fork().execute('select 1 from notifications where id = ?', [id]);
+    if (committed) app.eventBus.publish([event]);
+  });
+  return notification;
+}
