@@ -226,26 +226,17 @@ describe('invitation notifications', () => {
 
 describe('across gateway processes', () => {
   it('delivers a notification sent through one process to a subscriber of another', async () => {
-    // The subscriber's process has no sweep: only Redis can bring it the other process's event. No outbox dispatch:
-    // other test files read their messages PENDING from the shared database.
-    const [subscriberSide, senderSide] = await Promise.all([
-      spawnGateway({ EVENT_SWEEP_MS: '0', OUTBOX_POLL_MS: '0' }),
-      spawnGateway({ OUTBOX_POLL_MS: '0' }),
-    ]);
-    try {
-      const sender = new GraphQLClient(senderSide.url);
-      const org = await createOrgWithOwner(sender);
-      const alice = await seedActiveMember(sender, org.org.id, { name: 'Alice' });
-      const sub = await liveSubscription(subscriberSide.url, org.client, alice);
-      const seen = sub.results.length;
+    // The subscriber's process has no sweep: only Redis can bring it the other process's event.
+    const [subscriberSide, senderSide] = await Promise.all([spawnGateway({ EVENT_SWEEP_MS: '0' }), spawnGateway()]);
+    const sender = new GraphQLClient(senderSide.url);
+    const org = await createOrgWithOwner(sender);
+    const alice = await seedActiveMember(sender, org.org.id, { name: 'Alice' });
+    const sub = await liveSubscription(subscriberSide.url, org.client, alice);
+    const seen = sub.results.length;
 
-      await notify(org.client, [alice.memberId], 'Sent elsewhere');
-      await sub.take(seen + 1);
-      expect(titles(sub, seen)).toEqual(['Sent elsewhere']);
-      sub.dispose();
-    } finally {
-      // spawnGateway's own afterAll does not fire when called inside a test.
-      for (const side of [subscriberSide, senderSide]) side.child.kill('SIGKILL');
-    }
+    await notify(org.client, [alice.memberId], 'Sent elsewhere');
+    await sub.take(seen + 1);
+    expect(titles(sub, seen)).toEqual(['Sent elsewhere']);
+    sub.dispose();
   });
 });

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, inject } from 'vitest';
+import { afterAll, inject, onTestFinished } from 'vitest';
 
 export interface GatewayProcess {
   url: string;
@@ -17,7 +17,9 @@ const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
 /**
  * Starts the built gateway (`npm test` compiles it first) as its own OS process on a free port, as
- * production runs it; killed after the file's tests if still running.
+ * production runs it; killed after the test (when called inside one) or the file's tests if still running.
+ * The outbox dispatcher is off unless `env` turns it on, as in `startTestGateway`: other files read their messages
+ * PENDING from the shared database.
  */
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN], {
@@ -30,14 +32,21 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
       JWT_SECRET: 'test-secret-test-secret-test-secret',
       DATABASE_URL: inject('databaseUrl'),
       RATE_LIMIT_PREFIX: `orggraph-test:${randomUUID()}`, // its own rate-limit counters
+      OUTBOX_POLL_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  afterAll(() => {
+  const kill = () => {
     if (child.exitCode === null) child.kill('SIGKILL');
-  });
+  };
+  // afterAll registered from inside a running test never fires.
+  try {
+    onTestFinished(kill);
+  } catch {
+    afterAll(kill);
+  }
   const logs: string[] = [];
   child.stderr!.on('data', (chunk) => logs.push(String(chunk)));
   const port = await new Promise<number>((resolve, reject) => {
