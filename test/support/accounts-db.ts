@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { rawIdOf } from './sql-fixtures';
+
+export { rawIdOf };
 
 /** Runs one SQL statement against the run's test database, for what the API deliberately cannot do (expire a code). */
 export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>(
@@ -15,11 +18,6 @@ export async function sql<T extends pg.QueryResultRow = Record<string, unknown>>
   } finally {
     await client.end();
   }
-}
-
-/** The raw id inside a global id (`base64url("Type:uuid")`). */
-export function rawIdOf(globalId: string): string {
-  return Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1]!;
 }
 
 /**

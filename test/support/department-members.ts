@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-
-/** The raw uuid behind a global id (`base64url("Type:uuid")`). */
-export function rawIdOf(globalId: string): string {
-  return Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
-}
+import { rawIdOf } from './sql-fixtures';
 
 /**
  * Writes a member placed in the given departments straight into the test database, to set up member counts

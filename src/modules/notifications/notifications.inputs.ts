@@ -27,8 +27,9 @@ export class NotificationAudienceInput {
   everyone?: boolean | null;
 }
 
-@InputType({ description: 'A work notification.' })
-export class SendNotificationInput {
+/** What work notifications and announcements share (fields inherited by both input types). */
+@InputType()
+abstract class NotificationContentInput {
   @Field(() => String, { description: `1 to ${TITLE_MAX} characters.` })
   title!: string;
 
@@ -37,22 +38,16 @@ export class SendNotificationInput {
 
   @Field(() => NotificationAudienceInput)
   audience!: NotificationAudienceInput;
+}
 
+@InputType({ description: 'A work notification.' })
+export class SendNotificationInput extends NotificationContentInput {
   @Field(() => NotificationPriority, { nullable: true, description: 'Default NORMAL.' })
   priority?: NotificationPriority | null;
 }
 
 @InputType({ description: 'An announcement.' })
-export class PublishAnnouncementInput {
-  @Field(() => String, { description: `1 to ${TITLE_MAX} characters.` })
-  title!: string;
-
-  @Field(() => String, { description: `1 to ${BODY_MAX} characters.` })
-  body!: string;
-
-  @Field(() => NotificationAudienceInput)
-  audience!: NotificationAudienceInput;
-
+export class PublishAnnouncementInput extends NotificationContentInput {
   @Field(() => Boolean, { nullable: true, description: 'Shown first in myAnnouncements. Default false.' })
   pinned?: boolean | null;
 
