@@ -36,5 +36,13 @@ ensure_redis() {
   wait_for "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping"
 }
 
+# curl and jq run the README's tour, which a test replays.
+ensure_tools() {
+  local missing=()
+  for tool in curl jq; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+  if [ ${#missing[@]} -gt 0 ]; then echo "ensure-services: installing ${missing[*]}" >&2; apt_install "${missing[@]}"; fi
+}
+
 ensure_postgres
 ensure_redis
+ensure_tools
