@@ -63,7 +63,8 @@ describe('admin dashboard', () => {
     const { createOrg } = await owner.client.ok(CreateOrgDocument, { input: { name: 'Harbour Health Commission', code: uniqueOrgCode() } });
     const admin = http.as(createOrg.token);
     const { createDepartment: hospitals } = await admin.ok(CreateDepartmentDocument, { input: { name: 'Hospitals' } });
-    await admin.ok(CreateDepartmentDocument, { input: { name: 'City Hospital', parentId: hospitals.id } });
+    const { createDepartment: cityHospital } = await admin.ok(CreateDepartmentDocument, { input: { name: 'City Hospital', parentId: hospitals.id } });
+    await admin.ok(CreateDepartmentDocument, { input: { name: 'Cardiology', parentId: cityHospital.id } });
     await admin.ok(CreateDepartmentDocument, { input: { name: 'Community Clinics' } });
 
     const page = await browser.newPage();
@@ -86,6 +87,10 @@ describe('admin dashboard', () => {
     await tree.getByText('Community Clinics').waitFor();
     await page.locator('#live-status[data-state="connected"]').waitFor();
     expect(await page.locator('#org-select').inputValue()).toBe(createOrg.org.id);
+    // The tree comes three levels at a time; deeper ones load on demand.
+    expect(await tree.getByText('Cardiology').count()).toBe(0);
+    await tree.locator(`li[data-department-id="${cityHospital.id}"] > .department button.toggle`).click();
+    await tree.getByText('Cardiology').waitFor();
     const rootCount = page.locator(`#tree li[data-department-id="${createOrg.org.rootDepartment.id}"] > .department .count`);
     expect(await rootCount.textContent()).toBe('1'); // the owner
 
@@ -119,6 +124,7 @@ describe('admin dashboard', () => {
     await page.locator('#pending li').filter({ hasText: 'used 1 of 5' }).waitFor();
     await page.waitForFunction(`document.querySelector('#quota').textContent !== ${JSON.stringify(quotaBefore)}`);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+    expect(await tree.getByText('Cardiology').count()).toBe(1); // still open after the live refresh
 
     await mkdir(join(__dirname, 'artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
