@@ -126,12 +126,15 @@ export class GatewayClient {
   }
 }
 
+/** What ended a subscription, as a GatewayError: its GraphQL errors, a refused token, or a closed socket. */
 function socketError(error: unknown): GatewayError {
   if (Array.isArray(error)) return new GatewayError(error as GraphQLFormattedError[], 200);
-  const close = error as { code?: number; reason?: string };
-  if (typeof close.code === 'number') {
-    const code = close.code === 4401 ? 'UNAUTHENTICATED' : close.code === 4403 ? 'FORBIDDEN' : 'SOCKET_CLOSED';
-    return new GatewayError([{ message: close.reason || `Socket closed (${close.code})`, extensions: { code } }], 0);
+  const close = error as { code?: unknown; reason?: unknown };
+  // 4401: no token; 4403: a token the gateway refuses (bad, expired, unknown user). Either way the session is over.
+  if (close.code === 4401 || close.code === 4403) {
+    return new GatewayError([{ message: typeof close.reason === 'string' && close.reason ? close.reason : 'Not signed in', extensions: { code: 'UNAUTHENTICATED' } }], 0);
   }
-  return new GatewayError([{ message: error instanceof Error ? error.message : 'Connection failed' }], 0);
+  // Anything else (a network failure, the gateway restarting, 1006…) is worth subscribing again.
+  const detail = typeof close.code === 'number' ? ` (${close.code})` : '';
+  return new GatewayError([{ message: `The connection closed${detail}`, extensions: { code: 'SOCKET_CLOSED' } }], 0);
 }

@@ -61,6 +61,8 @@ class Dashboard {
   private lastMemberEventId: string | null = null;
   private lastInvitationEventId: string | null = null;
   private resubscribeAttempt = 0;
+  /** The socket closed after it had been connected: read everything again once it is back. */
+  private connectionLost = false;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   /** Bumped on sign-in, sign-out and org switch: answers and timers of an earlier session are dropped. */
   private session = 0;
@@ -131,6 +133,8 @@ class Dashboard {
     this.joined = [];
     this.qr = null;
     this.lastMemberEventId = this.lastInvitationEventId = null;
+    this.socketState = 'closed';
+    this.connectionLost = false;
     this.expandedOnDemand.clear();
     this.collapsed.clear();
     let viewer: Viewer;
@@ -166,13 +170,25 @@ class Dashboard {
 
   private onSocketState(session: number, state: SocketState): void {
     if (session !== this.session) return;
+    if (state === 'closed' && this.socketState === 'connected') this.connectionLost = true;
     this.socketState = state;
-    if (state === 'connected') this.resubscribeAttempt = 0;
     this.renderLiveStatus();
+    if (state !== 'connected') return;
+    this.resubscribeAttempt = 0;
+    if (this.connectionLost) this.scheduleRefresh(session); // counts and invitations may have changed meanwhile
+    this.connectionLost = false;
+  }
+
+  /**
+   * Where a stream resumes: after its own last event, else after the other stream's (the ids are the org's one
+   * event sequence, and both streams opened together), else from now.
+   */
+  private resumeAfter(own: string | null): string | null {
+    return own ?? this.lastMemberEventId ?? this.lastInvitationEventId;
   }
 
   private subscribeMemberEvents(session: number): void {
-    this.client.subscribe(DashboardMemberJoinedDocument, { after: this.lastMemberEventId }, {
+    this.client.subscribe(DashboardMemberJoinedDocument, { after: this.resumeAfter(this.lastMemberEventId) }, {
       next: ({ memberEvents }) => {
         if (session !== this.session) return;
         this.lastMemberEventId = memberEvents.id;
@@ -187,7 +203,7 @@ class Dashboard {
   }
 
   private subscribeInvitationEvents(session: number): void {
-    this.client.subscribe(DashboardInvitationEventsDocument, { after: this.lastInvitationEventId }, {
+    this.client.subscribe(DashboardInvitationEventsDocument, { after: this.resumeAfter(this.lastInvitationEventId) }, {
       next: ({ invitationEvents }) => {
         if (session !== this.session) return;
         this.lastInvitationEventId = invitationEvents.id;
@@ -204,9 +220,7 @@ class Dashboard {
     if (error.code !== 'SOCKET_CLOSED') return this.notify(`Live updates unavailable: ${describe(error)}`, 'error');
     const delay = RESUBSCRIBE_DELAYS_MS[Math.min(this.resubscribeAttempt++, RESUBSCRIBE_DELAYS_MS.length - 1)]!;
     setTimeout(() => {
-      if (session !== this.session) return;
-      subscribeAgain();
-      this.scheduleRefresh(session);
+      if (session === this.session) subscribeAgain();
     }, delay);
   }
 
