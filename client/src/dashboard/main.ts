@@ -157,13 +157,16 @@ class Dashboard {
     await Promise.all([this.loadTree(session), this.loadInvitations(session)]);
   }
 
-  private async switchOrg(orgId: string): Promise<void> {
+  private async switchOrg(orgId: string, select: HTMLSelectElement): Promise<void> {
+    let token: string;
     try {
-      const { switchOrg } = await this.client.request(DashboardSwitchOrgDocument, { orgId });
-      await this.enter(switchOrg.token);
+      token = (await this.client.request(DashboardSwitchOrgDocument, { orgId })).switchOrg.token;
     } catch (error) {
-      this.notify(`Could not switch org: ${describe(error)}`, 'error');
+      select.value = this.viewer?.org?.id ?? '';
+      return this.notify(`Could not switch org: ${describe(error)}`, 'error');
     }
+    // From here the previous org's session is gone: a failure leaves nothing to go back to.
+    await this.enter(token).catch((error: unknown) => this.signOut(describe(error)));
   }
 
   // --- live updates --------------------------------------------------------------------------------------------
@@ -340,7 +343,10 @@ class Dashboard {
             {
               id: 'org-select',
               'aria-label': 'Org',
-              onchange: (event: Event) => void this.switchOrg((event.target as HTMLSelectElement).value),
+              onchange: (event: Event) => {
+                const select = event.target as HTMLSelectElement;
+                void this.switchOrg(select.value, select);
+              },
             },
             viewer.orgs.map((org) => h('option', { value: org.id, selected: org.id === viewer.org?.id }, org.name)),
           )
