@@ -23,6 +23,7 @@ import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { startGraphQLWs } from './realtime/graphql-ws';
+import { handleDashboardRequest } from './web/dashboard.http';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -124,6 +125,7 @@ async function handleHttp(
   if (url.pathname === '/imports') {
     return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
   }
+  if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 
   const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
