@@ -217,13 +217,14 @@ describe('GraphiQL explorer', () => {
     expect(html).toContain('<div id="graphiql">');
     expect(html).not.toMatch(/(https?:)?\/\/[a-z0-9]/i); // nothing from a CDN, not even protocol-relative
 
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!).filter((link) => !link.startsWith('data:'));
     expect(assets.some((asset) => asset.endsWith('.js'))).toBe(true);
     expect(assets.some((asset) => asset.endsWith('.css'))).toBe(true);
     for (const asset of assets) {
       const file = await fetch(new URL(asset, gateway.url));
       expect(file.status, asset).toBe(200);
       expect(file.headers.get('content-type'), asset).toMatch(asset.endsWith('.js') ? /^text\/javascript/ : /^text\/css/);
+      expect(file.headers.get('content-encoding'), asset).toBe('gzip'); // fetch asks for it, and unpacks it
       expect((await file.arrayBuffer()).byteLength, asset).toBeGreaterThan(10_000);
     }
     expect((await fetch(`${origin()}/graphiql/..%2Fmanifest.json`)).status).toBe(404);

@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { EXPLORER_MANIFEST, explorerAssetsDir, type ExplorerManifest } from './explorer-assets';
 
 /** Where the page's script, stylesheet and their files are served. */
@@ -18,6 +20,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',
 };
+
+/** Text files sent gzipped to clients that accept it (the script is over a megabyte as it is). */
+const COMPRESSIBLE = new Set(['.js', '.css', '.map', '.txt', '.svg']);
+const gzipAsync = promisify(gzip);
 
 /** Everything the page loads comes from this gateway; scripts only from its own files. */
 const PAGE_CSP = [
@@ -50,6 +56,8 @@ interface LoadedAssets {
  */
 export class Explorer {
   private loaded: Promise<LoadedAssets> | null = null;
+  /** Gzipped files, compressed once on first request. */
+  private readonly gzipped = new Map<string, Promise<Buffer>>();
 
   constructor(private readonly dir: string = explorerAssetsDir()) {}
 
@@ -75,7 +83,25 @@ export class Explorer {
     res.setHeader('x-content-type-options', 'nosniff');
     // Names carry a content hash: a new build is new names.
     res.setHeader('cache-control', 'public, max-age=31536000, immutable');
-    res.end(req.method === 'HEAD' ? undefined : await readFile(file));
+    let body: Buffer;
+    if (COMPRESSIBLE.has(extname(name))) {
+      res.setHeader('vary', 'accept-encoding');
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+        if (!this.gzipped.has(name)) {
+          const compressed = readFile(file).then((raw) => gzipAsync(raw));
+          compressed.catch(() => this.gzipped.delete(name)); // try again next time
+          this.gzipped.set(name, compressed);
+        }
+        body = await this.gzipped.get(name)!;
+        res.setHeader('content-encoding', 'gzip');
+      } else {
+        body = await readFile(file);
+      }
+    } else {
+      body = await readFile(file);
+    }
+    res.setHeader('content-length', body.length);
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   private async load(): Promise<LoadedAssets | null> {

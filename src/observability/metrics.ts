@@ -58,7 +58,7 @@ export class GatewayMetrics {
     });
     this.duration = new Histogram({
       name: 'orggraph_graphql_operation_duration_seconds',
-      help: 'Time from receiving a GraphQL operation to its response (subscriptions: to their first answer)',
+      help: 'Time from receiving a GraphQL operation to its response (a subscription: until it is set up)',
       labelNames: ['operation', 'type'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
