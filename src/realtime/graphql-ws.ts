@@ -31,6 +31,8 @@ interface OperationStart {
   startedAt: number;
   name: string | null;
   type: OperationType;
+  /** The socket's token, for the log line when the viewer could not be loaded. */
+  credential: GraphQLContext['credential'];
 }
 
 /** Parsed and validated documents by query text: dashboards subscribe with the same few queries. */
@@ -81,12 +83,12 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
 
   const starts = new WeakMap<GraphQLContext, OperationStart>();
-  const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, who: Pick<GraphQLContext, 'viewer' | 'credential'>, log: Logger) => {
+  const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, log: Logger) => {
     const durationMs = performance.now() - start.startedAt;
     const outcome = outcomeOf(errors);
     app.metrics.recordOperation({ operation: app.metrics.operationLabel(start.name), type: start.type, outcome, durationSeconds: durationMs / 1000 });
     log.info(
-      { operation: start.name?.slice(0, 100) ?? null, operationType: start.type, ...identityOf(who), outcome, durationMs: roundMs(durationMs), transport: 'ws' },
+      { operation: start.name?.slice(0, 100) ?? null, operationType: start.type, ...identityOf({ viewer, credential: start.credential }), outcome, durationMs: roundMs(durationMs), transport: 'ws' },
       'graphql operation',
     );
   };
@@ -112,10 +114,9 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
         const logger = app.logger.child({ requestId });
-        const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown' };
-        const credential = credentialOf(ctx.extra);
+        const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: credentialOf(ctx.extra) };
         const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
-          record(start, errors, { viewer, credential }, logger);
+          record(start, errors, viewer, logger);
           return errors;
         };
         const document = documentFor(payload.query);
@@ -135,7 +136,6 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
           app,
           requestId,
           logger,
-          credential,
           clientAddress: ctx.extra.request.socket.remoteAddress ?? null,
         } as GraphQLContext;
         useLazyLoaders(contextValue);
@@ -148,10 +148,10 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         if (!start) return undefined;
         if (!isAsyncIterator(result)) {
           // A query or mutation over the socket, or a subscription refused before its first event.
-          record(start, (result as ExecutionResult).errors, contextValue, contextValue.logger);
+          record(start, (result as ExecutionResult).errors, contextValue.viewer, contextValue.logger);
           return undefined;
         }
-        record(start, undefined, contextValue, contextValue.logger);
+        record(start, undefined, contextValue.viewer, contextValue.logger);
         const operation = getOperationAST(args.document, args.operationName);
         const root = operation?.selectionSet.selections[0];
         const field = root?.kind === Kind.FIELD ? root.name.value : 'unknown';
