@@ -12,7 +12,7 @@ import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
-import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './explorer/explorer.http';
+import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
 import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import type { Gateway } from '../src/server';
-import { ensureExplorerAssets } from '../scripts/web-assets';
+import { ensureExplorerAssets } from '../scripts/explorer-bundle';
 import { AddMemberDocument, InvitationEventsDocument, ViewerDocument } from './generated/graphql';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** The entry files of the bundled explorer, written by `npm run build` (scripts/web-assets.ts). */
+/** The entry files of the bundled explorer, written by `npm run build` (scripts/explorer-bundle.ts). */
 export interface ExplorerManifest {
   script: string;
   stylesheet: string;

@@ -50,7 +50,7 @@ interface LoadedAssets {
 }
 
 /**
- * Serves the GraphiQL explorer bundled by `npm run build` (scripts/web-assets.ts) from `dist/web/graphiql/`: the page
+ * Serves the GraphiQL explorer bundled by `npm run build` (scripts/explorer-bundle.ts) from `dist/web/graphiql/`: the page
  * at `GET /graphql` and its files under `/graphiql/`. The files are read once, on first use; before they are built
  * the page answers 503 saying so.
  */

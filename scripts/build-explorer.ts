@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
-import { explorerAssetsDir, projectRoot } from '../src/explorer/explorer-assets';
-import { buildExplorerAssets } from './web-assets';
+import { explorerAssetsDir, projectRoot } from '../src/web/explorer-assets';
+import { buildExplorerAssets } from './explorer-bundle';
 
-/** `npm run build`'s last step: the browser bundles the gateway serves (see scripts/web-assets.ts). */
+/** `npm run build`'s last step: the GraphiQL explorer's bundle (see scripts/explorer-bundle.ts). */
 buildExplorerAssets().then(
   (manifest) => console.log(`explorer assets in ${relative(projectRoot(), explorerAssetsDir())}: ${manifest.script}, ${manifest.stylesheet}`),
   (error: unknown) => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { EXPLORER_MANIFEST, explorerAssetsDir, projectRoot, type ExplorerManifest } from '../src/explorer/explorer-assets';
+import { EXPLORER_MANIFEST, explorerAssetsDir, projectRoot, type ExplorerManifest } from '../src/web/explorer-assets';
 
 /**
  * Bundles the GraphiQL explorer (`web/graphiql/main.tsx`, React and GraphiQL from node_modules) into
