@@ -4,6 +4,7 @@ import { TokenService } from './auth/jwt';
 import type { Config } from './config';
 import type { Orm } from './db/orm';
 import { RateLimiter } from './limits/rate-limiter';
+import { GatewayMetrics } from './observability/metrics';
 import { EventBus } from './realtime/event-bus';
 import { EventHub } from './realtime/event-hub';
 
@@ -19,17 +20,21 @@ export interface AppServices {
   realtime: EventHub;
   /** Rate limits in cost points, shared by instances through Redis. */
   rateLimiter: RateLimiter;
+  /** This process's Prometheus metrics (`GET /metrics`). */
+  metrics: GatewayMetrics;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
+  const metrics = new GatewayMetrics((error, name) => logger.debug({ err: error, metric: name }, 'backlog metric unavailable'));
   return {
     config,
     logger,
     orm,
     redis,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
-    eventBus: new EventBus(redis, logger),
+    eventBus: new EventBus(redis, logger, metrics),
     realtime: new EventHub(orm, logger, { redisUrl: config.redisUrl, sweepMs: config.eventSweepMs }),
     rateLimiter: new RateLimiter(redis, config.rateLimits, logger),
+    metrics,
   };
 }

@@ -44,6 +44,12 @@ export interface Config {
   operationLimits: OperationLimits;
   /** Budgets in cost points per window, kept in Redis (a per-process fallback while Redis is down). */
   rateLimits: RateLimits;
+  /** Serves the GraphiQL explorer at `GET /graphql` (browsers) and its files under `/graphiql/`. */
+  graphiql: boolean;
+  /** Serves Prometheus metrics at `GET /metrics`. */
+  metrics: boolean;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. */
+  metricsToken: string | null;
 }
 
 export interface OperationLimits {
@@ -98,6 +104,15 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   apiToken: { perAddress: 100, perTarget: 30, windowSeconds: 10 * 60 },
 };
 
+/** `on`/`off` (also `true`/`false`, `1`/`0`); unset or empty: the fallback; anything else is a mistake worth failing on. */
+function switchFrom(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  const normalized = value.trim().toLowerCase();
+  if (['on', 'true', '1'].includes(normalized)) return true;
+  if (['off', 'false', '0'].includes(normalized)) return false;
+  throw new Error(`${name} must be on or off, not ${JSON.stringify(value)}`);
+}
+
 function numberFrom(value: string | undefined, fallback: number): number {
   return value === undefined || value === '' ? fallback : Number(value);
 }
@@ -144,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perCredential: numberFrom(env.RATE_LIMIT_PER_CREDENTIAL, DEFAULT_RATE_LIMITS.perCredential),
       perAddress: numberFrom(env.RATE_LIMIT_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
     },
+    graphiql: switchFrom('GRAPHIQL', env.GRAPHIQL, mode !== 'production'),
+    metrics: switchFrom('METRICS', env.METRICS, true),
+    metricsToken: env.METRICS_TOKEN || null,
     ...overrides,
   };
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -11,6 +12,7 @@ import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
+import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
 import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
@@ -18,10 +20,14 @@ import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
-import { invitationExpiryJob } from './modules/invitations';
+import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
+import { outboxBacklog } from './modules/outbox';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
+import { handleMetricsRequest } from './observability/metrics.http';
+import { operationObserverPlugin } from './observability/operation-observer';
+import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './realtime/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
 
@@ -48,9 +54,6 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   await app.realtime.start();
   const schema = await buildAppSchema();
 
-  const contextFor = (authorization: string | undefined, clientAddress: string | null): Promise<GraphQLContext> =>
-    createRequestContext(app, authorization, clientAddress);
-
   const httpServer = createServer();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -59,16 +62,25 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationLimitsPlugin, ...(config.exposeSqlCount ? [sqlCountExtension] : [])],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's own landing pages load from a CDN; browsers get the bundled GraphiQL instead (GRAPHIQL).
+      ApolloServerPluginLandingPageDisabled(),
+      operationLimitsPlugin,
+      operationObserverPlugin,
+      ...(config.exposeSqlCount ? [sqlCountExtension] : []),
+    ],
   });
   await apollo.start();
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsHandle = startGraphQLWs(wsServer, schema, app, logger);
+  registerGatewayGauges(app, () => wsServer.clients.size);
 
   const state = { draining: false };
+  const http: HttpHandlers = { apollo, app, state, explorer: config.graphiql ? new Explorer() : null };
   httpServer.on('request', (req, res) => {
-    handleHttp(req, res, apollo, contextFor, app, state).catch((error) => {
+    handleHttp(req, res, http).catch((error) => {
       logger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
@@ -104,18 +116,46 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
 }
 
-async function handleHttp(
-  req: IncomingMessage,
-  res: ServerResponse,
-  apollo: ApolloServer<GraphQLContext>,
-  contextFor: (authorization: string | undefined, clientAddress: string | null) => Promise<GraphQLContext>,
-  app: AppServices,
-  state: { draining: boolean },
-): Promise<void> {
+/** Socket count and the backlogs Prometheus reads on each scrape (cheap counts on partial indexes). */
+function registerGatewayGauges(app: AppServices, openSockets: () => number): void {
+  const { metrics, orm } = app;
+  metrics.countSocketsWith(openSockets);
+  metrics.addBacklog({
+    name: 'orggraph_outbox_pending_messages',
+    help: 'SMS and emails waiting in the outbox for the dispatcher',
+    read: async () => (await outboxBacklog(orm.em.fork())).pending,
+  });
+  metrics.addBacklog({
+    name: 'orggraph_outbox_oldest_pending_seconds',
+    help: 'Age of the oldest message waiting in the outbox (0 when none)',
+    read: async () => (await outboxBacklog(orm.em.fork())).oldestPendingSeconds,
+  });
+  metrics.addBacklog({
+    name: 'orggraph_invitations_due_for_expiry',
+    help: 'PENDING invitations past their expiry that the expiry job has not marked EXPIRED yet',
+    read: () => countInvitationsDueForExpiry(app),
+  });
+}
+
+interface HttpHandlers {
+  apollo: ApolloServer<GraphQLContext>;
+  app: AppServices;
+  state: { draining: boolean };
+  /** Null when GRAPHIQL is off. */
+  explorer: Explorer | null;
+}
+
+async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, app, state, explorer }: HttpHandlers): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  const contextFor = () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { requestId });
   // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
   if (state.draining) res.setHeader('connection', 'close');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (url.pathname === '/metrics' && app.config.metrics) return handleMetricsRequest(req, res, app.metrics, app.config.metricsToken);
+  if (url.pathname.startsWith(EXPLORER_ASSET_PATH) && explorer) return explorer.serveAsset(req, res, url.pathname.slice(EXPLORER_ASSET_PATH.length));
+  if (url.pathname === '/graphql' && explorer && wantsExplorerPage(req, url)) return explorer.servePage(req, res);
   if (url.pathname === '/readyz') {
     const checks = await readiness(app);
     const ready = checks.postgres && checks.redis && !state.draining;
@@ -123,7 +163,7 @@ async function handleHttp(
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
   if (url.pathname === '/imports') {
-    return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
+    return handleImportRequest(req, res, url, contextFor);
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
@@ -138,7 +178,7 @@ async function handleHttp(
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true }),
+      context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true, requestId }),
     }),
   );
   res.statusCode = response.status ?? 200;

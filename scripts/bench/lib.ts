@@ -38,6 +38,8 @@ export async function startGatewayProcess(
   });
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // The gateway logs a line per operation: only the start-up line is worth parsing.
+      if (!line.includes('gateway listening')) return;
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if (entry.msg === 'orggraph gateway listening' && entry.port) resolve(entry.port);

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
 import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
@@ -11,6 +12,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   app: AppServices;
   requestId: string;
+  /** The gateway's logger bound to `requestId`. */
+  logger: Logger;
   clientAddress: string | null;
   /** The verified bearer token (no database read), for rate limits before the viewer is loaded. */
   credential?: Credential | null;

@@ -13,17 +13,19 @@ export async function createRequestContext(
   app: AppServices,
   authorization: string | undefined,
   clientAddress: string | null,
-  options: { deferViewer?: boolean } = {},
+  options: { deferViewer?: boolean; requestId?: string } = {},
 ): Promise<GraphQLContext> {
   const em = app.orm.em.fork();
   const token = bearerToken(authorization);
   const credential = token ? await app.tokens.verifyCredential(token) : null;
+  const requestId = options.requestId ?? randomUUID();
   const context: GraphQLContext = {
     em,
     viewer: Viewer.anonymous(),
     app,
     loaders: createLoaders(em, null),
-    requestId: randomUUID(),
+    requestId,
+    logger: app.logger.child({ requestId }),
     clientAddress,
     credential,
     viewerPending: true,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../observability/metrics';
 import type { OrgEvent } from './events';
 
 const ORG_CHANNEL_PREFIX = 'orggraph:org-events:';
@@ -49,17 +50,22 @@ export function recipientsOf(event: Pick<OrgEvent, 'recipientPhone' | 'recipient
  * the events stay in the log and subscribers replay them on resume.
  */
 export class EventBus {
-  constructor(private readonly redis: Redis, private readonly logger: Logger) {}
+  constructor(private readonly redis: Redis, private readonly logger: Logger, private readonly metrics?: GatewayMetrics) {}
 
   publish(events: OrgEvent[]): void {
     for (const event of events) {
       const message = JSON.stringify(event);
       const channels = [orgChannel(event.orgId), ...recipientsOf(event).map(recipientChannel)];
-      for (const channel of channels) {
-        this.redis.publish(channel, message).catch((error: unknown) => {
-          this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; subscribers will replay it from the log');
-        });
-      }
+      channels.forEach((channel, index) => {
+        this.redis.publish(channel, message).then(
+          // Counted once per event, on its org channel: the one every instance listens to.
+          () => index === 0 && this.metrics?.eventPublished(event.topic),
+          (error: unknown) => {
+            this.metrics?.eventPublishFailed(event.topic);
+            this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; subscribers will replay it from the log');
+          },
+        );
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
@@ -10,6 +10,9 @@ import type { TokenClaims } from '../auth/jwt';
 import { Viewer } from '../auth/viewer';
 import type { GraphQLContext } from '../graphql/context';
 import { assertPasswordChangeAllows, createErrorFormatter } from '../graphql/plugins';
+import type { OperationType } from '../observability/metrics';
+import { ObservedSubscription } from '../observability/observed-subscription';
+import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
 import { useLazyLoaders } from './realtime.service';
 
 /** What a connection keeps between messages: the claims of the token verified at `connection_init`. */
@@ -21,6 +24,15 @@ type SocketExtra = {
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
   return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
+/** What the metrics and the log line of one subscribe need, from `onSubscribe` to `onOperation`. */
+interface OperationStart {
+  startedAt: number;
+  name: string | null;
+  type: OperationType;
+  /** The socket's token, for the log line when the viewer could not be loaded. */
+  credential: GraphQLContext['credential'];
 }
 
 /** Parsed and validated documents by query text: dashboards subscribe with the same few queries. */
@@ -35,6 +47,8 @@ const DOCUMENT_CACHE_SIZE = 500;
  *   the other subscribes of the same moment), so a socket opened before a demotion does not subscribe with old
  *   rights. A token that has expired since the socket opened subscribes as nobody (UNAUTHENTICATED).
  * - Holders of an initial enterprise password get PASSWORD_CHANGE_REQUIRED, as over HTTP.
+ * - Each subscribe is one operation for the metrics and the log (`requestId` of its own): one line when it starts
+ *   (or is refused), one when a subscription ends, with how long it ran and how many results it delivered.
  */
 export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema, app: AppServices, logger: Logger) {
   const documents = new Map<string, DocumentNode>();
@@ -68,6 +82,18 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   const formatError = createErrorFormatter(logger);
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
 
+  const starts = new WeakMap<GraphQLContext, OperationStart>();
+  const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, log: Logger) => {
+    const durationMs = performance.now() - start.startedAt;
+    const outcome = outcomeOf(errors);
+    app.metrics.recordOperation({ operation: app.metrics.operationLabel(start.name), type: start.type, outcome, durationSeconds: durationMs / 1000 });
+    log.info(
+      { operation: start.name?.slice(0, 100) ?? null, operationType: start.type, ...identityOf({ viewer, credential: start.credential }), outcome, durationMs: roundMs(durationMs), transport: 'ws' },
+      'graphql operation',
+    );
+  };
+  const credentialOf = (extra: SocketExtra): GraphQLContext['credential'] => (extra.claims ? { kind: 'user', ...extra.claims } : null);
+
   return useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
@@ -86,27 +112,60 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
+        const requestId = randomUUID();
+        const logger = app.logger.child({ requestId });
+        const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: credentialOf(ctx.extra) };
+        const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
+          record(start, errors, viewer, logger);
+          return errors;
+        };
         const document = documentFor(payload.query);
-        if (!('kind' in document)) return [...document];
+        if (!('kind' in document)) return refuse([...document]);
+        const operation = getOperationAST(document, payload.operationName);
+        start.type = operation?.operation ?? 'unknown';
+        start.name = operation?.name?.value ?? start.name;
         const viewer = await viewerFor(ctx.extra);
         try {
-          assertPasswordChangeAllows(viewer, getOperationAST(document, payload.operationName));
+          assertPasswordChangeAllows(viewer, operation);
         } catch (error) {
-          return [error as GraphQLError];
+          return refuse([error as GraphQLError], viewer);
         }
         const contextValue = {
           em: app.orm.em.fork(),
           viewer,
           app,
-          requestId: randomUUID(),
+          requestId,
+          logger,
           clientAddress: ctx.extra.request.socket.remoteAddress ?? null,
         } as GraphQLContext;
         useLazyLoaders(contextValue);
+        starts.set(contextValue, start);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+      },
+      onOperation: (_ctx, _id, _payload, args, result) => {
+        const contextValue = args.contextValue as GraphQLContext;
+        const start = starts.get(contextValue);
+        if (!start) return undefined;
+        if (!isAsyncIterator(result)) {
+          // A query or mutation over the socket, or a subscription refused before its first event.
+          record(start, (result as ExecutionResult).errors, contextValue.viewer, contextValue.logger);
+          return undefined;
+        }
+        record(start, undefined, contextValue.viewer, contextValue.logger);
+        const operation = getOperationAST(args.document, args.operationName);
+        const root = operation?.selectionSet.selections[0];
+        const field = root?.kind === Kind.FIELD ? root.name.value : 'unknown';
+        return new ObservedSubscription(result, field, app.metrics, ({ delivered, durationMs }) =>
+          contextValue.logger.info({ operation: start.name?.slice(0, 100) ?? null, subscription: field, delivered, durationMs: roundMs(durationMs) }, 'subscription ended'),
+        );
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },
     wsServer,
   );
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value && typeof (value as { next?: unknown }).next === 'function';
 }

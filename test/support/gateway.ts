@@ -2,14 +2,16 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { inject } from 'vitest';
+import type { Logger } from 'pino';
 import { DEFAULT_RATE_LIMITS, loadConfig, type Config } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/server';
 
 /**
  * Starts a real gateway on a free port against the run's test database; stopped after the file's tests.
- * Its rate-limit counters are its own (a fresh Redis prefix), as every test runs from 127.0.0.1.
+ * Its rate-limit counters are its own (a fresh Redis prefix), as every test runs from 127.0.0.1. `logger`: to read
+ * what the gateway logs (default: pino at the config's level).
  */
-export async function startTestGateway(overrides: Partial<Config> = {}): Promise<Gateway> {
+export async function startTestGateway(overrides: Partial<Config> = {}, logger?: Logger): Promise<Gateway> {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
     {
@@ -22,7 +24,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}): Promise
       ...overrides,
     },
   );
-  const gateway = await startGateway(config);
+  const gateway = await startGateway(config, logger);
   afterAll(() => gateway.close());
   return gateway;
 }

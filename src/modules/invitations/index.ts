@@ -10,7 +10,7 @@ onDeliveryFailure(markInvitationFailed);
 onMemberRemoval(revokeInvitationsOfRemovedMember);
 
 export { invitePendingMember } from './invitations.service';
-export { expireDueInvitations, invitationExpiryJob } from './invitation-expiry.job';
+export { countInvitationsDueForExpiry, expireDueInvitations, invitationExpiryJob } from './invitation-expiry.job';
 export { createInvitationLoaders } from './invitation.loaders';
 
 export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];

@@ -1,3 +1,3 @@
-export { enqueueMessage } from './outbox.service';
+export { enqueueMessage, outboxBacklog } from './outbox.service';
 export { onDeliveryFailure, type DeliveryFailure, type DeliveryFailureHook } from './outbox.dispatcher';
 export { createDeliveryAdapter, renderMessage, SmtpDeliveryAdapter } from './delivery';

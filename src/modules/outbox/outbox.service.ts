@@ -21,3 +21,12 @@ export function enqueueMessage(
   em.persist(row);
   return row;
 }
+
+/** Messages waiting for the dispatcher, and the age of the oldest (0 when none); both from the pending index. */
+export async function outboxBacklog(em: EntityManager): Promise<{ pending: number; oldestPendingSeconds: number }> {
+  const [row] = await em.getConnection().execute<Array<{ pending: string; oldest_seconds: number | null }>>(
+    `select (select count(*) from outbox_messages where status = 'PENDING') as pending,
+            extract(epoch from now() - (select created_at from outbox_messages where status = 'PENDING' order by id limit 1))::float8 as oldest_seconds`,
+  );
+  return { pending: Number(row?.pending ?? 0), oldestPendingSeconds: Math.max(0, row?.oldest_seconds ?? 0) };
+}

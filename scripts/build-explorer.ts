@@ -1,0 +1,12 @@
+import { relative } from 'node:path';
+import { explorerAssetsDir, projectRoot } from '../src/web/explorer-assets';
+import { buildExplorerAssets } from './explorer-bundle';
+
+/** `npm run build`'s last step: the GraphiQL explorer's bundle (see scripts/explorer-bundle.ts). */
+buildExplorerAssets().then(
+  (manifest) => console.log(`explorer assets in ${relative(projectRoot(), explorerAssetsDir())}: ${manifest.script}, ${manifest.stylesheet}`),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
