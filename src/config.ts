@@ -44,6 +44,34 @@ export interface Config {
   operationLimits: OperationLimits;
   /** Budgets in cost points per window, kept in Redis (a per-process fallback while Redis is down). */
   rateLimits: RateLimits;
+  /** How long database work may wait, so an unreachable or stuck Postgres answers SERVICE_UNAVAILABLE, not a hang. */
+  databaseTimeouts: DatabaseTimeouts;
+  /** Which peers' X-Forwarded-For is believed for the client address (rate limits); `false`: none. */
+  trustProxy: TrustProxy;
+}
+
+export interface DatabaseTimeouts {
+  /** Opening a connection (TCP and start-up), ms. */
+  connectMs: number;
+  /** Waiting for a free connection of the pool, ms. */
+  acquireMs: number;
+  /** One SQL statement, enforced by Postgres (`statement_timeout`), ms; 0: no limit. */
+  statementMs: number;
+}
+
+/**
+ * `TRUST_PROXY`: off by default (the socket's address is the client's). A number `n` trusts the last `n` hops of
+ * X-Forwarded-For (the load balancers in front); a list of addresses, CIDRs or `loopback`/`private` trusts those peers.
+ */
+export type TrustProxy = false | { hops: number } | { ranges: string[] };
+
+/** Parses `TRUST_PROXY`: unset, `false`, `0` → off; `true` → one hop; a number → hops; else a comma-separated list. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false' || text === '0' || text === 'off') return false;
+  if (text === 'true') return { hops: 1 };
+  if (/^\d+$/.test(text)) return { hops: Number(text) };
+  return { ranges: text.split(',').map((part) => part.trim()).filter(Boolean) };
 }
 
 export interface OperationLimits {
@@ -84,6 +112,8 @@ export interface RateLimits {
 }
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxCost: 20_000, maxDepth: 12, maxAliases: 50, maxDirectives: 20, maxTokens: 5_000 };
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, acquireMs: 10_000, statementMs: 30_000 };
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   enabled: true,
@@ -144,6 +174,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       perCredential: numberFrom(env.RATE_LIMIT_PER_CREDENTIAL, DEFAULT_RATE_LIMITS.perCredential),
       perAddress: numberFrom(env.RATE_LIMIT_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
     },
+    databaseTimeouts: {
+      connectMs: numberFrom(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
+      acquireMs: numberFrom(env.DATABASE_ACQUIRE_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.acquireMs),
+      statementMs: numberFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     ...overrides,
   };
 }

@@ -38,8 +38,12 @@ export interface Gateway {
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
   await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger);
-  await migrate(orm);
+  const orm = await openOrm(config.databaseUrl, logger, config.databaseTimeouts);
+  if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
+    // Migrations (index builds on big tables) run without the statement timeout that guards requests.
+    const migrations = await openOrm(config.databaseUrl, logger);
+    await migrate(migrations).finally(() => migrations.close());
+  }
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));

@@ -3,7 +3,7 @@ import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graph
 import type { OperationLimits } from '../config';
 import { credentialKey } from '../auth/jwt';
 import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
-import { AppError, ErrorCode, forbidden } from '../errors';
+import { AppError, ErrorCode, forbidden, isServiceUnavailable, serviceUnavailable } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { assertPasswordChangeAllows } from '../graphql/plugins';
 import { loadPendingViewer } from '../graphql/request-context';
@@ -107,6 +107,7 @@ const STATUS_OF: Partial<Record<string, number>> = {
 };
 
 function withHttpStatus(error: unknown): unknown {
+  if (!(error instanceof AppError) && isServiceUnavailable(error)) error = serviceUnavailable(); // the viewer could not be loaded
   if (!(error instanceof AppError) || error.extensions.http) return error;
   const status = STATUS_OF[String(error.extensions.code)];
   if (!status) return error;
