@@ -44,7 +44,9 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     const migrations = await openOrm(config.databaseUrl, logger);
     await migrate(migrations).finally(() => migrations.close());
   }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  // While Redis is away its commands fail at once instead of queueing: publishes are logged and replayed from the event
+  // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
@@ -120,9 +122,11 @@ async function handleHttp(
   if (state.draining) res.setHeader('connection', 'close');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/readyz') {
+    // Without Redis an instance still answers queries and mutations (events wait in the log), so it stays in the load
+    // balancer ("degraded"); without Postgres, or while draining, it is taken out.
     const checks = await readiness(app);
-    const ready = checks.postgres && checks.redis && !state.draining;
-    return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
+    const status = state.draining ? 'draining' : !checks.postgres ? 'unavailable' : !checks.redis ? 'degraded' : 'ok';
+    return sendJson(res, checks.postgres && !state.draining ? 200 : 503, { status, ...checks, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
   if (url.pathname === '/imports') {

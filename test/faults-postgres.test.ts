@@ -48,7 +48,7 @@ describe('Postgres stops', () => {
 
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({ postgres: false, redis: true });
+    expect(await ready.json()).toMatchObject({ status: 'unavailable', postgres: false, redis: true });
     expect((await fetch(`${base}/healthz`)).status).toBe(200); // alive: no reason to restart it
 
     const viewerWhileDown = await owner.client.request(ViewerDocument);
