@@ -46,8 +46,22 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
   }
   // While Redis is away its commands fail at once instead of queueing: publishes are logged and replayed from the event
   // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
-  const redis = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1000), // back within a second of Redis
+  });
+  let redisDown = false; // one warning per outage, not one per reconnect attempt
+  redis.on('error', (error) => {
+    if (!redisDown) logger.warn({ err: error }, 'redis error; reconnecting');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) logger.info('redis reconnected');
+    redisDown = false;
+  });
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
   await app.realtime.start();

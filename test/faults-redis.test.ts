@@ -52,6 +52,7 @@ describe('Redis stops', () => {
       await rename(name); // fails the test on any error
       expect(Date.now() - started).toBeLessThan(2000); // nothing waits for Redis
     }
+    expect(gateway.app.eventBus.heldCount).toBe(3); // their publishes wait for Redis; nothing was thrown at the caller
     // Rate limits fail open (counted in the process meanwhile): the cost report still comes.
     const query = await owner.client.request(MembersTotalDocument, {});
     expect(query.errors).toBeUndefined();
@@ -72,6 +73,7 @@ describe('Redis stops', () => {
 
     await redis.start();
     await waitUntil(() => gateway.app.redis.status === 'ready', 'the gateway to reconnect to Redis');
+    await waitUntil(() => gateway.app.eventBus.heldCount === 0, 'the held events to be published');
     await expect(readiness()).resolves.toMatchObject({ httpStatus: 200, body: { status: 'ok', redis: true } });
 
     const resumed = subscribeTo(connectWs(gateway.url, owner.client.token).client, MemberEventsDocument, { after: cursor });
