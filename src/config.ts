@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** Runtime configuration. The only module that reads `process.env`. */
 export interface Config {
@@ -71,7 +72,15 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   if (text === '' || text === 'false' || text === '0' || text === 'off') return false;
   if (text === 'true') return { hops: 1 };
   if (/^\d+$/.test(text)) return { hops: Number(text) };
-  return { ranges: text.split(',').map((part) => part.trim()).filter(Boolean) };
+  const ranges = text.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const range of ranges) {
+    const [address, prefix] = range.split('/');
+    const named = ['loopback', 'private', 'linklocal'].includes(range.toLowerCase());
+    if (!named && (isIP(address ?? '') === 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix)))) {
+      throw new Error(`TRUST_PROXY: "${range}" is not a number of hops, an address, a CIDR range, loopback, private or linklocal`);
+    }
+  }
+  return { ranges };
 }
 
 export interface OperationLimits {

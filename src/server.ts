@@ -16,6 +16,7 @@ import { createLoaders } from './graphql/loaders';
 import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
+import { clientAddressOf } from './limits/client-address';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
 import { invitationExpiryJob } from './modules/invitations';
@@ -142,9 +143,9 @@ async function handleHttp(
     const status = state.draining ? 'draining' : !checks.postgres ? 'unavailable' : !checks.redis ? 'degraded' : 'ok';
     return sendJson(res, checks.postgres && !state.draining ? 200 : 503, { status, ...checks, draining: state.draining });
   }
-  if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
+  if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddressOf(req, app.config.trustProxy));
   if (url.pathname === '/imports') {
-    return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
+    return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, clientAddressOf(req, app.config.trustProxy)));
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 
@@ -158,7 +159,7 @@ async function handleHttp(
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true }),
+      context: () => createRequestContext(app, req.headers.authorization, clientAddressOf(req, app.config.trustProxy), { deferViewer: true }),
     }),
   );
   res.statusCode = response.status ?? 200;

@@ -155,7 +155,7 @@ function refusal(code: ErrorCode, message: string, details: Record<string, unkno
 export const UPLOAD_COST = 100;
 
 /** The caller's budgets in cost points: its user or API client, and its address. */
-export function costBuckets(ctx: GraphQLContext, cost: number): Bucket[] {
+export function costBuckets(ctx: Pick<GraphQLContext, 'app' | 'credential' | 'clientAddress'>, cost: number): Bucket[] {
   const config = ctx.app.config.rateLimits;
   const buckets: Bucket[] = [];
   if (ctx.credential) buckets.push({ name: `cost:${credentialKey(ctx.credential)}`, limit: config.perCredential, windowSeconds: config.windowSeconds, cost });
