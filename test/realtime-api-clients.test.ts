@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS } from '../src/config';
-import { MemberEventsDocument, MyInvitationsDocument, RevokeApiClientDocument, UpdateMemberDocument } from './generated/graphql';
+import {
+  InvitationEventsDocument,
+  MemberEventsDocument,
+  MyInvitationsDocument,
+  RevokeApiClientDocument,
+  SendInvitationDocument,
+  UpdateMemberDocument,
+} from './generated/graphql';
 import { GraphQLClient } from './support/client';
-import { createOrgWithOwner } from './support/factories';
+import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { apiClientFor } from './support/limits';
 import { subscribeTo, TestSubscription } from './support/subscriptions';
@@ -41,6 +48,14 @@ describe('graphql-ws for API clients', () => {
     const resumed = subscribeTo(connectWs(url, partner.token).client, MemberEventsDocument, { after: event!.memberEvents.id });
     const [missed] = await resumed.take(1);
     expect(Number(missed!.memberEvents.id)).toBe(Number(event!.memberEvents.id) + 1);
+  });
+
+  it('streams invitation events to a partner with invitations:read (and members:read, as the operation selects `member`)', async () => {
+    const owner = await createOrgWithOwner(client);
+    const partner = await apiClientFor(owner.client, ['events:subscribe', 'invitations:read', 'members:read']);
+    const sub = subscribeTo(connectWs(url, partner.token).client, InvitationEventsDocument, {});
+    await sub.untilLive(() => owner.client.ok(SendInvitationDocument, { input: { phone: uniquePhone(), name: 'Invitee' } }));
+    expect(sub.results[0]!.invitationEvents).toMatchObject({ type: 'SENT', invitation: { id: expect.any(String) } });
   });
 
   it('refuses a partner without events:subscribe, or without the read scope of what it selects, and person-only streams', async () => {
