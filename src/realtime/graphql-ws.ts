@@ -66,12 +66,12 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   };
 
   const viewerFor = async (extra: SocketExtra): Promise<Viewer> => {
-    const { credential: claims, expiresAt } = extra;
-    if (!claims || (expiresAt !== undefined && expiresAt <= Date.now())) return Viewer.anonymous();
-    if (claims.kind === 'apiClient') return loadViewerFor(app.orm.em.fork(), claims); // its row as it is now
+    const { credential, expiresAt } = extra;
+    if (!credential || (expiresAt !== undefined && expiresAt <= Date.now())) return Viewer.anonymous();
+    if (credential.kind === 'apiClient') return loadViewerFor(app.orm.em.fork(), credential); // its row as it is now
     const now = performance.now();
-    if (claims.org) return (await app.realtime.loaders.viewer(claims.sub, claims.org, now)) ?? Viewer.anonymous();
-    const user = await app.realtime.loaders.user(claims.sub, now);
+    if (credential.org) return (await app.realtime.loaders.viewer(credential.sub, credential.org, now)) ?? Viewer.anonymous();
+    const user = await app.realtime.loaders.user(credential.sub, now);
     return user ? new Viewer(user) : Viewer.anonymous();
   };
 
