@@ -50,12 +50,14 @@ export async function openOrm(databaseUrl: string, logger?: Logger, timeouts?: D
         },
       }),
       // knex's own messages (a pooled connection lost when Postgres goes away) into the log, not onto stdout.
-      log: {
-        warn: (message: unknown) => logger?.warn({ knex: message }, 'database connection'),
-        error: (message: unknown) => logger?.error({ knex: message }, 'database connection'),
-        deprecate: (message: unknown) => logger?.debug({ knex: message }, 'knex deprecation'),
-        debug: (message: unknown) => logger?.debug({ knex: message }, 'knex'),
-      },
+      ...(logger && {
+        log: {
+          warn: (message: unknown) => logger.warn({ knex: message }, 'database connection'),
+          error: (message: unknown) => logger.error({ knex: message }, 'database connection'),
+          deprecate: (message: unknown) => logger.debug({ knex: message }, 'knex deprecation'),
+          debug: (message: unknown) => logger.debug({ knex: message }, 'knex'),
+        },
+      }),
     },
     forceUtcTimezone: true,
     allowGlobalContext: false,
