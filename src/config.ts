@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** Runtime configuration. The only module that reads `process.env`. */
 export interface Config {
@@ -50,6 +51,42 @@ export interface Config {
   metrics: boolean;
   /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`. */
   metricsToken: string | null;
+  /** How long database work may wait, so an unreachable or stuck Postgres answers SERVICE_UNAVAILABLE, not a hang. */
+  databaseTimeouts: DatabaseTimeouts;
+  /** Which peers' X-Forwarded-For is believed for the client address (rate limits); `false`: none. */
+  trustProxy: TrustProxy;
+}
+
+export interface DatabaseTimeouts {
+  /** Opening a connection (TCP and start-up), ms. */
+  connectMs: number;
+  /** Waiting for a free connection of the pool, ms. */
+  acquireMs: number;
+  /** One SQL statement, enforced by Postgres (`statement_timeout`), ms; 0: no limit. */
+  statementMs: number;
+}
+
+/**
+ * `TRUST_PROXY`: off by default (the socket's address is the client's). A number `n` trusts the last `n` hops of
+ * X-Forwarded-For (the load balancers in front); a list of addresses, CIDRs or `loopback`/`private` trusts those peers.
+ */
+export type TrustProxy = false | { hops: number } | { ranges: string[] };
+
+/** Parses `TRUST_PROXY`: unset, `false`, `0` → off; `true` → one hop; a number → hops; else a comma-separated list. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false' || text === '0' || text === 'off') return false;
+  if (text === 'true') return { hops: 1 };
+  if (/^\d+$/.test(text)) return { hops: Number(text) };
+  const ranges = text.split(',').map((part) => part.trim()).filter(Boolean);
+  for (const range of ranges) {
+    const [address, prefix] = range.split('/');
+    const named = ['loopback', 'private', 'linklocal'].includes(range.toLowerCase());
+    if (!named && (isIP(address ?? '') === 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix)))) {
+      throw new Error(`TRUST_PROXY: "${range}" is not a number of hops, an address, a CIDR range, loopback, private or linklocal`);
+    }
+  }
+  return { ranges };
 }
 
 export interface OperationLimits {
@@ -90,6 +127,8 @@ export interface RateLimits {
 }
 
 export const DEFAULT_OPERATION_LIMITS: OperationLimits = { maxCost: 20_000, maxDepth: 12, maxAliases: 50, maxDirectives: 20, maxTokens: 5_000 };
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, acquireMs: 10_000, statementMs: 30_000 };
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   enabled: true,
@@ -162,6 +201,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     graphiql: switchFrom('GRAPHIQL', env.GRAPHIQL, mode !== 'production'),
     metrics: switchFrom('METRICS', env.METRICS, true),
     metricsToken: env.METRICS_TOKEN || null,
+    databaseTimeouts: {
+      connectMs: numberFrom(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
+      acquireMs: numberFrom(env.DATABASE_ACQUIRE_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.acquireMs),
+      statementMs: numberFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     ...overrides,
   };
 }

@@ -47,3 +47,30 @@ export const forbidden = (reason: string) => new AppError(ErrorCode.Forbidden, r
 export const unauthenticated = () => new AppError(ErrorCode.Unauthenticated, 'Sign in first');
 export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
   new AppError(ErrorCode.Conflict, message, extensions);
+
+export const serviceUnavailable = () => new AppError(ErrorCode.ServiceUnavailable, 'A backing service is unavailable; try again shortly');
+
+/** Codes of a database (or a connection to it) that is down, restarting, unreachable or too slow; SQLSTATEs and errnos. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN',
+  '08000', '08001', '08003', '08004', '08006', // connection exceptions
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '53300', // too many connections
+  '57014', // query canceled: the statement timeout
+]);
+const UNAVAILABLE_MESSAGES = /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|timeout expired|not queryable|Client was closed/;
+
+/**
+ * True when `error` (or what it wraps: GraphQL `originalError`, `cause`) says the database could not be reached or
+ * answered too late: the client gets SERVICE_UNAVAILABLE (503 for a whole request), not an internal error.
+ */
+export function isServiceUnavailable(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const e = current as { code?: unknown; name?: string; message?: string; originalError?: unknown; cause?: unknown };
+    if (e.name === 'ConnectionException') return true;
+    if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message)) return true;
+    current = e.originalError ?? e.cause;
+  }
+  return false;
+}

@@ -18,6 +18,7 @@ import { createLoaders } from './graphql/loaders';
 import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
+import { clientAddressOf } from './limits/client-address';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
 import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
@@ -45,10 +46,30 @@ export interface Gateway {
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
   await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger);
-  await migrate(orm);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const orm = await openOrm(config.databaseUrl, logger, config.databaseTimeouts);
+  if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
+    // Migrations (index builds on big tables) run without the statement timeout that guards requests.
+    const migrations = await openOrm(config.databaseUrl, logger);
+    await migrate(migrations).finally(() => migrations.close());
+  }
+  // While Redis is away its commands fail at once instead of queueing: publishes are logged and replayed from the event
+  // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1000), // back within a second of Redis
+  });
+  let redisDown = false; // one warning per outage, not one per reconnect attempt
+  redis.on('error', (error) => {
+    if (!redisDown) logger.warn({ err: error }, 'redis error; reconnecting');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) logger.info('redis reconnected');
+    redisDown = false;
+  });
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
   await app.realtime.start();
@@ -149,7 +170,8 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   const url = new URL(req.url ?? '/', 'http://localhost');
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader(REQUEST_ID_HEADER, requestId);
-  const contextFor = () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { requestId });
+  const clientAddress = clientAddressOf(req, app.config.trustProxy);
+  const contextFor = () => createRequestContext(app, req.headers.authorization, clientAddress, { requestId });
   // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
   if (state.draining) res.setHeader('connection', 'close');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -157,11 +179,13 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   if (url.pathname.startsWith(EXPLORER_ASSET_PATH) && explorer) return explorer.serveAsset(req, res, url.pathname.slice(EXPLORER_ASSET_PATH.length));
   if (url.pathname === '/graphql' && explorer && wantsExplorerPage(req, url)) return explorer.servePage(req, res);
   if (url.pathname === '/readyz') {
+    // Without Redis an instance still answers queries and mutations (events wait in the log), so it stays in the load
+    // balancer ("degraded"); without Postgres, or while draining, it is taken out.
     const checks = await readiness(app);
-    const ready = checks.postgres && checks.redis && !state.draining;
-    return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
+    const status = state.draining ? 'draining' : !checks.postgres ? 'unavailable' : !checks.redis ? 'degraded' : 'ok';
+    return sendJson(res, checks.postgres && !state.draining ? 200 : 503, { status, ...checks, draining: state.draining });
   }
-  if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
+  if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddress);
   if (url.pathname === '/imports') {
     return handleImportRequest(req, res, url, contextFor);
   }
@@ -178,7 +202,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true, requestId }),
+      context: () => createRequestContext(app, req.headers.authorization, clientAddress, { deferViewer: true, requestId }),
     }),
   );
   res.statusCode = response.status ?? 200;

@@ -16,7 +16,7 @@ describe('gateway process', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ postgres: true, redis: true, draining: false });
+    expect(await ready.json()).toEqual({ status: 'ok', postgres: true, redis: true, draining: false });
   });
 
   it('never sends stack traces', async () => {

@@ -68,11 +68,13 @@ const READ_MODULE_OF_TYPE = new Map<string, PermissionModule | null>([
   // Sensitive member fields are nulled field by field (like for people), so their types only need MEMBERS.
   ['MemberAccount', PermissionModule.MEMBERS],
   ['LogInRecord', PermissionModule.MEMBERS],
+  ['MemberEvent', PermissionModule.MEMBERS],
   ['Department', PermissionModule.DEPARTMENTS],
   ['Invitation', PermissionModule.INVITATIONS],
   ['InvitationConnection', PermissionModule.INVITATIONS],
   ['InvitationEdge', PermissionModule.INVITATIONS],
   ['InvitationPayload', PermissionModule.INVITATIONS],
+  ['InvitationEvent', PermissionModule.INVITATIONS],
   ['QrCode', PermissionModule.INVITATIONS],
   ['Role', PermissionModule.ROLES],
   ['RoleGroup', PermissionModule.ROLES],

@@ -278,7 +278,7 @@ export function canViewMemberImport(viewer: Viewer, memberImport: { createdByMem
  * whatever its scope; which events then reach them is `canSeeInvitationEvent`'s answer, per event.
  */
 export function canWatchInvitationEvents(viewer: Viewer): boolean {
-  if (!viewer.member) return false;
+  if (!actsInOrg(viewer)) return false; // a member, or an API client (invitations:read)
   if (isOrgAdmin(viewer)) return true;
   return viewer.grants.some((grant) => grantAllows(grant, PermissionModule.INVITATIONS, PermissionAction.VIEW));
 }
@@ -400,7 +400,10 @@ export function assertMayFetchNodeType(viewer: Viewer, typeName: string): void {
   assertApiClientMayRead(viewer, [typeName]);
 }
 
-/** Subscriptions to org events: active members, and API clients holding `events:subscribe`. */
+/**
+ * Subscriptions to org events: active members, and API clients holding `events:subscribe` (each stream still needs
+ * the read scope of what it carries: `members:read` for memberEvents, `invitations:read` for invitationEvents).
+ */
 export function canSubscribeToEvents(viewer: Viewer): boolean {
   if (viewer.apiClient) return viewer.org !== null && viewer.apiClient.scopes.includes('events:subscribe');
   return viewer.member !== null;

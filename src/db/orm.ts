@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
+import type { DatabaseTimeouts } from '../config';
 import { countSqlStatement } from './sql-counter';
 
 export type Orm = MikroORM;
@@ -27,7 +28,12 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function openOrm(databaseUrl: string, logger?: Logger): Promise<Orm> {
+/**
+ * Opens the ORM. With `timeouts` (the gateway's), a connection that cannot be opened, a pool that has none free and a
+ * statement that runs too long all fail within their limit instead of waiting on an unreachable or stuck database;
+ * without (scripts, migrations on big tables), nothing is limited.
+ */
+export async function openOrm(databaseUrl: string, logger?: Logger, timeouts?: DatabaseTimeouts): Promise<Orm> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -35,7 +41,24 @@ export async function openOrm(databaseUrl: string, logger?: Logger): Promise<Orm
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true },
     discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: 20, acquireTimeoutMillis: 10_000 },
+    pool: { min: 0, max: 20, acquireTimeoutMillis: timeouts?.acquireMs ?? 10_000 },
+    driverOptions: {
+      ...(timeouts && {
+        connection: {
+          connectionTimeoutMillis: timeouts.connectMs,
+          ...(timeouts.statementMs > 0 && { statement_timeout: timeouts.statementMs }),
+        },
+      }),
+      // knex's own messages (a pooled connection lost when Postgres goes away) into the log, not onto stdout.
+      ...(logger && {
+        log: {
+          warn: (message: unknown) => logger.warn({ knex: message }, 'database connection'),
+          error: (message: unknown) => logger.error({ knex: message }, 'database connection'),
+          deprecate: (message: unknown) => logger.debug({ knex: message }, 'knex deprecation'),
+          debug: (message: unknown) => logger.debug({ knex: message }, 'knex'),
+        },
+      }),
+    },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     logger: (message) => logger?.debug(message),

@@ -5,7 +5,7 @@ import { Kind } from 'graphql';
 import type { Logger } from 'pino';
 import { passwordChangeRequired, type Viewer } from '../auth/viewer';
 import { sqlStatementsSoFar } from '../db/sql-counter';
-import { AppError, ErrorCode } from '../errors';
+import { AppError, ErrorCode, isServiceUnavailable, serviceUnavailable } from '../errors';
 import type { GraphQLContext } from './context';
 
 /** Operations a holder of an initial enterprise password may still run. */
@@ -62,19 +62,11 @@ export function createErrorFormatter(logger: Logger) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    if (isDatabaseUnavailable(original)) {
-      return { message: 'A backing service is unavailable; try again shortly', path: formatted.path, extensions: { code: ErrorCode.ServiceUnavailable } };
+    if (isServiceUnavailable(original)) {
+      const unavailable = serviceUnavailable();
+      return { message: unavailable.message, path: formatted.path, extensions: unavailable.extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.Internal } };
   };
-}
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  const e = error as { code?: string; name?: string; message?: string };
-  return (
-    e?.name === 'ConnectionException' ||
-    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', 'ETIMEDOUT'].includes(e?.code ?? '') ||
-    /Knex: Timeout acquiring a connection|Connection terminated/.test(e?.message ?? '')
-  );
 }

@@ -3,7 +3,7 @@ import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graph
 import type { OperationLimits } from '../config';
 import { credentialKey } from '../auth/jwt';
 import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
-import { AppError, ErrorCode, forbidden } from '../errors';
+import { AppError, ErrorCode, forbidden, isServiceUnavailable, serviceUnavailable } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
 import { assertPasswordChangeAllows } from '../graphql/plugins';
 import { loadPendingViewer } from '../graphql/request-context';
@@ -107,6 +107,7 @@ const STATUS_OF: Partial<Record<string, number>> = {
 };
 
 function withHttpStatus(error: unknown): unknown {
+  if (!(error instanceof AppError) && isServiceUnavailable(error)) error = serviceUnavailable(); // the viewer could not be loaded
   if (!(error instanceof AppError) || error.extensions.http) return error;
   const status = STATUS_OF[String(error.extensions.code)];
   if (!status) return error;
@@ -154,7 +155,7 @@ function refusal(code: ErrorCode, message: string, details: Record<string, unkno
 export const UPLOAD_COST = 100;
 
 /** The caller's budgets in cost points: its user or API client, and its address. */
-export function costBuckets(ctx: GraphQLContext, cost: number): Bucket[] {
+export function costBuckets(ctx: Pick<GraphQLContext, 'app' | 'credential' | 'clientAddress'>, cost: number): Bucket[] {
   const config = ctx.app.config.rateLimits;
   const buckets: Bucket[] = [];
   if (ctx.credential) buckets.push({ name: `cost:${credentialKey(ctx.credential)}`, limit: config.perCredential, windowSeconds: config.windowSeconds, cost });

@@ -44,28 +44,67 @@ export function recipientsOf(event: Pick<OrgEvent, 'recipientPhone' | 'recipient
   return recipients;
 }
 
+/** Messages kept for re-publishing while Redis is away; past this the oldest are dropped (the event log has them). */
+const MAX_HELD_MESSAGES = 10_000;
+
+type PublishedEvent = Pick<OrgEvent, 'orgId' | 'id' | 'topic'>;
+
 /**
  * Publishes committed events to Redis so any number of gateway instances deliver them: each to its org's channel,
- * and events addressed to a person also to that person's recipient channels. Fire-and-forget: when Redis is down
- * the events stay in the log and subscribers replay them on resume.
+ * and events addressed to a person also to that person's recipient channels. Never awaited by a request: when Redis
+ * is away a publish fails at once (no offline queue), is logged once per outage and held, and the held messages are
+ * published when Redis is ready again (subscribers take duplicates and out-of-order events). Events stay in the log
+ * meanwhile, so subscribers that resume with `after`, and the periodic sweep, get them whatever happens here.
  */
 export class EventBus {
-  constructor(private readonly redis: Redis, private readonly logger: Logger, private readonly metrics?: GatewayMetrics) {}
+  private readonly held = new Map<string, { channel: string; message: string; countsEvent: boolean }>();
+  private failing = false;
+
+  constructor(private readonly redis: Redis, private readonly logger: Logger, private readonly metrics?: GatewayMetrics) {
+    redis.on('ready', () => this.publishHeld());
+  }
 
   publish(events: OrgEvent[]): void {
     for (const event of events) {
       const message = JSON.stringify(event);
       const channels = [orgChannel(event.orgId), ...recipientsOf(event).map(recipientChannel)];
-      channels.forEach((channel, index) => {
-        this.redis.publish(channel, message).then(
-          // Counted once per event, on its org channel: the one every instance listens to.
-          () => index === 0 && this.metrics?.eventPublished(event.topic),
-          (error: unknown) => {
-            this.metrics?.eventPublishFailed(event.topic);
-            this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; subscribers will replay it from the log');
-          },
-        );
-      });
+      // Counted once per event, on its org channel: the one every instance listens to.
+      channels.forEach((channel, index) => this.send(channel, message, event, index === 0));
+    }
+  }
+
+  /** Messages waiting for Redis to come back. */
+  get heldCount(): number {
+    return this.held.size;
+  }
+
+  private send(channel: string, message: string, event: PublishedEvent, countsEvent: boolean): void {
+    if (this.redis.status !== 'ready') return this.hold(channel, message, event, countsEvent, new Error(`redis is ${this.redis.status}`));
+    this.redis.publish(channel, message).then(
+      () => countsEvent && this.metrics?.eventPublished(event.topic),
+      (error: unknown) => this.hold(channel, message, event, countsEvent, error),
+    );
+  }
+
+  private hold(channel: string, message: string, event: PublishedEvent, countsEvent: boolean, error: unknown): void {
+    if (countsEvent) this.metrics?.eventPublishFailed(event.topic);
+    if (!this.failing) {
+      this.failing = true;
+      this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; held until Redis returns, and subscribers replay from the log');
+    }
+    const key = `${channel}\n${event.orgId}:${event.id}`;
+    this.held.delete(key);
+    this.held.set(key, { channel, message, countsEvent });
+    if (this.held.size > MAX_HELD_MESSAGES) this.held.delete(this.held.keys().next().value!);
+  }
+
+  private publishHeld(): void {
+    if (this.failing) this.logger.info({ held: this.held.size }, 'redis is back: publishing held events');
+    this.failing = false;
+    const held = [...this.held.values()];
+    this.held.clear();
+    for (const { channel, message, countsEvent } of held) {
+      this.send(channel, message, JSON.parse(message) as PublishedEvent, countsEvent);
     }
   }
 }

@@ -6,8 +6,13 @@ import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { AppServices } from '../app';
-import type { TokenClaims } from '../auth/jwt';
+import { loadViewerFor } from '../auth/credential';
+import type { Credential } from '../auth/jwt';
+import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
 import { Viewer } from '../auth/viewer';
+import { AppError, ErrorCode, forbidden } from '../errors';
+import { clientAddressOf } from '../limits/client-address';
+import { checkOperationLimits, costBuckets } from '../limits/operation-limits.plugin';
 import type { GraphQLContext } from '../graphql/context';
 import { assertPasswordChangeAllows, createErrorFormatter } from '../graphql/plugins';
 import type { OperationType } from '../observability/metrics';
@@ -15,9 +20,10 @@ import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
 import { useLazyLoaders } from './realtime.service';
 
-/** What a connection keeps between messages: the claims of the token verified at `connection_init`. */
+/** What a connection keeps between messages: the credential of the token verified at `connection_init`. */
 type SocketExtra = {
-  claims?: TokenClaims;
+  /** A person's session, or an API client's access token. */
+  credential?: Credential;
   /** When the token expires (ms since the epoch); a subscribe after that is unauthenticated. */
   expiresAt?: number;
 };
@@ -49,6 +55,10 @@ const DOCUMENT_CACHE_SIZE = 500;
  * - Holders of an initial enterprise password get PASSWORD_CHANGE_REQUIRED, as over HTTP.
  * - Each subscribe is one operation for the metrics and the log (`requestId` of its own): one line when it starts
  *   (or is refused), one when a subscription ends, with how long it ran and how many results it delivered.
+ * - API clients connect with their access token; a subscribe needs `events:subscribe` and the read scopes of the
+ *   types it selects (FORBIDDEN otherwise), as the HTTP gate decides.
+ * - Every subscribe passes the operation limits of `src/limits/` (depth, aliases, directives, cost) and is charged to
+ *   the caller's budgets before anything is read: a hostile subscription is refused with the same codes as over HTTP.
  */
 export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema, app: AppServices, logger: Logger) {
   const documents = new Map<string, DocumentNode>();
@@ -70,12 +80,20 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   };
 
   const viewerFor = async (extra: SocketExtra): Promise<Viewer> => {
-    const { claims, expiresAt } = extra;
-    if (!claims || (expiresAt !== undefined && expiresAt <= Date.now())) return Viewer.anonymous();
+    const { credential, expiresAt } = extra;
+    if (!credential || (expiresAt !== undefined && expiresAt <= Date.now())) return Viewer.anonymous();
+    if (credential.kind === 'apiClient') return loadViewerFor(app.orm.em.fork(), credential); // its row as it is now
     const now = performance.now();
-    if (claims.org) return (await app.realtime.loaders.viewer(claims.sub, claims.org, now)) ?? Viewer.anonymous();
-    const user = await app.realtime.loaders.user(claims.sub, now);
+    if (credential.org) return (await app.realtime.loaders.viewer(credential.sub, credential.org, now)) ?? Viewer.anonymous();
+    const user = await app.realtime.loaders.user(credential.sub, now);
     return user ? new Viewer(user) : Viewer.anonymous();
+  };
+
+  const chargeBudgets = async (caller: Parameters<typeof costBuckets>[0], cost: number): Promise<void> => {
+    const decision = await app.rateLimiter.take(costBuckets(caller, Math.max(1, cost)));
+    if (!decision.allowed) {
+      throw new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, { retryAfter: decision.retryAfterSeconds });
+    }
   };
 
   // The same error policy as over HTTP: our codes as they are, anything unexpected hidden and logged.
@@ -92,8 +110,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
       'graphql operation',
     );
   };
-  const credentialOf = (extra: SocketExtra): GraphQLContext['credential'] => (extra.claims ? { kind: 'user', ...extra.claims } : null);
-
+  
   return useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
@@ -104,17 +121,20 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
           return false;
         }
         const token = raw.replace(/^Bearer\s+/i, '').trim();
-        const claims = await app.tokens.verify(token);
-        if (!claims || !(await app.realtime.loaders.user(claims.sub, performance.now()))) return false; // 4403 Forbidden
+        const credential = await app.tokens.verifyCredential(token);
+        if (!credential) return false; // 4403 Forbidden
+        if (credential.kind === 'user' && !(await app.realtime.loaders.user(credential.sub, performance.now()))) return false;
+        // A partner's token: the client must still exist, unrevoked and with this secret.
+        if (credential.kind === 'apiClient' && !(await loadViewerFor(app.orm.em.fork(), credential)).apiClient) return false;
         const { exp } = decodeJwt(token);
-        ctx.extra.claims = claims;
+        ctx.extra.credential = credential;
         ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
         const logger = app.logger.child({ requestId });
-        const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: credentialOf(ctx.extra) };
+        const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: ctx.extra.credential ?? null };
         const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
           record(start, errors, viewer, logger);
           return errors;
@@ -124,19 +144,32 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         const operation = getOperationAST(document, payload.operationName);
         start.type = operation?.operation ?? 'unknown';
         start.name = operation?.name?.value ?? start.name;
-        const viewer = await viewerFor(ctx.extra);
+        const caller = {
+          app,
+          credential: ctx.extra.credential ?? null,
+          clientAddress: clientAddressOf(ctx.extra.request, app.config.trustProxy),
+        };
+        let viewer = Viewer.anonymous();
         try {
+          // As over HTTP, before anything is read: depth, aliases, directives and cost, then the caller's budgets.
+          const analysis = operation ? checkOperationLimits(schema, document, operation, payload.variables ?? undefined, app.config.operationLimits) : null;
+          if (analysis) await chargeBudgets(caller, analysis.cost);
+          viewer = await viewerFor(ctx.extra);
           assertPasswordChangeAllows(viewer, operation);
+          if (viewer.apiClient && analysis) {
+            if (!canSubscribeToEvents(viewer)) throw forbidden('No permission: subscriptions need the events:subscribe scope');
+            assertApiClientMayRead(viewer, analysis.types);
+          }
         } catch (error) {
-          return refuse([error as GraphQLError], viewer);
+          // Unexpected ones (the database down while loading the viewer) go through the error formatter like the rest.
+          return refuse([error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { originalError: error as Error })], viewer);
         }
         const contextValue = {
           em: app.orm.em.fork(),
           viewer,
-          app,
           requestId,
           logger,
-          clientAddress: ctx.extra.request.socket.remoteAddress ?? null,
+          ...caller,
         } as GraphQLContext;
         useLazyLoaders(contextValue);
         starts.set(contextValue, start);

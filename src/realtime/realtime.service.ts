@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canSeeInvitationEvent, canViewMemberImport, canWatchInvitationEvents } from '../auth/policy';
+import { loadViewerFor } from '../auth/credential';
+import { assertApiClientMayRead, canSeeInvitationEvent, canSubscribeToEvents, canViewMemberImport, canWatchInvitationEvents } from '../auth/policy';
 import { passwordChangeRequired, Viewer } from '../auth/viewer';
 import { badInput, forbidden, notFound, unauthenticated } from '../errors';
 import type { GraphQLContext } from '../graphql/context';
@@ -53,12 +54,28 @@ function rawPayloadId(event: ReceivedEvent, key: string): string | null {
  * A subscriber no longer in the org, or disabled, loses the subscription.
  */
 async function currentMemberViewer(ctx: GraphQLContext, subscribed: Viewer, event: ReceivedEvent): Promise<Viewer> {
+  if (subscribed.apiClient) return currentApiClientViewer(ctx);
   const { user, org, member } = subscribed.requireMember();
   const access = await ctx.app.realtime.loaders.access(user.id, org.id, event.receivedAt);
   if (!access || access.memberId !== member.id) throw forbidden('You are no longer a member of this org');
   if (access.mustChangePassword) throw passwordChangeRequired();
   if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
   const viewer = new Viewer(user, org, member, access.grants);
+  refreshContext(ctx, viewer);
+  return viewer;
+}
+
+/**
+ * An API client subscriber's access as it is now: its row read again (revoked, secret rotated, scopes narrowed) at
+ * each event; without `events:subscribe` any more the subscription ends. Partners' subscriptions are few.
+ */
+async function currentApiClientViewer(ctx: GraphQLContext): Promise<Viewer> {
+  const credential = ctx.credential;
+  if (credential?.kind !== 'apiClient') throw unauthenticated();
+  ctx.em.clear();
+  const viewer = await loadViewerFor(ctx.em, credential);
+  if (!viewer.apiClient) throw unauthenticated();
+  if (!canSubscribeToEvents(viewer)) throw forbidden('No permission: subscriptions need the events:subscribe scope');
   refreshContext(ctx, viewer);
   return viewer;
 }
@@ -97,7 +114,8 @@ export async function subscribeMemberEvents(
   return new DeliveryStream(feed, async (event) => {
     const memberId = rawPayloadId(event, 'memberId');
     if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
-    await currentMemberViewer(ctx, subscribed, event);
+    const current = await currentMemberViewer(ctx, subscribed, event);
+    if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
     return Object.assign(new MemberEvent(), {
       id: event.id,
       type: event.type,

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { waitUntil } from './subscriptions';
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now, for a private service. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
