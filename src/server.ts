@@ -20,7 +20,7 @@ import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
 import { invitationExpiryJob } from './modules/invitations';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
-import { handleImportRequest } from './modules/imports/imports.http';
+import { handleImportRequest, IMPORT_PATHS } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { startGraphQLWs } from './realtime/graphql-ws';
 
@@ -121,7 +121,7 @@ async function handleHttp(
     return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
-  if (url.pathname === '/imports') {
+  if ((Object.values(IMPORT_PATHS) as string[]).includes(url.pathname)) {
     return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
