@@ -194,6 +194,23 @@ describe('POST /imports/contacts', () => {
   });
 });
 
+describe('concurrent imports', () => {
+  it('two members uploading the same file at once create each contact once: the later batch is retried and skips', async () => {
+    const owner = await createOrgWithOwner(client);
+    const member = await seedActiveMember(client, owner.org.id);
+    const file = csv(['name', 'phones'], phoneSeries(1_500).map((phone, i) => [`Contact ${i}`, phone]));
+    const [first, second] = await Promise.all([
+      postContactImport(gateway.url, owner.client.token, file),
+      postContactImport(gateway.url, member.client.token, file),
+    ]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.body.summary.created! + second.body.summary.created!).toBe(1_500);
+    expect(first.body.summary.skipped! + second.body.summary.skipped!).toBe(1_500);
+    expect(first.body.summary.failed! + second.body.summary.failed!).toBe(0);
+    expect(await contactFootprint(owner.org.id)).toMatchObject({ contacts: 1_500, keys: 1_500 });
+  });
+});
+
 describe('owners and visibility of imported contacts', () => {
   it('an admin gives contacts to members; PRIVATE ones stay with their owner (and admins), ORG ones reach everyone', async () => {
     const owner = await createOrgWithOwner(client);

@@ -239,9 +239,10 @@ async function insertContacts(tx: EntityManager, orgId: string, accepted: Accept
        select i.id, ?, i.owner_id, i.name, i.phones, i.email, i.company, i.title, i.notes, i.tag_ids, i.visibility, 'IMPORT', now(), now()
          from input i
      )
-     -- No "on conflict": a key another transaction claimed meanwhile fails the batch, which the run retries.
+     -- No "on conflict": a key another transaction claimed meanwhile fails the batch, which the run retries. Keys go in
+     -- sorted, so two imports naming the same people wait for each other instead of deadlocking.
      insert into contact_keys (org_id, key, contact_id)
-     select ?, k.key, i.id from input i cross join lateral unnest(i.keys) as k(key)`,
+     select ?, k.key, i.id from input i cross join lateral unnest(i.keys) as k(key) order by k.key`,
     [JSON.stringify(input), orgId, orgId],
   );
 }
