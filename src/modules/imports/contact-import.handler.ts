@@ -3,13 +3,13 @@ import type { Viewer } from '../../auth/viewer';
 import { ImportKind } from './bulk-import.entity';
 import { importContactBatch, type ContactImportMemory, type ContactImportSession } from './contact-import-batch';
 import { parseContactRow, readContactHeader, type ContactCandidate, type ContactImportHeader } from './contact-import-csv';
-import type { ImportHandler, ImportOptions } from './import-run';
+import type { ImportHandler } from './import-run';
 
 /**
  * Imports of external contacts (`POST /imports/contacts`) [000]: the columns of `contact-import-csv.ts` and the batch
  * writer of `contact-import-batch.ts`, run by the shared `ImportRun` (batches, dry run, report, progress, audit).
  */
-export function contactImportHandler(app: AppServices, viewer: Viewer, _options: ImportOptions): ImportHandler<ContactCandidate> {
+export function contactImportHandler(app: AppServices, viewer: Viewer): ImportHandler<ContactCandidate> {
   const { org, member } = viewer.requireMember();
   const region = app.config.phoneDefaultRegion;
   const session: ContactImportSession = {

@@ -7,7 +7,7 @@ import type { GraphQLContext } from '../../graphql/context';
 import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits.plugin';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 import { contactImportHandler } from './contact-import.handler';
-import { ImportRun, type ImportHandler, type ImportOptions } from './import-run';
+import { ImportRun, type ImportOptions } from './import-run';
 import { memberImportHandler } from './member-import.handler';
 import { csvRecords } from './import-stream';
 
@@ -32,7 +32,7 @@ export const IMPORT_PATHS = { members: '/imports', contacts: '/imports/contacts'
  * once the import had started, its summary so far).
  */
 export async function handleImportRequest(req: IncomingMessage, res: ServerResponse, url: URL, loadContext: () => Promise<GraphQLContext>): Promise<void> {
-  let run: ImportRun<unknown> | null = null;
+  let run: Pick<ImportRun<unknown>, 'consume' | 'fail' | 'response'> | null = null;
   try {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
@@ -44,10 +44,9 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
     await chargeUpload(ctx, res);
     const options = readOptions(url, contacts);
     checkBody(req, ctx.app.config.importMaxBytes);
-    const handler: ImportHandler<unknown> = contacts
-      ? (contactImportHandler(ctx.app, ctx.viewer, options) as ImportHandler<unknown>)
-      : (memberImportHandler(ctx.app, ctx.viewer, options) as ImportHandler<unknown>);
-    run = await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, handler);
+    run = contacts
+      ? await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, contactImportHandler(ctx.app, ctx.viewer))
+      : await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, memberImportHandler(ctx.app, ctx.viewer, options));
     try {
       await run.consume(csvRecords(req, ctx.app.config.importMaxBytes));
     } catch (error) {
