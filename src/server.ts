@@ -24,7 +24,7 @@ import { handleTokenRequest } from './modules/api-clients';
 import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
 import { outboxBacklog } from './modules/outbox';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
-import { handleImportRequest } from './modules/imports/imports.http';
+import { handleImportRequest, IMPORT_PATHS } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { handleMetricsRequest } from './observability/metrics.http';
 import { operationObserverPlugin } from './observability/operation-observer';
@@ -186,7 +186,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     return sendJson(res, checks.postgres && !state.draining ? 200 : 503, { status, ...checks, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddress);
-  if (url.pathname === '/imports') {
+  if ((Object.values(IMPORT_PATHS) as string[]).includes(url.pathname)) {
     return handleImportRequest(req, res, url, contextFor);
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);

@@ -1,4 +1,5 @@
 import { forbidden } from '../errors';
+import { MemberStatus } from '../modules/members/member.entity';
 import { BuiltinRole, PermissionAction, PermissionModule, type Permission } from '../modules/roles/role.entity';
 import { readModuleOfType, readScopeOf } from './api-scopes';
 import type { RoleGrant, Viewer } from './viewer';
@@ -267,7 +268,37 @@ export function memberImportsVisibleTo(viewer: Viewer): 'all' | 'own' | 'none' {
   return canImportMembers(viewer) ? 'own' : 'none';
 }
 
-/** An import and its report: OWNER and ADMIN see every import of the org, anyone else only the imports they ran. */
+/**
+ * Bulk import of external contacts [000]: the rule of `createContact`, every active member adds contacts of their own.
+ * Naming another member as a row's owner is then checked per row with `canImportContactsFor`.
+ */
+export function canImportContacts(viewer: Viewer): boolean {
+  return viewer.member !== null && viewer.member.status === MemberStatus.ACTIVE;
+}
+
+/** May the viewer import contacts owned by someone else at all (CONTACTS CREATE anywhere: OWNER, ADMIN, SUB_ADMIN, a custom role)? */
+export function mayImportContactsForOthers(viewer: Viewer): boolean {
+  if (!viewer.member) return false;
+  return isOrgAdmin(viewer) || viewer.grants.some((grant) => grantAllows(grant, PermissionModule.CONTACTS, PermissionAction.CREATE));
+}
+
+/**
+ * May the viewer import a contact owned by this member? Themself always; another member with CONTACTS CREATE on one of
+ * the owner's departments (OWNER/ADMIN anywhere, a SUB_ADMIN when the owner is in their departments), as a hand-over
+ * needs CONTACTS EDIT over the receiver.
+ */
+export function canImportContactsFor(viewer: Viewer, owner: { id: string; departmentPaths: string[] }): boolean {
+  if (!viewer.member) return false;
+  if (owner.id === viewer.member.id) return true;
+  return can(viewer, PermissionModule.CONTACTS, PermissionAction.CREATE, { departmentPaths: owner.departmentPaths, match: 'any' });
+}
+
+/** Which contact imports `contactImports` lists: all of the org (OWNER, ADMIN) or the viewer's own. */
+export function contactImportsVisibleTo(viewer: Viewer): 'all' | 'own' {
+  return isOrgAdmin(viewer) ? 'all' : 'own';
+}
+
+/** An import (of any kind) and its report: OWNER and ADMIN see every import of the org, anyone else only the imports they ran. */
 export function canViewMemberImport(viewer: Viewer, memberImport: { createdByMemberId: string | null }): boolean {
   if (!viewer.member) return false;
   return isOrgAdmin(viewer) || memberImport.createdByMemberId === viewer.member.id;

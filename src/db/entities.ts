@@ -10,6 +10,8 @@ import { ContactInteraction } from '../modules/contacts/contact-interaction.enti
 import { ExternalGroup, ExternalGroupParticipant } from '../modules/contacts/external-group.entity';
 import { Tag, TagGroup } from '../modules/contacts/tag.entity';
 import { Department } from '../modules/departments/department.entity';
+import { BulkImport } from '../modules/imports/bulk-import.entity';
+import { ContactImport } from '../modules/imports/contact-import.entity';
 import { MemberImport } from '../modules/imports/member-import.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
 import { MemberDepartment } from '../modules/members/member-department.entity';
@@ -24,7 +26,7 @@ import { Role } from '../modules/roles/role.entity';
 
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
-  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, MemberImport, ApiClient,
+  Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, BulkImport, MemberImport, ContactImport, ApiClient,
   Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant,
   Notification,
 ];

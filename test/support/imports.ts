@@ -27,6 +27,8 @@ export interface ImportOptions {
   query?: Record<string, string>;
   contentType?: string;
   headers?: Record<string, string>;
+  /** The upload path; default `/imports` (people). */
+  path?: string;
 }
 
 /** The `/imports` URL of the gateway whose GraphQL URL is given. */
@@ -42,6 +44,7 @@ export async function postImport(
   options: ImportOptions = {},
 ): Promise<{ status: number; body: ImportBody; text: string }> {
   const url = new URL(importsUrl(graphqlUrl));
+  if (options.path) url.pathname = options.path;
   if (options.dryRun !== undefined) url.searchParams.set('dryRun', String(options.dryRun));
   if (options.createDepartments !== undefined) url.searchParams.set('createDepartments', String(options.createDepartments));
   if (options.importId) url.searchParams.set('importId', options.importId);
@@ -58,6 +61,16 @@ export async function postImport(
   } as RequestInit);
   const text = await response.text();
   return { status: response.status, body: JSON.parse(text) as ImportBody, text };
+}
+
+/** Uploads a CSV of external contacts to `POST /imports/contacts`. */
+export function postContactImport(
+  graphqlUrl: string,
+  token: string | undefined,
+  body: string | Buffer | ReadableStream<Uint8Array>,
+  options: Omit<ImportOptions, 'path' | 'createDepartments'> = {},
+) {
+  return postImport(graphqlUrl, token, body, { ...options, path: '/imports/contacts' });
 }
 
 /** One CSV line from values, quoting where needed. */

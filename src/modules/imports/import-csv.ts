@@ -37,12 +37,22 @@ export interface ImportHeader {
 
 /** Reads the header row. Refuses the upload when `name`, or both `phone` and `email`, are missing, or a column repeats. */
 export function readHeader(fields: string[]): ImportHeader {
-  const columns: Array<ImportColumn | null> = [];
+  const { columns, issues, seen } = headerColumns(fields, HEADER_ALIASES);
+  requireColumns(seen);
+  return { columns, issues };
+}
+
+/**
+ * Maps each header to a known column (case-insensitively, ignoring spaces, `_` and `-`), with one UNKNOWN_COLUMN entry
+ * per unknown header (ignored). A column named twice refuses the upload. Shared by every kind of import.
+ */
+export function headerColumns<C extends string>(fields: string[], aliases: Record<string, C>): { columns: Array<C | null>; issues: ImportIssue[]; seen: Set<C> } {
+  const columns: Array<C | null> = [];
   const issues: ImportIssue[] = [];
-  const seen = new Set<ImportColumn>();
+  const seen = new Set<C>();
   fields.forEach((raw, index) => {
     const label = raw.trim();
-    const column = HEADER_ALIASES[label.toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
+    const column = aliases[label.toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
     if (column && seen.has(column)) {
       throw new ImportRequestError(400, ImportErrorCode.DuplicateColumn, `The column "${column}" appears twice in the header`, { column });
     }
@@ -52,13 +62,36 @@ export function readHeader(fields: string[]): ImportHeader {
     }
     columns.push(column);
   });
+  return { columns, issues, seen };
+}
+
+/** A `name` column, and a phone (`phone` or, for contacts, `phones`) or an `email` column, else the upload is refused. */
+export function requireColumns(seen: ReadonlySet<string>, phoneColumn = 'phone'): void {
   if (!seen.has('name')) {
     throw new ImportRequestError(400, ImportErrorCode.MissingColumn, 'The header has no "name" column', { column: 'name' });
   }
-  if (!seen.has('phone') && !seen.has('email')) {
-    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, 'The header needs a "phone" or an "email" column', { column: 'phone' });
+  if (!seen.has(phoneColumn) && !seen.has('email')) {
+    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, `The header needs a "${phoneColumn}" or an "email" column`, { column: phoneColumn });
   }
-  return { columns, issues };
+}
+
+/**
+ * A data row's values by column (trimmed; unknown columns dropped), or null for a blank row. `extra`: the row has
+ * non-empty fields beyond the header's.
+ */
+export function rowValues<C extends string>(fields: string[], columns: Array<C | null>): { values: Partial<Record<C, string>>; extra: boolean } | null {
+  const values: Partial<Record<C, string>> = {};
+  let extra = false;
+  fields.forEach((value, index) => {
+    if (index >= columns.length) {
+      if (value.trim()) extra = true;
+      return;
+    }
+    const column = columns[index];
+    if (column) values[column] = value.trim();
+  });
+  if (!extra && fields.every((value) => !value.trim())) return null;
+  return { values, extra };
 }
 
 /**
@@ -84,17 +117,9 @@ export type ParsedRow = { kind: 'blank' } | { kind: 'row'; candidate: ImportCand
 
 /** Validates one data row's own values (no database). Every problem of the row is reported, not just the first. */
 export function parseRow(row: number, fields: string[], header: ImportHeader, phoneRegion: string): ParsedRow {
-  const values: Partial<Record<ImportColumn, string>> = {};
-  let extra = false;
-  fields.forEach((value, index) => {
-    if (index >= header.columns.length) {
-      if (value.trim()) extra = true;
-      return;
-    }
-    const column = header.columns[index];
-    if (column) values[column] = value.trim();
-  });
-  if (!extra && fields.every((value) => !value.trim())) return { kind: 'blank' };
+  const read = rowValues(fields, header.columns);
+  if (!read) return { kind: 'blank' };
+  const { values, extra } = read;
 
   const issues: ImportIssue[] = [];
   const issue = (column: string | null, code: ImportIssueCode, message: string) => issues.push({ row, column, code, message });
@@ -158,6 +183,7 @@ export function departmentPathKey(segments: string[]): string {
   return segments.join(PATH_SEPARATOR);
 }
 
-function splitList(value: string | undefined): string[] {
+/** The items of a `;`-separated cell, trimmed, empty ones dropped. */
+export function splitList(value: string | undefined): string[] {
   return (value ?? '').split(LIST_SEPARATOR).map((item) => item.trim()).filter(Boolean);
 }

@@ -31,14 +31,37 @@ export enum ImportIssueCode {
   ALREADY_INVITED = 'ALREADY_INVITED',
   /** The org's member quota is used up. */
   QUOTA_EXCEEDED = 'QUOTA_EXCEEDED',
+  /** Contacts: a company over 200 characters. */
+  INVALID_COMPANY = 'INVALID_COMPANY',
+  /** Contacts: notes over 10,000 characters. */
+  INVALID_NOTES = 'INVALID_NOTES',
+  /** Contacts: more than 20 phone numbers. */
+  TOO_MANY_PHONES = 'TOO_MANY_PHONES',
+  /** Contacts: more than 50 tags. */
+  TOO_MANY_TAGS = 'TOO_MANY_TAGS',
+  /** Contacts: no tag of the org has this name. */
+  UNKNOWN_TAG = 'UNKNOWN_TAG',
+  /** Contacts: tags of several tag groups have this name; write it as `Group/Tag`. */
+  AMBIGUOUS_TAG = 'AMBIGUOUS_TAG',
+  /** Contacts: a visibility other than PRIVATE or ORG (SHARED needs share targets: share after the import). */
+  INVALID_VISIBILITY = 'INVALID_VISIBILITY',
+  /** Contacts: no member the importer may give contacts to has this phone, email or employee number (or several do). */
+  UNKNOWN_OWNER = 'UNKNOWN_OWNER',
+  /** Contacts: the importer may import contacts for themself only. */
+  FORBIDDEN_OWNER = 'FORBIDDEN_OWNER',
+  /** Contacts: the owner named is not an ACTIVE member. */
+  INACTIVE_OWNER = 'INACTIVE_OWNER',
+  /** Contacts: a phone or the email already belongs to a contact of the org (which one is not said: it may be hidden from you). */
+  CONTACT_EXISTS = 'CONTACT_EXISTS',
 }
 registerEnumType(ImportIssueCode, { name: 'ImportIssueCode', description: 'Why a row of a bulk import was skipped or refused.' });
 
-/** Rows reported with these are skipped (the person is already there), not failed: a re-run of a good file fails nothing. */
+/** Rows reported with these are skipped (the person or contact is already there), not failed: a re-run of a good file fails nothing. */
 export const SKIP_CODES: ReadonlySet<ImportIssueCode> = new Set([
   ImportIssueCode.ALREADY_INVITED,
   ImportIssueCode.ALREADY_MEMBER,
   ImportIssueCode.DUPLICATE_IN_FILE,
+  ImportIssueCode.CONTACT_EXISTS,
 ]);
 
 /** One report entry as the POST answers it and GraphQL pages it. */

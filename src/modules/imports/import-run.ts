@@ -6,24 +6,21 @@ import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
-import { importBatch, newImportMemory, type BatchResult, type ImportSession } from './import-batch';
-import { parseRow, readHeader, type ImportCandidate, type ImportHeader } from './import-csv';
+import { ImportKind, MemberImportStatus } from './bulk-import.entity';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 import type { ImportIssue } from './import-issue';
 import type { CsvRecord } from './import-stream';
-import { MemberImportStatus } from './member-import.entity';
 
 /** Rows per transaction. */
 export const IMPORT_BATCH_SIZE = 1000;
-/** Report entries the POST answers inline; the whole report stays readable through `memberImport { report }`. */
+/** Report entries the POST answers inline; the whole report stays readable through GraphQL (`report`). */
 export const REPORT_RESPONSE_LIMIT = 10_000;
-/** A batch that meets a unique violation (a concurrent writer added the same person) is retried, re-checked from scratch. */
+/** A batch that meets a unique violation (a concurrent writer added the same person or contact) is retried, re-checked from scratch. */
 const BATCH_ATTEMPTS = 3;
 
 export interface ImportOptions {
   importId: string;
   dryRun: boolean;
-  createDepartments: boolean;
 }
 
 export interface ImportSummary {
@@ -34,36 +31,80 @@ export interface ImportSummary {
   departmentsCreated: number;
 }
 
-/** What `POST /imports` answers (with `errors` added when the upload stopped early). */
+/** What the upload answers (with `errors` added when the upload stopped early). */
 export interface ImportResponse {
   importId: string;
-  /** Global id, for `memberImport(id)` and `node(id)`. */
+  /** Global id, for `memberImport(id)` / `contactImport(id)` and `node(id)`. */
   id: string;
   status: MemberImportStatus;
   dryRun: boolean;
-  summary: ImportSummary;
+  summary: Partial<ImportSummary>;
   report: ImportIssue[];
   /** True when the report has more than `REPORT_RESPONSE_LIMIT` entries; page the rest through GraphQL. */
   reportTruncated: boolean;
 }
 
+/** What one batch of rows came to, checked (and, unless dry, written) inside the run's transaction. */
+export interface ImportBatchResult {
+  issues: ImportIssue[];
+  created: number;
+  skipped: number;
+  failed: number;
+  departmentsCreated?: number;
+  /** Events of what the batch wrote, recorded with it (not in a dry run). */
+  events: Array<Omit<NewOrgEvent, 'orgId'>>;
+  /** Applies this batch's file-wide facts to the kind's memory; called once the batch has committed (or, dry, rolled back). */
+  remember(): void;
+}
+
+/**
+ * What one kind of import brings to the shared run: its header and row checks (no database) and its batch writer.
+ * Everything else (streaming, batching, dry runs, retries, the record, the report, progress events, the audit entry)
+ * is the run's, so every kind keeps the same guarantees.
+ */
+export interface ImportHandler<Row> {
+  readonly kind: ImportKind;
+  /** Node type of the import's record. */
+  readonly typeName: 'MemberImport' | 'ContactImport';
+  /** Audit action written at the end of a real (not dry) run. */
+  readonly auditAction: string;
+  /** Kept on the record (people only). */
+  readonly createDepartments: boolean;
+  /** Reads the header row and returns its report entries (UNKNOWN_COLUMN); throws `ImportRequestError` to refuse the upload. */
+  readHeader(fields: string[]): ImportIssue[];
+  /** One data row's own values checked (no database); null for a blank row. */
+  parseRow(row: number, fields: string[]): Row | null;
+  /** Checks a batch against the org and writes its good rows, in `tx` (which the run rolls back for a dry run). */
+  writeBatch(tx: EntityManager, rows: Row[]): Promise<ImportBatchResult>;
+  /** The counters as the upload answers them and the audit entry keeps them. */
+  publicSummary(summary: ImportSummary): Partial<ImportSummary>;
+  /** Extra details of the audit entry. */
+  auditDetails(): Record<string, unknown>;
+}
+
 class DryRunRollback extends Error {
-  constructor(readonly result: BatchResult) {
+  constructor(readonly result: ImportBatchResult) {
     super('dry run: rolled back');
   }
 }
 
+interface RunSession {
+  importId: string;
+  orgId: string;
+  viewer: Viewer;
+  dryRun: boolean;
+}
+
 /**
  * One bulk import, fed CSV records as they are parsed. Rows gather into batches of `IMPORT_BATCH_SIZE`; each batch is
- * checked and written in a transaction of its own, with its report entries, the import's counters, the SENT events
- * of its invitations and a PROGRESS event, so progress is visible (and published) as the file is read and the org's
- * locks are held one batch at a time. A dry run rolls each batch back and keeps only the report and the events.
+ * checked and written in a transaction of its own, with its report entries, the import's counters, the events of what
+ * it wrote and a PROGRESS event, so progress is visible (and published) as the file is read and the org's locks are
+ * held one batch at a time. A dry run rolls each batch back and keeps only the report and the events.
  */
-export class MemberImportRun {
-  private header: ImportHeader | null = null;
-  private readonly memory = newImportMemory();
-  private candidates: ImportCandidate[] = [];
-  /** Entries not tied to a row of people (the header's), written with the next batch. */
+export class ImportRun<Row> {
+  private headerRead = false;
+  private rows: Row[] = [];
+  /** Entries not tied to a data row (the header's), written with the next batch. */
   private pendingIssues: ImportIssue[] = [];
   private readonly summary: ImportSummary = { rows: 0, created: 0, skipped: 0, failed: 0, departmentsCreated: 0 };
   private issueCount = 0;
@@ -75,34 +116,25 @@ export class MemberImportRun {
   private constructor(
     private readonly em: EntityManager,
     private readonly app: AppServices,
-    private readonly session: ImportSession,
+    private readonly session: RunSession,
+    private readonly handler: ImportHandler<Row>,
   ) {}
 
   /** Records the import as RUNNING (committed, so it can be looked up while it runs). A taken `importId` answers 409. */
-  static async start(em: EntityManager, app: AppServices, viewer: Viewer, options: ImportOptions): Promise<MemberImportRun> {
+  static async start<Row>(em: EntityManager, app: AppServices, viewer: Viewer, options: ImportOptions, handler: ImportHandler<Row>): Promise<ImportRun<Row>> {
     const { user, org, member } = viewer.requireMember();
     await em
       .getConnection()
       .execute(
-        `insert into member_imports (id, org_id, created_by_member_id, created_by_user_id, status, dry_run, create_departments, created_at)
-         values (?, ?, ?, ?, 'RUNNING', ?, ?, ?)`,
-        [options.importId, org.id, member.id, user.id, options.dryRun, options.createDepartments, new Date()],
+        `insert into member_imports (id, org_id, kind, created_by_member_id, created_by_user_id, status, dry_run, create_departments, created_at)
+         values (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?)`,
+        [options.importId, org.id, handler.kind, member.id, user.id, options.dryRun, handler.createDepartments, new Date()],
       )
       .catch((error: unknown) => {
         if (isUniqueViolation(error)) throw new ImportRequestError(409, 'CONFLICT', 'An import with this importId exists already; choose another', { importId: options.importId });
         throw error;
       });
-    return new MemberImportRun(em, app, {
-      importId: options.importId,
-      orgId: org.id,
-      orgName: org.name,
-      rootDepartmentId: org.rootDepartmentId,
-      viewer,
-      inviter: { memberId: member.id, userId: user.id, name: member.name },
-      dryRun: options.dryRun,
-      createDepartments: options.createDepartments,
-      publicUrl: app.config.publicUrl,
-    });
+    return new ImportRun(em, app, { importId: options.importId, orgId: org.id, viewer, dryRun: options.dryRun }, handler);
   }
 
   get importId(): string {
@@ -117,17 +149,17 @@ export class MemberImportRun {
   async consume(records: AsyncIterable<CsvRecord>): Promise<void> {
     try {
       for await (const record of records) {
-        if (!this.header) {
-          this.header = readHeader(record.fields);
-          this.pendingIssues.push(...this.header.issues);
+        if (!this.headerRead) {
+          this.pendingIssues.push(...this.handler.readHeader(record.fields));
+          this.headerRead = true;
           continue;
         }
-        const parsed = parseRow(record.row, record.fields, this.header, this.app.config.phoneDefaultRegion);
-        if (parsed.kind === 'blank') continue;
-        this.candidates.push(parsed.candidate);
-        if (this.candidates.length >= IMPORT_BATCH_SIZE) await this.dispatch();
+        const row = this.handler.parseRow(record.row, record.fields);
+        if (row === null) continue;
+        this.rows.push(row);
+        if (this.rows.length >= IMPORT_BATCH_SIZE) await this.dispatch();
       }
-      if (!this.header) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one row of people');
+      if (!this.headerRead) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one data row');
       await this.dispatch();
       await this.inFlight;
     } catch (error) {
@@ -150,10 +182,10 @@ export class MemberImportRun {
   response(): ImportResponse {
     return {
       importId: this.importId,
-      id: toGlobalId('MemberImport', this.importId),
+      id: toGlobalId(this.handler.typeName, this.importId),
       status: this.status,
       dryRun: this.session.dryRun,
-      summary: { ...this.summary },
+      summary: this.handler.publicSummary({ ...this.summary }),
       report: this.report,
       reportTruncated: this.issueCount > this.report.length,
     };
@@ -165,20 +197,20 @@ export class MemberImportRun {
    */
   private async dispatch(): Promise<void> {
     await this.inFlight;
-    const candidates = this.candidates;
+    const rows = this.rows;
     const ownIssues = this.pendingIssues;
-    this.candidates = [];
+    this.rows = [];
     this.pendingIssues = [];
-    if (candidates.length === 0 && ownIssues.length === 0) return;
-    this.inFlight = this.writeBatch(candidates, ownIssues);
+    if (rows.length === 0 && ownIssues.length === 0) return;
+    this.inFlight = this.writeBatch(rows, ownIssues);
     this.inFlight.catch(() => undefined); // observed by the next dispatch, or by consume
   }
 
-  /** Checks and writes one batch, retried when a concurrent writer added one of its people meanwhile. */
-  private async writeBatch(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
+  /** Checks and writes one batch, retried when a concurrent writer added one of its rows' people or contacts meanwhile. */
+  private async writeBatch(rows: Row[], ownIssues: ImportIssue[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeBatchOnce(candidates, ownIssues);
+        return await this.writeBatchOnce(rows, ownIssues);
       } catch (error) {
         if (attempt >= BATCH_ATTEMPTS || !isUniqueViolation(error)) throw error;
         this.logger.info({ importId: this.importId, attempt }, 'import batch met a concurrent insert; retrying');
@@ -187,27 +219,27 @@ export class MemberImportRun {
   }
 
   /**
-   * One transaction: the rows checked and written, the report entries, the import's counters, the SENT events and a
-   * PROGRESS event. Dry: the rows are checked and written in a transaction rolled back, the rest in a second one.
+   * One transaction: the rows checked and written, the report entries, the import's counters, the batch's events and
+   * a PROGRESS event. Dry: the rows are checked and written in a transaction rolled back, the rest in a second one.
    */
-  private async writeBatchOnce(candidates: ImportCandidate[], ownIssues: ImportIssue[]): Promise<void> {
+  private async writeBatchOnce(rows: Row[], ownIssues: ImportIssue[]): Promise<void> {
     const published: OrgEvent[] = [];
-    const state: { checked: BatchResult | null } = { checked: null };
+    const state: { checked: ImportBatchResult | null } = { checked: null };
     const record = async (tx: EntityManager) => {
       const batch = state.checked;
-      const summary = this.summaryAfter(batch, candidates.length);
+      const summary = this.summaryAfter(batch, rows.length);
       const issues = [...ownIssues, ...(batch?.issues ?? [])];
       await this.writeProgress(tx, summary, issues);
-      const sent = batch && !this.session.dryRun ? batch.sentEvents : [];
-      published.push(...(await recordEvents(tx, this.session.orgId, [...sent, this.progressEvent(summary)])));
+      const written = batch && !this.session.dryRun ? batch.events : [];
+      published.push(...(await recordEvents(tx, this.session.orgId, [...written, this.progressEvent(summary)])));
       return { summary, issues };
     };
     let written: Awaited<ReturnType<typeof record>>;
-    if (this.session.dryRun && candidates.length) {
+    if (this.session.dryRun && rows.length) {
       state.checked = await this.em
         .fork()
         .transactional(async (tx) => {
-          throw new DryRunRollback(await importBatch(tx, this.session, this.memory, candidates));
+          throw new DryRunRollback(await this.handler.writeBatch(tx, rows));
         })
         .catch((error: unknown) => {
           if (error instanceof DryRunRollback) return error.result;
@@ -216,7 +248,7 @@ export class MemberImportRun {
       written = await this.em.fork().transactional(record);
     } else {
       written = await this.em.fork().transactional(async (tx) => {
-        if (candidates.length) state.checked = await importBatch(tx, this.session, this.memory, candidates);
+        if (rows.length) state.checked = await this.handler.writeBatch(tx, rows);
         return record(tx);
       });
     }
@@ -226,7 +258,7 @@ export class MemberImportRun {
   }
 
   /** The import's counters once this batch is counted (not applied until it commits). */
-  private summaryAfter(batch: BatchResult | null, rows: number): ImportSummary {
+  private summaryAfter(batch: ImportBatchResult | null, rows: number): ImportSummary {
     return {
       rows: this.summary.rows + rows,
       created: this.summary.created + (batch?.created ?? 0),
@@ -284,6 +316,7 @@ export class MemberImportRun {
   private eventPayload(summary: ImportSummary): Record<string, unknown> {
     return {
       importId: this.importId,
+      ...(this.handler.kind === ImportKind.MEMBERS ? {} : { kind: this.handler.kind }),
       dryRun: this.session.dryRun,
       processed: summary.rows,
       created: summary.created,
@@ -294,7 +327,7 @@ export class MemberImportRun {
 
   /**
    * Marks the import COMPLETED or FAILED with a COMPLETED event (its `status` tells which; `total` is the rows read)
-   * and, unless dry, the `member.import` audit entry with the summary.
+   * and, unless dry, the kind's audit entry (`member.import`, `contact.import`) with the summary.
    */
   private async finish(status: MemberImportStatus, error?: { code: string; message: string }): Promise<void> {
     if (this.status !== MemberImportStatus.RUNNING) return;
@@ -306,10 +339,10 @@ export class MemberImportRun {
         [status, error?.code ?? null, error?.message ?? null, new Date(), this.importId],
       );
       if (!this.session.dryRun) {
-        recordAudit(tx, this.session.viewer, 'member.import', { type: 'MemberImport', id: this.importId }, {
+        recordAudit(tx, this.session.viewer, this.handler.auditAction, { type: this.handler.typeName, id: this.importId }, {
           status,
-          ...summary,
-          createDepartments: this.session.createDepartments,
+          ...this.handler.publicSummary(summary),
+          ...this.handler.auditDetails(),
           ...(error ? { error: error.code } : {}),
         });
       }

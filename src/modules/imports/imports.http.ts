@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { canImportMembers } from '../../auth/policy';
+import { canImportContacts, canImportMembers } from '../../auth/policy';
 import { passwordChangeRequired } from '../../auth/viewer';
 import { AppError, ErrorCode } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits.plugin';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
-import { MemberImportRun, type ImportOptions } from './import-run';
+import { contactImportHandler } from './contact-import.handler';
+import { ImportRun, type ImportOptions } from './import-run';
+import { memberImportHandler } from './member-import.handler';
 import { csvRecords } from './import-stream';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,24 +22,31 @@ const STATUS_OF: Partial<Record<string, number>> = {
   [ErrorCode.Conflict]: 409,
 };
 
+/** The upload paths: people at `/imports`, external contacts at `/imports/contacts`. */
+export const IMPORT_PATHS = { members: '/imports', contacts: '/imports/contacts' } as const;
+
 /**
- * `POST /imports?dryRun=&createDepartments=&importId=`: a CSV of people as the body (`content-type: text/csv`),
- * with the gateway's bearer token. Answers once the whole body is read: 200 with the summary and the report, or an
- * error status with `errors[0].extensions.code` (and, once the import had started, its summary so far).
+ * `POST /imports?dryRun=&createDepartments=&importId=` (people) and `POST /imports/contacts?dryRun=&importId=`
+ * (external contacts): a CSV as the body (`content-type: text/csv`), with the gateway's bearer token. Answers once the
+ * whole body is read: 200 with the summary and the report, or an error status with `errors[0].extensions.code` (and,
+ * once the import had started, its summary so far).
  */
 export async function handleImportRequest(req: IncomingMessage, res: ServerResponse, url: URL, loadContext: () => Promise<GraphQLContext>): Promise<void> {
-  let run: MemberImportRun | null = null;
+  let run: Pick<ImportRun<unknown>, 'consume' | 'fail' | 'response'> | null = null;
   try {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       throw new ImportRequestError(405, ImportErrorCode.MethodNotAllowed, 'Upload the CSV with POST');
     }
+    const contacts = url.pathname === IMPORT_PATHS.contacts;
     const ctx = await loadContext();
-    authorize(ctx);
+    authorize(ctx, contacts);
     await chargeUpload(ctx, res);
-    const options = readOptions(url);
+    const options = readOptions(url, contacts);
     checkBody(req, ctx.app.config.importMaxBytes);
-    run = await MemberImportRun.start(ctx.em, ctx.app, ctx.viewer, options);
+    run = contacts
+      ? await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, contactImportHandler(ctx.app, ctx.viewer))
+      : await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, memberImportHandler(ctx.app, ctx.viewer, options));
     try {
       await run.consume(csvRecords(req, ctx.app.config.importMaxBytes));
     } catch (error) {
@@ -56,11 +65,18 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
   }
 }
 
-/** Same viewer rules as GraphQL: signed in, initial password changed, an active member allowed to import. */
-function authorize(ctx: GraphQLContext): void {
+/**
+ * Same viewer rules as GraphQL: signed in, initial password changed, an active member allowed to import (people:
+ * `canImportMembers`; contacts: `canImportContacts`, the rule of `createContact`).
+ */
+function authorize(ctx: GraphQLContext, contacts: boolean): void {
   const { viewer } = ctx;
   if (viewer.user?.mustChangePassword) throw passwordChangeRequired();
   viewer.requireMember();
+  if (contacts) {
+    if (!canImportContacts(viewer)) throw new AppError(ErrorCode.Forbidden, 'No permission: importing contacts needs an active membership');
+    return;
+  }
   if (!canImportMembers(viewer)) {
     throw new AppError(ErrorCode.Forbidden, 'No permission: importing people needs MEMBERS and INVITATIONS CREATE (an admin or sub-admin role)');
   }
@@ -76,7 +92,7 @@ async function chargeUpload(ctx: GraphQLContext, res: ServerResponse): Promise<v
   });
 }
 
-function readOptions(url: URL): ImportOptions {
+function readOptions(url: URL, contacts: boolean): ImportOptions & { createDepartments: boolean } {
   const flag = (name: string): boolean => {
     const value = url.searchParams.get(name);
     if (value === null || value === '') return false;
@@ -84,6 +100,9 @@ function readOptions(url: URL): ImportOptions {
     if (/^false$/i.test(value)) return false;
     throw new ImportRequestError(400, ErrorCode.BadUserInput, `${name} must be true or false`, { field: name });
   };
+  if (contacts && url.searchParams.has('createDepartments')) {
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, 'createDepartments is for imports of people; contacts are not placed in departments', { field: 'createDepartments' });
+  }
   const importId = url.searchParams.get('importId');
   if (importId !== null && !UUID.test(importId)) {
     throw new ImportRequestError(400, ErrorCode.BadUserInput, 'importId must be a UUID', { field: 'importId' });

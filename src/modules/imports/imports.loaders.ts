@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
+import { BulkImport, MemberImportIssue } from './bulk-import.entity';
 import { ImportIssueCode } from './import-issue';
-import { MemberImport, MemberImportIssue } from './member-import.entity';
 
 export interface ReportPageKey {
   importId: string;
@@ -12,18 +12,19 @@ export interface ReportPageKey {
 }
 
 /**
- * Loaders of the imports module, spread into `createLoaders`, bound to the viewer's org. Report pages of any number of
- * imports load in one query (a lateral keyset scan per import), so a page of imports with their reports costs the
- * same statements for 5 imports as for 50.
+ * Loaders of the imports module, spread into `createLoaders`, bound to the viewer's org. Imports of every kind load by
+ * id through one loader (each comes back as its kind's class: `MemberImport`, `ContactImport`). Report pages of any
+ * number of imports load in one query (a lateral keyset scan per import), so a page of imports with their reports
+ * costs the same statements for 5 imports as for 50.
  */
 export function createImportLoaders(em: EntityManager, orgId: string) {
-  const memberImportById = new DataLoader<string, MemberImport | null>(async (ids) => {
-    const rows = await em.find(MemberImport, { orgId, id: { $in: [...ids] } });
+  const importById = new DataLoader<string, BulkImport | null>(async (ids) => {
+    const rows = await em.find(BulkImport, { orgId, id: { $in: [...ids] } });
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-  const memberImportReport = new DataLoader<ReportPageKey, MemberImportIssue[], string>(
+  const importReport = new DataLoader<ReportPageKey, MemberImportIssue[], string>(
     async (keys) => {
       const rows = await em.getConnection().execute<Array<{ k: number; seq: number; row_no: number; column_name: string | null; code: string; message: string }>>(
         `select k.k, e.seq, e.row_no, e.column_name, e.code, e.message
@@ -44,5 +45,5 @@ export function createImportLoaders(em: EntityManager, orgId: string) {
     { cacheKeyFn: (key) => `${key.importId}:${key.afterSeq}:${key.limit}` },
   );
 
-  return { memberImportById, memberImportReport };
+  return { importById, importReport };
 }

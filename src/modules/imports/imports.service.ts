@@ -1,57 +1,81 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { canViewMemberImport, memberImportsVisibleTo } from '../../auth/policy';
+import { canViewMemberImport, contactImportsVisibleTo, memberImportsVisibleTo } from '../../auth/policy';
 import { badInput, forbidden, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
-import { MemberImport, type MemberImportIssue } from './member-import.entity';
+import type { BulkImport, MemberImportIssue } from './bulk-import.entity';
+import { ContactImport } from './contact-import.entity';
+import { MemberImport } from './member-import.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+type ImportClass<T extends BulkImport> = new (...args: never[]) => T;
+
 /**
- * An import of the viewer's org by its global id, or by the raw `importId` the upload used. Imports the viewer may
- * not see (another org's, another sub-admin's) answer NOT_FOUND like unknown ones.
+ * An import of the given kind in the viewer's org, by its global id or by the raw `importId` the upload used. Imports
+ * the viewer may not see (another org's, another member's) and imports of another kind answer NOT_FOUND like unknown ones.
  */
-export async function getMemberImport(ctx: GraphQLContext, id: string): Promise<MemberImport> {
+async function getImport<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, id: string): Promise<T> {
   const { viewer } = ctx;
   viewer.requireMember();
-  const raw = UUID.test(id) ? id.toLowerCase() : rawId(id, 'MemberImport');
-  const found = await ctx.loaders.memberImportById.load(raw);
-  if (!found || !canViewMemberImport(viewer, found)) throw notFound('MemberImport');
+  const raw = UUID.test(id) ? id.toLowerCase() : rawId(id, kind.name);
+  const found = await ctx.loaders.importById.load(raw);
+  if (!(found instanceof kind) || !canViewMemberImport(viewer, found)) throw notFound(kind.name);
   return found;
 }
 
-/** For `node(id)`: null where `getMemberImport` answers NOT_FOUND. */
-export async function findVisibleMemberImport(ctx: GraphQLContext, id: string): Promise<MemberImport | null> {
-  const found = await ctx.loaders.memberImportById.load(id);
-  return found && canViewMemberImport(ctx.viewer, found) ? found : null;
+/** `memberImport(id)`: an import of people. */
+export const getMemberImport = (ctx: GraphQLContext, id: string) => getImport(ctx, MemberImport, id);
+
+/** `contactImport(id)`: an import of contacts. */
+export const getContactImport = (ctx: GraphQLContext, id: string) => getImport(ctx, ContactImport, id);
+
+/** For `node(id)`: null where `getMemberImport` / `getContactImport` answers NOT_FOUND. */
+export function findVisibleImport<T extends BulkImport>(kind: ImportClass<T>) {
+  return async (ctx: GraphQLContext, id: string): Promise<T | null> => {
+    const found = await ctx.loaders.importById.load(id);
+    return found instanceof kind && canViewMemberImport(ctx.viewer, found) ? found : null;
+  };
 }
 
-/** The org's imports, newest first: all of them for OWNER and ADMIN, one's own for sub-admins. */
-export async function listMemberImports(ctx: GraphQLContext, page: PageArgs): Promise<Connection<MemberImport>> {
-  const { viewer, em } = ctx;
+/** The org's imports of one kind, newest first: all of them, or the viewer's own. */
+async function listImports<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, visible: 'all' | 'own', page: PageArgs): Promise<Connection<T>> {
+  const { em, viewer } = ctx;
   const { org, member } = viewer.requireMember();
-  const visible = memberImportsVisibleTo(viewer);
-  if (visible === 'none') throw forbidden('No permission: imports are for owners, admins and those who may import people');
   const first = checkPageSize(page.first);
-  const where: FilterQuery<MemberImport> = visible === 'all' ? { orgId: org.id } : { orgId: org.id, createdByMemberId: member.id };
-  let after: FilterQuery<MemberImport> | null = null;
+  const where = (visible === 'all' ? { orgId: org.id } : { orgId: org.id, createdByMemberId: member.id }) as unknown as FilterQuery<T>;
+  let after: FilterQuery<T> | null = null;
   if (page.after != null) {
     const [createdAt, id] = decodeCursor(page.after, 2);
     if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !UUID.test(id)) {
       throw badInput('Invalid cursor', 'after');
     }
     const at = new Date(createdAt);
-    after = { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] };
+    after = { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] } as unknown as FilterQuery<T>;
   }
-  const rows = await em.find(MemberImport, after ? { $and: [where, after] } : where, {
-    orderBy: { createdAt: 'desc', id: 'desc' },
+  const rows = await em.find(kind, (after ? { $and: [where, after] } : where) as FilterQuery<T>, {
+    orderBy: { createdAt: 'desc', id: 'desc' } as never,
     limit: first + 1,
   });
-  return toConnection(rows, first, (row) => [row.createdAt.toISOString(), row.id], after !== null, () => em.count(MemberImport, where));
+  return toConnection(rows, first, (row) => [row.createdAt.toISOString(), row.id], after !== null, () => em.count(kind, where));
+}
+
+/** `memberImports`: all of the org for OWNER and ADMIN, one's own for sub-admins; FORBIDDEN for those who may not import people. */
+export async function listMemberImports(ctx: GraphQLContext, page: PageArgs): Promise<Connection<MemberImport>> {
+  ctx.viewer.requireMember();
+  const visible = memberImportsVisibleTo(ctx.viewer);
+  if (visible === 'none') throw forbidden('No permission: imports are for owners, admins and those who may import people');
+  return listImports(ctx, MemberImport, visible, page);
+}
+
+/** `contactImports`: all of the org for OWNER and ADMIN, one's own for everyone else. */
+export async function listContactImports(ctx: GraphQLContext, page: PageArgs): Promise<Connection<ContactImport>> {
+  ctx.viewer.requireMember();
+  return listImports(ctx, ContactImport, contactImportsVisibleTo(ctx.viewer), page);
 }
 
 /** A page of an import's report, in the order the entries were found. */
-export async function memberImportReport(ctx: GraphQLContext, memberImport: MemberImport, page: PageArgs): Promise<Connection<MemberImportIssue>> {
+export async function importReport(ctx: GraphQLContext, bulkImport: BulkImport, page: PageArgs): Promise<Connection<MemberImportIssue>> {
   const first = checkPageSize(page.first);
   let afterSeq = 0;
   if (page.after != null) {
@@ -59,6 +83,6 @@ export async function memberImportReport(ctx: GraphQLContext, memberImport: Memb
     if (!Number.isInteger(seq) || (seq as number) < 0) throw badInput('Invalid cursor', 'after');
     afterSeq = seq as number;
   }
-  const rows = await ctx.loaders.memberImportReport.load({ importId: memberImport.id, afterSeq, limit: first + 1 });
-  return toConnection(rows, first, (issue) => [issue.seq], afterSeq > 0, async () => memberImport.issueCount);
+  const rows = await ctx.loaders.importReport.load({ importId: bulkImport.id, afterSeq, limit: first + 1 });
+  return toConnection(rows, first, (issue) => [issue.seq], afterSeq > 0, async () => bulkImport.issueCount);
 }

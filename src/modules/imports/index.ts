@@ -1,17 +1,22 @@
 import { registerNodeType } from '../../graphql/node.resolver';
 import { setImportOwnerLookup } from '../../realtime';
+import { BulkImport } from './bulk-import.entity';
+import { ContactImport } from './contact-import.entity';
+import { ContactImportFieldsResolver, ContactImportsResolver, MemberImportFieldsResolver, MemberImportsResolver } from './imports.resolver';
+import { findVisibleImport } from './imports.service';
 import { MemberImport } from './member-import.entity';
-import { MemberImportsResolver } from './imports.resolver';
-import { findVisibleMemberImport } from './imports.service';
 
-registerNodeType('MemberImport', findVisibleMemberImport);
+registerNodeType('MemberImport', findVisibleImport(MemberImport));
+registerNodeType('ContactImport', findVisibleImport(ContactImport));
+// importProgress follows imports of every kind.
 setImportOwnerLookup(async (em, orgId, importId) => {
-  const row = await em.findOne(MemberImport, { id: importId, orgId });
+  const row = await em.findOne(BulkImport, { id: importId, orgId });
   return row && { startedByMemberId: row.createdByMemberId };
 });
 
 export { handleImportRequest } from './imports.http';
-export { getMemberImport } from './imports.service';
+export { getContactImport, getMemberImport } from './imports.service';
+export { ContactImport } from './contact-import.entity';
 export { MemberImport, MemberImportStatus } from './member-import.entity';
 
-export const importsResolvers: Function[] = [MemberImportsResolver];
+export const importsResolvers: Function[] = [MemberImportsResolver, MemberImportFieldsResolver, ContactImportsResolver, ContactImportFieldsResolver];
