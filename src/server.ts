@@ -4,16 +4,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
+import { createErrorFormatter, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
@@ -23,6 +23,7 @@ import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { startGraphQLWs } from './realtime/graphql-ws';
+import { createRedisClient } from './redis';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -38,9 +39,9 @@ export interface Gateway {
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
   await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger);
+  const orm = await openOrm(config.databaseUrl, logger, { replicaUrls: config.databaseReplicaUrls });
   await migrate(orm);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = createRedisClient(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
   const app = createAppServices(config, logger, orm, redis);
@@ -58,7 +59,12 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
     parseOptions: { maxTokens: config.operationLimits.maxTokens },
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), operationLimitsPlugin, ...(config.exposeSqlCount ? [sqlCountExtension] : [])],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      operationLimitsPlugin,
+      readYourWritesPlugin,
+      ...(config.exposeSqlCount ? [sqlCountExtension] : []),
+    ],
   });
   await apollo.start();
 
@@ -82,7 +88,10 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
-  logger.info({ port }, 'orggraph gateway listening');
+  logger.info(
+    { port, databaseReplicas: config.databaseReplicaUrls.length, redis: config.redisClusterNodes ? 'cluster' : 'single' },
+    'orggraph gateway listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -132,12 +141,13 @@ async function handleHttp(
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
+  // Reads start on the primary; the limits gate lets a query onto a replica (`ReadRouter`).
   const response = await runWithSqlCounter(() =>
-    apollo.executeHTTPGraphQLRequest({
+    runWithReadRoute(() => apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
       context: () => createRequestContext(app, req.headers.authorization, req.socket.remoteAddress ?? null, { deferViewer: true }),
-    }),
+    })),
   );
   res.statusCode = response.status ?? 200;
   for (const [key, value] of response.headers) res.setHeader(key, value);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from '../redis';
 import type { OrgEvent } from './events';
 
 const ORG_CHANNEL_PREFIX = 'orggraph:org-events:';
@@ -46,17 +46,22 @@ export function recipientsOf(event: Pick<OrgEvent, 'recipientPhone' | 'recipient
 /**
  * Publishes committed events to Redis so any number of gateway instances deliver them: each to its org's channel,
  * and events addressed to a person also to that person's recipient channels. Fire-and-forget: when Redis is down
- * the events stay in the log and subscribers replay them on resume.
+ * the events stay in the log and subscribers replay them on resume. On a Redis Cluster (`sharded`) the channels are
+ * shard channels (SPUBLISH): each is served by the master of its slot instead of being broadcast to every node.
  */
 export class EventBus {
-  constructor(private readonly redis: Redis, private readonly logger: Logger) {}
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly logger: Logger,
+    private readonly sharded = false,
+  ) {}
 
   publish(events: OrgEvent[]): void {
     for (const event of events) {
       const message = JSON.stringify(event);
       const channels = [orgChannel(event.orgId), ...recipientsOf(event).map(recipientChannel)];
       for (const channel of channels) {
-        this.redis.publish(channel, message).catch((error: unknown) => {
+        (this.sharded ? this.redis.spublish(channel, message) : this.redis.publish(channel, message)).catch((error: unknown) => {
           this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; subscribers will replay it from the log');
         });
       }
