@@ -1,5 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddMemberDocument, CreateDepartmentDocument, DepartmentDocument, DepartmentMemberCountsDocument, ViewerDocument } from './generated/graphql';
+import type { Gateway } from '../src/server';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
@@ -18,10 +19,11 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
   let writer: GraphQLClient;
   let reader: GraphQLClient;
   let rootId: string;
+  let gateway: Gateway | undefined;
 
   beforeAll(async () => {
     postgres = await startReplicatedPostgres();
-    const gateway = await startTestGateway({
+    gateway = await startTestGateway({
       databaseUrl: postgres.primaryUrl('orggraph'),
       databaseReplicaUrls: [postgres.replicaUrl('orggraph')],
       readYourWritesMs: READ_YOUR_WRITES_MS,
@@ -35,6 +37,10 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
     await postgres.waitForReplay();
     await sleep(READ_YOUR_WRITES_MS + 2100);
   }, 120_000);
+  afterAll(async () => {
+    await gateway?.close(); // before its database goes
+    await postgres?.stop();
+  });
 
   it('sends queries to the replica, a writer\'s reads after its mutation and every mutation to the primary', async () => {
     const before = await reader.ok(DepartmentMemberCountsDocument, { id: rootId });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, loadConfig, parseRedisNodes } from '../src/config';
 import type { Gateway } from '../src/server';
 import { orgChannel } from '../src/realtime/event-bus';
@@ -37,6 +37,10 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     // People and orgs are made on a gateway of their own, so their sign-ups spend none of the budgets under test.
     setup = new GraphQLClient((await startTestGateway()).url);
   }, 60_000);
+  afterAll(async () => {
+    await Promise.all((gateways ?? []).map((gateway) => gateway.close())); // before their Redis goes
+    await cluster?.stop();
+  });
 
   it('reads the nodes from REDIS_CLUSTER_NODES', () => {
     expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis://10.0.0.2:7001,10.0.0.3' }).redisClusterNodes).toEqual([

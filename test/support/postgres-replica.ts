@@ -4,12 +4,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll } from 'vitest';
 
 /**
  * A private PostgreSQL primary with one streaming replica on this machine, for tests of read replicas: `initdb` and
  * `pg_ctl` from Debian's server binaries, each on a free port, data in a temporary folder, stopped and removed after
- * the file's tests. Self-contained (the shared instance on 5432 is never touched).
+ * `stop()` (call it from the file's `afterAll`; a hook registered from inside `beforeAll` would never run), or when
+ * the test process exits. Self-contained (the shared instance on 5432 is never touched).
  *
  * Tests run as root and `initdb` refuses root, so every server command runs as `postgres` (`runuser`), in a folder
  * owned by it.
@@ -82,14 +82,16 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
     }
   };
   let stopped = false;
-  const stop = async () => {
+  const stopNow = () => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', stopNow);
     stopServer(replicaDir);
     stopServer(primaryDir);
     rmSync(dir, { recursive: true, force: true });
   };
-  afterAll(stop);
+  const stop = async () => stopNow();
+  process.once('exit', stopNow); // what a test forgot
 
   try {
     asPostgres('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);

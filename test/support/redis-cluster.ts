@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import type { RedisNode } from '../../src/config';
 import { waitUntil } from './subscriptions';
 
@@ -37,7 +36,8 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
 
 /**
  * A private Redis Cluster of `size` masters (no replicas) on free ports, as `redis-cli --cluster create` builds one,
- * keeping nothing on disk; shut down after the file's tests. The shared Redis on 6379 is never touched.
+ * keeping nothing on disk. Shut down by `stop()` (call it from the file's `afterAll`; a hook registered from inside
+ * `beforeAll` would never run), or when the test process exits. The shared Redis on 6379 is never touched.
  */
 export async function startRedisCluster(size = 3): Promise<PrivateRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'orggraph-redis-cluster-'));
@@ -46,11 +46,16 @@ export async function startRedisCluster(size = 3): Promise<PrivateRedisCluster> 
   for (let i = 0; i < size; i++) nodes.push({ host: '127.0.0.1', port: await freeClusterPort(taken) });
   const cli = (node: RedisNode, ...args: string[]) =>
     spawnSync('redis-cli', ['-h', node.host, '-p', String(node.port), '-c', ...args], { encoding: 'utf8' }).stdout.trim();
-  const stop = async () => {
+  let stopped = false;
+  const stopNow = () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', stopNow);
     for (const node of nodes) spawnSync('redis-cli', ['-h', node.host, '-p', String(node.port), 'shutdown', 'nosave']);
     rmSync(dir, { recursive: true, force: true });
   };
-  afterAll(stop);
+  const stop = async () => stopNow();
+  process.once('exit', stopNow); // what a test forgot
 
   for (const node of nodes) {
     execFileSync('redis-server', [
