@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { bearerToken } from './auth/credential';
 import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
@@ -131,7 +132,16 @@ async function handleHttp(
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
   if (url.pathname === '/imports') {
-    return handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
+    // An import writes for a while: its caller's queries read from the primary from its start to past its end.
+    const recordWrite = async () => {
+      const token = bearerToken(req.headers.authorization);
+      const credential = token ? await app.tokens.verifyCredential(token) : null;
+      await app.readRouter.recordWrite({ credential, clientAddress: req.socket.remoteAddress ?? null });
+    };
+    if (req.method === 'POST') await recordWrite();
+    await handleImportRequest(req, res, url, () => contextFor(req.headers.authorization, req.socket.remoteAddress ?? null));
+    if (req.method === 'POST') await recordWrite();
+    return;
   }
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 

@@ -89,10 +89,15 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         const document = documentFor(payload.query);
         if (!('kind' in document)) return [...document];
         const viewer = await viewerFor(ctx.extra);
+        const operation = getOperationAST(document, payload.operationName);
         try {
-          assertPasswordChangeAllows(viewer, getOperationAST(document, payload.operationName));
+          assertPasswordChangeAllows(viewer, operation);
         } catch (error) {
           return [error as GraphQLError];
+        }
+        // Socket operations read from the primary; a mutation sent here still sends its caller's next HTTP queries there.
+        if (operation?.operation === 'mutation' && ctx.extra.claims) {
+          await app.readRouter.recordWrite({ credential: { kind: 'user', ...ctx.extra.claims }, clientAddress: null });
         }
         const contextValue = {
           em: app.orm.em.fork(),
