@@ -30,8 +30,8 @@ export interface EventHubOptions {
 
 /**
  * The gateway process's side of real-time delivery: ONE Redis subscriber connection (apart from the publishing
- * client), subscribed to an org's channel while at least one local subscription watches that org (refcounted),
- * fanning each message out in-process to those subscriptions.
+ * client; on a Redis Cluster, one per master, with shard channels), subscribed to an org's channel while at least one
+ * local subscription watches that org (refcounted), fanning each message out in-process to those subscriptions.
  *
  * Redis is only the fast path; the event log is the truth. After the subscriber (re)connects it subscribes every
  * watched channel again and sweeps: each watched org's newest committed id is handed to its listeners, which read
