@@ -107,7 +107,6 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
         'hot_standby = on',
         // A test database: durability is not the point, speed on a shared machine is.
         'fsync = off',
-        'synchronous_commit = off',
         'full_page_writes = off',
         'shared_buffers = 32MB',
         'max_connections = 100',
@@ -153,7 +152,7 @@ export async function startReplicatedPostgres(): Promise<ReplicatedPostgres> {
       await query('replica', 'select pg_wal_replay_resume()');
     },
     async waitForReplay(timeoutMs = 30_000) {
-      const [row] = await query<{ lsn: string }>('primary', 'select pg_current_wal_lsn()::text as lsn');
+      const [row] = await query<{ lsn: string }>('primary', 'select pg_current_wal_insert_lsn()::text as lsn');
       const lsn = row!.lsn;
       await waitFor(
         async () => (await query<{ caught: boolean }>('replica', 'select pg_last_wal_replay_lsn() >= $1::pg_lsn as caught', [lsn]))[0]?.caught === true,
