@@ -136,13 +136,14 @@ export interface MixedOperation {
 
 /**
  * Runs a mix of operations from `concurrency` loops for `durationMs`, each request going to the next of `urls` in turn
- * (a round-robin load balancer) and picking the next operation of `mix` in turn; reports like `load`.
+ * (a round-robin load balancer) and picking the next operation of `mix` in turn; reports like `load`. First every
+ * instance gets `warmupRequestsPerUrl` requests (so each has compiled its hot code, whatever the number of instances).
  */
 export async function loadRoundRobin(
   urls: string[],
   token: string,
   mix: MixedOperation[],
-  { concurrency, durationMs, warmupMs }: { concurrency: number; durationMs: number; warmupMs: number },
+  { concurrency, durationMs, warmupRequestsPerUrl }: { concurrency: number; durationMs: number; warmupRequestsPerUrl: number },
 ): Promise<LoadResult> {
   let next = 0;
   const request = () => {
@@ -150,9 +151,9 @@ export async function loadRoundRobin(
     const operation = mix[n % mix.length]!;
     return graphql(urls[n % urls.length]!, operation.query, operation.variables(), token);
   };
-  const warmupEnd = Date.now() + warmupMs;
+  const warmupEnd = warmupRequestsPerUrl * urls.length;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < warmupEnd) await request();
+    while (next < warmupEnd) await request();
   }));
   const latencies: number[] = [];
   let errors = 0;

@@ -5,11 +5,11 @@
  *
  * The load is a mix of three queries in turn (a department page of 20 members with their departments and roles, a
  * member search by name prefix, the viewer with its orgs) from BENCH_CONCURRENCY loops, for BENCH_SECONDS per
- * instance count after a one-second warm-up. On one machine the instances share its cores with Postgres and the load
+ * instance count, after BENCH_WARMUP_REQUESTS requests to each instance (so every instance has compiled its hot code). On one machine the instances share its cores with Postgres and the load
  * generator: the figures show what more processes buy on this machine, not on N machines (see docs/scaling.md).
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_scale on the local Postgres, dropped and recreated),
- * BENCH_MEMBERS (10000), BENCH_SECONDS (8), BENCH_CONCURRENCY (24), BENCH_INSTANCES (`1,2,3`).
+ * BENCH_MEMBERS (10000), BENCH_SECONDS (8), BENCH_CONCURRENCY (24), BENCH_INSTANCES (`1,2,3`), BENCH_WARMUP_REQUESTS (150).
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +23,7 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 10_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 24);
 const INSTANCES = (process.env.BENCH_INSTANCES ?? '1,2,3').split(',').map(Number);
+const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP_REQUESTS ?? 150);
 
 const SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜'.split('');
 const GIVEN = '伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚华玉萍鹏辉红梅宇浩凯晨阳欣怡'.split('');
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
     const gateways = await Promise.all(Array.from({ length: count }, () => startGatewayProcess(GATEWAY_ENV)));
     try {
       const before = loadavg()[0]!.toFixed(1);
-      const result = await loadRoundRobin(gateways.map((gateway) => gateway.url), token, mix, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, warmupMs: 1000 });
+      const result = await loadRoundRobin(gateways.map((gateway) => gateway.url), token, mix, { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, warmupRequestsPerUrl: WARMUP_REQUESTS });
       results.push([count, result, `${before} → ${loadavg()[0]!.toFixed(1)}`]);
       console.log(`${count} instance(s): ${result.rps.toFixed(0)} req/s, p99 ${result.p99.toFixed(1)} ms`);
     } finally {
