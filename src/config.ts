@@ -7,7 +7,19 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
+  /**
+   * Streaming replicas of `databaseUrl` for reads (`DATABASE_REPLICA_URLS`, comma-separated); empty: every read goes
+   * to the primary. See `src/db/read-routing.ts` for which reads may go to a replica.
+   */
+  databaseReplicaUrls: string[];
+  /** After a mutation, how long the same caller's reads stay on the primary (read-your-writes), in ms. */
+  readYourWritesMs: number;
   redisUrl: string;
+  /**
+   * Redis Cluster startup nodes (`REDIS_CLUSTER_NODES`, `host:port` comma-separated); when set the gateway talks to the
+   * cluster (sharded pub/sub, rate limits) and `redisUrl` is not used.
+   */
+  redisClusterNodes: RedisNode[] | null;
   jwtSecret: string;
   /** True when no JWT_SECRET was given and a random one is in use (tokens die with the process). */
   jwtSecretIsRandom: boolean;
@@ -89,6 +101,31 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return { ranges };
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port,host:port` (a `redis://` prefix allowed) into nodes; empty or unset: null. */
+export function parseRedisNodes(value: string | undefined): RedisNode[] | null {
+  const nodes = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim().replace(/^rediss?:\/\//, '').replace(/\/.*$/, ''))
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.lastIndexOf(':');
+      const host = at > 0 ? entry.slice(0, at) : entry;
+      const port = at > 0 ? Number(entry.slice(at + 1)) : 6379;
+      if (!Number.isInteger(port) || port <= 0) throw new Error(`REDIS_CLUSTER_NODES: bad node "${entry}"`);
+      return { host, port };
+    });
+  return nodes.length ? nodes : null;
+}
+
+function listFrom(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+}
+
 export interface OperationLimits {
   /** Largest computed cost of one operation (objects fetched, connections times their page size). */
   maxCost: number;
@@ -166,7 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph',
+    databaseReplicaUrls: listFrom(env.DATABASE_REPLICA_URLS),
+    readYourWritesMs: numberFrom(env.READ_YOUR_WRITES_MS, 5000),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisClusterNodes: parseRedisNodes(env.REDIS_CLUSTER_NODES),
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     jwtSecretIsRandom,
     tokenTtlSeconds: Number(env.TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 7),

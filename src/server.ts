@@ -5,17 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { bearerToken } from './auth/credential';
+import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { createErrorFormatter, sqlCountExtension } from './graphql/plugins';
+import { createErrorFormatter, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
@@ -31,6 +32,7 @@ import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './realtime/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
+import { createRedisClient } from './redis';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -46,21 +48,15 @@ export interface Gateway {
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
   await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger, config.databaseTimeouts);
+  const orm = await openOrm(config.databaseUrl, logger, { replicaUrls: config.databaseReplicaUrls, timeouts: config.databaseTimeouts });
   if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
     // Migrations (index builds on big tables) run without the statement timeout that guards requests.
     const migrations = await openOrm(config.databaseUrl, logger);
     await migrate(migrations).finally(() => migrations.close());
   }
-  // While Redis is away its commands fail at once instead of queueing: publishes are logged and replayed from the event
+  // While Redis is away its commands fail at once instead of queueing: publishes are held and replayed from the event
   // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(100 * attempt, 1000), // back within a second of Redis
-  });
+  const redis = createRedisClient(config);
   let redisDown = false; // one warning per outage, not one per reconnect attempt
   redis.on('error', (error) => {
     if (!redisDown) logger.warn({ err: error }, 'redis error; reconnecting');
@@ -89,6 +85,7 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       ApolloServerPluginLandingPageDisabled(),
       operationLimitsPlugin,
       operationObserverPlugin,
+      readYourWritesPlugin,
       ...(config.exposeSqlCount ? [sqlCountExtension] : []),
     ],
   });
@@ -116,7 +113,10 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
-  logger.info({ port }, 'orggraph gateway listening');
+  logger.info(
+    { port, databaseReplicas: config.databaseReplicaUrls.length, redis: config.redisClusterNodes ? 'cluster' : 'single' },
+    'orggraph gateway listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -187,7 +187,16 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddress);
   if ((Object.values(IMPORT_PATHS) as string[]).includes(url.pathname)) {
-    return handleImportRequest(req, res, url, contextFor);
+    // An import writes for a while: its caller's queries read from the primary from its start to past its end.
+    const recordWrite = async () => {
+      const token = bearerToken(req.headers.authorization);
+      const credential = token ? await app.tokens.verifyCredential(token) : null;
+      await app.readRouter.recordWrite({ credential, clientAddress });
+    };
+    if (req.method === 'POST') await recordWrite();
+    await handleImportRequest(req, res, url, contextFor);
+    if (req.method === 'POST') await recordWrite();
+    return;
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
@@ -198,12 +207,13 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
+  // Reads start on the primary; the limits gate lets a query onto a replica (`ReadRouter`).
   const response = await runWithSqlCounter(() =>
-    apollo.executeHTTPGraphQLRequest({
+    runWithReadRoute(() => apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
       context: () => createRequestContext(app, req.headers.authorization, clientAddress, { deferViewer: true, requestId }),
-    }),
+    })),
   );
   res.statusCode = response.status ?? 200;
   for (const [key, value] of response.headers) res.setHeader(key, value);

@@ -128,3 +128,62 @@ export async function load(
     sqlPerRequest: sql / Math.max(1, latencies.length),
   };
 }
+
+/** One operation of a mixed load. */
+export interface MixedOperation {
+  name: string;
+  query: string;
+  variables: () => Record<string, unknown>;
+}
+
+/**
+ * Runs a mix of operations from `concurrency` loops for `durationMs`, each request going to the next of `urls` in turn
+ * (a round-robin load balancer) and picking the next operation of `mix` in turn; reports like `load`. First every
+ * instance gets `warmupRequestsPerUrl` requests (so each has compiled its hot code, whatever the number of instances).
+ */
+export async function loadRoundRobin(
+  urls: string[],
+  token: string,
+  mix: MixedOperation[],
+  { concurrency, durationMs, warmupRequestsPerUrl }: { concurrency: number; durationMs: number; warmupRequestsPerUrl: number },
+): Promise<LoadResult> {
+  let next = 0;
+  const request = () => {
+    const n = next++;
+    const operation = mix[n % mix.length]!;
+    return graphql(urls[n % urls.length]!, operation.query, operation.variables(), token);
+  };
+  const warmupEnd = warmupRequestsPerUrl * urls.length;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < warmupEnd) await request();
+  }));
+  const latencies: number[] = [];
+  let errors = 0;
+  let sql = 0;
+  const started = performance.now();
+  const end = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        const result = await request();
+        latencies.push(performance.now() - t0);
+        if (result.errors?.length) {
+          if (errors === 0) console.error('first error:', JSON.stringify(result.errors).slice(0, 500));
+          errors++;
+        }
+        sql += result.extensions?.sqlStatements ?? 0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: latencies.length,
+    errors,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / seconds,
+    sqlPerRequest: sql / Math.max(1, latencies.length),
+  };
+}

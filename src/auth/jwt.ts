@@ -16,8 +16,11 @@ export interface ApiClientClaims {
   generation: number;
 }
 
-/** Who a verified bearer token speaks for; checked against the database once per request (`loadViewerFor`). */
-export type Credential = ({ kind: 'user' } & TokenClaims) | ({ kind: 'apiClient' } & ApiClientClaims);
+/**
+ * Who a verified bearer token speaks for; checked against the database once per request (`loadViewerFor`).
+ * `issuedAt` (seconds, the token's `iat`): a fresh token's first reads go to the primary (`ReadRouter`).
+ */
+export type Credential = (({ kind: 'user' } & TokenClaims) | ({ kind: 'apiClient' } & ApiClientClaims)) & { issuedAt?: number };
 
 /** A stable name of the credential, for rate limits: the same user or client, whichever token it uses. */
 export function credentialKey(credential: Credential): string {
@@ -66,12 +69,13 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: 'orggraph', algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string') return null;
+      const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined;
       if (payload.typ === API_CLIENT_TOKEN) {
         if (typeof payload.org !== 'string' || typeof payload.scope !== 'string' || typeof payload.gen !== 'number') return null;
-        return { kind: 'apiClient', clientId: payload.sub, org: payload.org, scopes: payload.scope.split(' ').filter(Boolean), generation: payload.gen };
+        return { kind: 'apiClient', clientId: payload.sub, org: payload.org, scopes: payload.scope.split(' ').filter(Boolean), generation: payload.gen, issuedAt };
       }
       if (payload.typ !== undefined) return null;
-      return { kind: 'user', sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined };
+      return { kind: 'user', sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined, issuedAt };
     } catch {
       return null;
     }

@@ -5,6 +5,7 @@ import { Member, MemberStatus } from '../modules/members/member.entity';
 import { Org } from '../modules/orgs/org.entity';
 import type { BuiltinRole, Permission } from '../modules/roles/role.entity';
 import { permissionsForScopes, type ApiScope } from './api-scopes';
+import { executeRead } from '../db/read-routing';
 
 /** A role the viewer holds, with the department subtrees it is limited to (empty: org-wide). */
 export interface RoleGrant {
@@ -104,7 +105,8 @@ export async function loadGrantsOfMembers(em: EntityManager, members: ReadonlyAr
   const grants = new Map<string, RoleGrant[]>(members.map((member) => [member.id, []]));
   if (members.length === 0) return grants;
   const rows: Array<{ member_id: string; role_id: string; builtin: BuiltinRole | null; permissions: Permission[]; scope: string[]; paths: string[] | null }> =
-    await em.getConnection().execute(
+    await executeRead(
+      em,
       `select mr.member_id, mr.role_id, r.builtin, r.permissions, mr.scope_department_ids as scope,
               (select array_agg(d.path) from departments d
                 where d.org_id = mr.org_id and d.id::text in (select jsonb_array_elements_text(mr.scope_department_ids))) as paths

@@ -1,13 +1,21 @@
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 import type { DatabaseTimeouts } from '../config';
+import { ReplicaRoutingPostgreSqlDriver } from './read-routing';
 import { countSqlStatement } from './sql-counter';
 
 export type Orm = MikroORM;
+
+export interface OrmOptions {
+  /** Streaming replicas of the database (`DATABASE_REPLICA_URLS`); reads go there only as `read-routing.ts` allows. */
+  replicaUrls?: string[];
+  /** The gateway's limits (see below); scripts and migrations go without. */
+  timeouts?: DatabaseTimeouts;
+}
 
 /** Creates the database named in `databaseUrl` when it does not exist yet (a fresh machine, a test run). */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
@@ -29,14 +37,17 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 /**
- * Opens the ORM. With `timeouts` (the gateway's), a connection that cannot be opened, a pool that has none free and a
+ * Opens the ORM. With `options.timeouts` (the gateway's), a connection that cannot be opened, a pool that has none free and a
  * statement that runs too long all fail within their limit instead of waiting on an unreachable or stuck database;
  * without (scripts, migrations on big tables), nothing is limited.
  */
-export async function openOrm(databaseUrl: string, logger?: Logger, timeouts?: DatabaseTimeouts): Promise<Orm> {
+export async function openOrm(databaseUrl: string, logger?: Logger, options: OrmOptions = {}): Promise<Orm> {
+  const { timeouts } = options;
   const orm = await MikroORM.init({
-    driver: PostgreSqlDriver,
+    driver: ReplicaRoutingPostgreSqlDriver,
     clientUrl: databaseUrl,
+    replicas: (options.replicaUrls ?? []).map((clientUrl, i) => ({ name: `replica-${i + 1}`, clientUrl })),
+    preferReadReplicas: true, // SELECTs outside transactions ask for `read`; the driver decides whether that is a replica
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true },
@@ -63,7 +74,9 @@ export async function openOrm(databaseUrl: string, logger?: Logger, timeouts?: D
     allowGlobalContext: false,
     logger: (message) => logger?.debug(message),
   });
-  orm.em.getConnection().getKnex().on('query', countSqlStatement);
+  for (const connection of [orm.em.getConnection('write'), ...(orm.em.getDriver() as ReplicaRoutingPostgreSqlDriver).replicaConnections]) {
+    connection.getKnex().on('query', countSqlStatement);
+  }
   return orm;
 }
 

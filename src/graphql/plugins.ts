@@ -33,6 +33,20 @@ export const sqlCountExtension: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/**
+ * After an HTTP mutation, marks its caller for read-your-writes (`ReadRouter`) before the response goes out, so the
+ * caller's next queries, on any instance, read from the primary.
+ */
+export const readYourWritesPlugin: ApolloServerPlugin<GraphQLContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ operation, contextValue }) {
+        if (operation?.operation === 'mutation') await contextValue.app.readRouter.recordWrite(contextValue);
+      },
+    };
+  },
+};
+
 /** Errors the client may see as they are: ours, and graphql-js/Apollo request errors. Anything else is hidden. */
 const PUBLIC_CODES = new Set<string>([
   ...Object.values(ErrorCode),

@@ -88,6 +88,8 @@ async function gate(
     });
   }
 
+  // Before the first read: a query may go to a replica, unless its caller must see its own recent write.
+  await ctx.app.readRouter.routeOperation(ctx, operation);
   await loadPendingViewer(ctx);
   assertPasswordChangeAllows(ctx.viewer, operation);
   if (ctx.viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(ctx.viewer)) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AttemptLimit, RateLimits } from '../config';
+import type { RedisClient } from '../redis';
 
 /** One counter to charge: `cost` points against `limit` per fixed window of `windowSeconds`. */
 export interface Bucket {
@@ -31,7 +31,8 @@ export interface RateDecision {
 /**
  * Check-and-charge of one fixed-window counter, atomic in Redis: a charge that would pass the limit is not counted
  * (a refused caller does not push its own window further), and the window starts with the first charge.
- * Returns {admitted 0|1, used, milliseconds left in the window}. One key per script, so it runs on Redis Cluster too.
+ * Returns {admitted 0|1, used, milliseconds left in the window}. One key per script call, so on a Redis Cluster each
+ * call runs on the master of that key's slot (no CROSSSLOT); the buckets of one `take` may live on different masters.
  */
 const TAKE_SCRIPT = `
 local cost = tonumber(ARGV[1])
@@ -53,9 +54,9 @@ const REDIS_TIMEOUT_MS = 250;
 
 type TakeResult = [admitted: number, used: number, ttlMs: number];
 
-interface RedisWithTake extends Redis {
+type RedisWithTake = RedisClient & {
   orggraphRateTake(key: string, cost: number, limit: number, windowMs: number): Promise<TakeResult>;
-}
+};
 
 /**
  * Rate limits in cost points, counted in Redis so every gateway instance shares them. While Redis is unreachable the
@@ -67,7 +68,7 @@ export class RateLimiter {
   private degraded = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly config: RateLimits,
     private readonly logger: Logger,
   ) {

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
+import { createSubscriberClient, usesRedisCluster, type RedisClient, type RedisConfig } from '../redis';
 import { DeliveryLoaders } from './delivery-loaders';
 import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Recipient } from './event-bus';
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
@@ -20,7 +20,8 @@ export interface RecipientListener {
 }
 
 export interface EventHubOptions {
-  redisUrl: string;
+  /** One Redis server, or a Redis Cluster (then channels are shard channels: SSUBSCRIBE). */
+  redis: RedisConfig;
   /** How often to compare every watched org's newest event id with what was published (ms); 0 disables. */
   sweepMs: number;
   /** How long `watch*` waits for Redis to confirm a SUBSCRIBE before relying on the resync that follows a reconnect. */
@@ -29,8 +30,8 @@ export interface EventHubOptions {
 
 /**
  * The gateway process's side of real-time delivery: ONE Redis subscriber connection (apart from the publishing
- * client), subscribed to an org's channel while at least one local subscription watches that org (refcounted),
- * fanning each message out in-process to those subscriptions.
+ * client; on a Redis Cluster, one per master, with shard channels), subscribed to an org's channel while at least one
+ * local subscription watches that org (refcounted), fanning each message out in-process to those subscriptions.
  *
  * Redis is only the fast path; the event log is the truth. After the subscriber (re)connects it subscribes every
  * watched channel again and sweeps: each watched org's newest committed id is handed to its listeners, which read
@@ -39,7 +40,11 @@ export interface EventHubOptions {
  */
 export class EventHub {
   readonly loaders: DeliveryLoaders;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
+  /** On a cluster: shard channels are subscribed one by one (each has its own slot) and resubscribed by ioredis. */
+  private readonly sharded: boolean;
+  /** Shard channels handed to ioredis while ready; it resubscribes those itself after a reconnect or a slot move. */
+  private readonly handedToCluster = new Set<string>();
   private readonly orgListeners = new Map<string, Set<OrgEventListener>>();
   private readonly recipientListeners = new Map<string, { recipient: Recipient; listeners: Set<RecipientListener> }>();
   /** Recipient listeners added while a sweep was reading: nudged when it ends, as its query may have missed them. */
@@ -52,18 +57,12 @@ export class EventHub {
 
   constructor(private readonly orm: Orm, readonly logger: Logger, private readonly options: EventHubOptions) {
     this.loaders = new DeliveryLoaders(orm);
-    this.subscriber = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep. Nothing queued or replayed.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
-    });
+    // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep. Nothing queued or replayed.
+    this.sharded = usesRedisCluster(options.redis);
+    this.subscriber = createSubscriberClient(options.redis);
     this.subscriber.on('error', (error) => this.logger.debug({ err: error }, 'redis subscriber error'));
     this.subscriber.on('ready', () => void this.onReady());
-    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.subscriber.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message));
   }
 
   /** Connects (without failing when Redis is down: the client keeps retrying) and starts the periodic sweep. */
@@ -132,14 +131,27 @@ export class EventHub {
     if (this.subscriber.status !== 'ready') return; // 'ready' subscribes everything watched, then sweeps
     const timeout = this.options.subscribeTimeoutMs ?? 2000;
     await Promise.race([
-      this.subscriber.subscribe(...channels).catch((error) => this.logger.debug({ err: error }, 'subscribe failed; resync follows the reconnect')),
+      this.subscribeNow(channels).catch((error) => this.logger.debug({ err: error }, 'subscribe failed; resync follows the reconnect')),
       new Promise((resolve) => setTimeout(resolve, timeout).unref()),
     ]);
   }
 
+  private subscribeNow(channels: string[]): Promise<unknown> {
+    if (!this.sharded) return this.subscriber.subscribe(...channels);
+    // One SSUBSCRIBE per channel: a call may only name channels of one slot.
+    const fresh = channels.filter((channel) => !this.handedToCluster.has(channel));
+    for (const channel of fresh) this.handedToCluster.add(channel);
+    return Promise.all(fresh.map((channel) => this.subscriber.ssubscribe(channel)));
+  }
+
   private unsubscribeChannel(channel: string): void {
-    if (this.subscriber.status !== 'ready') return;
-    this.subscriber.unsubscribe(channel).catch(() => undefined);
+    if (this.subscriber.status !== 'ready') return; // on a cluster ioredis keeps the channel; its messages find no listener
+    if (!this.sharded) {
+      this.subscriber.unsubscribe(channel).catch(() => undefined);
+      return;
+    }
+    this.handedToCluster.delete(channel);
+    this.subscriber.sunsubscribe(channel).catch(() => undefined);
   }
 
   private async onReady(): Promise<void> {

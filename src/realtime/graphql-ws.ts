@@ -164,6 +164,10 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
           // Unexpected ones (the database down while loading the viewer) go through the error formatter like the rest.
           return refuse([error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { originalError: error as Error })], viewer);
         }
+        // Socket operations read from the primary; a mutation sent here still sends its caller's next HTTP queries there.
+        if (operation?.operation === 'mutation' && caller.credential) {
+          await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
+        }
         const contextValue = {
           em: app.orm.em.fork(),
           viewer,

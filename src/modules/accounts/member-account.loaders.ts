@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import type { LogInRecord } from './accounts.inputs';
 import { User } from './user.entity';
+import { executeRead } from '../../db/read-routing';
 
 /**
  * Batched lookups behind `Member.account`: a page of members costs one query per kind of lookup.
@@ -17,7 +18,8 @@ export function createAccountLoaders(em: EntityManager, orgId: string) {
   });
 
   const lastLogInIntoOrg = new DataLoader<string, Date | null>(async (userIds) => {
-    const rows: Array<{ user_id: string; at: Date }> = await em.getConnection().execute(
+    const rows: Array<{ user_id: string; at: Date }> = await executeRead(
+      em,
       `select user_id, max(created_at) as at from login_attempts
         where org_id = ? and succeeded and user_id in (?) group by user_id`,
       [orgId, [...userIds]],
@@ -33,7 +35,8 @@ export function createAccountLoaders(em: EntityManager, orgId: string) {
     if (!loader) {
       loader = new DataLoader<string, LogInRecord[]>(async (userIds) => {
         const rows: Array<{ user_id: string; created_at: Date; succeeded: boolean; client_address: string | null }> =
-          await em.getConnection().execute(
+          await executeRead(
+            em,
             `select user_id, created_at, succeeded, client_address from (
                select user_id, created_at, succeeded, client_address,
                       row_number() over (partition by user_id order by created_at desc, id desc) as rank

@@ -7,6 +7,7 @@ import { rawIds } from './contact-fields';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { contactLoaders } from './contacts.loaders';
 import { CONTACT_LIMITS, type ContactFilter } from './contacts.inputs';
+import { executeRead } from '../../db/read-routing';
 
 /** Which contacts a page lists, as raw ids; every condition applies together, on top of the visibility rule. */
 export interface ContactListScope {
@@ -132,7 +133,8 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   const ordered = and(window);
 
   // The probe reads only the columns the filters look at; the page's full rows are fetched by id.
-  const probe = await ctx.em.execute<Row[]>(
+  const probe = await executeRead<Row[]>(
+    ctx.em,
     `with scan as materialized (
        select c.id, c.name, c.org_id, c.deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
          from contacts c where ${ordered.sql} order by c.name, c.id limit ?
@@ -156,7 +158,7 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   const contacts = toContacts(ctx, rows);
   for (const contact of contacts) contactLoaders(ctx).contactById.prime(contact.id, contact);
   return toConnection(contacts, first, (contact) => [contact.name, contact.id], !!page.after, async () => {
-    const [{ count }] = await ctx.em.execute<Array<{ count: number }>>(`select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
+    const [{ count }] = await executeRead<Array<{ count: number }>>(ctx.em, `select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
     return count;
   });
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { Department } from './department.entity';
+import { executeRead } from '../../db/read-routing';
 
 /**
  * Per-request department loaders, bound to one org. Spread into `createLoaders`; each one costs a single
@@ -27,7 +28,8 @@ export function createDepartmentLoaders(em: EntityManager, orgId: string, depart
   const departmentSubtreeMemberCount = new DataLoader<string, number>(async (departmentIds) =>
     countsFor(
       departmentIds,
-      await em.execute(
+      await executeRead(
+        em,
         `select target.id, count(distinct link.member_id)::int as count
            from departments target
            join departments node
@@ -46,7 +48,8 @@ export function createDepartmentLoaders(em: EntityManager, orgId: string, depart
   const departmentDirectMemberCount = new DataLoader<string, number>(async (departmentIds) =>
     countsFor(
       departmentIds,
-      await em.execute(
+      await executeRead(
+        em,
         `select link.department_id as id, count(*)::int as count
            from member_departments link
           where link.org_id = ? and link.department_id in (?)

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { BulkImport, MemberImportIssue } from './bulk-import.entity';
 import { ImportIssueCode } from './import-issue';
+import { executeRead } from '../../db/read-routing';
 
 export interface ReportPageKey {
   importId: string;
@@ -26,7 +27,8 @@ export function createImportLoaders(em: EntityManager, orgId: string) {
 
   const importReport = new DataLoader<ReportPageKey, MemberImportIssue[], string>(
     async (keys) => {
-      const rows = await em.getConnection().execute<Array<{ k: number; seq: number; row_no: number; column_name: string | null; code: string; message: string }>>(
+      const rows = await executeRead<Array<{ k: number; seq: number; row_no: number; column_name: string | null; code: string; message: string }>>(
+        em,
         `select k.k, e.seq, e.row_no, e.column_name, e.code, e.message
            from jsonb_to_recordset(?::jsonb) as k(k int, import_id uuid, after_seq int, lim int)
            join member_imports mi on mi.id = k.import_id and mi.org_id = ?

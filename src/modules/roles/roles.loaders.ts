@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { RoleGroup } from './role-group.entity';
 import { Role } from './role.entity';
+import { executeRead } from '../../db/read-routing';
 
 /**
  * Loaders of the roles module, spread into `createLoaders`: one query per kind of lookup whatever the
@@ -22,7 +23,8 @@ export function createRoleLoaders(em: EntityManager, orgId: string) {
 
   /** How many members hold each role. */
   const memberCountOfRole = new DataLoader<string, number>(async (roleIds) => {
-    const rows: Array<{ role_id: string; members: number }> = await em.getConnection().execute(
+    const rows: Array<{ role_id: string; members: number }> = await executeRead(
+      em,
       `select role_id, count(*)::int as members from member_roles
         where org_id = ? and role_id in (${roleIds.map(() => '?').join(', ')}) group by role_id`,
       [orgId, ...roleIds],
