@@ -18,6 +18,7 @@ import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
+import { contactPurgeJob, followUpReminderJob } from './modules/contacts';
 import { invitationExpiryJob } from './modules/invitations';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
@@ -76,8 +77,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
 
   const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs, createDeliveryAdapter(config, logger), app.eventBus);
   dispatcher.start();
-  // Postgres-backed, so invitations expire on time while Redis is down.
-  const jobs = [invitationExpiryJob(app)];
+  // Postgres-backed, so invitations expire and reminders fall due on time while Redis is down.
+  const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];
   for (const job of jobs) job.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
