@@ -313,6 +313,9 @@ export function canSeeInvitationEvent(viewer: Viewer, departmentPaths: string[])
  * Editing (update, delete, restore, merge, tags, notes): the owner, and whoever holds CONTACTS EDIT (DELETE for
  * deleting) on one of the owner's departments: OWNER/ADMIN org-wide, a SUB_ADMIN when the owner is in their
  * departments. Members a contact is shared with read it only.
+ *
+ * API clients have no departments and no contacts of their own: their one org-wide grant makes them rule-1 readers
+ * (`contacts:read`) and org-wide editors (`contacts:write`: notes, create for a named owner, update, delete).
  */
 
 /** The reach of a viewer over the contacts of their org, as `contacts/contact-visibility.ts` turns it into SQL. */
