@@ -118,7 +118,7 @@ describe('follow-up reminders [001]', () => {
     expect(done).toMatchObject({ status: 'DONE', closedAt: expect.any(String) });
     expect(errorCode(await bob.client.request(CompleteFollowUpDocument, { id: sooner.id }))).toBe('CONFLICT');
     expect(errorCode(await bob.client.request(CancelFollowUpDocument, { id: sooner.id }))).toBe('CONFLICT');
-    // The author (and contact editor) cancels Bob's; Bob may not cancel Alice's own.
+    // Alice, the contact's owner (an editor), cancels Bob's own; Bob (shared-to, neither author nor assignee) may not cancel Alice's.
     expect(errorCode(await bob.client.request(CancelFollowUpDocument, { id: later.id }))).toBe('FORBIDDEN');
     expect((await alice.client.ok(CancelFollowUpDocument, { id: bobs.id })).cancelFollowUp.status).toBe('CANCELLED');
 
@@ -345,6 +345,10 @@ describe('joining an org brings the contact-card links along [002]', () => {
     const card = (await mei.client.ok(CreateContactCardDocument)).createContactCard;
     const person = await signUpVerified(anonymous, 'Buyer');
     await person.client.ok(ConnectViaContactCardDocument, { token: card.url.slice(card.url.lastIndexOf('/') + 1) });
+    const second = await createOrgWithOwner(anonymous, 'Second Seller');
+    const li = await seedActiveMember(anonymous, second.org.id, { name: 'Li' });
+    const liCard = (await li.client.ok(CreateContactCardDocument)).createContactCard;
+    await person.client.ok(ConnectViaContactCardDocument, { token: liCard.url.slice(liCard.url.lastIndexOf('/') + 1) });
 
     // In the org to join, Mei's phone is already on a contact linked with somebody else.
     const buyerOrg = await createOrgWithOwner(anonymous, 'Buyer Co');
@@ -355,8 +359,12 @@ describe('joining an org brings the contact-card links along [002]', () => {
     await buyerOrg.client.ok(SendInvitationDocument, { input: { phone: person.phone, name: 'Buyer' } });
     const { acceptInvitation } = await person.client.ok(AcceptInvitationDocument, { token: await invitationTokenSentTo(person.phone) });
     expect(acceptInvitation.member.id).toEqual(expect.any(String));
+    // Mei's link is skipped; the person's other link (Li, connected after Mei) still comes along.
     const names = (await person.client.as(acceptInvitation.token).ok(ContactsDocument, { first: 10 })).contacts.edges.map((edge) => edge.node.name);
-    expect(names).not.toContain('Mei');
+    expect(names).toEqual(['Li']);
+    const [row] = await sql<{ linked_user_id: string; connected_member_ids: string[] }>('select linked_user_id, connected_member_ids from contacts where id = $1', [rawIdOf(taken.id)]);
+    expect(row).toEqual({ linked_user_id: rawIdOf(stranger.userId), connected_member_ids: [] });
+
   });
 });
 
