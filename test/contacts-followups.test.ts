@@ -176,7 +176,7 @@ describe('follow-up reminders [001]', () => {
   });
 
   it('notifies the assignee once when due, live through notificationReceived, however many sweeps run in parallel', async () => {
-    const { org, alice, bob, contact, create } = await followUpOrg();
+    const { org, alice, bob, carol, contact, create } = await followUpOrg();
     const toBob = await liveInbox(org.client, bob);
     const due1 = await scheduled(alice.client, contact.id, { assigneeId: bob.memberId, note: 'Call about the renewal' });
     const due2 = await scheduled(bob.client, contact.id);
@@ -186,14 +186,19 @@ describe('follow-up reminders [001]', () => {
     const onDeleted = await scheduled(alice.client, gone.id);
     const hidden = await create(alice, { name: 'Hidden Ltd', visibility: 'SHARED', sharedMemberIds: [bob.memberId] });
     const unshared = await scheduled(alice.client, hidden.id, { assigneeId: bob.memberId });
-    for (const followUp of [due1, due2, dueForAlice, onDeleted, unshared]) await makeDue(followUp.id);
+    const everyone = await create(alice, { name: 'Everyone Ltd', visibility: 'ORG' });
+    const forDisabled = await scheduled(alice.client, everyone.id, { assigneeId: carol.memberId });
+    await org.client.ok(SetMemberStatusDocument, { input: { id: carol.memberId, status: 'DISABLED' } });
+    for (const followUp of [due1, due2, dueForAlice, onDeleted, unshared, forDisabled]) await makeDue(followUp.id);
     await alice.client.ok(DeleteContactDocument, { id: gone.id });
     await alice.client.ok(UpdateContactDocument, { input: { id: hidden.id, visibility: 'PRIVATE' } });
 
     const claimed = await Promise.all([notifyDueFollowUps(gateway.app, 2), notifyDueFollowUps(gateway.app, 2), notifyDueFollowUps(gateway.app, 2)]);
-    expect(claimed.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(4);
+    expect(claimed.reduce((sum, n) => sum + n, 0)).toBeGreaterThanOrEqual(5);
     expect(await followUpReminderJob(gateway.app).runOnce()).toBe(1); // nothing left: one tick
-    for (const followUp of [due1, due2, dueForAlice, unshared]) expect((await followUpRow(followUp.id)).notified_at).not.toBeNull();
+    for (const followUp of [due1, due2, dueForAlice, unshared, forDisabled]) expect((await followUpRow(followUp.id)).notified_at).not.toBeNull();
+    // A disabled assignee is not notified (and the follow-up is not retried).
+    expect(await sql('select 1 from notification_deliveries where recipient_id = $1', [rawIdOf(carol.memberId)])).toHaveLength(0);
     for (const followUp of [notYet, onDeleted]) expect((await followUpRow(followUp.id)).notified_at).toBeNull();
 
     // Bob: one notification per due follow-up he sees (not the one on the contact no longer shared with him).

@@ -1,7 +1,7 @@
 import type { AppServices } from '../../app';
 import { toGlobalId } from '../../graphql/relay';
 import { PeriodicJob } from '../../jobs/periodic-job';
-import { notifyMembers, NotificationKind } from '../notifications';
+import { notifyEachMember, NotificationKind } from '../notifications';
 import { contactsSeenByMember } from './contact-visibility';
 import { purgeExpiredContacts } from './contacts.service';
 
@@ -21,16 +21,17 @@ interface DueRow {
 /**
  * Notifies the assignees of up to `limit` OPEN follow-ups that fell due and were not notified yet [001], in one
  * transaction: the rows are claimed and marked (`notified_at`) by one `update ... returning` over a
- * `for update skip locked` selection, so parallel sweeps on several gateway instances never notify one twice, and each
- * assignee gets a FOLLOW_UP notification (`notifyMembers`: deliveries set-based, the NOTIFICATION event published to
- * `notificationReceived` after commit). A failure rolls the claim back; the next sweep retries.
+ * `for update skip locked` selection, so parallel sweeps on several gateway instances never notify one twice; each
+ * assignee gets one FOLLOW_UP notification per follow-up, all written set-based (`notifyEachMember`: one statement for
+ * the notifications and their deliveries, one batch of events per org), and the NOTIFICATION events are published to
+ * `notificationReceived` after commit. A failure rolls the claim back; the next sweep retries.
  *
  * Follow-ups on deleted contacts wait (they are notified if the contact is restored while still open). An assignee
  * who no longer sees the contact is not told about it (the follow-up is marked all the same, so it is not retried).
  * Returns how many follow-ups were claimed.
  */
 export async function notifyDueFollowUps(app: AppServices, limit = BATCH): Promise<number> {
-  return app.orm.em.fork().transactional(async (tx) => {
+  const { claimed, events } = await app.orm.em.fork().transactional(async (tx) => {
     const rows = await tx.execute<DueRow[]>(
       `with due as (
          select f.id from contact_follow_ups f
@@ -44,35 +45,40 @@ export async function notifyDueFollowUps(app: AppServices, limit = BATCH): Promi
        returning f.id, f.org_id, f.contact_id, c.name as contact_name, f.assignee_member_id, f.due_at, f.note, f.author_name`,
       [limit],
     );
-    // Org event counters are locked in one order by every sweeper, so two instances cannot deadlock on them.
-    rows.sort((a, b) => a.org_id.localeCompare(b.org_id) || new Date(a.due_at).getTime() - new Date(b.due_at).getTime() || a.id.localeCompare(b.id));
-    const seenCache = new Map<string, Set<string>>();
-    for (const row of rows) {
-      const key = `${row.org_id}:${row.assignee_member_id}`;
-      let seen = seenCache.get(key);
-      if (!seen) {
-        const contactIds = rows.filter((other) => other.org_id === row.org_id && other.assignee_member_id === row.assignee_member_id).map((other) => other.contact_id);
-        seen = await contactsSeenByMember(tx, row.org_id, row.assignee_member_id, contactIds);
-        seenCache.set(key, seen);
-      }
-      if (!seen.has(row.contact_id)) continue;
-      const dueAt = new Date(row.due_at);
-      await notifyMembers(tx, app, {
-        orgId: row.org_id,
-        kind: NotificationKind.FOLLOW_UP,
-        title: `Follow up with ${row.contact_name}`,
-        body: `${row.note || `Follow up with ${row.contact_name}.`}\n\nDue ${dueAt.toISOString()}, scheduled by ${row.author_name}.`,
-        memberIds: [row.assignee_member_id],
-        data: {
-          followUpId: toGlobalId('FollowUp', row.id),
-          contactId: toGlobalId('Contact', row.contact_id),
-          contactName: row.contact_name,
-          dueAt: dueAt.toISOString(),
-        },
-      });
+    // Each assignee's sight of their contacts, checked once per assignee by the rule of their own reads.
+    const seen = new Set<string>();
+    const assignees = new Map<string, DueRow[]>();
+    for (const row of rows) assignees.set(`${row.org_id}:${row.assignee_member_id}`, [...(assignees.get(`${row.org_id}:${row.assignee_member_id}`) ?? []), row]);
+    for (const list of assignees.values()) {
+      const { org_id: orgId, assignee_member_id: memberId } = list[0]!;
+      for (const contactId of await contactsSeenByMember(tx, orgId, memberId, list.map((row) => row.contact_id))) seen.add(`${memberId}:${contactId}`);
     }
-    return rows.length;
+    const events = await notifyEachMember(
+      tx,
+      rows
+        .filter((row) => seen.has(`${row.assignee_member_id}:${row.contact_id}`))
+        .sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime() || a.id.localeCompare(b.id))
+        .map((row) => {
+          const dueAt = new Date(row.due_at).toISOString();
+          return {
+            orgId: row.org_id,
+            kind: NotificationKind.FOLLOW_UP as const,
+            memberId: row.assignee_member_id,
+            title: `Follow up with ${row.contact_name}`,
+            body: `${row.note || `Follow up with ${row.contact_name}.`}\n\nDue ${dueAt}, scheduled by ${row.author_name}.`,
+            data: {
+              followUpId: toGlobalId('FollowUp', row.id),
+              contactId: toGlobalId('Contact', row.contact_id),
+              contactName: row.contact_name,
+              dueAt,
+            },
+          };
+        }),
+    );
+    return { claimed: rows.length, events };
   });
+  if (events.length) app.eventBus.publish(events);
+  return claimed;
 }
 
 /** The sweeper each gateway process runs every `config.followUpSweepMs` (0: off). */
