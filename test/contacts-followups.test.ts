@@ -344,6 +344,22 @@ describe('joining an org brings the contact-card links along [002]', () => {
     expect((await member.ok(ContactsDocument, { first: 10 })).contacts.edges).toHaveLength(1);
   });
 
+  it('materialises them when a DISABLED member is enabled again (connections made meanwhile reached no org)', async () => {
+    const seller = await createOrgWithOwner(anonymous, 'Seller Co');
+    const mei = await seedActiveMember(anonymous, seller.org.id, { name: 'Mei' });
+    const card = (await mei.client.ok(CreateContactCardDocument)).createContactCard;
+    const buyerOrg = await createOrgWithOwner(anonymous, 'Buyer Co');
+    const buyer = await seedActiveMember(anonymous, buyerOrg.org.id, { name: 'Buyer' });
+    await buyerOrg.client.ok(SetMemberStatusDocument, { input: { id: buyer.memberId, status: 'DISABLED' } });
+    const connected = (await buyer.client.ok(ConnectViaContactCardDocument, { token: card.url.slice(card.url.lastIndexOf('/') + 1) })).connectViaContactCard;
+    expect(connected.orgsLinked).toBe(0);
+    expect(await sql('select 1 from contacts where org_id = $1', [rawIdOf(buyerOrg.org.id)])).toHaveLength(0);
+
+    await buyerOrg.client.ok(SetMemberStatusDocument, { input: { id: buyer.memberId, status: 'ACTIVE' } });
+    const contacts = (await buyer.client.ok(ContactsInDetailDocument, { first: 10 })).contacts.nodes;
+    expect(contacts).toEqual([expect.objectContaining({ name: 'Mei', state: 'CONNECTED', owner: { id: buyer.memberId, name: 'Buyer' } })]);
+  });
+
   it('a link that cannot be mirrored (the phone belongs to another person’s contact there) is skipped, never refusing the join', async () => {
     const seller = await createOrgWithOwner(anonymous, 'Seller Co');
     const mei = await seedActiveMember(anonymous, seller.org.id, { name: 'Mei' });
