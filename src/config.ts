@@ -44,6 +44,10 @@ export interface Config {
   mailFrom: string;
   /** How often past-due invitations are marked EXPIRED, in ms. 0 disables the job (the default in tests). */
   invitationExpirySweepMs: number;
+  /** How often due follow-ups notify their assignees, in ms. 0 disables the job (the default in tests). */
+  followUpSweepMs: number;
+  /** How often contacts deleted more than 30 days ago are purged, in ms. 0 disables the job (the default in tests). */
+  contactPurgeSweepMs: number;
   /** Largest CSV body `POST /imports` accepts, in bytes; larger ones answer 413. */
   importMaxBytes: number;
   /**
@@ -220,6 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
     invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
+    followUpSweepMs: numberFrom(env.FOLLOW_UP_SWEEP_MS, mode === 'test' ? 0 : 30_000),
+    contactPurgeSweepMs: numberFrom(env.CONTACT_PURGE_SWEEP_MS, mode === 'test' ? 0 : 60 * 60 * 1000),
     importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
     eventSweepMs: Number(env.EVENT_SWEEP_MS ?? 5000),
     apiTokenTtlSeconds: numberFrom(env.API_TOKEN_TTL_SECONDS, 15 * 60),

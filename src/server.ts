@@ -22,6 +22,7 @@ import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
 import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
+import { contactPurgeJob, followUpReminderJob } from './modules/contacts';
 import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
 import { outboxBacklog } from './modules/outbox';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
@@ -107,8 +108,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
 
   const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs, createDeliveryAdapter(config, logger), app.eventBus);
   dispatcher.start();
-  // Postgres-backed, so invitations expire on time while Redis is down.
-  const jobs = [invitationExpiryJob(app)];
+  // Postgres-backed, so invitations expire and reminders fall due on time while Redis is down.
+  const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];
   for (const job of jobs) job.start();
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));

@@ -252,6 +252,102 @@ describe('a partner with scopes', () => {
   });
 });
 
+describe('a partner and external contacts', () => {
+  const CONTACT = 'id name phones notes viewerCanEdit state capabilities { call } tags { id }';
+
+  it('reads every contact of its org with contacts:read, as an org-wide reader: notes null, nothing written', async () => {
+    const org = await createOrgWithOwner(client);
+    const rep = await seedActiveMember(client, org.org.id, { name: 'Sales Rep' });
+    const create = (who: GraphQLClient, input: Record<string, unknown>) =>
+      gql(url, `mutation ($input: CreateContactInput!) { createContact(input: $input) { id } }`, { input: { phones: [uniquePhone()], ...input } }, { token: who.token });
+    const privateId = (await create(rep.client, { name: 'Private Co buyer', notes: 'likes tea' })).body.data.createContact.id as string;
+    const orgWideId = (await create(org.client, { name: 'Everyone’s', visibility: 'ORG' })).body.data.createContact.id as string;
+    const other = await createOrgWithOwner(client);
+    const foreignId = (await create(other.client, { name: 'Foreign' })).body.data.createContact.id as string;
+
+    const reader = await apiClientFor(org.client, ['contacts:read']);
+    const list = await gql(url, `query { contacts(first: 10) { totalCount nodes { ${CONTACT} } } }`, {}, { token: reader.token });
+    expect(list.body.errors).toBeUndefined();
+    expect(list.body.data.contacts.totalCount).toBe(2);
+    const byId = new Map(list.body.data.contacts.nodes.map((c: { id: string }) => [c.id, c]));
+    expect(byId.get(privateId)).toMatchObject({ name: 'Private Co buyer', notes: null, viewerCanEdit: false, state: 'SHARED', capabilities: { call: false } });
+    expect(byId.has(orgWideId)).toBe(true);
+    const one = await gql(url, 'query ($id: ID!) { contact(id: $id) { name } node(id: $id) { id } }', { id: privateId }, { token: reader.token });
+    expect(one.body.data).toEqual({ contact: { name: 'Private Co buyer' }, node: { id: privateId } });
+    const search = await gql(url, 'query { contacts(first: 5, filter: { query: "private" }) { nodes { id } } }', {}, { token: reader.token });
+    expect(search.body.data.contacts.nodes).toEqual([{ id: privateId }]);
+
+    const refusals = {
+      foreign: await gql(url, 'query ($id: ID!) { contact(id: $id) { name } }', { id: foreignId }, { token: reader.token }),
+      foreignNode: await gql(url, 'query ($id: ID!) { node(id: $id) { id } }', { id: foreignId }, { token: reader.token }),
+      ownerWithoutMembersRead: await gql(url, 'query { contacts(first: 5) { nodes { owner { name } } } }', {}, { token: reader.token }),
+      create: await create(reader.partner, { name: 'New', ownerId: rep.memberId }),
+      update: await gql(url, 'mutation ($id: ID!) { updateContact(input: { id: $id, name: "Renamed" }) { id } }', { id: privateId }, { token: reader.token }),
+      delete: await gql(url, 'mutation ($id: ID!) { deleteContact(id: $id) { deletedContactId } }', { id: privateId }, { token: reader.token }),
+      followUp: await gql(url, 'mutation ($id: ID!) { scheduleFollowUp(contactId: $id, dueAt: "2030-01-01T00:00:00.000Z") { id } }', { id: privateId }, { token: reader.token }),
+    };
+    expect(Object.fromEntries(Object.entries(refusals).map(([name, result]) => [name, rawCode(result)]))).toEqual({
+      foreign: 'NOT_FOUND',
+      foreignNode: 'NOT_FOUND',
+      ownerWithoutMembersRead: 'FORBIDDEN',
+      create: 'FORBIDDEN',
+      update: 'FORBIDDEN',
+      delete: 'FORBIDDEN',
+      followUp: 'FORBIDDEN',
+    });
+    expect(refusals.ownerWithoutMembersRead.body.errors[0].message).toMatch(/members:read/);
+
+    // Without a contacts scope, contacts do not exist for the client.
+    const hr = await apiClientFor(org.client, ['members:read']);
+    const refused = await gql(url, 'query { contacts(first: 5) { nodes { id } } }', {}, { token: hr.token });
+    expect(rawCode(refused)).toBe('FORBIDDEN');
+    expect(refused.body.errors[0].message).toMatch(/contacts:read/);
+    const [row] = await sql<{ name: string }>('select name from contacts where id = $1', [rawIdOf(privateId)]);
+    expect(row!.name).toBe('Private Co buyer');
+  });
+
+  it('with contacts:write creates contacts for a member it names, edits and deletes any, audited as the client', async () => {
+    const org = await createOrgWithOwner(client);
+    const rep = await seedActiveMember(client, org.org.id, { name: 'Sales Rep' });
+    const other = await createOrgWithOwner(client);
+    const crm = await apiClientFor(org.client, ['contacts:write', 'members:read'], 'Acme CRM');
+    const create = (input: Record<string, unknown>) =>
+      gql(url, `mutation ($input: CreateContactInput!) { createContact(input: $input) { ${CONTACT} owner { id } source } }`, { input }, { token: crm.token });
+    const phone = uniquePhone();
+
+    expect(rawCode(await create({ name: 'No owner', phones: [phone] }))).toBe('BAD_USER_INPUT');
+    expect(rawCode(await create({ name: 'Foreign owner', phones: [phone], ownerId: other.member.id }))).toBe('NOT_FOUND');
+    const created = await create({ name: 'Synced Buyer', phones: [phone], notes: 'from the CRM', ownerId: rep.memberId, source: 'IMPORT' });
+    expect(created.body.errors).toBeUndefined();
+    const contact = created.body.data.createContact;
+    expect(contact).toMatchObject({ name: 'Synced Buyer', notes: 'from the CRM', viewerCanEdit: true, owner: { id: rep.memberId }, source: 'IMPORT' });
+    // The owner has it; a duplicate phone names it (the client sees every contact).
+    const mine = await gql(url, 'query { contacts(first: 5) { nodes { id } } }', {}, { token: rep.client.token });
+    expect(mine.body.data.contacts.nodes).toEqual([{ id: contact.id }]);
+    const duplicate = await create({ name: 'Again', phones: [phone], ownerId: rep.memberId });
+    expect(duplicate.body.errors[0].extensions).toMatchObject({ code: 'CONTACT_EXISTS', existingContactId: contact.id });
+
+    const updated = await gql(url, 'mutation ($id: ID!) { updateContact(input: { id: $id, title: "Buyer", notes: "updated" }) { title notes } }', { id: contact.id }, { token: crm.token });
+    expect(updated.body.data.updateContact).toEqual({ title: 'Buyer', notes: 'updated' });
+    const deleted = await gql(url, 'mutation ($id: ID!) { deleteContact(id: $id) { deletedContactId } }', { id: contact.id }, { token: crm.token });
+    expect(deleted.body.data.deleteContact.deletedContactId).toBe(contact.id);
+    const [row] = await sql<{ deleted_at: Date | null; deleted_by_member_id: string | null }>('select deleted_at, deleted_by_member_id from contacts where id = $1', [rawIdOf(contact.id)]);
+    expect(row).toMatchObject({ deleted_at: expect.any(Date), deleted_by_member_id: null });
+
+    const { auditLog } = await org.client.ok(AuditLogWithClientsDocument, { first: 10, filter: { actorId: crm.id } });
+    expect(auditLog.nodes.map((entry) => entry.action)).toEqual(['contact.delete', 'contact.update', 'contact.create']);
+    for (const entry of auditLog.nodes) expect(entry).toMatchObject({ actor: null, actorApiClient: { id: crm.id, name: 'Acme CRM' } });
+
+    // People: a plain member may not create contacts for a colleague; an admin may.
+    const colleague = await create({ name: 'x', phones: [uniquePhone()], ownerId: rep.memberId });
+    expect(colleague.body.errors).toBeUndefined();
+    const byMember = await gql(url, 'mutation ($input: CreateContactInput!) { createContact(input: $input) { id } }', { input: { name: 'For the owner', phones: [uniquePhone()], ownerId: org.member.id } }, { token: rep.client.token });
+    expect(rawCode(byMember)).toBe('FORBIDDEN');
+    const byAdmin = await gql(url, 'mutation ($input: CreateContactInput!) { createContact(input: $input) { owner { id } } }', { input: { name: 'For the rep', phones: [uniquePhone()], ownerId: rep.memberId } }, { token: org.client.token });
+    expect(byAdmin.body.data.createContact.owner).toEqual({ id: rep.memberId });
+  });
+});
+
 describe('rotation and revocation', () => {
   it('rotating kills the old secret and its tokens at once', async () => {
     const org = await orgWithPeople();

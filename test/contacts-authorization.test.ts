@@ -4,7 +4,8 @@
  * node(id), the list, search, counts), the field rule (phones, email, notes) and updates. Built through the API.
  *
  * Tree: root > A > A1, root > B, root > C, root > D. The contacts' owner sits in C. The SHARED contact is shared with
- * the department A (so A and A1 see it) and with one member placed in B.
+ * the department A (so A and A1 see it) and with one member placed in B. Partner API clients of the org read as org-wide
+ * readers (`contacts:read`) or editors (`contacts:write`); follow-ups are scheduled by whoever sees the contact.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,11 +16,13 @@ import {
   CreateContactDocument,
   CreateDepartmentDocument,
   RolesDocument,
+  ScheduleFollowUpDocument,
   UpdateContactDocument,
 } from './generated/graphql';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
+import { apiClientFor } from './support/limits';
 import { addPersonWithLogin } from './support/people';
 
 type ViewerKind =
@@ -34,7 +37,9 @@ type ViewerKind =
   | 'outOfScopeSubAdmin'
   | 'otherMember'
   | 'otherOrgMember'
-  | 'anonymous';
+  | 'anonymous'
+  | 'contactsReaderClient'
+  | 'contactsWriterClient';
 
 interface Expected {
   /** contact(id) / node(id) of the SHARED contact: 'ok' or the error code. */
@@ -45,21 +50,26 @@ interface Expected {
   notes: boolean;
   /** updateContact on the SHARED contact. */
   update: 'ok' | string;
+  /** scheduleFollowUp on the SHARED contact, for oneself. */
+  followUp: 'ok' | string;
 }
 
 const EXPECTED: Record<ViewerKind, Expected> = {
-  contactOwner: { shared: 'ok', private: 'ok', notes: true, update: 'ok' },
-  sharedMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN' },
-  sharedDepartmentMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN' },
-  subDepartmentMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN' },
-  orgOwner: { shared: 'ok', private: 'ok', notes: true, update: 'ok' },
-  admin: { shared: 'ok', private: 'ok', notes: true, update: 'ok' },
-  inScopeSubAdmin: { shared: 'ok', private: 'ok', notes: true, update: 'ok' },
-  sharedIntoScopeSubAdmin: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN' },
-  outOfScopeSubAdmin: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND' },
-  otherMember: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND' },
-  otherOrgMember: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND' },
-  anonymous: { shared: 'UNAUTHENTICATED', private: 'UNAUTHENTICATED', notes: false, update: 'UNAUTHENTICATED' },
+  contactOwner: { shared: 'ok', private: 'ok', notes: true, update: 'ok', followUp: 'ok' },
+  sharedMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN', followUp: 'ok' },
+  sharedDepartmentMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN', followUp: 'ok' },
+  subDepartmentMember: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN', followUp: 'ok' },
+  orgOwner: { shared: 'ok', private: 'ok', notes: true, update: 'ok', followUp: 'ok' },
+  admin: { shared: 'ok', private: 'ok', notes: true, update: 'ok', followUp: 'ok' },
+  inScopeSubAdmin: { shared: 'ok', private: 'ok', notes: true, update: 'ok', followUp: 'ok' },
+  sharedIntoScopeSubAdmin: { shared: 'ok', private: 'NOT_FOUND', notes: false, update: 'FORBIDDEN', followUp: 'ok' },
+  outOfScopeSubAdmin: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND', followUp: 'NOT_FOUND' },
+  otherMember: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND', followUp: 'NOT_FOUND' },
+  otherOrgMember: { shared: 'NOT_FOUND', private: 'NOT_FOUND', notes: false, update: 'NOT_FOUND', followUp: 'NOT_FOUND' },
+  anonymous: { shared: 'UNAUTHENTICATED', private: 'UNAUTHENTICATED', notes: false, update: 'UNAUTHENTICATED', followUp: 'UNAUTHENTICATED' },
+  // Partners: org-wide, as a role granting CONTACTS VIEW (read) or every CONTACTS action (write); follow-ups need a person.
+  contactsReaderClient: { shared: 'ok', private: 'ok', notes: false, update: 'FORBIDDEN', followUp: 'FORBIDDEN' },
+  contactsWriterClient: { shared: 'ok', private: 'ok', notes: true, update: 'ok', followUp: 'FORBIDDEN' },
 };
 const KINDS = Object.keys(EXPECTED) as ViewerKind[];
 
@@ -95,6 +105,11 @@ beforeAll(async () => {
     join('Other', [d]),
   ]);
   const other = await createOrgWithOwner(anonymous);
+  // The types these operations select (owner, sharing targets) need members:read and departments:read besides.
+  const [reader, writer] = await Promise.all([
+    apiClientFor(owner, ['contacts:read', 'members:read', 'departments:read']),
+    apiClientFor(owner, ['contacts:write', 'members:read', 'departments:read']),
+  ]);
   viewers = {
     contactOwner: contactOwner.client,
     sharedMember: sharedMember.client,
@@ -108,6 +123,8 @@ beforeAll(async () => {
     otherMember: otherMember.client,
     otherOrgMember: other.client,
     anonymous,
+    contactsReaderClient: reader.partner,
+    contactsWriterClient: writer.partner,
   };
 
   const create = async (input: Parameters<typeof contactOwner.client.ok<any, any>>[1]['input']) =>
@@ -149,7 +166,7 @@ describe.each(KINDS)('viewer: %s', (kind) => {
   it(`contact(id) of the PRIVATE contact: ${expected.private}`, async () => {
     const result = await viewers[kind].request(ContactDocument, { id: privateContact.id });
     if (expected.private === 'ok') {
-      expect(result.data!.contact).toMatchObject({ name: 'Private Quokka', phones: [privateContact.phone], notes: 'secret' });
+      expect(result.data!.contact).toMatchObject({ name: 'Private Quokka', phones: [privateContact.phone], notes: expected.notes ? 'secret' : null });
     } else {
       expect(errorCode(result)).toBe(expected.private);
       expect(result.data?.contact ?? null).toBeNull();
@@ -187,6 +204,17 @@ describe.each(KINDS)('viewer: %s', (kind) => {
     } else {
       expect(errorCode(result)).toBe(expected.update);
       if (expected.update === 'FORBIDDEN') expect(result.errors![0]!.message).toMatch(/No permission/);
+    }
+  });
+
+  it(`scheduleFollowUp on the SHARED contact, for oneself: ${expected.followUp}`, async () => {
+    const result = await viewers[kind].request(ScheduleFollowUpDocument, { contactId: shared.id, dueAt: new Date(Date.now() + 86_400_000).toISOString(), note: `by ${kind}` });
+    if (expected.followUp === 'ok') {
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.scheduleFollowUp).toMatchObject({ note: `by ${kind}`, status: 'OPEN', contact: { id: shared.id } });
+    } else {
+      expect(errorCode(result)).toBe(expected.followUp);
+      expect(JSON.stringify(result.data ?? null)).not.toContain('Quokka');
     }
   });
 });

@@ -344,6 +344,9 @@ export function canSeeInvitationEvent(viewer: Viewer, departmentPaths: string[])
  * Editing (update, delete, restore, merge, tags, notes): the owner, and whoever holds CONTACTS EDIT (DELETE for
  * deleting) on one of the owner's departments: OWNER/ADMIN org-wide, a SUB_ADMIN when the owner is in their
  * departments. Members a contact is shared with read it only.
+ *
+ * API clients have no departments and no contacts of their own: their one org-wide grant makes them rule-1 readers
+ * (`contacts:read`) and org-wide editors (`contacts:write`: notes, create for a named owner, update, delete).
  */
 
 /** The reach of a viewer over the contacts of their org, as `contacts/contact-visibility.ts` turns it into SQL. */
@@ -359,7 +362,8 @@ export interface ContactReach {
 /** `ownDepartmentPaths`: materialised paths of the departments the viewer is placed in. */
 export function contactReach(viewer: Viewer, ownDepartmentPaths: string[]): ContactReach {
   const member = viewer.member;
-  if (!member) return { orgWide: false, audienceKeys: [], scopePaths: [] };
+  // An API client: its scopes are one org-wide grant, so it reads every contact of the org (`contacts:read`) or none.
+  if (!member) return { orgWide: can(viewer, PermissionModule.CONTACTS, PermissionAction.VIEW), audienceKeys: [], scopePaths: [] };
   const orgWide = can(viewer, PermissionModule.CONTACTS, PermissionAction.VIEW);
   const departmentKeys = ownDepartmentPaths.flatMap((path) => path.split('/').filter(Boolean));
   const scopePaths = orgWide
@@ -379,9 +383,18 @@ export function canEditContact(
   ownerDepartmentPaths: string[],
   action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
 ): boolean {
-  if (!viewer.member) return false;
-  if (contact.ownerId !== null && contact.ownerId === viewer.member.id) return true;
+  if (!actsInOrg(viewer)) return false;
+  if (contact.ownerId !== null && contact.ownerId === viewer.member?.id) return true;
   return can(viewer, PermissionModule.CONTACTS, action, { departmentPaths: ownerDepartmentPaths, match: 'any' });
+}
+
+/**
+ * Creating a contact owned by another member (an admin adding a customer for a salesperson, a partner's CRM syncing
+ * one): CONTACTS CREATE on one of the owner's departments (OWNER/ADMIN and org-wide roles or `contacts:write` clients
+ * anywhere, a SUB_ADMIN within their departments).
+ */
+export function assertCanCreateContactFor(viewer: Viewer, ownerDepartmentPaths: string[]): void {
+  assertCan(viewer, PermissionModule.CONTACTS, PermissionAction.CREATE, { departmentPaths: ownerDepartmentPaths, match: 'any' }, 'the owner');
 }
 
 /** Throws FORBIDDEN unless `canEditContact`. Call only for contacts the viewer sees: others answer NOT_FOUND. */
@@ -494,4 +507,31 @@ export function canViewNotificationReceipts(viewer: Viewer, notification: { orgI
 /** Which sent notifications `sentNotifications` lists: all of the org's, or the viewer's own. */
 export function sentNotificationsVisibleTo(viewer: Viewer): 'all' | 'own' {
   return can(viewer, PermissionModule.NOTIFICATIONS, PermissionAction.VIEW) ? 'all' : 'own';
+}
+
+/*
+ * Follow-up reminders [001] live on a contact and are seen by everyone who sees the contact (like interaction records).
+ * Anyone who sees a contact schedules follow-ups for themselves; assigning one to another member needs the right to
+ * edit the contact (its owner, an admin over the owner), so a colleague a contact is shared with cannot hand out work.
+ * The assignee must be an ACTIVE member who sees the contact (checked by the service, which knows the assignee's reach).
+ * Completing or cancelling: the assignee, the author, or whoever may edit the contact.
+ */
+
+/** Throws FORBIDDEN unless the viewer may assign a follow-up on a contact they see to `assigneeMemberId`. */
+export function assertCanAssignFollowUp(viewer: Viewer, assigneeMemberId: string, mayEditContact: boolean): void {
+  if (viewer.member && assigneeMemberId === viewer.member.id) return;
+  if (mayEditContact) return;
+  throw forbidden('No permission: only the owner of this contact or an admin over the owner may assign its follow-ups to someone else');
+}
+
+/** Throws FORBIDDEN unless the viewer may complete or cancel the follow-up (on a contact they see). */
+export function assertCanCloseFollowUp(
+  viewer: Viewer,
+  followUp: { assigneeMemberId: string | null; authorMemberId: string | null },
+  mayEditContact: boolean,
+): void {
+  const me = viewer.member?.id;
+  if (me && (followUp.assigneeMemberId === me || followUp.authorMemberId === me)) return;
+  if (mayEditContact) return;
+  throw forbidden('No permission: only the assignee, the author, or an editor of the contact may close this follow-up');
 }

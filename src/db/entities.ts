@@ -8,6 +8,7 @@ import { ContactCard, ContactCardLink } from '../modules/contacts/contact-card.e
 import { ContactGroup, ContactGroupItem } from '../modules/contacts/contact-group.entity';
 import { ContactInteraction } from '../modules/contacts/contact-interaction.entity';
 import { ExternalGroup, ExternalGroupParticipant } from '../modules/contacts/external-group.entity';
+import { FollowUp } from '../modules/contacts/follow-up.entity';
 import { Tag, TagGroup } from '../modules/contacts/tag.entity';
 import { Department } from '../modules/departments/department.entity';
 import { BulkImport } from '../modules/imports/bulk-import.entity';
@@ -27,6 +28,6 @@ import { Role } from '../modules/roles/role.entity';
 export const entities = [
   User, VerificationCode, LogInAttempt, Org, Department, Member, MemberDepartment, OffboardingRecord,
   Role, RoleGroup, MemberRole, AuditEntry, OutboxMessage, Invitation, BulkImport, MemberImport, ContactImport, ApiClient,
-  Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant,
+  Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant, FollowUp,
   Notification,
 ];

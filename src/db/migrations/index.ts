@@ -11,6 +11,7 @@ import { Migration20261123150000_contacts } from './Migration20261123150000_cont
 import { Migration20261123160000_api_clients } from './Migration20261123160000_api_clients';
 import { Migration20261123170000_notifications } from './Migration20261123170000_notifications';
 import { Migration20261126090000_import_kinds } from './Migration20261126090000_import_kinds';
+import { Migration20261126100000_contact_follow_ups } from './Migration20261126100000_contact_follow_ups';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123160000_api_clients', class: Migration20261123160000_api_clients },
   { name: 'Migration20261123170000_notifications', class: Migration20261123170000_notifications },
   { name: 'Migration20261126090000_import_kinds', class: Migration20261126090000_import_kinds },
+  { name: 'Migration20261126100000_contact_follow_ups', class: Migration20261126100000_contact_follow_ups },
 ];

@@ -9,6 +9,7 @@ import { EventTopic, withEvents } from '../../realtime/events';
 import { revokeOpenInvitationsOfMember } from '../invitations/invitation-hooks';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
+import { runMemberActivationHooks } from '../members/member-activation';
 import { Member, MemberStatus } from '../members/member.entity';
 import { Org } from '../orgs/org.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
@@ -64,6 +65,7 @@ export async function createEnterpriseAccount(
     recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
     await tx.flush();
     if (joined) {
+      await runMemberActivationHooks(tx, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });
       // The person is in through the org-issued account: the invitation sent when they were added is moot.
       await revokeOpenInvitationsOfMember(
         tx,

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, conflict, notFound } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { Member, MemberStatus } from '../members/member.entity';
 import { Org } from '../orgs/org.entity';
@@ -8,7 +8,7 @@ import { User } from '../accounts/user.entity';
 import { Contact, ContactSource } from './contact.entity';
 import { ContactCard, ContactCardLink } from './contact-card.entity';
 import { contactCardToken, contactCardUrl, hashContactCardToken } from './contact-card-token';
-import { claimContactKeys, contactKeys } from './contact-fields';
+import { claimContactKeys, contactKeys, DuplicateContact } from './contact-fields';
 import { pgArray } from './contact-visibility';
 import { rethrowDuplicate } from './contacts.service';
 import { renderQrCode, type QrCode, type QrCodeFormat } from '../common/qr-code';
@@ -185,16 +185,26 @@ export async function myContactCardLinks(ctx: GraphQLContext): Promise<ContactCa
 }
 
 /**
- * Seam for joining an org (invitation acceptance, enterprise account, createOrg): call inside that transaction once
- * `userId` is an ACTIVE member of `orgId`, so the members they connected with before appear among their contacts
- * there as CONNECTED contacts.
+ * Joining an org (registered with `onMemberActivated`: invitation acceptance, createOrg, an enterprise account, being
+ * enabled again): inside that transaction, once `userId` is an ACTIVE member of `orgId`, the members they connected
+ * with before through contact cards appear among their contacts there as CONNECTED contacts. Each link is mirrored in
+ * its own savepoint: one that cannot be (the org already links that phone or email with another person) is skipped,
+ * never a reason to refuse the join. Returns how many links were mirrored.
  */
-export async function materializeContactCardLinks(tx: EntityManager, userId: string, orgId: string): Promise<void> {
-  const links = await tx.find(ContactCardLink, { userId, orgId: { $ne: orgId } });
+export async function materializeContactCardLinks(tx: EntityManager, userId: string, orgId: string): Promise<number> {
+  const links = await tx.find(ContactCardLink, { userId, orgId: { $ne: orgId } }, { orderBy: { createdAt: 'asc' } });
+  let mirrored = 0;
   for (const link of links) {
     const cardMember = await tx.findOne(Member, { id: link.memberId, status: MemberStatus.ACTIVE });
     const cardOrg = cardMember?.userId ? await tx.findOne(Org, { id: cardMember.orgId }) : null;
     if (!cardMember || !cardOrg) continue;
-    await mirrorCardMember(tx, userId, cardMember, cardOrg, link.via === 'QR' ? ContactSource.QR : ContactSource.CARD_LINK, orgId);
+    const source = link.via === 'QR' ? ContactSource.QR : ContactSource.CARD_LINK;
+    try {
+      await tx.transactional((inner) => mirrorCardMember(inner, userId, cardMember, cardOrg, source, orgId));
+      mirrored++;
+    } catch (error) {
+      if (!(error instanceof DuplicateContact) && !(error instanceof AppError && error.extensions.code === ErrorCode.Conflict)) throw error;
+    }
   }
+  return mirrored;
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
 import { assertCanTransferContacts } from '../../auth/policy';
 import { badInput, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
@@ -6,9 +7,11 @@ import { parseGlobalId, rawId, toGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberRemoval } from '../members/member-removal';
+import { notifyMembers, NotificationKind } from '../notifications';
 import { releaseContactKeys } from './contact-fields';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers } from './contacts.service';
+import { cancelFollowUpsOfLeaver, handOverFollowUps } from './follow-ups.service';
 import {
   CONTACT_LIMITS,
   ContactTransferOutcome,
@@ -28,17 +31,19 @@ export interface ContactHandOver {
   contactIds: string[];
   /** External groups that change owner (a whole hand-over only). */
   externalGroupIds: string[];
+  /** Open follow-ups that pass to the receiver (see `handOverFollowUps`). */
+  followUpIds: string[];
   dryRun: boolean;
 }
 
-export type ContactHandOverHook = (tx: EntityManager, handOver: ContactHandOver) => Promise<void>;
+export type ContactHandOverHook = (tx: EntityManager, app: AppServices, handOver: ContactHandOver) => Promise<void>;
 const handOverHooks: ContactHandOverHook[] = [];
 
 /**
- * Seam for what else follows a contact to its new owner: open follow-up reminders (move them to the receiver), the
- * notification to the receiver. Hooks run inside the hand-over's transaction (also the one of `removeMember`),
- * after the contacts moved; in a dry run too (with `dryRun: true`, to move nothing). Throwing aborts the hand-over.
- * Register once, at module load.
+ * Seam for what else follows a contact to its new owner (documents, deals... of modules to come; open follow-ups and
+ * the receiver's notification are the hand-over's own). Hooks run inside the hand-over's transaction (also the one of
+ * `removeMember`), after the contacts, groups and follow-ups moved; in a dry run too (with `dryRun: true`, to move
+ * nothing). `app` lets them notify (`notifyMembers`). Throwing aborts the hand-over. Register once, at module load.
  */
 export function onContactsHandedOver(hook: ContactHandOverHook): void {
   handOverHooks.push(hook);
@@ -57,10 +62,11 @@ interface HandOverResult {
   contacts: ContactTransferItem[];
   externalGroups: ExternalGroupTransferItem[];
   movedIds: string[];
+  followUpIds: string[];
 }
 
 /** Looks up what moves, and (unless a dry run) moves it: one statement per kind of row, whatever the number. */
-async function handOver(tx: EntityManager, options: HandOverOptions): Promise<HandOverResult> {
+async function handOver(tx: EntityManager, app: AppServices, options: HandOverOptions): Promise<HandOverResult> {
   const { orgId, fromMemberId: from, toMemberId: to, dryRun } = options;
   const lock = dryRun ? '' : ' for update of c';
   const outcome = dryRun ? ContactTransferOutcome.WOULD_MOVE : ContactTransferOutcome.MOVED;
@@ -142,20 +148,60 @@ async function handOver(tx: EntityManager, options: HandOverOptions): Promise<Ha
       );
     }
   }
+  const followUpIds = await handOverFollowUps(tx, { orgId, fromMemberId: from, toMemberId: to, movedContactIds: movedIds, includeOthers: !options.chosen, dryRun });
+  const externalGroupIds = groups.map((g) => g.id);
   for (const hook of handOverHooks) {
-    await hook(tx, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds: groups.map((g) => g.id), dryRun });
+    await hook(tx, app, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds, followUpIds, dryRun });
   }
+  if (!dryRun) await notifyReceiver(tx, app, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds, followUpIds, dryRun });
   return {
     contacts,
     externalGroups: groups.map((g) => ({ groupId: toGlobalId('ExternalGroup', g.id), name: g.name, outcome })),
     movedIds,
+    followUpIds,
   };
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/**
+ * The receiver's CONTACT_TRANSFER notification [004]: what moved and from whom, in the hand-over's transaction (so it
+ * exists exactly when the hand-over committed). Nothing moved: no notification.
+ */
+async function notifyReceiver(tx: EntityManager, app: AppServices, handOver: ContactHandOver): Promise<void> {
+  const { contactIds, externalGroupIds, followUpIds } = handOver;
+  if (!contactIds.length && !externalGroupIds.length && !followUpIds.length) return;
+  const [from] = await tx.execute<Array<{ name: string }>>('select name from members where id = ?', [handOver.fromMemberId]);
+  const fromName = from?.name ?? 'A former member';
+  const parts = [
+    contactIds.length ? plural(contactIds.length, 'contact') : null,
+    externalGroupIds.length ? plural(externalGroupIds.length, 'external group') : null,
+    followUpIds.length ? plural(followUpIds.length, 'open follow-up') : null,
+  ].filter((part): part is string => part !== null);
+  const what = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
+  await notifyMembers(tx, app, {
+    orgId: handOver.orgId,
+    kind: NotificationKind.CONTACT_TRANSFER,
+    title: contactIds.length ? `${plural(contactIds.length, 'contact')} handed over to you by ${fromName}` : `Handed over to you by ${fromName}`,
+    body: `${fromName} handed over ${what} to you.`,
+    memberIds: [handOver.toMemberId],
+    data: {
+      fromMemberId: toGlobalId('Member', handOver.fromMemberId),
+      fromMemberName: fromName,
+      contactCount: contactIds.length,
+      externalGroupCount: externalGroupIds.length,
+      followUpCount: followUpIds.length,
+      // The first ones, for a link; the count says how many in all.
+      contactIds: contactIds.slice(0, CONTACT_LIMITS.batch).map((id) => toGlobalId('Contact', id)),
+    },
+  });
 }
 
 /**
  * `transferContacts` [004] [001]: hands all of a member's contacts (and the external groups they own), or chosen
  * ones, to another member; with `dryRun` it only reports, per contact, what would move and what cannot and why.
- * Interaction records keep their author. The receiver must be an ACTIVE member of the org (DISABLED: BAD_USER_INPUT;
+ * Interaction records keep their author; the member's open follow-ups go along (`handOverFollowUps`) and the receiver
+ * gets a CONTACT_TRANSFER notification, in the same transaction. The receiver must be an ACTIVE member of the org (DISABLED: BAD_USER_INPUT;
  * another org's: NOT_FOUND). Needs CONTACTS EDIT over both members.
  */
 export async function transferContacts(ctx: GraphQLContext, input: TransferContactsInput): Promise<ContactTransferReport> {
@@ -181,36 +227,47 @@ export async function transferContacts(ctx: GraphQLContext, input: TransferConta
     if (to.status !== MemberStatus.ACTIVE) {
       throw badInput(`The receiving member is ${to.status.toLowerCase()}: contacts go to an active member`, 'toMemberId');
     }
-    const result = await handOver(tx, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
+    const result = await handOver(tx, ctx.app, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
     if (!dryRun && (result.movedIds.length || result.externalGroups.length)) {
       recordAudit(tx, viewer, 'contact.transfer', { type: 'Member', id: fromId }, {
         toMemberId: toId,
         contactIds: result.movedIds,
         externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
+        followUpIds: result.followUpIds,
       });
     }
     const movedCount = result.contacts.filter((item) => item.outcome !== ContactTransferOutcome.SKIPPED).length;
-    return { dryRun, from, to, contacts: result.contacts, externalGroups: result.externalGroups, movedCount, skippedCount: result.contacts.length - movedCount };
+    return {
+      dryRun,
+      from,
+      to,
+      contacts: result.contacts,
+      externalGroups: result.externalGroups,
+      movedCount,
+      skippedCount: result.contacts.length - movedCount,
+      followUpsMoved: result.followUpIds.length,
+    };
   });
 }
 
 /**
  * `removeMember` hook, in the removal's transaction. TRANSFER (and OFFBOARD with a receiver): every contact of the
  * leaver (deleted ones too, so they stay restorable) and the external groups they own go to the receiver, with an
- * audit entry. Without a receiver: the leaver's contacts are deleted (restorable for 30 days by OWNER/ADMIN, who then
+ * audit entry, the open follow-ups and the receiver's notification. Without a receiver: the leaver's contacts are deleted (restorable for 30 days by OWNER/ADMIN, who then
  * own them) and each group they owned passes to its longest-standing member, or goes when no member is left.
  * Always: the leaver drops out of other contacts' sharing and connections.
  */
 export async function handOverOnMemberRemoval(tx: EntityManager, removal: MemberRemoval): Promise<void> {
-  const { orgId, memberId, transferToMemberId: to, actor } = removal;
+  const { orgId, memberId, transferToMemberId: to, actor, app } = removal;
   if (to) {
-    const result = await handOver(tx, { orgId, fromMemberId: memberId, toMemberId: to, chosen: null, dryRun: false });
+    const result = await handOver(tx, app, { orgId, fromMemberId: memberId, toMemberId: to, chosen: null, dryRun: false });
     await tx.execute('update contacts set owner_id = ? where org_id = ? and owner_id = ? and deleted_at is not null', [to, orgId, memberId]);
     if (result.movedIds.length || result.externalGroups.length) {
       recordAudit(tx, actor, 'contact.transfer', { type: 'Member', id: memberId }, {
         toMemberId: to,
         contactIds: result.movedIds,
         externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
+        followUpIds: result.followUpIds,
         via: 'member.remove',
       });
     }
@@ -234,6 +291,8 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
     );
     await tx.execute('delete from external_groups where org_id = ? and owner_member_id = ?', [orgId, memberId]);
   }
+  // Open follow-ups left on the leaver (none handed over, or on contacts the receiver does not see) end with them.
+  await cancelFollowUpsOfLeaver(tx, orgId, memberId, actor.member?.id ?? null);
   // Live contacts through the audience index (the leaver's own ones are gone or moved by now), then the bin.
   const leave = `update contacts set shared_member_ids = array_remove(shared_member_ids, ?::uuid),
                                      connected_member_ids = array_remove(connected_member_ids, ?::uuid)`;

@@ -1,5 +1,8 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactReach, type ContactReach } from '../../auth/policy';
+import { loadGrantsOfMembers, Viewer } from '../../auth/viewer';
 import type { GraphQLContext } from '../../graphql/context';
+import { Member } from '../members/member.entity';
 
 /**
  * The one SQL form of the contact visibility rule of `auth/policy.ts`. Every read of contacts (lists, search,
@@ -41,9 +44,17 @@ export function visibleContactsWhere(alias: string, orgId: string, reach: Contac
 
 const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
 
-/** The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). */
+/**
+ * The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). An API
+ * client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody.
+ */
 export function viewerContactReach(ctx: GraphQLContext): Promise<ContactReach> {
   let reach = reaches.get(ctx);
+  if (!reach && ctx.viewer.apiClient) {
+    ctx.viewer.requireOrg();
+    reach = Promise.resolve(contactReach(ctx.viewer, []));
+    reaches.set(ctx, reach);
+  }
   if (!reach) {
     const { member } = ctx.viewer.requireMember();
     reach = ctx.loaders.departmentsOfMember
@@ -52,4 +63,29 @@ export function viewerContactReach(ctx: GraphQLContext): Promise<ContactReach> {
     reaches.set(ctx, reach);
   }
   return reach;
+}
+
+/**
+ * Which of `contactIds` (live contacts of the org) member `memberId` sees, by the same rule as the member's own reads:
+ * for checks on someone other than the caller (the assignee of a follow-up, the receiver of a hand-over). Three
+ * queries: the member, their grants and departments, the contacts.
+ */
+export async function contactsSeenByMember(em: EntityManager, orgId: string, memberId: string, contactIds: readonly string[]): Promise<Set<string>> {
+  if (!contactIds.length) return new Set();
+  const member = await em.findOne(Member, { orgId, id: memberId });
+  if (!member) return new Set();
+  const [grants, departments] = await Promise.all([
+    loadGrantsOfMembers(em, [member]),
+    em.execute<Array<{ path: string }>>(
+      'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?',
+      [orgId, memberId],
+    ),
+  ]);
+  const viewer = new Viewer(null, null, member, grants.get(member.id) ?? []);
+  const visible = visibleContactsWhere('c', orgId, contactReach(viewer, departments.map((row) => row.path)));
+  const rows = await em.execute<Array<{ id: string }>>(`select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`, [
+    ...visible.params,
+    pgArray([...new Set(contactIds)]),
+  ]);
+  return new Set(rows.map((row) => row.id));
 }

@@ -4,10 +4,12 @@ import { Member } from '../members/member.entity';
 import { Contact, ContactSource, ContactVisibility } from './contact.entity';
 import { ContactInteraction, InteractionKind } from './contact-interaction.entity';
 import { ExternalGroup } from './external-group.entity';
+import { FollowUp } from './follow-up.entity';
 
 export const ContactConnection = ConnectionType(Contact, 'Contact');
 export const ContactInteractionConnection = ConnectionType(ContactInteraction, 'ContactInteraction');
 export const ExternalGroupConnection = ConnectionType(ExternalGroup, 'ExternalGroup');
+export const FollowUpConnection = ConnectionType(FollowUp, 'FollowUp');
 
 export const CONTACT_LIMITS = {
   name: 100,
@@ -15,6 +17,7 @@ export const CONTACT_LIMITS = {
   title: 100,
   notes: 10_000,
   summary: 10_000,
+  followUpNote: 2_000,
   phones: 20,
   tags: 50,
   shareTargets: 200,
@@ -56,6 +59,14 @@ export class CreateContactInput {
 
   @Field(() => ContactSource, { nullable: true, defaultValue: ContactSource.MANUAL })
   source?: ContactSource | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The member who owns it. Omitted: the caller. Another ACTIVE member needs CONTACTS CREATE over them (an admin, a sub-admin of ' +
+      'their department). Required for API clients (contacts:write), which own no contacts.',
+  })
+  ownerId?: string | null;
 }
 
 @InputType({ description: 'Omitted fields stay unchanged; an explicit null clears an optional field.' })
@@ -370,4 +381,11 @@ export class ContactTransferReport {
 
   @Field(() => Int)
   skippedCount!: number;
+
+  @Field(() => Int, {
+    description:
+      'Open follow-ups assigned to the member handing over that go (or would go) to the receiver: those on the contacts that move, ' +
+      'and for a whole hand-over also those on other contacts the receiver sees.',
+  })
+  followUpsMoved!: number;
 }

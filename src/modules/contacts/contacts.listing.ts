@@ -44,7 +44,7 @@ export function contactSearchPatterns(query: string): string[] {
 
 /** Checks client filter ids: unknown tags, members and groups answer NOT_FOUND; a group must be the caller's own. */
 export async function resolveContactScope(ctx: GraphQLContext, filter: ContactFilter | null | undefined): Promise<ContactListScope> {
-  const { member } = ctx.viewer.requireMember();
+  ctx.viewer.requireOrg();
   const scope: ContactListScope = { query: filter?.query, company: filter?.company, visibility: filter?.visibility };
   if (filter?.tagIds?.length) {
     const ids = rawIds(filter.tagIds, 'Tag', 'filter.tagIds', CONTACT_LIMITS.tags);
@@ -59,7 +59,8 @@ export async function resolveContactScope(ctx: GraphQLContext, filter: ContactFi
   }
   if (filter?.groupId) {
     const group = await contactLoaders(ctx).contactGroupById.load(rawId(filter.groupId, 'ContactGroup'));
-    if (!group || group.ownerId !== member.id) throw notFound('ContactGroup');
+    // Groups are a person's own filing: an API client has none.
+    if (!group || group.ownerId !== ctx.viewer.member?.id) throw notFound('ContactGroup');
     scope.groupId = group.id;
   }
   return scope;

@@ -6,6 +6,7 @@ import { ContactGroup } from './contact-group.entity';
 import { ContactInteraction } from './contact-interaction.entity';
 import { visibleContactsWhere, viewerContactReach, pgArray } from './contact-visibility';
 import { ExternalGroupParticipant } from './external-group.entity';
+import { FollowUp, type FollowUpStatus } from './follow-up.entity';
 import { Tag, TagGroup } from './tag.entity';
 
 type Row = Record<string, unknown>;
@@ -22,6 +23,16 @@ export interface InteractionPageKey {
   limit: number;
   /** Keyset position (at, id) of the previous page's last row, newest first. */
   before: [string, string] | null;
+}
+
+/** One page of follow-ups of one contact, soonest due first; the key of `followUpsPage`. */
+export interface FollowUpPageKey {
+  contactId: string;
+  status: FollowUpStatus | null;
+  /** Rows to fetch (page size + 1). */
+  limit: number;
+  /** Keyset position (dueAt, id) of the previous page's last row. */
+  after: [string, string] | null;
 }
 
 function createContactLoaders(ctx: GraphQLContext) {
@@ -118,8 +129,41 @@ function createContactLoaders(ctx: GraphQLContext) {
     return ids.map((id) => names.get(id) ?? null);
   });
 
+  /** Pages of follow-ups, soonest due first: one statement for the contacts of a whole page, as `interactionsPage`. */
+  const followUpsPage = new DataLoader<FollowUpPageKey, FollowUp[], string>(
+    async (keys) => {
+      const rows = await em.execute<Array<Record<string, unknown> & { k: number }>>(
+        `select k.n - 1 as k, f.* from jsonb_array_elements(?::jsonb) with ordinality as k(spec, n)
+           cross join lateral (
+             select * from contact_follow_ups f
+              where f.org_id = ? and f.contact_id = (k.spec->>'contactId')::uuid
+                and (k.spec->'status' = 'null'::jsonb or f.status = k.spec->>'status')
+                and (k.spec->'after' = 'null'::jsonb
+                     or (f.due_at, f.id) > ((k.spec->'after'->>0)::timestamptz, (k.spec->'after'->>1)::uuid))
+              order by f.due_at, f.id
+              limit (k.spec->>'limit')::int
+           ) f
+          order by k.n, f.due_at, f.id`,
+        [JSON.stringify(keys), orgId],
+      );
+      const pages: FollowUp[][] = keys.map(() => []);
+      for (const { k, ...row } of rows) pages[Number(k)]!.push(em.map(FollowUp, row));
+      return pages;
+    },
+    { cacheKeyFn: (key) => JSON.stringify(key) },
+  );
+
+  /** Follow-ups by id, only on contacts the viewer sees. */
+  const followUpById = new DataLoader<string, FollowUp | null>(async (ids) => {
+    const rows = await em.find(FollowUp, { orgId, id: { $in: [...ids] } });
+    const visible = new Set((await contactById.loadMany([...new Set(rows.map((row) => row.contactId))])).filter((c): c is Contact => c instanceof Contact).map((c) => c.id));
+    return byId(ids, rows.filter((row) => visible.has(row.contactId)));
+  });
+
   return {
     contactById,
+    followUpsPage,
+    followUpById,
     contactNameById,
     tagById,
     tagGroupById,

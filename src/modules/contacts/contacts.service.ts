@@ -1,10 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { assertCanEditContact, canEditContact } from '../../auth/policy';
+import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
 import { badInput, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
+import { MemberStatus } from '../members/member.entity';
 import { BuiltinRole, PermissionAction } from '../roles/role.entity';
 import { Contact, ContactSource, ContactVisibility } from './contact.entity';
 import {
@@ -34,7 +35,7 @@ export const RESTORE_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 /** `contact(id)`: a live contact the viewer sees; anything else answers NOT_FOUND, never a partial object. */
 export async function getContact(ctx: GraphQLContext, globalId: string): Promise<Contact> {
-  ctx.viewer.requireMember();
+  ctx.viewer.requireOrg();
   const contact = await contactLoaders(ctx).contactById.load(rawId(globalId, 'Contact'));
   if (!contact) throw notFound('Contact');
   return contact;
@@ -60,6 +61,7 @@ export function holdsAdminGrant(ctx: GraphQLContext): boolean {
 
 /** May the viewer edit this contact (and read its notes)? Batched through the request's department loader. */
 export async function viewerMayEditContact(ctx: GraphQLContext, contact: Contact): Promise<boolean> {
+  if (ctx.viewer.apiClient) return ctx.viewer.org?.id === contact.orgId && canEditContact(ctx.viewer, contact, []); // org-wide or nothing
   const member = ctx.viewer.member;
   if (!member || member.orgId !== contact.orgId) return false;
   if (contact.ownerId === member.id) return true;
@@ -104,9 +106,34 @@ export async function rethrowDuplicate(ctx: GraphQLContext, error: unknown): Pro
   throw error;
 }
 
-/** Creates a contact owned by the caller [000] [001]. A phone or email already in the org answers CONTACT_EXISTS. */
+/**
+ * The owner of a new contact: the caller, or the member `ownerGlobalId` names (an ACTIVE member of the org over whom
+ * the caller holds CONTACTS CREATE). API clients have no contacts of their own and must name one.
+ */
+async function newContactOwner(ctx: GraphQLContext, ownerGlobalId: string | null | undefined): Promise<string> {
+  const { viewer } = ctx;
+  const self = viewer.apiClient ? null : viewer.requireMember().member.id;
+  if (ownerGlobalId == null) {
+    if (!self) throw badInput('API clients name the owner of a contact (ownerId: an active member of the org)', 'ownerId');
+    return self;
+  }
+  const ownerId = rawId(ownerGlobalId, 'Member');
+  if (ownerId === self) return self;
+  const owner = await ctx.loaders.memberById.load(ownerId);
+  if (!owner) throw notFound('Member');
+  const paths = (await ctx.loaders.departmentsOfMember.load(owner.id)).map((department) => department.path);
+  assertCanCreateContactFor(viewer, paths);
+  if (owner.status !== MemberStatus.ACTIVE) throw badInput(`The owner is ${owner.status.toLowerCase()}: contacts belong to active members`, 'ownerId');
+  return owner.id;
+}
+
+/**
+ * Creates a contact [000] [001], owned by the caller or by the member `ownerId` names (admins, API clients). A phone or
+ * email already in the org answers CONTACT_EXISTS. A contact created for someone else is audited.
+ */
 export async function createContact(ctx: GraphQLContext, input: CreateContactInput): Promise<Contact> {
-  const { org, member } = ctx.viewer.requireMember();
+  const org = ctx.viewer.requireOrg();
+  const ownerId = await newContactOwner(ctx, input.ownerId);
   const region = ctx.app.config.phoneDefaultRegion;
   const name = contactName(input.name);
   const phones = contactPhones(input.phones ?? [], region);
@@ -124,7 +151,7 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
     .transactional(async (tx) => {
       const contact = tx.create(Contact, {
         orgId: org.id,
-        ownerId: member.id,
+        ownerId,
         name,
         phones,
         email,
@@ -135,6 +162,7 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
         ...sharing,
         source: input.source ?? ContactSource.MANUAL,
       });
+      if (ownerId !== ctx.viewer.member?.id) recordAudit(tx, ctx.viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId });
       await tx.flush();
       await claimContactKeys(tx, org.id, contact.id, contactKeys(contact));
       return contact;
@@ -206,7 +234,7 @@ export async function deleteContact(ctx: GraphQLContext, globalId: string): Prom
     const [contact] = await lockEditableContacts(tx, ctx, [id], PermissionAction.DELETE);
     const deletedAt = new Date();
     contact!.deletedAt = deletedAt;
-    contact!.deletedByMemberId = viewer.requireMember().member.id;
+    contact!.deletedByMemberId = viewer.member?.id ?? null;
     await releaseContactKeys(tx, orgId, [id]);
     recordAudit(tx, viewer, 'contact.delete', { type: 'Contact', id }, { name: contact!.name, ownerId: contact!.ownerId });
     await tx.flush();
@@ -318,12 +346,17 @@ export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, m
 }
 
 /**
- * Seam for the scheduled-job machinery: deletes for good the contacts deleted (or merged away) more than 30 days ago,
- * with their interaction records and group places (on delete cascade). Returns how many went.
+ * Empties the bin (the `contact-purge` job, `contacts.jobs.ts`): deletes for good up to `limit` contacts deleted (or
+ * merged away) more than 30 days before `now`, with their interaction records, follow-ups and group places (on delete
+ * cascade). Rows are claimed with `for update skip locked`, so instances purging side by side never wait on each
+ * other. Returns how many went.
  */
-export async function purgeExpiredContacts(em: EntityManager, now = new Date()): Promise<number> {
-  const rows = await em.execute<Array<{ id: string }>>('delete from contacts where deleted_at < ? returning id', [
-    new Date(now.getTime() - RESTORE_WINDOW_MS),
-  ]);
+export async function purgeExpiredContacts(em: EntityManager, now = new Date(), limit = 1000): Promise<number> {
+  const rows = await em.execute<Array<{ id: string }>>(
+    `delete from contacts where id in (
+       select id from contacts where deleted_at < ? order by deleted_at limit ? for update skip locked
+     ) returning id`,
+    [new Date(now.getTime() - RESTORE_WINDOW_MS), limit],
+  );
   return rows.length;
 }

@@ -1,7 +1,10 @@
+import { registerApiClientType } from '../../auth/api-scopes';
 import { registerNodeType } from '../../graphql/node.resolver';
+import { onMemberActivated } from '../members/member-activation';
 import { onMemberRemoval } from '../members/member-removal';
+import { PermissionModule } from '../roles/role.entity';
 import { ContactCardFieldsResolver, ContactCardsResolver } from './contact-cards.resolver';
-import { myContactCard } from './contact-cards.service';
+import { materializeContactCardLinks, myContactCard } from './contact-cards.service';
 import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-groups.resolver';
 import { TagFieldsResolver, TagGroupFieldsResolver, TagsResolver } from './contact-tags.resolver';
 import { handOverOnMemberRemoval } from './contact-transfer';
@@ -10,6 +13,7 @@ import { ContactFieldsResolver, ContactInteractionFieldsResolver, ContactsResolv
 import { ExternalGroup } from './external-group.entity';
 import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, ExternalGroupsResolver } from './external-groups.resolver';
 import { viewerMaySeeExternalGroup } from './external-groups.service';
+import { ContactFollowUpsFieldResolver, FollowUpFieldsResolver, FollowUpsResolver } from './follow-ups.resolver';
 
 registerNodeType('Contact', (ctx, id) => contactLoaders(ctx).contactById.load(id));
 registerNodeType('Tag', (ctx, id) => contactLoaders(ctx).tagById.load(id));
@@ -19,6 +23,7 @@ registerNodeType('ContactGroup', async (ctx, id) => {
   return group && group.ownerId === ctx.viewer.member?.id ? group : null;
 });
 registerNodeType('ContactInteraction', (ctx, id) => contactLoaders(ctx).interactionById.load(id));
+registerNodeType('FollowUp', (ctx, id) => contactLoaders(ctx).followUpById.load(id));
 registerNodeType('ContactCard', async (ctx, id) => {
   const card = await myContactCard(ctx);
   return card?.id === id ? card : null;
@@ -30,14 +35,45 @@ registerNodeType('ExternalGroup', async (ctx, id) => {
 
 // removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction [004].
 onMemberRemoval(handOverOnMemberRemoval);
+// Joining an org: the members the person connected with through contact cards become their contacts there [002].
+onMemberActivated(async (tx, activation) => {
+  await materializeContactCardLinks(tx, activation.userId, activation.orgId);
+});
+
+/*
+ * Partner API clients [issue 6]: `contacts:read` makes a client an org-wide reader of contacts (every live contact of
+ * the org, as a role granting CONTACTS VIEW org-wide; notes stay null), `contacts:write` an org-wide editor (notes too,
+ * createContact for a member it names as owner, updateContact, deleteContact). What is a person's own (contact groups,
+ * cards, external groups, follow-ups, hand-over, merge, restore) stays with people. Reading the owner or a sharing
+ * target (Member, Department) needs members:read / departments:read as everywhere.
+ */
+for (const type of [
+  'Contact',
+  'ContactConnection',
+  'ContactEdge',
+  'ContactCapabilities',
+  'ContactInteraction',
+  'ContactInteractionConnection',
+  'ContactInteractionEdge',
+  'DeleteContactPayload',
+  'Tag',
+  'TagGroup',
+  'FollowUp',
+  'FollowUpConnection',
+  'FollowUpEdge',
+]) {
+  registerApiClientType(type, PermissionModule.CONTACTS);
+}
 
 // For the modules being built next to this one: follow-ups and notifications (hand-over hook, visibility, locking
 // a contact the caller may edit), bulk import (field rules and the duplicate keys), joining an org, the bin's purge.
 export { Contact, ContactSource, ContactVisibility } from './contact.entity';
 export { onContactsHandedOver, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
 export { materializeContactCardLinks } from './contact-cards.service';
+export { contactPurgeJob, followUpReminderJob, notifyDueFollowUps } from './contacts.jobs';
+export { FollowUp, FollowUpStatus } from './follow-up.entity';
 export { getContact, lockEditableContacts, purgeExpiredContacts, rethrowDuplicate } from './contacts.service';
-export { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+export { contactsSeenByMember, pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 export {
   claimContactKeys,
   contactEmail,
@@ -67,4 +103,7 @@ export const contactsResolvers: Function[] = [
   ExternalGroupsResolver,
   ExternalGroupFieldsResolver,
   ExternalGroupParticipantFieldsResolver,
+  FollowUpsResolver,
+  ContactFollowUpsFieldResolver,
+  FollowUpFieldsResolver,
 ];

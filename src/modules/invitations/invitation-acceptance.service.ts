@@ -8,6 +8,7 @@ import { withEvents } from '../../realtime/events';
 import type { User } from '../accounts/user.entity';
 import { isUniqueViolation } from '../common/validate';
 import { Department } from '../departments/department.entity';
+import { runMemberActivationHooks } from '../members/member-activation';
 import { MemberDepartment } from '../members/member-department.entity';
 import { Member, MemberStatus } from '../members/member.entity';
 import { Org } from '../orgs/org.entity';
@@ -119,6 +120,7 @@ export async function acceptInvitation(ctx: GraphQLContext, token: string): Prom
     }
     await tx.flush();
     await tx.execute('insert into invitation_acceptances (invitation_id, user_id, member_id) values (?, ?, ?)', [invitation.id, user.id, member.id]);
+    await runMemberActivationHooks(tx, { orgId, memberId: member.id, userId: user.id, via: 'INVITATION' });
     if (claimed.status === InvitationStatus.ACCEPTED) {
       await tx.execute('update invitations set status_changed_by_member_id = ? where id = ?', [member.id, invitation.id]);
     }

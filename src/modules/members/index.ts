@@ -6,5 +6,6 @@ registerNodeType('Member', (ctx, id) => ctx.loaders.memberById.load(id));
 export { MemberConnection } from './members.inputs';
 export { listMembers, resolveMemberScope, type MemberListScope } from './members.listing';
 export { onMemberRemoval, type MemberRemoval, type MemberRemovalHook } from './member-removal';
+export { onMemberActivated, runMemberActivationHooks, type MemberActivation, type MemberActivationHook } from './member-activation';
 
 export const membersResolvers: Function[] = [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver];

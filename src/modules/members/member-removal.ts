@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 
 export type MemberRemovalMode = 'DELETE' | 'TRANSFER' | 'OFFBOARD';
@@ -12,6 +13,8 @@ export interface MemberRemoval {
   transferToMemberId: string | null;
   /** Who removes the member, for the audit entries hooks write. */
   actor: Viewer;
+  /** The gateway's services, for hooks that notify (`notifyMembers(tx, app, ...)`) inside the removal's transaction. */
+  app: AppServices;
 }
 
 export type MemberRemovalHook = (tx: EntityManager, removal: MemberRemoval) => Promise<void>;

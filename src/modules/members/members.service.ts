@@ -14,6 +14,7 @@ import { MemberRole } from '../roles/member-role.entity';
 import { BuiltinRole, PermissionAction, PermissionModule, Role } from '../roles/role.entity';
 import { findBuiltinRole } from '../roles/roles.service';
 import { MemberDepartment } from './member-department.entity';
+import { runMemberActivationHooks } from './member-activation';
 import { runMemberRemovalHooks } from './member-removal';
 import { Member, MemberStatus } from './member.entity';
 import {
@@ -171,6 +172,7 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
     member.status = input.status;
     recordAudit(tx, viewer, 'member.setStatus', { type: 'Member', id }, { from, to: input.status });
     await tx.flush();
+    if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
     await emitMemberEvent(tx, emit, member, 'UPDATED');
     return member;
   });
@@ -218,7 +220,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
       await tx.execute('update members set manager_id = null where org_id = ? and manager_id = ?', [orgId, id]);
     }
 
-    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId, actor: viewer });
+    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId, actor: viewer, app: ctx.app });
     if (input.mode === RemoveMemberMode.OFFBOARD) {
       tx.create(OffboardingRecord, {
         orgId,

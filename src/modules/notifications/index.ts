@@ -14,7 +14,7 @@ onMemberRemoval(async (tx, removal) => {
   await tx.execute('delete from notification_deliveries where recipient_id = ? and org_id = ?', [removal.memberId, removal.orgId]);
 });
 
-export { notifyMembers, type SystemNotification } from './notifications.service';
+export { notifyEachMember, notifyMembers, type SingleSystemNotification, type SystemNotification } from './notifications.service';
 export { NotificationKind } from './notification.entity';
 export { createNotificationLoaders } from './notifications.receipts';
 

@@ -4,7 +4,7 @@ import type { AppServices } from '../../app';
 import { assertAudienceInScope, notificationSendScope } from '../../auth/policy';
 import { badInput } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { EventTopic, recordEvent, withEvents, type NewOrgEvent } from '../../realtime/events';
+import { EventTopic, recordEvent, recordEvents, withEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { requireText } from '../common/validate';
 import { afterTransaction } from './after-transaction';
@@ -228,4 +228,82 @@ export async function notifyMembers(tx: EntityManager, app: AppServices, input: 
     if (committed) app.eventBus.publish([event]);
   });
   return notification;
+}
+
+/** One system notification to one member (see `notifyEachMember`). */
+export interface SingleSystemNotification extends Omit<SystemNotification, 'memberIds'> {
+  /** Raw member id; skipped unless an ACTIVE member of `orgId`. */
+  memberId: string;
+}
+
+/**
+ * Many system notifications, each to one member (the follow-up sweep: one reminder per follow-up fallen due), written
+ * set-based inside the caller's transaction `tx`: one lookup of the recipients, one batch of NOTIFICATION events per org
+ * (orgs in id order, so concurrent writers lock the orgs' event counters in one order), and ONE statement for all the
+ * notification rows and their deliveries, whatever their number. Recipients who are not ACTIVE members are skipped.
+ *
+ * Returns the events: the caller owns the transaction and publishes them (`app.eventBus.publish`) once it has committed.
+ */
+export async function notifyEachMember(tx: EntityManager, notifications: SingleSystemNotification[]): Promise<OrgEvent[]> {
+  for (const item of notifications) {
+    if (item.kind !== NotificationKind.CONTACT_TRANSFER && item.kind !== NotificationKind.FOLLOW_UP) {
+      throw new Error(`notifyEachMember sends system notifications only, not ${String(item.kind)}`);
+    }
+    if (!UUID.test(item.memberId) || !UUID.test(item.orgId)) throw new Error(`notifyEachMember takes raw ids, got ${item.orgId}/${item.memberId}`);
+  }
+  if (!notifications.length) return [];
+  const active = new Set(
+    (
+      await tx.execute<Array<{ id: string; org_id: string }>>(
+        `select id, org_id from members where id = any(?::uuid[]) and status = 'ACTIVE'`,
+        [`{${[...new Set(notifications.map((item) => item.memberId))].join(',')}}`],
+      )
+    ).map((row) => `${row.org_id}:${row.id}`),
+  );
+  const rows = notifications
+    .filter((item) => active.has(`${item.orgId}:${item.memberId}`))
+    .map((item) => ({ ...item, id: randomUUID(), eventId: '' }))
+    .sort((a, b) => a.orgId.localeCompare(b.orgId));
+  if (!rows.length) return [];
+  const events: OrgEvent[] = [];
+  for (const orgId of [...new Set(rows.map((row) => row.orgId))]) {
+    const ofOrg = rows.filter((row) => row.orgId === orgId);
+    const recorded = await recordEvents(tx, orgId, ofOrg.map((row) => {
+      const { orgId: _orgId, ...event } = notificationSentEvent(orgId, row.id);
+      return event;
+    }));
+    ofOrg.forEach((row, index) => (row.eventId = recorded[index]!.id));
+    events.push(...recorded);
+  }
+  const sentAt = new Date().toISOString();
+  await tx.execute(
+    `with input as materialized (
+       select * from jsonb_to_recordset(?::jsonb)
+         as r(id uuid, org_id uuid, kind text, title text, body text, data jsonb, audience jsonb, event_id bigint, member_id uuid)
+     ),
+     notified as (
+       insert into notifications (id, org_id, kind, title, body, audience, data, event_id, recipient_count, created_at)
+       select id, org_id, kind, title, body, audience, data, event_id, 1, ?::timestamptz from input
+     )
+     insert into notification_deliveries (notification_id, recipient_id, recipient_type, org_id, id, created_at)
+     select id, member_id, 'MEMBER', org_id, gen_random_uuid(), ?::timestamptz from input order by id`,
+    [
+      JSON.stringify(
+        rows.map((row) => ({
+          id: row.id,
+          org_id: row.orgId,
+          kind: row.kind,
+          title: cut(row.title.trim() || row.kind, TITLE_MAX),
+          body: cut(row.body, BODY_MAX),
+          data: row.data ?? {},
+          audience: { memberIds: [row.memberId], departmentIds: [], roleIds: [], everyone: false } satisfies StoredAudience,
+          event_id: row.eventId,
+          member_id: row.memberId,
+        })),
+      ),
+      sentAt,
+      sentAt,
+    ],
+  );
+  return events;
 }

@@ -5,6 +5,7 @@ import { badInput, conflict, notFound, forbidden } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { Department } from '../departments/department.entity';
+import { runMemberActivationHooks } from '../members/member-activation';
 import { MemberDepartment } from '../members/member-department.entity';
 import { Member, MemberStatus } from '../members/member.entity';
 import { MemberRole } from '../roles/member-role.entity';
@@ -46,6 +47,7 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       tx.create(MemberRole, { orgId: org.id, memberId: member.id, roleId: roles[BuiltinRole.OWNER].id, scopeDepartmentIds: [] });
       recordAudit(tx, new Viewer(user, org, member), 'org.create', { type: 'Org', id: org.id }, { name, code });
       await tx.flush();
+      await runMemberActivationHooks(tx, { orgId: org.id, memberId: member.id, userId: user.id, via: 'ORG_CREATED' });
       return { org, member };
     })
     .catch((error) => {
