@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import type { Config } from './config';
@@ -6,30 +5,32 @@ import type { Orm } from './db/orm';
 import { RateLimiter } from './limits/rate-limiter';
 import { EventBus } from './realtime/event-bus';
 import { EventHub } from './realtime/event-hub';
+import type { PubSub } from './realtime/pubsub';
 
 /** Long-lived dependencies shared by every operation of one gateway process. */
 export interface AppServices {
   config: Config;
   logger: Logger;
   orm: Orm;
-  redis: Redis;
+  /** Redis, or the in-process pub/sub of the embedded mode. */
+  pubsub: PubSub;
   tokens: TokenService;
   eventBus: EventBus;
-  /** Live delivery of org events to this process's subscriptions (its own Redis subscriber connection). */
+  /** Live delivery of org events to this process's subscriptions (its own pub/sub subscriber connection). */
   realtime: EventHub;
-  /** Rate limits in cost points, shared by instances through Redis. */
+  /** Rate limits in cost points, shared by instances through Redis (in-process counters without Redis). */
   rateLimiter: RateLimiter;
 }
 
-export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: Redis): AppServices {
+export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub): AppServices {
   return {
     config,
     logger,
     orm,
-    redis,
+    pubsub,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
-    eventBus: new EventBus(redis, logger),
-    realtime: new EventHub(orm, logger, { redisUrl: config.redisUrl, sweepMs: config.eventSweepMs }),
-    rateLimiter: new RateLimiter(redis, config.rateLimits, logger),
+    eventBus: new EventBus(pubsub, logger),
+    realtime: new EventHub(orm, logger, { subscriber: pubsub.createSubscriber(), sweepMs: config.eventSweepMs }),
+    rateLimiter: new RateLimiter(pubsub.redis, config.rateLimits, logger),
   };
 }

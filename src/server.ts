@@ -4,12 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
-import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { ensureDatabase, migrate, openOrm, type Orm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
@@ -23,6 +23,7 @@ import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { startGraphQLWs } from './realtime/graphql-ws';
+import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,20 +31,24 @@ export interface Gateway {
   url: string;
   port: number;
   app: AppServices;
-  /** Drains: stops accepting, finishes requests in flight, closes sockets with 1001, then the ORM and Redis. */
+  /** Drains: stops accepting, finishes requests in flight, closes sockets with 1001, then the ORM, Redis and PGlite. */
   close(): Promise<void>;
 }
 
 /** Starts one gateway process: HTTP GraphQL and graphql-ws on one port, plus health endpoints. */
 export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
-  await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger);
-  await migrate(orm);
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
-  await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
-  const app = createAppServices(config, logger, orm, redis);
+  const { orm, embeddedPostgres } = await openDatabase(config, logger);
+  let pubsub: PubSub;
+  if (config.redisUrl) {
+    const redis = new RedisPubSub(config.redisUrl, logger);
+    await redis.connect();
+    pubsub = redis;
+  } else {
+    pubsub = new InProcessPubSub();
+  }
+  logServices(config, logger, embeddedPostgres);
+  const app = createAppServices(config, logger, orm, pubsub);
   await app.realtime.start();
   const schema = await buildAppSchema();
 
@@ -97,10 +102,54 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       await Promise.all(jobs.map((job) => job.stop()));
       await app.realtime.close();
       await orm.close();
-      redis.disconnect();
+      pubsub.close();
+      await embeddedPostgres?.close();
     })());
 
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
+}
+
+/** Opens and migrates PostgreSQL: the one at `databaseUrl`, or without it an embedded one (a pool of one connection). */
+async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm; embeddedPostgres: EmbeddedPostgres | null }> {
+  if (config.databaseUrl) {
+    await ensureDatabase(config.databaseUrl);
+    const orm = await openOrm(config.databaseUrl, logger, { poolMax: config.databasePoolMax });
+    await migrate(orm);
+    return { orm, embeddedPostgres: null };
+  }
+  const embeddedPostgres = await startEmbeddedPostgres(config.dataDir, logger);
+  try {
+    const orm = await openOrm(embeddedPostgres.url, logger, { poolMax: 1 });
+    await migrate(orm).catch(async (error: unknown) => {
+      await orm.close();
+      throw error;
+    });
+    return { orm, embeddedPostgres };
+  } catch (error) {
+    await embeddedPostgres.close();
+    throw error;
+  }
+}
+
+/** One line saying which services this process runs on and, when any is embedded, what that mode cannot do. */
+function logServices(config: Config, logger: Logger, embeddedPostgres: EmbeddedPostgres | null): void {
+  const database = embeddedPostgres ? 'embedded' : 'postgres';
+  const pubsub = config.redisUrl ? 'redis' : 'in-process';
+  if (!embeddedPostgres && config.redisUrl) {
+    logger.info({ database, pubsub }, 'using PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)');
+    return;
+  }
+  const parts: string[] = [];
+  if (embeddedPostgres) parts.push(`PostgreSQL runs inside this process (PGlite, no DATABASE_URL), data in ${embeddedPostgres.directory}`);
+  if (!config.redisUrl) parts.push('pub/sub and rate limits are in-process (no REDIS_URL)');
+  const limits: string[] = [];
+  if (!config.redisUrl) limits.push('events reach only the subscribers of this process and rate limits are counted per process');
+  if (embeddedPostgres) limits.push('the data folder serves one process, on one database connection (requests queue for it)');
+  logger.warn(
+    { mode: 'embedded', database, pubsub, dataDir: embeddedPostgres ? config.dataDir : undefined },
+    `embedded mode: ${parts.join('; ')}. One gateway instance only: ${limits.join('; ')}. ` +
+      'For several instances or production set DATABASE_URL and REDIS_URL.',
+  );
 }
 
 async function handleHttp(
@@ -117,8 +166,11 @@ async function handleHttp(
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/readyz') {
     const checks = await readiness(app);
-    const ready = checks.postgres && checks.redis && !state.draining;
-    return sendJson(res, ready ? 200 : 503, { ...checks, draining: state.draining });
+    const ready = checks.postgres && checks.pubsub && !state.draining;
+    // `redis` with Redis, `pubsub` for the in-process one.
+    const { postgres, pubsub } = checks;
+    const body = app.pubsub.kind === 'redis' ? { postgres, redis: pubsub } : { postgres, pubsub };
+    return sendJson(res, ready ? 200 : 503, { ...body, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, req.socket.remoteAddress ?? null);
   if (url.pathname === '/imports') {
@@ -149,14 +201,14 @@ async function handleHttp(
   }
 }
 
-async function readiness(app: AppServices): Promise<{ postgres: boolean; redis: boolean }> {
+async function readiness(app: AppServices): Promise<{ postgres: boolean; pubsub: boolean }> {
   const timeout = <T>(promise: Promise<T>) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
-  const [postgres, redis] = await Promise.all([
+  const [postgres, pubsub] = await Promise.all([
     timeout(app.orm.em.getConnection().execute('select 1')).then(() => true, () => false),
-    timeout(app.redis.ping()).then((answer) => answer === 'PONG', () => false),
+    timeout(app.pubsub.ping()).catch(() => false),
   ]);
-  return { postgres, redis };
+  return { postgres, pubsub };
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

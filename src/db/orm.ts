@@ -27,7 +27,12 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
-export async function openOrm(databaseUrl: string, logger?: Logger): Promise<Orm> {
+export interface OrmOptions {
+  /** Most connections at once (20). 1 for the embedded database, a single session: then the one connection stays open. */
+  poolMax?: number;
+}
+
+export async function openOrm(databaseUrl: string, logger?: Logger, { poolMax = 20 }: OrmOptions = {}): Promise<Orm> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -35,7 +40,7 @@ export async function openOrm(databaseUrl: string, logger?: Logger): Promise<Orm
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true },
     discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: 20, acquireTimeoutMillis: 10_000 },
+    pool: { min: poolMax === 1 ? 1 : 0, max: poolMax, acquireTimeoutMillis: 10_000 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     logger: (message) => logger?.debug(message),

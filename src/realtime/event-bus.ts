@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { OrgEvent } from './events';
+import type { PubSub } from './pubsub';
 
 const ORG_CHANNEL_PREFIX = 'orggraph:org-events:';
 const RECIPIENT_CHANNEL_PREFIX = 'orggraph:recipient-events:';
@@ -44,19 +44,19 @@ export function recipientsOf(event: Pick<OrgEvent, 'recipientPhone' | 'recipient
 }
 
 /**
- * Publishes committed events to Redis so any number of gateway instances deliver them: each to its org's channel,
- * and events addressed to a person also to that person's recipient channels. Fire-and-forget: when Redis is down
- * the events stay in the log and subscribers replay them on resume.
+ * Publishes committed events to Redis (or the in-process pub/sub) so any number of gateway instances deliver them:
+ * each to its org's channel, and events addressed to a person also to that person's recipient channels.
+ * Fire-and-forget: when Redis is down the events stay in the log and subscribers replay them on resume.
  */
 export class EventBus {
-  constructor(private readonly redis: Redis, private readonly logger: Logger) {}
+  constructor(private readonly pubsub: Pick<PubSub, 'publish'>, private readonly logger: Logger) {}
 
   publish(events: OrgEvent[]): void {
     for (const event of events) {
       const message = JSON.stringify(event);
       const channels = [orgChannel(event.orgId), ...recipientsOf(event).map(recipientChannel)];
       for (const channel of channels) {
-        this.redis.publish(channel, message).catch((error: unknown) => {
+        this.pubsub.publish(channel, message).catch((error: unknown) => {
           this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; subscribers will replay it from the log');
         });
       }

@@ -1,10 +1,10 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
 import { DeliveryLoaders } from './delivery-loaders';
 import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Recipient } from './event-bus';
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
 import type { ReceivedEvent } from './events';
+import type { PubSubSubscriber } from './pubsub';
 
 /** A live org stream (one subscription). Called synchronously from the Redis message handler: must not block. */
 export interface OrgEventListener {
@@ -20,7 +20,8 @@ export interface RecipientListener {
 }
 
 export interface EventHubOptions {
-  redisUrl: string;
+  /** The hub's own subscriber connection (Redis, or the in-process pub/sub), not connected yet. */
+  subscriber: PubSubSubscriber;
   /** How often to compare every watched org's newest event id with what was published (ms); 0 disables. */
   sweepMs: number;
   /** How long `watch*` waits for Redis to confirm a SUBSCRIBE before relying on the resync that follows a reconnect. */
@@ -39,7 +40,7 @@ export interface EventHubOptions {
  */
 export class EventHub {
   readonly loaders: DeliveryLoaders;
-  private readonly subscriber: Redis;
+  private readonly subscriber: PubSubSubscriber;
   private readonly orgListeners = new Map<string, Set<OrgEventListener>>();
   private readonly recipientListeners = new Map<string, { recipient: Recipient; listeners: Set<RecipientListener> }>();
   /** Recipient listeners added while a sweep was reading: nudged when it ends, as its query may have missed them. */
@@ -52,16 +53,8 @@ export class EventHub {
 
   constructor(private readonly orm: Orm, readonly logger: Logger, private readonly options: EventHubOptions) {
     this.loaders = new DeliveryLoaders(orm);
-    this.subscriber = new Redis(options.redisUrl, {
-      lazyConnect: true,
-      // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep. Nothing queued or replayed.
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: null,
-      retryStrategy: (attempt) => Math.min(100 * attempt, 1000),
-    });
-    this.subscriber.on('error', (error) => this.logger.debug({ err: error }, 'redis subscriber error'));
+    // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep (see RedisPubSub's options).
+    this.subscriber = options.subscriber;
     this.subscriber.on('ready', () => void this.onReady());
     this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
   }
@@ -144,7 +137,7 @@ export class EventHub {
 
   private async onReady(): Promise<void> {
     const channels = [...[...this.orgListeners.keys()].map(orgChannel), ...this.recipientListeners.keys()];
-    this.logger.info({ channels: channels.length }, 'redis subscriber ready');
+    this.logger.info({ channels: channels.length }, 'pub/sub subscriber ready');
     // Confirmed before the sweep reads the log: anything committed after that read is published to a live channel.
     if (channels.length) await this.subscribeChannels(channels);
     await this.sweep();
