@@ -8,7 +8,7 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { embeddedJwtSecret, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
 import { ensureDatabase, migrate, openOrm, type Orm } from './db/orm';
 import { runWithSqlCounter } from './db/sql-counter';
 import type { GraphQLContext } from './graphql/context';
@@ -36,7 +36,12 @@ export interface Gateway {
 }
 
 /** Starts one gateway process: HTTP GraphQL and graphql-ws on one port, plus health endpoints. */
-export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
+export async function startGateway(given: Config, logger: Logger = pino({ level: given.logLevel })): Promise<Gateway> {
+  let config = given;
+  if (config.jwtSecretIsRandom && !config.databaseUrl) {
+    config = { ...config, jwtSecret: embeddedJwtSecret(config.dataDir), jwtSecretIsRandom: false };
+    logger.info({ dataDir: config.dataDir }, 'JWT_SECRET is not set: using the secret kept in the data folder');
+  }
   if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
   const { orm, embeddedPostgres } = await openDatabase(config, logger);
   let pubsub: PubSub;

@@ -20,9 +20,12 @@ import { connectWs } from './support/ws';
 const dataDir = mkdtempSync(join(tmpdir(), 'orggraph-embedded-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-/** `npm start` on a machine without services: no DATABASE_URL, no REDIS_URL (empty counts as unset). */
+/**
+ * `npm start` on a machine without services: no DATABASE_URL, no REDIS_URL (empty counts as unset), and no JWT_SECRET,
+ * so the gateway keeps its own in the data folder.
+ */
 function spawnEmbedded(): Promise<GatewayProcess> {
-  return spawnGateway({ DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, OUTBOX_POLL_MS: '100', EVENT_SWEEP_MS: '0' });
+  return spawnGateway({ DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', DATA_DIR: dataDir, OUTBOX_POLL_MS: '100', EVENT_SWEEP_MS: '0' });
 }
 
 interface LogEntry {
@@ -99,7 +102,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     expect(await gateway.exited).toBe(0);
   });
 
-  it('keeps its data in DATA_DIR across restarts', { timeout: 60_000 }, async () => {
+  it('keeps its data and token secret in DATA_DIR across restarts', { timeout: 60_000 }, async () => {
     expect(ownerToken).toBeDefined();
     const gateway = await spawnEmbedded();
     const { viewer } = await new GraphQLClient(gateway.url, ownerToken).ok(ViewerDocument);

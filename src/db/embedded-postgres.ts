@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -12,6 +13,22 @@ export interface EmbeddedPostgres {
 }
 
 const LOCK_FILE = 'gateway.pid';
+const SECRET_FILE = 'jwt-secret';
+
+/**
+ * The token secret of an embedded gateway without JWT_SECRET: made once and kept in `<dataDir>/jwt-secret`, because
+ * the data it guards lives there too (sessions, sealed invite-link tokens, contact-card tokens must survive a restart).
+ */
+export function embeddedJwtSecret(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, SECRET_FILE);
+  try {
+    writeFileSync(path, randomBytes(32).toString('base64url'), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(path, 'utf8').trim();
+}
 
 /**
  * Starts PGlite (PostgreSQL compiled to WebAssembly) on `<dataDir>/pgdata`, with the contrib extensions our migrations
