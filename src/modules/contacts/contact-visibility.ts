@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactReach, type ContactReach } from '../../auth/policy';
 import type { GraphQLContext } from '../../graphql/context';
 
@@ -41,15 +42,27 @@ export function visibleContactsWhere(alias: string, orgId: string, reach: Contac
 
 const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
 
-/** The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). */
-export function viewerContactReach(ctx: GraphQLContext): Promise<ContactReach> {
-  let reach = reaches.get(ctx);
-  if (!reach) {
-    const { member } = ctx.viewer.requireMember();
-    reach = ctx.loaders.departmentsOfMember
-      .load(member.id)
-      .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
-    reaches.set(ctx, reach);
+/**
+ * The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). Inside a
+ * transaction pass it as `tx`: when the reach is not known yet it is read through the transaction's connection, as
+ * the request's loaders would wait for a second connection while this one is held (forever with a pool of one, as
+ * on the embedded database).
+ */
+export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Promise<ContactReach> {
+  const known = reaches.get(ctx);
+  if (known) return known;
+  const { member } = ctx.viewer.requireMember();
+  if (tx) {
+    return tx
+      .execute<Array<{ path: string }>>(
+        'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ? order by d.path',
+        [member.orgId, member.id],
+      )
+      .then((rows) => contactReach(ctx.viewer, rows.map((row) => row.path)));
   }
+  const reach = ctx.loaders.departmentsOfMember
+    .load(member.id)
+    .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
+  reaches.set(ctx, reach);
   return reach;
 }

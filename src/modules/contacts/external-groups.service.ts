@@ -85,7 +85,7 @@ async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): P
 async function connectedContacts(tx: EntityManager, ctx: GraphQLContext, ids: string[]): Promise<void> {
   if (!ids.length) return;
   const { member } = ctx.viewer.requireMember();
-  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx));
+  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx, tx));
   const rows = await tx.execute<Array<{ id: string; name: string; linked_user_id: string | null; connected: boolean }>>(
     `select c.id, c.name, c.linked_user_id, ? = any(c.connected_member_ids) as connected from contacts c
       where ${visible.sql} and c.id = any(?::uuid[]) for share of c`,
