@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 
-/** The services `scripts/ensure-services.sh` starts on this machine (the test suite and benchmarks use them). */
-export const LOCAL_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/orggraph';
+/** The Redis `scripts/ensure-services.sh` starts on this machine (the test suite and benchmarks use it). */
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Runtime configuration. The only module that reads `process.env`. */
