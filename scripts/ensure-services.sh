@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on their usual ports: starts them when down, installs them when missing.
-# Idempotent; called by `npm start` and `npm test` so a fresh machine needs nothing done by hand.
+# Idempotent; called by `npm test` (both, always) so a fresh machine needs nothing done by hand.
+# `--configured` (`npm start`, `npm run seed:demo`): only the services that DATABASE_URL and REDIS_URL name on this
+# machine (127.0.0.1 or localhost at the usual port); without those variables the gateway runs its embedded ones.
 set -euo pipefail
 
 PG_HOST=127.0.0.1 PG_PORT=5432 REDIS_PORT=6379
@@ -43,6 +45,14 @@ ensure_tools() {
   if [ ${#missing[@]} -gt 0 ]; then echo "ensure-services: installing ${missing[*]}" >&2; apt_install "${missing[@]}"; fi
 }
 
-ensure_postgres
-ensure_redis
-ensure_tools
+# True when $1 is a URL of this machine's service on port $2 (the default port when the URL names none).
+names_local() { [[ "$1" =~ ^[a-z]+://([^@/]*@)?(127\.0\.0\.1|localhost)(:$2)?(/|$) ]]; }
+
+if [ "${1:-}" = "--configured" ]; then
+  if names_local "${DATABASE_URL:-}" "$PG_PORT"; then ensure_postgres; fi
+  if names_local "${REDIS_URL:-}" "$REDIS_PORT"; then ensure_redis; fi
+else
+  ensure_postgres
+  ensure_redis
+  ensure_tools
+fi

@@ -7,20 +7,20 @@ import { RateLimiter } from './limits/rate-limiter';
 import { GatewayMetrics } from './observability/metrics';
 import { EventBus } from './realtime/event-bus';
 import { EventHub } from './realtime/event-hub';
-import { usesRedisCluster, type RedisClient } from './redis';
+import type { PubSub } from './realtime/pubsub';
 
 /** Long-lived dependencies shared by every operation of one gateway process. */
 export interface AppServices {
   config: Config;
   logger: Logger;
   orm: Orm;
-  /** One Redis server or a Redis Cluster (`src/redis.ts`). */
-  redis: RedisClient;
+  /** Redis, or the in-process pub/sub of the embedded mode. */
+  pubsub: PubSub;
   tokens: TokenService;
   eventBus: EventBus;
-  /** Live delivery of org events to this process's subscriptions (its own Redis subscriber connection). */
+  /** Live delivery of org events to this process's subscriptions (its own pub/sub subscriber connection). */
   realtime: EventHub;
-  /** Rate limits in cost points, shared by instances through Redis. */
+  /** Rate limits in cost points, shared by instances through Redis (in-process counters without Redis). */
   rateLimiter: RateLimiter;
   /** This process's Prometheus metrics (`GET /metrics`). */
   metrics: GatewayMetrics;
@@ -28,19 +28,19 @@ export interface AppServices {
   readRouter: ReadRouter;
 }
 
-export function createAppServices(config: Config, logger: Logger, orm: Orm, redis: RedisClient): AppServices {
+export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub): AppServices {
   const metrics = new GatewayMetrics((error, name) => logger.debug({ err: error, metric: name }, 'backlog metric unavailable'));
   return {
     config,
     logger,
     orm,
-    redis,
+    pubsub,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
-    eventBus: new EventBus(redis, logger, { sharded: usesRedisCluster(config), metrics }),
-    realtime: new EventHub(orm, logger, { redis: config, sweepMs: config.eventSweepMs }),
-    rateLimiter: new RateLimiter(redis, config.rateLimits, logger),
+    eventBus: new EventBus(pubsub, logger, metrics),
+    realtime: new EventHub(orm, logger, { subscriber: pubsub.createSubscriber(), sweepMs: config.eventSweepMs }),
+    rateLimiter: new RateLimiter(pubsub.redis, config.rateLimits, logger),
     metrics,
-    readRouter: new ReadRouter(redis, logger, {
+    readRouter: new ReadRouter(pubsub.redis, logger, {
       replicas: config.databaseReplicaUrls.length > 0,
       readYourWritesMs: config.readYourWritesMs,
       prefix: `${config.rateLimits.prefix}:ryw`,

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The Redis `scripts/ensure-services.sh` starts on this machine (the test suite and benchmarks use it). */
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Runtime configuration. The only module that reads `process.env`. */
 export interface Config {
   env: 'development' | 'test' | 'production';
   port: number;
   host: string;
-  databaseUrl: string;
+  /** PostgreSQL; null runs an embedded PGlite under `dataDir` (one instance only, see `src/db/embedded-postgres.ts`). */
+  databaseUrl: string | null;
   /**
    * Streaming replicas of `databaseUrl` for reads (`DATABASE_REPLICA_URLS`, comma-separated); empty: every read goes
    * to the primary. See `src/db/read-routing.ts` for which reads may go to a replica.
@@ -14,12 +19,17 @@ export interface Config {
   databaseReplicaUrls: string[];
   /** After a mutation, how long the same caller's reads stay on the primary (read-your-writes), in ms. */
   readYourWritesMs: number;
-  redisUrl: string;
+  /** Redis for pub/sub and rate limits; null (and no cluster) keeps both in this process (one instance only). */
+  redisUrl: string | null;
   /**
    * Redis Cluster startup nodes (`REDIS_CLUSTER_NODES`, `host:port` comma-separated); when set the gateway talks to the
    * cluster (sharded pub/sub, rate limits) and `redisUrl` is not used.
    */
   redisClusterNodes: RedisNode[] | null;
+  /** Where the embedded database keeps its files (absolute). Used only without `databaseUrl`. */
+  dataDir: string;
+  /** Most connections to PostgreSQL at once (the embedded database always has one). */
+  databasePoolMax: number;
   jwtSecret: string;
   /** True when no JWT_SECRET was given and a random one is in use (tokens die with the process). */
   jwtSecretIsRandom: boolean;
@@ -202,15 +212,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const jwtSecretIsRandom = !env.JWT_SECRET;
   const port = Number(env.PORT ?? 4000);
   if (jwtSecretIsRandom && mode === 'production') throw new Error('JWT_SECRET must be set in production');
+  // The embedded services are for trying Orggraph on one machine; a production deployment that lost its URLs must not
+  // quietly start an empty database of its own.
+  if (mode === 'production' && (!env.DATABASE_URL || !env.REDIS_URL)) throw new Error('DATABASE_URL and REDIS_URL must be set in production');
   return {
     env: mode,
     port,
     host: env.HOST ?? '0.0.0.0',
-    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph',
+    databaseUrl: env.DATABASE_URL || null,
     databaseReplicaUrls: listFrom(env.DATABASE_REPLICA_URLS),
     readYourWritesMs: numberFrom(env.READ_YOUR_WRITES_MS, 5000),
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: env.REDIS_URL || null,
     redisClusterNodes: parseRedisNodes(env.REDIS_CLUSTER_NODES),
+    dataDir: resolve(env.DATA_DIR || '.orggraph-data'),
+    databasePoolMax: numberFrom(env.DATABASE_POOL_MAX, 20),
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     jwtSecretIsRandom,
     tokenTtlSeconds: Number(env.TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 7),

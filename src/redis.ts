@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import type { Config } from './config';
+import { LOCAL_REDIS_URL, type Config } from './config';
 
 /**
  * The gateway's Redis: one server (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). Both carry only what can be
@@ -20,7 +20,7 @@ const reconnectDelay = (attempt: number) => Math.min(100 * attempt, 1000);
 export function createRedisClient(config: RedisConfig): RedisClient {
   // No offline queue and a command timeout: while Redis is away commands fail at once instead of waiting for it.
   const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 };
-  if (!config.redisClusterNodes) return new Redis(config.redisUrl, { ...failFast, lazyConnect: true, retryStrategy: reconnectDelay });
+  if (!config.redisClusterNodes) return new Redis(config.redisUrl ?? LOCAL_REDIS_URL, { ...failFast, lazyConnect: true, retryStrategy: reconnectDelay });
   return new Cluster(config.redisClusterNodes, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -38,7 +38,7 @@ export function createRedisClient(config: RedisConfig): RedisClient {
  */
 export function createSubscriberClient(config: RedisConfig): RedisClient {
   if (!config.redisClusterNodes) {
-    return new Redis(config.redisUrl, {
+    return new Redis(config.redisUrl ?? LOCAL_REDIS_URL, {
       lazyConnect: true,
       autoResubscribe: false,
       autoResendUnfulfilledCommands: false,

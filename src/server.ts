@@ -9,8 +9,9 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
-import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { bearerToken } from './auth/credential';
+import { embeddedJwtSecret, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
+import { ensureDatabase, migrate, openOrm, type Orm } from './db/orm';
 import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
@@ -33,7 +34,7 @@ import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './realtime/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
-import { createRedisClient } from './redis';
+import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,34 +42,31 @@ export interface Gateway {
   url: string;
   port: number;
   app: AppServices;
-  /** Drains: stops accepting, finishes requests in flight, closes sockets with 1001, then the ORM and Redis. */
+  /** Drains: stops accepting, finishes requests in flight, closes sockets with 1001, then the ORM, Redis and PGlite. */
   close(): Promise<void>;
 }
 
 /** Starts one gateway process: HTTP GraphQL and graphql-ws on one port, plus health endpoints. */
-export async function startGateway(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Gateway> {
-  if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
-  await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config.databaseUrl, logger, { replicaUrls: config.databaseReplicaUrls, timeouts: config.databaseTimeouts });
-  if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
-    // Migrations (index builds on big tables) run without the statement timeout that guards requests.
-    const migrations = await openOrm(config.databaseUrl, logger);
-    await migrate(migrations).finally(() => migrations.close());
+export async function startGateway(given: Config, logger: Logger = pino({ level: given.logLevel })): Promise<Gateway> {
+  let config = given;
+  if (config.jwtSecretIsRandom && !config.databaseUrl) {
+    config = { ...config, jwtSecret: embeddedJwtSecret(config.dataDir), jwtSecretIsRandom: false };
+    logger.info({ dataDir: config.dataDir }, 'JWT_SECRET is not set: using the secret kept in the data folder');
   }
-  // While Redis is away its commands fail at once instead of queueing: publishes are held and replayed from the event
-  // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
-  const redis = createRedisClient(config);
-  let redisDown = false; // one warning per outage, not one per reconnect attempt
-  redis.on('error', (error) => {
-    if (!redisDown) logger.warn({ err: error }, 'redis error; reconnecting');
-    redisDown = true;
-  });
-  redis.on('ready', () => {
-    if (redisDown) logger.info('redis reconnected');
-    redisDown = false;
-  });
-  await redis.connect().catch((error) => logger.warn({ err: error }, 'redis unavailable at start'));
-  const app = createAppServices(config, logger, orm, redis);
+  if (config.jwtSecretIsRandom) logger.warn('JWT_SECRET is not set: using a random secret, tokens end with this process');
+  const { orm, embeddedPostgres } = await openDatabase(config, logger);
+  let pubsub: PubSub;
+  if (config.redisUrl || config.redisClusterNodes) {
+    // While Redis is away its commands fail at once instead of queueing: publishes are held and replayed from the event
+    // log, rate limits count in the process, /readyz says "degraded". Nothing a request awaits can hang on it.
+    const redis = new RedisPubSub(config, logger);
+    await redis.connect();
+    pubsub = redis;
+  } else {
+    pubsub = new InProcessPubSub();
+  }
+  logServices(config, logger, embeddedPostgres);
+  const app = createAppServices(config, logger, orm, pubsub);
   await app.realtime.start();
   const schema = await buildAppSchema();
 
@@ -132,7 +130,8 @@ export async function startGateway(config: Config, logger: Logger = pino({ level
       await Promise.all(jobs.map((job) => job.stop()));
       await app.realtime.close();
       await orm.close();
-      redis.disconnect();
+      pubsub.close();
+      await embeddedPostgres?.close();
     })());
 
   return { url: `http://127.0.0.1:${port}/graphql`, port, app, close };
@@ -159,6 +158,57 @@ function registerGatewayGauges(app: AppServices, openSockets: () => number): voi
   });
 }
 
+/** Opens and migrates PostgreSQL: the one at `databaseUrl`, or without it an embedded one (a pool of one connection). */
+async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm; embeddedPostgres: EmbeddedPostgres | null }> {
+  if (config.databaseUrl) {
+    await ensureDatabase(config.databaseUrl);
+    const orm = await openOrm(config.databaseUrl, logger, {
+      replicaUrls: config.databaseReplicaUrls,
+      timeouts: config.databaseTimeouts,
+      poolMax: config.databasePoolMax,
+    });
+    if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
+      // Migrations (index builds on big tables) run without the statement timeout that guards requests.
+      const migrations = await openOrm(config.databaseUrl, logger);
+      await migrate(migrations).finally(() => migrations.close());
+    }
+    return { orm, embeddedPostgres: null };
+  }
+  const embeddedPostgres = await startEmbeddedPostgres(config.dataDir, logger);
+  try {
+    const orm = await openOrm(embeddedPostgres.url, logger, { poolMax: 1 });
+    await migrate(orm).catch(async (error: unknown) => {
+      await orm.close();
+      throw error;
+    });
+    return { orm, embeddedPostgres };
+  } catch (error) {
+    await embeddedPostgres.close();
+    throw error;
+  }
+}
+
+/** One line saying which services this process runs on and, when any is embedded, what that mode cannot do. */
+function logServices(config: Config, logger: Logger, embeddedPostgres: EmbeddedPostgres | null): void {
+  const database = embeddedPostgres ? 'embedded' : 'postgres';
+  const pubsub = config.redisUrl ? 'redis' : 'in-process';
+  if (!embeddedPostgres && config.redisUrl) {
+    logger.info({ database, pubsub }, 'using PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)');
+    return;
+  }
+  const parts: string[] = [];
+  if (embeddedPostgres) parts.push(`PostgreSQL runs inside this process (PGlite, no DATABASE_URL), data in ${embeddedPostgres.directory}`);
+  if (!config.redisUrl) parts.push('pub/sub and rate limits are in-process (no REDIS_URL)');
+  const limits: string[] = [];
+  if (!config.redisUrl) limits.push('events reach only the subscribers of this process and rate limits are counted per process');
+  if (embeddedPostgres) limits.push('the data folder serves one process, on one database connection (requests queue for it)');
+  logger.warn(
+    { mode: 'embedded', database, pubsub, dataDir: embeddedPostgres ? config.dataDir : undefined },
+    `embedded mode: ${parts.join('; ')}. One gateway instance only: ${limits.join('; ')}. ` +
+      'For several instances or production set DATABASE_URL and REDIS_URL.',
+  );
+}
+
 interface HttpHandlers {
   apollo: ApolloServer<GraphQLContext>;
   app: AppServices;
@@ -183,8 +233,13 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     // Without Redis an instance still answers queries and mutations (events wait in the log), so it stays in the load
     // balancer ("degraded"); without Postgres, or while draining, it is taken out.
     const checks = await readiness(app);
-    const status = state.draining ? 'draining' : !checks.postgres ? 'unavailable' : !checks.redis ? 'degraded' : 'ok';
-    return sendJson(res, checks.postgres && !state.draining ? 200 : 503, { status, ...checks, draining: state.draining });
+    // Without Redis an instance still answers queries and mutations (events wait in the log), so it stays in the load
+    // balancer ("degraded"); without Postgres, or while draining, it is taken out. `redis` with Redis, `pubsub` for the
+    // in-process one.
+    const { postgres, pubsub } = checks;
+    const status = state.draining ? 'draining' : !postgres ? 'unavailable' : !pubsub ? 'degraded' : 'ok';
+    const body = app.pubsub.kind === 'redis' ? { postgres, redis: pubsub } : { postgres, pubsub };
+    return sendJson(res, postgres && !state.draining ? 200 : 503, { status, ...body, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddress);
   if ((Object.values(IMPORT_PATHS) as string[]).includes(url.pathname)) {
@@ -226,14 +281,14 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   }
 }
 
-async function readiness(app: AppServices): Promise<{ postgres: boolean; redis: boolean }> {
+async function readiness(app: AppServices): Promise<{ postgres: boolean; pubsub: boolean }> {
   const timeout = <T>(promise: Promise<T>) =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
-  const [postgres, redis] = await Promise.all([
+  const [postgres, pubsub] = await Promise.all([
     timeout(app.orm.em.getConnection().execute('select 1')).then(() => true, () => false),
-    timeout(app.redis.ping()).then((answer) => answer === 'PONG', () => false),
+    timeout(app.pubsub.ping()).catch(() => false),
   ]);
-  return { postgres, redis };
+  return { postgres, pubsub };
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

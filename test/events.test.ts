@@ -19,7 +19,7 @@ describe('org event log', () => {
   it('numbers events per org in commit order and publishes them to Redis only after commit', async () => {
     const { org } = await createOrgWithOwner(client);
     const orgId = rawIdOf(org.id);
-    const subscriber = new Redis(gateway.app.config.redisUrl);
+    const subscriber = new Redis(gateway.app.config.redisUrl!);
     const received: Array<{ id: string; type: string }> = [];
     await subscriber.subscribe(orgChannel(orgId));
     subscriber.on('message', (_channel, message) => received.push(JSON.parse(message)));

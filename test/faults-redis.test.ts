@@ -41,7 +41,7 @@ describe('Redis stops', () => {
     before.dispose();
 
     await redis.stop();
-    await waitUntil(() => gateway.app.redis.status !== 'ready', 'the gateway to notice Redis is gone');
+    await waitUntil(() => gateway.app.pubsub.redis!.status !== 'ready', 'the gateway to notice Redis is gone');
     const down = await readiness();
     expect(down.httpStatus).toBe(200); // still serving: stays behind the load balancer
     expect(down.body).toMatchObject({ status: 'degraded', postgres: true, redis: false });
@@ -72,7 +72,7 @@ describe('Redis stops', () => {
     early.dispose();
 
     await redis.start();
-    await waitUntil(() => gateway.app.redis.status === 'ready', 'the gateway to reconnect to Redis');
+    await waitUntil(() => gateway.app.pubsub.redis!.status === 'ready', 'the gateway to reconnect to Redis');
     await waitUntil(() => gateway.app.eventBus.heldCount === 0, 'the held events to be published');
     await expect(readiness()).resolves.toMatchObject({ httpStatus: 200, body: { status: 'ok', redis: true } });
 

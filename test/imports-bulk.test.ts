@@ -29,7 +29,7 @@ describe('bulk import', () => {
     );
     const file = ['name,phone,email,department,roles,title,employeeNo', ...lines].join('\n') + '\n';
 
-    const subscriber = new Redis(gateway.app.config.redisUrl);
+    const subscriber = new Redis(gateway.app.config.redisUrl!);
     const live: Array<{ topic: string; type: string; payload: { processed: number } }> = [];
     await subscriber.subscribe(orgChannel(orgId));
     subscriber.on('message', (_channel, message) => live.push(JSON.parse(message)));

@@ -23,7 +23,7 @@ import {
 import { sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, uniquePhone } from './support/factories';
-import { startTestGateway } from './support/gateway';
+import { startTestGateway, TEST_REDIS_URL } from './support/gateway';
 import type { EventRow, InvitationMessage } from './support/invitations';
 import { rawIdOf } from './support/sql-fixtures';
 
@@ -55,7 +55,7 @@ beforeAll(async () => {
 function startOwnGateway(overrides: Parameters<typeof loadConfig>[1]) {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
-    { port: 0, host: '127.0.0.1', databaseUrl, outboxPollMs: 0, drainDelayMs: 0, ...overrides },
+    { port: 0, host: '127.0.0.1', databaseUrl, redisUrl: TEST_REDIS_URL, outboxPollMs: 0, drainDelayMs: 0, ...overrides },
   );
   return startGateway(config, silent);
 }

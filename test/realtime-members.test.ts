@@ -178,7 +178,7 @@ describe('memberEvents', () => {
     const org = await createOrgWithOwner(client);
     const target = await seedActiveMember(client, org.org.id);
     const channel = orgChannel(rawIdOf(org.org.id));
-    const redis = new Redis(gateway.app.config.redisUrl);
+    const redis = new Redis(gateway.app.config.redisUrl!);
     const subscribers = async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
     const sockets = [connectWs(gateway.url, org.client.token).client, connectWs(gateway.url, target.client.token).client];
     const subs = sockets.flatMap((socket) => [subscribeTo(socket, MemberEventsDocument, {}), subscribeTo(socket, MemberEventsDocument, { types: ['JOINED'] })]);

@@ -18,7 +18,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
@@ -26,6 +25,7 @@ import type { AppServices } from '../../src/app';
 import { TokenService } from '../../src/auth/jwt';
 import { openOrm } from '../../src/db/orm';
 import { EventBus, orgChannel } from '../../src/realtime/event-bus';
+import { RedisPubSub } from '../../src/realtime/pubsub';
 import { EventTopic, withEvents, type OrgEvent } from '../../src/realtime/events';
 import { freshDatabase, graphql, startGatewayProcess } from './lib';
 
@@ -217,7 +217,8 @@ async function main(): Promise<void> {
   const gateways = [await startGatewayProcess(gatewayEnv, nodeArgs), await startGatewayProcess(gatewayEnv, nodeArgs)];
   const logger = pino({ level: 'warn' });
   const orm = await openOrm(DATABASE_URL);
-  const publisher = new Redis(REDIS_URL);
+  const publisher = new RedisPubSub({ redisUrl: REDIS_URL, redisClusterNodes: null }, logger);
+  await publisher.connect();
   const bus = new TimedEventBus(publisher, logger);
   const app = { eventBus: bus } as unknown as AppServices;
   const results: Array<{ name: string; result: RunResult }> = [];
@@ -317,7 +318,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    publisher.disconnect();
+    publisher.close();
     await orm.close();
     for (const gateway of gateways) await gateway.stop();
   }

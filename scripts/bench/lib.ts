@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { LOCAL_REDIS_URL } from '../../src/config';
 
 /** Drops and recreates a scratch database for a benchmark run. */
 export async function freshDatabase(databaseUrl: string): Promise<void> {
@@ -28,6 +29,8 @@ export async function startGatewayProcess(
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       JWT_SECRET: 'bench-secret-bench-secret-bench',
+      // Benchmarks measure the real services; without REDIS_URL the gateway would use its in-process pub/sub.
+      REDIS_URL: process.env.REDIS_URL || LOCAL_REDIS_URL,
       // The load comes from one address and one user: budgets that never run out, so the limiter's work is measured
       // without refusing the load.
       RATE_LIMIT_PER_CREDENTIAL: '1000000000000',

@@ -15,6 +15,8 @@ export interface OrmOptions {
   replicaUrls?: string[];
   /** The gateway's limits (see below); scripts and migrations go without. */
   timeouts?: DatabaseTimeouts;
+  /** Most connections at once (20). 1 for the embedded database, a single session: then the one connection stays open. */
+  poolMax?: number;
 }
 
 /** Creates the database named in `databaseUrl` when it does not exist yet (a fresh machine, a test run). */
@@ -42,7 +44,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  * without (scripts, migrations on big tables), nothing is limited.
  */
 export async function openOrm(databaseUrl: string, logger?: Logger, options: OrmOptions = {}): Promise<Orm> {
-  const { timeouts } = options;
+  const { timeouts, poolMax = 20 } = options;
   const orm = await MikroORM.init({
     driver: ReplicaRoutingPostgreSqlDriver,
     clientUrl: databaseUrl,
@@ -52,7 +54,7 @@ export async function openOrm(databaseUrl: string, logger?: Logger, options: Orm
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true },
     discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: 20, acquireTimeoutMillis: timeouts?.acquireMs ?? 10_000 },
+    pool: { min: poolMax === 1 ? 1 : 0, max: poolMax, acquireTimeoutMillis: timeouts?.acquireMs ?? 10_000 },
     driverOptions: {
       ...(timeouts && {
         connection: {

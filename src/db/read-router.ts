@@ -35,7 +35,8 @@ const REDIS_TIMEOUT_MS = 250;
  */
 export class ReadRouter {
   constructor(
-    private readonly redis: RedisClient,
+    /** Null without Redis: then every read stays on the primary (the marks would not be shared). */
+    private readonly redis: RedisClient | null,
     private readonly logger: Logger,
     readonly options: ReadRouterOptions,
   ) {}
@@ -53,7 +54,7 @@ export class ReadRouter {
 
   /** Records that `caller` just wrote; awaited before the mutation's response goes out. */
   async recordWrite(caller: ReadCaller): Promise<void> {
-    if (!this.options.replicas) return;
+    if (!this.options.replicas || !this.redis) return;
     const key = this.markKey(caller);
     if (!key) return;
     try {
@@ -69,7 +70,7 @@ export class ReadRouter {
     if (issuedAt !== undefined && Date.now() - issuedAt * 1000 < this.options.readYourWritesMs + 1000) return true;
     const key = this.markKey(caller);
     if (!key) return false;
-    if (this.redis.status !== 'ready') return true;
+    if (!this.redis || this.redis.status !== 'ready') return true;
     try {
       return (await withTimeout(this.redis.exists(key))) === 1;
     } catch {

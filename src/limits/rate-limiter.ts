@@ -61,18 +61,19 @@ type RedisWithTake = RedisClient & {
 /**
  * Rate limits in cost points, counted in Redis so every gateway instance shares them. While Redis is unreachable the
  * limiter falls back to counters of this process (each instance then enforces the budget on its own) and says so in
- * the log once per outage, so requests never fail because Redis is down.
+ * the log once per outage, so requests never fail because Redis is down. Without Redis at all (`redis` null: the
+ * embedded mode, one instance) it counts in the process from the start, quietly.
  */
 export class RateLimiter {
   private readonly memory = new Map<string, { used: number; resetAt: number }>();
   private degraded = false;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisClient | null,
     readonly config: RateLimits,
     private readonly logger: Logger,
   ) {
-    if (!('orggraphRateTake' in redis)) redis.defineCommand('orggraphRateTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    if (redis && !('orggraphRateTake' in redis)) redis.defineCommand('orggraphRateTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
 
   get enabled(): boolean {
@@ -98,7 +99,7 @@ export class RateLimiter {
       };
     }
     let results: TakeResult[] | null = null;
-    if (this.redis.status === 'ready') {
+    if (this.redis?.status === 'ready') {
       try {
         results = await this.takeInRedis(buckets);
         if (this.degraded) {
@@ -108,7 +109,7 @@ export class RateLimiter {
       } catch (error) {
         this.fallBack(error);
       }
-    } else {
+    } else if (this.redis) {
       this.fallBack(new Error(`redis is ${this.redis.status}`));
     }
     results ??= this.takeInMemory(buckets);

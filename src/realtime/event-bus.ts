@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../observability/metrics';
-import type { RedisClient } from '../redis';
+import type { PubSub } from './pubsub';
 import type { OrgEvent } from './events';
 
 const ORG_CHANNEL_PREFIX = 'orggraph:org-events:';
@@ -55,19 +55,18 @@ type PublishedEvent = Pick<OrgEvent, 'orgId' | 'id' | 'topic'>;
  * is away a publish fails at once (no offline queue), is logged once per outage and held, and the held messages are
  * published when Redis is ready again (subscribers take duplicates and out-of-order events). Events stay in the log
  * meanwhile, so subscribers that resume with `after`, and the periodic sweep, get them whatever happens here.
- * On a Redis Cluster (`sharded`) the channels are shard channels (SPUBLISH): each is served by the master of its slot
- * instead of being broadcast to every node.
+ * Within one process (the embedded mode) the in-process pub/sub is always ready.
  */
 export class EventBus {
   private readonly held = new Map<string, { channel: string; message: string; countsEvent: boolean }>();
   private failing = false;
 
   constructor(
-    private readonly redis: RedisClient,
+    private readonly pubsub: Pick<PubSub, 'publish' | 'ready' | 'onReady'>,
     private readonly logger: Logger,
-    private readonly options: { sharded?: boolean; metrics?: GatewayMetrics } = {},
+    private readonly metrics?: GatewayMetrics,
   ) {
-    redis.on('ready', () => this.publishHeld());
+    pubsub.onReady(() => this.publishHeld());
   }
 
   publish(events: OrgEvent[]): void {
@@ -85,16 +84,15 @@ export class EventBus {
   }
 
   private send(channel: string, message: string, event: PublishedEvent, countsEvent: boolean): void {
-    if (this.redis.status !== 'ready') return this.hold(channel, message, event, countsEvent, new Error(`redis is ${this.redis.status}`));
-    const published = this.options.sharded ? this.redis.spublish(channel, message) : this.redis.publish(channel, message);
-    published.then(
-      () => countsEvent && this.options.metrics?.eventPublished(event.topic),
+    if (!this.pubsub.ready) return this.hold(channel, message, event, countsEvent, new Error('redis is not ready'));
+    this.pubsub.publish(channel, message).then(
+      () => countsEvent && this.metrics?.eventPublished(event.topic),
       (error: unknown) => this.hold(channel, message, event, countsEvent, error),
     );
   }
 
   private hold(channel: string, message: string, event: PublishedEvent, countsEvent: boolean, error: unknown): void {
-    if (countsEvent) this.options.metrics?.eventPublishFailed(event.topic);
+    if (countsEvent) this.metrics?.eventPublishFailed(event.topic);
     if (!this.failing) {
       this.failing = true;
       this.logger.warn({ err: error, orgId: event.orgId, eventId: event.id }, 'event publish failed; held until Redis returns, and subscribers replay from the log');

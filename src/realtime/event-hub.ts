@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
-import { createSubscriberClient, usesRedisCluster, type RedisClient, type RedisConfig } from '../redis';
 import { DeliveryLoaders } from './delivery-loaders';
 import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Recipient } from './event-bus';
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
 import type { ReceivedEvent } from './events';
+import type { PubSubSubscriber } from './pubsub';
 
 /** A live org stream (one subscription). Called synchronously from the Redis message handler: must not block. */
 export interface OrgEventListener {
@@ -20,8 +20,8 @@ export interface RecipientListener {
 }
 
 export interface EventHubOptions {
-  /** One Redis server, or a Redis Cluster (then channels are shard channels: SSUBSCRIBE). */
-  redis: RedisConfig;
+  /** The hub's own subscriber connection (Redis, or the in-process pub/sub), not connected yet. */
+  subscriber: PubSubSubscriber;
   /** How often to compare every watched org's newest event id with what was published (ms); 0 disables. */
   sweepMs: number;
   /** How long `watch*` waits for Redis to confirm a SUBSCRIBE before relying on the resync that follows a reconnect. */
@@ -40,11 +40,7 @@ export interface EventHubOptions {
  */
 export class EventHub {
   readonly loaders: DeliveryLoaders;
-  private readonly subscriber: RedisClient;
-  /** On a cluster: shard channels are subscribed one by one (each has its own slot) and resubscribed by ioredis. */
-  private readonly sharded: boolean;
-  /** Shard channels handed to ioredis while ready; it resubscribes those itself after a reconnect or a slot move. */
-  private readonly handedToCluster = new Set<string>();
+  private readonly subscriber: PubSubSubscriber;
   private readonly orgListeners = new Map<string, Set<OrgEventListener>>();
   private readonly recipientListeners = new Map<string, { recipient: Recipient; listeners: Set<RecipientListener> }>();
   /** Recipient listeners added while a sweep was reading: nudged when it ends, as its query may have missed them. */
@@ -57,12 +53,10 @@ export class EventHub {
 
   constructor(private readonly orm: Orm, readonly logger: Logger, private readonly options: EventHubOptions) {
     this.loaders = new DeliveryLoaders(orm);
-    // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep. Nothing queued or replayed.
-    this.sharded = usesRedisCluster(options.redis);
-    this.subscriber = createSubscriberClient(options.redis);
-    this.subscriber.on('error', (error) => this.logger.debug({ err: error }, 'redis subscriber error'));
+    // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep (see RedisPubSub's options).
+    this.subscriber = options.subscriber;
     this.subscriber.on('ready', () => void this.onReady());
-    this.subscriber.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.onMessage(channel, message));
+    this.subscriber.on('message', (channel: string, message: string) => this.onMessage(channel, message));
   }
 
   /** Connects (without failing when Redis is down: the client keeps retrying) and starts the periodic sweep. */
@@ -137,26 +131,17 @@ export class EventHub {
   }
 
   private subscribeNow(channels: string[]): Promise<unknown> {
-    if (!this.sharded) return this.subscriber.subscribe(...channels);
-    // One SSUBSCRIBE per channel: a call may only name channels of one slot.
-    const fresh = channels.filter((channel) => !this.handedToCluster.has(channel));
-    for (const channel of fresh) this.handedToCluster.add(channel);
-    return Promise.all(fresh.map((channel) => this.subscriber.ssubscribe(channel)));
+    return this.subscriber.subscribe(...channels);
   }
 
   private unsubscribeChannel(channel: string): void {
     if (this.subscriber.status !== 'ready') return; // on a cluster ioredis keeps the channel; its messages find no listener
-    if (!this.sharded) {
-      this.subscriber.unsubscribe(channel).catch(() => undefined);
-      return;
-    }
-    this.handedToCluster.delete(channel);
-    this.subscriber.sunsubscribe(channel).catch(() => undefined);
+    this.subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
   private async onReady(): Promise<void> {
     const channels = [...[...this.orgListeners.keys()].map(orgChannel), ...this.recipientListeners.keys()];
-    this.logger.info({ channels: channels.length }, 'redis subscriber ready');
+    this.logger.info({ channels: channels.length }, 'pub/sub subscriber ready');
     // Confirmed before the sweep reads the log: anything committed after that read is published to a live channel.
     if (channels.length) await this.subscribeChannels(channels);
     await this.sweep();

@@ -3,8 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { inject } from 'vitest';
 import type { Logger } from 'pino';
-import { DEFAULT_RATE_LIMITS, loadConfig, type Config } from '../../src/config';
+import { DEFAULT_RATE_LIMITS, LOCAL_REDIS_URL, loadConfig, type Config } from '../../src/config';
 import { startGateway, type Gateway } from '../../src/server';
+
+/** The Redis of the test run: tests use the real services, never the embedded ones (unset URLs would mean embedded). */
+export const TEST_REDIS_URL = process.env.REDIS_URL || LOCAL_REDIS_URL;
 
 /**
  * Starts a real gateway on a free port against the run's test database; stopped after the file's tests.
@@ -18,6 +21,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, logger?:
       port: 0,
       host: '127.0.0.1',
       databaseUrl: inject('databaseUrl'),
+      redisUrl: TEST_REDIS_URL,
       outboxPollMs: 0,
       drainDelayMs: 0,
       rateLimits: { ...DEFAULT_RATE_LIMITS, prefix: `orggraph-test:${randomUUID()}` },

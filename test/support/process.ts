@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, inject, onTestFinished } from 'vitest';
+import { TEST_REDIS_URL } from './gateway';
 
 export interface GatewayProcess {
   url: string;
@@ -31,6 +32,7 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
       HOST: '127.0.0.1',
       JWT_SECRET: 'test-secret-test-secret-test-secret',
       DATABASE_URL: inject('databaseUrl'),
+      REDIS_URL: TEST_REDIS_URL,
       RATE_LIMIT_PREFIX: `orggraph-test:${randomUUID()}`, // its own rate-limit counters
       OUTBOX_POLL_MS: '0',
       ...env,

@@ -46,22 +46,33 @@ const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
 
 /**
  * The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). An API
- * client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody.
+ * client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody. Inside a
+ * transaction pass it as `tx`: when the reach is not known yet it is read through the transaction's connection, as
+ * the request's loaders would wait for a second connection while this one is held (forever with a pool of one, as
+ * on the embedded database).
  */
-export function viewerContactReach(ctx: GraphQLContext): Promise<ContactReach> {
-  let reach = reaches.get(ctx);
-  if (!reach && ctx.viewer.apiClient) {
+export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Promise<ContactReach> {
+  const known = reaches.get(ctx);
+  if (known) return known;
+  if (ctx.viewer.apiClient) {
     ctx.viewer.requireOrg();
-    reach = Promise.resolve(contactReach(ctx.viewer, []));
+    const reach = Promise.resolve(contactReach(ctx.viewer, []));
     reaches.set(ctx, reach);
+    return reach;
   }
-  if (!reach) {
-    const { member } = ctx.viewer.requireMember();
-    reach = ctx.loaders.departmentsOfMember
-      .load(member.id)
-      .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
-    reaches.set(ctx, reach);
+  const { member } = ctx.viewer.requireMember();
+  if (tx) {
+    return tx
+      .execute<Array<{ path: string }>>(
+        'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ? order by d.path',
+        [member.orgId, member.id],
+      )
+      .then((rows) => contactReach(ctx.viewer, rows.map((row) => row.path)));
   }
+  const reach = ctx.loaders.departmentsOfMember
+    .load(member.id)
+    .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
+  reaches.set(ctx, reach);
   return reach;
 }
 

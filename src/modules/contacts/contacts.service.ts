@@ -81,7 +81,7 @@ export async function lockEditableContacts(
   action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
 ): Promise<Contact[]> {
   const orgId = ctx.viewer.orgId;
-  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
+  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx, tx));
   const rows = await tx
     .createQueryBuilder(Contact, 'c')
     .where(visible.sql, visible.params)

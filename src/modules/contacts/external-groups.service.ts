@@ -12,7 +12,7 @@ import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-vis
 import { departmentPathsOfMembers, holdsAdminGrant } from './contacts.service';
 import { contactLoaders } from './contacts.loaders';
 import { type CreateExternalGroupInput, type ExternalGroupParticipantsInput } from './contacts.inputs';
-import { ExternalGroup } from './external-group.entity';
+import { ExternalGroup, ExternalGroupParticipant } from './external-group.entity';
 
 /**
  * External groups [002]: members and external contacts together. A contact joins only when CONNECTED with the
@@ -27,14 +27,21 @@ import { ExternalGroup } from './external-group.entity';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_PARTICIPANTS = 500;
 
-/** May the viewer see this group? Its members, and admins over its owner. */
-export async function viewerMaySeeExternalGroup(ctx: GraphQLContext, group: ExternalGroup): Promise<boolean> {
+/**
+ * May the viewer see this group? Its members, and admins over its owner. Inside a transaction pass it as `tx`: the
+ * request's loaders would ask for a second connection while this one is held (see `viewerContactReach`).
+ */
+export async function viewerMaySeeExternalGroup(ctx: GraphQLContext, group: ExternalGroup, tx?: EntityManager): Promise<boolean> {
   const member = ctx.viewer.member;
   if (!member || member.orgId !== group.orgId) return false;
-  const participants = await contactLoaders(ctx).externalGroupParticipants.load(group.id);
-  if (participants.some((p) => p.memberId === member.id)) return true;
+  const participates = tx
+    ? (await tx.count(ExternalGroupParticipant, { groupId: group.id, memberId: member.id })) > 0
+    : (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).some((p) => p.memberId === member.id);
+  if (participates) return true;
   if (!holdsAdminGrant(ctx)) return false;
-  const ownerPaths = (await ctx.loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
+  const ownerPaths = tx
+    ? ((await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [])
+    : (await ctx.loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
   return can(ctx.viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: ownerPaths, match: 'any' });
 }
 
@@ -85,7 +92,7 @@ async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): P
 async function connectedContacts(tx: EntityManager, ctx: GraphQLContext, ids: string[]): Promise<void> {
   if (!ids.length) return;
   const { member } = ctx.viewer.requireMember();
-  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx));
+  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx, tx));
   const rows = await tx.execute<Array<{ id: string; name: string; linked_user_id: string | null; connected: boolean }>>(
     `select c.id, c.name, c.linked_user_id, ? = any(c.connected_member_ids) as connected from contacts c
       where ${visible.sql} and c.id = any(?::uuid[]) for share of c`,
@@ -198,7 +205,7 @@ export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId:
   const toId = rawId(toMemberGlobalId, 'Member');
   return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
     const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
+    if (!group || !(await viewerMaySeeExternalGroup(ctx, group, tx))) throw notFound('ExternalGroup');
     if (group.ownerMemberId !== member.id) {
       const ownerPaths = (await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [];
       if (!can(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: ownerPaths, match: 'any' })) {
