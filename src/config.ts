@@ -214,7 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (jwtSecretIsRandom && mode === 'production') throw new Error('JWT_SECRET must be set in production');
   // The embedded services are for trying Orggraph on one machine; a production deployment that lost its URLs must not
   // quietly start an empty database of its own.
-  if (mode === 'production' && (!env.DATABASE_URL || !env.REDIS_URL)) throw new Error('DATABASE_URL and REDIS_URL must be set in production');
+  if (mode === 'production' && (!env.DATABASE_URL || !(env.REDIS_URL || env.REDIS_CLUSTER_NODES))) {
+    throw new Error('DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES) must be set in production');
+  }
   return {
     env: mode,
     port,

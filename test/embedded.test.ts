@@ -63,7 +63,7 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     expect(mode).toMatchObject({ database: 'embedded', pubsub: 'in-process' });
     expect(mode!.msg).toContain('One gateway instance only');
     const readyz = await fetch(gateway.url.replace('/graphql', '/readyz'));
-    expect(await readyz.json()).toEqual({ postgres: true, pubsub: true, draining: false });
+    expect(await readyz.json()).toEqual({ status: 'ok', postgres: true, pubsub: true, draining: false });
 
     const client = new GraphQLClient(gateway.url);
     const owner = await createOrgWithOwner(client, 'Embedded Org');

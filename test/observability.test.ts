@@ -240,8 +240,9 @@ describe('GraphiQL explorer', () => {
   });
 
   it('is off in production unless GRAPHIQL=on, and then serves neither page nor files', async () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x' }).graphiql).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x', GRAPHIQL: 'on' }).graphiql).toBe(true);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x', DATABASE_URL: 'postgres://db/orggraph', REDIS_URL: 'redis://redis' };
+    expect(loadConfig(production).graphiql).toBe(false);
+    expect(loadConfig({ ...production, GRAPHIQL: 'on' }).graphiql).toBe(true);
     expect(loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'x' }).graphiql).toBe(true);
     expect(loadConfig({ JWT_SECRET: 'x', GRAPHIQL: 'off' }).graphiql).toBe(false);
 
