@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import pg from 'pg';
-import { freshDatabase, graphql, startGatewayProcess } from './lib';
+import { freshDatabase, graphql, startGatewayProcess, uploadCsv } from './lib';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench_import_contacts';
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -150,17 +150,8 @@ async function main(): Promise<void> {
     const ownerId = rawIdOf(created.data!.createOrg.member.id);
     const tagIds = await createTags(gateway.url, token);
 
-    const url = gateway.url.replace(/\/graphql$/, '/imports/contacts');
-    const started = performance.now();
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-      body: Readable.toWeb(importFile()) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit);
-    const body = (await response.json()) as { summary: Record<string, number>; errors?: unknown[] };
-    const importSeconds = (performance.now() - started) / 1000;
-    if (response.status !== 200 || body.summary.created !== ROWS) throw new Error(`import failed: ${response.status} ${JSON.stringify(body).slice(0, 500)}`);
+    const { status, body, seconds: importSeconds } = await uploadCsv(gateway.url.replace(/\/graphql$/, '/imports/contacts'), token, importFile());
+    if (status !== 200 || body.summary.created !== ROWS) throw new Error(`import failed: ${status} ${JSON.stringify(body).slice(0, 500)}`);
 
     const copySeconds = await copyIntoScratchTable(orgId, tagIds, ownerId);
 

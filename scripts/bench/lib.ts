@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -101,35 +102,7 @@ export async function load(
 ): Promise<LoadResult> {
   const warmupEnd = Date.now() + warmupMs;
   while (Date.now() < warmupEnd) await graphql(url, query, variables(), token);
-  const latencies: number[] = [];
-  let errors = 0;
-  let sql = 0;
-  const started = performance.now();
-  const end = Date.now() + durationMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const t0 = performance.now();
-        const result = await graphql(url, query, variables(), token);
-        latencies.push(performance.now() - t0);
-        if (result.errors?.length) {
-          if (errors === 0) console.error('first error:', JSON.stringify(result.errors).slice(0, 500));
-          errors++;
-        }
-        sql += result.extensions?.sqlStatements ?? 0;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps: latencies.length / seconds,
-    sqlPerRequest: sql / Math.max(1, latencies.length),
-  };
+  return measure(() => graphql(url, query, variables(), token), concurrency, durationMs);
 }
 
 /** One operation of a mixed load. */
@@ -160,6 +133,11 @@ export async function loadRoundRobin(
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < warmupEnd) await request();
   }));
+  return measure(request, concurrency, durationMs);
+}
+
+/** Sends `request` from `concurrency` loops for `durationMs`; latency percentiles, throughput and SQL per request. */
+async function measure(request: () => Promise<GraphQLResponse>, concurrency: number, durationMs: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let sql = 0;
@@ -189,4 +167,17 @@ export async function loadRoundRobin(
     rps: latencies.length / seconds,
     sqlPerRequest: sql / Math.max(1, latencies.length),
   };
+}
+
+/** Streams a CSV to an import endpoint (`/imports`, `/imports/contacts`) and times it until the answer is read. */
+export async function uploadCsv(url: string, token: string, csv: Readable): Promise<{ status: number; body: { summary: Record<string, number> }; seconds: number }> {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    body: Readable.toWeb(csv) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
+  const body = (await response.json()) as { summary: Record<string, number> };
+  return { status: response.status, body, seconds: (performance.now() - started) / 1000 };
 }
