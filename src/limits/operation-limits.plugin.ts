@@ -187,6 +187,8 @@ const GUESSES: Record<string, { kind: GuessKind; target: (args: Record<string, u
   requestPhoneVerification: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
   changeMyPhone: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
   verifyPhone: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
+  requestEmailVerification: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
+  verifyEmail: { kind: 'phoneVerification', target: (_args, ctx) => userOf(ctx) },
   acceptInvitation: { kind: 'invitationToken', target: (_args, ctx) => userOf(ctx) },
   declineInvitation: { kind: 'invitationToken', target: (_args, ctx) => userOf(ctx) },
 };

@@ -12,6 +12,7 @@ import { Migration20261123160000_api_clients } from './Migration20261123160000_a
 import { Migration20261123170000_notifications } from './Migration20261123170000_notifications';
 import { Migration20261126090000_import_kinds } from './Migration20261126090000_import_kinds';
 import { Migration20261126100000_contact_follow_ups } from './Migration20261126100000_contact_follow_ups';
+import { Migration20261126110000_email_verification } from './Migration20261126110000_email_verification';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123170000_notifications', class: Migration20261123170000_notifications },
   { name: 'Migration20261126090000_import_kinds', class: Migration20261126090000_import_kinds },
   { name: 'Migration20261126100000_contact_follow_ups', class: Migration20261126100000_contact_follow_ups },
+  { name: 'Migration20261126110000_email_verification', class: Migration20261126110000_email_verification },
 ];

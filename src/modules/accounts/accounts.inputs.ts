@@ -62,6 +62,15 @@ export class VerificationRequest {
   expiresAt!: Date;
 }
 
+@ObjectType()
+export class EmailVerificationRequest {
+  @Field(() => String, { description: 'The address the code went to (lower-cased).' })
+  email!: string;
+
+  @Field(() => Date, { description: 'The code is refused after this moment.' })
+  expiresAt!: Date;
+}
+
 @ObjectType({ description: 'An enterprise account just issued. The initial password is shown this once and never stored in clear.' })
 export class EnterpriseAccountPayload {
   @Field(() => Member)

@@ -10,9 +10,11 @@ import {
   LogInWithEnterpriseAccountInput,
   SignUpInput,
   VerificationRequest,
+  EmailVerificationRequest,
 } from './accounts.inputs';
 import { changePassword, logIn, signUp } from './accounts.service';
 import { createEnterpriseAccount, logInWithEnterpriseAccount } from './enterprise-accounts.service';
+import { requestEmailVerification, verifyEmail } from './email-verification.service';
 import { changeMyPhone, requestPhoneVerification, verifyPhone } from './phone-verification.service';
 import { User } from './user.entity';
 
@@ -64,6 +66,23 @@ export class AccountsResolver {
   })
   verifyPhone(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
     return verifyPhone(ctx.em, ctx.viewer, code);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => EmailVerificationRequest, {
+    description:
+      'Sends a 6-digit code, valid 10 minutes, to this email address; verifyEmail makes it the account\'s verified email, with which invitations sent to it are accepted. An address another account verified answers CONFLICT; at most one code per minute (TOO_MANY_ATTEMPTS).',
+  })
+  requestEmailVerification(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<EmailVerificationRequest> {
+    return requestEmailVerification(ctx.em, ctx.viewer, email);
+  }
+
+  @Authorized(Access.USER)
+  @Mutation(() => User, {
+    description: 'Checks the latest email code. Wrong or expired: INVALID_VERIFICATION_CODE; five wrong tries kill the code.',
+  })
+  verifyEmail(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return verifyEmail(ctx.em, ctx.viewer, code);
   }
 
   @Authorized(Access.USER)

@@ -10,7 +10,7 @@ import { enqueueMessage } from '../outbox/outbox.service';
 import type { VerificationRequest } from './accounts.inputs';
 import { normalizePhone } from './phone';
 import { AccountKind, User } from './user.entity';
-import { VerificationCode, VerificationPurpose } from './verification-code.entity';
+import { PHONE_PURPOSES, VerificationCode, VerificationPurpose } from './verification-code.entity';
 
 export const CODE_TTL_MS = 10 * 60 * 1000;
 export const RESEND_COOLDOWN_MS = 60 * 1000;
@@ -18,16 +18,16 @@ export const RESEND_COOLDOWN_MS = 60 * 1000;
 export const MAX_CODE_ATTEMPTS = 5;
 export const PHONE_VERIFICATION_TEMPLATE = 'PHONE_VERIFICATION';
 
-function hashCode(userId: string, code: string): Buffer {
+export function hashCode(userId: string, code: string): Buffer {
   return createHash('sha256').update(`${userId}:${code}`).digest();
 }
 
-function invalidCode(): AppError {
+export function invalidCode(): AppError {
   return new AppError(ErrorCode.InvalidCode, 'Wrong or expired verification code; request a new one if it keeps failing');
 }
 
 /** The user's row, locked for this transaction: serialises code requests and verifications of one user. */
-function lockUser(tx: EntityManager, userId: string): Promise<User> {
+export function lockUser(tx: EntityManager, userId: string): Promise<User> {
   return tx.findOneOrFail(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
 }
 
@@ -38,7 +38,7 @@ async function assertPhoneFree(tx: EntityManager, phone: string, userId: string)
 }
 
 /** TOO_MANY_ATTEMPTS with `retryAfter` (seconds) while the user's previous code is less than a minute old. */
-async function assertCooldownOver(tx: EntityManager, userId: string): Promise<void> {
+export async function assertCooldownOver(tx: EntityManager, userId: string): Promise<void> {
   const latest = await tx.findOne(VerificationCode, { userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
   const waitMs = latest ? latest.createdAt.getTime() + RESEND_COOLDOWN_MS - Date.now() : 0;
   if (waitMs > 0) {
@@ -103,9 +103,9 @@ export async function verifyPhone(em: EntityManager, viewer: Viewer, code: strin
   const outcome = await em
     .transactional(async (tx): Promise<VerifyOutcome> => {
       const user = await lockUser(tx, id);
-      const latest = await tx.findOne(VerificationCode, { userId: id }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+      const latest = await tx.findOne(VerificationCode, { userId: id, purpose: { $in: PHONE_PURPOSES } }, { orderBy: { createdAt: 'desc', id: 'desc' } });
       const now = new Date();
-      if (!latest || latest.consumedAt || latest.expiresAt <= now || latest.attempts >= MAX_CODE_ATTEMPTS) return { ok: false };
+      if (!latest?.phone || latest.consumedAt || latest.expiresAt <= now || latest.attempts >= MAX_CODE_ATTEMPTS) return { ok: false };
       if (!timingSafeEqual(hashCode(id, code.trim()), Buffer.from(latest.codeHash, 'hex'))) {
         latest.attempts += 1;
         return { ok: false };

@@ -45,6 +45,11 @@ export class User extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   emailVerifiedAt: Date | null = null;
 
+  @Field(() => Boolean, { description: 'True once verifyEmail confirmed `email`: invitations sent to it can then be accepted.' })
+  get emailVerified(): Opt<boolean> {
+    return this.emailVerifiedAt !== null;
+  }
+
   @Property({ type: 'text', hidden: true, lazy: true })
   passwordHash!: string;
 

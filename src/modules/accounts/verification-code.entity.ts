@@ -4,9 +4,12 @@ import { BaseEntity } from '../../db/base.entity';
 export enum VerificationPurpose {
   VERIFY_PHONE = 'VERIFY_PHONE',
   CHANGE_PHONE = 'CHANGE_PHONE',
+  VERIFY_EMAIL = 'VERIFY_EMAIL',
 }
 
-/** A one-time code sent by SMS. Only its hash is stored. */
+export const PHONE_PURPOSES = [VerificationPurpose.VERIFY_PHONE, VerificationPurpose.CHANGE_PHONE];
+
+/** A one-time code sent by SMS (to `phone`) or email (to `email`). Only its hash is stored. */
 @Entity({ tableName: 'verification_codes' })
 export class VerificationCode extends BaseEntity {
   @Property({ type: 'uuid' })
@@ -15,8 +18,11 @@ export class VerificationCode extends BaseEntity {
   @Enum({ items: () => VerificationPurpose, type: 'text' })
   purpose!: VerificationPurpose;
 
-  @Property({ type: 'text' })
-  phone!: string;
+  @Property({ type: 'text', nullable: true })
+  phone: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  email: string | null = null;
 
   @Property({ type: 'text' })
   codeHash!: string;

@@ -7,6 +7,7 @@ import { LogDeliveryAdapter, type DeliveryAdapter, type OutboundMessage } from '
 export function renderMessage(message: Pick<OutboundMessage, 'template' | 'payload'>): { subject: string; text: string } {
   const p = message.payload;
   switch (message.template) {
+    case 'EMAIL_VERIFICATION':
     case 'PHONE_VERIFICATION':
       return { subject: 'Your verification code', text: `Your Orggraph verification code is ${p.code}. It is valid for 10 minutes.` };
     case 'INVITATION': {
