@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
-import { explorerAssetsDir, projectRoot } from '../src/web/explorer-assets';
+import { explorerAssetsDir } from '../src/web/explorer-assets';
+import { projectRoot } from '../src/web/project-root';
 import { buildExplorerAssets } from './explorer-bundle';
 
 /** `npm run build`'s last step: the GraphiQL explorer's bundle (see scripts/explorer-bundle.ts). */

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
-import { EXPLORER_MANIFEST, explorerAssetsDir, projectRoot, type ExplorerManifest } from '../src/web/explorer-assets';
+import { EXPLORER_MANIFEST, explorerAssetsDir, type ExplorerManifest } from '../src/web/explorer-assets';
+import { projectRoot } from '../src/web/project-root';
 
 /**
  * Bundles the GraphiQL explorer (`web/graphiql/main.tsx`, React and GraphiQL from node_modules) into

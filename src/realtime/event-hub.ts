@@ -125,13 +125,9 @@ export class EventHub {
     if (this.subscriber.status !== 'ready') return; // 'ready' subscribes everything watched, then sweeps
     const timeout = this.options.subscribeTimeoutMs ?? 2000;
     await Promise.race([
-      this.subscribeNow(channels).catch((error) => this.logger.debug({ err: error }, 'subscribe failed; resync follows the reconnect')),
+      this.subscriber.subscribe(...channels).catch((error) => this.logger.debug({ err: error }, 'subscribe failed; resync follows the reconnect')),
       new Promise((resolve) => setTimeout(resolve, timeout).unref()),
     ]);
-  }
-
-  private subscribeNow(channels: string[]): Promise<unknown> {
-    return this.subscriber.subscribe(...channels);
   }
 
   private unsubscribeChannel(channel: string): void {

@@ -1,18 +1,7 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, extname, join } from 'node:path';
-
-/** The project folder (the one holding package.json), from src/web under tsx/vitest or dist/src/web when built. */
-function projectRoot(): string {
-  let folder = __dirname;
-  while (!existsSync(join(folder, 'package.json'))) {
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error(`no package.json above ${__dirname}`);
-    folder = parent;
-  }
-  return folder;
-}
+import { extname, join } from 'node:path';
+import { projectRoot } from './project-root';
 
 /** Where `npm run build` puts the bundled dashboard (scripts/build-dashboard.ts). */
 export const DASHBOARD_BUILD_DIR = join(projectRoot(), 'dist', 'web', 'dashboard');

@@ -1,16 +1,12 @@
-import { randomInt, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict } from '../../errors';
 import { optionalEmail } from '../common/validate';
-import { OutboxChannel } from '../outbox/outbox-message.entity';
-import { enqueueMessage } from '../outbox/outbox.service';
 import type { EmailVerificationRequest } from './accounts.inputs';
-import { assertCooldownOver, CODE_TTL_MS, hashCode, invalidCode, lockUser, MAX_CODE_ATTEMPTS } from './phone-verification.service';
-import { AccountKind, User } from './user.entity';
-import { VerificationCode, VerificationPurpose } from './verification-code.entity';
 
-export const EMAIL_VERIFICATION_TEMPLATE = 'EMAIL_VERIFICATION';
+import { AccountKind, User } from './user.entity';
+import { VerificationPurpose } from './verification-code.entity';
+import { assertCooldownOver, invalidCode, issueCode, lockUser, matchLatestCode } from './verification-codes';
 
 /** CONFLICT when another personal account has verified this address: a verified email names one person. */
 async function assertEmailFree(tx: EntityManager, email: string, userId: string): Promise<void> {
@@ -31,11 +27,7 @@ export async function requestEmailVerification(em: EntityManager, viewer: Viewer
     if (user.emailVerifiedAt && user.email === email) throw badInput('This email address is already verified', 'email');
     await assertEmailFree(tx, email, user.id);
     await assertCooldownOver(tx, user.id);
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const expiresAt = new Date(Date.now() + CODE_TTL_MS);
-    tx.create(VerificationCode, { userId: user.id, purpose: VerificationPurpose.VERIFY_EMAIL, email, codeHash: hashCode(user.id, code).toString('hex'), expiresAt });
-    enqueueMessage(tx, { orgId: user.orgId, channel: OutboxChannel.EMAIL, recipient: email, template: EMAIL_VERIFICATION_TEMPLATE, payload: { code } });
-    return { email, expiresAt };
+    return { email, ...issueCode(tx, user, VerificationPurpose.VERIFY_EMAIL, { email }) };
   });
 }
 
@@ -44,14 +36,10 @@ export async function verifyEmail(em: EntityManager, viewer: Viewer, code: strin
   const { id } = viewer.requireUser();
   const user = await em.transactional(async (tx): Promise<User | null> => {
     const user = await lockUser(tx, id);
-    const latest = await tx.findOne(VerificationCode, { userId: id, purpose: VerificationPurpose.VERIFY_EMAIL }, { orderBy: { createdAt: 'desc', id: 'desc' } });
-    const now = new Date();
-    if (!latest?.email || latest.consumedAt || latest.expiresAt <= now || latest.attempts >= MAX_CODE_ATTEMPTS) return null;
-    if (!timingSafeEqual(hashCode(id, code.trim()), Buffer.from(latest.codeHash, 'hex'))) {
-      latest.attempts += 1; // committed although the call fails
-      return null;
-    }
+    const latest = await matchLatestCode(tx, id, [VerificationPurpose.VERIFY_EMAIL], code);
+    if (!latest?.email) return null;
     await assertEmailFree(tx, latest.email, id);
+    const now = new Date();
     latest.consumedAt = now;
     user.email = latest.email;
     user.emailVerifiedAt = now;

@@ -44,6 +44,15 @@ export function visibleContactsWhere(alias: string, orgId: string, reach: Contac
 
 const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
 
+/** Materialised paths of the departments a member is placed in, read through `em` (a transaction's, when in one). */
+async function departmentPathsOf(em: EntityManager, orgId: string, memberId: string): Promise<string[]> {
+  const rows = await em.execute<Array<{ path: string }>>(
+    'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ? order by d.path',
+    [orgId, memberId],
+  );
+  return rows.map((row) => row.path);
+}
+
 /**
  * The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). An API
  * client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody. Inside a
@@ -62,12 +71,7 @@ export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Pro
   }
   const { member } = ctx.viewer.requireMember();
   if (tx) {
-    return tx
-      .execute<Array<{ path: string }>>(
-        'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ? order by d.path',
-        [member.orgId, member.id],
-      )
-      .then((rows) => contactReach(ctx.viewer, rows.map((row) => row.path)));
+    return departmentPathsOf(tx, member.orgId, member.id).then((paths) => contactReach(ctx.viewer, paths));
   }
   const reach = ctx.loaders.departmentsOfMember
     .load(member.id)
@@ -87,13 +91,10 @@ export async function contactsSeenByMember(em: EntityManager, orgId: string, mem
   if (!member) return new Set();
   const [grants, departments] = await Promise.all([
     loadGrantsOfMembers(em, [member]),
-    em.execute<Array<{ path: string }>>(
-      'select d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?',
-      [orgId, memberId],
-    ),
+    departmentPathsOf(em, orgId, memberId),
   ]);
   const viewer = new Viewer(null, null, member, grants.get(member.id) ?? []);
-  const visible = visibleContactsWhere('c', orgId, contactReach(viewer, departments.map((row) => row.path)));
+  const visible = visibleContactsWhere('c', orgId, contactReach(viewer, departments));
   const rows = await em.execute<Array<{ id: string }>>(`select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`, [
     ...visible.params,
     pgArray([...new Set(contactIds)]),
