@@ -18,18 +18,55 @@ export async function freshDatabase(databaseUrl: string): Promise<void> {
   await admin.end();
 }
 
+/** The session-token secret every bench gives the gateway (and the reference server, which verifies the same tokens). */
+export const BENCH_JWT_SECRET = 'bench-secret-bench-secret-bench';
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts a built script as its own process; resolves with its port once `portOf` finds it in a stdout line.
+ * `nodeArgs`: e.g. `--cpu-prof`.
+ */
+async function startProcess(
+  what: string,
+  script: string,
+  env: Record<string, string | undefined>,
+  nodeArgs: string[],
+  portOf: (line: string) => number | null,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const port = portOf(line);
+      if (port) resolve(port);
+    });
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
 /** Starts the built gateway as its own process on a free port; resolves once it listens. `nodeArgs`: e.g. `--cpu-prof`. */
-export async function startGatewayProcess(
-  env: Record<string, string>,
-  nodeArgs: string[] = [],
-): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, '..', '..', 'src', 'main.js')], {
-    env: {
-      ...process.env,
+export function startGatewayProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  return startProcess(
+    'gateway',
+    join(__dirname, '..', '..', 'src', 'main.js'),
+    {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      JWT_SECRET: 'bench-secret-bench-secret-bench',
+      JWT_SECRET: BENCH_JWT_SECRET,
       // Benchmarks measure the real services; without REDIS_URL the gateway would use its in-process pub/sub.
       REDIS_URL: process.env.REDIS_URL || LOCAL_REDIS_URL,
       // The load comes from one address and one user: budgets that never run out, so the limiter's work is measured
@@ -38,29 +75,34 @@ export async function startGatewayProcess(
       RATE_LIMIT_PER_ADDRESS: '1000000000000',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    nodeArgs,
+    (line) => {
       // The gateway logs a line per operation: only the start-up line is worth parsing.
-      if (!line.includes('gateway listening')) return;
+      if (!line.includes('gateway listening')) return null;
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'orggraph gateway listening' && entry.port) resolve(entry.port);
+        return entry.msg === 'orggraph gateway listening' && entry.port ? entry.port : null;
       } catch {
-        // not a log line
+        return null; // not a log line
       }
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/graphql`,
-    child,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
     },
-  };
+  );
+}
+
+/**
+ * Starts the hand-written reference server of the read bench (`reference-server.ts`, built next to this file) on a
+ * free port, on the same database and token secret as the gateway.
+ */
+export function startReferenceProcess(env: { DATABASE_URL: string } & Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  return startProcess('reference server', join(__dirname, 'reference-server.js'), { PORT: '0', HOST: '127.0.0.1', JWT_SECRET: BENCH_JWT_SECRET, ...env }, nodeArgs, (line) => {
+    if (!line.includes('reference listening')) return null;
+    try {
+      const entry = JSON.parse(line) as { port?: number };
+      return entry.port ?? null;
+    } catch {
+      return null;
+    }
+  });
 }
 
 export interface GraphQLResponse {
@@ -85,11 +127,34 @@ export interface LoadResult {
   p99: number;
   rps: number;
   sqlPerRequest: number;
+  /** Every request's latency in ms, sorted; and the measured wall time in s (to pool several runs). */
+  latencies: number[];
+  seconds: number;
+  /** Total SQL statements the responses reported. */
+  sqlStatements: number;
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Several runs of one load as one: throughput over the summed time, percentiles over all latencies. */
+export function poolResults(results: LoadResult[]): LoadResult {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const sqlStatements = results.reduce((sum, r) => sum + r.sqlStatements, 0);
+  return {
+    requests: latencies.length,
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: latencies.length / seconds,
+    sqlPerRequest: sqlStatements / Math.max(1, latencies.length),
+    latencies,
+    seconds,
+    sqlStatements,
+  };
 }
 
 /** Runs one operation from `concurrency` loops for `durationMs` and reports latency, throughput and SQL per request. */
@@ -166,6 +231,9 @@ async function measure(request: () => Promise<GraphQLResponse>, concurrency: num
     p99: percentile(latencies, 99),
     rps: latencies.length / seconds,
     sqlPerRequest: sql / Math.max(1, latencies.length),
+    latencies,
+    seconds,
+    sqlStatements: sql,
   };
 }
 

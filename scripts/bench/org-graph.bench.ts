@@ -1,21 +1,36 @@
 /**
- * `npm run bench`: seeds an org of 100,000 members in a 5-level department tree shaped like seed 004's
- * health commission (commission > divisions > institution categories > institutions > clinical departments),
- * then measures three queries against a real gateway process: p50/p99 latency, requests/s, SQL statements/request.
+ * `npm run bench`: the read benchmark. An org of 100,000 members in a 5-level department tree shaped like seed 004's
+ * health commission (commission > divisions > institution categories > institutions > clinical departments), and
+ * three read queries measured against the gateway and against a hand-written reference server on the same tables
+ * (`reference-server.ts`: graphql-js + pg + DataLoader), in alternate rounds: requests/s, p50/p99 latency,
+ * SQL statements per request, and the gateway's ratios to the reference with the goals of issue 11.
  *
- * Env: BENCH_DATABASE_URL (default orggraph_bench on the local Postgres, dropped and recreated),
- * BENCH_MEMBERS (100000), BENCH_SECONDS (8 per query), BENCH_CONCURRENCY (16).
+ * The dataset is built once and kept: `bench_shape` holds a hash of its shape (member count, tree, names, seed
+ * version, latest migration); a run whose shape differs (or BENCH_REBUILD=1) drops and rebuilds the database.
+ *
+ * Env: BENCH_DATABASE_URL (default orggraph_bench on the local Postgres), BENCH_MEMBERS (100000), BENCH_ROUNDS (3
+ * per server and query), BENCH_SECONDS (5 per round), BENCH_CONCURRENCY (8), BENCH_WARMUP_SECONDS (2, before the
+ * first round of each server and query), BENCH_REBUILD, BENCH_GATEWAY_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; read the profile with `npx tsx scripts/bench/profile-top.ts`).
  */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { migrationsList } from '../../src/db/migrations';
 import { toGlobalId } from '../../src/graphql/relay';
-import { freshDatabase, graphql, load, startGatewayProcess, type LoadResult } from './lib';
+import { freshDatabase, graphql, load, poolResults, startGatewayProcess, startReferenceProcess, type LoadResult, type ServerProcess } from './lib';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench';
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 100_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** Raise when `seed` changes what it writes: the kept dataset is then rebuilt. */
+const SEED_VERSION = 1;
+const OWNER_PHONE = '+8613900000001';
+const OWNER_PASSWORD = 'bench-password';
 
 const DIVISIONS = ['委机关', '医疗机构', '公共卫生机构', '社区卫生服务机构'];
 const CATEGORIES = ['三级医院', '二级医院', '一级医院', '专科医院', '诊所'];
@@ -134,32 +149,203 @@ function pick<T>(items: T[]): T {
   return items[Math.floor(Math.random() * items.length)]!;
 }
 
-async function main(): Promise<void> {
-  await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
+/** Everything the dataset depends on: when any of it changes the kept database is rebuilt. */
+function shapeKey(): string {
+  const shape = {
+    SEED_VERSION, MEMBERS, DIVISIONS, CATEGORIES, INSTITUTIONS_PER_CATEGORY, CLINICAL, SURNAMES, GIVEN, TITLES, OWNER_PHONE,
+    migration: migrationsList.at(-1)!.name,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
+}
+
+/** The kept dataset's marker, or null when there is none (no database, no table, an interrupted build). */
+async function readShape(): Promise<{ key: string; orgId: string } | null> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
   try {
-    const phone = '+8613900000001';
-    const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', { input: { phone, name: '管理员', password: 'bench-password' } });
-    const created = await graphql(gateway.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } } }', { input: { name: '朝阳区卫生健康委员会', code: 'cyqwjw' } }, signUp.data!.signUp.token);
-    const token: string = created.data!.createOrg.token;
-    const orgGlobalId: string = created.data!.createOrg.org.id;
+    await db.connect();
+  } catch {
+    return null; // no database yet
+  }
+  try {
+    const { rows } = await db.query<{ key: string; org_id: string }>('select key, org_id from bench_shape');
+    return rows.length === 1 ? { key: rows[0]!.key, orgId: rows[0]!.org_id } : null;
+  } catch {
+    return null;
+  } finally {
+    await db.end();
+  }
+}
+
+/** Written last, after the seed committed: an interrupted build leaves no marker and the next run rebuilds. */
+async function writeShape(key: string, orgId: string): Promise<void> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    await db.query('create table if not exists bench_shape (key text not null, org_id uuid not null)');
+    await db.query('delete from bench_shape');
+    await db.query('insert into bench_shape (key, org_id) values ($1, $2)', [key, orgId]);
+  } finally {
+    await db.end();
+  }
+}
+
+/** The institution-category departments (depth 2: about 5,000 members each), the subtree pages' targets. */
+async function categoryIds(orgId: string): Promise<string[]> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ id: string }>(
+      `select id from departments where org_id = $1 and array_length(string_to_array(trim(both '/' from path), '/'), 1) = 3 order by path`,
+      [orgId],
+    );
+    return rows.map((row) => row.id);
+  } finally {
+    await db.end();
+  }
+}
+
+function must<T>(response: { data?: Record<string, any>; errors?: unknown[] }, pickData: (data: Record<string, any>) => T): T {
+  if (response.errors?.length || !response.data) throw new Error(`bench setup failed: ${JSON.stringify(response.errors ?? response).slice(0, 500)}`);
+  return pickData(response.data);
+}
+
+/** Builds the dataset when the kept one does not match, and returns the owner's org token and the category ids. */
+async function prepare(gatewayUrl: string, rebuilt: boolean, key: string, keptOrgId: string | null): Promise<{ token: string; categories: string[] }> {
+  if (rebuilt) {
+    const signUp = await graphql(gatewayUrl, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
+      input: { phone: OWNER_PHONE, name: '管理员', password: OWNER_PASSWORD },
+    });
+    const created = await graphql(gatewayUrl, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } } }', { input: { name: '朝阳区卫生健康委员会', code: 'cyqwjw' } }, must(signUp, (d) => d.signUp.token as string));
+    const { token, orgGlobalId } = must(created, (d) => ({ token: d.createOrg.token as string, orgGlobalId: d.createOrg.org.id as string }));
     const orgId = Buffer.from(orgGlobalId, 'base64url').toString().split(':')[1]!;
     const { categories } = await seed(orgId);
+    await writeShape(key, orgId);
+    return { token, categories };
+  }
+  // The kept dataset: sign in as its owner through the gateway and take a token for the org.
+  const logIn = await graphql(gatewayUrl, 'mutation($input: LogInInput!) { logIn(input: $input) { token } }', { input: { phone: OWNER_PHONE, password: OWNER_PASSWORD } });
+  const switched = await graphql(gatewayUrl, 'mutation($orgId: ID!) { switchOrg(orgId: $orgId) { token } }', { orgId: toGlobalId('Org', keptOrgId!) }, must(logIn, (d) => d.logIn.token as string));
+  return { token: must(switched, (d) => d.switchOrg.token as string), categories: await categoryIds(keptOrgId!) };
+}
 
-    const options = { concurrency: CONCURRENCY, durationMs: SECONDS * 1000, warmupMs: 1000 };
-    const results: Array<[string, LoadResult]> = [
-      ['department subtree page (50 members + departments, roles, manager)', await load(gateway.url, token, SUBTREE_PAGE, () => ({ id: toGlobalId('Department', pick(categories)) }), options)],
-      ['member search by name prefix (20)', await load(gateway.url, token, SEARCH_BY_PREFIX, () => ({ query: pick(SURNAMES) }), options)],
-      ['viewer with orgs', await load(gateway.url, token, VIEWER, () => ({}), options)],
-    ];
-    console.log(`\n${MEMBERS} members, concurrency ${CONCURRENCY}, ${SECONDS} s per query\n`);
-    console.log('| query | requests | errors | p50 ms | p99 ms | req/s | SQL/request |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const [name, r] of results) {
-      console.log(`| ${name} | ${r.requests} | ${r.errors} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.rps.toFixed(0)} | ${r.sqlPerRequest.toFixed(1)} |`);
+interface BenchQuery {
+  name: string;
+  query: string;
+  variables: () => Record<string, unknown>;
+  /** Fixed variables for the equal-answers check. */
+  sample: Record<string, unknown>;
+  /** Goals of issue 11, as ratios to the reference. */
+  minRpsRatio: number;
+  maxP99Ratio?: number;
+}
+
+function fmt(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+/** Where two JSON texts first differ, for the mismatch warning. */
+function firstDifference(a: string, b: string): string {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 80);
+  return `gateway:   …${a.slice(from, i + 120)}\n  reference: …${b.slice(from, i + 120)}`;
+}
+
+/** Asks both servers the same sample of each query and compares the data: proof that both do the same work. */
+async function compareAnswers(gateway: ServerProcess, reference: ServerProcess, token: string, queries: BenchQuery[]): Promise<number> {
+  let mismatches = 0;
+  for (const q of queries) {
+    const [g, r] = await Promise.all([graphql(gateway.url, q.query, q.sample, token), graphql(reference.url, q.query, q.sample, token)]);
+    const a = JSON.stringify({ data: g.data ?? null, errors: g.errors?.map((e) => e.message) });
+    const b = JSON.stringify({ data: r.data ?? null, errors: r.errors?.map((e) => e.message) });
+    if (g.errors?.length) console.error(`${q.name}: the gateway answered errors: ${JSON.stringify(g.errors).slice(0, 300)}`);
+    if (a === b) {
+      console.log(`same answer from both: ${q.name} (${a.length} bytes of JSON; SQL ${g.extensions?.sqlStatements ?? '?'} vs ${r.extensions?.sqlStatements ?? '?'})`);
+    } else {
+      mismatches++;
+      console.warn(`WARNING: the answers differ for ${q.name}; the figures below do not compare equal work\n  ${firstDifference(a, b)}`);
     }
+  }
+  return mismatches;
+}
+
+async function main(): Promise<void> {
+  const key = shapeKey();
+  const kept = process.env.BENCH_REBUILD ? null : await readShape();
+  const rebuilt = kept?.key !== key;
+  if (rebuilt) {
+    console.log(kept ? 'dataset shape changed: rebuilding' : 'no kept dataset: building');
+    await freshDatabase(DATABASE_URL);
+  } else {
+    console.log(`reusing the kept dataset in ${new URL(DATABASE_URL).pathname.slice(1)} (BENCH_REBUILD=1 rebuilds it)`);
+  }
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' }, GATEWAY_NODE_ARGS);
+  let reference: ServerProcess | null = null;
+  try {
+    const { token, categories } = await prepare(gateway.url, rebuilt, key, kept?.orgId ?? null);
+    reference = await startReferenceProcess({ DATABASE_URL });
+
+    const queries: BenchQuery[] = [
+      {
+        name: 'Q1 department subtree page (50 members + departments, roles, manager)',
+        query: SUBTREE_PAGE,
+        variables: () => ({ id: toGlobalId('Department', pick(categories)) }),
+        sample: { id: toGlobalId('Department', categories[0]!) },
+        minRpsRatio: 0.7,
+        maxP99Ratio: 1.5,
+      },
+      { name: 'Q2 member search by name prefix (20)', query: SEARCH_BY_PREFIX, variables: () => ({ query: pick(SURNAMES) }), sample: { query: SURNAMES[0]! }, minRpsRatio: 0.7 },
+      { name: 'Q3 viewer with orgs', query: VIEWER, variables: () => ({}), sample: {}, minRpsRatio: 0.5 },
+    ];
+    const mismatches = await compareAnswers(gateway, reference, token, queries);
+
+    const servers: Array<[string, ServerProcess]> = [['Orggraph', gateway], ['reference', reference]];
+    const results = new Map<string, { gateway: LoadResult[]; reference: LoadResult[] }>();
+    for (const q of queries) {
+      const runs = { gateway: [] as LoadResult[], reference: [] as LoadResult[] };
+      results.set(q.name, runs);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [label, server] of servers) {
+          const result = await load(server.url, token, q.query, q.variables, {
+            concurrency: CONCURRENCY,
+            durationMs: SECONDS * 1000,
+            warmupMs: round === 0 ? WARMUP_SECONDS * 1000 : 0,
+          });
+          (server === gateway ? runs.gateway : runs.reference).push(result);
+          console.log(`${q.name.slice(0, 2)} round ${round + 1}/${ROUNDS} ${label.padEnd(9)} ${fmt(result.rps, 0).padStart(6)} req/s  p50 ${fmt(result.p50)} ms  p99 ${fmt(result.p99)} ms  SQL ${fmt(result.sqlPerRequest)}${result.errors ? `  errors ${result.errors}` : ''}`);
+        }
+      }
+    }
+
+    console.log(`\n${MEMBERS} members, concurrency ${CONCURRENCY}, ${ROUNDS} alternate rounds of ${SECONDS} s per server and query`);
+    console.log('(req/s over all rounds; p50/p99 over every request of all rounds; in brackets the slowest and fastest round)\n');
+    console.log('| query | server | requests | errors | req/s | p50 ms | p99 ms | SQL/request |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    const ratios: string[] = [];
+    let belowGoal = 0;
+    for (const q of queries) {
+      const runs = results.get(q.name)!;
+      const pooled = { gateway: poolResults(runs.gateway), reference: poolResults(runs.reference) };
+      for (const [label, side] of [['Orggraph', 'gateway'], ['reference', 'reference']] as const) {
+        const r = pooled[side];
+        const rps = runs[side].map((run) => run.rps);
+        console.log(`| ${label === 'Orggraph' ? q.name : ''} | ${label} | ${r.requests} | ${r.errors} | ${fmt(r.rps, 0)} (${fmt(Math.min(...rps), 0)}–${fmt(Math.max(...rps), 0)}) | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.sqlPerRequest)} |`);
+      }
+      const rpsRatio = pooled.gateway.rps / pooled.reference.rps;
+      const p99Ratio = pooled.gateway.p99 / pooled.reference.p99;
+      const rpsOk = rpsRatio >= q.minRpsRatio;
+      const p99Ok = q.maxP99Ratio === undefined || p99Ratio <= q.maxP99Ratio;
+      if (!rpsOk || !p99Ok) belowGoal++;
+      ratios.push(
+        `| ${q.name} | ${fmt(rpsRatio, 2)}x | >= ${q.minRpsRatio}x ${rpsOk ? 'met' : 'NOT MET'} | ${fmt(p99Ratio, 2)}x | ${q.maxP99Ratio === undefined ? '-' : `<= ${q.maxP99Ratio}x ${p99Ok ? 'met' : 'NOT MET'}`} |`,
+      );
+    }
+    console.log('\n| query | req/s Orggraph / reference | goal | p99 Orggraph / reference | goal |');
+    console.log('| --- | ---: | --- | ---: | --- |');
+    for (const line of ratios) console.log(line);
+    console.log(`\n${belowGoal ? `${belowGoal} of ${queries.length} queries below goal` : 'every goal met'}${mismatches ? `; WARNING: ${mismatches} answers differed between the servers` : '; both servers gave the same answers'}`);
   } finally {
-    await gateway.stop();
+    await Promise.all([gateway.stop(), reference?.stop()]);
   }
 }
 
