@@ -274,11 +274,12 @@ function createLoaders(ctx: Context, orgId: string) {
       const rows = await query<{ path: string; count: number }>(
         ctx,
         'subtree_member_count',
-        `select b.path, count(distinct md.member_id)::int as count
-           from unnest($2::text[]) as b(path)
-           join departments d on d.org_id = $1 and d.path ~>=~ b.path and d.path ~<~ (left(b.path, -1) || '0')
-           join member_departments md on md.department_id = d.id
-          group by b.path`,
+        // A correlated subquery per path, so each is an index range scan whatever the plan (a join would be planned
+        // with the paths unknown, as a scan of every department).
+        `select b.path, (select count(distinct md.member_id)
+                           from departments d join member_departments md on md.department_id = d.id
+                          where d.org_id = $1 and d.path ~>=~ b.path and d.path ~<~ (left(b.path, -1) || '0'))::int as count
+           from unnest($2::text[]) as b(path)`,
         [orgId, paths],
       );
       return byKey(paths, rows, (row) => row.path).map((row) => row?.count ?? 0);
@@ -428,9 +429,11 @@ async function memberPage(ctx: Context, info: GraphQLResolveInfo, spec: PageSpec
     const q = param(spec.search.query);
     const conditions = [`(lower(m.name) ~>=~ lower(${q}::text) and lower(m.name) ~<~ (left(lower(${q}::text), -1) || chr(ascii(right(lower(${q}::text), 1)) + 1)))`];
     key.push('search');
-    if (spec.search.phone) (conditions.push(`m.phone = ${param(spec.search.phone)}`), key.push('phone'));
-    if (spec.search.email) (conditions.push(`m.email = ${param(spec.search.email)}`), key.push('email'));
-    if (spec.search.employeeNo) (conditions.push(`m.employee_no = ${param(spec.search.employeeNo)}`), key.push('employee'));
+    for (const [column, value] of [['phone', spec.search.phone], ['email', spec.search.email], ['employee_no', spec.search.employeeNo]] as const) {
+      if (!value) continue;
+      conditions.push(`m.${column} = ${param(value)}`);
+      key.push(column);
+    }
     where.push(`(${conditions.join(' or ')})`);
   }
   if (args.after) {
@@ -445,9 +448,16 @@ async function memberPage(ctx: Context, info: GraphQLResolveInfo, spec: PageSpec
   let text = pageStatements.get(name);
   if (!text) {
     const extra = [withDepartments ? `${DEPARTMENTS_JSON} as departments` : null, withRoles ? `${ROLES_JSON} as roles` : null].filter(Boolean);
-    text = `select p.*${extra.map((column) => `, ${column}`).join('')}
-              from (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')} order by m.name, m.id limit ${limit}) p
-             order by p.name, p.id`;
+    const columns = extra.map((column) => `, ${column}`).join('');
+    text = spec.search
+      ? // The matches of a search first, then the page: left to itself the planner walks members_org_name in name
+        // order filtering every row, which reads on average half the org (100 ms at 100,000 members) for a name prefix
+        // that matches 1%.
+        `with matches as materialized (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')})
+         select p.*${columns} from (select * from matches order by name, id limit ${limit}) p order by p.name, p.id`
+      : `select p.*${columns}
+           from (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')} order by m.name, m.id limit ${limit}) p
+          order by p.name, p.id`;
     pageStatements.set(name, text);
   }
   const rows = await query<MemberRow>(ctx, name, text, values);
