@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
+import { ViewerCache } from './auth/viewer-cache';
 import type { Config } from './config';
 import { ReadRouter } from './db/read-router';
 import type { Orm } from './db/orm';
@@ -26,6 +27,8 @@ export interface AppServices {
   metrics: GatewayMetrics;
   /** Sends an HTTP query's reads to a replica unless its caller must read its own writes. */
   readRouter: ReadRouter;
+  /** Queries' viewers by credential, dropped on every instance by the writes that may change them. */
+  viewerCache: ViewerCache;
 }
 
 export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub): AppServices {
@@ -44,6 +47,10 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, pubs
       replicas: config.databaseReplicaUrls.length > 0,
       readYourWritesMs: config.readYourWritesMs,
       prefix: `${config.rateLimits.prefix}:ryw`,
+    }),
+    viewerCache: new ViewerCache(pubsub.createSubscriber(), (channel, message) => pubsub.publish(channel, message), logger, {
+      ttlMs: config.viewerCacheMs,
+      maxEntries: config.viewerCacheMax,
     }),
   };
 }

@@ -19,6 +19,13 @@ export interface Config {
   databaseReplicaUrls: string[];
   /** After a mutation, how long the same caller's reads stay on the primary (read-your-writes), in ms. */
   readYourWritesMs: number;
+  /**
+   * How long a query's viewer (user, membership, grants) may be served from this process's memory, ms
+   * (`VIEWER_CACHE_MS`, 0: never). Every write in the org or by the user drops it on every instance sooner.
+   */
+  viewerCacheMs: number;
+  /** Most viewers kept in that cache (`VIEWER_CACHE_MAX`). */
+  viewerCacheMax: number;
   /** Redis for pub/sub and rate limits; null (and no cluster) keeps both in this process (one instance only). */
   redisUrl: string | null;
   /**
@@ -224,6 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || null,
     databaseReplicaUrls: listFrom(env.DATABASE_REPLICA_URLS),
     readYourWritesMs: numberFrom(env.READ_YOUR_WRITES_MS, 5000),
+    viewerCacheMs: numberFrom(env.VIEWER_CACHE_MS, 30_000),
+    viewerCacheMax: numberFrom(env.VIEWER_CACHE_MAX, 20_000),
     redisUrl: env.REDIS_URL || null,
     redisClusterNodes: parseRedisNodes(env.REDIS_CLUSTER_NODES),
     dataDir: resolve(env.DATA_DIR || '.orggraph-data'),

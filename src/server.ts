@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createAppServices, type AppServices } from './app';
@@ -68,6 +68,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   logServices(config, logger, embeddedPostgres);
   const app = createAppServices(config, logger, orm, pubsub);
   await app.realtime.start();
+  await app.viewerCache.start();
   const schema = await buildAppSchema();
 
   const httpServer = createServer();
@@ -82,6 +83,8 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's own landing pages load from a CDN; browsers get the bundled GraphiQL instead (GRAPHIQL).
       ApolloServerPluginLandingPageDisabled(),
+      // No field carries a cache hint; Apollo's default cache-control plugin would still wrap every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       operationLimitsPlugin,
       operationObserverPlugin,
       readYourWritesPlugin,
@@ -129,6 +132,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       await dispatcher.stop();
       await Promise.all(jobs.map((job) => job.stop()));
       await app.realtime.close();
+      app.viewerCache.close();
       await orm.close();
       pubsub.close();
       await embeddedPostgres?.close();
@@ -247,7 +251,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     const recordWrite = async () => {
       const token = bearerToken(req.headers.authorization);
       const credential = token ? await app.tokens.verifyCredential(token) : null;
-      await app.readRouter.recordWrite({ credential, clientAddress });
+      await Promise.all([app.readRouter.recordWrite({ credential, clientAddress }), app.viewerCache.invalidate({ orgId: credential?.org })]);
     };
     if (req.method === 'POST') await recordWrite();
     await handleImportRequest(req, res, url, contextFor);

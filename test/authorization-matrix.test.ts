@@ -193,6 +193,8 @@ describe('per-request batching', () => {
     for (let i = 0; i < 50; i++) {
       await owner.ok(AddMemberDocument, { input: { name: `Filler ${String(i).padStart(2, '0')}`, phone: uniquePhone(), departmentIds: [departmentA1] } });
     }
+    await owner.request(MatrixPageDocument, { first: 5 }); // warm credentials: the viewer comes from the cache
+    await viewers.inScopeSubAdmin.request(MatrixPageDocument, { first: 5 });
     const five = await owner.request(MatrixPageDocument, { first: 5 });
     const fifty = await owner.request(MatrixPageDocument, { first: 50 });
     expect(five.errors).toBeUndefined();

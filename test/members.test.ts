@@ -478,6 +478,7 @@ describe('members directory', () => {
     );
     const plain = await seedActiveMember(client, org.org.id);
     for (const actor of [org.client, plain.client]) {
+      await actor.request(MembersWithRelationsDocument, { first: 5 }); // a warm credential for both pages
       const small = await actor.request(MembersWithRelationsDocument, { first: 5 });
       const large = await actor.request(MembersWithRelationsDocument, { first: 50 });
       expect(small.errors).toBeUndefined();

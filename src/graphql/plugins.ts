@@ -4,6 +4,7 @@ import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import { Kind } from 'graphql';
 import type { Logger } from 'pino';
 import { passwordChangeRequired, type Viewer } from '../auth/viewer';
+import type { ViewerInvalidation } from '../auth/viewer-cache';
 import { sqlStatementsSoFar } from '../db/sql-counter';
 import { AppError, ErrorCode, isServiceUnavailable, serviceUnavailable } from '../errors';
 import type { GraphQLContext } from './context';
@@ -33,15 +34,25 @@ export const sqlCountExtension: ApolloServerPlugin<GraphQLContext> = {
   },
 };
 
+/** What a write by this caller may have changed among cached viewers: its org's and its user's. */
+export function viewersChangedBy(ctx: Pick<GraphQLContext, 'viewer' | 'credential'>): ViewerInvalidation {
+  const { viewer, credential } = ctx;
+  return {
+    orgId: viewer.org?.id ?? credential?.org ?? null,
+    userId: viewer.user?.id ?? (credential?.kind === 'user' ? credential.sub : null),
+  };
+}
+
 /**
- * After an HTTP mutation, marks its caller for read-your-writes (`ReadRouter`) before the response goes out, so the
- * caller's next queries, on any instance, read from the primary.
+ * After an HTTP mutation, before the response goes out: marks its caller for read-your-writes (`ReadRouter`), so the
+ * caller's next queries, on any instance, read from the primary; and drops the cached viewers it may have changed.
  */
 export const readYourWritesPlugin: ApolloServerPlugin<GraphQLContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ operation, contextValue }) {
-        if (operation?.operation === 'mutation') await contextValue.app.readRouter.recordWrite(contextValue);
+        if (operation?.operation !== 'mutation') return;
+        await Promise.all([contextValue.app.readRouter.recordWrite(contextValue), contextValue.app.viewerCache.invalidate(viewersChangedBy(contextValue))]);
       },
     };
   },

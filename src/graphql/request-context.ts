@@ -34,10 +34,15 @@ export async function createRequestContext(
   return context;
 }
 
-/** Loads the viewer of a deferred context (and loaders bound to its org); does nothing when already loaded. */
-export async function loadPendingViewer(context: GraphQLContext): Promise<void> {
+/**
+ * Loads the viewer of a deferred context (and loaders bound to its org); does nothing when already loaded. A query
+ * (`query`) may get it from the viewer cache and reads plain rows; a mutation always reads it fresh, as entities.
+ */
+export async function loadPendingViewer(context: GraphQLContext, { query = false } = {}): Promise<void> {
   if (!context.viewerPending) return;
-  context.viewer = await loadViewerFor(context.em, context.credential ?? null);
-  context.loaders = createLoaders(context.em, context.viewer.org?.id ?? null);
+  const credential = context.credential ?? null;
+  const load = () => loadViewerFor(context.em, credential);
+  context.viewer = credential && query ? await context.app.viewerCache.viewerFor(credential, load) : await load();
+  context.loaders = createLoaders(context.em, context.viewer.org?.id ?? null, { plainRows: query });
   context.viewerPending = false;
 }

@@ -90,7 +90,7 @@ async function gate(
 
   // Before the first read: a query may go to a replica, unless its caller must see its own recent write.
   await ctx.app.readRouter.routeOperation(ctx, operation);
-  await loadPendingViewer(ctx);
+  await loadPendingViewer(ctx, { query: operation.operation === 'query' });
   assertPasswordChangeAllows(ctx.viewer, operation);
   if (ctx.viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(ctx.viewer)) {
     throw forbidden('No permission: subscriptions need the events:subscribe scope');

@@ -14,7 +14,7 @@ import { AppError, ErrorCode, forbidden } from '../errors';
 import { clientAddressOf } from '../limits/client-address';
 import { checkOperationLimits, costBuckets } from '../limits/operation-limits.plugin';
 import type { GraphQLContext } from '../graphql/context';
-import { assertPasswordChangeAllows, createErrorFormatter } from '../graphql/plugins';
+import { assertPasswordChangeAllows, viewersChangedBy, createErrorFormatter } from '../graphql/plugins';
 import type { OperationType } from '../observability/metrics';
 import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
@@ -186,6 +186,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         if (!isAsyncIterator(result)) {
           // A query or mutation over the socket, or a subscription refused before its first event.
           record(start, (result as ExecutionResult).errors, contextValue.viewer, contextValue.logger);
+          if (start.type === 'mutation') void app.viewerCache.invalidate(viewersChangedBy(contextValue));
           return undefined;
         }
         record(start, undefined, contextValue.viewer, contextValue.logger);

@@ -1,7 +1,21 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { Department } from './department.entity';
+import { queryNamed, type NamedStatement } from '../../db/named-statement';
 import { executeRead } from '../../db/read-routing';
+
+const SUBTREE_MEMBER_COUNTS: NamedStatement = {
+  name: 'department-subtree-member-counts',
+  text: `select target.id, count(distinct link.member_id)::int as count
+           from departments target
+           join departments node
+             on node.org_id = target.org_id
+            and node.path ~>=~ target.path
+            and node.path ~<~ (left(target.path, -1) || '0')
+           join member_departments link on link.department_id = node.id
+          where target.org_id = $1 and target.id = any($2::uuid[])
+          group by target.id`,
+};
 
 /**
  * Per-request department loaders, bound to one org. Spread into `createLoaders`; each one costs a single
@@ -28,19 +42,7 @@ export function createDepartmentLoaders(em: EntityManager, orgId: string, depart
   const departmentSubtreeMemberCount = new DataLoader<string, number>(async (departmentIds) =>
     countsFor(
       departmentIds,
-      await executeRead(
-        em,
-        `select target.id, count(distinct link.member_id)::int as count
-           from departments target
-           join departments node
-             on node.org_id = target.org_id
-            and node.path ~>=~ target.path
-            and node.path ~<~ (left(target.path, -1) || '0')
-           join member_departments link on link.department_id = node.id
-          where target.org_id = ? and target.id in (?)
-          group by target.id`,
-        [orgId, [...departmentIds]],
-      ),
+      await queryNamed<{ id: string; count: number }>(em, SUBTREE_MEMBER_COUNTS, [orgId, departmentIds]),
     ),
   );
 

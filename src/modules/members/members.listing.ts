@@ -1,9 +1,9 @@
-import { QueryOrder } from '@mikro-orm/core';
 import type { EntityManager, QueryBuilder } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import type { GraphQLContext } from '../../graphql/context';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
+import { queryNamed, statementFor } from '../../db/named-statement';
 import { badInput, notFound } from '../../errors';
 import { normalizePhone } from '../accounts/phone';
 import type { Department } from '../departments/department.entity';
@@ -23,10 +23,6 @@ export interface MemberListScope {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function likePrefix(value: string): string {
-  return `${value.replace(/[\\%_]/g, '\\$&')}%`;
-}
 
 /**
  * Turns client filter ids into a scope: unknown, malformed and foreign department or role ids answer NOT_FOUND.
@@ -65,20 +61,24 @@ function filtered(em: EntityManager, viewer: Viewer, defaultRegion: string, scop
     qb.andWhere('m.id in (select mr.member_id from member_roles mr where mr.org_id = ? and mr.role_id = ?)', [orgId, scope.roleId]);
   }
   if (scope.department?.includeDescendants) {
-    // One range scan on departments_subtree (org_id, path text_pattern_ops): no walk down the tree.
+    // One range scan on departments_subtree (org_id, path text_pattern_ops): no walk down the tree. Written as the
+    // range a constant LIKE prefix would give, so a prepared statement's generic plan uses the index too. Paths end
+    // in '/': the upper bound is the path with that '/' turned into '0'.
+    const path = scope.department.path;
     qb.andWhere(
       `m.id in (select md.member_id from departments d join member_departments md on md.department_id = d.id
-                 where d.org_id = ? and d.path like ?)`,
-      [orgId, likePrefix(scope.department.path)],
+                 where d.org_id = ? and d.path ~>=~ ? and d.path ~<~ ?)`,
+      [orgId, path, `${path.slice(0, -1)}0`],
     );
   } else if (scope.department) {
     qb.andWhere('m.id in (select md.member_id from member_departments md where md.org_id = ? and md.department_id = ?)', [orgId, scope.department.id]);
   }
   const query = scope.query?.trim();
   if (query) {
-    // lower(name) like 'prefix%' uses members_org_name_prefix (org_id, lower(name) text_pattern_ops).
-    const conditions = ['lower(m.name) like lower(?)'];
-    const params: unknown[] = [likePrefix(query)];
+    // lower(name) starts with lower(query), as the range [prefix, prefix with its last character raised by one) on
+    // members_org_name_prefix (org_id, lower(name) text_pattern_ops), which a generic plan can use as well.
+    const conditions = ['(lower(m.name) ~>=~ lower(?::text) and lower(m.name) ~<~ (left(lower(?::text), -1) || chr(ascii(right(lower(?::text), 1)) + 1)))'];
+    const params: unknown[] = [query, query, query];
     if (maySearchContactDetails(viewer)) {
       const phone = tryNormalizePhone(query, defaultRegion);
       if (phone) {
@@ -106,10 +106,63 @@ function tryNormalizePhone(value: string, defaultRegion: string): string | null 
 }
 
 /**
+ * The page's SQL: the filtered members in (name, id) order, `first + 1` of them. A search collects its matches first
+ * (from members_org_name_prefix): left to itself the planner walks members_org_name in name order filtering every
+ * row, reading half the org for a prefix that matches 1%.
+ */
+function pageStatement(qb: QueryBuilder<Member>, first: number, searching: boolean): { sql: string; bindings: unknown[] } {
+  const { sql, bindings } = qb.getKnexQuery().toSQL().toNative();
+  const limit = `$${bindings.length + 1}`;
+  return {
+    sql: searching
+      ? `with matches as materialized (${sql}) select * from matches order by name, id limit ${limit}`
+      : `${sql} order by m.name, m.id limit ${limit}`,
+    bindings: [...bindings, first + 1],
+  };
+}
+
+/** The rows of a page, through a named statement. */
+async function pageOf(ctx: GraphQLContext, qb: QueryBuilder<Member>, first: number, searching: boolean): Promise<Member[]> {
+  const { sql, bindings } = pageStatement(qb, first, searching);
+  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), bindings)).map((row) => ctx.loaders.mapRow(Member, row));
+}
+
+/**
+ * The page and, in the same statement, the managers of its members, primed into `memberById` so `Member.manager`
+ * costs nothing more.
+ */
+async function pageWithManagers(ctx: GraphQLContext, qb: QueryBuilder<Member>, first: number, searching: boolean): Promise<Member[]> {
+  const { sql, bindings } = pageStatement(qb, first, searching);
+  const rows = await queryNamed<Record<string, unknown> & { in_page: boolean }>(
+    ctx.em,
+    statementFor(
+      `with page as (${sql})
+       select page.*, true as in_page from page
+       union all
+       select m.*, false from members m where m.org_id = $${bindings.length + 1} and m.id in (select manager_id from page)
+       order by in_page desc, name, id`,
+    ),
+    [...bindings, ctx.viewer.orgId],
+  );
+  const page: Member[] = [];
+  for (const { in_page, ...row } of rows) {
+    const member = ctx.loaders.mapRow(Member, row);
+    if (in_page) page.push(member);
+    else ctx.loaders.memberById.prime(member.id, member);
+  }
+  return page;
+}
+
+/**
  * One page of members in the viewer's org, ordered by (name, id) with keyset cursors. Shared by `members`,
  * `Department.members` and `Member.reports`; costs one query (plus one for `totalCount` when selected).
  */
-export async function listMembers(ctx: GraphQLContext, scope: MemberListScope, page: PageArgs): Promise<Connection<Member>> {
+export async function listMembers(
+  ctx: GraphQLContext,
+  scope: MemberListScope,
+  page: PageArgs,
+  { withManagers = false }: { withManagers?: boolean } = {},
+): Promise<Connection<Member>> {
   const first = checkPageSize(page.first);
   const region = ctx.app.config.phoneDefaultRegion;
   const qb = filtered(ctx.em, ctx.viewer, region, scope);
@@ -118,7 +171,8 @@ export async function listMembers(ctx: GraphQLContext, scope: MemberListScope, p
     if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
     qb.andWhere('(m.name, m.id) > (?::text, ?::uuid)', [name, id]);
   }
-  const rows = await qb.orderBy([{ name: QueryOrder.ASC }, { id: QueryOrder.ASC }]).limit(first + 1).getResultList();
+  const searching = !!scope.query?.trim();
+  const rows = withManagers ? await pageWithManagers(ctx, qb, first, searching) : await pageOf(ctx, qb, first, searching);
   return toConnection(rows, first, (member) => [member.name, member.id], !!page.after, () =>
     filtered(ctx.em, ctx.viewer, region, scope).getCount(),
   );

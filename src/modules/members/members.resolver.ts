@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { connectionSelects } from '../../graphql/lookahead';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { PageArgs, type Connection } from '../../graphql/relay';
@@ -25,8 +27,9 @@ export class MembersResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {
-    return listMembers(ctx, await resolveMemberScope(ctx, filter), page);
+    return listMembers(ctx, await resolveMemberScope(ctx, filter), page, { withManagers: connectionSelects(info, 'manager') });
   }
 
   @Authorized(Access.MEMBER)
@@ -89,7 +92,9 @@ export class DepartmentMembersResolver {
     @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true }) includeDescendants: boolean | null,
     @Arg('filter', () => DepartmentMemberFilter, { nullable: true }) filter: DepartmentMemberFilter | null,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {
-    return listMembers(ctx, await resolveMemberScope(ctx, { ...filter, includeDescendants }, department), page);
+    const scope = await resolveMemberScope(ctx, { ...filter, includeDescendants }, department);
+    return listMembers(ctx, scope, page, { withManagers: connectionSelects(info, 'manager') });
   }
 }

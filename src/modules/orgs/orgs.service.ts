@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { Viewer } from '../../auth/viewer';
+import { executeRead } from '../../db/read-routing';
 import { badInput, conflict, notFound, forbidden } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
@@ -69,15 +70,24 @@ export async function switchOrg(em: EntityManager, app: AppServices, viewer: Vie
 
 export async function viewerPayload(em: EntityManager, viewer: Viewer): Promise<ViewerPayload> {
   const user = viewer.requireUser();
-  const memberships = await em.find(Member, { userId: user.id, status: MemberStatus.ACTIVE }, { orderBy: { joinedAt: 'asc', id: 'asc' } });
-  const orgs = memberships.length ? await em.find(Org, { id: { $in: memberships.map((m) => m.orgId) } }) : [];
-  const orgById = new Map(orgs.map((org) => [org.id, org]));
-  return {
-    user,
-    org: viewer.org,
-    member: viewer.member,
-    orgs: memberships.map((m) => orgById.get(m.orgId)).filter((org): org is Org => !!org),
-  };
+  const currentOrgId = viewer.org?.id ?? null;
+  // One statement for the org list and the current org (read fresh: its member count moves with others' writes).
+  const rows: Array<Record<string, unknown> & { listed: boolean }> = await executeRead(
+    em,
+    `select o.*, m.status = 'ACTIVE' as listed
+       from members m join orgs o on o.id = m.org_id
+      where m.user_id = ? and (m.status = 'ACTIVE' or m.org_id = ?)
+      order by m.joined_at, m.id`,
+    [user.id, currentOrgId],
+  );
+  let org: Org | null = null;
+  const orgs: Org[] = [];
+  for (const { listed, ...row } of rows) {
+    const mapped = em.map(Org, row);
+    if (listed) orgs.push(mapped);
+    if (mapped.id === currentOrgId) org = mapped;
+  }
+  return { user, org: currentOrgId ? org : null, member: viewer.member, orgs };
 }
 
 export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input: UpdateOrgSettingsInput): Promise<Org> {

@@ -85,6 +85,6 @@ export class RoleAssignment {
   @Field(() => Role)
   role!: Role;
 
-  @Field(() => [Department], { description: 'Empty: the role applies org-wide.' })
-  scopeDepartments!: Department[];
+  /** Resolved to `scopeDepartments` only when selected. */
+  scopeDepartmentIds!: string[];
 }

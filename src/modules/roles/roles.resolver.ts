@@ -113,20 +113,15 @@ export class RoleGroupsResolver {
 export class MemberRolesResolver {
   @FieldResolver(() => [RoleAssignment], { description: 'The roles the member holds, oldest assignment first.' })
   async roles(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<RoleAssignment[]> {
-    const held = await ctx.loaders.rolesOfMember.load(member.id);
-    const [roles, departments] = await Promise.all([
-      ctx.loaders.roleById.loadMany(held.map((link) => link.roleId)),
-      ctx.loaders.departmentById.loadMany([...new Set(held.flatMap((link) => link.scopeDepartmentIds))]),
-    ]);
-    const departmentById = new Map(departments.filter((d): d is Department => d instanceof Department).map((d) => [d.id, d]));
-    return held.flatMap((link, index) => {
-      const role = roles[index];
-      if (!(role instanceof Role)) return [];
-      const scopeDepartments = link.scopeDepartmentIds
-        .map((id) => departmentById.get(id))
-        .filter((d): d is Department => !!d)
-        .sort((a, b) => a.path.localeCompare(b.path));
-      return [{ role, scopeDepartments }];
-    });
+    return ctx.loaders.rolesOfMember.load(member.id);
+  }
+}
+
+@Resolver(() => RoleAssignment)
+export class RoleAssignmentResolver {
+  @FieldResolver(() => [Department], { description: 'Empty: the role applies org-wide.' })
+  async scopeDepartments(@Root() assignment: RoleAssignment, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
+    const departments = await ctx.loaders.departmentById.loadMany(assignment.scopeDepartmentIds);
+    return departments.filter((d): d is Department => d instanceof Department).sort((a, b) => a.path.localeCompare(b.path));
   }
 }

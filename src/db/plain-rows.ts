@@ -1,0 +1,33 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+type RowMapper = (row: Record<string, unknown>) => unknown;
+
+const mappers = new WeakMap<Function, RowMapper>();
+
+/**
+ * Maps database rows to plain objects with an entity's prototype (its getters and `instanceof` work) and its
+ * scalar properties, without the ORM's hydration, identity map or change tracking: for the read path of queries,
+ * where nothing is flushed. A mutation must load entities through the EntityManager to change them.
+ */
+export function plainRowMapper<T>(em: EntityManager, entity: new () => T): (row: Record<string, unknown>) => T {
+  let mapper = mappers.get(entity);
+  if (!mapper) {
+    const platform = em.getPlatform();
+    const columns = em
+      .getMetadata()
+      .get(entity.name)
+      .props.filter((prop) => prop.kind === 'scalar' && prop.persist !== false && prop.fieldNames?.length === 1)
+      .map((prop) => ({ property: prop.name, column: prop.fieldNames[0]!, date: prop.runtimeType === 'Date' }));
+    mapper = (row) => {
+      const plain = Object.create(entity.prototype) as Record<string, unknown>;
+      for (const { property, column, date } of columns) {
+        const value = row[column] ?? null;
+        // The driver leaves timestamps as text (MikroORM's type parsers); the ORM would parse them on hydration.
+        plain[property] = date && typeof value === 'string' ? platform.parseDate(value) : value;
+      }
+      return plain;
+    };
+    mappers.set(entity, mapper);
+  }
+  return mapper as (row: Record<string, unknown>) => T;
+}
