@@ -158,6 +158,7 @@ export class EventHub {
         return;
       }
       if (event.orgId !== orgId) return;
+      this.loaders.prefetch(event);
       for (const listener of listeners) listener.onEvent(event);
     } else if (isRecipientChannel(channel)) {
       for (const listener of this.recipientListeners.get(channel)?.listeners ?? []) listener.onHint();

@@ -39,8 +39,25 @@ export function setImportOwnerLookup(lookup: ImportOwnerLookup): void {
   importOwnerLookup = lookup;
 }
 
+const enumValues = new WeakMap<object, Set<string>>();
+
 function isOneOf<T extends string>(values: Record<string, T>, value: string): value is T {
-  return (Object.values(values) as string[]).includes(value);
+  let known = enumValues.get(values);
+  if (!known) enumValues.set(values, (known = new Set(Object.values(values))));
+  return known.has(value);
+}
+
+/**
+ * The subscriber's viewer reduced to what delivery needs for the life of a subscription: ids, status and the
+ * org, not the User and Member entities (with their EntityManager) it was loaded with. Each event re-reads the
+ * grants anyway (`currentMemberViewer`).
+ */
+function slimMemberViewer(viewer: Viewer): Viewer {
+  if (viewer.apiClient || !viewer.user || !viewer.member) return viewer;
+  const { user, member } = viewer;
+  const slimUser = { id: user.id, kind: user.kind, name: user.name, mustChangePassword: user.mustChangePassword } as unknown as User;
+  const slimMember = { id: member.id, orgId: member.orgId, userId: member.userId, name: member.name, status: member.status } as unknown as NonNullable<Viewer['member']>;
+  return new Viewer(slimUser, viewer.org, slimMember, viewer.grants);
 }
 
 function rawPayloadId(event: ReceivedEvent, key: string): string | null {
@@ -142,7 +159,8 @@ export async function subscribeMemberEvents(
   ctx: GraphQLContext,
   args: { types?: MemberEventType[] | null; after?: string | null },
 ): Promise<AsyncIterableIterator<MemberEvent>> {
-  const subscribed = ctx.viewer;
+  const subscribed = slimMemberViewer(ctx.viewer);
+  ctx.viewer = subscribed;
   const orgId = subscribed.orgId;
   const types = args.types?.length ? new Set(args.types) : null;
   const feed = await OrgEventFeed.open(ctx.app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
@@ -173,7 +191,8 @@ export async function subscribeInvitationEvents(
   args: { filter?: InvitationEventFilter | null; after?: string | null },
 ): Promise<AsyncIterableIterator<InvitationEvent>> {
   const { viewer } = ctx;
-  const subscribed = viewer;
+  const subscribed = slimMemberViewer(viewer);
+  ctx.viewer = subscribed;
   const orgId = viewer.orgId;
   if (!canWatchInvitationEvents(viewer)) throw forbidden('No permission: INVITATIONS VIEW requires an admin role or a role granting it');
   const types = args.filter?.types?.length ? new Set(args.filter.types) : null;
@@ -257,7 +276,8 @@ export async function subscribeImportProgress(
   args: { importId: string; after?: string | null },
 ): Promise<AsyncIterableIterator<ImportProgressEvent>> {
   const { viewer } = ctx;
-  const subscribed = viewer;
+  const subscribed = slimMemberViewer(viewer);
+  ctx.viewer = subscribed;
   const orgId = viewer.orgId;
   const importId = parseGlobalId(args.importId)?.id ?? (UUID.test(args.importId) ? args.importId : null);
   if (!importId) throw notFound('Import');

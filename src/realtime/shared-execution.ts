@@ -38,15 +38,19 @@ const NOBODY = '00000000-0000-0000-0000-000000000000';
 const KEEP_MS = 2000;
 const MAX_ENTRIES = 5000;
 
-/** Marks a subscription's root value as shareable across subscribers: `eventKey` names the event (e.g. org + id). */
-const shareKeys = new WeakMap<object, string>();
+const SHARE_KEY = Symbol('shareKey');
+const CLASS_ID = Symbol('visibilityClass');
 
+/** Marks a subscription's root value as shareable across subscribers: `eventKey` names the event (e.g. org + id). */
 export function markShareable<T extends object>(root: T, eventKey: string): T {
-  shareKeys.set(root, eventKey);
+  (root as { [SHARE_KEY]?: string })[SHARE_KEY] = eventKey;
   return root;
 }
 
-const grantFingerprints = new WeakMap<RoleGrant[], string>();
+/** Visibility classes seen by this process, by fingerprint: a short id per class for the execution keys. */
+const classIds = new Map<string, string>();
+/** Never reused, even once `classIds` is cleared: a grants array keeps its id for as long as it lives. */
+let lastClassId = 0;
 
 /**
  * What decides a viewer's field-level visibility, as a string: the org and the grants (builtin role, permissions,
@@ -54,17 +58,24 @@ const grantFingerprints = new WeakMap<RoleGrant[], string>();
  */
 export function visibilityClassOf(viewer: Viewer): string | null {
   if (viewer.apiClient || !viewer.member || !viewer.org || !viewer.user) return null;
-  let fingerprint = grantFingerprints.get(viewer.grants);
-  if (fingerprint === undefined) {
-    fingerprint = viewer.grants
+  // Kept on the grants array: subscribers whose grants were loaded together with the same value share one array.
+  const grants = viewer.grants as RoleGrant[] & { [CLASS_ID]?: string };
+  let grantsId = grants[CLASS_ID];
+  if (grantsId === undefined) {
+    const fingerprint = grants
       .map((grant) =>
         JSON.stringify([grant.builtin, [...grant.permissions].sort(), [...grant.scopeDepartmentIds].sort(), [...grant.scopePaths].sort()]),
       )
       .sort()
       .join('|');
-    grantFingerprints.set(viewer.grants, fingerprint);
+    grantsId = classIds.get(fingerprint);
+    if (grantsId === undefined) {
+      if (classIds.size >= 10_000) classIds.clear();
+      classIds.set(fingerprint, (grantsId = `c${++lastClassId}`));
+    }
+    Object.defineProperty(grants, CLASS_ID, { value: grantsId, enumerable: false });
   }
-  return `${viewer.org.id}#${viewer.member.status}#${fingerprint}`;
+  return `${viewer.org.id}#${viewer.member.status}#${grantsId}`;
 }
 
 /** A viewer with the rights of `viewer` and no identity: what a class execution runs as. */
@@ -143,7 +154,7 @@ export class SharedExecutions {
 
   private async resultFor(args: ExecutionArgs, root: unknown): Promise<ExecutionResult> {
     const ctx = args.contextValue as GraphQLContext;
-    const eventKey = typeof root === 'object' && root !== null ? shareKeys.get(root) : undefined;
+    const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
     const viewerClass = eventKey ? visibilityClassOf(ctx.viewer) : null;
     if (!eventKey || !viewerClass) return this.executeAlone(args, root);
     const key = `${this.documentKeyOf(args)}\n${viewerClass}\n${eventKey}`;
