@@ -95,8 +95,18 @@ interface SharedResult {
   probed: Set<string>;
 }
 
-/** Serialised `next` payloads of shared results, so each class's result is stringified once, not per socket. */
-const serialized = new WeakMap<ExecutionResult, string>();
+/**
+ * Serialised shared results: the payload JSON, stringified once per class and event, and the complete `next`
+ * messages built from it per subscription id (clients mostly number their subscriptions alike: one or two ids cover
+ * thousands of sockets), encoded once, so each socket is handed the same bytes.
+ */
+interface Serialized {
+  payload: string;
+  messages: Map<string, Buffer>;
+}
+const serialized = new WeakMap<ExecutionResult, Serialized>();
+/** Distinct subscription ids whose message is kept per shared result; rarer ids are encoded per socket. */
+const MAX_MESSAGES_PER_RESULT = 8;
 
 export interface SharedExecutionStats {
   /** Executions of an event's selection set run for a class and shared. */
@@ -165,7 +175,7 @@ export class SharedExecutions {
       const viewer = classViewerOf(ctx.viewer);
       const value = Promise.resolve(execute({ ...args, rootValue: root, contextValue: this.classContext(ctx, viewer) })).then((result) => {
         this.stats.shared++;
-        if (!result.errors?.length) serialized.set(result, JSON.stringify(result));
+        if (!result.errors?.length) serialized.set(result, { payload: JSON.stringify(result), messages: new Map() });
         return { result, probed: viewer.identityProbe! };
       });
       entry = { at: now, value };
@@ -241,7 +251,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 interface WritableSocket {
   readonly readyState: number;
   readonly OPEN: number;
-  send(data: string): void;
+  send(data: Buffer, options: { binary: boolean }): void;
 }
 
 /**
@@ -262,9 +272,15 @@ export function writingSharedResults(
       for (;;) {
         const step = await source.next();
         if (step.done) return step;
-        const payload = serialized.get(step.value);
-        if (payload === undefined) return step;
-        if (socket.readyState === socket.OPEN) socket.send(`${prefix}${payload}}`);
+        const shared = serialized.get(step.value);
+        if (shared === undefined) return step;
+        if (socket.readyState !== socket.OPEN) continue;
+        let message = shared.messages.get(id);
+        if (!message) {
+          message = Buffer.from(`${prefix}${shared.payload}}`);
+          if (shared.messages.size < MAX_MESSAGES_PER_RESULT) shared.messages.set(id, message);
+        }
+        socket.send(message, { binary: false }); // a text frame, as graphql-ws sends
       }
     },
     return: (value?: unknown) => (source.return ? source.return(value) : Promise.resolve({ done: true, value: undefined })),
