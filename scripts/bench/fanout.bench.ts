@@ -317,6 +317,23 @@ async function main(): Promise<void> {
           `${r.deliveriesPerSecond.toFixed(0)} | ${(r.deliveriesPerSecond / r.sockets).toFixed(1)} | ${(r.bytesPerIdleSocket / 1024).toFixed(1)} KiB |`,
       );
     }
+
+    // Issue 11's goals, each as a ratio against the floor of the same size in this same run.
+    console.log('\n| subscribers | one event p99 vs floor (goal <= 1.5x) | burst p99 vs floor (goal <= 2x) | deliveries/s vs floor (goal >= 0.5x) | RSS per idle socket (goal <= 20 KiB) |');
+    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    for (const size of SIZES) {
+      const gateway = results.find((entry) => entry.result.sockets === size && entry.name.startsWith('gateway'))?.result;
+      const floor = results.find((entry) => entry.result.sockets === size && entry.name.startsWith('floor'))?.result;
+      if (!gateway || !floor) continue;
+      const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+      const single = gateway.singleP99 / floor.singleP99;
+      const burst = gateway.p99 / floor.p99;
+      const rate = gateway.deliveriesPerSecond / floor.deliveriesPerSecond;
+      const kib = gateway.bytesPerIdleSocket / 1024;
+      console.log(
+        `| ${size} | ${single.toFixed(2)}x ${mark(single <= 1.5)} | ${burst.toFixed(2)}x ${mark(burst <= 2)} | ${rate.toFixed(2)}x ${mark(rate >= 0.5)} | ${kib.toFixed(1)} KiB ${mark(kib <= 20)} |`,
+      );
+    }
   } finally {
     publisher.close();
     await orm.close();

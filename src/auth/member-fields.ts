@@ -2,7 +2,7 @@ import type { MiddlewareFn } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
 import type { Member } from '../modules/members/member.entity';
 import { PermissionAction, PermissionModule } from '../modules/roles/role.entity';
-import { can, canSeeMemberSensitiveFields, isOrgAdmin } from './policy';
+import { can, canSeeMemberSensitiveFields, isOrgAdmin, isViewerMember } from './policy';
 
 /**
  * May the viewer see this member's phone, email, employee number and account details?
@@ -12,7 +12,7 @@ export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: M
   const { viewer } = ctx;
   const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
   if (!orgId || orgId !== member.orgId) return false;
-  if (viewer.member?.id === member.id || isOrgAdmin(viewer)) return true;
+  if (isOrgAdmin(viewer) || isViewerMember(viewer, member.id)) return true;
   if (viewer.grants.length === 0) return false;
   // An org-wide grant (a custom role, an API client's members:read_sensitive) needs no department lookup.
   if (can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW)) return true;

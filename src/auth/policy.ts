@@ -39,6 +39,17 @@ function actsInOrg(viewer: Viewer): boolean {
   return viewer.member !== null || (viewer.apiClient !== null && viewer.org !== null);
 }
 
+/**
+ * Is the viewer this member? Rules that grant something to "the member themself" ask here, so that a shared
+ * subscription execution (which runs as a stand-in of a visibility class) learns whose own record it looked at.
+ */
+export function isViewerMember(viewer: Viewer, memberId: string | null): boolean {
+  if (memberId === null) return false;
+  if (viewer.member?.id === memberId) return true;
+  viewer.identityProbe?.add(memberId);
+  return false;
+}
+
 export function isOwner(viewer: Viewer): boolean {
   return viewer.grants.some((grant) => grant.builtin === BuiltinRole.OWNER);
 }
@@ -105,11 +116,10 @@ export function assertOrgAdmin(viewer: Viewer, what: string): void {
  * and whoever may view MEMBER_SENSITIVE_FIELDS on one of the member's departments.
  */
 export function canSeeMemberSensitiveFields(viewer: Viewer, memberId: string, memberDepartmentPaths: string[]): boolean {
-  if (viewer.member?.id === memberId) return true;
-  return can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW, {
-    departmentPaths: memberDepartmentPaths,
-    match: 'any',
-  });
+  return (
+    can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW, { departmentPaths: memberDepartmentPaths, match: 'any' }) ||
+    isViewerMember(viewer, memberId)
+  );
 }
 
 /**
@@ -226,7 +236,7 @@ export function assertCanInvite(
 
 /** May the viewer see this invitation: the one who sent it, or whoever may view INVITATIONS on one of its departments. */
 export function canViewInvitation(viewer: Viewer, invitation: { invitedByMemberId: string | null; departmentPaths: string[] }): boolean {
-  if (viewer.member && viewer.member.id === invitation.invitedByMemberId) return true;
+  if (viewer.member && isViewerMember(viewer, invitation.invitedByMemberId)) return true;
   return can(viewer, PermissionModule.INVITATIONS, PermissionAction.VIEW, { departmentPaths: invitation.departmentPaths, match: 'any' });
 }
 

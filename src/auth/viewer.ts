@@ -30,6 +30,12 @@ export interface ApiClientIdentity {
  * with its role grants) or an API client (`apiClient`, no user or member, one grant made of its scopes).
  */
 export class Viewer {
+  /**
+   * Set on the stand-in viewer of a shared subscription execution (`src/realtime/shared-execution.ts`): the member
+   * ids that "is the viewer this member?" rules asked about (see `isViewerMember`).
+   */
+  identityProbe: Set<string> | null = null;
+
   constructor(
     readonly user: User | null,
     readonly org: Org | null = null,

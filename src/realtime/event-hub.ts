@@ -5,6 +5,7 @@ import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Re
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
 import type { ReceivedEvent } from './events';
 import type { PubSubSubscriber } from './pubsub';
+import type { SharedExecutionStats } from './shared-execution';
 
 /** A live org stream (one subscription). Called synchronously from the Redis message handler: must not block. */
 export interface OrgEventListener {
@@ -40,6 +41,8 @@ export interface EventHubOptions {
  */
 export class EventHub {
   readonly loaders: DeliveryLoaders;
+  /** How subscription events of this process were executed (see shared-execution.ts). */
+  readonly sharedExecutions: SharedExecutionStats = { shared: 0, served: 0, individual: 0 };
   private readonly subscriber: PubSubSubscriber;
   private readonly orgListeners = new Map<string, Set<OrgEventListener>>();
   private readonly recipientListeners = new Map<string, { recipient: Recipient; listeners: Set<RecipientListener> }>();
@@ -155,6 +158,7 @@ export class EventHub {
         return;
       }
       if (event.orgId !== orgId) return;
+      this.loaders.prefetch(event);
       for (const listener of listeners) listener.onEvent(event);
     } else if (isRecipientChannel(channel)) {
       for (const listener of this.recipientListeners.get(channel)?.listeners ?? []) listener.onHint();

@@ -18,7 +18,8 @@ import { assertPasswordChangeAllows, viewersChangedBy, createErrorFormatter } fr
 import type { OperationType } from '../observability/metrics';
 import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
-import { useLazyLoaders } from './realtime.service';
+import { useLazyContext } from './realtime.service';
+import { SharedExecutions, writingSharedResults } from './shared-execution';
 
 /** What a connection keeps between messages: the credential of the token verified at `connection_init`. */
 type SocketExtra = {
@@ -26,6 +27,8 @@ type SocketExtra = {
   credential?: Credential;
   /** When the token expires (ms since the epoch); a subscribe after that is unauthenticated. */
   expiresAt?: number;
+  /** The client's address, read from the upgrade request at `connection_init` (the request itself is not kept). */
+  clientAddress?: string | null;
 };
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -101,6 +104,14 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
 
   const starts = new WeakMap<GraphQLContext, OperationStart>();
+  // Subscription events: executed once per visibility class, the result written to each socket of the class.
+  const shared = new SharedExecutions((subscriber, viewer) => {
+    const context = { app, viewer, requestId: subscriber.requestId, clientAddress: subscriber.clientAddress, credential: null } as unknown as GraphQLContext;
+    lazyLogger(context, app.logger);
+    useLazyContext(context, () => app.orm.em.fork());
+    return context;
+  }, app.realtime.sharedExecutions);
+
   const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, log: Logger) => {
     const durationMs = performance.now() - start.startedAt;
     const outcome = outcomeOf(errors);
@@ -114,6 +125,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
   return useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
+      subscribe: (args) => shared.subscribe(args),
       onConnect: async (ctx) => {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.token;
         if (typeof raw !== 'string' || !raw) {
@@ -129,11 +141,13 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         const { exp } = decodeJwt(token);
         ctx.extra.credential = credential;
         ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
+        ctx.extra.clientAddress = clientAddressOf(ctx.extra.request, app.config.trustProxy);
+        delete (ctx.extra as { request?: unknown }).request; // a few KiB per socket, for as long as it stays open
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
-        const logger = app.logger.child({ requestId });
+        const logger = app.logger.child({ requestId }); // for this subscribe only: the context's own is made on demand
         const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: ctx.extra.credential ?? null };
         const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
           record(start, errors, viewer, logger);
@@ -147,7 +161,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         const caller = {
           app,
           credential: ctx.extra.credential ?? null,
-          clientAddress: clientAddressOf(ctx.extra.request, app.config.trustProxy),
+          clientAddress: ctx.extra.clientAddress ?? null,
         };
         let viewer = Viewer.anonymous();
         try {
@@ -168,18 +182,13 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         if (operation?.operation === 'mutation' && caller.credential) {
           await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
         }
-        const contextValue = {
-          em: app.orm.em.fork(),
-          viewer,
-          requestId,
-          logger,
-          ...caller,
-        } as GraphQLContext;
-        useLazyLoaders(contextValue);
+        const contextValue = { viewer, requestId, ...caller } as GraphQLContext;
+        lazyLogger(contextValue, app.logger);
+        useLazyContext(contextValue, () => app.orm.em.fork());
         starts.set(contextValue, start);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
-      onOperation: (_ctx, _id, _payload, args, result) => {
+      onOperation: (ctx, id, _payload, args, result) => {
         const contextValue = args.contextValue as GraphQLContext;
         const start = starts.get(contextValue);
         if (!start) return undefined;
@@ -193,15 +202,21 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         const operation = getOperationAST(args.document, args.operationName);
         const root = operation?.selectionSet.selections[0];
         const field = root?.kind === Kind.FIELD ? root.name.value : 'unknown';
-        return new ObservedSubscription(result, field, app.metrics, ({ delivered, durationMs }) =>
+        const observed = new ObservedSubscription(result, field, app.metrics, ({ delivered, durationMs }) =>
           contextValue.logger.info({ operation: start.name?.slice(0, 100) ?? null, subscription: field, delivered, durationMs: roundMs(durationMs) }, 'subscription ended'),
         );
+        return writingSharedResults(observed, ctx.extra.socket, id);
       },
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
     },
     wsServer,
   );
+}
+
+/** `ctx.logger`, bound to the operation's requestId, made when something logs (a pino child per socket costs memory). */
+function lazyLogger(ctx: GraphQLContext, root: Logger): void {
+  Object.defineProperty(ctx, 'logger', { configurable: true, enumerable: true, get: () => root.child({ requestId: ctx.requestId }) });
 }
 
 function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {

@@ -43,13 +43,14 @@ export class OrgEventFeed implements OrgEventListener {
 
   private constructor(
     private readonly hub: EventHub,
-    private readonly em: EntityManager,
+    /** Read only when the feed reads the log (rarely, for a live subscription): a function, so nothing is forked before. */
+    private readonly em: EntityManager | (() => EntityManager),
     readonly orgId: string,
     private readonly topics: EventTopic[],
   ) {}
 
   /** Opens a feed that starts after event `after`, or at the newest event when `after` is null. */
-  static async open(hub: EventHub, em: EntityManager, orgId: string, topics: EventTopic[], after: number | null): Promise<OrgEventFeed> {
+  static async open(hub: EventHub, em: EntityManager | (() => EntityManager), orgId: string, topics: EventTopic[], after: number | null): Promise<OrgEventFeed> {
     const feed = new OrgEventFeed(hub, em, orgId, topics);
     feed.unwatch = await hub.watchOrg(orgId, feed);
     try {
@@ -118,7 +119,7 @@ export class OrgEventFeed implements OrgEventListener {
   private async readLog(): Promise<void> {
     this.needsCatchUp = false;
     const from = this.position;
-    const read = await readUntilDone(() => readOrgEvents(this.em, this.orgId, from, this.topics, PAGE_SIZE), () => this.closed, this.hub.logger);
+    const read = await readUntilDone(() => readOrgEvents(typeof this.em === 'function' ? this.em() : this.em, this.orgId, from, this.topics, PAGE_SIZE), () => this.closed, this.hub.logger);
     if (!read || this.closed) return;
     const { events, lastId } = read;
     this.highWater = Math.max(this.highWater, lastId);

@@ -22,6 +22,7 @@ import {
   type InvitationEventFilter,
 } from './realtime.types';
 import { decodeSnapshotCursor, RecipientFeed, type PositionedEvent } from './recipient-feed';
+import { markShareable } from './shared-execution';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -38,8 +39,25 @@ export function setImportOwnerLookup(lookup: ImportOwnerLookup): void {
   importOwnerLookup = lookup;
 }
 
+const enumValues = new WeakMap<object, Set<string>>();
+
 function isOneOf<T extends string>(values: Record<string, T>, value: string): value is T {
-  return (Object.values(values) as string[]).includes(value);
+  let known = enumValues.get(values);
+  if (!known) enumValues.set(values, (known = new Set(Object.values(values))));
+  return known.has(value);
+}
+
+/**
+ * The subscriber's viewer reduced to what delivery needs for the life of a subscription: ids, status and the
+ * org, not the User and Member entities (with their EntityManager) it was loaded with. Each event re-reads the
+ * grants anyway (`currentMemberViewer`).
+ */
+function slimMemberViewer(viewer: Viewer): Viewer {
+  if (viewer.apiClient || !viewer.user || !viewer.member) return viewer;
+  const { user, member } = viewer;
+  const slimUser = { id: user.id, kind: user.kind, name: user.name, mustChangePassword: user.mustChangePassword } as unknown as User;
+  const slimMember = { id: member.id, orgId: member.orgId, userId: member.userId, name: member.name, status: member.status } as unknown as NonNullable<Viewer['member']>;
+  return new Viewer(slimUser, viewer.org, slimMember, viewer.grants);
 }
 
 function rawPayloadId(event: ReceivedEvent, key: string): string | null {
@@ -82,8 +100,42 @@ async function currentApiClientViewer(ctx: GraphQLContext): Promise<Viewer> {
 
 function refreshContext(ctx: GraphQLContext, viewer: Viewer): void {
   ctx.viewer = viewer;
+  const reset = lazyResets.get(ctx);
+  if (reset) return reset();
   ctx.em.clear();
   useLazyLoaders(ctx);
+}
+
+const lazyResets = new WeakMap<GraphQLContext, () => void>();
+
+/**
+ * Makes the context's EntityManager and request loaders lazy: forked (created) only when something reads them,
+ * dropped at each event (`refreshContext`). A subscription lives long and is one of thousands; most of their events
+ * need neither (their fields come from the process-wide delivery loaders).
+ */
+export function useLazyContext(ctx: GraphQLContext, fork: () => EntityManager): void {
+  let em: EntityManager | undefined;
+  let loaders: GraphQLContext['loaders'] | undefined;
+  Object.defineProperty(ctx, 'em', {
+    configurable: true,
+    enumerable: true,
+    get: () => (em ??= fork()),
+    set: (value: EntityManager) => {
+      em = value;
+    },
+  });
+  Object.defineProperty(ctx, 'loaders', {
+    configurable: true,
+    enumerable: true,
+    get: () => (loaders ??= createLoaders(ctx.em, ctx.viewer.org?.id ?? null)),
+    set: (value: GraphQLContext['loaders']) => {
+      loaders = value;
+    },
+  });
+  lazyResets.set(ctx, () => {
+    em = undefined;
+    loaders = undefined;
+  });
 }
 
 /**
@@ -107,16 +159,17 @@ export async function subscribeMemberEvents(
   ctx: GraphQLContext,
   args: { types?: MemberEventType[] | null; after?: string | null },
 ): Promise<AsyncIterableIterator<MemberEvent>> {
-  const subscribed = ctx.viewer;
+  const subscribed = slimMemberViewer(ctx.viewer);
+  ctx.viewer = subscribed;
   const orgId = subscribed.orgId;
   const types = args.types?.length ? new Set(args.types) : null;
-  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
+  const feed = await OrgEventFeed.open(ctx.app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
   return new DeliveryStream(feed, async (event) => {
     const memberId = rawPayloadId(event, 'memberId');
     if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
     const current = await currentMemberViewer(ctx, subscribed, event);
     if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
-    return Object.assign(new MemberEvent(), {
+    const root = Object.assign(new MemberEvent(), {
       id: event.id,
       type: event.type,
       occurredAt: new Date(event.createdAt),
@@ -124,6 +177,7 @@ export async function subscribeMemberEvents(
       rawMemberId: memberId,
       receivedAt: event.receivedAt,
     });
+    return markShareable(root, `${orgId}:${event.id}`);
   });
 }
 
@@ -137,7 +191,8 @@ export async function subscribeInvitationEvents(
   args: { filter?: InvitationEventFilter | null; after?: string | null },
 ): Promise<AsyncIterableIterator<InvitationEvent>> {
   const { viewer } = ctx;
-  const subscribed = viewer;
+  const subscribed = slimMemberViewer(viewer);
+  ctx.viewer = subscribed;
   const orgId = viewer.orgId;
   if (!canWatchInvitationEvents(viewer)) throw forbidden('No permission: INVITATIONS VIEW requires an admin role or a role granting it');
   const types = args.filter?.types?.length ? new Set(args.filter.types) : null;
@@ -147,7 +202,7 @@ export async function subscribeInvitationEvents(
     if (!(await ctx.loaders.departmentById.load(filterDepartmentId))) throw notFound('Department');
   }
   const after = parseOrgCursor(args.after);
-  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.INVITATION], after);
+  const feed = await OrgEventFeed.open(ctx.app.realtime, () => ctx.em, orgId, [EventTopic.INVITATION], after);
   const loaders = ctx.app.realtime.loaders;
 
   return new DeliveryStream(feed, async (event) => {
@@ -160,7 +215,7 @@ export async function subscribeInvitationEvents(
     if (!canWatchInvitationEvents(current)) throw forbidden('No permission: you may no longer view invitations');
     if (filterPaths && !paths.some((path) => filterPaths.some((filterPath) => path.startsWith(filterPath)))) return null;
     if (!canSeeInvitationEvent(current, paths)) return null;
-    return invitationEvent(event, event.id, 'org');
+    return markShareable(invitationEvent(event, event.id, 'org'), `${orgId}:${event.id}`);
   });
 }
 
@@ -221,7 +276,8 @@ export async function subscribeImportProgress(
   args: { importId: string; after?: string | null },
 ): Promise<AsyncIterableIterator<ImportProgressEvent>> {
   const { viewer } = ctx;
-  const subscribed = viewer;
+  const subscribed = slimMemberViewer(viewer);
+  ctx.viewer = subscribed;
   const orgId = viewer.orgId;
   const importId = parseGlobalId(args.importId)?.id ?? (UUID.test(args.importId) ? args.importId : null);
   if (!importId) throw notFound('Import');
@@ -233,7 +289,7 @@ export async function subscribeImportProgress(
     startedByMemberId = found?.startedByMemberId ?? null;
   }
   if (!canViewMemberImport(viewer, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
-  const feed = await OrgEventFeed.open(ctx.app.realtime, ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
+  const feed = await OrgEventFeed.open(ctx.app.realtime, () => ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
 
   return new DeliveryStream(
     feed,
@@ -242,7 +298,7 @@ export async function subscribeImportProgress(
       const current = await currentMemberViewer(ctx, subscribed, event);
       if (!canViewMemberImport(current, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: you may no longer follow this import');
       const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);
-      return Object.assign(new ImportProgressEvent(), {
+      const root = Object.assign(new ImportProgressEvent(), {
         id: event.id,
         type: event.type,
         occurredAt: new Date(event.createdAt),
@@ -253,6 +309,7 @@ export async function subscribeImportProgress(
         failed: count('failed'),
         total: typeof event.payload.total === 'number' ? event.payload.total : null,
       });
+      return markShareable(root, `${orgId}:${event.id}:${args.importId}`);
     },
     (value) => value.type === ImportEventType.COMPLETED,
   );
