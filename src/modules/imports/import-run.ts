@@ -4,6 +4,7 @@ import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { nativeQuery } from '../../db/native-sql';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { ImportKind, MemberImportStatus } from './bulk-import.entity';
@@ -286,15 +287,16 @@ export class ImportRun<Row> {
       code: issue.code,
       message: issue.message,
     }));
-    await tx.execute(
+    await nativeQuery(
+      tx,
       `with entries as (
          insert into member_import_issues (import_id, seq, row_no, column_name, code, message)
-         select ?, x.seq, x.row_no, x.column_name, x.code, x.message
-           from jsonb_to_recordset(?::jsonb) as x(seq int, row_no int, column_name text, code text, message text)
+         select $1, x.seq, x.row_no, x.column_name, x.code, x.message
+           from jsonb_to_recordset($2::jsonb) as x(seq int, row_no int, column_name text, code text, message text)
        )
        update member_imports
-          set row_count = ?, created_count = ?, skipped_count = ?, failed_count = ?, departments_created = ?, issue_count = ?
-        where id = ?`,
+          set row_count = $3, created_count = $4, skipped_count = $5, failed_count = $6, departments_created = $7, issue_count = $8
+        where id = $1`,
       [
         this.importId,
         JSON.stringify(numbered),
@@ -304,7 +306,6 @@ export class ImportRun<Row> {
         summary.failed,
         summary.departmentsCreated,
         this.issueCount + issues.length,
-        this.importId,
       ],
     );
   }
