@@ -12,7 +12,7 @@ import {
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
-import { csv, csvLine, importEvents, importFootprint, postImport } from './support/imports';
+import { csv, csvLine, importEvents, importFootprint, phoneSeries, postImport } from './support/imports';
 import { seedActiveMember } from './support/seed-member';
 import { insertDepartment, rawIdOf, setMemberLimit, sql } from './support/sql-fixtures';
 
@@ -268,6 +268,60 @@ describe('import report', () => {
       [6, 'QUOTA_EXCEEDED'],
     ]);
     expect(body.report[1]!.message).toBe('The org has reached its member limit of 3');
+  });
+});
+
+describe('checks across batches', () => {
+  it('duplicates of earlier batches, existing people, unknown departments and a quota used up mid-file: the same report dry and real', { timeout: 120_000 }, async () => {
+    const owner = await createOrgWithOwner(client);
+    const orgId = rawIdOf(owner.org.id);
+    await insertDepartment(owner.org.id, 'Ward');
+    const active = await seedActiveMember(client, owner.org.id);
+    const invitedPhone = uniquePhone();
+    expect((await postImport(gateway.url, owner.client.token, csv(['name', 'phone'], [['Invited Before', invitedPhone]]))).body.summary.created).toBe(1);
+    const [{ used }] = await sql<{ used: number }>('select count(*)::int as used from members where org_id = $1', [orgId]);
+    await setMemberLimit(owner.org.id, used + 1100); // runs out in the second batch (rows 1002..2001)
+
+    const rows = 2500; // batches of 1,000: rows 2..1001, 1002..2001, 2002..2501
+    const phones = phoneSeries(rows);
+    const special: Record<number, { change: Partial<Record<'phone' | 'email' | 'department' | 'employeeNo', string>>; expect: [string | null, string, string?] }> = {
+      1200: { change: { phone: phones[5]! }, expect: ['phone', 'DUPLICATE_IN_FILE', 'Same phone as row 7'] },
+      1300: { change: { email: 'first@example.org' }, expect: ['email', 'DUPLICATE_IN_FILE', 'Same email as row 12'] },
+      1400: { change: { employeeNo: 'N20' }, expect: ['employeeNo', 'DUPLICATE_EMPLOYEE_NO', 'Same employee number as row 22'] },
+      1500: { change: { phone: active.phone }, expect: ['phone', 'ALREADY_MEMBER'] },
+      1600: { change: { department: 'Nowhere' }, expect: ['department', 'UNKNOWN_DEPARTMENT'] },
+      2100: { change: { phone: invitedPhone }, expect: ['phone', 'ALREADY_INVITED'] },
+    };
+    const lines = Array.from({ length: rows }, (_, i) => {
+      const person = { phone: phones[i]!, email: i === 10 ? 'first@example.org' : '', department: 'Ward', employeeNo: `N${i}`, ...special[i]?.change };
+      return csvLine([`Person ${i}`, person.phone, person.email, person.department, '', '', person.employeeNo]);
+    });
+    const file = [csvLine(HEADER), ...lines].join('\n') + '\n';
+    const expected: Array<[number, string | null, string]> = [];
+    for (let i = 1100; i < rows; i++) {
+      const entry = special[i]?.expect;
+      expected.push([i + 2, entry ? entry[0] : null, entry ? entry[1] : 'QUOTA_EXCEEDED']);
+    }
+    const summary = { rows, created: 1100, skipped: 4, failed: rows - 1100 - 4, departmentsCreated: 0 };
+
+    const before = await importFootprint(orgId);
+    const dry = await postImport(gateway.url, owner.client.token, file, { dryRun: true });
+    expect(dry.body).toMatchObject({ status: 'COMPLETED', summary });
+    expect(dry.body.report.map((e) => [e.row, e.column, e.code])).toEqual(expected);
+    expect(await importFootprint(orgId)).toEqual(before);
+
+    const real = await postImport(gateway.url, owner.client.token, file);
+    expect(real.body).toMatchObject({ status: 'COMPLETED', summary });
+    expect(real.body.report).toEqual(dry.body.report);
+    for (const [i, { expect: [, , message] }] of Object.entries(special)) {
+      if (message) expect(real.body.report.find((e) => e.row === Number(i) + 2)!.message).toBe(message);
+    }
+    expect(real.body.report.find((e) => e.code === 'QUOTA_EXCEEDED')!.message).toBe(`The org has reached its member limit of ${used + 1100}`);
+    const after = await importFootprint(orgId);
+    expect(after.members - before.members).toBe(1100);
+    expect(after.invitations - before.invitations).toBe(1100);
+    const [{ count }] = await sql<{ count: number }>('select member_count as count from orgs where id = $1', [orgId]);
+    expect(count).toBe(used + 1100);
   });
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { nativeQuery } from '../../db/native-sql';
 import { canCreateDepartmentUnder, canGrantRole, canImportInto } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { EventTopic, type NewOrgEvent } from '../../realtime/events';
@@ -72,8 +73,9 @@ type PathResolution =
 
 interface ExistingPerson {
   n: number;
-  phone_invited_until: Date | null;
-  email_invited_until: Date | null;
+  /** Expiry of an open invitation, as JSON gives it (ISO text). */
+  phone_invited_until: string | null;
+  email_invited_until: string | null;
   phone_member: string | null;
   email_member: string | null;
   employee_no_taken: boolean;
@@ -97,16 +99,10 @@ interface AcceptedRow {
 export async function importBatch(tx: EntityManager, session: ImportSession, memory: ImportMemory, candidates: ImportCandidate[]): Promise<BatchResult> {
   const { orgId, viewer } = session;
   await lockDepartmentTree(tx, orgId);
-  const [org] = await tx.execute<Array<{ member_limit: number; invitation_ttl_seconds: number }>>(
-    'select member_limit, invitation_ttl_seconds from orgs where id = ? for update',
-    [orgId],
-  );
-  // A statement of its own after the lock, so it counts members committed by whoever held the lock before.
-  const [{ used }] = await tx.execute<Array<{ used: number }>>('select count(*)::int as used from members where org_id = ?', [orgId]);
-  const roles = await loadRoles(tx, orgId);
+  const org = await lockOrgForImport(tx, orgId);
+  const { roles } = org;
   const paths = distinctPaths(candidates);
-  const resolutions = await resolveDepartmentPaths(tx, session, paths);
-  const existing = await findExistingPeople(tx, orgId, candidates);
+  const { resolutions, existing } = await probeBatch(tx, session, paths, candidates);
 
   const issues: ImportIssue[] = [];
   const failedRows = new Set<number>();
@@ -116,7 +112,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
     (SKIP_CODES.has(code) ? skippedRows : failedRows).add(row);
   };
   const seen = new SeenInFile(memory);
-  let quotaLeft = org!.member_limit - used - (session.dryRun ? memory.dryRunCreated : 0);
+  let quotaLeft = org.member_limit - org.member_count - (session.dryRun ? memory.dryRunCreated : 0);
   const accepted: AcceptedRow[] = [];
 
   for (const candidate of candidates) {
@@ -131,7 +127,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
       continue;
     }
     if (quotaLeft <= 0) {
-      report(row, null, ImportIssueCode.QUOTA_EXCEEDED, `The org has reached its member limit of ${org!.member_limit}`);
+      report(row, null, ImportIssueCode.QUOTA_EXCEEDED, `The org has reached its member limit of ${org.member_limit}`);
       continue;
     }
     quotaLeft--;
@@ -140,7 +136,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
 
   const plan = planDepartments(memory, accepted);
   await createPlannedDepartments(tx, session, plan);
-  const sentEvents = await insertPeople(tx, session, org!.invitation_ttl_seconds, accepted, plan);
+  const sentEvents = await insertPeople(tx, session, org.invitation_ttl_seconds, accepted, plan);
 
   return {
     issues,
@@ -216,8 +212,26 @@ function personConflict(candidate: ImportCandidate, found: ExistingPerson | unde
   return null;
 }
 
-async function loadRoles(tx: EntityManager, orgId: string): Promise<RoleRow[]> {
-  return tx.execute<RoleRow[]>('select id, name, builtin from roles where org_id = ?', [orgId]);
+interface LockedOrg {
+  member_limit: number;
+  /** Members of the org, kept by the members triggers; read with the row lock, so it counts every committed writer's. */
+  member_count: number;
+  invitation_ttl_seconds: number;
+  roles: RoleRow[];
+}
+
+/** Locks the org row (quota, as `addMember` does) and reads its limit, its member count and its roles, in one statement. */
+async function lockOrgForImport(tx: EntityManager, orgId: string): Promise<LockedOrg> {
+  const [org] = await nativeQuery<LockedOrg>(
+    tx,
+    `select o.member_limit, o.member_count, o.invitation_ttl_seconds,
+            coalesce((select json_agg(json_build_object('id', r.id, 'name', r.name, 'builtin', r.builtin) )
+                        from roles r where r.org_id = o.id), '[]'::json) as roles
+       from orgs o where o.id = $1 for update of o`,
+    [orgId],
+  );
+  if (!org) throw new Error(`org ${orgId} not found`);
+  return org;
 }
 
 /**
@@ -256,34 +270,6 @@ function findRole(roles: RoleRow[], name: string): RoleRow | undefined {
   return roles.find((role) => role.builtin === builtin);
 }
 
-/**
- * Who of the batch the org knows already, by the indexes on members and open invitations: one probe per row and
- * key, in one statement. Only rows with a match come back, keyed by row number.
- */
-async function findExistingPeople(tx: EntityManager, orgId: string, candidates: ImportCandidate[]): Promise<Map<number, ExistingPerson>> {
-  const input = candidates.filter((c) => c.issues.length === 0).map((c) => ({ n: c.row, phone: c.phone, email: c.email, employee_no: c.employeeNo }));
-  if (input.length === 0) return new Map();
-  const rows = await tx.execute<ExistingPerson[]>(
-    `with params as (select ?::uuid as org_id),
-     input as (select * from jsonb_to_recordset(?::jsonb) as x(n int, phone text, email text, employee_no text)),
-     probed as (
-       select i.n,
-              (select v.expires_at from invitations v where v.org_id = p.org_id and v.status = 'PENDING' and v.phone = i.phone limit 1) as phone_invited_until,
-              (select v.expires_at from invitations v where v.org_id = p.org_id and v.status = 'PENDING' and v.email = i.email limit 1) as email_invited_until,
-              (select m.status from members m where m.org_id = p.org_id and m.phone = i.phone limit 1) as phone_member,
-              (select m.status from members m where m.org_id = p.org_id and m.email = i.email limit 1) as email_member,
-              -- A scalar probe, not exists(): the planner would hash the whole org's members for exists().
-              coalesce((select true from members m where m.org_id = p.org_id and m.employee_no = i.employee_no limit 1), false) as employee_no_taken
-         from input i, params p
-     )
-     select * from probed
-      where phone_invited_until is not null or email_invited_until is not null
-         or phone_member is not null or email_member is not null or employee_no_taken`,
-    [orgId, JSON.stringify(input)],
-  );
-  return new Map(rows.map((row) => [Number(row.n), row]));
-}
-
 function distinctPaths(candidates: ImportCandidate[]): string[][] {
   const byKey = new Map<string, string[]>();
   for (const candidate of candidates) {
@@ -293,30 +279,69 @@ function distinctPaths(candidates: ImportCandidate[]): string[][] {
 }
 
 /**
- * Walks every distinct path of the batch down from the org root in one recursive query, matching names exactly
- * (the sibling-name unique index serves each step). Keyed by path; the empty key is the root itself.
+ * One statement for what the batch needs to know of the org beside its roles:
+ *
+ * - every distinct department path of the batch, walked down from the org root in one recursive query, matching names
+ *   exactly (the sibling-name unique index serves each step); keyed by path, the empty key being the root itself;
+ * - who of the batch's rows (those without issues of their own) the org knows already, by the indexes on members and
+ *   open invitations: one probe per row and key. Only rows with a match come back, keyed by row number.
  */
-async function resolveDepartmentPaths(tx: EntityManager, session: ImportSession, paths: string[][]): Promise<Map<string, PathResolution>> {
-  const rows = await tx.execute<Array<{ n: number; depth: number; id: string; path: string }>>(
+async function probeBatch(
+  tx: EntityManager,
+  session: ImportSession,
+  paths: string[][],
+  candidates: ImportCandidate[],
+): Promise<{ resolutions: Map<string, PathResolution>; existing: Map<number, ExistingPerson> }> {
+  const people = candidates.filter((c) => c.issues.length === 0);
+  const [probed] = await nativeQuery<{ walked: Array<{ n: number; depth: number; id: string; path: string }>; existing: ExistingPerson[] | null }>(
+    tx,
     `with recursive input as (
        select 0 as n, array[]::text[] as segs
        union all
        select p.n::int, array(select s.name from jsonb_array_elements_text(p.value) with ordinality as s(name, k) order by s.k)
-         from jsonb_array_elements(?::jsonb) with ordinality as p(value, n)
+         from jsonb_array_elements($1::jsonb) with ordinality as p(value, n)
      ),
      walk as (
-       select i.n, 0 as depth, d.id, d.path from input i join departments d on d.org_id = ? and d.id = ?
+       select i.n, 0 as depth, d.id, d.path from input i join departments d on d.org_id = $2 and d.id = $3
        union all
        select w.n, w.depth + 1, d.id, d.path
          from walk w
          join input i on i.n = w.n
-         join departments d on d.org_id = ? and coalesce(d.parent_id, d.org_id) = w.id and d.name = i.segs[w.depth + 1]
+         join departments d on d.org_id = $2 and coalesce(d.parent_id, d.org_id) = w.id and d.name = i.segs[w.depth + 1]
         where w.depth < cardinality(i.segs)
+     ),
+     deepest as (select distinct on (n) n, depth, id, path from walk order by n, depth desc),
+     people as (
+       select * from unnest($4::int[], $5::text[], $6::text[], $7::text[]) as x(n, phone, email, employee_no)
+     ),
+     probed as (
+       select i.n,
+              (select v.expires_at from invitations v where v.org_id = $2 and v.status = 'PENDING' and v.phone = i.phone limit 1) as phone_invited_until,
+              (select v.expires_at from invitations v where v.org_id = $2 and v.status = 'PENDING' and v.email = i.email limit 1) as email_invited_until,
+              (select m.status from members m where m.org_id = $2 and m.phone = i.phone limit 1) as phone_member,
+              (select m.status from members m where m.org_id = $2 and m.email = i.email limit 1) as email_member,
+              -- A scalar probe, not exists(): the planner would hash the whole org's members for exists().
+              coalesce((select true from members m where m.org_id = $2 and m.employee_no = i.employee_no limit 1), false) as employee_no_taken
+         from people i
      )
-     select distinct on (n) n, depth, id, path from walk order by n, depth desc`,
-    [JSON.stringify(paths), session.orgId, session.rootDepartmentId, session.orgId],
+     select (select json_agg(json_build_object('n', n, 'depth', depth, 'id', id, 'path', path)) from deepest) as walked,
+            (select json_agg(json_build_object('n', n, 'phone_invited_until', phone_invited_until, 'email_invited_until', email_invited_until,
+                                               'phone_member', phone_member, 'email_member', email_member, 'employee_no_taken', employee_no_taken))
+               from probed
+              where phone_invited_until is not null or email_invited_until is not null
+                 or phone_member is not null or email_member is not null or employee_no_taken) as existing`,
+    [
+      JSON.stringify(paths),
+      session.orgId,
+      session.rootDepartmentId,
+      people.map((c) => c.row),
+      people.map((c) => c.phone),
+      people.map((c) => c.email),
+      people.map((c) => c.employeeNo),
+    ],
   );
-  const deepest = new Map(rows.map((row) => [Number(row.n), row]));
+  const existing = new Map((probed!.existing ?? []).map((row) => [Number(row.n), row]));
+  const deepest = new Map(probed!.walked.map((row) => [Number(row.n), row]));
   const resolutions = new Map<string, PathResolution>();
   const root = deepest.get(0);
   if (!root) throw new Error(`root department of org ${session.orgId} not found`);
@@ -329,7 +354,7 @@ async function resolveDepartmentPaths(tx: EntityManager, session: ImportSession,
       row.depth === segments.length ? { kind: 'found', department } : { kind: 'missing', deepest: department, depth: row.depth },
     );
   });
-  return resolutions;
+  return { resolutions, existing };
 }
 
 /** Where a row's person goes, with the checks of rule [003]: the importer must cover each department (or its creation). */
@@ -483,14 +508,15 @@ async function insertPeople(
     };
   });
   const { orgId, inviter } = session;
-  await tx.execute(
+  await nativeQuery(
+    tx,
     `with input as materialized (
-       select * from jsonb_to_recordset(?::jsonb) as x(
+       select * from jsonb_to_recordset($1::jsonb) as x(
          member_id uuid, invitation_id uuid, name text, phone text, email text, title text, employee_no text,
          department_ids jsonb, role_ids jsonb, channel text, token_hash text, link text)
      ),
-     params as (select ?::uuid as org_id, ?::uuid as inviter_member_id, ?::uuid as inviter_user_id, ?::uuid as import_id,
-                       ?::int as ttl_seconds, ?::text as org_name, ?::text as inviter_name),
+     params as (select $2::uuid as org_id, $3::uuid as inviter_member_id, $4::uuid as inviter_user_id, $5::uuid as import_id,
+                       $6::int as ttl_seconds, $7::text as org_name, $8::text as inviter_name),
      new_members as (
        insert into members (id, org_id, name, phone, email, title, employee_no, status)
        select i.member_id, p.org_id, i.name, i.phone, i.email, i.title, i.employee_no, 'PENDING' from input i, params p

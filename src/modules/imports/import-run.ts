@@ -1,9 +1,11 @@
+import { setImmediate } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { nativeQuery } from '../../db/native-sql';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { ImportKind, MemberImportStatus } from './bulk-import.entity';
@@ -11,6 +13,8 @@ import { ImportErrorCode, ImportRequestError } from './import-errors';
 import type { ImportIssue } from './import-issue';
 import type { CsvRecord } from './import-stream';
 
+/** Records parsed between two turns of the event loop (see `consume`). */
+const PARSE_SLICE = 50;
 /** Rows per transaction. */
 export const IMPORT_BATCH_SIZE = 1000;
 /** Report entries the POST answers inline; the whole report stays readable through GraphQL (`report`). */
@@ -147,6 +151,7 @@ export class ImportRun<Row> {
 
   /** Feeds every record, then completes the import. Throws what the stream or a batch throws; call `fail` then. */
   async consume(records: AsyncIterable<CsvRecord>): Promise<void> {
+    let parsed = 0;
     try {
       for await (const record of records) {
         if (!this.headerRead) {
@@ -155,6 +160,10 @@ export class ImportRun<Row> {
           continue;
         }
         const row = this.handler.parseRow(record.row, record.fields);
+        // Records already read arrive through promises alone, which would keep the batch being written from hearing
+        // its statements' answers until a whole chunk of the body is parsed: let I/O in every few records, so the
+        // database works on one batch while the next one is parsed.
+        if (++parsed % PARSE_SLICE === 0) await setImmediate();
         if (row === null) continue;
         this.rows.push(row);
         if (this.rows.length >= IMPORT_BATCH_SIZE) await this.dispatch();
@@ -286,15 +295,16 @@ export class ImportRun<Row> {
       code: issue.code,
       message: issue.message,
     }));
-    await tx.execute(
+    await nativeQuery(
+      tx,
       `with entries as (
          insert into member_import_issues (import_id, seq, row_no, column_name, code, message)
-         select ?, x.seq, x.row_no, x.column_name, x.code, x.message
-           from jsonb_to_recordset(?::jsonb) as x(seq int, row_no int, column_name text, code text, message text)
+         select $1, x.seq, x.row_no, x.column_name, x.code, x.message
+           from jsonb_to_recordset($2::jsonb) as x(seq int, row_no int, column_name text, code text, message text)
        )
        update member_imports
-          set row_count = ?, created_count = ?, skipped_count = ?, failed_count = ?, departments_created = ?, issue_count = ?
-        where id = ?`,
+          set row_count = $3, created_count = $4, skipped_count = $5, failed_count = $6, departments_created = $7, issue_count = $8
+        where id = $1`,
       [
         this.importId,
         JSON.stringify(numbered),
@@ -304,7 +314,6 @@ export class ImportRun<Row> {
         summary.failed,
         summary.departmentsCreated,
         this.issueCount + issues.length,
-        this.importId,
       ],
     );
   }
