@@ -2,10 +2,11 @@
  * The expiry job and delivery failures. Both act on every row of their database (a sweep expires all past-due
  * invitations, a dispatcher drains all pending messages), so this file works in a database of its own.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../src/config';
+import { DEFAULT_RATE_LIMITS, loadConfig } from '../src/config';
 import { expireDueInvitations, invitationExpiryJob } from '../src/modules/invitations';
 import { createDeliveryAdapter, SmtpDeliveryAdapter } from '../src/modules/outbox';
 import { LogDeliveryAdapter, OutboxDispatcher, type DeliveryAdapter, type OutboundMessage } from '../src/modules/outbox/outbox.dispatcher';
@@ -55,7 +56,17 @@ beforeAll(async () => {
 function startOwnGateway(overrides: Parameters<typeof loadConfig>[1]) {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
-    { port: 0, host: '127.0.0.1', databaseUrl, redisUrl: TEST_REDIS_URL, outboxPollMs: 0, drainDelayMs: 0, ...overrides },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl,
+      redisUrl: TEST_REDIS_URL,
+      outboxPollMs: 0,
+      drainDelayMs: 0,
+      // Counters of its own: the default prefix is shared with every other process on this Redis.
+      rateLimits: { ...DEFAULT_RATE_LIMITS, prefix: `orggraph-test:${randomUUID()}` },
+      ...overrides,
+    },
   );
   return startGateway(config, silent);
 }

@@ -29,9 +29,18 @@ export function credentialKey(credential: Credential): string {
 
 const API_CLIENT_TOKEN = 'api_client';
 
+/** How many verified tokens `verifyCredential` remembers; past that, the oldest are forgotten first. */
+const VERIFIED_TOKENS_MAX = 10_000;
+
 /** Signs and verifies session tokens and API client access tokens (HS256). */
 export class TokenService {
   private readonly key: Uint8Array;
+  /**
+   * Tokens already verified, with their claims, until they expire: a client sends the same token with every request,
+   * and its HMAC and claims need checking once. Tokens are never revoked by themselves (what revokes access lives in
+   * the database and is checked with the viewer), so expiry is the only reason to check again.
+   */
+  private readonly verified = new Map<string, { credential: Credential; expiresAtMs: number }>();
 
   constructor(secret: string, private readonly ttlSeconds: number) {
     this.key = new TextEncoder().encode(secret);
@@ -66,16 +75,29 @@ export class TokenService {
 
   /** A user's or an API client's verified claims; null for anything invalid. No database access. */
   async verifyCredential(token: string): Promise<Credential | null> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.credential;
+    this.verified.delete(token);
+    const checked = await this.checkToken(token);
+    if (!checked) return null;
+    if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, checked);
+    return checked.credential;
+  }
+
+  private async checkToken(token: string): Promise<{ credential: Credential; expiresAtMs: number } | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { issuer: 'orggraph', algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string') return null;
+      const expiresAtMs = typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now() + 60_000;
       const issuedAt = typeof payload.iat === 'number' ? payload.iat : undefined;
       if (payload.typ === API_CLIENT_TOKEN) {
         if (typeof payload.org !== 'string' || typeof payload.scope !== 'string' || typeof payload.gen !== 'number') return null;
-        return { kind: 'apiClient', clientId: payload.sub, org: payload.org, scopes: payload.scope.split(' ').filter(Boolean), generation: payload.gen, issuedAt };
+        const scopes = payload.scope.split(' ').filter(Boolean);
+        return { credential: { kind: 'apiClient', clientId: payload.sub, org: payload.org, scopes, generation: payload.gen, issuedAt }, expiresAtMs };
       }
       if (payload.typ !== undefined) return null;
-      return { kind: 'user', sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined, issuedAt };
+      return { credential: { kind: 'user', sub: payload.sub, org: typeof payload.org === 'string' ? payload.org : undefined, issuedAt }, expiresAtMs };
     } catch {
       return null;
     }
