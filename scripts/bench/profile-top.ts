@@ -68,7 +68,7 @@ function table(title: string, rows: Array<[string, number]>, total: number, busy
   console.log('| self ms | % | % busy | name |');
   console.log('| ---: | ---: | ---: | --- |');
   for (const [name, us] of rows.slice(0, n)) {
-    const ofBusy = name.startsWith('(idle)') ? '' : ((100 * us) / busy).toFixed(1);
+    const ofBusy = String(name).startsWith('(idle)') ? '' : ((100 * us) / busy).toFixed(1);
     console.log(`| ${(us / 1000).toFixed(1)} | ${((100 * us) / total).toFixed(1)} | ${ofBusy} | ${name} |`);
   }
 }

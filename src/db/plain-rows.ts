@@ -18,8 +18,12 @@ export function plainRowMapper<T>(em: EntityManager, entity: new () => T): (row:
       .get(entity.name)
       .props.filter((prop) => prop.kind === 'scalar' && prop.persist !== false && prop.fieldNames?.length === 1)
       .map((prop) => ({ property: prop.name, column: prop.fieldNames[0]!, date: prop.runtimeType === 'Date' }));
+    // MikroORM puts setters for tracked properties on the entity's prototype (a write through one builds the change
+    // tracking helper); a layer of plain data properties in between lets a row's values land on the object itself.
+    const shadow = Object.create(entity.prototype) as Record<string, unknown>;
+    for (const { property } of columns) Object.defineProperty(shadow, property, { value: null, writable: true, enumerable: false, configurable: true });
     mapper = (row) => {
-      const plain = Object.create(entity.prototype) as Record<string, unknown>;
+      const plain = Object.create(shadow) as Record<string, unknown>;
       for (const { property, column, date } of columns) {
         const value = row[column] ?? null;
         // The driver leaves timestamps as text (MikroORM's type parsers); the ORM would parse them on hydration.
