@@ -5,7 +5,7 @@ import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type
 import { Contact, type ContactVisibility } from './contact.entity';
 import { rawIds } from './contact-fields';
 import { type InStatementReach, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
-import { queryNamed } from '../../db/named-statement';
+import { queryNamed, statementFor } from '../../db/named-statement';
 import { Member } from '../members/member.entity';
 import { Tag } from './tag.entity';
 import { contactLoaders } from './contacts.loaders';
@@ -117,9 +117,9 @@ function numbered(sql: string): string {
  * page and, when the nodes select them, each contact's tags and owner are all read by it.
  *
  * A page is looked for in two steps, so that neither a broad nor a narrow search reads much of a million contacts:
- * 1. the next 4,000 contacts in name order (an index range scan of `contacts_org_name`, or `contacts_org_owner_name`
- *    with an owner filter) are filtered; when they hold a full page, or are all there is, that is the page: common
- *    matches cost a few milliseconds.
+ * 1. the next 4,000 contacts in name order (an index-only scan of `contacts_org_name_probe`, which holds every column
+ *    the conditions look at, or `contacts_org_owner_name` with an owner filter) are filtered as they stream, until a
+ *    page is full; when it fills, or they are all there is, that is the page: common matches cost a millisecond or two.
  * 2. otherwise the matches are sparse (fewer than one in 200), and the page is found through the `contacts_lookup`
  *    GIN index (trigram, tags and audience intersected in the index) with a bitmap scan, sorted: the cost follows the
  *    number of matches, not the size of the table. This part runs only when step 1 fell short (a one-time filter);
@@ -140,8 +140,7 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   }
   const ordered = and(window);
   const matches = and([filters, ...window.slice(1)]);
-  const complete = '(select s.found > ? or s.scanned < ? from state s)';
-
+  
   const extras: Where[] = [];
   if (needs.tags) {
     extras.push({
@@ -156,17 +155,23 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   if (scope.ownerId) extras.push({ sql: 'exists (select 1 from members m where m.org_id = ? and m.id = ?) as filter_owner', params: [orgId, scope.ownerId] });
   const columns = extras.map((extra) => `, ${extra.sql}`).join('');
 
-  const text = `with scan as materialized (
-       select c.id, c.name, c.org_id, c.deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
-         from contacts c where ${ordered.sql} order by c.name, c.id limit ?
+  // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows
+  // counted (an index-only scan of `contacts_org_name`), to tell a sparse match from the end of the contacts.
+  const text = `with hits as materialized (
+       select c.id from (
+         select c.id, c.name, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
+           from contacts c where ${ordered.sql} order by c.name, c.id limit ?
+       ) c where ${filters.sql} order by c.name, c.id limit ?
      ),
-     hits as materialized (select c.id, c.name from scan c where ${filters.sql} order by c.name, c.id limit ?),
-     state as materialized (select (select count(*) from scan) as scanned, (select count(*) from hits) as found),
+     state as materialized (
+       select case when (select count(*) from hits) > ? then true
+                   else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.name, c.id limit ?) probe) < ? end as complete
+     ),
      sparse as materialized (
-       select c.id, c.name from contacts c where ${matches.sql} and not ${complete} order by c.name || '', c.id limit ?
+       select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.name || '', c.id limit ?
      ),
      found as (
-       select h.id from hits h where ${complete}
+       select h.id from hits h where (select complete from state)
        union all
        select p.id from sparse p
      )
@@ -177,16 +182,18 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
     NAME_ORDER_PROBE,
     ...filters.params,
     first + 1,
+    first,
+    ...ordered.params,
+    NAME_ORDER_PROBE,
+    NAME_ORDER_PROBE,
     ...matches.params,
-    first,
-    NAME_ORDER_PROBE,
     first + 1,
-    first,
-    NAME_ORDER_PROBE,
     ...extras.flatMap((extra) => extra.params),
   ];
-  // Unnamed: the plan of a search depends on its pattern, and a generic plan would fix one for every pattern.
-  const rows = await queryNamed<Row>(ctx.em, { name: '', text: numbered(text) }, params);
+  // Named after its text (one per combination of filters): planning it each time would cost more than running it.
+  // Its generic plan holds for every pattern: the probe walks the name index whatever it filters, and the sparse part
+  // can only be a bitmap scan of the GIN index (or the table).
+  const rows = await queryNamed<Row>(ctx.em, statementFor(numbered(text)), params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 
