@@ -24,9 +24,28 @@ function likePrefix(value: string): string {
  * Rule 2 and 3 of `contactReach` become one overlap with the audience (the `contacts_lookup` GIN index): the viewer's
  * own keys, plus for department scopes the members placed in those subtrees and the departments in or above them.
  */
-export function visibleContactsWhere(alias: string, orgId: string, reach: ContactReach): { sql: string; params: unknown[] } {
+export function visibleContactsWhere(alias: string, orgId: string, reach: ContactReach & InStatementReach): { sql: string; params: unknown[] } {
   const live = `${alias}.org_id = ? and ${alias}.deleted_at is null`;
   if (reach.orgWide) return { sql: live, params: [orgId] };
+  if (reach.departmentsOf) {
+    // The member's departments and those above them, read by the statement itself (see `InStatementReach`).
+    const own = `(?::uuid[] || array(
+            select k::uuid from member_departments md join departments d on d.id = md.department_id
+                   cross join lateral unnest(string_to_array(d.path, '/')) k
+             where md.org_id = ? and md.member_id = ? and k <> ''))`;
+    const params: unknown[] = [orgId, pgArray(reach.audienceKeys), orgId, reach.departmentsOf];
+    if (!reach.scopePaths.length) return { sql: `${live} and ${alias}.audience && ${own}`, params };
+    const subtrees = pgArray(reach.scopePaths.map(likePrefix));
+    const scopeAndAbove = pgArray([...new Set(reach.scopePaths.flatMap((path) => path.split('/').filter(Boolean)))]);
+    return {
+      sql: `${live} and ${alias}.audience && (${own} || ?::uuid[] || array(
+            select md.member_id from member_departments md join departments d on d.id = md.department_id
+             where d.org_id = ? and d.path like any(?::text[])
+            union all
+            select d.id from departments d where d.org_id = ? and d.path like any(?::text[])))`,
+      params: [...params, scopeAndAbove, orgId, subtrees, orgId, subtrees],
+    };
+  }
   if (!reach.scopePaths.length) {
     return { sql: `${live} and ${alias}.audience && ?::uuid[]`, params: [orgId, pgArray(reach.audienceKeys)] };
   }
@@ -40,6 +59,26 @@ export function visibleContactsWhere(alias: string, orgId: string, reach: Contac
             select d.id from departments d where d.org_id = ? and d.path like any(?::text[])))`,
     params: [orgId, pgArray([...new Set([...reach.audienceKeys, ...scopeAndAbove])]), orgId, subtrees, orgId, subtrees],
   };
+}
+
+/**
+ * A reach whose `audienceKeys` leave out the departments of member `departmentsOf`: the statement adds them (the
+ * departments the member is placed in and every one above them, as `contactReach` does from their paths), so a
+ * page costs no statement of its own for them. The rest of a member's reach does not depend on their departments.
+ */
+export interface InStatementReach {
+  departmentsOf?: string;
+}
+
+/** The viewer's reach for a single statement that reads the viewer's departments itself: no query of its own. */
+export function statementContactReach(ctx: GraphQLContext): ContactReach & InStatementReach {
+  if (ctx.viewer.apiClient) {
+    ctx.viewer.requireOrg();
+    return contactReach(ctx.viewer, []);
+  }
+  const { member } = ctx.viewer.requireMember();
+  const reach = contactReach(ctx.viewer, []);
+  return reach.orgWide ? reach : { ...reach, departmentsOf: member.id };
 }
 
 const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();

@@ -4,7 +4,10 @@ import { badInput, notFound } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { Contact, type ContactVisibility } from './contact.entity';
 import { rawIds } from './contact-fields';
-import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
+import { type InStatementReach, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
+import { queryNamed, statementFor } from '../../db/named-statement';
+import { Member } from '../members/member.entity';
+import { Tag } from './tag.entity';
 import { contactLoaders } from './contacts.loaders';
 import { CONTACT_LIMITS, type ContactFilter } from './contacts.inputs';
 import { executeRead } from '../../db/read-routing';
@@ -42,21 +45,15 @@ export function contactSearchPatterns(query: string): string[] {
   return [...text].length >= 3 ? [`%${escaped}%`] : [`%${FIELD_SEPARATOR}${escaped}%`, `% ${escaped}%`];
 }
 
-/** Checks client filter ids: unknown tags, members and groups answer NOT_FOUND; a group must be the caller's own. */
+/**
+ * Parses the client's filter ids. The tags and owner it names are checked by the page's own statement (unknown ones
+ * answer NOT_FOUND after it); a group must be the caller's own.
+ */
 export async function resolveContactScope(ctx: GraphQLContext, filter: ContactFilter | null | undefined): Promise<ContactListScope> {
   ctx.viewer.requireOrg();
   const scope: ContactListScope = { query: filter?.query, company: filter?.company, visibility: filter?.visibility };
-  if (filter?.tagIds?.length) {
-    const ids = rawIds(filter.tagIds, 'Tag', 'filter.tagIds', CONTACT_LIMITS.tags);
-    const tags = await contactLoaders(ctx).tagById.loadMany(ids);
-    if (tags.some((tag) => !tag || tag instanceof Error)) throw notFound('Tag');
-    scope.tagIds = ids;
-  }
-  if (filter?.ownerId) {
-    const owner = await ctx.loaders.memberById.load(rawId(filter.ownerId, 'Member'));
-    if (!owner) throw notFound('Member');
-    scope.ownerId = owner.id;
-  }
+  if (filter?.tagIds?.length) scope.tagIds = [...new Set(rawIds(filter.tagIds, 'Tag', 'filter.tagIds', CONTACT_LIMITS.tags))];
+  if (filter?.ownerId) scope.ownerId = rawId(filter.ownerId, 'Member');
   if (filter?.groupId) {
     const group = await contactLoaders(ctx).contactGroupById.load(rawId(filter.groupId, 'ContactGroup'));
     // Groups are a person's own filing: an API client has none.
@@ -80,7 +77,7 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(ctx: GraphQLContext, reach: ContactReach, scope: ContactListScope): Where {
+function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope): Where {
   const parts: Where[] = [visibleContactsWhere('c', ctx.viewer.orgId, reach)];
   // One LIKE per pattern, ORed: each can use the GIN index (a bitmap OR), `like any(array)` could not.
   const patterns = scope.query ? contactSearchPatterns(scope.query) : [];
@@ -102,27 +99,37 @@ export const NAME_ORDER_PROBE = 4000;
 
 type Row = Record<string, unknown>;
 
-function toContacts(ctx: GraphQLContext, rows: Row[]): Contact[] {
-  return rows.map(({ scanned: _scanned, audience: _audience, search_text: _searchText, ...row }) => ctx.em.map(Contact, row));
+/** What a page's nodes select that the page statement can bring along. */
+export interface ContactPageNeeds {
+  tags?: boolean;
+  owner?: boolean;
+}
+
+/** `?` placeholders as `$1`, `$2`...: the statement goes straight to pg. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 /**
- * One page of the contacts the viewer sees, ordered by (name, id) with keyset cursors.
+ * One page of the contacts the viewer sees, ordered by (name, id) with keyset cursors, in one statement: the
+ * viewer's departments (for the visibility rule), the filter's tags and owner (unknown ones answer NOT_FOUND), the
+ * page and, when the nodes select them, each contact's tags and owner are all read by it.
  *
  * A page is looked for in two steps, so that neither a broad nor a narrow search reads much of a million contacts:
- * 1. the next 4,000 contacts in name order (an index range scan of `contacts_org_name`, or `contacts_org_owner_name`
- *    with an owner filter) are filtered; when they hold a full page, or are all there is, that is the page: common
- *    matches cost a few milliseconds.
- * 2. otherwise the matches are sparse, and the page is found through the `contacts_lookup` GIN index (trigram, tags
- *    and audience intersected in the index) with a bitmap scan, sorted: the cost follows the number of matches, not
- *    the size of the table. The planner is told so (bitmap scans only, in a short transaction): left to itself it
- *    walks the name index for searches it over-estimates, and reads the whole table when nothing matches.
- * Costs one query, a second in the sparse case, and one more for `totalCount` when selected.
+ * 1. the next 4,000 contacts in name order (an index-only scan of `contacts_org_name_probe`, which holds every column
+ *    the conditions look at, or `contacts_org_owner_name` with an owner filter) are filtered as they stream, until a
+ *    page is full; when it fills, or they are all there is, that is the page: common matches cost a millisecond or two.
+ * 2. otherwise the matches are sparse (fewer than one in 200), and the page is found through the `contacts_lookup`
+ *    GIN index (trigram, tags and audience intersected in the index) with a bitmap scan, sorted: the cost follows the
+ *    number of matches, not the size of the table. This part runs only when step 1 fell short (a one-time filter);
+ *    it sorts on `name || ''`, which no btree index matches, so the planner cannot walk the name index instead.
+ * One more statement for `totalCount` when selected.
  */
-export async function listContacts(ctx: GraphQLContext, scope: ContactListScope, page: PageArgs): Promise<Connection<Contact>> {
+export async function listContacts(ctx: GraphQLContext, scope: ContactListScope, page: PageArgs, needs: ContactPageNeeds = {}): Promise<Connection<Contact>> {
   const first = checkPageSize(page.first);
   const orgId = ctx.viewer.orgId;
-  const reach = await viewerContactReach(ctx);
+  const reach = statementContactReach(ctx);
   const filters = conditions(ctx, reach, scope);
   const window: Where[] = [{ sql: 'c.org_id = ? and c.deleted_at is null', params: [orgId] }];
   if (scope.ownerId) window.push({ sql: 'c.owner_id = ?', params: [scope.ownerId] });
@@ -132,32 +139,82 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
     window.push({ sql: '(c.name, c.id) > (?::text, ?::uuid)', params: [name, id] });
   }
   const ordered = and(window);
+  const matches = and([filters, ...window.slice(1)]);
+  
+  const extras: Where[] = [];
+  if (needs.tags) {
+    extras.push({
+      sql: `(select coalesce(jsonb_agg(to_jsonb(t)), '[]'::jsonb) from contact_tags t where t.org_id = ? and t.id = any(c.tag_ids)) as page_tags`,
+      params: [orgId],
+    });
+  }
+  if (needs.owner) extras.push({ sql: '(select to_jsonb(m) from members m where m.org_id = ? and m.id = c.owner_id) as page_owner', params: [orgId] });
+  if (scope.tagIds?.length) {
+    extras.push({ sql: '(select count(*)::int from contact_tags t where t.org_id = ? and t.id = any(?::uuid[])) as filter_tags', params: [orgId, pgArray(scope.tagIds)] });
+  }
+  if (scope.ownerId) extras.push({ sql: 'exists (select 1 from members m where m.org_id = ? and m.id = ?) as filter_owner', params: [orgId, scope.ownerId] });
+  const columns = extras.map((extra) => `, ${extra.sql}`).join('');
 
-  // The probe reads only the columns the filters look at; the page's full rows are fetched by id.
-  const probe = await executeRead<Row[]>(
-    ctx.em,
-    `with scan as materialized (
-       select c.id, c.name, c.org_id, c.deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
-         from contacts c where ${ordered.sql} order by c.name, c.id limit ?
+  // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows
+  // counted (an index-only scan of `contacts_org_name`), to tell a sparse match from the end of the contacts.
+  const text = `with hits as materialized (
+       select c.id from (
+         select c.id, c.name, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
+           from contacts c where ${ordered.sql} order by c.name, c.id limit ?
+       ) c where ${filters.sql} order by c.name, c.id limit ?
      ),
-     hits as (select c.id from scan c where ${filters.sql} order by c.name, c.id limit ?)
-     select s.scanned, c.* from (select count(*)::int as scanned from scan) s
-       left join (hits h join contacts c on c.id = h.id) on true
-      order by c.name, c.id`,
-    [...ordered.params, NAME_ORDER_PROBE, ...filters.params, first + 1],
-  );
-  const found = probe.filter((row) => row.id != null);
-  const complete = found.length > first || Number(probe[0]?.scanned ?? 0) < NAME_ORDER_PROBE;
-  const rows = complete
-    ? found
-    : await ctx.em.transactional(async (tx) => {
-        // JIT compiling would cost more than such a query itself.
-        await tx.execute('set local enable_seqscan = off; set local enable_indexscan = off; set local jit = off');
-        const matches = and([filters, ...window.slice(1)]);
-        return tx.execute<Row[]>(`select c.* from contacts c where ${matches.sql} order by c.name, c.id limit ?`, [...matches.params, first + 1]);
-      });
-  const contacts = toContacts(ctx, rows);
-  for (const contact of contacts) contactLoaders(ctx).contactById.prime(contact.id, contact);
+     state as materialized (
+       select case when (select count(*) from hits) > ? then true
+                   else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.name, c.id limit ?) probe) < ? end as complete
+     ),
+     sparse as materialized (
+       select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.name || '', c.id limit ?
+     ),
+     found as (
+       select h.id from hits h where (select complete from state)
+       union all
+       select p.id from sparse p
+     )
+     select c.*${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+      order by c.name, c.id`;
+  const params = [
+    ...ordered.params,
+    NAME_ORDER_PROBE,
+    ...filters.params,
+    first + 1,
+    first,
+    ...ordered.params,
+    NAME_ORDER_PROBE,
+    NAME_ORDER_PROBE,
+    ...matches.params,
+    first + 1,
+    ...extras.flatMap((extra) => extra.params),
+  ];
+  // Named after its text (one per combination of filters): planning it each time would cost more than running it.
+  // Its generic plan holds for every pattern: the probe walks the name index whatever it filters, and the sparse part
+  // can only be a bitmap scan of the GIN index (or the table).
+  const rows = await queryNamed<Row>(ctx.em, statementFor(numbered(text)), params);
+  if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
+  if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
+
+  const loaders = contactLoaders(ctx);
+  const contacts: Contact[] = [];
+  for (const { audience: _a, search_text: _s, page_tags, page_owner, filter_tags: _ft, filter_owner: _fo, ...row } of rows) {
+    if (row.id == null) continue;
+    const contact = ctx.loaders.mapRow(Contact, row);
+    contacts.push(contact);
+    loaders.contactById.prime(contact.id, contact);
+    if (needs.tags) {
+      const tags = new Map((page_tags as Row[]).map((tag) => [tag.id as string, tag]));
+      for (const id of contact.tagIds) {
+        const tag = tags.get(id);
+        loaders.tagById.clear(id).prime(id, tag ? ctx.loaders.mapRow(Tag, tag) : null);
+      }
+    }
+    if (needs.owner && contact.ownerId) {
+      ctx.loaders.memberById.clear(contact.ownerId).prime(contact.ownerId, page_owner ? ctx.loaders.mapRow(Member, page_owner as Row) : null);
+    }
+  }
   return toConnection(contacts, first, (contact) => [contact.name, contact.id], !!page.after, async () => {
     const [{ count }] = await executeRead<Array<{ count: number }>>(ctx.em, `select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
     return count;

@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { connectionSelects } from '../../graphql/lookahead';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { PageArgs, type Connection } from '../../graphql/relay';
@@ -34,8 +36,10 @@ export class ContactsResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Contact>> {
-    return listContacts(ctx, await resolveContactScope(ctx, filter), page);
+    const needs = { tags: connectionSelects(info, 'tags'), owner: connectionSelects(info, 'owner') };
+    return listContacts(ctx, await resolveContactScope(ctx, filter), page, needs);
   }
 
   @Authorized(Access.MEMBER)
