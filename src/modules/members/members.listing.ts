@@ -1,4 +1,3 @@
-import type { EntityManager, QueryBuilder } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import type { GraphQLContext } from '../../graphql/context';
@@ -52,49 +51,61 @@ function maySearchContactDetails(viewer: Viewer): boolean {
   return can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW);
 }
 
-function filtered(em: EntityManager, viewer: Viewer, defaultRegion: string, scope: MemberListScope): QueryBuilder<Member> {
-  const orgId = viewer.orgId;
-  const qb = em.createQueryBuilder(Member, 'm').where({ orgId });
-  if (scope.status) qb.andWhere({ status: scope.status });
-  if (scope.managerId) qb.andWhere({ managerId: scope.managerId });
-  if (scope.roleId) {
-    qb.andWhere('m.id in (select mr.member_id from member_roles mr where mr.org_id = ? and mr.role_id = ?)', [orgId, scope.roleId]);
+/** SQL conditions with their `$n` values; `$1` is always the org. */
+class Conditions {
+  readonly where: string[] = ['m.org_id = $1'];
+  readonly values: unknown[];
+
+  constructor(orgId: string) {
+    this.values = [orgId];
   }
+
+  /** Adds a value and returns its placeholder. */
+  param(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  get sql(): string {
+    return this.where.join(' and ');
+  }
+}
+
+/** The members a scope lists, as conditions on `members m`: hand-written, as this is the directory's hot path. */
+function filtered(viewer: Viewer, defaultRegion: string, scope: MemberListScope): Conditions {
+  const conditions = new Conditions(viewer.orgId);
+  const { where } = conditions;
+  const param = (value: unknown) => conditions.param(value);
+  if (scope.status) where.push(`m.status = ${param(scope.status)}`);
+  if (scope.managerId) where.push(`m.manager_id = ${param(scope.managerId)}`);
+  if (scope.roleId) where.push(`m.id in (select mr.member_id from member_roles mr where mr.org_id = $1 and mr.role_id = ${param(scope.roleId)})`);
   if (scope.department?.includeDescendants) {
     // One range scan on departments_subtree (org_id, path text_pattern_ops): no walk down the tree. Written as the
     // range a constant LIKE prefix would give, so a prepared statement's generic plan uses the index too. Paths end
     // in '/': the upper bound is the path with that '/' turned into '0'.
     const path = scope.department.path;
-    qb.andWhere(
+    where.push(
       `m.id in (select md.member_id from departments d join member_departments md on md.department_id = d.id
-                 where d.org_id = ? and d.path ~>=~ ? and d.path ~<~ ?)`,
-      [orgId, path, `${path.slice(0, -1)}0`],
+                 where d.org_id = $1 and d.path ~>=~ ${param(path)} and d.path ~<~ ${param(`${path.slice(0, -1)}0`)})`,
     );
   } else if (scope.department) {
-    qb.andWhere('m.id in (select md.member_id from member_departments md where md.org_id = ? and md.department_id = ?)', [orgId, scope.department.id]);
+    where.push(`m.id in (select md.member_id from member_departments md where md.org_id = $1 and md.department_id = ${param(scope.department.id)})`);
   }
   const query = scope.query?.trim();
   if (query) {
     // lower(name) starts with lower(query), as the range [prefix, prefix with its last character raised by one) on
     // members_org_name_prefix (org_id, lower(name) text_pattern_ops), which a generic plan can use as well.
-    const conditions = ['(lower(m.name) ~>=~ lower(?::text) and lower(m.name) ~<~ (left(lower(?::text), -1) || chr(ascii(right(lower(?::text), 1)) + 1)))'];
-    const params: unknown[] = [query, query, query];
+    const q = `${param(query)}::text`;
+    const matches = [`(lower(m.name) ~>=~ lower(${q}) and lower(m.name) ~<~ (left(lower(${q}), -1) || chr(ascii(right(lower(${q}), 1)) + 1)))`];
     if (maySearchContactDetails(viewer)) {
       const phone = tryNormalizePhone(query, defaultRegion);
-      if (phone) {
-        conditions.push('m.phone = ?');
-        params.push(phone);
-      }
-      if (query.includes('@')) {
-        conditions.push('m.email = ?');
-        params.push(query.toLowerCase());
-      }
-      conditions.push('m.employee_no = ?');
-      params.push(query);
+      if (phone) matches.push(`m.phone = ${param(phone)}`);
+      if (query.includes('@')) matches.push(`m.email = ${param(query.toLowerCase())}`);
+      matches.push(`m.employee_no = ${param(query)}`);
     }
-    qb.andWhere(`(${conditions.join(' or ')})`, params);
+    where.push(`(${matches.join(' or ')})`);
   }
-  return qb;
+  return conditions;
 }
 
 function tryNormalizePhone(value: string, defaultRegion: string): string | null {
@@ -110,39 +121,36 @@ function tryNormalizePhone(value: string, defaultRegion: string): string | null 
  * (from members_org_name_prefix): left to itself the planner walks members_org_name in name order filtering every
  * row, reading half the org for a prefix that matches 1%.
  */
-function pageStatement(qb: QueryBuilder<Member>, first: number, searching: boolean): { sql: string; bindings: unknown[] } {
-  const { sql, bindings } = qb.getKnexQuery().toSQL().toNative();
-  const limit = `$${bindings.length + 1}`;
-  return {
-    sql: searching
-      ? `with matches as materialized (${sql}) select * from matches order by name, id limit ${limit}`
-      : `${sql} order by m.name, m.id limit ${limit}`,
-    bindings: [...bindings, first + 1],
-  };
+function pageStatement(conditions: Conditions, first: number, searching: boolean): string {
+  const select = `select m.* from members m where ${conditions.sql}`;
+  const limit = conditions.param(first + 1);
+  return searching
+    ? `with matches as materialized (${select}) select * from matches order by name, id limit ${limit}`
+    : `${select} order by m.name, m.id limit ${limit}`;
 }
 
 /** The rows of a page, through a named statement. */
-async function pageOf(ctx: GraphQLContext, qb: QueryBuilder<Member>, first: number, searching: boolean): Promise<Member[]> {
-  const { sql, bindings } = pageStatement(qb, first, searching);
-  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), bindings)).map((row) => ctx.loaders.mapRow(Member, row));
+async function pageOf(ctx: GraphQLContext, conditions: Conditions, first: number, searching: boolean): Promise<Member[]> {
+  const sql = pageStatement(conditions, first, searching);
+  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), conditions.values)).map((row) => ctx.loaders.mapRow(Member, row));
 }
 
 /**
  * The page and, in the same statement, the managers of its members, primed into `memberById` so `Member.manager`
  * costs nothing more.
  */
-async function pageWithManagers(ctx: GraphQLContext, qb: QueryBuilder<Member>, first: number, searching: boolean): Promise<Member[]> {
-  const { sql, bindings } = pageStatement(qb, first, searching);
+async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, first: number, searching: boolean): Promise<Member[]> {
+  const sql = pageStatement(conditions, first, searching);
   const rows = await queryNamed<Record<string, unknown> & { in_page: boolean }>(
     ctx.em,
     statementFor(
       `with page as (${sql})
        select page.*, true as in_page from page
        union all
-       select m.*, false from members m where m.org_id = $${bindings.length + 1} and m.id in (select manager_id from page)
+       select m.*, false from members m where m.org_id = $1 and m.id in (select manager_id from page)
        order by in_page desc, name, id`,
     ),
-    [...bindings, ctx.viewer.orgId],
+    conditions.values,
   );
   const page: Member[] = [];
   for (const { in_page, ...row } of rows) {
@@ -165,15 +173,17 @@ export async function listMembers(
 ): Promise<Connection<Member>> {
   const first = checkPageSize(page.first);
   const region = ctx.app.config.phoneDefaultRegion;
-  const qb = filtered(ctx.em, ctx.viewer, region, scope);
+  const conditions = filtered(ctx.viewer, region, scope);
   if (page.after) {
     const [name, id] = decodeCursor(page.after, 2);
     if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
-    qb.andWhere('(m.name, m.id) > (?::text, ?::uuid)', [name, id]);
+    conditions.where.push(`(m.name, m.id) > (${conditions.param(name)}::text, ${conditions.param(id)}::uuid)`);
   }
   const searching = !!scope.query?.trim();
-  const rows = withManagers ? await pageWithManagers(ctx, qb, first, searching) : await pageOf(ctx, qb, first, searching);
-  return toConnection(rows, first, (member) => [member.name, member.id], !!page.after, () =>
-    filtered(ctx.em, ctx.viewer, region, scope).getCount(),
-  );
+  const rows = withManagers ? await pageWithManagers(ctx, conditions, first, searching) : await pageOf(ctx, conditions, first, searching);
+  return toConnection(rows, first, (member) => [member.name, member.id], !!page.after, async () => {
+    const counted = filtered(ctx.viewer, region, scope);
+    const [row] = await queryNamed<{ count: number }>(ctx.em, statementFor(`select count(*)::int as count from members m where ${counted.sql}`), counted.values);
+    return row?.count ?? 0;
+  });
 }
