@@ -141,12 +141,16 @@ export function percentile(sorted: number[], p: number): number {
 
 /** Several runs of one load as one: throughput over the summed time, percentiles over all latencies. */
 export function poolResults(results: LoadResult[]): LoadResult {
-  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-  const sqlStatements = results.reduce((sum, r) => sum + r.sqlStatements, 0);
+  const sum = (of: (r: LoadResult) => number) => results.reduce((total, r) => total + of(r), 0);
+  return summarize(results.flatMap((r) => r.latencies), sum((r) => r.errors), sum((r) => r.seconds), sum((r) => r.sqlStatements));
+}
+
+/** A load's figures from its latencies (sorted here), errors, wall time and SQL statements. */
+function summarize(latencies: number[], errors: number, seconds: number, sqlStatements: number): LoadResult {
+  latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    errors,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     rps: latencies.length / seconds,
@@ -222,19 +226,7 @@ async function measure(request: () => Promise<GraphQLResponse>, concurrency: num
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: latencies.length,
-    errors,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    rps: latencies.length / seconds,
-    sqlPerRequest: sql / Math.max(1, latencies.length),
-    latencies,
-    seconds,
-    sqlStatements: sql,
-  };
+  return summarize(latencies, errors, (performance.now() - started) / 1000, sql);
 }
 
 /** Streams a CSV to an import endpoint (`/imports`, `/imports/contacts`) and times it until the answer is read. */

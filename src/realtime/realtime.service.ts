@@ -108,33 +108,35 @@ function refreshContext(ctx: GraphQLContext, viewer: Viewer): void {
 
 const lazyResets = new WeakMap<GraphQLContext, () => void>();
 
+/** Makes `ctx[key]` come from `create` on first read (and assignable as before); returns what forgets the value. */
+function lazyProperty<K extends 'em' | 'loaders'>(ctx: GraphQLContext, key: K, create: () => GraphQLContext[K]): () => void {
+  let value: GraphQLContext[K] | undefined;
+  Object.defineProperty(ctx, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => (value ??= create()),
+    set: (next: GraphQLContext[K]) => {
+      value = next;
+    },
+  });
+  return () => {
+    value = undefined;
+  };
+}
+
+const loadersOf = (ctx: GraphQLContext) => () => createLoaders(ctx.em, ctx.viewer.org?.id ?? null);
+
 /**
  * Makes the context's EntityManager and request loaders lazy: forked (created) only when something reads them,
  * dropped at each event (`refreshContext`). A subscription lives long and is one of thousands; most of their events
  * need neither (their fields come from the process-wide delivery loaders).
  */
 export function useLazyContext(ctx: GraphQLContext, fork: () => EntityManager): void {
-  let em: EntityManager | undefined;
-  let loaders: GraphQLContext['loaders'] | undefined;
-  Object.defineProperty(ctx, 'em', {
-    configurable: true,
-    enumerable: true,
-    get: () => (em ??= fork()),
-    set: (value: EntityManager) => {
-      em = value;
-    },
-  });
-  Object.defineProperty(ctx, 'loaders', {
-    configurable: true,
-    enumerable: true,
-    get: () => (loaders ??= createLoaders(ctx.em, ctx.viewer.org?.id ?? null)),
-    set: (value: GraphQLContext['loaders']) => {
-      loaders = value;
-    },
-  });
+  const forgetEm = lazyProperty(ctx, 'em', fork);
+  const forgetLoaders = lazyProperty(ctx, 'loaders', loadersOf(ctx));
   lazyResets.set(ctx, () => {
-    em = undefined;
-    loaders = undefined;
+    forgetEm();
+    forgetLoaders();
   });
 }
 
@@ -143,15 +145,7 @@ export function useLazyContext(ctx: GraphQLContext, fork: () => EntityManager): 
  * most subscription payloads need none, and a subscription lives long and is one of thousands.
  */
 export function useLazyLoaders(ctx: GraphQLContext): void {
-  let loaders: GraphQLContext['loaders'] | undefined;
-  Object.defineProperty(ctx, 'loaders', {
-    configurable: true,
-    enumerable: true,
-    get: () => (loaders ??= createLoaders(ctx.em, ctx.viewer.org?.id ?? null)),
-    set: (value: GraphQLContext['loaders']) => {
-      loaders = value;
-    },
-  });
+  lazyProperty(ctx, 'loaders', loadersOf(ctx));
 }
 
 /** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
