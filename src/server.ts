@@ -17,11 +17,11 @@ import { runWithSqlCounter } from './db/sql-counter';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { createErrorFormatter, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
+import { MAX_OPERATION_BYTES, OperationPipeline } from './graphql/operation-pipeline';
+import { createErrorFormatter, operationGatePlugin, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
-import { operationLimitsPlugin } from './limits/operation-limits.plugin';
 import { handleTokenRequest } from './modules/api-clients';
 import { contactPurgeJob, followUpReminderJob } from './modules/contacts';
 import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
@@ -35,8 +35,7 @@ import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './realtime/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
-
-const MAX_BODY_BYTES = 1024 * 1024;
+import { moduleContributions } from './modules';
 
 export interface Gateway {
   url: string;
@@ -70,13 +69,23 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   await app.realtime.start();
   await app.viewerCache.start();
   const schema = await buildAppSchema();
+  const pipeline = new OperationPipeline({
+    schema,
+    limits: config.operationLimits,
+    rateLimiter: app.rateLimiter,
+    readRouter: app.readRouter,
+    guessedSecrets: moduleContributions.guessedSecrets,
+    phoneDefaultRegion: config.phoneDefaultRegion,
+  });
 
   const httpServer = createServer();
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.env !== 'production',
     hideSchemaDetailsFromClientErrors: config.env === 'production', // no "Did you mean ...?" suggestions
-    parseOptions: { maxTokens: config.operationLimits.maxTokens },
+    parseOptions: pipeline.parseOptions,
+    // The gateway drains on SIGTERM itself (`close`, after DRAIN_DELAY_MS); Apollo's own handler would stop at once.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createErrorFormatter(logger),
     plugins: [
@@ -85,7 +94,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       ApolloServerPluginLandingPageDisabled(),
       // No field carries a cache hint; Apollo's default cache-control plugin would still wrap every field resolver.
       ApolloServerPluginCacheControlDisabled(),
-      operationLimitsPlugin,
+      operationGatePlugin(pipeline),
       operationObserverPlugin,
       readYourWritesPlugin,
       ...(config.exposeSqlCount ? [sqlCountExtension] : []),
@@ -93,8 +102,9 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   });
   await apollo.start();
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const wsHandle = startGraphQLWs(wsServer, schema, app, logger);
+  // A message over the limit closes its socket (1009) as its length arrives, before it is buffered or parsed.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_OPERATION_BYTES });
+  const wsHandle = startGraphQLWs(wsServer, pipeline, app, logger);
   registerGatewayGauges(app, () => wsServer.clients.size);
 
   const state = { draining: false };
@@ -300,7 +310,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return new Error(`Request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_OPERATION_BYTES) return new Error(`Request body larger than ${MAX_OPERATION_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

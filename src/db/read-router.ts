@@ -2,7 +2,7 @@ import type { OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import { credentialKey, type Credential } from '../auth/jwt';
 import type { RedisClient } from '../redis';
-import { allowReplicaReads, pinReadsToPrimary } from './read-routing';
+import { allowReplicaReads, insideReadRoute, pinReadsToPrimary } from './read-routing';
 
 export interface ReadRouterOptions {
   /** False without `DATABASE_REPLICA_URLS`: everything reads from the primary and nothing is tracked. */
@@ -43,7 +43,7 @@ export class ReadRouter {
 
   /** Routes the reads of the operation about to run (before the viewer is loaded). */
   async routeOperation(caller: ReadCaller, operation: OperationDefinitionNode): Promise<void> {
-    if (!this.options.replicas) return;
+    if (!this.options.replicas || !insideReadRoute()) return; // socket operations read from the primary
     if (operation.operation !== 'query') {
       pinReadsToPrimary();
       return;

@@ -32,6 +32,11 @@ export function pinReadsToPrimary(): void {
   if (route) Object.assign(route, { replica: false, pinned: true });
 }
 
+/** True inside an HTTP operation (`runWithReadRoute`): only those may be routed to a replica. */
+export function insideReadRoute(): boolean {
+  return routes.getStore() !== undefined;
+}
+
 /** True when reads of the current async context may go to a replica. */
 export function replicaReadsAllowed(): boolean {
   return routes.getStore()?.replica ?? false;

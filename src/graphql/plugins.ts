@@ -1,24 +1,75 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
-import { Kind } from 'graphql';
 import type { Logger } from 'pino';
-import { passwordChangeRequired, type Viewer } from '../auth/viewer';
 import type { ViewerInvalidation } from '../auth/viewer-cache';
 import { sqlStatementsSoFar } from '../db/sql-counter';
 import { AppError, ErrorCode, isServiceUnavailable, serviceUnavailable } from '../errors';
+import { actualCost } from '../limits/operation-cost';
+import type { CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
+import { tooManyTokens, type OperationPipeline } from './operation-pipeline';
+import { loadPendingViewer } from './request-context';
 
-/** Operations a holder of an initial enterprise password may still run. */
-const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['changePassword', '__typename']);
+/**
+ * The HTTP adapter of the operation pipeline: every operation, once Apollo parsed (with the pipeline's token limit)
+ * and validated it, is opened by `OperationPipeline.open` before any resolver runs; its refusals get their HTTP
+ * status (400, 401, 403, 429 with Retry-After, 503), and every response carries `extensions.cost`.
+ */
+export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      let report: CostReport | undefined;
+      let executed: OperationDefinitionNode | undefined;
+      return {
+        async didResolveOperation({ contextValue: ctx, document, operation, request }) {
+          try {
+            const opened = await pipeline.open({
+              document,
+              operation,
+              variables: request.variables,
+              caller: { credential: ctx.credential ?? null, clientAddress: ctx.clientAddress },
+              loadViewer: async (op) => {
+                await loadPendingViewer(ctx, { query: op.operation === 'query' });
+                return ctx.viewer;
+              },
+              report: (given) => (report = given),
+            });
+            executed = opened?.operation;
+          } catch (error) {
+            throw withHttpStatus(error);
+          }
+        },
 
-/** Throws PASSWORD_CHANGE_REQUIRED when a holder of an initial enterprise password runs anything but `changePassword`. */
-export function assertPasswordChangeAllows(viewer: Viewer, operation: OperationDefinitionNode | null | undefined): void {
-  if (!viewer.user?.mustChangePassword || !operation) return;
-  const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '*'));
-  if (!fields.every((name) => ALLOWED_BEFORE_PASSWORD_CHANGE.has(name))) throw passwordChangeRequired();
+        async willSendResponse({ response, document, schema }) {
+          if (!report || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          const cost: CostReport = { ...report };
+          if (executed && document) cost.actual = actualCost(schema, document, executed, result.data as Record<string, unknown> | null | undefined);
+          result.extensions = { ...result.extensions, cost };
+        },
+      };
+    },
+  };
 }
 
+/** Statuses of whole-operation refusals (Apollo would answer 500 for an error thrown before execution). */
+const STATUS_OF: Partial<Record<string, number>> = {
+  [ErrorCode.BadUserInput]: 400,
+  [ErrorCode.Unauthenticated]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.PasswordChangeRequired]: 403,
+  [ErrorCode.ServiceUnavailable]: 503,
+};
+
+function withHttpStatus(error: unknown): unknown {
+  if (!(error instanceof AppError) && isServiceUnavailable(error)) error = serviceUnavailable(); // the viewer could not be loaded
+  if (!(error instanceof AppError) || error.extensions.http) return error;
+  const status = STATUS_OF[String(error.extensions.code)];
+  if (!status) return error;
+  const { code, ...extensions } = error.extensions;
+  return new AppError(code as ErrorCode, error.message, { ...extensions, http: { status, headers: new HeaderMap() } });
+}
 
 /** Puts the count of SQL statements the operation ran into `extensions.sqlStatements`. */
 export const sqlCountExtension: ApolloServerPlugin<GraphQLContext> = {
@@ -77,12 +128,9 @@ export function createErrorFormatter(logger: Logger) {
       return { ...formatted, extensions };
     }
     const code = formatted.extensions?.code;
-    // graphql-js `parse(..., { maxTokens })` refuses as a syntax error ("more that", sic, in graphql 16); partners get
-    // the limit's own code.
-    if (code === 'GRAPHQL_PARSE_FAILED' && /Document contains more th\w+ \d+ tokens/.test(formatted.message)) {
-      const maxTokens = Number(/(\d+) tokens/.exec(formatted.message)?.[1]);
-      return { message: `The document has more than ${maxTokens} tokens`, extensions: { code: ErrorCode.TooManyTokens, maxTokens } };
-    }
+    // Apollo parses HTTP documents itself, with the pipeline's token limit; partners get the limit's own code.
+    const tokens = code === 'GRAPHQL_PARSE_FAILED' ? tooManyTokens(formatted.message) : null;
+    if (tokens) return { message: tokens.message, extensions: tokens.extensions };
     if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.Internal) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getOperationAST, GraphQLError, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, Kind, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { decodeJwt } from 'jose';
@@ -8,13 +8,11 @@ import type { WebSocketServer } from 'ws';
 import type { AppServices } from '../app';
 import { loadViewerFor } from '../auth/credential';
 import type { Credential } from '../auth/jwt';
-import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
 import { Viewer } from '../auth/viewer';
-import { AppError, ErrorCode, forbidden } from '../errors';
 import { clientAddressOf } from '../limits/client-address';
-import { checkOperationLimits, costBuckets } from '../limits/operation-limits.plugin';
 import type { GraphQLContext } from '../graphql/context';
-import { assertPasswordChangeAllows, viewersChangedBy, createErrorFormatter } from '../graphql/plugins';
+import type { OperationPipeline } from '../graphql/operation-pipeline';
+import { viewersChangedBy, createErrorFormatter } from '../graphql/plugins';
 import type { OperationType } from '../observability/metrics';
 import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
@@ -31,10 +29,6 @@ type SocketExtra = {
   clientAddress?: string | null;
 };
 
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
-}
-
 /** What the metrics and the log line of one subscribe need, from `onSubscribe` to `onOperation`. */
 interface OperationStart {
   startedAt: number;
@@ -43,9 +37,6 @@ interface OperationStart {
   /** The socket's token, for the log line when the viewer could not be loaded. */
   credential: GraphQLContext['credential'];
 }
-
-/** Parsed and validated documents by query text: dashboards subscribe with the same few queries. */
-const DOCUMENT_CACHE_SIZE = 500;
 
 /**
  * graphql-ws on the gateway's port (path /graphql).
@@ -60,27 +51,13 @@ const DOCUMENT_CACHE_SIZE = 500;
  *   (or is refused), one when a subscription ends, with how long it ran and how many results it delivered.
  * - API clients connect with their access token; a subscribe needs `events:subscribe` and the read scopes of the
  *   types it selects (FORBIDDEN otherwise), as the HTTP gate decides.
- * - Every subscribe passes the operation limits of `src/limits/` (depth, aliases, directives, cost) and is charged to
- *   the caller's budgets before anything is read: a hostile subscription is refused with the same codes as over HTTP.
+ * - Every message is opened by the operation pipeline (`src/graphql/operation-pipeline.ts`), as HTTP operations are:
+ *   token limit, validation, depth, aliases, directives, cost, the cost and guess budgets, then the viewer and an API
+ *   client's scopes; a hostile operation is refused with the same codes as over HTTP. The socket server bounds each
+ *   message to `MAX_OPERATION_BYTES` (a larger one closes the socket with 1009 before it is read).
  */
-export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema, app: AppServices, logger: Logger) {
-  const documents = new Map<string, DocumentNode>();
-
-  const documentFor = (query: string): DocumentNode | readonly GraphQLError[] => {
-    const cached = documents.get(query);
-    if (cached) return cached;
-    let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch (error) {
-      return [withCode(error instanceof GraphQLError ? error : new GraphQLError('Invalid query'), 'GRAPHQL_PARSE_FAILED')];
-    }
-    const errors = validate(schema, document);
-    if (errors.length) return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
-    if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
-    documents.set(query, document);
-    return document;
-  };
+export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPipeline, app: AppServices, logger: Logger) {
+  const schema = pipeline.schema;
 
   const viewerFor = async (extra: SocketExtra): Promise<Viewer> => {
     const { credential, expiresAt } = extra;
@@ -90,13 +67,6 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
     if (credential.org) return (await app.realtime.loaders.viewer(credential.sub, credential.org, now)) ?? Viewer.anonymous();
     const user = await app.realtime.loaders.user(credential.sub, now);
     return user ? new Viewer(user) : Viewer.anonymous();
-  };
-
-  const chargeBudgets = async (caller: Parameters<typeof costBuckets>[0], cost: number): Promise<void> => {
-    const decision = await app.rateLimiter.take(costBuckets(caller, Math.max(1, cost)));
-    if (!decision.allowed) {
-      throw new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, { retryAfter: decision.retryAfterSeconds });
-    }
   };
 
   // The same error policy as over HTTP: our codes as they are, anything unexpected hidden and logged.
@@ -153,27 +123,15 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
           record(start, errors, viewer, logger);
           return errors;
         };
-        const document = documentFor(payload.query);
+        const document = pipeline.parse(payload.query);
         if (!('kind' in document)) return refuse([...document]);
         const operation = getOperationAST(document, payload.operationName);
         start.type = operation?.operation ?? 'unknown';
         start.name = operation?.name?.value ?? start.name;
-        const caller = {
-          app,
-          credential: ctx.extra.credential ?? null,
-          clientAddress: ctx.extra.clientAddress ?? null,
-        };
+        const caller = { credential: ctx.extra.credential ?? null, clientAddress: ctx.extra.clientAddress ?? null };
         let viewer = Viewer.anonymous();
         try {
-          // As over HTTP, before anything is read: depth, aliases, directives and cost, then the caller's budgets.
-          const analysis = operation ? checkOperationLimits(schema, document, operation, payload.variables ?? undefined, app.config.operationLimits) : null;
-          if (analysis) await chargeBudgets(caller, analysis.cost);
-          viewer = await viewerFor(ctx.extra);
-          assertPasswordChangeAllows(viewer, operation);
-          if (viewer.apiClient && analysis) {
-            if (!canSubscribeToEvents(viewer)) throw forbidden('No permission: subscriptions need the events:subscribe scope');
-            assertApiClientMayRead(viewer, analysis.types);
-          }
+          await pipeline.open({ document, operation, variables: payload.variables, caller, loadViewer: async () => (viewer = await viewerFor(ctx.extra)) });
         } catch (error) {
           // Unexpected ones (the database down while loading the viewer) go through the error formatter like the rest.
           return refuse([error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { originalError: error as Error })], viewer);
@@ -182,7 +140,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, schema: GraphQLSchema,
         if (operation?.operation === 'mutation' && caller.credential) {
           await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
         }
-        const contextValue = { viewer, requestId, ...caller } as GraphQLContext;
+        const contextValue = { app, viewer, requestId, ...caller } as GraphQLContext;
         lazyLogger(contextValue, app.logger);
         useLazyContext(contextValue, () => app.orm.em.fork());
         starts.set(contextValue, start);

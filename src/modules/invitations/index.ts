@@ -14,3 +14,4 @@ export { countInvitationsDueForExpiry, expireDueInvitations, invitationExpiryJob
 export { createInvitationLoaders } from './invitation.loaders';
 
 export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];
+export { invitationGuessedSecrets } from './guessed-secrets';
