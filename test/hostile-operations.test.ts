@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { getNamedType, isNonNullType, isObjectType, Kind, parse } from 'graphql';
+import type { Client } from 'graphql-ws';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
 import { buildAppSchema } from '../src/graphql/schema';
 import { analyzeOperation } from '../src/limits/operation-cost';
@@ -23,6 +25,7 @@ import { csv, phoneSeries, postImport } from './support/imports';
 import { startTestGateway } from './support/gateway';
 import { apiClientFor, gql, postRaw, rawCode, type RawResult } from './support/limits';
 import { rawIdOf, sql } from './support/sql-fixtures';
+import { connectWs, wsCode, wsOperation } from './support/ws';
 
 const JWT_SECRET = new TextEncoder().encode('test-secret-test-secret-test-secret'); // as test/support/gateway.ts
 const IMPORT_MAX_BYTES = 64 * 1024;
@@ -194,6 +197,44 @@ describe('operations over the limits are refused before any resolver or SQL runs
     expect(result.body.errors[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 1 + 100 * (1 + (1 + 100 * (1 + (1 + 100)))), maxCost: 20_000 });
     const deep = await gql(gateway.url, `query { members(first: 1) { nodes { ${nest('manager', 20, 'id')} } } }`, {}, { token: attacker.token });
     expect(deep.body.errors[0].extensions).toEqual({ code: 'DEPTH_LIMIT_EXCEEDED', depth: 23, maxDepth: 12 });
+  });
+});
+
+describe('the same operations over graphql-ws are refused with the same codes', () => {
+  let socket: Client;
+  beforeAll(() => {
+    socket = connectWs(gateway.url, attacker.token).client;
+  });
+
+  it.each(LIMIT_CASES)('$name: $code', async ({ query, variables, code }) => {
+    const text = typeof query === 'function' ? query() : query;
+    const answer = await wsOperation(socket, text, variables?.() ?? {});
+    expect(wsCode(answer)).toBe(code);
+    expect(answer.data).toBeUndefined();
+  });
+
+  it('refuses a subscription of 33,000 tokens, as HTTP refuses the same query', async () => {
+    const query = `subscription { memberEvents { __typename ${'__typename '.repeat(33_000)} } }`;
+    expect(wsCode(await wsOperation(socket, query))).toBe('TOO_MANY_TOKENS');
+    expect(rawCode(await gql(gateway.url, query, {}, { token: attacker.token }))).toBe('TOO_MANY_TOKENS');
+  });
+
+  it('closes a socket sending a 10 MB message with 1009 before reading it, while /healthz keeps answering at once', async () => {
+    const ws = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${attacker.token}` } }));
+    await new Promise((resolve) => ws.once('message', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', resolve));
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `{ ${'__typename '.repeat(1_000_000)} }` } }));
+    const health = gateway.url.replace(/\/graphql$/, '/healthz');
+    const probes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      expect((await fetch(health)).status).toBe(200);
+      probes.push(performance.now() - started);
+    }
+    expect(await closed).toBe(1009);
+    expect(probes.sort((a, b) => a - b)[2]).toBeLessThan(100);
   });
 });
 

@@ -10,6 +10,7 @@ import { csv, postImport } from './support/imports';
 import { apiClientFor, gql, rawCode, requestToken, type RawResult } from './support/limits';
 import { insertMember } from './support/accounts-db';
 import { sql } from './support/sql-fixtures';
+import { connectWs, wsCode, wsOperation } from './support/ws';
 
 /** Costs 7: the page query, totalCount, and 5 members. */
 const PAGE = 'query Page { members(first: 5) { totalCount nodes { id } } }';
@@ -195,6 +196,22 @@ describe('guessable secrets', () => {
 
     const aliased = [1, 2, 3, 4].map((i) => `t${i}: declineInvitation(token: "guess-${i}")`).join('\n');
     expectRateLimited(await gql(gateway.url, `mutation { ${aliased} }`, {}, { token: (await signUpUser(setup)).client.token, localAddress: '127.0.0.2' }));
+  });
+
+  it('counts guesses sent over graphql-ws against the same budgets as over HTTP', async () => {
+    const gateway = await limitedGateway({ invitationToken: { perAddress: 50, perTarget: 3, windowSeconds: 60 } });
+    const guesser = await signUpUser(setup);
+    const accept = 'mutation ($token: String!) { acceptInvitation(token: $token) { token } }';
+    for (let i = 0; i < 3; i++) expect(rawCode(await gql(gateway.url, accept, { token: `guess-${i}` }, { token: guesser.client.token }))).toBe('INVITATION_INVALID');
+    const { client: socket } = connectWs(gateway.url, guesser.client.token!);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => wsOperation(socket, accept, { token: `ws-guess-${i}` })));
+    expect(answers.map(wsCode)).toEqual(Array(20).fill('RATE_LIMITED'));
+
+    // And the other way round: guesses over a socket spend the budget HTTP then finds spent.
+    const other = await signUpUser(setup);
+    const { client: otherSocket } = connectWs(gateway.url, other.client.token!);
+    for (let i = 0; i < 3; i++) expect(wsCode(await wsOperation(otherSocket, accept, { token: `guess-${i}` }))).toBe('INVITATION_INVALID');
+    expectRateLimited(await gql(gateway.url, accept, { token: 'guess-3' }, { token: other.client.token }));
   });
 
   it('limits token requests per client id and per address at POST /oauth/token', async () => {

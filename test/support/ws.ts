@@ -21,3 +21,28 @@ export function connectWs(httpUrl: string, token?: string): { client: Client; cl
   afterAll(() => client.dispose());
   return { client, closed };
 }
+
+/** What one operation sent over a graphql-ws socket answered: its first result, or the errors it was refused with. */
+export interface WsAnswer {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data?: any;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}
+
+/** Runs one query or mutation over `client` as a subscribe message and resolves with its answer. */
+export function wsOperation(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<WsAnswer> {
+  return new Promise((resolve, reject) => {
+    let answer: WsAnswer | undefined;
+    client.subscribe<unknown>(
+      { query, variables },
+      {
+        next: (result) => (answer ??= result as WsAnswer),
+        error: (error) => (Array.isArray(error) ? resolve({ errors: error }) : reject(error)),
+        complete: () => resolve(answer ?? {}),
+      },
+    );
+  });
+}
+
+/** The `extensions.code` of an answer's first error. */
+export const wsCode = (answer: WsAnswer) => answer.errors?.[0]?.extensions?.code as string | undefined;
