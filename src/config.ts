@@ -116,7 +116,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     const [address, prefix] = range.split('/');
     const named = ['loopback', 'private', 'linklocal'].includes(range.toLowerCase());
     if (!named && (isIP(address ?? '') === 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix)))) {
-      throw new Error(`TRUST_PROXY: "${range}" is not a number of hops, an address, a CIDR range, loopback, private or linklocal`);
+      throw new ConfigError(`TRUST_PROXY: "${range}" is not a number of hops, an address, a CIDR range, loopback, private or linklocal`);
     }
   }
   return { ranges };
@@ -137,7 +137,7 @@ export function parseRedisNodes(value: string | undefined): RedisNode[] | null {
       const at = entry.lastIndexOf(':');
       const host = at > 0 ? entry.slice(0, at) : entry;
       const port = at > 0 ? Number(entry.slice(at + 1)) : 6379;
-      if (!Number.isInteger(port) || port <= 0) throw new Error(`REDIS_CLUSTER_NODES: bad node "${entry}"`);
+      if (!Number.isInteger(port) || port <= 0) throw new ConfigError(`REDIS_CLUSTER_NODES: bad node "${entry}"`);
       return { host, port };
     });
   return nodes.length ? nodes : null;
@@ -207,22 +207,32 @@ function switchFrom(name: string, value: string | undefined, fallback: boolean):
   const normalized = value.trim().toLowerCase();
   if (['on', 'true', '1'].includes(normalized)) return true;
   if (['off', 'false', '0'].includes(normalized)) return false;
-  throw new Error(`${name} must be on or off, not ${JSON.stringify(value)}`);
+  throw new ConfigError(`${name} must be on or off, not ${JSON.stringify(value)}`);
 }
 
-function numberFrom(value: string | undefined, fallback: number): number {
-  return value === undefined || value === '' ? fallback : Number(value);
+/** A configuration mistake: the gateway prints its message as one line and exits non-zero. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A number of `name` at least 0; unset or empty: the fallback; anything else is a mistake worth failing on. */
+function numberFrom(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < 0) throw new ConfigError(`${name} must be a number of at least 0, not ${JSON.stringify(value)}`);
+  return number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const mode = (env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development') as Config['env'];
   const jwtSecretIsRandom = !env.JWT_SECRET;
-  const port = Number(env.PORT ?? 4000);
-  if (jwtSecretIsRandom && mode === 'production') throw new Error('JWT_SECRET must be set in production');
+  const port = numberFrom('PORT', env.PORT, 4000);
+  if (!Number.isInteger(port) || port > 65_535) throw new ConfigError(`PORT must be a port number, not ${JSON.stringify(env.PORT)}`);
+  if (jwtSecretIsRandom && mode === 'production') throw new ConfigError('JWT_SECRET must be set in production');
   // The embedded services are for trying Orggraph on one machine; a production deployment that lost its URLs must not
   // quietly start an empty database of its own.
   if (mode === 'production' && (!env.DATABASE_URL || !(env.REDIS_URL || env.REDIS_CLUSTER_NODES))) {
-    throw new Error('DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES) must be set in production');
+    throw new ConfigError('DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES) must be set in production');
   }
   return {
     env: mode,
@@ -230,53 +240,53 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL || null,
     databaseReplicaUrls: listFrom(env.DATABASE_REPLICA_URLS),
-    readYourWritesMs: numberFrom(env.READ_YOUR_WRITES_MS, 5000),
-    viewerCacheMs: numberFrom(env.VIEWER_CACHE_MS, 30_000),
-    viewerCacheMax: numberFrom(env.VIEWER_CACHE_MAX, 20_000),
+    readYourWritesMs: numberFrom('READ_YOUR_WRITES_MS', env.READ_YOUR_WRITES_MS, 5000),
+    viewerCacheMs: numberFrom('VIEWER_CACHE_MS', env.VIEWER_CACHE_MS, 30_000),
+    viewerCacheMax: numberFrom('VIEWER_CACHE_MAX', env.VIEWER_CACHE_MAX, 20_000),
     redisUrl: env.REDIS_URL || null,
     redisClusterNodes: parseRedisNodes(env.REDIS_CLUSTER_NODES),
     dataDir: resolve(env.DATA_DIR || '.orggraph-data'),
-    databasePoolMax: numberFrom(env.DATABASE_POOL_MAX, 20),
+    databasePoolMax: numberFrom('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 20),
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     jwtSecretIsRandom,
-    tokenTtlSeconds: Number(env.TOKEN_TTL_SECONDS ?? 60 * 60 * 24 * 7),
+    tokenTtlSeconds: numberFrom('TOKEN_TTL_SECONDS', env.TOKEN_TTL_SECONDS, 60 * 60 * 24 * 7),
     phoneDefaultRegion: env.PHONE_DEFAULT_REGION ?? 'CN',
-    defaultMemberLimit: Number(env.DEFAULT_MEMBER_LIMIT ?? 100_000),
+    defaultMemberLimit: numberFrom('DEFAULT_MEMBER_LIMIT', env.DEFAULT_MEMBER_LIMIT, 100_000),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
-    outboxPollMs: Number(env.OUTBOX_POLL_MS ?? 1000),
-    drainDelayMs: Number(env.DRAIN_DELAY_MS ?? 500),
+    outboxPollMs: numberFrom('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS, 1000),
+    drainDelayMs: numberFrom('DRAIN_DELAY_MS', env.DRAIN_DELAY_MS, 500),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
-    invitationExpirySweepMs: Number(env.INVITATION_EXPIRY_SWEEP_MS ?? (mode === 'test' ? 0 : 30_000)),
-    followUpSweepMs: numberFrom(env.FOLLOW_UP_SWEEP_MS, mode === 'test' ? 0 : 30_000),
-    contactPurgeSweepMs: numberFrom(env.CONTACT_PURGE_SWEEP_MS, mode === 'test' ? 0 : 60 * 60 * 1000),
-    importMaxBytes: Number(env.IMPORT_MAX_BYTES ?? 50 * 1024 * 1024),
-    eventSweepMs: Number(env.EVENT_SWEEP_MS ?? 5000),
-    apiTokenTtlSeconds: numberFrom(env.API_TOKEN_TTL_SECONDS, 15 * 60),
+    invitationExpirySweepMs: numberFrom('INVITATION_EXPIRY_SWEEP_MS', env.INVITATION_EXPIRY_SWEEP_MS, mode === 'test' ? 0 : 30_000),
+    followUpSweepMs: numberFrom('FOLLOW_UP_SWEEP_MS', env.FOLLOW_UP_SWEEP_MS, mode === 'test' ? 0 : 30_000),
+    contactPurgeSweepMs: numberFrom('CONTACT_PURGE_SWEEP_MS', env.CONTACT_PURGE_SWEEP_MS, mode === 'test' ? 0 : 60 * 60 * 1000),
+    importMaxBytes: numberFrom('IMPORT_MAX_BYTES', env.IMPORT_MAX_BYTES, 50 * 1024 * 1024),
+    eventSweepMs: numberFrom('EVENT_SWEEP_MS', env.EVENT_SWEEP_MS, 5000),
+    apiTokenTtlSeconds: numberFrom('API_TOKEN_TTL_SECONDS', env.API_TOKEN_TTL_SECONDS, 15 * 60),
     operationLimits: {
-      maxCost: numberFrom(env.MAX_OPERATION_COST, DEFAULT_OPERATION_LIMITS.maxCost),
-      maxDepth: numberFrom(env.MAX_OPERATION_DEPTH, DEFAULT_OPERATION_LIMITS.maxDepth),
-      maxAliases: numberFrom(env.MAX_OPERATION_ALIASES, DEFAULT_OPERATION_LIMITS.maxAliases),
-      maxDirectives: numberFrom(env.MAX_OPERATION_DIRECTIVES, DEFAULT_OPERATION_LIMITS.maxDirectives),
-      maxTokens: numberFrom(env.MAX_OPERATION_TOKENS, DEFAULT_OPERATION_LIMITS.maxTokens),
+      maxCost: numberFrom('MAX_OPERATION_COST', env.MAX_OPERATION_COST, DEFAULT_OPERATION_LIMITS.maxCost),
+      maxDepth: numberFrom('MAX_OPERATION_DEPTH', env.MAX_OPERATION_DEPTH, DEFAULT_OPERATION_LIMITS.maxDepth),
+      maxAliases: numberFrom('MAX_OPERATION_ALIASES', env.MAX_OPERATION_ALIASES, DEFAULT_OPERATION_LIMITS.maxAliases),
+      maxDirectives: numberFrom('MAX_OPERATION_DIRECTIVES', env.MAX_OPERATION_DIRECTIVES, DEFAULT_OPERATION_LIMITS.maxDirectives),
+      maxTokens: numberFrom('MAX_OPERATION_TOKENS', env.MAX_OPERATION_TOKENS, DEFAULT_OPERATION_LIMITS.maxTokens),
     },
     rateLimits: {
       ...DEFAULT_RATE_LIMITS,
       enabled: env.RATE_LIMITS !== 'off',
       prefix: env.RATE_LIMIT_PREFIX ?? DEFAULT_RATE_LIMITS.prefix,
-      windowSeconds: numberFrom(env.RATE_LIMIT_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowSeconds),
-      perCredential: numberFrom(env.RATE_LIMIT_PER_CREDENTIAL, DEFAULT_RATE_LIMITS.perCredential),
-      perAddress: numberFrom(env.RATE_LIMIT_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
+      windowSeconds: numberFrom('RATE_LIMIT_WINDOW_SECONDS', env.RATE_LIMIT_WINDOW_SECONDS, DEFAULT_RATE_LIMITS.windowSeconds),
+      perCredential: numberFrom('RATE_LIMIT_PER_CREDENTIAL', env.RATE_LIMIT_PER_CREDENTIAL, DEFAULT_RATE_LIMITS.perCredential),
+      perAddress: numberFrom('RATE_LIMIT_PER_ADDRESS', env.RATE_LIMIT_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
     },
     graphiql: switchFrom('GRAPHIQL', env.GRAPHIQL, mode !== 'production'),
     metrics: switchFrom('METRICS', env.METRICS, true),
     metricsToken: env.METRICS_TOKEN || null,
     databaseTimeouts: {
-      connectMs: numberFrom(env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
-      acquireMs: numberFrom(env.DATABASE_ACQUIRE_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.acquireMs),
-      statementMs: numberFrom(env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
+      connectMs: numberFrom('DATABASE_CONNECT_TIMEOUT_MS', env.DATABASE_CONNECT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.connectMs),
+      acquireMs: numberFrom('DATABASE_ACQUIRE_TIMEOUT_MS', env.DATABASE_ACQUIRE_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.acquireMs),
+      statementMs: numberFrom('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     ...overrides,

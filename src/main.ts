@@ -24,7 +24,16 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((error) => {
-  console.error(error);
+// One line a person can act on, not a stack trace: a bad setting, or a service the gateway could not reach.
+main().catch((error: unknown) => {
+  console.error(`orggraph: cannot start: ${startupFailure(error)}`);
   process.exit(1);
 });
+
+function startupFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Connecting to a name with several addresses fails with an AggregateError whose own message is empty.
+  const cause = error instanceof AggregateError && !error.message ? error.errors[0] : error;
+  const message = cause instanceof Error ? cause.message || (cause as { code?: string }).code || cause.name : String(cause);
+  return message.split('\n')[0]!.trim();
+}

@@ -11,7 +11,7 @@ import { createAppServices, type AppServices } from './app';
 import type { Config } from './config';
 import { bearerToken } from './auth/credential';
 import { embeddedJwtSecret, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres';
-import { ensureDatabase, migrate, openOrm, type Orm } from './db/orm';
+import { ensureDatabase, migrate, openOrm, withMigrationLock, type Orm } from './db/orm';
 import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
@@ -175,16 +175,25 @@ function registerGatewayGauges(app: AppServices, openSockets: () => number): voi
 /** Opens and migrates PostgreSQL: the one at `databaseUrl`, or without it an embedded one (a pool of one connection). */
 async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm; embeddedPostgres: EmbeddedPostgres | null }> {
   if (config.databaseUrl) {
-    await ensureDatabase(config.databaseUrl);
+    await ensureDatabase(config.databaseUrl).catch((error: Error) => {
+      throw new Error(`PostgreSQL (DATABASE_URL) cannot be reached: ${error.message || (error as { code?: string }).code}`, { cause: error });
+    });
     const orm = await openOrm(config.databaseUrl, logger, {
       replicaUrls: config.databaseReplicaUrls,
       timeouts: config.databaseTimeouts,
       poolMax: config.databasePoolMax,
     });
-    if ((await orm.getMigrator().getPendingMigrations()).length > 0) {
-      // Migrations (index builds on big tables) run without the statement timeout that guards requests.
-      const migrations = await openOrm(config.databaseUrl, logger);
-      await migrate(migrations).finally(() => migrations.close());
+    const databaseUrl = config.databaseUrl;
+    try {
+      await withMigrationLock(databaseUrl, async () => {
+        if ((await orm.getMigrator().getPendingMigrations()).length === 0) return;
+        // Migrations (index builds on big tables) run without the statement timeout that guards requests.
+        const migrations = await openOrm(databaseUrl, logger);
+        await migrate(migrations).finally(() => migrations.close());
+      });
+    } catch (error) {
+      await orm.close();
+      throw error;
     }
     return { orm, embeddedPostgres: null };
   }

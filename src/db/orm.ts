@@ -30,7 +30,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`create database "${name.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created meanwhile by a sibling process
+        // Created meanwhile by a sibling process: 42P04, or 23505 when both inserted into pg_database at once.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
@@ -85,4 +86,25 @@ export async function openOrm(databaseUrl: string, logger?: Logger, options: Orm
 /** Applies every committed migration that has not run yet. */
 export async function migrate(orm: Orm): Promise<void> {
   await orm.getMigrator().up();
+}
+
+/** Any constant the project owns: the key of the session advisory lock that migrations run under. */
+const MIGRATION_LOCK_KEY = 7_361_204_118;
+
+/**
+ * Runs `work` while holding a session advisory lock of `databaseUrl`, on a connection of its own: instances started
+ * together on a database with pending migrations take turns, and each one after the first finds nothing left to do.
+ * Even looking for pending migrations creates the migrations table, so that must be done under the lock too.
+ */
+export async function withMigrationLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    return await work();
+  } finally {
+    // Ending the session releases the lock, also when the unlock itself cannot be sent.
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end().catch(() => undefined);
+  }
 }
