@@ -226,14 +226,14 @@ describe('Member.account', () => {
     await logIn(NEW_PASSWORD);
 
     const seen = await owner.client.ok(MemberAccountDocument, { id: member.id });
-    const account = seen.node.__typename === 'Member' ? seen.node.account : undefined;
+    const account = seen.node!.__typename === 'Member' ? seen.node.account : undefined;
     expect(account).toMatchObject({ kind: 'ENTERPRISE', loginName: 'wang.fang', mustChangePassword: false, phoneVerified: false });
     // Newest first: the last sign-in, the failure, the first sign-in (with the initial password).
     expect(account!.logInRecords.map((r) => r.succeeded)).toEqual([true, false, true]);
     expect(account!.logInRecords[0]!.clientAddress).toBeTruthy();
     expect(account!.lastLogInAt).toBe(account!.logInRecords[0]!.at);
     const one = await owner.client.ok(MemberAccountDocument, { id: member.id, first: 1 });
-    expect(one.node.__typename === 'Member' && one.node.account?.logInRecords).toHaveLength(1);
+    expect(one.node!.__typename === 'Member' && one.node.account?.logInRecords).toHaveLength(1);
     expect(errorCode(await owner.client.request(MemberAccountDocument, { id: member.id, first: 0 }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await owner.client.request(MemberAccountDocument, { id: member.id, first: 101 }))).toBe('BAD_USER_INPUT');
 
@@ -259,7 +259,7 @@ describe('Member.account', () => {
     await client.ok(LogInDocument, { input: { phone: owner.phone, password: PASSWORD } });
 
     const inFirst = await owner.client.ok(MemberAccountDocument, { id: owner.member.id });
-    const firstAccount = inFirst.node.__typename === 'Member' ? inFirst.node.account : undefined;
+    const firstAccount = inFirst.node!.__typename === 'Member' ? inFirst.node.account : undefined;
     expect(firstAccount).toMatchObject({ kind: 'PERSONAL', loginName: null });
     expect(firstAccount!.logInRecords.map((r) => r.succeeded)).toEqual([true]);
     expect(firstAccount!.lastLogInAt).toBe(firstAccount!.logInRecords[0]!.at);

@@ -206,7 +206,7 @@ describe('a partner with scopes', () => {
     for (const [name, result] of Object.entries(refusals)) expect([name, errorCode(result)]).toEqual([name, 'FORBIDDEN']);
     expect(refusals.departmentsOfMembers.errors![0]!.message).toMatch(/departments:read/);
     expect(refusals.departmentsOfMembers.extensions?.sqlStatements).toBeLessThanOrEqual(2); // the client's row and org only
-    expect((await org.client.ok(MemberDocument, { id: org.person.id })).member.title).toBe('Nurse');
+    expect((await org.client.ok(MemberDocument, { id: org.person.id })).member!.title).toBe('Nurse');
   });
 
   it('writes with a write scope, and the audit log names the client as the actor', async () => {

@@ -115,10 +115,10 @@ describe.each(KINDS)('viewer: %s', (kind) => {
     }
     expect(result.errors).toBeUndefined();
     const member = result.data!.member;
-    expect(member.name).toBe('Target');
+    expect(member!.name).toBe('Target');
     if (expected.sensitive) {
       expect(member).toMatchObject({ phone: target.phone, email: 'target@example.org', employeeNo: 'T-1' });
-      expect(member.account?.loginName).toMatch(/^p/);
+      expect(member!.account?.loginName).toMatch(/^p/);
     } else {
       expect(member).toMatchObject({ phone: null, email: null, employeeNo: null, account: null });
     }

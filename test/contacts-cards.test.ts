@@ -95,7 +95,7 @@ describe('contact cards [002]', () => {
       capabilities: { directMessage: false, call: false, inviteToExternalGroup: false },
       connectedMembers: [{ id: m.memberId }],
     });
-    expect((await org.client.ok(ContactDocument, { id: contactId })).contact.state).toBe('SHARED');
+    expect((await org.client.ok(ContactDocument, { id: contactId })).contact!.state).toBe('SHARED');
 
     // Connecting again changes nothing.
     await buyer.client.ok(ConnectViaContactCardDocument, { token });

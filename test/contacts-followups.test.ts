@@ -103,10 +103,10 @@ describe('follow-up reminders [001]', () => {
     expect(bobs.note).toBe('');
 
     // The contact lists every follow-up, soonest first, to everyone who sees it; pages with cursors.
-    const onContact = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 2 })).contact.followUps;
+    const onContact = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 2 })).contact!.followUps;
     expect(onContact.totalCount).toBe(3);
     expect(onContact.nodes.map((f) => f.id)).toEqual([sooner.id, bobs.id]);
-    const rest = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 2, after: onContact.pageInfo.endCursor })).contact.followUps;
+    const rest = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 2, after: onContact.pageInfo.endCursor })).contact!.followUps;
     expect(rest.nodes.map((f) => f.id)).toEqual([later.id]);
     expect(rest.pageInfo.hasNextPage).toBe(false);
 
@@ -269,7 +269,7 @@ describe('hand-over [004]: follow-ups move and the receiver is notified', () => 
     expect((await followUpRow(done.id)).assignee_member_id).toBe(rawIdOf(alice.memberId)); // history stays
     expect((await bob.client.ok(MyFollowUpsDocument, { first: 10, status: 'OPEN' })).myFollowUps.nodes.map((f) => f.note).sort()).toEqual(['org-wide', 'own']);
 
-    const interactions = (await bob.client.ok(ContactInteractionsDocument, { id: contact.id, first: 5 })).contact.interactions.edges;
+    const interactions = (await bob.client.ok(ContactInteractionsDocument, { id: contact.id, first: 5 })).contact!.interactions.edges;
     expect(interactions.map((edge) => [edge.node.summary, edge.node.authorName, edge.node.author?.id])).toEqual([['first call', 'Alice', alice.memberId]]);
 
     const notifications = (await bob.client.ok(MyNotificationsDocument, { first: 10, filter: { kind: 'CONTACT_TRANSFER' } })).myNotifications;
@@ -310,9 +310,9 @@ describe('hand-over [004]: follow-ups move and the receiver is notified', () => 
     const [notification] = (await bob.client.ok(MyNotificationsDocument, { first: 10, filter: { kind: 'CONTACT_TRANSFER' } })).myNotifications.edges;
     expect(notification!.node.notification).toMatchObject({ title: '1 contact handed over to you by Alice', data: { contactCount: 1, followUpCount: 1 } });
     // The record keeps its author's name after the author left.
-    const [record] = (await bob.client.ok(ContactInteractionsDocument, { id: contact.id, first: 5 })).contact.interactions.edges;
+    const [record] = (await bob.client.ok(ContactInteractionsDocument, { id: contact.id, first: 5 })).contact!.interactions.edges;
     expect(record!.node).toMatchObject({ summary: 'met', authorName: 'Alice', author: null });
-    const [followUp] = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 5 })).contact.followUps.nodes;
+    const [followUp] = (await bob.client.ok(ContactFollowUpsDocument, { id: contact.id, first: 5 })).contact!.followUps.nodes;
     expect(followUp).toMatchObject({ id: onOwn.id, authorName: 'Alice', author: null, assignee: { id: bob.memberId } });
   });
 });
@@ -406,6 +406,6 @@ describe('the bin is emptied after 30 days', () => {
     expect(await sql('select 1 from contact_follow_ups where id = $1', [rawIdOf(followUp.id)])).toHaveLength(0);
     expect(errorCode(await alice.client.request(RestoreContactDocument, { id: contact.id }))).toBe('NOT_FOUND');
     expect((await alice.client.ok(RestoreContactDocument, { id: young.id })).restoreContact.name).toBe('Deleted yesterday');
-    expect((await alice.client.ok(ContactDocument, { id: young.id })).contact.name).toBe('Deleted yesterday');
+    expect((await alice.client.ok(ContactDocument, { id: young.id })).contact!.name).toBe('Deleted yesterday');
   });
 });

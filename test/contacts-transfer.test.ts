@@ -94,7 +94,7 @@ describe('transferContacts [004] [001]', () => {
     ]);
     expect(chosen).toMatchObject({ movedCount: 1, skippedCount: 4, externalGroups: [] });
     expect(chosen.contacts[3]!.name).toBeNull();
-    expect((await s.owner.ok(ContactDocument, { id: s.privateId })).contact.owner?.id).toBe(s.leaver.memberId);
+    expect((await s.owner.ok(ContactDocument, { id: s.privateId })).contact!.owner?.id).toBe(s.leaver.memberId);
   });
 
   it('refuses a DISABLED receiver, another org’s member, the same member, and callers without the right', async () => {
@@ -108,7 +108,7 @@ describe('transferContacts [004] [001]', () => {
     expect(errorCode(await transfer(s.leaver.client, s.receiver.memberId))).toBe('FORBIDDEN');
     expect(errorCode(await transfer(s.subAdminA.client, s.colleague.memberId))).toBe('FORBIDDEN'); // the receiver is outside A
     expect(errorCode(await transfer(foreign.client, s.receiver.memberId))).toBe('NOT_FOUND');
-    expect((await s.owner.ok(ContactDocument, { id: s.privateId })).contact.owner?.id).toBe(s.leaver.memberId);
+    expect((await s.owner.ok(ContactDocument, { id: s.privateId })).contact!.owner?.id).toBe(s.leaver.memberId);
   });
 
   it('moves chosen contacts; interaction records keep their author; audited', async () => {
@@ -120,7 +120,7 @@ describe('transferContacts [004] [001]', () => {
     const { contact } = await s.receiver.client.ok(ContactDocument, { id: s.privateId });
     expect(contact).toMatchObject({ owner: { id: s.receiver.memberId }, notes: 'leaver notes', viewerCanEdit: true });
     expect(errorCode(await s.leaver.client.request(ContactDocument, { id: s.privateId }))).toBe('NOT_FOUND');
-    const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact.interactions.edges;
+    const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact!.interactions.edges;
     expect(records.map((e) => [e.node.summary, e.node.author?.id])).toEqual([['kick-off', s.leaver.memberId]]);
     const { auditLog } = await s.owner.ok(AuditLogDocument, { first: 5, filter: { action: 'contact.transfer' } });
     expect(auditLog.edges[0]!.node).toMatchObject({ targetId: s.leaver.memberId, summary: { contactIds: [expect.any(String)] } });
@@ -142,7 +142,7 @@ describe('removeMember hands contacts over [004]', () => {
     });
     const { externalGroup } = await s.receiver.client.ok(ExternalGroupDocument, { id: s.group.id });
     expect(externalGroup).toMatchObject({ owner: { id: s.receiver.memberId }, isExternal: true, contactCount: 1 });
-    const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact.interactions.edges;
+    const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact!.interactions.edges;
     expect(records.map((e) => [e.node.authorName, e.node.author])).toEqual([['Leaver', null]]);
     const { auditLog } = await s.owner.ok(AuditLogDocument, { first: 5, filter: { targetId: s.leaver.memberId } });
     expect(auditLog.edges.map((e) => e.node.action).slice(0, 2)).toEqual(['member.remove', 'contact.transfer']);

@@ -73,7 +73,7 @@ describe('contacts: create, read, update', () => {
       owner: { id: plain.memberId },
     });
     const { contact } = await plain.client.ok(ContactDocument, { id: createContact.id });
-    expect(contact.id).toBe(createContact.id);
+    expect(contact!.id).toBe(createContact.id);
     const { node } = await plain.client.ok(ContactNodeDocument, { id: createContact.id });
     expect(node).toMatchObject({ __typename: 'Contact', name: 'Zhang Wei', notes: 'Prefers WeChat' });
   });
@@ -87,7 +87,7 @@ describe('contacts: create, read, update', () => {
     expect(cleared.updateContact.phones).toEqual([]);
     const empty = await plain.client.request(UpdateContactDocument, { input: { id: createContact.id, email: null } });
     expect(errorCode(empty)).toBe('BAD_USER_INPUT');
-    expect((await plain.client.ok(ContactDocument, { id: createContact.id })).contact.email).toBe('li@example.org');
+    expect((await plain.client.ok(ContactDocument, { id: createContact.id })).contact!.email).toBe('li@example.org');
   });
 
   it('answers bad input with clear codes and writes nothing', async () => {
@@ -183,7 +183,7 @@ describe('delete and restore', () => {
 
     const { restoreContact } = await plain.client.ok(RestoreContactDocument, { id: createContact.id });
     expect(restoreContact.name).toBe('Gone');
-    expect((await other.client.ok(ContactDocument, { id: createContact.id })).contact.name).toBe('Gone');
+    expect((await other.client.ok(ContactDocument, { id: createContact.id })).contact!.name).toBe('Gone');
     expect(errorCode(await plain.client.request(RestoreContactDocument, { id: createContact.id }))).toBe('NOT_FOUND');
 
     await plain.client.ok(DeleteContactDocument, { id: createContact.id });
@@ -234,8 +234,8 @@ describe('merge [001]', () => {
     const theirs = (await foreign.owner.ok(CreateContactDocument, { input: { name: 'Foreign', phones: [uniquePhone()] } })).createContact;
     expect(errorCode(await plain.client.request(MergeContactsDocument, { keepId: mine.id, mergeIds: [theirs.id] }))).toBe('NOT_FOUND');
     expect(errorCode(await plain.client.request(MergeContactsDocument, { keepId: mine.id, mergeIds: [mine.id] }))).toBe('BAD_USER_INPUT');
-    expect((await foreign.owner.ok(ContactDocument, { id: theirs.id })).contact.name).toBe('Foreign');
-    expect((await other.client.ok(ContactDocument, { id: orgWide.id })).contact.name).toBe('Theirs');
+    expect((await foreign.owner.ok(ContactDocument, { id: theirs.id })).contact!.name).toBe('Foreign');
+    expect((await other.client.ok(ContactDocument, { id: orgWide.id })).contact!.name).toBe('Theirs');
   });
 });
 
@@ -262,10 +262,10 @@ describe('tags and groups', () => {
     expect(await names([customer.id, partner.id])).toEqual(['Both']);
 
     await owner.ok(DeleteTagDocument, { id: partner.id });
-    expect((await plain.client.ok(ContactDocument, { id: both.id })).contact.tags.map((t) => t.id)).toEqual([customer.id]);
+    expect((await plain.client.ok(ContactDocument, { id: both.id })).contact!.tags.map((t) => t.id)).toEqual([customer.id]);
     expect(errorCode(await plain.client.request(ContactsDocument, { first: 10, filter: { tagIds: [partner.id] } }))).toBe('NOT_FOUND');
     await owner.ok(DeleteTagGroupDocument, { id: createTagGroup.id });
-    expect((await plain.client.ok(ContactDocument, { id: onlyCustomer.id })).contact.tags).toEqual([]);
+    expect((await plain.client.ok(ContactDocument, { id: onlyCustomer.id })).contact!.tags).toEqual([]);
     expect((await plain.client.ok(TagGroupsDocument)).tagGroups).toEqual([]);
   });
 
@@ -306,11 +306,11 @@ describe('interaction records', () => {
     const { recordInteraction } = await record(plain.client, 'NOTE', '2026-03-04T09:00:00.000Z', 'thinking');
     expect(recordInteraction).toMatchObject({ kind: 'NOTE', authorName: 'Plain', author: { id: plain.memberId } });
 
-    const page1 = (await other.client.ok(ContactInteractionsDocument, { id: contact.id, first: 2 })).contact.interactions;
+    const page1 = (await other.client.ok(ContactInteractionsDocument, { id: contact.id, first: 2 })).contact!.interactions;
     expect(page1.edges.map((e) => e.node.summary)).toEqual(['met at the fair', 'thinking']);
     expect(page1.totalCount).toBe(4);
     expect(page1.edges[0]!.node.author?.id).toBe(other.memberId);
-    const page2 = (await other.client.ok(ContactInteractionsDocument, { id: contact.id, first: 2, after: page1.pageInfo.endCursor })).contact.interactions;
+    const page2 = (await other.client.ok(ContactInteractionsDocument, { id: contact.id, first: 2, after: page1.pageInfo.endCursor })).contact!.interactions;
     expect(page2.edges.map((e) => e.node.summary)).toEqual(['sent offer', 'first call']);
     expect(page2.pageInfo.hasNextPage).toBe(false);
 

@@ -117,7 +117,7 @@ describe('admin dashboard', () => {
     await invited.getByRole('button', { name: 'Revoke' }).click();
     await invited.waitFor({ state: 'detached' });
     const { invitation: revoked } = await admin.ok(InvitationDocument, { id: sendInvitation.invitation.id });
-    expect(revoked.status).toBe('REVOKED');
+    expect(revoked!.status).toBe('REVOKED');
 
     // An invite link with its QR code.
     await page.fill('#link-max-uses', '5');

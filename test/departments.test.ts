@@ -29,7 +29,7 @@ async function readDepartment(viewer: GraphQLClient, id: string) {
 }
 
 async function childNames(viewer: GraphQLClient, id: string) {
-  return (await readDepartment(viewer, id)).children.map((child) => [child.name, child.position]);
+  return (await readDepartment(viewer, id))!.children.map((child) => [child.name, child.position]);
 }
 
 function errorMessage(result: GraphQLResult<unknown>): string {
@@ -52,16 +52,16 @@ describe('department tree', () => {
 
     const deepest = await readDepartment(owner, level5.id);
     expect(deepest).toMatchObject({ name: 'Night Shift', depth: 5, position: 0, parent: { id: level4.id }, children: [] });
-    expect(deepest.ancestors.map((a) => a.name)).toEqual(['Health Commission', 'Medical Institutions', 'Level-1 Hospitals', 'City Hospital', 'Surgery']);
+    expect(deepest!.ancestors.map((a) => a.name)).toEqual(['Health Commission', 'Medical Institutions', 'Level-1 Hospitals', 'City Hospital', 'Surgery']);
 
     const top = await readDepartment(owner, root.id);
     expect(top).toMatchObject({ depth: 0, parent: null, ancestors: [] });
-    expect(top.children.map((c) => [c.name, c.position, c.depth])).toEqual([
+    expect(top!.children.map((c) => [c.name, c.position, c.depth])).toEqual([
       ['Medical Institutions', 0, 1],
       ['Public Health', 1, 1],
       ['Finance', 2, 1],
     ]);
-    expect((await readDepartment(owner, level2.id)).children.map((c) => c.id)).toEqual([level3.id]);
+    expect((await readDepartment(owner, level2.id))!.children.map((c) => c.id)).toEqual([level3.id]);
     expect((await owner.ok(NodeDocument, { id: level3.id })).node).toEqual({ __typename: 'Department', id: level3.id });
   });
 
@@ -93,9 +93,9 @@ describe('department tree', () => {
     expect(await childNames(owner, root)).toEqual([['B', 0], ['C', 1]]);
 
     const deep = await readDepartment(owner, a2.id);
-    expect(deep.depth).toBe(4);
-    expect(deep.ancestors.map((x) => x.name)).toEqual(['Root', 'B', 'A', 'A1']);
-    expect((await readDepartment(owner, a1.id)).ancestors.map((x) => x.name)).toEqual(['Root', 'B', 'A']);
+    expect(deep!.depth).toBe(4);
+    expect(deep!.ancestors.map((x) => x.name)).toEqual(['Root', 'B', 'A', 'A1']);
+    expect((await readDepartment(owner, a1.id))!.ancestors.map((x) => x.name)).toEqual(['Root', 'B', 'A']);
 
     // Reordering inside the same parent.
     await owner.ok(MoveDepartmentDocument, { input: { id: b2.id, newParentId: b.id, position: 0 } });
@@ -108,7 +108,7 @@ describe('department tree', () => {
     await owner.ok(MoveDepartmentDocument, { input: { id: a1.id, newParentId: root } });
     expect(await childNames(owner, root)).toEqual([['B', 0], ['C', 1], ['A1', 2]]);
     expect(await childNames(owner, b.id)).toEqual([['B2', 0], ['B0', 1], ['A', 2], ['B1', 3]]);
-    expect((await readDepartment(owner, a2.id)).ancestors.map((x) => x.name)).toEqual(['Root', 'A1']);
+    expect((await readDepartment(owner, a2.id))!.ancestors.map((x) => x.name)).toEqual(['Root', 'A1']);
 
     expect(errorCode(await owner.request(MoveDepartmentDocument, { input: { id: a.id, newParentId: root, position: -1 } }))).toBe('BAD_USER_INPUT');
   });
@@ -127,7 +127,7 @@ describe('department tree', () => {
     const root = await owner.request(MoveDepartmentDocument, { input: { id: org.rootDepartment.id, newParentId: a.id } });
     expect(errorCode(root)).toBe('BAD_USER_INPUT');
     expect(errorMessage(root)).toMatch(/root/);
-    expect((await readDepartment(owner, a2.id)).ancestors.map((x) => x.name)).toEqual(['Root', 'A', 'A1']);
+    expect((await readDepartment(owner, a2.id))!.ancestors.map((x) => x.name)).toEqual(['Root', 'A', 'A1']);
   });
 
   it('deletes only empty non-root departments, and closes the gap among siblings', async () => {
@@ -178,11 +178,11 @@ describe('department tree', () => {
     // Moving the nested "Sales" up next to the first one collides, and changes nothing.
     const collision = await owner.request(MoveDepartmentDocument, { input: { id: nested.id, newParentId: org.rootDepartment.id } });
     expect(errorCode(collision)).toBe('CONFLICT');
-    expect((await readDepartment(owner, team.id)).ancestors.map((x) => x.name)).toEqual(['Root', 'Support', 'Sales']);
+    expect((await readDepartment(owner, team.id))!.ancestors.map((x) => x.name)).toEqual(['Root', 'Support', 'Sales']);
     expect(await childNames(owner, org.rootDepartment.id)).toEqual([['Sales', 0], ['Support', 1]]);
 
     await owner.ok(MoveDepartmentDocument, { input: { id: nested.id, newParentId: sales.id } });
-    expect((await readDepartment(owner, team.id)).ancestors.map((x) => x.name)).toEqual(['Root', 'Sales', 'Sales']);
+    expect((await readDepartment(owner, team.id))!.ancestors.map((x) => x.name)).toEqual(['Root', 'Sales', 'Sales']);
   });
 });
 
@@ -198,16 +198,16 @@ describe('concurrent tree writes', () => {
       ]);
       expect(results.map(errorCode).sort()).toEqual(['BAD_USER_INPUT', undefined]);
       const [first, second] = await Promise.all([readDepartment(owner, a.id), readDepartment(owner, b.id)]);
-      const [upper, lower] = first.depth === 1 ? [first, second] : [second, first];
-      expect(lower.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id, upper.id]);
-      expect(upper.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id]);
+      const [upper, lower] = first!.depth === 1 ? [first, second] : [second, first];
+      expect(lower!.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id, upper!.id]);
+      expect(upper!.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id]);
     }
   });
 
   it('gives concurrent creates distinct positions 0..n-1', async () => {
     const { client: owner, org } = await createOrgWithOwner(client);
     await Promise.all(Array.from({ length: 8 }, (_, i) => createDepartment(owner, `Team ${i}`)));
-    const positions = (await readDepartment(owner, org.rootDepartment.id)).children.map((child) => child.position);
+    const positions = (await readDepartment(owner, org.rootDepartment.id))!.children.map((child) => child.position);
     expect(positions).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 });
@@ -232,7 +232,7 @@ describe('department access', () => {
     ];
     for (const result of await Promise.all(attempts)) expect(errorCode(result)).toBe('NOT_FOUND');
     expect(await readDepartment(a.client, target.id)).toMatchObject({ name: 'Secret', parent: { id: a.org.rootDepartment.id } });
-    expect((await readDepartment(b.client, own.id)).parent?.id).toBe(b.org.rootDepartment.id);
+    expect((await readDepartment(b.client, own.id))!.parent?.id).toBe(b.org.rootDepartment.id);
   });
 
   it('lets a plain member read the tree but not change it (FORBIDDEN)', async () => {
@@ -244,7 +244,7 @@ describe('department access', () => {
     const { switchOrg } = await person.client.ok(SwitchOrgDocument, { orgId: org.id });
     const member = client.as(switchOrg.token);
 
-    expect((await readDepartment(member, team.id)).ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id]);
+    expect((await readDepartment(member, team.id))!.ancestors.map((x) => x.id)).toEqual([org.rootDepartment.id]);
     const refusals = await Promise.all([
       member.request(CreateDepartmentDocument, { input: { name: 'Mine', parentId: team.id } }),
       member.request(RenameDepartmentDocument, { input: { id: team.id, name: 'Renamed' } }),
@@ -282,14 +282,14 @@ describe('department member counts', () => {
         { id: b.id, memberCount: 1, direct: 1 },
       ],
     });
-    expect((await counts(a.id)).children).toEqual([
+    expect((await counts(a.id))!.children).toEqual([
       { id: a1.id, memberCount: 2, direct: 2 },
       { id: a2.id, memberCount: 2, direct: 2 },
     ]);
 
     // Counts follow a move of the subtree.
     await owner.ok(MoveDepartmentDocument, { input: { id: a1.id, newParentId: b.id } });
-    expect((await counts(root)).children).toEqual([
+    expect((await counts(root))!.children).toEqual([
       { id: a.id, memberCount: 3, direct: 1 },
       { id: b.id, memberCount: 3, direct: 1 },
     ]);
@@ -307,10 +307,10 @@ describe('department member counts', () => {
       const result = await owner.request(DepartmentTreePageDocument, { id: parent.id });
       expect(result.errors).toBeUndefined();
       const page = result.data!.department;
-      expect(page.children).toHaveLength(size);
-      expect(page.memberCount).toBe(Math.ceil(size / 2));
-      expect(page.children[0]).toMatchObject({ memberCount: 1, direct: 0, parent: { id: parent.id }, ancestors: [{ id: org.rootDepartment.id }, { id: parent.id }] });
-      expect(page.children[0].children[0]).toMatchObject({ name: 'Grandchild 0', depth: 3, parent: { id: page.children[0].id } });
+      expect(page!.children).toHaveLength(size);
+      expect(page!.memberCount).toBe(Math.ceil(size / 2));
+      expect(page!.children[0]).toMatchObject({ memberCount: 1, direct: 0, parent: { id: parent.id }, ancestors: [{ id: org.rootDepartment.id }, { id: parent.id }] });
+      expect(page!.children[0].children[0]).toMatchObject({ name: 'Grandchild 0', depth: 3, parent: { id: page!.children[0].id } });
       return result.extensions?.sqlStatements as number;
     };
     const five = await statementsFor(5);

@@ -55,8 +55,8 @@ describe('POST /imports', () => {
     const zhang = members.nodes.find((m) => m.name === 'Zhang Wei')!;
     const { member } = await owner.client.ok(ImportedMemberDocument, { id: zhang.id });
     expect(member).toMatchObject({ phone: phoneB, email: 'zw@example.org', title: 'Doctor', employeeNo: 'E002', status: 'PENDING' });
-    expect(member.departments.map((d) => d.id).sort()).toEqual([hospital.id, office.id].sort());
-    expect(member.roles.map((r) => r.role.builtin).sort()).toEqual(['ADMIN', 'MEMBER']);
+    expect(member!.departments.map((d) => d.id).sort()).toEqual([hospital.id, office.id].sort());
+    expect(member!.roles.map((r) => r.role.builtin).sort()).toEqual(['ADMIN', 'MEMBER']);
     const li = members.nodes.find((m) => m.name === 'Li Na')!;
     expect(li).toMatchObject({ phone: null, email: 'li.na@example.org' });
     expect(li.departments.map((d) => d.name)).toEqual(['Health Commission']);

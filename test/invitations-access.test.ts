@@ -51,7 +51,7 @@ describe('who may invite', () => {
     const intoB = (await owner.client.ok(SendInvitationDocument, { input: { phone: uniquePhone(), name: 'Owner into B', departmentIds: [b.id] } })).sendInvitation;
     const { invitations } = await subAdmin.client.ok(InvitationsDocument, { first: 10 });
     expect(invitations.edges.map((edge) => edge.node.name)).toEqual([null, 'In A1']); // the link, then the phone invitation
-    expect((await subAdmin.client.ok(InvitationDocument, { id: inScope.invitation.id })).invitation.phone).toMatch(/^\+86/);
+    expect((await subAdmin.client.ok(InvitationDocument, { id: inScope.invitation.id })).invitation!.phone).toMatch(/^\+86/);
     expect(errorCode(await subAdmin.client.request(InvitationDocument, { id: intoB.invitation.id }))).toBe('FORBIDDEN');
     expect(errorCode(await subAdmin.client.request(RevokeInvitationDocument, { id: intoB.invitation.id }))).toBe('FORBIDDEN');
     expect(errorCode(await subAdmin.client.request(ResendInvitationDocument, { id: intoB.invitation.id }))).toBe('FORBIDDEN');

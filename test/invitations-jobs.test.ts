@@ -117,8 +117,8 @@ describe('expiry job', () => {
     // Reads already say EXPIRED; the table still says PENDING.
     for (const invitation of due) {
       const read = (await owner.client.ok(InvitationDocument, { id: invitation.id })).invitation;
-      expect(read.status).toBe('EXPIRED');
-      expect(read.statusChangedAt).toBe(read.expiresAt);
+      expect(read!.status).toBe('EXPIRED');
+      expect(read!.statusChangedAt).toBe(read!.expiresAt);
       expect((await invitationRow(invitation.id)).status).toBe('PENDING');
     }
 
@@ -174,7 +174,7 @@ describe('delivery failures', () => {
     const broken = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter(), gateway.app.eventBus);
     for (let attempt = 1; attempt <= 4; attempt++) {
       await broken.drainOnce();
-      expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation.status).toBe('PENDING');
+      expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
     }
     await broken.drainOnce();
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
@@ -184,13 +184,13 @@ describe('delivery failures', () => {
       statusChangedBy: null,
     });
     expect(await events(owner.org.id, 'FAILED')).toEqual([
-      expect.objectContaining({ payload: { invitationId: rawIdOf(invitation.id) }, recipient_phone: wrongPhone }),
+      expect.objectContaining({ payload: { invitationId: rawIdOf(invitation!.id) }, recipient_phone: wrongPhone }),
     ]);
     const invitee = await signUpVerified('Unreachable');
     expect(errorCode(await invitee.client.request(AcceptInvitationDocument, { token: sendInvitation.token }))).toBe('INVITATION_INVALID');
 
     // Resent to the right number: PENDING again, delivered, accepted.
-    const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: invitation.id, phone: invitee.phone });
+    const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: invitation!.id, phone: invitee.phone });
     expect(resendInvitation.invitation).toMatchObject({ status: 'PENDING', phone: invitee.phone, failureReason: null, sentCount: 2 });
     const working = new BrokenAdapter(() => false);
     await new OutboxDispatcher(gateway.app.orm, silent, 0, working).drainOnce();
@@ -212,7 +212,7 @@ describe('delivery failures', () => {
     const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter((message) => message.id === first!.id), gateway.app.eventBus);
     for (let attempt = 0; attempt < 5; attempt++) await dispatcher.drainOnce();
     expect((await messagesTo(phone)).map((message) => message.status)).toEqual(['FAILED', 'SENT']);
-    expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation.status).toBe('PENDING');
+    expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
     expect(await events(owner.org.id, 'FAILED')).toEqual([]);
   });
 });
@@ -303,7 +303,7 @@ describe('SMTP adapter', () => {
       adapter.close();
     }
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
-    expect(invitation.status).toBe('FAILED');
-    expect(invitation.failureReason).toMatch(/^The email could not be delivered: .*ECONNREFUSED/);
+    expect(invitation!.status).toBe('FAILED');
+    expect(invitation!.failureReason).toMatch(/^The email could not be delivered: .*ECONNREFUSED/);
   });
 });

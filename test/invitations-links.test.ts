@@ -53,7 +53,7 @@ describe('invite links', () => {
     expect(row!.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
     expect(JSON.stringify(row)).not.toContain(token);
     // A link is shared again and again: admins may show it later (its token kept encrypted).
-    expect((await owner.client.ok(InvitationDocument, { id: invitation.id })).invitation.url).toBe(url);
+    expect((await owner.client.ok(InvitationDocument, { id: invitation.id })).invitation!.url).toBe(url);
 
     const first = await signUpUser(client, 'First');
     const { acceptInvitation } = await first.client.ok(AcceptInvitationDocument, { token });
@@ -107,7 +107,7 @@ describe('invite links', () => {
     expect(invitation).toMatchObject({ status: 'ACCEPTED', useCount: 1, acceptedBy: { id: winners[0]!.data!.acceptInvitation.member.id } });
     const [{ count }] = await sql<{ count: number }>(`select count(*)::int as count from members where org_id = $1`, [rawIdOf(owner.org.id)]);
     expect(count).toBe(2);
-    const [{ acceptances }] = await sql<{ acceptances: number }>('select count(*)::int as acceptances from invitation_acceptances where invitation_id = $1', [rawIdOf(invitation.id)]);
+    const [{ acceptances }] = await sql<{ acceptances: number }>('select count(*)::int as acceptances from invitation_acceptances where invitation_id = $1', [rawIdOf(invitation!.id)]);
     expect(acceptances).toBe(1);
     expect((await orgEvents(owner.org.id, 'MEMBER')).length).toBe(1);
   });
@@ -120,7 +120,7 @@ describe('invite links', () => {
     await (await signUpUser(client)).client.ok(AcceptInvitationDocument, { token: createInviteLink.token });
     const late = await signUpUser(client);
     expect(errorCode(await late.client.request(AcceptInvitationDocument, { token: createInviteLink.token }))).toBe('QUOTA_EXCEEDED');
-    expect((await owner.client.ok(InvitationDocument, { id: createInviteLink.invitation.id })).invitation.useCount).toBe(1);
+    expect((await owner.client.ok(InvitationDocument, { id: createInviteLink.invitation.id })).invitation!.useCount).toBe(1);
   });
 
   it('validates lifetime and uses, and regenerates an expired link with a new token and the same lifetime', async () => {
@@ -131,20 +131,20 @@ describe('invite links', () => {
     const { createInviteLink } = await owner.client.ok(CreateInviteLinkDocument, { input: { expiresIn: 600, maxUses: 5 } });
     await backdateExpiry(createInviteLink.invitation.id);
     const { invitation: expired } = await owner.client.ok(InvitationDocument, { id: createInviteLink.invitation.id });
-    expect(expired.status).toBe('EXPIRED');
-    expect(expired.statusChangedAt).toBe(expired.expiresAt);
+    expect(expired!.status).toBe('EXPIRED');
+    expect(expired!.statusChangedAt).toBe(expired!.expiresAt);
     expect(errorCode(await (await signUpUser(client)).client.request(AcceptInvitationDocument, { token: createInviteLink.token }))).toBe('INVITATION_INVALID');
-    expect(errorCode(await owner.client.request(InviteLinkQrCodeDocument, { id: expired.id, format: 'SVG' }))).toBe('BAD_USER_INPUT');
-    expect(errorCode(await owner.client.request(ResendInvitationDocument, { id: expired.id, phone: uniquePhone() }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await owner.client.request(InviteLinkQrCodeDocument, { id: expired!.id, format: 'SVG' }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await owner.client.request(ResendInvitationDocument, { id: expired!.id, phone: uniquePhone() }))).toBe('BAD_USER_INPUT');
 
     const before = Date.now();
-    const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: expired.id });
+    const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: expired!.id });
     expect(resendInvitation.token).not.toBe(createInviteLink.token);
     expect(resendInvitation.invitation).toMatchObject({ status: 'PENDING', url: resendInvitation.url, sentCount: 2 });
     expect(Math.abs(Date.parse(resendInvitation.invitation.expiresAt) - before - 600_000)).toBeLessThan(5000);
     await (await signUpUser(client)).client.ok(AcceptInvitationDocument, { token: resendInvitation.token });
 
-    const { revokeInvitation } = await owner.client.ok(RevokeInvitationDocument, { id: expired.id });
+    const { revokeInvitation } = await owner.client.ok(RevokeInvitationDocument, { id: expired!.id });
     expect(revokeInvitation.status).toBe('REVOKED');
     expect(errorCode(await (await signUpUser(client)).client.request(AcceptInvitationDocument, { token: resendInvitation.token }))).toBe('INVITATION_INVALID');
   });

@@ -84,7 +84,7 @@ describe('sendInvitation and acceptInvitation by phone', () => {
 
     // Never shown again: not on the invitation, not on reads.
     const { invitation: read } = await owner.client.ok(InvitationDocument, { id: invitation.id });
-    expect(read.url).toBeNull();
+    expect(read!.url).toBeNull();
     expect(JSON.stringify(read)).not.toContain(token);
 
     const [audit] = await sql<{ action: string; target_id: string }>(`select action, target_id from audit_entries where org_id = $1 and action like 'invitation.%'`, [rawIdOf(owner.org.id)]);
@@ -168,7 +168,7 @@ describe('sendInvitation and acceptInvitation by phone', () => {
     expect(notYet.errors![0]!.message).toMatch(/Verify your phone number/);
 
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
-    expect(invitation.status).toBe('PENDING');
+    expect(invitation!.status).toBe('PENDING');
   });
 
   it('answers unknown, expired, used-up and revoked tokens alike with INVITATION_INVALID', async () => {
@@ -198,7 +198,7 @@ describe('sendInvitation and acceptInvitation by phone', () => {
     for (const answer of answers) expect(answer).toEqual(answers[0]);
 
     // Admins see the precise reason on each invitation.
-    const statuses = await Promise.all([expired, revoked, used].map(async (sent) => (await owner.client.ok(InvitationDocument, { id: sent.invitation.id })).invitation.status));
+    const statuses = await Promise.all([expired, revoked, used].map(async (sent) => (await owner.client.ok(InvitationDocument, { id: sent.invitation.id })).invitation!.status));
     expect(statuses).toEqual(['EXPIRED', 'REVOKED', 'ACCEPTED']);
   });
 
@@ -343,7 +343,7 @@ describe('revokeInvitation and resendInvitation', () => {
     const wrongPhone = uniquePhone();
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: wrongPhone, name: 'Typo' } });
     await backdateExpiry(sendInvitation.invitation.id, 60);
-    expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation.status).toBe('EXPIRED');
+    expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('EXPIRED');
 
     const invitee = await signUpVerified(client, 'Typo');
     // A number another member has is refused.

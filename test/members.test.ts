@@ -232,16 +232,16 @@ describe('manager chain', () => {
     await add(org, { name: 'Unrelated' });
 
     const first = await org.client.ok(MemberReportsDocument, { id: reports[0]!.id, first: 2 });
-    expect(first.member.manager).toEqual({ id: lead.id, name: 'Lead', manager: { id: org.member.id, name: 'Owner' } });
+    expect(first.member!.manager).toEqual({ id: lead.id, name: 'Lead', manager: { id: org.member.id, name: 'Owner' } });
 
     const page1 = await org.client.ok(MemberReportsDocument, { id: lead.id, first: 2 });
-    expect(page1.member.reports.nodes.map((n) => n.name)).toEqual(['Alan', 'Bo']);
-    expect(page1.member.reports.totalCount).toBe(5);
-    const page2 = await org.client.ok(MemberReportsDocument, { id: lead.id, first: 2, after: page1.member.reports.pageInfo.endCursor });
-    const page3 = await org.client.ok(MemberReportsDocument, { id: lead.id, first: 2, after: page2.member.reports.pageInfo.endCursor });
-    expect(page2.member.reports.nodes.map((n) => n.name)).toEqual(['Mia', 'Ruth']);
-    expect(page3.member.reports.nodes.map((n) => n.name)).toEqual(['Zed']);
-    expect(page3.member.reports.pageInfo.hasNextPage).toBe(false);
+    expect(page1.member!.reports.nodes.map((n) => n.name)).toEqual(['Alan', 'Bo']);
+    expect(page1.member!.reports.totalCount).toBe(5);
+    const page2 = await org.client.ok(MemberReportsDocument, { id: lead.id, first: 2, after: page1.member!.reports.pageInfo.endCursor });
+    const page3 = await org.client.ok(MemberReportsDocument, { id: lead.id, first: 2, after: page2.member!.reports.pageInfo.endCursor });
+    expect(page2.member!.reports.nodes.map((n) => n.name)).toEqual(['Mia', 'Ruth']);
+    expect(page3.member!.reports.nodes.map((n) => n.name)).toEqual(['Zed']);
+    expect(page3.member!.reports.pageInfo.hasNextPage).toBe(false);
   });
 });
 
@@ -298,7 +298,7 @@ describe('removeMember', () => {
     const { removeMember } = await org.client.ok(RemoveMemberDocument, { input: { id: member.id, mode: 'DELETE' } });
     expect(removeMember).toEqual({ removedMemberId: member.id, transferredTo: null });
     expect(errorCode(await org.client.request(MemberDocument, { id: member.id }))).toBe('NOT_FOUND');
-    expect((await org.client.ok(MemberDocument, { id: report.id })).member.manager).toBeNull();
+    expect((await org.client.ok(MemberDocument, { id: report.id })).member!.manager).toBeNull();
     expect(await auditOf(member.id)).toMatchObject([
       { action: 'member.add' },
       { action: 'member.remove', summary: { mode: 'DELETE', name: 'Leaving', transferredTo: null } },
@@ -322,7 +322,7 @@ describe('removeMember', () => {
     });
     expect(removeMember).toEqual({ removedMemberId: member.id, transferredTo: { id: target.memberId, name: 'Successor', manager: null } });
     for (const report of [reportA, reportB]) {
-      expect((await org.client.ok(MemberDocument, { id: report.id })).member.manager?.id).toBe(target.memberId);
+      expect((await org.client.ok(MemberDocument, { id: report.id })).member!.manager?.id).toBe(target.memberId);
     }
     expect(await rolesOf(target.memberId)).toEqual(['ADMIN', 'MEMBER']);
     expect(await auditOf(member.id)).toMatchObject([{}, { action: 'member.remove', summary: { mode: 'TRANSFER', transferredTo: rawIdOf(target.memberId) } }]);
@@ -339,7 +339,7 @@ describe('removeMember', () => {
       input: { id: member.id, mode: 'TRANSFER', transferToMemberId: successor.memberId },
     });
     expect(removeMember.transferredTo).toEqual({ id: successor.memberId, name: 'Successor', manager: { id: org.member.id } });
-    expect((await org.client.ok(MemberDocument, { id: sibling.id })).member.manager?.id).toBe(successor.memberId);
+    expect((await org.client.ok(MemberDocument, { id: sibling.id })).member!.manager?.id).toBe(successor.memberId);
   });
 
   it('refuses a TRANSFER without a valid active target, and removing yourself', async () => {
@@ -357,7 +357,7 @@ describe('removeMember', () => {
     expect(errorCode(await remove({ mode: 'TRANSFER', transferToMemberId: toGlobalId('Member', randomUUID()) }))).toBe('NOT_FOUND');
     expect(errorCode(await remove({ mode: 'DELETE', id: org.member.id }))).toBe('BAD_USER_INPUT');
     // Nothing was removed on the way.
-    expect((await org.client.ok(MemberDocument, { id: member.id })).member.id).toBe(member.id);
+    expect((await org.client.ok(MemberDocument, { id: member.id })).member!.id).toBe(member.id);
   });
 
   it('OFFBOARD keeps a record of the leaving', async () => {
@@ -569,6 +569,6 @@ describe('tenant sealing', () => {
     expect(await names(org.client, { query: 'Theirs' })).toEqual([]);
     const own = await org.client.ok(NodeDocument, { id: org.member.id });
     expect(own.node).toEqual({ __typename: 'Member', id: org.member.id });
-    expect((await other.client.ok(MemberDocument, { id: theirs.id })).member.name).toBe('Theirs');
+    expect((await other.client.ok(MemberDocument, { id: theirs.id })).member!.name).toBe('Theirs');
   });
 });

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { assertMayFetchNodeType } from '../auth/policy';
-import { notFound } from '../errors';
+import { badInput, notFound } from '../errors';
 import { Access } from './auth-checker';
 import type { GraphQLContext } from './context';
 import { Node, parseGlobalId } from './relay';
@@ -13,17 +13,35 @@ export function registerNodeType(type: string, fetch: NodeFetcher): void {
   fetchers.set(type, fetch);
 }
 
+/** Most ids one `nodes` call may ask for: a page's worth. */
+export const MAX_NODE_IDS = 100;
+
 @Resolver()
 export class NodeResolver {
   @Authorized(Access.MEMBER)
-  @Query(() => Node, { description: 'Any object by its global id. Unknown, malformed and foreign ids answer NOT_FOUND.' })
-  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Node> {
-    const parsed = parseGlobalId(id);
-    // Decided on the type written in the id, before any lookup: it reveals nothing about the object.
-    if (parsed && fetchers.has(parsed.type)) assertMayFetchNodeType(ctx.viewer, parsed.type);
-    const fetch = parsed && fetchers.get(parsed.type);
-    const found = fetch ? await fetch(ctx, parsed.id) : null;
-    if (!found) throw notFound();
-    return found;
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id. Unknown, malformed and foreign ids are null with a NOT_FOUND error.' })
+  node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Node> {
+    return fetchNode(ctx, id);
   }
+
+  @Authorized(Access.MEMBER)
+  @Query(() => [Node], {
+    nullable: 'items',
+    description: `Objects by their global ids, in the order given (at most ${MAX_NODE_IDS}). Each unknown, malformed or foreign id is null, with a NOT_FOUND error at its index.`,
+  })
+  nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<Node>[] {
+    if (ids.length > MAX_NODE_IDS) throw badInput(`At most ${MAX_NODE_IDS} ids at once`, 'ids');
+    // One promise per id: graphql-js nulls the ones that fail and keeps the rest; the loaders batch the lookups.
+    return ids.map((id) => fetchNode(ctx, id));
+  }
+}
+
+async function fetchNode(ctx: GraphQLContext, id: string): Promise<Node> {
+  const parsed = parseGlobalId(id);
+  // Decided on the type written in the id, before any lookup: it reveals nothing about the object.
+  if (parsed && fetchers.has(parsed.type)) assertMayFetchNodeType(ctx.viewer, parsed.type);
+  const fetch = parsed && fetchers.get(parsed.type);
+  const found = fetch ? await fetch(ctx, parsed.id) : null;
+  if (!found) throw notFound();
+  return found;
 }

@@ -25,7 +25,8 @@ import { MAX_PAGE_SIZE } from '../graphql/relay';
  * - an object costs 1 where it is fetched, a scalar 0 (a few scalars that run a query cost 1: `totalCount`, `memberCount`);
  * - a connection costs 1 for its page query, and what is selected in its `edges`/`nodes` counts `first` (or `last`)
  *   times; a variable page size that is absent counts as the largest page (100);
- * - an unpaged list counts its expected size (`LIST_SIZE`), and costs multiply down the nesting;
+ * - an unpaged list counts its expected size (`LIST_SIZE`), a list of given `ids` one per id, and costs multiply down
+ *   the nesting;
  * - each mutation field costs 10 on top of what it selects;
  * - introspection costs nothing (it reads no data; it is switched off in production).
  */
@@ -169,7 +170,7 @@ export function analyzeOperation(
     const paged = pageArgument(field, node, vars);
     let items = 1;
     if (pageSize !== undefined && (name === 'edges' || name === 'nodes')) items = pageSize;
-    else if (hasList(field.type)) items = paged ?? LIST_SIZE[coordinate] ?? DEFAULT_LIST_SIZE;
+    else if (hasList(field.type)) items = paged ?? idsArgument(node, vars) ?? LIST_SIZE[coordinate] ?? DEFAULT_LIST_SIZE;
 
     const own = FIELD_COST[coordinate] ?? (isCompositeType(namedType) ? typeCost(namedType.name) : name === 'totalCount' ? 1 : 0);
     let child: Stats = EMPTY;
@@ -220,6 +221,14 @@ function pageArgument(field: GraphQLField<unknown, unknown>, node: FieldNode, va
   // A connection asked for without any page size (a schema without `first: Int!`) counts as the largest page.
   if (size === undefined && isObjectType(getNamedType(field.type)) && isConnectionType(getNamedType(field.type).name)) return MAX_PAGE_SIZE;
   return size;
+}
+
+/** A list fetched by the ids it is given (`nodes(ids:)`) holds one item per id; the largest page when they are not known yet. */
+function idsArgument(node: FieldNode, variables: Record<string, unknown>): number | undefined {
+  const argument = node.arguments?.find((arg) => arg.name.value === 'ids');
+  if (!argument) return undefined;
+  const ids = valueOf(argument.value, variables);
+  return Array.isArray(ids) ? ids.length : MAX_PAGE_SIZE;
 }
 
 function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {

@@ -259,7 +259,7 @@ class Dashboard {
 
   private async loadSubtree(id: string): Promise<DepartmentNode[]> {
     const { department } = await this.client.request(DashboardDepartmentSubtreeDocument, { id });
-    return department.children;
+    return department?.children ?? []; // deleted meanwhile: nothing to expand
   }
 
   private async expand(node: DepartmentNode): Promise<void> {

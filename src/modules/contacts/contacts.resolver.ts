@@ -43,7 +43,7 @@ export class ContactsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Query(() => Contact, { description: 'A contact the caller sees; any other id answers NOT_FOUND.' })
+  @Query(() => Contact, { nullable: true, description: 'A contact the caller sees; any other id is null with a NOT_FOUND error.' })
   contact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return getContact(ctx, id);
   }

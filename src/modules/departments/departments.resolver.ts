@@ -15,7 +15,7 @@ import {
 @Resolver(() => Department)
 export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
-  @Query(() => Department, { description: 'A department of the current org. Unknown and foreign ids answer NOT_FOUND.' })
+  @Query(() => Department, { nullable: true, description: 'A department of the current org. Unknown and foreign ids are null with a NOT_FOUND error.' })
   department(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return findDepartment(ctx, id);
   }

@@ -87,7 +87,7 @@ export class InvitationsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Query(() => Invitation)
+  @Query(() => Invitation, { nullable: true, description: 'An invitation of the current org; any other id is null with a NOT_FOUND error.' })
   invitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
     return getInvitation(ctx, id);
   }

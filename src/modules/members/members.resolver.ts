@@ -33,7 +33,7 @@ export class MembersResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Query(() => Member)
+  @Query(() => Member, { nullable: true, description: 'A member of the current org; any other id is null with a NOT_FOUND error.' })
   member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return getMember(ctx, id);
   }
