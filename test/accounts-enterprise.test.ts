@@ -17,6 +17,7 @@ import { insertMember, rawIdOf, sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, signUpUser, uniqueOrgCode, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
+import { keyDerivationsDuring } from './support/passwords';
 import { latestCodeSentTo } from './support/outbox';
 
 let client: GraphQLClient;
@@ -174,6 +175,18 @@ describe('logInWithEnterpriseAccount', () => {
     expect(errorCode(wrongPassword)).toBe('INVALID_CREDENTIALS');
     expect(unknownLogin.errors).toEqual(wrongPassword.errors);
     expect(unknownOrg.errors).toEqual(wrongPassword.errors);
+  });
+
+  it('derives a key for an unknown org or login name as for a wrong password, with the same parameters', async () => {
+    const { account, logIn } = await orgWithEnterpriseMember();
+    const wrongPassword = await keyDerivationsDuring(() => logIn('not the password'));
+    const unknownLogin = await keyDerivationsDuring(() => logIn('not the password', 'nobody.here'));
+    const unknownOrg = await keyDerivationsDuring(() =>
+      client.request(LogInWithEnterpriseAccountDocument, { input: { orgCode: uniqueOrgCode(), loginName: account.loginName, password: 'not the password' } }),
+    );
+    expect(wrongPassword).toHaveLength(1);
+    expect(unknownLogin).toEqual(wrongPassword);
+    expect(unknownOrg).toEqual(wrongPassword);
   });
 
   it('locks a login name out after 10 failures in 15 minutes, whatever its case', async () => {

@@ -3,6 +3,7 @@ import { LogInDocument, SignUpDocument, ViewerDocument } from './generated/graph
 import { errorCode, GraphQLClient } from './support/client';
 import { PASSWORD, signUpUser, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
+import { keyDerivationsDuring } from './support/passwords';
 
 let client: GraphQLClient;
 beforeAll(async () => {
@@ -41,6 +42,14 @@ describe('signUp and logIn', () => {
     const unknown = await client.request(LogInDocument, { input: { phone: uniquePhone(), password: 'not the password' } });
     expect(errorCode(wrong)).toBe('INVALID_CREDENTIALS');
     expect(unknown.errors).toEqual(wrong.errors);
+  });
+
+  it('derives a key for an unknown phone as for a wrong password, with the same parameters', async () => {
+    const { phone } = await signUpUser(client);
+    const wrong = await keyDerivationsDuring(() => client.request(LogInDocument, { input: { phone, password: 'not the password' } }));
+    const unknown = await keyDerivationsDuring(() => client.request(LogInDocument, { input: { phone: uniquePhone(), password: 'not the password' } }));
+    expect(wrong).toHaveLength(1);
+    expect(unknown).toEqual(wrong);
   });
 
   it('locks a phone out after 10 failures in 15 minutes, even for the right password', async () => {

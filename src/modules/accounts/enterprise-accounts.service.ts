@@ -1,7 +1,7 @@
 import { LockMode, sql } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
-import { generateInitialPassword, hashPassword } from '../../auth/password';
+import { generateInitialPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
@@ -45,7 +45,7 @@ export async function createEnterpriseAccount(
   if (member.userId) throw conflict('This member already has an account');
 
   const initialPassword = generateInitialPassword();
-  const passwordHash = await hashPassword(initialPassword);
+  const passwordHash = await ctx.app.passwords.hash(initialPassword);
   const linked = await withEvents(em, ctx.app, async (tx, emit) => {
     const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!row) throw notFound('Member');
@@ -110,7 +110,7 @@ export async function logInWithEnterpriseAccount(
   const user = org
     ? await em.findOne(User, { kind: AccountKind.ENTERPRISE, orgId: org.id, [sql`lower(login_name)`]: loginName })
     : null;
-  const passwordOk = await passwordMatches(em, user, input.password);
+  const passwordOk = await passwordMatches(em, app.passwords, user, input.password);
   const member = org && user && passwordOk ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
   const ok = member?.status === MemberStatus.ACTIVE;
   await recordLogInAttempt(em, { identifier, userId: user?.id ?? null, orgId: org?.id ?? null, succeeded: ok, clientAddress });

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { hashPassword, parsePasswordHash, PasswordHasher, verifyPassword } from '../src/auth/password';
+import { keyDerivationsDuring } from './support/passwords';
+
+const LOW = { N: 2 ** 10, r: 8, p: 1, keyLength: 32 };
+
+describe('password hashing', () => {
+  it('verifies the password it hashed and nothing else', async () => {
+    const stored = await hashPassword('correct horse battery', LOW);
+    expect(stored).toMatch(/^scrypt\$1024\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(await verifyPassword('correct horse battery', stored)).toBe(true);
+    expect(await verifyPassword('correct horse battery!', stored)).toBe(false);
+    expect(await verifyPassword('correct horse battery', 'scrypt$1024$8$1$AAAA')).toBe(false);
+  });
+
+  it('verifying against the dummy hash derives a key with the hasher\'s parameters', async () => {
+    const hasher = new PasswordHasher(LOW);
+    const dummy = await hasher.dummyHash();
+    expect(await keyDerivationsDuring(() => verifyPassword('anything at all', dummy))).toEqual([LOW]);
+    expect(parsePasswordHash(dummy)?.params).toEqual(LOW);
+    // An unknown account costs what a real one does: one derivation, same parameters.
+    const real = await hasher.hash('correct horse battery');
+    expect(await keyDerivationsDuring(() => hasher.verifyNoAccount('anything at all'))).toEqual(
+      await keyDerivationsDuring(() => hasher.verify('not the password', real)),
+    );
+  });
+});
