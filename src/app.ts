@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
-import { PasswordHasher } from './auth/password';
+import { PasswordHasher, scryptParams } from './auth/password';
 import { ViewerCache } from './auth/viewer-cache';
 import type { Config } from './config';
 import { ReadRouter } from './db/read-router';
@@ -42,7 +42,7 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, pubs
     orm,
     pubsub,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
-    passwords: new PasswordHasher(),
+    passwords: new PasswordHasher(scryptParams(config.passwordScryptLog2N)),
     eventBus: new EventBus(pubsub, logger, metrics),
     realtime: new EventHub(orm, logger, { subscriber: pubsub.createSubscriber(), sweepMs: config.eventSweepMs }),
     rateLimiter: new RateLimiter(pubsub.redis, config.rateLimits, logger),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parsePasswordHash, PasswordHasher, verifyPassword } from '../src/auth/password';
+import { DEFAULT_SCRYPT_PARAMS, hashPassword, parsePasswordHash, PasswordHasher, verifyPassword } from '../src/auth/password';
+import { loadConfig } from '../src/config';
 import { keyDerivationsDuring } from './support/passwords';
 
 const LOW = { N: 2 ** 10, r: 8, p: 1, keyLength: 32 };
@@ -23,5 +24,22 @@ describe('password hashing', () => {
     expect(await keyDerivationsDuring(() => hasher.verifyNoAccount('anything at all'))).toEqual(
       await keyDerivationsDuring(() => hasher.verify('not the password', real)),
     );
+  });
+});
+
+describe('scrypt cost', () => {
+  it('is OWASP\'s N = 2^17, r = 8, p = 1 unless PASSWORD_SCRYPT_LOG2N says otherwise', () => {
+    expect(loadConfig({}).passwordScryptLog2N).toBe(17);
+    expect(DEFAULT_SCRYPT_PARAMS).toEqual({ N: 2 ** 17, r: 8, p: 1, keyLength: 32 });
+    expect(loadConfig({ PASSWORD_SCRYPT_LOG2N: '15' }).passwordScryptLog2N).toBe(15);
+    for (const bad of ['9', '21', '16.5', 'high']) {
+      expect(() => loadConfig({ PASSWORD_SCRYPT_LOG2N: bad })).toThrow(/PASSWORD_SCRYPT_LOG2N must be a whole number from 10 to 20/);
+    }
+  });
+
+  it('hashes and verifies at OWASP\'s cost (128 MiB fits the memory scrypt is allowed)', async () => {
+    const stored = await hashPassword('correct horse battery', DEFAULT_SCRYPT_PARAMS);
+    expect(stored.startsWith('scrypt$131072$8$1$')).toBe(true);
+    expect(await verifyPassword('correct horse battery', stored)).toBe(true);
   });
 });

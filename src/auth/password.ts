@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { DEFAULT_PASSWORD_SCRYPT_LOG2N } from '../config';
 
 /** scrypt's cost: `N` (CPU and memory, a power of two), `r` (block size), `p` (parallelism); the key's length in bytes. */
 export interface ScryptParams {
@@ -8,8 +9,16 @@ export interface ScryptParams {
   keyLength: number;
 }
 
-/** scrypt is memory-hard (N * r * 128 bytes = 16 MiB here) and needs no native addon. */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { N: 2 ** 14, r: 8, p: 1, keyLength: 32 };
+/**
+ * scrypt at N = 2^log2N, r = 8, p = 1, 32-byte keys. scrypt is memory-hard (N * r * 128 bytes: 128 MiB at OWASP's
+ * 2^17) and needs no native addon.
+ */
+export function scryptParams(log2N: number): ScryptParams {
+  return { N: 2 ** log2N, r: 8, p: 1, keyLength: 32 };
+}
+
+/** OWASP's recommendation, the default of `PASSWORD_SCRYPT_LOG2N`; a gateway's parameters come from its config. */
+export const DEFAULT_SCRYPT_PARAMS: ScryptParams = scryptParams(DEFAULT_PASSWORD_SCRYPT_LOG2N);
 
 type DerivationListener = (params: ScryptParams) => void;
 const derivationListeners = new Set<DerivationListener>();
