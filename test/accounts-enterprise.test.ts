@@ -13,6 +13,7 @@ import {
   ViewerAccountDocument,
   ViewerDocument,
 } from './generated/graphql';
+import { hashPassword, parsePasswordHash, scryptParams } from '../src/auth/password';
 import { insertMember, rawIdOf, sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, signUpUser, uniqueOrgCode, uniquePhone } from './support/factories';
@@ -187,6 +188,16 @@ describe('logInWithEnterpriseAccount', () => {
     expect(wrongPassword).toEqual([TEST_SCRYPT_PARAMS]);
     expect(unknownLogin).toEqual(wrongPassword);
     expect(unknownOrg).toEqual(wrongPassword);
+  });
+
+  it('replaces a hash of a lower cost at the next sign-in', async () => {
+    const { owner, account, logIn } = await orgWithEnterpriseMember();
+    const orgId = rawIdOf(owner.org.id);
+    await sql('update users set password_hash = $1 where org_id = $2', [await hashPassword(account.initialPassword, scryptParams(12)), orgId]);
+    expect(errorCode(await logIn(account.initialPassword))).toBeUndefined();
+    const [stored] = await sql<{ password_hash: string }>('select password_hash from users where org_id = $1', [orgId]);
+    expect(parsePasswordHash(stored!.password_hash)?.params).toEqual(TEST_SCRYPT_PARAMS);
+    expect(errorCode(await logIn(account.initialPassword))).toBeUndefined();
   });
 
   it('locks a login name out after 10 failures in 15 minutes, whatever its case', async () => {

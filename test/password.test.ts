@@ -21,9 +21,27 @@ describe('password hashing', () => {
     expect(parsePasswordHash(dummy)?.params).toEqual(LOW);
     // An unknown account costs what a real one does: one derivation, same parameters.
     const real = await hasher.hash('correct horse battery');
-    expect(await keyDerivationsDuring(() => hasher.verifyNoAccount('anything at all'))).toEqual(
-      await keyDerivationsDuring(() => hasher.verify('not the password', real)),
+    expect(await keyDerivationsDuring(() => hasher.checkNoAccount('anything at all'))).toEqual(
+      await keyDerivationsDuring(() => hasher.check('not the password', real)),
     );
+  });
+
+  it('replaces a hash of a lower cost once the password is right, and costs a current derivation either way', async () => {
+    const hasher = new PasswordHasher(LOW);
+    const old = await hashPassword('correct horse battery', { ...LOW, N: 2 ** 9 });
+    let right: Awaited<ReturnType<PasswordHasher['check']>> | undefined;
+    expect(await keyDerivationsDuring(async () => (right = await hasher.check('correct horse battery', old)))).toEqual([{ ...LOW, N: 2 ** 9 }, LOW]);
+    expect(right!.ok).toBe(true);
+    expect(parsePasswordHash(right!.rehash!)?.params).toEqual(LOW);
+    expect(await verifyPassword('correct horse battery', right!.rehash!)).toBe(true);
+    expect(await keyDerivationsDuring(() => hasher.check('wrong', old))).toEqual([{ ...LOW, N: 2 ** 9 }, LOW]);
+    expect(await hasher.check('wrong', old)).toEqual({ ok: false, rehash: null });
+    // Current and stronger hashes stay as they are.
+    expect(await hasher.check('correct horse battery', right!.rehash!)).toEqual({ ok: true, rehash: null });
+    const stronger = await hashPassword('correct horse battery', { ...LOW, N: 2 ** 11 });
+    expect(await hasher.check('correct horse battery', stronger)).toEqual({ ok: true, rehash: null });
+    // A hash that cannot be read is checked like a missing account.
+    expect(await keyDerivationsDuring(() => hasher.check('correct horse battery', 'not-a-hash'))).toEqual([LOW]);
   });
 });
 

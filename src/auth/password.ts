@@ -69,9 +69,21 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, parsed.key);
 }
 
+/** What checking a password found. */
+export interface PasswordCheck {
+  ok: boolean;
+  /** When `ok` and the stored hash is of a lower cost than the hasher's: a hash of the password at the current cost. */
+  rehash: string | null;
+}
+
+/** True when `stored` costs less than `current` on any parameter (a longer key counts too). */
+export function isWeaker(stored: ScryptParams, current: ScryptParams): boolean {
+  return stored.N < current.N || stored.r < current.r || stored.p < current.p || stored.keyLength < current.keyLength;
+}
+
 /**
- * Hashes and verifies passwords at one set of scrypt parameters (one per gateway, see `AppServices.passwords`).
- * Verifying for an account that does not exist goes through the same derivation at the same parameters as a real
+ * Hashes and checks passwords at one set of scrypt parameters (one per gateway, see `AppServices.passwords`).
+ * Checking for an account that does not exist goes through the same derivation at the same parameters as a real
  * account, so a sign-in's time does not tell whether the account exists.
  */
 export class PasswordHasher {
@@ -88,17 +100,27 @@ export class PasswordHasher {
     return hashPassword(password, this.params);
   }
 
-  verify(password: string, stored: string): Promise<boolean> {
-    return verifyPassword(password, stored);
+  /**
+   * Checks `password` against a stored hash. A hash of a lower cost than the current one costs a second derivation at
+   * the current cost, right or wrong password: when right it is the replacement (`rehash`); when wrong it keeps
+   * such an account from being refused faster than an unknown one. A hash that cannot be read is checked like none.
+   */
+  async check(password: string, stored: string): Promise<PasswordCheck> {
+    const parsed = parsePasswordHash(stored);
+    if (!parsed) return this.checkNoAccount(password);
+    const ok = await verifyPassword(password, stored);
+    if (!isWeaker(parsed.params, this.params)) return { ok, rehash: null };
+    const rehash = await this.hash(password);
+    return { ok, rehash: ok ? rehash : null };
   }
 
-  /** For an account that does not exist: the same work as `verify` against a real account's hash; always false. */
-  async verifyNoAccount(password: string): Promise<false> {
-    await this.verify(password, await this.dummy);
-    return false;
+  /** For an account that does not exist: the same work as `check` against a current hash; never ok. */
+  async checkNoAccount(password: string): Promise<PasswordCheck> {
+    await verifyPassword(password, await this.dummy);
+    return { ok: false, rehash: null };
   }
 
-  /** The hash `verifyNoAccount` verifies against (tests). */
+  /** The hash `checkNoAccount` verifies against (tests). */
   dummyHash(): Promise<string> {
     return this.dummy;
   }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
-import { validateNewPassword, type PasswordHasher } from '../../auth/password';
+import { validateNewPassword, type PasswordCheck, type PasswordHasher } from '../../auth/password';
 import { AppError, badInput, conflict, ErrorCode } from '../../errors';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -55,12 +55,13 @@ export function invalidCredentials(message = 'Wrong phone number or password'): 
 
 /**
  * Checks the password against the user's hash, or, when there is no user, does the same key derivation against a
- * dummy hash, so both take the same time.
+ * dummy hash, so both take the same time. `rehash`: store it when the sign-in succeeds (the stored hash is of a lower
+ * cost than the current one).
  */
-export async function passwordMatches(em: EntityManager, passwords: PasswordHasher, user: User | null, password: string): Promise<boolean> {
-  if (!user) return passwords.verifyNoAccount(password);
+export async function passwordMatches(em: EntityManager, passwords: PasswordHasher, user: User | null, password: string): Promise<PasswordCheck> {
+  if (!user) return passwords.checkNoAccount(password);
   await em.populate(user, ['passwordHash']);
-  return passwords.verify(password, user.passwordHash);
+  return passwords.check(password, user.passwordHash);
 }
 
 export async function logIn(em: EntityManager, app: AppServices, input: LogInInput, clientAddress: string | null): Promise<AuthPayload> {
@@ -72,8 +73,8 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
   }
   await assertNotLockedOut(em, phone);
   const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone });
-  const ok = await passwordMatches(em, app.passwords, user, input.password);
-  if (!ok || !user) {
+  const password = await passwordMatches(em, app.passwords, user, input.password);
+  if (!password.ok || !user) {
     await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
     throw invalidCredentials();
   }
@@ -86,6 +87,7 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
   const orgId = membership?.orgId ?? null;
   await recordLogInAttempt(em, { identifier: phone, userId: user.id, orgId, succeeded: true, clientAddress });
   user.lastLogInAt = new Date();
+  if (password.rehash) user.passwordHash = password.rehash;
   await em.flush();
   return { token: await app.tokens.sign({ sub: user.id, org: orgId ?? undefined }), user };
 }
@@ -104,7 +106,7 @@ export async function changePassword(em: EntityManager, app: AppServices, viewer
   if (input.newPassword === input.currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');
   const identifier = `${CHANGE_PASSWORD_LOCK_PREFIX}${user.id}`;
   await assertNotLockedOut(em, identifier);
-  if (!(await passwordMatches(em, app.passwords, user, input.currentPassword))) {
+  if (!(await passwordMatches(em, app.passwords, user, input.currentPassword)).ok) {
     // No user id on the row: this is not a log-in and must not show among login records.
     await recordLogInAttempt(em, { identifier, userId: null, orgId: null, succeeded: false, clientAddress: null });
     throw invalidCredentials('Wrong current password');

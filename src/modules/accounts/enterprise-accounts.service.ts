@@ -110,12 +110,13 @@ export async function logInWithEnterpriseAccount(
   const user = org
     ? await em.findOne(User, { kind: AccountKind.ENTERPRISE, orgId: org.id, [sql`lower(login_name)`]: loginName })
     : null;
-  const passwordOk = await passwordMatches(em, app.passwords, user, input.password);
-  const member = org && user && passwordOk ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
+  const password = await passwordMatches(em, app.passwords, user, input.password);
+  const member = org && user && password.ok ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
   const ok = member?.status === MemberStatus.ACTIVE;
   await recordLogInAttempt(em, { identifier, userId: user?.id ?? null, orgId: org?.id ?? null, succeeded: ok, clientAddress });
   if (!ok || !user || !org) throw invalidCredentials(ENTERPRISE_CREDENTIALS);
   user.lastLogInAt = new Date();
+  if (password.rehash) user.passwordHash = password.rehash;
   await em.flush();
   return { token: await app.tokens.sign({ sub: user.id, org: org.id }), user };
 }
