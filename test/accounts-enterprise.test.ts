@@ -176,6 +176,9 @@ describe('logInWithEnterpriseAccount', () => {
     expect(errorCode(wrongPassword)).toBe('INVALID_CREDENTIALS');
     expect(unknownLogin.errors).toEqual(wrongPassword.errors);
     expect(unknownOrg.errors).toEqual(wrongPassword.errors);
+    expect(typeof wrongPassword.extensions?.sqlStatements).toBe('number');
+    expect(unknownLogin.extensions?.sqlStatements).toBe(wrongPassword.extensions?.sqlStatements);
+    expect(unknownOrg.extensions?.sqlStatements).toBe(wrongPassword.extensions?.sqlStatements);
   });
 
   it('derives a key for an unknown org or login name as for a wrong password, with the same parameters', async () => {

@@ -44,6 +44,8 @@ describe('signUp and logIn', () => {
     const unknown = await client.request(LogInDocument, { input: { phone: uniquePhone(), password: 'not the password' } });
     expect(errorCode(wrong)).toBe('INVALID_CREDENTIALS');
     expect(unknown.errors).toEqual(wrong.errors);
+    expect(typeof wrong.extensions?.sqlStatements).toBe('number');
+    expect(unknown.extensions?.sqlStatements).toBe(wrong.extensions?.sqlStatements);
   });
 
   it('derives a key for an unknown phone as for a wrong password, with the same parameters', async () => {

@@ -72,7 +72,8 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
     throw invalidCredentials();
   }
   await assertNotLockedOut(em, phone);
-  const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone });
+  // The hash in the same statement: a wrong password then costs the statements an unknown phone does.
+  const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone }, { populate: ['passwordHash'] });
   const password = await passwordMatches(em, app.passwords, user, input.password);
   if (!password.ok || !user) {
     await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });

@@ -107,9 +107,13 @@ export async function logInWithEnterpriseAccount(
   const identifier = `${orgCode}/${loginName}`;
   await assertNotLockedOut(em, identifier);
   const org = await em.findOne(Org, { code: orgCode });
-  const user = org
-    ? await em.findOne(User, { kind: AccountKind.ENTERPRISE, orgId: org.id, [sql`lower(login_name)`]: loginName })
-    : null;
+  // Looked up for an unknown org too (no enterprise account has a null org) and with its hash, so unknown org, unknown
+  // login name and wrong password cost the same statements.
+  const user = await em.findOne(
+    User,
+    { kind: AccountKind.ENTERPRISE, orgId: org?.id ?? null, [sql`lower(login_name)`]: loginName },
+    { populate: ['passwordHash'] },
+  );
   const password = await passwordMatches(em, app.passwords, user, input.password);
   const member = org && user && password.ok ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
   const ok = member?.status === MemberStatus.ACTIVE;
