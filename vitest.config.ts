@@ -14,6 +14,9 @@ export default defineConfig({
   test: {
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
+    // Passwords at scrypt 2^14 (16 MiB, ~50 ms) instead of production's 2^17 (128 MiB): nearly every test signs up and
+    // in. Gateways started in-process and spawned ones read it from the environment alike.
+    env: { PASSWORD_SCRYPT_LOG2N: '14' },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

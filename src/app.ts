@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
+import { PasswordHasher, scryptParams } from './auth/password';
 import { ViewerCache } from './auth/viewer-cache';
 import type { Config } from './config';
 import { ReadRouter } from './db/read-router';
@@ -18,6 +19,8 @@ export interface AppServices {
   /** Redis, or the in-process pub/sub of the embedded mode. */
   pubsub: PubSub;
   tokens: TokenService;
+  /** Password hashing at this gateway's scrypt parameters. */
+  passwords: PasswordHasher;
   eventBus: EventBus;
   /** Live delivery of org events to this process's subscriptions (its own pub/sub subscriber connection). */
   realtime: EventHub;
@@ -39,6 +42,7 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, pubs
     orm,
     pubsub,
     tokens: new TokenService(config.jwtSecret, config.tokenTtlSeconds),
+    passwords: new PasswordHasher(scryptParams(config.passwordScryptLog2N)),
     eventBus: new EventBus(pubsub, logger, metrics),
     realtime: new EventHub(orm, logger, { subscriber: pubsub.createSubscriber(), sweepMs: config.eventSweepMs }),
     rateLimiter: new RateLimiter(pubsub.redis, config.rateLimits, logger),

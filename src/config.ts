@@ -41,6 +41,12 @@ export interface Config {
   /** True when no JWT_SECRET was given and a random one is in use (tokens die with the process). */
   jwtSecretIsRandom: boolean;
   tokenTtlSeconds: number;
+  /**
+   * scrypt cost of password hashes as log2 of N (`PASSWORD_SCRYPT_LOG2N`, 10 to 20; r = 8, p = 1): a derivation takes
+   * 2^n KiB of memory and doubles its time with each step. Default 17, OWASP's recommendation (128 MiB). A stored hash
+   * of a lower cost is replaced at its account's next sign-in.
+   */
+  passwordScryptLog2N: number;
   phoneDefaultRegion: string;
   defaultMemberLimit: number;
   logLevel: string;
@@ -210,6 +216,17 @@ function switchFrom(name: string, value: string | undefined, fallback: boolean):
   throw new ConfigError(`${name} must be on or off, not ${JSON.stringify(value)}`);
 }
 
+/** OWASP Password Storage Cheat Sheet: scrypt N = 2^17, r = 8, p = 1. */
+export const DEFAULT_PASSWORD_SCRYPT_LOG2N = 17;
+
+function scryptLog2NFrom(value: string | undefined): number {
+  const log2N = value === undefined || value.trim() === '' ? DEFAULT_PASSWORD_SCRYPT_LOG2N : Number(value);
+  if (!Number.isInteger(log2N) || log2N < 10 || log2N > 20) {
+    throw new ConfigError(`PASSWORD_SCRYPT_LOG2N must be a whole number from 10 to 20, not ${JSON.stringify(value)}`);
+  }
+  return log2N;
+}
+
 /** A configuration mistake: the gateway prints its message as one line and exits non-zero. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -250,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('base64url'),
     jwtSecretIsRandom,
     tokenTtlSeconds: numberFrom('TOKEN_TTL_SECONDS', env.TOKEN_TTL_SECONDS, 60 * 60 * 24 * 7),
+    passwordScryptLog2N: scryptLog2NFrom(env.PASSWORD_SCRYPT_LOG2N),
     phoneDefaultRegion: env.PHONE_DEFAULT_REGION ?? 'CN',
     defaultMemberLimit: numberFrom('DEFAULT_MEMBER_LIMIT', env.DEFAULT_MEMBER_LIMIT, 100_000),
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),

@@ -13,10 +13,12 @@ import {
   ViewerAccountDocument,
   ViewerDocument,
 } from './generated/graphql';
+import { hashPassword, parsePasswordHash, scryptParams } from '../src/auth/password';
 import { insertMember, rawIdOf, sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, signUpUser, uniqueOrgCode, uniquePhone } from './support/factories';
-import { startTestGateway } from './support/gateway';
+import { startTestGateway, TEST_SCRYPT_PARAMS } from './support/gateway';
+import { keyDerivationsDuring } from './support/passwords';
 import { latestCodeSentTo } from './support/outbox';
 
 let client: GraphQLClient;
@@ -174,6 +176,31 @@ describe('logInWithEnterpriseAccount', () => {
     expect(errorCode(wrongPassword)).toBe('INVALID_CREDENTIALS');
     expect(unknownLogin.errors).toEqual(wrongPassword.errors);
     expect(unknownOrg.errors).toEqual(wrongPassword.errors);
+    expect(typeof wrongPassword.extensions?.sqlStatements).toBe('number');
+    expect(unknownLogin.extensions?.sqlStatements).toBe(wrongPassword.extensions?.sqlStatements);
+    expect(unknownOrg.extensions?.sqlStatements).toBe(wrongPassword.extensions?.sqlStatements);
+  });
+
+  it('derives a key for an unknown org or login name as for a wrong password, with the same parameters', async () => {
+    const { account, logIn } = await orgWithEnterpriseMember();
+    const wrongPassword = await keyDerivationsDuring(() => logIn('not the password'));
+    const unknownLogin = await keyDerivationsDuring(() => logIn('not the password', 'nobody.here'));
+    const unknownOrg = await keyDerivationsDuring(() =>
+      client.request(LogInWithEnterpriseAccountDocument, { input: { orgCode: uniqueOrgCode(), loginName: account.loginName, password: 'not the password' } }),
+    );
+    expect(wrongPassword).toEqual([TEST_SCRYPT_PARAMS]);
+    expect(unknownLogin).toEqual(wrongPassword);
+    expect(unknownOrg).toEqual(wrongPassword);
+  });
+
+  it('replaces a hash of a lower cost at the next sign-in', async () => {
+    const { owner, account, logIn } = await orgWithEnterpriseMember();
+    const orgId = rawIdOf(owner.org.id);
+    await sql('update users set password_hash = $1 where org_id = $2', [await hashPassword(account.initialPassword, scryptParams(12)), orgId]);
+    expect(errorCode(await logIn(account.initialPassword))).toBeUndefined();
+    const [stored] = await sql<{ password_hash: string }>('select password_hash from users where org_id = $1', [orgId]);
+    expect(parsePasswordHash(stored!.password_hash)?.params).toEqual(TEST_SCRYPT_PARAMS);
+    expect(errorCode(await logIn(account.initialPassword))).toBeUndefined();
   });
 
   it('locks a login name out after 10 failures in 15 minutes, whatever its case', async () => {

@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LogInDocument, SignUpDocument, ViewerDocument } from './generated/graphql';
+import { hashPassword, parsePasswordHash, scryptParams } from '../src/auth/password';
+import { sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { PASSWORD, signUpUser, uniquePhone } from './support/factories';
-import { startTestGateway } from './support/gateway';
+import { startTestGateway, TEST_SCRYPT_PARAMS } from './support/gateway';
+import { keyDerivationsDuring } from './support/passwords';
 
 let client: GraphQLClient;
 beforeAll(async () => {
@@ -41,6 +44,37 @@ describe('signUp and logIn', () => {
     const unknown = await client.request(LogInDocument, { input: { phone: uniquePhone(), password: 'not the password' } });
     expect(errorCode(wrong)).toBe('INVALID_CREDENTIALS');
     expect(unknown.errors).toEqual(wrong.errors);
+    expect(typeof wrong.extensions?.sqlStatements).toBe('number');
+    expect(unknown.extensions?.sqlStatements).toBe(wrong.extensions?.sqlStatements);
+  });
+
+  it('derives a key for an unknown phone as for a wrong password, with the same parameters', async () => {
+    const { phone } = await signUpUser(client);
+    const wrong = await keyDerivationsDuring(() => client.request(LogInDocument, { input: { phone, password: 'not the password' } }));
+    const unknown = await keyDerivationsDuring(() => client.request(LogInDocument, { input: { phone: uniquePhone(), password: 'not the password' } }));
+    expect(wrong).toEqual([TEST_SCRYPT_PARAMS]);
+    expect(unknown).toEqual(wrong);
+  });
+
+  it('replaces a hash of a lower cost at the next sign-in, and the account still signs in', async () => {
+    const { phone, user } = await signUpUser(client);
+    const old = await hashPassword(PASSWORD, scryptParams(12));
+    await sql('update users set password_hash = $1 where phone = $2', [old, phone]);
+    const storedHash = async () => (await sql<{ password_hash: string }>('select password_hash from users where phone = $1', [phone]))[0]!.password_hash;
+
+    expect(errorCode(await client.request(LogInDocument, { input: { phone, password: 'not the password' } }))).toBe('INVALID_CREDENTIALS');
+    expect(await storedHash()).toBe(old);
+
+    const { logIn } = await client.ok(LogInDocument, { input: { phone, password: PASSWORD } });
+    expect(logIn.user.id).toBe(user.id);
+    const rehashed = await storedHash();
+    expect(rehashed).not.toBe(old);
+    expect(parsePasswordHash(rehashed)?.params).toEqual(TEST_SCRYPT_PARAMS);
+
+    // Signs in with the new hash, which stays.
+    const again = await keyDerivationsDuring(() => client.ok(LogInDocument, { input: { phone, password: PASSWORD } }));
+    expect(again).toEqual([TEST_SCRYPT_PARAMS]);
+    expect(await storedHash()).toBe(rehashed);
   });
 
   it('locks a phone out after 10 failures in 15 minutes, even for the right password', async () => {

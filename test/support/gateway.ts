@@ -4,10 +4,14 @@ import { afterAll } from 'vitest';
 import { inject } from 'vitest';
 import type { Logger } from 'pino';
 import { DEFAULT_RATE_LIMITS, LOCAL_REDIS_URL, loadConfig, type Config } from '../../src/config';
+import { scryptParams, type ScryptParams } from '../../src/auth/password';
 import { startGateway, type Gateway } from '../../src/server';
 
 /** The Redis of the test run: tests use the real services, never the embedded ones (unset URLs would mean embedded). */
 export const TEST_REDIS_URL = process.env.REDIS_URL || LOCAL_REDIS_URL;
+
+/** The scrypt parameters of the run's gateways (`PASSWORD_SCRYPT_LOG2N` in `vitest.config.ts`), for hashes written with SQL. */
+export const TEST_SCRYPT_PARAMS: ScryptParams = scryptParams(loadConfig({ ...process.env, NODE_ENV: 'test' }).passwordScryptLog2N);
 
 /**
  * Starts a real gateway on a free port against the run's test database; stopped after the file's tests.

@@ -3,6 +3,7 @@ import { hashPassword } from '../../src/auth/password';
 import { LogInDocument, SwitchOrgDocument } from '../generated/graphql';
 import type { GraphQLClient } from './client';
 import { PASSWORD, uniquePhone } from './factories';
+import { TEST_SCRYPT_PARAMS } from './gateway';
 import { rawIdOf, sql, toGlobalId } from './sql-fixtures';
 
 export interface SeedMemberOptions {
@@ -40,7 +41,7 @@ export async function seedActiveMember(client: GraphQLClient, orgId: string, opt
   const memberId = randomUUID();
   await sql(
     `insert into users (id, kind, name, phone, phone_verified_at, password_hash) values ($1, 'PERSONAL', $2, $3, now(), $4)`,
-    [userId, name, phone, await hashPassword(PASSWORD)],
+    [userId, name, phone, await hashPassword(PASSWORD, TEST_SCRYPT_PARAMS)],
   );
   await sql(
     `insert into members (id, org_id, user_id, name, phone, email, employee_no, status, joined_at)

@@ -47,7 +47,7 @@ export class AccountsResolver {
       'Replaces the password after checking the current one (INVALID_CREDENTIALS when wrong). Lifts PASSWORD_CHANGE_REQUIRED from a new enterprise account.',
   })
   changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<User> {
-    return changePassword(ctx.em, ctx.viewer, input);
+    return changePassword(ctx.em, ctx.app, ctx.viewer, input);
   }
 
   @Authorized(Access.USER)

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
-import { DUMMY_PASSWORD_HASH, hashPassword, validateNewPassword, verifyPassword } from '../../auth/password';
+import { validateNewPassword, type PasswordCheck, type PasswordHasher } from '../../auth/password';
 import { AppError, badInput, conflict, ErrorCode } from '../../errors';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -18,7 +18,7 @@ export async function signUp(em: EntityManager, app: AppServices, input: SignUpI
   const name = requireText(input.name, 'name', 100);
   const problem = validateNewPassword(input.password);
   if (problem) throw badInput(problem, 'password');
-  const user = em.create(User, { kind: AccountKind.PERSONAL, name, phone, passwordHash: await hashPassword(input.password) });
+  const user = em.create(User, { kind: AccountKind.PERSONAL, name, phone, passwordHash: await app.passwords.hash(input.password) });
   try {
     await em.persistAndFlush(user);
   } catch (error) {
@@ -53,14 +53,15 @@ export function invalidCredentials(message = 'Wrong phone number or password'): 
   return new AppError(ErrorCode.InvalidCredentials, message);
 }
 
-/** Checks the password against the user's hash, or a dummy hash when there is no user, so both take the same time. */
-export async function passwordMatches(em: EntityManager, user: User | null, password: string): Promise<boolean> {
-  if (!user) {
-    await verifyPassword(password, DUMMY_PASSWORD_HASH);
-    return false;
-  }
+/**
+ * Checks the password against the user's hash, or, when there is no user, does the same key derivation against a
+ * dummy hash, so both take the same time. `rehash`: store it when the sign-in succeeds (the stored hash is of a lower
+ * cost than the current one).
+ */
+export async function passwordMatches(em: EntityManager, passwords: PasswordHasher, user: User | null, password: string): Promise<PasswordCheck> {
+  if (!user) return passwords.checkNoAccount(password);
   await em.populate(user, ['passwordHash']);
-  return verifyPassword(password, user.passwordHash);
+  return passwords.check(password, user.passwordHash);
 }
 
 export async function logIn(em: EntityManager, app: AppServices, input: LogInInput, clientAddress: string | null): Promise<AuthPayload> {
@@ -71,9 +72,10 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
     throw invalidCredentials();
   }
   await assertNotLockedOut(em, phone);
-  const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone });
-  const ok = await passwordMatches(em, user, input.password);
-  if (!ok || !user) {
+  // The hash in the same statement: a wrong password then costs the statements an unknown phone does.
+  const user = await em.findOne(User, { kind: AccountKind.PERSONAL, phone }, { populate: ['passwordHash'] });
+  const password = await passwordMatches(em, app.passwords, user, input.password);
+  if (!password.ok || !user) {
     await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
     throw invalidCredentials();
   }
@@ -86,6 +88,7 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
   const orgId = membership?.orgId ?? null;
   await recordLogInAttempt(em, { identifier: phone, userId: user.id, orgId, succeeded: true, clientAddress });
   user.lastLogInAt = new Date();
+  if (password.rehash) user.passwordHash = password.rehash;
   await em.flush();
   return { token: await app.tokens.sign({ sub: user.id, org: orgId ?? undefined }), user };
 }
@@ -97,19 +100,19 @@ const CHANGE_PASSWORD_LOCK_PREFIX = 'change-password/';
  * which lifts the PASSWORD_CHANGE_REQUIRED gate of a new enterprise account. Wrong current passwords
  * count towards a lock-out like sign-ins do, so a stolen token cannot be used to guess the password.
  */
-export async function changePassword(em: EntityManager, viewer: Viewer, input: ChangePasswordInput): Promise<User> {
+export async function changePassword(em: EntityManager, app: AppServices, viewer: Viewer, input: ChangePasswordInput): Promise<User> {
   const user = viewer.requireUser();
   const problem = validateNewPassword(input.newPassword);
   if (problem) throw badInput(problem, 'newPassword');
   if (input.newPassword === input.currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');
   const identifier = `${CHANGE_PASSWORD_LOCK_PREFIX}${user.id}`;
   await assertNotLockedOut(em, identifier);
-  if (!(await passwordMatches(em, user, input.currentPassword))) {
+  if (!(await passwordMatches(em, app.passwords, user, input.currentPassword)).ok) {
     // No user id on the row: this is not a log-in and must not show among login records.
     await recordLogInAttempt(em, { identifier, userId: null, orgId: null, succeeded: false, clientAddress: null });
     throw invalidCredentials('Wrong current password');
   }
-  user.passwordHash = await hashPassword(input.newPassword);
+  user.passwordHash = await app.passwords.hash(input.newPassword);
   user.mustChangePassword = false;
   await em.flush();
   return user;

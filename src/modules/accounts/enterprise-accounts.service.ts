@@ -1,7 +1,7 @@
 import { LockMode, sql } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
-import { generateInitialPassword, hashPassword } from '../../auth/password';
+import { generateInitialPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
@@ -45,7 +45,7 @@ export async function createEnterpriseAccount(
   if (member.userId) throw conflict('This member already has an account');
 
   const initialPassword = generateInitialPassword();
-  const passwordHash = await hashPassword(initialPassword);
+  const passwordHash = await ctx.app.passwords.hash(initialPassword);
   const linked = await withEvents(em, ctx.app, async (tx, emit) => {
     const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!row) throw notFound('Member');
@@ -107,15 +107,20 @@ export async function logInWithEnterpriseAccount(
   const identifier = `${orgCode}/${loginName}`;
   await assertNotLockedOut(em, identifier);
   const org = await em.findOne(Org, { code: orgCode });
-  const user = org
-    ? await em.findOne(User, { kind: AccountKind.ENTERPRISE, orgId: org.id, [sql`lower(login_name)`]: loginName })
-    : null;
-  const passwordOk = await passwordMatches(em, user, input.password);
-  const member = org && user && passwordOk ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
+  // Looked up for an unknown org too (no enterprise account has a null org) and with its hash, so unknown org, unknown
+  // login name and wrong password cost the same statements.
+  const user = await em.findOne(
+    User,
+    { kind: AccountKind.ENTERPRISE, orgId: org?.id ?? null, [sql`lower(login_name)`]: loginName },
+    { populate: ['passwordHash'] },
+  );
+  const password = await passwordMatches(em, app.passwords, user, input.password);
+  const member = org && user && password.ok ? await em.findOne(Member, { orgId: org.id, userId: user.id }) : null;
   const ok = member?.status === MemberStatus.ACTIVE;
   await recordLogInAttempt(em, { identifier, userId: user?.id ?? null, orgId: org?.id ?? null, succeeded: ok, clientAddress });
   if (!ok || !user || !org) throw invalidCredentials(ENTERPRISE_CREDENTIALS);
   user.lastLogInAt = new Date();
+  if (password.rehash) user.passwordHash = password.rehash;
   await em.flush();
   return { token: await app.tokens.sign({ sub: user.id, org: org.id }), user };
 }
