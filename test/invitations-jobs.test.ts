@@ -151,11 +151,15 @@ describe('delivery failures', () => {
     const owner = await createOrgWithOwner(client);
     const wrongPhone = uniquePhone();
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: wrongPhone, name: 'Unreachable' } });
-    const broken = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter(), gateway.app.eventBus);
+    // No pauses, so each drain is an attempt; given up on an hour after the first failure.
+    const retry = { baseMs: 0, maxMs: 0, horizonMs: 60 * 60_000 };
+    const broken = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: new BrokenAdapter(), eventBus: gateway.app.eventBus, retry });
     for (let attempt = 1; attempt <= 4; attempt++) {
       await broken.drainOnce();
       expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation.status).toBe('PENDING');
     }
+    // Every message this dispatcher failed (the file's other pending ones too) has been failing for 2 hours now.
+    await db(`update outbox_messages set failing_since = now() - interval '2 hours' where status = 'PENDING' and failing_since is not null`);
     await broken.drainOnce();
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
     expect(invitation).toMatchObject({
@@ -173,7 +177,7 @@ describe('delivery failures', () => {
     const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: invitation.id, phone: invitee.phone });
     expect(resendInvitation.invitation).toMatchObject({ status: 'PENDING', phone: invitee.phone, failureReason: null, sentCount: 2 });
     const working = new BrokenAdapter(() => false);
-    await new OutboxDispatcher(gateway.app.orm, silent, 0, working).drainOnce();
+    await new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: working }).drainOnce();
     expect(working.delivered.filter((message) => message.template === 'INVITATION')).toEqual([
       expect.objectContaining({ channel: 'SMS', recipient: invitee.phone, payload: expect.objectContaining({ url: resendInvitation.url }) }),
     ]);
@@ -189,7 +193,12 @@ describe('delivery failures', () => {
     const [first, second] = await messagesTo(phone);
     expect(second!.status).toBe('PENDING');
     await db(`update outbox_messages set status = 'PENDING', last_error = null where id = $1`, [first!.id]);
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter((message) => message.id === first!.id), gateway.app.eventBus);
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, {
+      pollMs: 0,
+      adapter: new BrokenAdapter((message) => message.id === first!.id),
+      eventBus: gateway.app.eventBus,
+      retry: { baseMs: 0, maxMs: 0, horizonMs: 0 }, // given up on at its first failure
+    });
     for (let attempt = 0; attempt < 5; attempt++) await dispatcher.drainOnce();
     expect((await messagesTo(phone)).map((message) => message.status)).toEqual(['FAILED', 'SENT']);
     expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation.status).toBe('PENDING');
@@ -230,9 +239,10 @@ describe('SMTP adapter', () => {
     const email = `nobody.${Date.now()}@example.org`;
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { email, name: 'Nobody' } });
     const adapter = new SmtpDeliveryAdapter('smtp://127.0.0.1:1', 'x@example.org', new LogDeliveryAdapter(silent));
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, 0, adapter, gateway.app.eventBus);
+    const retry = { baseMs: 0, maxMs: 0, horizonMs: 0 }; // given up on at its first failure
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter, eventBus: gateway.app.eventBus, retry });
     try {
-      for (let attempt = 0; attempt < 5; attempt++) await dispatcher.drainOnce();
+      await dispatcher.drainOnce();
     } finally {
       adapter.close();
     }
