@@ -54,6 +54,13 @@ export interface Config {
   exposeSqlCount: boolean;
   /** How often the outbox dispatcher polls for new messages, in ms. 0 disables it. */
   outboxPollMs: number;
+  /** When a failed SMS or email is tried again, and when the outbox gives up on it (see `OutboxRetryPolicy`). */
+  outboxRetry: OutboxRetryPolicy;
+  /**
+   * How long a dispatcher's claim on a batch of messages lasts, ms (`OUTBOX_LEASE_MS`). A dispatcher starts no send
+   * in the second half of its lease, so a send (bounded by the SMTP timeouts) ends before another may claim it again.
+   */
+  outboxLeaseMs: number;
   /**
    * On SIGTERM, how long to keep serving (with /readyz answering 503) before refusing new connections, so
    * requests already on the wire are read and load balancers stop routing here.
@@ -95,6 +102,25 @@ export interface Config {
   /** Which peers' X-Forwarded-For is believed for the client address (rate limits); `false`: none. */
   trustProxy: TrustProxy;
 }
+
+/**
+ * Retries of a message whose delivery failed: after the n-th failed attempt the next one waits
+ * `min(maxMs, baseMs * 2^(n-1))`, half of it fixed and half random (jitter, so messages that failed together do not
+ * come back together); once its attempts have been failing for `horizonMs` the message is FAILED, with its last error.
+ */
+export interface OutboxRetryPolicy {
+  /** The first pause, ms (`OUTBOX_RETRY_BASE_MS`). */
+  baseMs: number;
+  /** The longest pause, ms (`OUTBOX_RETRY_MAX_MS`). */
+  maxMs: number;
+  /** How long after its first failed attempt a message is given up on, ms (`OUTBOX_RETRY_HORIZON_MS`); 0: at once. */
+  horizonMs: number;
+}
+
+/** 10 s, doubling up to 30 min, for 6 hours: a mail server down for minutes (or a night's maintenance) loses nothing. */
+export const DEFAULT_OUTBOX_RETRY: OutboxRetryPolicy = { baseMs: 10_000, maxMs: 30 * 60_000, horizonMs: 6 * 60 * 60_000 };
+
+export const DEFAULT_OUTBOX_LEASE_MS = 5 * 60_000;
 
 export interface DatabaseTimeouts {
   /** Opening a connection (TCP and start-up), ms. */
@@ -273,6 +299,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: env.LOG_LEVEL ?? (mode === 'test' ? 'warn' : 'info'),
     exposeSqlCount: env.EXPOSE_SQL_COUNT ? env.EXPOSE_SQL_COUNT === 'true' : mode !== 'production',
     outboxPollMs: numberFrom('OUTBOX_POLL_MS', env.OUTBOX_POLL_MS, 1000),
+    outboxRetry: {
+      baseMs: numberFrom('OUTBOX_RETRY_BASE_MS', env.OUTBOX_RETRY_BASE_MS, DEFAULT_OUTBOX_RETRY.baseMs),
+      maxMs: numberFrom('OUTBOX_RETRY_MAX_MS', env.OUTBOX_RETRY_MAX_MS, DEFAULT_OUTBOX_RETRY.maxMs),
+      horizonMs: numberFrom('OUTBOX_RETRY_HORIZON_MS', env.OUTBOX_RETRY_HORIZON_MS, DEFAULT_OUTBOX_RETRY.horizonMs),
+    },
+    outboxLeaseMs: numberFrom('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS, DEFAULT_OUTBOX_LEASE_MS),
     drainDelayMs: numberFrom('DRAIN_DELAY_MS', env.DRAIN_DELAY_MS, 500),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: env.SMTP_URL || null,

@@ -117,7 +117,13 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     });
   });
 
-  const dispatcher = new OutboxDispatcher(orm, logger, config.outboxPollMs, createDeliveryAdapter(config, logger), app.eventBus);
+  const dispatcher = new OutboxDispatcher(orm, logger, {
+    pollMs: config.outboxPollMs,
+    adapter: createDeliveryAdapter(config, logger),
+    eventBus: app.eventBus,
+    retry: config.outboxRetry,
+    leaseMs: config.outboxLeaseMs,
+  });
   dispatcher.start();
   // Postgres-backed, so invitations expire and reminders fall due on time while Redis is down.
   const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];

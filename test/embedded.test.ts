@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AcceptInvitationDocument,
+  InvitationDocument,
   InvitationEventsDocument,
   RequestPhoneVerificationDocument,
   SendInvitationDocument,
@@ -14,6 +15,7 @@ import {
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, uniquePhone } from './support/factories';
 import { spawnGateway, type GatewayProcess } from './support/process';
+import { startSmtpServer } from './support/smtp-server';
 import { subscribeTo, waitUntil } from './support/subscriptions';
 import { connectWs } from './support/ws';
 
@@ -24,8 +26,8 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
  * `npm start` on a machine without services: no DATABASE_URL, no REDIS_URL (empty counts as unset), and no JWT_SECRET,
  * so the gateway keeps its own in the data folder.
  */
-function spawnEmbedded(): Promise<GatewayProcess> {
-  return spawnGateway({ DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', DATA_DIR: dataDir, OUTBOX_POLL_MS: '100', EVENT_SWEEP_MS: '0' });
+function spawnEmbedded(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  return spawnGateway({ DATABASE_URL: '', REDIS_URL: '', JWT_SECRET: '', DATA_DIR: dataDir, OUTBOX_POLL_MS: '100', EVENT_SWEEP_MS: '0', ...env });
 }
 
 interface LogEntry {
@@ -102,12 +104,28 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     expect(await gateway.exited).toBe(0);
   });
 
-  it('keeps its data and token secret in DATA_DIR across restarts', { timeout: 60_000 }, async () => {
+  it('keeps its data and token secret in DATA_DIR across restarts; retries an email while the mail server is down', { timeout: 60_000 }, async () => {
     expect(ownerToken).toBeDefined();
-    const gateway = await spawnEmbedded();
-    const { viewer } = await new GraphQLClient(gateway.url, ownerToken).ok(ViewerDocument);
-    expect(viewer.org).toMatchObject({ id: orgId });
-    gateway.child.kill('SIGTERM');
+    const smtp = await startSmtpServer();
+    await smtp.stop();
+    const gateway = await spawnEmbedded({ SMTP_URL: smtp.url, OUTBOX_RETRY_BASE_MS: '200', OUTBOX_RETRY_MAX_MS: '500', OUTBOX_RETRY_HORIZON_MS: '60000' });
+    try {
+      const owner = new GraphQLClient(gateway.url, ownerToken);
+      const { viewer } = await owner.ok(ViewerDocument);
+      expect(viewer.org).toMatchObject({ id: orgId });
+
+      // The outbox claims, backs off and marks over the gateway's one connection to PGlite.
+      const email = `embedded.${Date.now()}@example.org`;
+      const { sendInvitation } = await owner.ok(SendInvitationDocument, { input: { email, name: 'By mail' } });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await smtp.start();
+      await waitUntil(() => smtp.received.some((mail) => mail.to.includes(email)), `the email to ${email}`);
+      expect((await owner.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
+      expect(smtp.received.filter((mail) => mail.to.includes(email))).toHaveLength(1);
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await smtp.close();
+    }
     expect(await gateway.exited).toBe(0);
   });
 });

@@ -2,15 +2,13 @@
  * The expiry job and delivery failures. Both act on every row of their database (a sweep expires all past-due
  * invitations, a dispatcher drains all pending messages), so this file works in a database of its own.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type Socket } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_RATE_LIMITS, loadConfig } from '../src/config';
+import { loadConfig } from '../src/config';
 import { expireDueInvitations, invitationExpiryJob } from '../src/modules/invitations';
 import { createDeliveryAdapter, SmtpDeliveryAdapter } from '../src/modules/outbox';
 import { LogDeliveryAdapter, OutboxDispatcher, type DeliveryAdapter, type OutboundMessage } from '../src/modules/outbox/outbox.dispatcher';
-import { startGateway, type Gateway } from '../src/server';
+import type { Gateway } from '../src/server';
 import {
   AcceptInvitationDocument,
   CreateInviteLinkDocument,
@@ -24,8 +22,9 @@ import {
 import { sql } from './support/accounts-db';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, PASSWORD, uniquePhone } from './support/factories';
-import { startTestGateway, TEST_REDIS_URL } from './support/gateway';
+import { startOwnGateway, startTestGateway } from './support/gateway';
 import type { EventRow, InvitationMessage } from './support/invitations';
+import { startSmtpServer } from './support/smtp-server';
 import { rawIdOf } from './support/sql-fixtures';
 
 const databaseUrl = (() => {
@@ -51,25 +50,6 @@ beforeAll(async () => {
   gateway = await startTestGateway({ databaseUrl });
   client = new GraphQLClient(gateway.url);
 });
-
-/** A gateway of this file's database with its own settings, stopped by the test that starts it. */
-function startOwnGateway(overrides: Parameters<typeof loadConfig>[1]) {
-  const config = loadConfig(
-    { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
-    {
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl,
-      redisUrl: TEST_REDIS_URL,
-      outboxPollMs: 0,
-      drainDelayMs: 0,
-      // Counters of its own: the default prefix is shared with every other process on this Redis.
-      rateLimits: { ...DEFAULT_RATE_LIMITS, prefix: `orggraph-test:${randomUUID()}` },
-      ...overrides,
-    },
-  );
-  return startGateway(config, silent);
-}
 
 const invitationRow = async (globalId: string) =>
   (await db<{ status: string; failure_reason: string | null; status_changed_at: Date; expires_at: Date }>(
@@ -142,7 +122,7 @@ describe('expiry job', () => {
   });
 
   it('runs on its own in the gateway, and keeps expiring while Redis is down', async () => {
-    const own = await startOwnGateway({ invitationExpirySweepMs: 50, redisUrl: 'redis://127.0.0.1:1' });
+    const own = await startOwnGateway({ databaseUrl, invitationExpirySweepMs: 50, redisUrl: 'redis://127.0.0.1:1' }, silent);
     try {
       const owner = await createOrgWithOwner(new GraphQLClient(own.url));
       const { createInviteLink } = await owner.client.ok(CreateInviteLinkDocument, { input: {} });
@@ -171,11 +151,15 @@ describe('delivery failures', () => {
     const owner = await createOrgWithOwner(client);
     const wrongPhone = uniquePhone();
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: wrongPhone, name: 'Unreachable' } });
-    const broken = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter(), gateway.app.eventBus);
+    // No pauses, so each drain is an attempt; given up on an hour after the first failure.
+    const retry = { baseMs: 0, maxMs: 0, horizonMs: 60 * 60_000 };
+    const broken = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: new BrokenAdapter(), eventBus: gateway.app.eventBus, retry });
     for (let attempt = 1; attempt <= 4; attempt++) {
       await broken.drainOnce();
       expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
     }
+    // Every message this dispatcher failed (the file's other pending ones too) has been failing for 2 hours now.
+    await db(`update outbox_messages set failing_since = now() - interval '2 hours' where status = 'PENDING' and failing_since is not null`);
     await broken.drainOnce();
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
     expect(invitation).toMatchObject({
@@ -193,7 +177,7 @@ describe('delivery failures', () => {
     const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: invitation!.id, phone: invitee.phone });
     expect(resendInvitation.invitation).toMatchObject({ status: 'PENDING', phone: invitee.phone, failureReason: null, sentCount: 2 });
     const working = new BrokenAdapter(() => false);
-    await new OutboxDispatcher(gateway.app.orm, silent, 0, working).drainOnce();
+    await new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: working }).drainOnce();
     expect(working.delivered.filter((message) => message.template === 'INVITATION')).toEqual([
       expect.objectContaining({ channel: 'SMS', recipient: invitee.phone, payload: expect.objectContaining({ url: resendInvitation.url }) }),
     ]);
@@ -209,7 +193,12 @@ describe('delivery failures', () => {
     const [first, second] = await messagesTo(phone);
     expect(second!.status).toBe('PENDING');
     await db(`update outbox_messages set status = 'PENDING', last_error = null where id = $1`, [first!.id]);
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, 0, new BrokenAdapter((message) => message.id === first!.id), gateway.app.eventBus);
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, {
+      pollMs: 0,
+      adapter: new BrokenAdapter((message) => message.id === first!.id),
+      eventBus: gateway.app.eventBus,
+      retry: { baseMs: 0, maxMs: 0, horizonMs: 0 }, // given up on at its first failure
+    });
     for (let attempt = 0; attempt < 5; attempt++) await dispatcher.drainOnce();
     expect((await messagesTo(phone)).map((message) => message.status)).toEqual(['FAILED', 'SENT']);
     expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
@@ -217,58 +206,12 @@ describe('delivery failures', () => {
   });
 });
 
-/** A minimal SMTP server that accepts every message, for the nodemailer adapter. */
-async function startFakeSmtp(): Promise<{ url: string; received: string[]; close: () => Promise<void> }> {
-  const received: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.write('220 fake ESMTP\r\n');
-    let buffer = '';
-    let data: string[] | null = null;
-    socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      for (let end = buffer.indexOf('\r\n'); end >= 0; end = buffer.indexOf('\r\n')) {
-        const line = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (data) {
-          if (line === '.') {
-            received.push(data.join('\n'));
-            data = null;
-            socket.write('250 2.0.0 queued\r\n');
-          } else data.push(line);
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO' || verb === 'HELO') socket.write('250-fake\r\n250 8BITMIME\r\n');
-        else if (verb === 'DATA') {
-          data = [];
-          socket.write('354 go ahead\r\n');
-        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
-        else socket.write('250 OK\r\n');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 describe('SMTP adapter', () => {
   it('is chosen by SMTP_URL; the gateway\'s dispatcher mails email invitations through it and leaves SMS to the log', async () => {
     expect(createDeliveryAdapter({ smtpUrl: null, mailFrom: 'x@example.org' }, silent)).toBeInstanceOf(LogDeliveryAdapter);
     expect(loadConfig({ SMTP_URL: 'smtp://mail.example.org:587' }).smtpUrl).toBe('smtp://mail.example.org:587');
-    const smtp = await startFakeSmtp();
-    const own = await startOwnGateway({ smtpUrl: smtp.url, mailFrom: 'Orggraph <invites@example.org>', outboxPollMs: 20 });
+    const smtp = await startSmtpServer();
+    const own = await startOwnGateway({ databaseUrl, smtpUrl: smtp.url, mailFrom: 'Orggraph <invites@example.org>', outboxPollMs: 20 }, silent);
     try {
       const owner = await createOrgWithOwner(new GraphQLClient(own.url), 'Mail Org');
       const email = `mail.${Date.now()}@example.org`;
@@ -276,7 +219,7 @@ describe('SMTP adapter', () => {
       const phone = uniquePhone();
       await owner.client.ok(SendInvitationDocument, { input: { phone, name: 'By SMS' } });
       await expect.poll(() => smtp.received.length, { timeout: 10_000 }).toBe(1);
-      const mail = smtp.received[0]!.replace(/=\n/g, '');
+      const mail = smtp.received[0]!.text.replace(/=\n/g, '');
       expect(mail).toMatch(new RegExp(`^To: ${email}$`, 'm'));
       expect(mail).toMatch(/^From: Orggraph <invites@example.org>$/m);
       expect(mail).toMatch(/^Subject: Join Mail Org on Orggraph$/m);
@@ -296,9 +239,10 @@ describe('SMTP adapter', () => {
     const email = `nobody.${Date.now()}@example.org`;
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { email, name: 'Nobody' } });
     const adapter = new SmtpDeliveryAdapter('smtp://127.0.0.1:1', 'x@example.org', new LogDeliveryAdapter(silent));
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, 0, adapter, gateway.app.eventBus);
+    const retry = { baseMs: 0, maxMs: 0, horizonMs: 0 }; // given up on at its first failure
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter, eventBus: gateway.app.eventBus, retry });
     try {
-      for (let attempt = 0; attempt < 5; attempt++) await dispatcher.drainOnce();
+      await dispatcher.drainOnce();
     } finally {
       adapter.close();
     }

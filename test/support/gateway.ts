@@ -19,6 +19,13 @@ export const TEST_SCRYPT_PARAMS: ScryptParams = scryptParams(loadConfig({ ...pro
  * what the gateway logs (default: pino at the config's level).
  */
 export async function startTestGateway(overrides: Partial<Config> = {}, logger?: Logger): Promise<Gateway> {
+  const gateway = await startOwnGateway(overrides, logger);
+  afterAll(() => gateway.close());
+  return gateway;
+}
+
+/** Like `startTestGateway`, but the caller stops it (a test that starts gateways with settings of its own). */
+export function startOwnGateway(overrides: Partial<Config> = {}, logger?: Logger): Promise<Gateway> {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
     {
@@ -32,7 +39,5 @@ export async function startTestGateway(overrides: Partial<Config> = {}, logger?:
       ...overrides,
     },
   );
-  const gateway = await startGateway(config, logger);
-  afterAll(() => gateway.close());
-  return gateway;
+  return startGateway(config, logger);
 }

@@ -299,8 +299,9 @@ function queueInvitationMessage(tx: EntityManager, app: AppServices, viewer: Vie
 
 /** Messages of the invitation still waiting in the outbox carry a dead token now: they are not sent. */
 async function cancelQueuedMessages(tx: EntityManager, invitationId: string, reason: string): Promise<void> {
-  // skip locked: a message the dispatcher is sending right now is left to it (a failure then no longer marks the
-  // invitation FAILED, see invitation-hooks.ts), and this never waits on the dispatcher's locks.
+  // The dispatcher holds no lock while it sends (skip locked only steps over a claim being taken this instant), so a
+  // message on the wire is cancelled too: should it go out after all, the dispatcher marks it SENT; should it fail,
+  // it stays cancelled and does not mark the invitation FAILED (see outbox.dispatcher.ts).
   await tx.execute(
     `update outbox_messages set status = 'FAILED', last_error = ?
       where id in (select id from outbox_messages where invitation_id = ? and status = 'PENDING' for update skip locked)`,

@@ -24,12 +24,19 @@ export function renderMessage(message: Pick<OutboundMessage, 'template' | 'paylo
   }
 }
 
+/**
+ * How long one SMTP send may take at most (nodemailer's defaults are 2 and 10 minutes): a server that hangs fails the
+ * attempt, which is retried later, and a send ends well inside the dispatcher's lease (5 min by default), so no other
+ * dispatcher claims the message while it is still on the wire. Parameters of `SMTP_URL` override them.
+ */
+export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
+
 /** Sends emails through SMTP (nodemailer); SMS go to `sms` (the log adapter until an SMS provider is wired). */
 export class SmtpDeliveryAdapter implements DeliveryAdapter {
   private readonly transport: Transporter;
 
   constructor(smtpUrl: string, private readonly from: string, private readonly sms: DeliveryAdapter) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    this.transport = nodemailer.createTransport({ url: smtpUrl, ...SMTP_TIMEOUTS });
   }
 
   async deliver(message: OutboundMessage): Promise<void> {

@@ -11,7 +11,11 @@ export enum OutboxStatus {
   FAILED = 'FAILED',
 }
 
-/** An outbound SMS or email, written in the transaction of the change that caused it and sent later by the dispatcher. */
+/**
+ * An outbound SMS or email, written in the transaction of the change that caused it and sent later by the dispatcher.
+ * The dispatcher's own columns (`next_attempt_at`, `claim_token`, `failing_since`) are left to their defaults here and
+ * written only in its SQL.
+ */
 @Entity({ tableName: 'outbox_messages' })
 export class OutboxMessage {
   @PrimaryKey({ type: 'bigint', autoincrement: true })
