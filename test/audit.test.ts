@@ -58,7 +58,7 @@ describe('audit log', () => {
     ]);
     const ids = auditLog.edges.map((edge) => edge.node.id);
     expect(new Set(ids).size).toBe(2);
-    expect(Buffer.from(ids[0]!, 'base64url').toString()).toMatch(/^AuditEntry:\d+$/);
+    expect(Buffer.from(ids[0]!, 'base64url').toString()).toMatch(/^AuditEntry:[0-9a-f-]{36}$/);
 
     const foreignTarget = await a.client.ok(AuditLogDocument, { first: 10, filter: { targetId: b.org.id } });
     expect(foreignTarget.auditLog.edges).toEqual([]);
@@ -144,6 +144,31 @@ describe('audit log', () => {
     const department = await addDepartmentWithSql(db, org, 'Clinics');
     await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: auditor.id, scopeDepartmentIds: [department] } });
     expect(errorCode(await member.client.request(AuditLogDocument, { first: 10 }))).toBe('FORBIDDEN');
+  });
+
+  it("exposes entry ids and cursors that say nothing of other orgs' activity", async () => {
+    const org = await createOrgWithOwner(client);
+    const other = await createOrgWithOwner(client);
+    const firstPage = async () => (await org.client.ok(AuditLogDocument, { first: 1 })).auditLog;
+    await org.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: false } });
+    const before = await firstPage();
+    // Another org's activity between two of this org's entries.
+    for (const invitesOpen of [false, true, false, true]) await other.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen } });
+    await org.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: true } });
+    const after = await firstPage();
+
+    // Random, not counted: a global counter in an id or a cursor would tell how many entries other orgs wrote in between.
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const { node, cursor } of [before.edges[0]!, after.edges[0]!]) {
+      const [type, raw] = Buffer.from(node.id, 'base64url').toString().split(':');
+      expect([type, raw]).toEqual(['AuditEntry', expect.stringMatching(uuid)]);
+      expect(JSON.parse(Buffer.from(cursor, 'base64url').toString())).toEqual([expect.stringMatching(uuid)]);
+    }
+    // Paging still works from such a cursor, and a cursor of another org's log reads nothing here.
+    const rest = (await org.client.ok(AuditLogDocument, { first: 10, after: after.pageInfo.endCursor })).auditLog;
+    expect(rest.edges.map((edge) => edge.node.id)).toEqual([before.edges[0]!.node.id, expect.any(String)]);
+    const foreignCursor = (await other.client.ok(AuditLogDocument, { first: 1 })).auditLog.pageInfo.endCursor;
+    expect(errorCode(await org.client.request(AuditLogDocument, { first: 10, after: foreignCursor }))).toBe('BAD_USER_INPUT');
   });
 
   it('shows a gone actor as null', async () => {

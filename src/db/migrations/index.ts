@@ -14,6 +14,7 @@ import { Migration20261126090000_import_kinds } from './Migration20261126090000_
 import { Migration20261126100000_contact_follow_ups } from './Migration20261126100000_contact_follow_ups';
 import { Migration20261126110000_email_verification } from './Migration20261126110000_email_verification';
 import { Migration20261202090000_contacts_name_probe } from './Migration20261202090000_contacts_name_probe';
+import { Migration20261210090000_audit_public_ids } from './Migration20261210090000_audit_public_ids';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -32,4 +33,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126100000_contact_follow_ups', class: Migration20261126100000_contact_follow_ups },
   { name: 'Migration20261126110000_email_verification', class: Migration20261126110000_email_verification },
   { name: 'Migration20261202090000_contacts_name_probe', class: Migration20261202090000_contacts_name_probe },
+  { name: 'Migration20261210090000_audit_public_ids', class: Migration20261210090000_audit_public_ids },
 ];
