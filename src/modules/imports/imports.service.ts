@@ -18,8 +18,7 @@ type ImportClass<T extends BulkImport> = new (...args: never[]) => T;
 async function getImport<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, id: string): Promise<T> {
   const { viewer } = ctx;
   viewer.requireMember();
-  const raw = UUID.test(id) ? id.toLowerCase() : rawId(id, kind.name);
-  const found = await ctx.loaders.importById.load(raw);
+  const found = UUID.test(id) ? await ctx.loaders.importByKey.load(id.toLowerCase()) : await ctx.loaders.importById.load(rawId(id, kind.name));
   if (!(found instanceof kind) || !canViewMemberImport(viewer, found)) throw notFound(kind.name);
   return found;
 }

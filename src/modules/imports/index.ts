@@ -9,9 +9,9 @@ import { MemberImport } from './member-import.entity';
 registerNodeType('MemberImport', findVisibleImport(MemberImport));
 registerNodeType('ContactImport', findVisibleImport(ContactImport));
 // importProgress follows imports of every kind.
-setImportOwnerLookup(async (em, orgId, importId) => {
-  const row = await em.findOne(BulkImport, { id: importId, orgId });
-  return row && { startedByMemberId: row.createdByMemberId };
+setImportOwnerLookup(async (em, orgId, ref) => {
+  const row = await em.findOne(BulkImport, 'recordId' in ref ? { id: ref.recordId, orgId } : { importKey: ref.importKey, orgId });
+  return row && { startedByMemberId: row.createdByMemberId, importKey: row.importKey };
 });
 
 export { handleImportRequest } from './imports.http';
