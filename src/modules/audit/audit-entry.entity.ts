@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { toGlobalId } from '../../graphql/relay';
 
@@ -40,8 +39,8 @@ export class AuditEntry {
   @Property({ type: 'uuid', nullable: true })
   targetId: string | null = null;
 
+  /** Shown as `summary` only to readers who may see the target (`AuditResolver.summary`). */
   @Property({ type: 'json' })
-  @Field(() => JSONObjectResolver, { description: 'Details of the operation; shape depends on `action`.' })
   summary: Opt<Record<string, unknown>> = {};
 
   @Property({ type: 'timestamptz' })

@@ -37,6 +37,12 @@ export function findVisibleImport<T extends BulkImport>(kind: ImportClass<T>) {
   };
 }
 
+/** Which of `ids` (imports of any kind) the viewer may see (`canViewMemberImport`): for audit entries on imports. One query. */
+export async function importsSeenByViewer(ctx: GraphQLContext, ids: readonly string[]): Promise<string[]> {
+  const found = await ctx.loaders.importById.loadMany(ids);
+  return found.flatMap((row) => (row && !(row instanceof Error) && canViewMemberImport(ctx.viewer, row) ? [row.id] : []));
+}
+
 /** The org's imports of one kind, newest first: all of them, or the viewer's own. */
 async function listImports<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, visible: 'all' | 'own', page: PageArgs): Promise<Connection<T>> {
   const { em, viewer } = ctx;
