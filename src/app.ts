@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import { PasswordHasher, scryptParams } from './auth/password';
+import type { AuditTargetRules } from './modules/audit/audit-targets';
 import { ViewerCache } from './auth/viewer-cache';
 import type { Config } from './config';
 import { ReadRouter } from './db/read-router';
@@ -32,9 +33,11 @@ export interface AppServices {
   readRouter: ReadRouter;
   /** Queries' viewers by credential, dropped on every instance by the writes that may change them. */
   viewerCache: ViewerCache;
+  /** Who may see which audit targets (so read their entries' summaries), by target type: the modules' rules. */
+  auditTargets: AuditTargetRules;
 }
 
-export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub): AppServices {
+export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub, auditTargets: AuditTargetRules): AppServices {
   const metrics = new GatewayMetrics((error, name) => logger.debug({ err: error, metric: name }, 'backlog metric unavailable'));
   return {
     config,
@@ -56,5 +59,6 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, pubs
       ttlMs: config.viewerCacheMs,
       maxEntries: config.viewerCacheMax,
     }),
+    auditTargets,
   };
 }

@@ -65,7 +65,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     pubsub = new InProcessPubSub();
   }
   logServices(config, logger, embeddedPostgres);
-  const app = createAppServices(config, logger, orm, pubsub);
+  const app = createAppServices(config, logger, orm, pubsub, moduleContributions.auditTargets);
   await app.realtime.start();
   await app.viewerCache.start();
   const schema = await buildAppSchema();

@@ -154,7 +154,7 @@ describe('POST /imports/contacts', () => {
     expect(audit).toEqual({
       action: 'contact.import',
       target_type: 'ContactImport',
-      target_id: body.importId,
+      target_id: rawIdOf(body.id),
       summary: { status: 'COMPLETED', rows: 16, created: 3, skipped: 2, failed: 11 },
     });
   });

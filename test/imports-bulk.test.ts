@@ -48,7 +48,7 @@ describe('bulk import', () => {
               (select count(*)::int from invitations where org_id = $1 and status = 'PENDING' and import_id = $2) as invitations,
               (select count(*)::int from outbox_messages where org_id = $1 and template = 'INVITATION') as messages,
               (select count(*)::int from org_events where org_id = $1 and topic = 'INVITATION' and type = 'SENT') as sent`,
-      [orgId, body.importId],
+      [orgId, rawIdOf(body.id)],
     );
     expect(counts).toEqual({ members: ROWS, placements: ROWS, grants: ROWS + ROWS / 10, invitations: ROWS, messages: ROWS, sent: ROWS });
 

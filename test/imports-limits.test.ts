@@ -152,10 +152,10 @@ describe('size limit', () => {
     const req = request(url, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${owner.client.token}` } });
     req.on('error', () => undefined);
     req.write(`name,phone\nA,${uniquePhone()}\n`);
-    await expect.poll(async () => (await sql(`select 1 from member_imports where id = $1`, [importId])).length).toBe(1);
+    await expect.poll(async () => (await sql(`select 1 from member_imports where import_key = $1`, [importId])).length).toBe(1);
     req.destroy();
     await expect
-      .poll(async () => (await sql<{ status: string; error_code: string }>(`select status, error_code from member_imports where id = $1`, [importId]))[0])
+      .poll(async () => (await sql<{ status: string; error_code: string }>(`select status, error_code from member_imports where import_key = $1`, [importId]))[0])
       .toEqual({ status: 'FAILED', error_code: 'UPLOAD_ABORTED' });
   });
 });

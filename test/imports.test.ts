@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashInvitationToken } from '../src/modules/invitations/invitation-token';
 import type { Gateway } from '../src/server';
@@ -12,7 +13,7 @@ import {
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
-import { csv, csvLine, importEvents, importFootprint, phoneSeries, postImport } from './support/imports';
+import { csv, csvLine, importEvents, importFootprint, phoneSeries, postContactImport, postImport } from './support/imports';
 import { seedActiveMember } from './support/seed-member';
 import { insertDepartment, rawIdOf, setMemberLimit, sql } from './support/sql-fixtures';
 
@@ -73,7 +74,7 @@ describe('POST /imports', () => {
     );
     expect(invitations).toHaveLength(3);
     for (const invitation of invitations) {
-      expect(invitation).toMatchObject({ status: 'PENDING', import_id: body.importId, ttl: 7 * 24 * 3600 });
+      expect(invitation).toMatchObject({ status: 'PENDING', import_id: rawIdOf(body.id), ttl: 7 * 24 * 3600 });
       expect(invitation.token_hash).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(invitations.map((i) => [i.name, i.channel, i.phone, i.email])).toEqual([
@@ -133,6 +134,37 @@ describe('POST /imports', () => {
     expect(memberImport!.finishedAt).not.toBeNull();
     // The raw importId the upload used finds it too.
     expect((await owner.client.ok(MemberImportDocument, { id: body.importId, first: 1 })).memberImport!.id).toBe(body.id);
+  });
+});
+
+describe('importId', () => {
+  it("is the client's key within its org only: another org's id is a fresh import here, revealing nothing", async () => {
+    const a = await createOrgWithOwner(client, 'Org A');
+    const b = await createOrgWithOwner(client, 'Org B');
+    const importId = randomUUID();
+    const file = () => csv(['name', 'phone'], [['Wang Fang', uniquePhone()]]);
+    const inA = await postImport(gateway.url, a.client.token, file(), { importId });
+    expect(inA.status).toBe(200);
+
+    // The same id in org B: not 409 (which would tell B that some org uses it), a new import of B's own.
+    const inB = await postImport(gateway.url, b.client.token, file(), { importId });
+    expect(inB.status).toBe(200);
+    expect(inB.body).toMatchObject({ importId, status: 'COMPLETED', summary: { created: 1 } });
+    expect(inB.body.id).not.toBe(inA.body.id);
+    const contactsInB = await postContactImport(gateway.url, b.client.token, csv(['name', 'phones'], [['Zhao Lei', uniquePhone()]]), { importId: randomUUID() });
+    expect(contactsInB.status).toBe(200);
+
+    // Within an org the key still answers 409, so a retried upload is not run twice.
+    const again = await postImport(gateway.url, b.client.token, file(), { importId });
+    expect([again.status, again.body.errors?.[0]?.extensions.code]).toEqual([409, 'CONFLICT']);
+    const contactsAgain = await postContactImport(gateway.url, b.client.token, csv(['name', 'phones'], [['Qian Yu', uniquePhone()]]), { importId });
+    expect(contactsAgain.status).toBe(409);
+
+    // Each org finds its own import by the key, and the other's global id answers NOT_FOUND.
+    expect((await a.client.ok(MemberImportDocument, { id: importId, first: 1 })).memberImport).toMatchObject({ id: inA.body.id, importId });
+    expect((await b.client.ok(MemberImportDocument, { id: importId, first: 1 })).memberImport).toMatchObject({ id: inB.body.id, importId, summary: { created: 1 } });
+    expect(errorCode(await b.client.request(MemberImportDocument, { id: inA.body.id, first: 1 }))).toBe('NOT_FOUND');
+    expect((await importEvents(rawIdOf(b.org.id), importId)).map((event) => event.type)).toEqual(['PROGRESS', 'COMPLETED']);
   });
 });
 

@@ -221,10 +221,14 @@ describe('myInvitations', () => {
 describe('importProgress', () => {
   const owners = new Map<string, string>();
   beforeAll(() => {
-    // As the imports module registers it: who started which import (raw ids).
-    setImportOwnerLookup(async (_em, _orgId, importId) => (owners.has(importId) ? { startedByMemberId: owners.get(importId)! } : null));
+    // As the imports module registers it: who started which import (by key; here a record's id is its key).
+    const keyOf = (ref: { recordId: string } | { importKey: string }) => ('importKey' in ref ? ref.importKey : ref.recordId);
+    setImportOwnerLookup(async (_em, _orgId, ref) => {
+      const importKey = keyOf(ref);
+      return owners.has(importKey) ? { startedByMemberId: owners.get(importKey)!, importKey } : null;
+    });
   });
-  afterAll(() => setImportOwnerLookup(async () => ({ startedByMemberId: null })));
+  afterAll(() => setImportOwnerLookup(async (_em, _orgId, ref) => ({ startedByMemberId: null, importKey: 'importKey' in ref ? ref.importKey : ref.recordId })));
 
   it("streams one import's progress to its importer and admins, and completes after COMPLETED", async () => {
     const org = await createOrgWithOwner(client);

@@ -2,13 +2,13 @@ import type { MiddlewareFn } from 'type-graphql';
 import type { GraphQLContext } from '../graphql/context';
 import type { Member } from '../modules/members/member.entity';
 import { PermissionAction, PermissionModule } from '../modules/roles/role.entity';
-import { can, canSeeMemberSensitiveFields, isOrgAdmin, isViewerMember } from './policy';
+import { can, canSeeMemberSensitiveFields, isOrgAdmin, isViewerMember, mayReadOrgWideType } from './policy';
 
 /**
  * May the viewer see this member's phone, email, employee number and account details?
  * Batched: the member's departments come from the request's DataLoader, so a page costs one query.
  */
-export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: Member): Promise<boolean> {
+export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: Pick<Member, 'id' | 'orgId'>): Promise<boolean> {
   const { viewer } = ctx;
   const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
   if (!orgId || orgId !== member.orgId) return false;
@@ -18,6 +18,18 @@ export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: M
   if (can(viewer, PermissionModule.MEMBER_SENSITIVE_FIELDS, PermissionAction.VIEW)) return true;
   const departments = await ctx.loaders.departmentsOfMember.load(member.id);
   return canSeeMemberSensitiveFields(viewer, member.id, departments.map((department) => department.path));
+}
+
+/**
+ * The audit rule for entries on members (`member.add`, `role.assign`, `account.createEnterprise`, hand-overs...): their
+ * summaries hold account details and the contacts handed over, so they follow the sensitive-field rule. Removed
+ * members have no departments left: only org-wide grants cover them. One batched lookup of departments.
+ */
+export async function membersWithVisibleSensitiveFields(ctx: GraphQLContext, memberIds: readonly string[]): Promise<string[]> {
+  const orgId = ctx.viewer.member?.orgId ?? ctx.viewer.apiClient?.orgId;
+  if (!orgId || !mayReadOrgWideType(ctx.viewer, 'Member')) return [];
+  const seen = await Promise.all(memberIds.map((id) => maySeeMemberSensitiveFields(ctx, { id, orgId })));
+  return memberIds.filter((_, index) => seen[index]);
 }
 
 /** Field middleware for sensitive member fields: viewers without the right get `null`, never an error. */

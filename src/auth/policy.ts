@@ -449,6 +449,16 @@ export function assertApiClientMayRead(viewer: Viewer, typeNames: Iterable<strin
   }
 }
 
+/**
+ * Objects every member of the org reads (the org, departments, roles, tags): people always, API clients when their
+ * scopes read the type.
+ */
+export function mayReadOrgWideType(viewer: Viewer, typeName: string): boolean {
+  if (!viewer.apiClient) return viewer.member !== null;
+  const module = readModuleOfType(typeName);
+  return module === null || (module !== undefined && can(viewer, module, PermissionAction.VIEW));
+}
+
 /** `node(id)` of a type: people as the type's own fetcher decides; API clients only types their scopes read. */
 export function assertMayFetchNodeType(viewer: Viewer, typeName: string): void {
   assertApiClientMayRead(viewer, [typeName]);

@@ -27,10 +27,15 @@ import { markShareable } from './shared-execution';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Who started an import, for `importProgress` ("the importer or an admin"). The imports module registers it;
- * null: no such import in the org. Until one is registered only OWNER and ADMIN may follow imports.
+ * Who started an import, and its key (the `importId` its events carry), for `importProgress` ("the importer or an
+ * admin"); found by its record id (a global id's) or by its key. The imports module registers it; null: no such import
+ * in the org. Until one is registered only OWNER and ADMIN may follow imports, by key.
  */
-export type ImportOwnerLookup = (em: EntityManager, orgId: string, importId: string) => Promise<{ startedByMemberId: string | null } | null>;
+export type ImportOwnerLookup = (
+  em: EntityManager,
+  orgId: string,
+  ref: { recordId: string } | { importKey: string },
+) => Promise<{ startedByMemberId: string | null; importKey: string } | null>;
 
 let importOwnerLookup: ImportOwnerLookup | null = null;
 
@@ -273,14 +278,18 @@ export async function subscribeImportProgress(
   const subscribed = slimMemberViewer(viewer);
   ctx.viewer = subscribed;
   const orgId = viewer.orgId;
-  const importId = parseGlobalId(args.importId)?.id ?? (UUID.test(args.importId) ? args.importId : null);
-  if (!importId) throw notFound('Import');
+  const recordId = parseGlobalId(args.importId)?.id ?? null;
+  const givenKey = recordId === null && UUID.test(args.importId) ? args.importId.toLowerCase() : null;
+  if (!recordId && !givenKey) throw notFound('Import');
   let startedByMemberId: string | null = null;
+  // Events name the import by its key; a global id names the record, whose key the lookup tells (none: no events match).
+  let importKey = givenKey;
   if (importOwnerLookup) {
     // An import not started yet (clients may subscribe with the importId they are about to upload with) can be
     // followed by admins only: its owner is not known before the upload creates it.
-    const found = await importOwnerLookup(ctx.em, orgId, importId);
+    const found = await importOwnerLookup(ctx.em, orgId, recordId ? { recordId } : { importKey: givenKey! });
     startedByMemberId = found?.startedByMemberId ?? null;
+    importKey = found?.importKey ?? givenKey;
   }
   if (!canViewMemberImport(viewer, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
   const feed = await OrgEventFeed.open(ctx.app.realtime, () => ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
@@ -288,7 +297,7 @@ export async function subscribeImportProgress(
   return new DeliveryStream(
     feed,
     async (event) => {
-      if (!isOneOf(ImportEventType, event.type) || event.payload.importId !== importId) return null;
+      if (!isOneOf(ImportEventType, event.type) || importKey === null || event.payload.importId !== importKey) return null;
       const current = await currentMemberViewer(ctx, subscribed, event);
       if (!canViewMemberImport(current, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: you may no longer follow this import');
       const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);

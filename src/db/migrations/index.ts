@@ -15,6 +15,8 @@ import { Migration20261126100000_contact_follow_ups } from './Migration202611261
 import { Migration20261126110000_email_verification } from './Migration20261126110000_email_verification';
 import { Migration20261202090000_contacts_name_probe } from './Migration20261202090000_contacts_name_probe';
 import { Migration20261210090000_outbox_retries } from './Migration20261210090000_outbox_retries';
+import { Migration20261210090000_audit_public_ids } from './Migration20261210090000_audit_public_ids';
+import { Migration20261210100000_import_keys_per_org } from './Migration20261210100000_import_keys_per_org';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -34,4 +36,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126110000_email_verification', class: Migration20261126110000_email_verification },
   { name: 'Migration20261202090000_contacts_name_probe', class: Migration20261202090000_contacts_name_probe },
   { name: 'Migration20261210090000_outbox_retries', class: Migration20261210090000_outbox_retries },
+  { name: 'Migration20261210090000_audit_public_ids', class: Migration20261210090000_audit_public_ids },
+  { name: 'Migration20261210100000_import_keys_per_org', class: Migration20261210100000_import_keys_per_org },
 ];

@@ -1,3 +1,4 @@
+import type { AuditTargetRules } from '../audit/audit-targets';
 import { isOrgAdmin } from '../../auth/policy';
 import { registerNodeType } from '../../graphql/node.resolver';
 import { ApiClientsResolver } from './api-clients.resolver';
@@ -10,3 +11,6 @@ export { loadApiClientViewer } from './api-clients.service';
 export { handleTokenRequest } from './oauth.http';
 
 export const apiClientsResolvers: Function[] = [ApiClientsResolver];
+
+/** Audit entries on API clients: like `apiClients`, OWNER and ADMIN only. */
+export const apiClientAuditTargets: AuditTargetRules = { ApiClient: (ctx, ids) => (isOrgAdmin(ctx.viewer) ? ids : []) };

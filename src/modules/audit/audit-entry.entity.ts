@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
-import { JSONObjectResolver } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { toGlobalId } from '../../graphql/relay';
 
@@ -7,8 +7,13 @@ import { toGlobalId } from '../../graphql/relay';
 @Entity({ tableName: 'audit_entries' })
 @ObjectType({ description: 'One admin operation in the audit log [003]: who did what to which object, and when.' })
 export class AuditEntry {
+  /** Internal key and sort order; shared by every org, so never shown to clients (`publicId` is). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
+
+  /** Random: what clients see as the entry's id and in `auditLog` cursors. */
+  @Property({ type: 'uuid' })
+  publicId: Opt<string> = randomUUID();
 
   @Property({ type: 'uuid' })
   orgId!: string;
@@ -34,21 +39,18 @@ export class AuditEntry {
   @Property({ type: 'uuid', nullable: true })
   targetId: string | null = null;
 
+  /** Shown as `summary` only to readers who may see the target (`AuditResolver.summary`). */
   @Property({ type: 'json' })
-  @Field(() => JSONObjectResolver, { description: 'Details of the operation; shape depends on `action`.' })
   summary: Opt<Record<string, unknown>> = {};
 
   @Property({ type: 'timestamptz' })
   @Field(() => Date)
   createdAt: Opt<Date> = new Date();
 
-  /**
-   * Opaque id of the entry. Not a `Node`: audit entries have bigint ids, which `parseGlobalId` does not
-   * accept, and are only reached through `auditLog`.
-   */
+  /** Opaque id of the entry (of its random `publicId`). Not a `Node`: entries are only reached through `auditLog`. */
   @Field(() => ID, { name: 'id' })
   get globalId(): Opt<string> {
-    return toGlobalId('AuditEntry', this.id);
+    return toGlobalId('AuditEntry', this.publicId);
   }
 
   /** The global id of the target, as the target's own `id` field shows it. */

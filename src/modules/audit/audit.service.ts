@@ -61,21 +61,30 @@ function conditions(orgId: string, filter: AuditLogFilter | null | undefined): F
   return where;
 }
 
-/** The org's audit log, newest first; keyset pagination on the entry id. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The internal key of the entry a cursor names. Cursors carry the entry's random public id, never the identity shared
+ * by all orgs; an entry of another org (or none) is an invalid cursor, like garbage.
+ */
+async function cursorPosition(em: EntityManager, orgId: string, cursor: string): Promise<string> {
+  const [publicId] = decodeCursor(cursor, 1);
+  if (typeof publicId !== 'string' || !UUID.test(publicId)) throw badInput('Invalid cursor', 'after');
+  const [row] = await em.execute<Array<{ id: string }>>('select id::text as id from audit_entries where org_id = ? and public_id = ?', [orgId, publicId]);
+  if (!row) throw badInput('Invalid cursor', 'after');
+  return row.id;
+}
+
+/** The org's audit log, newest first; keyset pagination on the entry's internal key, cursors by its public id. */
 export async function auditLog(em: EntityManager, viewer: Viewer, args: AuditLogArgs): Promise<Connection<AuditEntry>> {
   const orgId = viewer.orgId;
   assertCanViewAuditLog(viewer);
   const first = checkPageSize(args.first);
   const where = conditions(orgId, args.filter);
-  let before: string | null = null;
-  if (args.after != null) {
-    const [id] = decodeCursor(args.after, 1);
-    if (typeof id !== 'string' || !/^\d{1,19}$/.test(id)) throw badInput('Invalid cursor', 'after');
-    before = id;
-  }
+  const before = args.after != null ? await cursorPosition(em, orgId, args.after) : null;
   const rows = await em.find(AuditEntry, before ? { $and: [where, { id: { $lt: before } }] } : where, {
     orderBy: { id: 'desc' },
     limit: first + 1,
   });
-  return toConnection(rows, first, (entry) => [entry.id], before !== null, () => em.count(AuditEntry, where));
+  return toConnection(rows, first, (entry) => [entry.publicId], before !== null, () => em.count(AuditEntry, where));
 }

@@ -24,8 +24,14 @@ function likePrefix(value: string): string {
  * Rule 2 and 3 of `contactReach` become one overlap with the audience (the `contacts_lookup` GIN index): the viewer's
  * own keys, plus for department scopes the members placed in those subtrees and the departments in or above them.
  */
-export function visibleContactsWhere(alias: string, orgId: string, reach: ContactReach & InStatementReach): { sql: string; params: unknown[] } {
-  const live = `${alias}.org_id = ? and ${alias}.deleted_at is null`;
+export function visibleContactsWhere(
+  alias: string,
+  orgId: string,
+  reach: ContactReach & InStatementReach,
+  { includeDeleted = false }: { includeDeleted?: boolean } = {},
+): { sql: string; params: unknown[] } {
+  // `includeDeleted`: the rule applied to contacts in the bin too (audit entries on a deleted contact).
+  const live = includeDeleted ? `${alias}.org_id = ?` : `${alias}.org_id = ? and ${alias}.deleted_at is null`;
   if (reach.orgWide) return { sql: live, params: [orgId] };
   if (reach.departmentsOf) {
     // The member's departments and those above them, read by the statement itself (see `InStatementReach`).
@@ -117,6 +123,21 @@ export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Pro
     .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
   reaches.set(ctx, reach);
   return reach;
+}
+
+/**
+ * Which of `contactIds` the viewer sees, deleted ones as if they were live (who saw a contact still reads what the log
+ * says of its deletion; a contact purged from the bin is seen by nobody): the audit rule for entries on contacts. One
+ * statement, which reads the viewer's departments itself.
+ */
+export async function contactsSeenInAudit(ctx: GraphQLContext, contactIds: readonly string[]): Promise<string[]> {
+  if (!contactIds.length) return [];
+  const visible = visibleContactsWhere('c', ctx.viewer.orgId, statementContactReach(ctx), { includeDeleted: true });
+  const rows = await ctx.em.execute<Array<{ id: string }>>(`select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`, [
+    ...visible.params,
+    pgArray([...new Set(contactIds)]),
+  ]);
+  return rows.map((row) => row.id);
 }
 
 /**

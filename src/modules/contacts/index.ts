@@ -1,3 +1,4 @@
+import { orgWideAuditTargets, type AuditTargetRules } from '../audit/audit-targets';
 import { registerApiClientType } from '../../auth/api-scopes';
 import { registerNodeType } from '../../graphql/node.resolver';
 import { onMemberActivated } from '../members/member-activation';
@@ -8,11 +9,12 @@ import { materializeContactCardLinks, myContactCard } from './contact-cards.serv
 import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-groups.resolver';
 import { TagFieldsResolver, TagGroupFieldsResolver, TagsResolver } from './contact-tags.resolver';
 import { handOverOnMemberRemoval } from './contact-transfer';
+import { contactsSeenInAudit } from './contact-visibility';
 import { contactLoaders } from './contacts.loaders';
 import { ContactFieldsResolver, ContactInteractionFieldsResolver, ContactsResolver } from './contacts.resolver';
 import { ExternalGroup } from './external-group.entity';
 import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, ExternalGroupsResolver } from './external-groups.resolver';
-import { viewerMaySeeExternalGroup } from './external-groups.service';
+import { externalGroupsSeenByViewer, viewerMaySeeExternalGroup } from './external-groups.service';
 import { ContactFollowUpsFieldResolver, FollowUpFieldsResolver, FollowUpsResolver } from './follow-ups.resolver';
 
 registerNodeType('Contact', (ctx, id) => contactLoaders(ctx).contactById.load(id));
@@ -88,6 +90,16 @@ export {
   resolveTagIds,
 } from './contact-fields';
 export { CONTACT_LIMITS } from './contacts.inputs';
+
+/**
+ * Audit entries on contacts follow the contact rule (deleted ones as if live: who saw a contact reads of its deletion);
+ * on external groups, the group rule; tags are the org's shared vocabulary.
+ */
+export const contactAuditTargets: AuditTargetRules = {
+  Contact: contactsSeenInAudit,
+  ExternalGroup: externalGroupsSeenByViewer,
+  ...orgWideAuditTargets('Tag', 'TagGroup'),
+};
 
 export const contactsResolvers: Function[] = [
   ContactsResolver,

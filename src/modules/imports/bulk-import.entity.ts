@@ -64,6 +64,10 @@ export abstract class BulkImport extends OrgOwnedEntity {
   @Enum({ items: () => ImportKind, type: 'text' })
   kind!: ImportKind;
 
+  /** The client's `importId` (or a generated one): unique within the org only, never used to reach another org's import. */
+  @Property({ type: 'uuid' })
+  importKey!: string;
+
   @Property({ type: 'uuid', nullable: true })
   createdByMemberId: string | null = null;
 
@@ -103,9 +107,9 @@ export abstract class BulkImport extends OrgOwnedEntity {
   @Field(() => Date, { nullable: true })
   finishedAt: Date | null = null;
 
-  @Field(() => String, { description: 'The raw uuid used by the upload (`importId`) and in IMPORT events.' })
+  @Field(() => String, { description: 'The raw uuid used by the upload (`importId`) and in IMPORT events; unique within the org.' })
   get importId(): Opt<string> {
-    return this.id;
+    return this.importKey;
   }
 
   @Field(() => MemberImportError, { nullable: true })

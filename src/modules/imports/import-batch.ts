@@ -14,6 +14,7 @@ import { ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
 
 /** What stays the same for every batch of one import. */
 export interface ImportSession {
+  /** The import record's id (`member_imports.id`, what invitations and audit entries refer to). */
   importId: string;
   orgId: string;
   orgName: string;

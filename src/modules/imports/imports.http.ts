@@ -107,7 +107,12 @@ function readOptions(url: URL, contacts: boolean): ImportOptions & { createDepar
   if (importId !== null && !UUID.test(importId)) {
     throw new ImportRequestError(400, ErrorCode.BadUserInput, 'importId must be a UUID', { field: 'importId' });
   }
-  return { importId: importId?.toLowerCase() ?? randomUUID(), dryRun: flag('dryRun'), createDepartments: flag('createDepartments') };
+  return {
+    recordId: randomUUID(),
+    importKey: importId?.toLowerCase() ?? randomUUID(),
+    dryRun: flag('dryRun'),
+    createDepartments: flag('createDepartments'),
+  };
 }
 
 function checkBody(req: IncomingMessage, maxBytes: number): void {

@@ -24,6 +24,12 @@ export function createImportLoaders(em: EntityManager, orgId: string) {
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id) ?? null);
   });
+  /** By the key the upload used (`importId`), within the org. */
+  const importByKey = new DataLoader<string, BulkImport | null>(async (keys) => {
+    const rows = await em.find(BulkImport, { orgId, importKey: { $in: [...keys] } });
+    const byKey = new Map(rows.map((row) => [row.importKey, row]));
+    return keys.map((key) => byKey.get(key) ?? null);
+  });
 
   const importReport = new DataLoader<ReportPageKey, MemberImportIssue[], string>(
     async (keys) => {
@@ -47,5 +53,5 @@ export function createImportLoaders(em: EntityManager, orgId: string) {
     { cacheKeyFn: (key) => `${key.importId}:${key.afterSeq}:${key.limit}` },
   );
 
-  return { importById, importReport };
+  return { importById, importByKey, importReport };
 }

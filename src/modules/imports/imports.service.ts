@@ -18,8 +18,7 @@ type ImportClass<T extends BulkImport> = new (...args: never[]) => T;
 async function getImport<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, id: string): Promise<T> {
   const { viewer } = ctx;
   viewer.requireMember();
-  const raw = UUID.test(id) ? id.toLowerCase() : rawId(id, kind.name);
-  const found = await ctx.loaders.importById.load(raw);
+  const found = UUID.test(id) ? await ctx.loaders.importByKey.load(id.toLowerCase()) : await ctx.loaders.importById.load(rawId(id, kind.name));
   if (!(found instanceof kind) || !canViewMemberImport(viewer, found)) throw notFound(kind.name);
   return found;
 }
@@ -36,6 +35,12 @@ export function findVisibleImport<T extends BulkImport>(kind: ImportClass<T>) {
     const found = await ctx.loaders.importById.load(id);
     return found instanceof kind && canViewMemberImport(ctx.viewer, found) ? found : null;
   };
+}
+
+/** Which of `ids` (imports of any kind) the viewer may see (`canViewMemberImport`): for audit entries on imports. One query. */
+export async function importsSeenByViewer(ctx: GraphQLContext, ids: readonly string[]): Promise<string[]> {
+  const found = await ctx.loaders.importById.loadMany(ids);
+  return found.flatMap((row) => (row && !(row instanceof Error) && canViewMemberImport(ctx.viewer, row) ? [row.id] : []));
 }
 
 /** The org's imports of one kind, newest first: all of them, or the viewer's own. */

@@ -12,7 +12,7 @@ import type { ImportHandler, ImportOptions } from './import-run';
 export function memberImportHandler(app: AppServices, viewer: Viewer, options: ImportOptions & { createDepartments: boolean }): ImportHandler<ImportCandidate> {
   const { user, org, member } = viewer.requireMember();
   const session: ImportSession = {
-    importId: options.importId,
+    importId: options.recordId,
     orgId: org.id,
     orgName: org.name,
     rootDepartmentId: org.rootDepartmentId,

@@ -1,8 +1,9 @@
+import type { AuditTargetRules } from '../audit/audit-targets';
 import { registerNodeType } from '../../graphql/node.resolver';
 import { onMemberRemoval } from '../members/member-removal';
 import { onDeliveryFailure } from '../outbox/outbox.dispatcher';
 import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invitation-hooks';
-import { findViewableInvitation } from './invitations.listing';
+import { findViewableInvitation, invitationsSeenByViewer } from './invitations.listing';
 import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
 
 registerNodeType('Invitation', findViewableInvitation);
@@ -15,3 +16,6 @@ export { createInvitationLoaders } from './invitation.loaders';
 
 export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];
 export { invitationGuessedSecrets } from './guessed-secrets';
+
+/** Audit entries on invitations: their sender, and INVITATIONS VIEW over one of their departments. */
+export const invitationAuditTargets: AuditTargetRules = { Invitation: invitationsSeenByViewer };

@@ -21,6 +21,16 @@ export async function findViewableInvitation(ctx: GraphQLContext, id: string): P
   return invitation;
 }
 
+/** Which of `ids` the viewer may see, by the rule of `findViewableInvitation`: for audit entries on invitations. Two batched queries. */
+export async function invitationsSeenByViewer(ctx: GraphQLContext, ids: readonly string[]): Promise<string[]> {
+  const found = await ctx.loaders.invitationById.loadMany(ids);
+  const invitations = found.filter((invitation): invitation is Invitation => invitation !== null && !(invitation instanceof Error));
+  const paths = await Promise.all(invitations.map((invitation) => invitationDepartmentPaths(ctx, invitation)));
+  return invitations
+    .filter((invitation, index) => canViewInvitation(ctx.viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths: paths[index]! }))
+    .map((invitation) => invitation.id);
+}
+
 /** `invitation(id)`: unknown, malformed and foreign ids answer NOT_FOUND. */
 export async function getInvitation(ctx: GraphQLContext, globalId: string): Promise<Invitation> {
   const invitation = await findViewableInvitation(ctx, rawId(globalId, 'Invitation'));

@@ -127,6 +127,17 @@ export async function listSentNotifications(
   });
 }
 
+/**
+ * Which of `ids` the viewer may see the sending of (audience, counts): the sender and whoever reads the org's sent
+ * notifications (`canViewNotificationReceipts`), not each recipient. For audit entries on notifications; one query.
+ */
+export async function notificationsSentSeenBy(viewer: Viewer, loader: DataLoader<string, Notification | null>, ids: readonly string[]): Promise<string[]> {
+  const found = await loader.loadMany(ids);
+  return found.flatMap((notification) =>
+    notification !== null && !(notification instanceof Error) && canViewNotificationReceipts(viewer, notification) ? [notification.id] : [],
+  );
+}
+
 /** A notification of the viewer's org for `node(id)`: the sender and admins, and its recipients. */
 export async function findViewableNotification(em: EntityManager, viewer: Viewer, notification: Notification | null): Promise<Notification | null> {
   if (!notification) return null;

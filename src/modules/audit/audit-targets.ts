@@ -1,0 +1,45 @@
+import DataLoader from 'dataloader';
+import { isOrgAdmin, mayReadOrgWideType } from '../../auth/policy';
+import type { GraphQLContext } from '../../graphql/context';
+import type { AuditEntry } from './audit-entry.entity';
+
+/**
+ * Who may read an audit entry's summary [issue 12]: whoever may see its target, by the target's own rule. The log
+ * itself is for OWNER, ADMIN and holders of AUDIT_LOG VIEW; the summary holds what the target's module shows only to
+ * some (a private contact's name, a member's account details, an API client's scopes), so a reader who may not see
+ * the target gets the entry's action, actor and target id with `summary` withheld.
+ *
+ * Each module that writes entries on a type of target contributes that type's rule from its `index.ts`; `src/modules.ts`
+ * collects them. A type without a rule is withheld from all but OWNER and ADMIN, who see every object of their org.
+ */
+
+/** Which of `ids` (raw ids of targets of one type, of the viewer's org, maybe gone) the viewer may see: one query at most. */
+export type AuditTargetRule = (ctx: GraphQLContext, ids: readonly string[]) => Promise<Iterable<string>> | Iterable<string>;
+
+/** Rules by target type (`AuditEntry.targetType`, a GraphQL type name). */
+export type AuditTargetRules = Readonly<Record<string, AuditTargetRule>>;
+
+/** Types every member of the org reads (the org, its departments, roles, tags): API clients need the type's read scope. */
+export function orgWideAuditTargets(...typeNames: string[]): AuditTargetRules {
+  return Object.fromEntries(typeNames.map((typeName) => [typeName, (ctx: GraphQLContext, ids: readonly string[]) => (mayReadOrgWideType(ctx.viewer, typeName) ? ids : [])]));
+}
+
+const decided = new WeakMap<GraphQLContext, Map<string, DataLoader<string, boolean>>>();
+
+/** May the viewer read this entry's summary? Batched per target type: a page costs one rule call per type in it. */
+export function maySeeAuditTarget(ctx: GraphQLContext, entry: AuditEntry): boolean | Promise<boolean> {
+  if (!entry.targetType || !entry.targetId || isOrgAdmin(ctx.viewer)) return true;
+  const rule = ctx.app.auditTargets[entry.targetType];
+  if (!rule) return false;
+  let loaders = decided.get(ctx);
+  if (!loaders) decided.set(ctx, (loaders = new Map()));
+  let loader = loaders.get(entry.targetType);
+  if (!loader) {
+    loader = new DataLoader<string, boolean>(async (ids) => {
+      const visible = new Set(await rule(ctx, ids));
+      return ids.map((id) => visible.has(id));
+    });
+    loaders.set(entry.targetType, loader);
+  }
+  return loader.load(entry.targetId);
+}
