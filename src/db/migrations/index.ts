@@ -16,6 +16,7 @@ import { Migration20261126110000_email_verification } from './Migration202611261
 import { Migration20261202090000_contacts_name_probe } from './Migration20261202090000_contacts_name_probe';
 import { Migration20261210090000_audit_public_ids } from './Migration20261210090000_audit_public_ids';
 import { Migration20261210100000_import_keys_per_org } from './Migration20261210100000_import_keys_per_org';
+import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -36,4 +37,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202090000_contacts_name_probe', class: Migration20261202090000_contacts_name_probe },
   { name: 'Migration20261210090000_audit_public_ids', class: Migration20261210090000_audit_public_ids },
   { name: 'Migration20261210100000_import_keys_per_org', class: Migration20261210100000_import_keys_per_org },
+  { name: 'Migration20261210110000_audit_summary_global_ids', class: Migration20261210110000_audit_summary_global_ids },
 ];
