@@ -1,14 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditSummaryGlobalIdsSql } from '../src/db/migrations/Migration20261210110000_audit_summary_global_ids';
 import {
+  AddMemberDocument,
   AssignRoleDocument,
   AuditLogActorsDocument,
   AuditLogDocument,
   AuditLogSummariesDocument,
   CreateContactDocument,
+  CreateDepartmentDocument,
+  CreateEnterpriseAccountDocument,
+  CreateInviteLinkDocument,
   CreateRoleDocument,
+  CreateTagDocument,
+  CreateTagGroupDocument,
   DeleteContactDocument,
+  DeleteDepartmentDocument,
+  DeleteTagGroupDocument,
+  MergeContactsDocument,
+  RemoveMemberDocument,
   RestoreContactDocument,
+  SendInvitationDocument,
+  SendNotificationDocument,
+  TransferContactsDocument,
+  UpdateContactDocument,
   RevokeRoleDocument,
   RolesDocument,
   UpdateOrgSettingsDocument,
@@ -209,7 +225,7 @@ describe('audit log', () => {
     }
     expect(JSON.stringify(asAuditor)).not.toContain('Secret Client');
     // A contact the auditor could see stays readable in the log once deleted.
-    expect(entry(asAuditor, 'contact.delete', known)).toMatchObject({ summary: { name: 'Known Client' }, summaryWithheld: false });
+    expect(entry(asAuditor, 'contact.delete', known)).toMatchObject({ summary: { name: 'Known Client', ownerId: seller.memberId }, summaryWithheld: false });
     // Entries on members follow the member field rule: the auditor's own, yes; another member's, no.
     expect(entry(asAuditor, 'role.assign', auditor.memberId)?.summary).toMatchObject({ role: { id: auditorRole.id, name: 'Auditor' } });
     await org.client.ok(AssignRoleDocument, { input: { memberId: seller.memberId, roleId: auditorRole.id } });
@@ -248,6 +264,80 @@ describe('audit log', () => {
     const statements = async (first: number) => (await auditor.client.request(AuditLogSummariesDocument, { first })).extensions?.sqlStatements;
     expect(typeof (await statements(8))).toBe('number');
     await expect.poll(async () => (await statements(80)) === (await statements(8)), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('names the objects in summaries by the global ids the API shows, never by raw uuid', async () => {
+    const org = await createOrgWithOwner(client);
+    const owner = org.client;
+    const seller = await addMemberWithSql(db, client, org, 'Seller');
+    const receiver = await addMemberWithSql(db, client, org, 'Receiver');
+    const sales = (await owner.ok(CreateDepartmentDocument, { input: { name: 'Sales' } })).createDepartment.id;
+    const ops = (await owner.ok(CreateDepartmentDocument, { input: { name: 'Ops', parentId: sales } })).createDepartment.id;
+    await owner.ok(DeleteDepartmentDocument, { id: ops });
+    const memberRole = await roleId(owner, 'MEMBER');
+    const { addMember } = await owner.ok(AddMemberDocument, {
+      input: { name: 'New', phone: uniquePhone(), departmentIds: [sales], roleIds: [memberRole], managerId: seller.memberId },
+    });
+    await owner.ok(CreateEnterpriseAccountDocument, { memberId: addMember.id, loginName: `new-${Date.now()}` });
+    await owner.ok(SendInvitationDocument, { input: { email: `${Date.now()}@example.org`, name: 'Invitee', departmentIds: [sales] } });
+    await owner.ok(CreateInviteLinkDocument, { input: { departmentIds: [sales], roleIds: [memberRole] } });
+    const contact = async (name: string) =>
+      (await owner.ok(CreateContactDocument, { input: { name, phones: [uniquePhone()], ownerId: seller.memberId } })).createContact.id;
+    const [keep, dup] = [await contact('Client'), await contact('Client (dup)')];
+    await owner.ok(UpdateContactDocument, { input: { id: keep, title: 'CEO' } });
+    await owner.ok(MergeContactsDocument, { keepId: keep, mergeIds: [dup] });
+    await owner.ok(DeleteContactDocument, { id: keep });
+    await owner.ok(RestoreContactDocument, { id: keep });
+    const tagGroup = (await owner.ok(CreateTagGroupDocument, { input: { name: 'Kind' } })).createTagGroup.id;
+    const tag = (await owner.ok(CreateTagDocument, { input: { groupId: tagGroup, name: 'Customer' } })).createTag.id;
+    await owner.ok(DeleteTagGroupDocument, { id: tagGroup });
+    await owner.ok(SendNotificationDocument, { input: { title: 'Hello', body: 'Hi', audience: { memberIds: [seller.memberId], departmentIds: [sales] } } });
+    await owner.ok(TransferContactsDocument, { input: { fromMemberId: seller.memberId, toMemberId: receiver.memberId } });
+    await owner.ok(RemoveMemberDocument, { input: { id: seller.memberId, mode: 'TRANSFER', transferToMemberId: receiver.memberId } });
+
+    const nodes = (await owner.ok(AuditLogSummariesDocument, { first: 100 })).auditLog.nodes;
+    const summary = (action: string) => nodes.find((node) => node.action === action)?.summary;
+    expect(JSON.stringify(nodes.map((node) => node.summary))).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    expect(summary('department.delete')).toMatchObject({ parentId: sales });
+    expect(summary('member.add')).toMatchObject({ departmentIds: [sales], roleIds: [memberRole], managerId: seller.memberId });
+    expect(summary('contact.create')).toMatchObject({ ownerId: seller.memberId });
+    expect(summary('contact.merge')).toMatchObject({ mergedIds: [dup] });
+    expect(summary('contactTagGroup.delete')).toMatchObject({ tagIds: [tag] });
+    expect(summary('notification.send')).toMatchObject({ audience: { memberIds: [seller.memberId], departmentIds: [sales] } });
+    expect(summary('contact.transfer')).toMatchObject({ toMemberId: receiver.memberId, contactIds: [keep] });
+    expect(summary('member.remove')).toMatchObject({ transferredTo: receiver.memberId });
+  });
+
+  it('rewrites the raw uuids of entries written before into global ids, once', async () => {
+    const org = await createOrgWithOwner(client);
+    const orgId = rawIdOf(org.org.id);
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const old = [
+      ['contact.delete', { name: 'Old Client', ownerId: a }],
+      ['member.add', { name: 'Old', departmentIds: [a, b], roleIds: [c], managerId: null }],
+      ['notification.send', { title: 'T', audience: { memberIds: [a], departmentIds: [], roleIds: [b], everyone: false } }],
+      ['department.move', { fromParentId: a, toParentId: b, fromPosition: 0, toPosition: 1 }],
+      ['contact.transfer', { toMemberId: a, contactIds: [b], externalGroupIds: [globalIdOf('ExternalGroup', c)], followUpIds: [] }],
+      ['member.setStatus', { from: 'ACTIVE', to: 'DISABLED' }],
+    ] as const;
+    for (const [action, summary] of old) {
+      await db.query(`insert into audit_entries (org_id, action, summary) values ($1, $2, $3)`, [orgId, action, JSON.stringify(summary)]);
+    }
+    const rewrite = async () => {
+      await db.query(`begin; ${auditSummaryGlobalIdsSql(orgId)} commit;`);
+      const rows = await db.query<{ action: string; summary: unknown }>(`select action, summary from audit_entries where org_id = $1 and action <> 'org.create' order by id`, [orgId]);
+      return rows.rows.map((row) => [row.action, row.summary]);
+    };
+    const expected = [
+      ['contact.delete', { name: 'Old Client', ownerId: globalIdOf('Member', a) }],
+      ['member.add', { name: 'Old', departmentIds: [globalIdOf('Department', a), globalIdOf('Department', b)], roleIds: [globalIdOf('Role', c)], managerId: null }],
+      ['notification.send', { title: 'T', audience: { memberIds: [globalIdOf('Member', a)], departmentIds: [], roleIds: [globalIdOf('Role', b)], everyone: false } }],
+      ['department.move', { fromParentId: globalIdOf('Department', a), toParentId: globalIdOf('Department', b), fromPosition: 0, toPosition: 1 }],
+      ['contact.transfer', { toMemberId: globalIdOf('Member', a), contactIds: [globalIdOf('Contact', b)], externalGroupIds: [globalIdOf('ExternalGroup', c)], followUpIds: [] }],
+      ['member.setStatus', { from: 'ACTIVE', to: 'DISABLED' }],
+    ];
+    expect(await rewrite()).toEqual(expected);
+    expect(await rewrite()).toEqual(expected);
   });
 
   it('shows a gone actor as null', async () => {

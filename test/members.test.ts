@@ -325,7 +325,7 @@ describe('removeMember', () => {
       expect((await org.client.ok(MemberDocument, { id: report.id })).member!.manager?.id).toBe(target.memberId);
     }
     expect(await rolesOf(target.memberId)).toEqual(['ADMIN', 'MEMBER']);
-    expect(await auditOf(member.id)).toMatchObject([{}, { action: 'member.remove', summary: { mode: 'TRANSFER', transferredTo: rawIdOf(target.memberId) } }]);
+    expect(await auditOf(member.id)).toMatchObject([{}, { action: 'member.remove', summary: { mode: 'TRANSFER', transferredTo: target.memberId } }]);
   });
 
   it('TRANSFER to one of the member’s own reports keeps the chain free of cycles', async () => {

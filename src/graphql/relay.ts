@@ -6,6 +6,16 @@ export function toGlobalId(type: string, rawId: string): string {
   return Buffer.from(`${type}:${rawId}`).toString('base64url');
 }
 
+/** The global ids of raw ids of one type (ids in audit summaries, event payloads...). */
+export function toGlobalIds(type: string, rawIds: readonly string[]): string[] {
+  return rawIds.map((rawId) => toGlobalId(type, rawId));
+}
+
+/** The global id of a raw id that may be absent. */
+export function toOptionalGlobalId(type: string, rawId: string | null | undefined): string | null {
+  return rawId ? toGlobalId(type, rawId) : null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Decodes a global id into its type and raw id; null when it is not one of ours. */

@@ -17,6 +17,7 @@ import { Migration20261202090000_contacts_name_probe } from './Migration20261202
 import { Migration20261210090000_outbox_retries } from './Migration20261210090000_outbox_retries';
 import { Migration20261210090000_audit_public_ids } from './Migration20261210090000_audit_public_ids';
 import { Migration20261210100000_import_keys_per_org } from './Migration20261210100000_import_keys_per_org';
+import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -38,4 +39,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210090000_outbox_retries', class: Migration20261210090000_outbox_retries },
   { name: 'Migration20261210090000_audit_public_ids', class: Migration20261210090000_audit_public_ids },
   { name: 'Migration20261210100000_import_keys_per_org', class: Migration20261210100000_import_keys_per_org },
+  { name: 'Migration20261210110000_audit_summary_global_ids', class: Migration20261210110000_audit_summary_global_ids },
 ];

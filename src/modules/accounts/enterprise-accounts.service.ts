@@ -62,7 +62,7 @@ export async function createEnterpriseAccount(
     const joined = row.status === MemberStatus.PENDING;
     if (joined) row.status = MemberStatus.ACTIVE;
     row.joinedAt ??= new Date();
-    recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.id });
+    recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.globalId });
     await tx.flush();
     if (joined) {
       await runMemberActivationHooks(tx, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });

@@ -22,7 +22,7 @@ export class AuditResolver {
 
   @FieldResolver(() => JSONObjectResolver, {
     description:
-      'Details of the operation; shape depends on `action`. Withheld (`{}`, with `summaryWithheld` true) ' +
+      'Details of the operation; shape depends on `action`; objects in it are named by their global ids. Withheld (`{}`, with `summaryWithheld` true) ' +
       'from readers who may not see the target (a private contact of someone else, a member whose sensitive fields they may not see...).',
   })
   async summary(@Root() entry: AuditEntry, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {

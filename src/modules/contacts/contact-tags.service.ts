@@ -1,7 +1,7 @@
 import { assertCanDefineContactTags } from '../../auth/policy';
 import { conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { rawId } from '../../graphql/relay';
+import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { PermissionAction } from '../roles/role.entity';
@@ -74,7 +74,7 @@ export async function deleteTagGroup(ctx: GraphQLContext, globalId: string): Pro
     if (!group) throw notFound('TagGroup');
     const tagRows = await tx.find(Tag, { orgId, groupId: group.id });
     await untagContacts(tx, orgId, tagRows.map((tag) => tag.id));
-    recordAudit(tx, viewer, 'contactTagGroup.delete', { type: 'TagGroup', id: group.id }, { name: group.name, tagIds: tagRows.map((tag) => tag.id) });
+    recordAudit(tx, viewer, 'contactTagGroup.delete', { type: 'TagGroup', id: group.id }, { name: group.name, tagIds: toGlobalIds('Tag', tagRows.map((tag) => tag.id)) });
     await tx.nativeDelete(Tag, { orgId, groupId: group.id });
     tx.remove(group);
     await tx.flush();
@@ -92,7 +92,7 @@ export async function createTag(ctx: GraphQLContext, input: CreateTagInput): Pro
       const group = await tx.findOne(TagGroup, { orgId, id: rawId(input.groupId, 'TagGroup') });
       if (!group) throw notFound('TagGroup');
       const tag = tx.create(Tag, { orgId, groupId: group.id, name });
-      recordAudit(tx, viewer, 'contactTag.create', { type: 'Tag', id: tag.id }, { name, groupId: group.id });
+      recordAudit(tx, viewer, 'contactTag.create', { type: 'Tag', id: tag.id }, { name, groupId: toGlobalId('TagGroup', group.id) });
       await tx.flush();
       return tag;
     })

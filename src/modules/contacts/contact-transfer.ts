@@ -3,7 +3,7 @@ import type { AppServices } from '../../app';
 import { assertCanTransferContacts } from '../../auth/policy';
 import { badInput, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { parseGlobalId, rawId, toGlobalId } from '../../graphql/relay';
+import { parseGlobalId, rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberRemoval } from '../members/member-removal';
@@ -230,10 +230,10 @@ export async function transferContacts(ctx: GraphQLContext, input: TransferConta
     const result = await handOver(tx, ctx.app, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
     if (!dryRun && (result.movedIds.length || result.externalGroups.length)) {
       recordAudit(tx, viewer, 'contact.transfer', { type: 'Member', id: fromId }, {
-        toMemberId: toId,
-        contactIds: result.movedIds,
-        externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
-        followUpIds: result.followUpIds,
+        toMemberId: toGlobalId('Member', toId),
+        contactIds: toGlobalIds('Contact', result.movedIds),
+        externalGroupIds: result.externalGroups.map((g) => g.groupId),
+        followUpIds: toGlobalIds('FollowUp', result.followUpIds),
       });
     }
     const movedCount = result.contacts.filter((item) => item.outcome !== ContactTransferOutcome.SKIPPED).length;
@@ -264,10 +264,10 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
     await tx.execute('update contacts set owner_id = ? where org_id = ? and owner_id = ? and deleted_at is not null', [to, orgId, memberId]);
     if (result.movedIds.length || result.externalGroups.length) {
       recordAudit(tx, actor, 'contact.transfer', { type: 'Member', id: memberId }, {
-        toMemberId: to,
-        contactIds: result.movedIds,
-        externalGroupIds: result.externalGroups.map((g) => rawId(g.groupId, 'ExternalGroup')),
-        followUpIds: result.followUpIds,
+        toMemberId: toGlobalId('Member', to),
+        contactIds: toGlobalIds('Contact', result.movedIds),
+        externalGroupIds: result.externalGroups.map((g) => g.groupId),
+        followUpIds: toGlobalIds('FollowUp', result.followUpIds),
         via: 'member.remove',
       });
     }
@@ -278,7 +278,7 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
     );
     await releaseContactKeys(tx, orgId, deleted.map((row) => row.id));
     if (deleted.length) {
-      recordAudit(tx, actor, 'contact.delete', { type: 'Member', id: memberId }, { contactIds: deleted.map((row) => row.id), via: 'member.remove' });
+      recordAudit(tx, actor, 'contact.delete', { type: 'Member', id: memberId }, { contactIds: toGlobalIds('Contact', deleted.map((row) => row.id)), via: 'member.remove' });
     }
     await tx.execute(
       `update external_groups g set owner_member_id = heir.member_id

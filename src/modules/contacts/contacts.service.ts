@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
 import { badInput, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { rawId } from '../../graphql/relay';
+import { rawId, toGlobalId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { MemberStatus } from '../members/member.entity';
 import { BuiltinRole, PermissionAction } from '../roles/role.entity';
@@ -162,7 +162,7 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
         ...sharing,
         source: input.source ?? ContactSource.MANUAL,
       });
-      if (ownerId !== ctx.viewer.member?.id) recordAudit(tx, ctx.viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId });
+      if (ownerId !== ctx.viewer.member?.id) recordAudit(tx, ctx.viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId: toGlobalId('Member', ownerId) });
       await tx.flush();
       await claimContactKeys(tx, org.id, contact.id, contactKeys(contact));
       return contact;
@@ -217,7 +217,7 @@ export async function updateContact(ctx: GraphQLContext, input: UpdateContactInp
       await releaseContactKeys(tx, orgId, [id], keysBefore.filter((key) => !keysAfter.includes(key)));
       await claimContactKeys(tx, orgId, id, keysAfter.filter((key) => !keysBefore.includes(key)));
       if (changed.length && contact.ownerId !== viewer.member?.id) {
-        recordAudit(tx, viewer, 'contact.update', { type: 'Contact', id }, { changed, ownerId: contact.ownerId });
+        recordAudit(tx, viewer, 'contact.update', { type: 'Contact', id }, { changed, ownerId: toOptionalGlobalId('Member', contact.ownerId) });
       }
       await tx.flush();
       return contact;
@@ -236,7 +236,7 @@ export async function deleteContact(ctx: GraphQLContext, globalId: string): Prom
     contact!.deletedAt = deletedAt;
     contact!.deletedByMemberId = viewer.member?.id ?? null;
     await releaseContactKeys(tx, orgId, [id]);
-    recordAudit(tx, viewer, 'contact.delete', { type: 'Contact', id }, { name: contact!.name, ownerId: contact!.ownerId });
+    recordAudit(tx, viewer, 'contact.delete', { type: 'Contact', id }, { name: contact!.name, ownerId: toOptionalGlobalId('Member', contact!.ownerId) });
     await tx.flush();
     return { deletedContactId: contact!.globalId, restorableUntil: new Date(deletedAt.getTime() + RESTORE_WINDOW_MS) };
   });
@@ -265,7 +265,7 @@ export async function restoreContact(ctx: GraphQLContext, globalId: string): Pro
       contact.deletedByMemberId = null;
       contact.ownerId ??= member.id;
       await claimContactKeys(tx, orgId, id, contactKeys(contact));
-      recordAudit(tx, viewer, 'contact.restore', { type: 'Contact', id }, { name: contact.name, ownerId: contact.ownerId });
+      recordAudit(tx, viewer, 'contact.restore', { type: 'Contact', id }, { name: contact.name, ownerId: toOptionalGlobalId('Member', contact.ownerId) });
       await tx.flush();
       return contact;
     })
@@ -338,7 +338,7 @@ export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, m
         [kept.id, orgId, ids],
       );
       await tx.execute('delete from external_group_participants where org_id = ? and contact_id = any(?::uuid[])', [orgId, ids]);
-      recordAudit(tx, viewer, 'contact.merge', { type: 'Contact', id: kept.id }, { mergedIds, droppedEmails });
+      recordAudit(tx, viewer, 'contact.merge', { type: 'Contact', id: kept.id }, { mergedIds: toGlobalIds('Contact', mergedIds), droppedEmails });
       await tx.flush();
       return kept;
     })

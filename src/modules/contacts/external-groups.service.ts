@@ -225,7 +225,7 @@ export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId:
     group.ownerMemberId = toId;
     await tx.flush();
     await insertParticipants(tx, group, member.id, [toId], []);
-    recordAudit(tx, viewer, 'externalGroup.transferOwnership', { type: 'ExternalGroup', id: group.id }, { from, to: toId });
+    recordAudit(tx, viewer, 'externalGroup.transferOwnership', { type: 'ExternalGroup', id: group.id }, { from: toGlobalId('Member', from), to: toGlobalId('Member', toId) });
     return group;
   }));
 }

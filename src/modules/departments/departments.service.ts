@@ -3,7 +3,7 @@ import { assertCan } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { rawId } from '../../graphql/relay';
+import { rawId, toGlobalId, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
@@ -45,7 +45,7 @@ export async function createDepartment(ctx: GraphQLContext, input: CreateDepartm
       );
       const department = tx.create(Department, { orgId: org.id, name, parentId: parent.id, path: '', position: next });
       department.path = `${parent.path}${department.id}/`;
-      recordAudit(tx, viewer, 'department.create', { type: 'Department', id: department.id }, { name, parentId: parent.id, position: next });
+      recordAudit(tx, viewer, 'department.create', { type: 'Department', id: department.id }, { name, parentId: toGlobalId('Department', parent.id), position: next });
       return department;
     })
     .catch(siblingNameTaken(() => name));
@@ -121,8 +121,8 @@ export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentI
       }
       await setPositions(tx, org.id, [...oldSiblings, ...newSiblings], [...oldSiblings.keys(), ...newSiblings.keys()]);
       recordAudit(tx, viewer, 'department.move', { type: 'Department', id }, {
-        fromParentId: oldParentId,
-        toParentId: newParent.id,
+        fromParentId: toOptionalGlobalId('Department', oldParentId),
+        toParentId: toGlobalId('Department', newParent.id),
         fromPosition: department.position,
         toPosition: position,
       });
@@ -170,7 +170,7 @@ export async function deleteDepartment(ctx: GraphQLContext, globalId: string): P
           where d.id = ranked.id and d.position <> ranked.position`,
         [org.id, department.parentId, id],
       );
-      recordAudit(tx, viewer, 'department.delete', { type: 'Department', id }, { name: department.name, parentId: department.parentId });
+      recordAudit(tx, viewer, 'department.delete', { type: 'Department', id }, { name: department.name, parentId: toOptionalGlobalId('Department', department.parentId) });
     })
     .catch((error) => {
       // A member placed in it meanwhile by a writer that does not take the tree lock: the deferred FK refuses at commit.

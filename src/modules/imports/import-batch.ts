@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { nativeQuery } from '../../db/native-sql';
 import { canCreateDepartmentUnder, canGrantRole, canImportInto } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
+import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, type NewOrgEvent } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { lockDepartmentTree } from '../departments/departments.service';
@@ -465,9 +466,9 @@ async function createPlannedDepartments(tx: EntityManager, session: ImportSessio
   for (const node of planned) {
     recordAudit(tx, session.viewer, 'department.create', { type: 'Department', id: node.id }, {
       name: node.name,
-      parentId: node.parentId,
+      parentId: toGlobalId('Department', node.parentId),
       position: node.position,
-      importId: session.importId,
+      importId: toGlobalId('MemberImport', session.importId),
     });
   }
 }

@@ -5,7 +5,7 @@ import { assertCan, assertCanInvite } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { rawId } from '../../graphql/relay';
+import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { withEvents } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
 import { recordAudit } from '../audit/audit.service';
@@ -111,9 +111,9 @@ export async function sendInvitation(ctx: GraphQLContext, input: SendInvitationI
     });
     recordAudit(tx, viewer, 'invitation.send', { type: 'Invitation', id: issued.invitation.id }, {
       channel: issued.invitation.channel,
-      memberId: member.id,
-      departmentIds: issued.invitation.departmentIds,
-      roleIds: issued.invitation.roleIds,
+      memberId: toGlobalId('Member', member.id),
+      departmentIds: toGlobalIds('Department', issued.invitation.departmentIds),
+      roleIds: toGlobalIds('Role', issued.invitation.roleIds),
     });
     await tx.flush();
     return issued;
@@ -159,8 +159,8 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
     });
     await emit(invitationEvent(invitation, InvitationEventType.SENT));
     recordAudit(tx, viewer, 'inviteLink.create', { type: 'Invitation', id: invitation.id }, {
-      departmentIds: invitation.departmentIds,
-      roleIds: invitation.roleIds,
+      departmentIds: toGlobalIds('Department', invitation.departmentIds),
+      roleIds: toGlobalIds('Role', invitation.roleIds),
       expiresAt: invitation.expiresAt.toISOString(),
       maxUses,
     });

@@ -3,7 +3,7 @@ import { assertCan, assertCanActOnRoleHolder, canGrantRole } from '../../auth/po
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { rawId } from '../../graphql/relay';
+import { rawId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { EventTopic, withEvents, type EmitEvent } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
 import { recordAudit } from '../audit/audit.service';
@@ -67,9 +67,9 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
     for (const role of roles) tx.create(MemberRole, { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: [] });
     recordAudit(tx, viewer, 'member.add', { type: 'Member', id: member.id }, {
       name,
-      departmentIds: departments.map((d) => d.id),
-      roleIds: roles.map((r) => r.id),
-      managerId,
+      departmentIds: toGlobalIds('Department', departments.map((d) => d.id)),
+      roleIds: toGlobalIds('Role', roles.map((r) => r.id)),
+      managerId: toOptionalGlobalId('Member', managerId),
     });
     // The same invitation as sendInvitation's: the person joins by accepting it with this phone number [004].
     await invitePendingMember(tx, emit, ctx, { member, departmentIds: departments.map((d) => d.id), roleIds: roles.map((r) => r.id) });
@@ -233,7 +233,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
         recordedByApiClientId: viewer.apiClient?.id ?? null,
       });
     }
-    recordAudit(tx, viewer, 'member.remove', { type: 'Member', id }, { name: member.name, mode: input.mode, transferredTo: targetId });
+    recordAudit(tx, viewer, 'member.remove', { type: 'Member', id }, { name: member.name, mode: input.mode, transferredTo: toOptionalGlobalId('Member', targetId) });
     // Departments and role grants left on the member go with it (on delete cascade).
     tx.remove(member);
     await tx.flush();

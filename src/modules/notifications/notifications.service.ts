@@ -4,6 +4,7 @@ import type { AppServices } from '../../app';
 import { assertAudienceInScope, notificationSendScope } from '../../auth/policy';
 import { badInput } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
+import { toGlobalIds } from '../../graphql/relay';
 import { EventTopic, recordEvent, recordEvents, withEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { requireText } from '../common/validate';
@@ -107,7 +108,12 @@ async function send(ctx: GraphQLContext, action: string, message: Message): Prom
       kind: message.kind,
       title,
       recipientCount: total,
-      audience,
+      audience: {
+        memberIds: toGlobalIds('Member', audience.memberIds),
+        departmentIds: toGlobalIds('Department', audience.departmentIds),
+        roleIds: toGlobalIds('Role', audience.roleIds),
+        everyone: audience.everyone,
+      },
       ...(message.kind === NotificationKind.NOTIFICATION ? { priority: message.priority } : { pinned: message.pinned, expiresAt: message.expiresAt?.toISOString() ?? null }),
     });
     await tx.flush();
