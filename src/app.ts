@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
 import { TokenService } from './auth/jwt';
 import { PasswordHasher, scryptParams } from './auth/password';
-import type { AuditTargetRules } from './modules/audit/audit-targets';
+import type { ViewerLoader } from './auth/credential';
+import type { SubscriberDirectory } from './auth/subscribers';
 import { ViewerCache } from './auth/viewer-cache';
 import type { Config } from './config';
+import type { Contributions } from './contributions';
 import { ReadRouter } from './db/read-router';
 import type { Orm } from './db/orm';
 import { RateLimiter } from './limits/rate-limiter';
@@ -33,11 +35,22 @@ export interface AppServices {
   readRouter: ReadRouter;
   /** Queries' viewers by credential, dropped on every instance by the writes that may change them. */
   viewerCache: ViewerCache;
-  /** Who may see which audit targets (so read their entries' summaries), by target type: the modules' rules. */
-  auditTargets: AuditTargetRules;
+  /** What the feature modules contribute to one another (hooks, node types, audit rules), collected in `src/modules.ts`. */
+  contributions: Contributions;
+  /** The viewer a verified credential speaks for, read from the database (provided by the modules). */
+  loadViewer: ViewerLoader;
+  /** Subscribers as they are now, for re-checking their access at each event (provided by the modules). */
+  subscribers: SubscriberDirectory;
 }
 
-export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub, auditTargets: AuditTargetRules): AppServices {
+/** What the feature modules give the process's services (see `src/modules.ts`). */
+export interface ModuleServices {
+  contributions: Contributions;
+  loadViewer: ViewerLoader;
+  subscriberDirectory: (orm: Orm) => SubscriberDirectory;
+}
+
+export function createAppServices(config: Config, logger: Logger, orm: Orm, pubsub: PubSub, modules: ModuleServices): AppServices {
   const metrics = new GatewayMetrics((error, name) => logger.debug({ err: error, metric: name }, 'backlog metric unavailable'));
   return {
     config,
@@ -59,6 +72,8 @@ export function createAppServices(config: Config, logger: Logger, orm: Orm, pubs
       ttlMs: config.viewerCacheMs,
       maxEntries: config.viewerCacheMax,
     }),
-    auditTargets,
+    contributions: modules.contributions,
+    loadViewer: modules.loadViewer,
+    subscribers: modules.subscriberDirectory(orm),
   };
 }

@@ -16,7 +16,6 @@ import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
-import { createLoaders } from './graphql/loaders';
 import { MAX_OPERATION_BYTES, OperationPipeline } from './graphql/operation-pipeline';
 import { createErrorFormatter, operationGatePlugin, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
@@ -32,10 +31,11 @@ import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
 import { handleMetricsRequest } from './observability/metrics.http';
 import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
-import { startGraphQLWs } from './realtime/graphql-ws';
+import { startGraphQLWs } from './graphql/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
-import { moduleContributions } from './modules';
+import { contributions as moduleContributionSet, createLoaders, createSubscriberDirectory, entities, guessedSecrets, loadViewerFor, moduleContributions, resolvers } from './modules';
+import { Contributions, type Contribution } from './contributions';
 
 export interface Gateway {
   url: string;
@@ -46,7 +46,13 @@ export interface Gateway {
 }
 
 /** Starts one gateway process: HTTP GraphQL and graphql-ws on one port, plus health endpoints. */
-export async function startGateway(given: Config, logger: Logger = pino({ level: given.logLevel })): Promise<Gateway> {
+export interface GatewayOptions {
+  /** Contributions added to the modules' (a test's own hooks). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list mixes kinds
+  contributions?: ReadonlyArray<Contribution<any>>;
+}
+
+export async function startGateway(given: Config, logger: Logger = pino({ level: given.logLevel }), options: GatewayOptions = {}): Promise<Gateway> {
   let config = given;
   if (config.jwtSecretIsRandom && !config.databaseUrl) {
     config = { ...config, jwtSecret: embeddedJwtSecret(config.dataDir), jwtSecretIsRandom: false };
@@ -65,16 +71,17 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     pubsub = new InProcessPubSub();
   }
   logServices(config, logger, embeddedPostgres);
-  const app = createAppServices(config, logger, orm, pubsub, moduleContributions.auditTargets);
+  const contributions = options.contributions ? new Contributions([...moduleContributions, ...options.contributions]) : moduleContributionSet;
+  const app = createAppServices(config, logger, orm, pubsub, { contributions, loadViewer: loadViewerFor, subscriberDirectory: createSubscriberDirectory });
   await app.realtime.start();
   await app.viewerCache.start();
-  const schema = await buildAppSchema();
+  const schema = await buildAppSchema(resolvers);
   const pipeline = new OperationPipeline({
     schema,
     limits: config.operationLimits,
     rateLimiter: app.rateLimiter,
     readRouter: app.readRouter,
-    guessedSecrets: moduleContributions.guessedSecrets,
+    guessedSecrets,
     phoneDefaultRegion: config.phoneDefaultRegion,
   });
 
@@ -104,7 +111,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
 
   // A message over the limit closes its socket (1009) as its length arrives, before it is buffered or parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: MAX_OPERATION_BYTES });
-  const wsHandle = startGraphQLWs(wsServer, pipeline, app, logger);
+  const wsHandle = startGraphQLWs(wsServer, pipeline, app, createLoaders, logger);
   registerGatewayGauges(app, () => wsServer.clients.size);
 
   const state = { draining: false };
@@ -123,6 +130,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     eventBus: app.eventBus,
     retry: config.outboxRetry,
     leaseMs: config.outboxLeaseMs,
+    contributions: app.contributions,
   });
   dispatcher.start();
   // Postgres-backed, so invitations expire and reminders fall due on time while Redis is down.
@@ -188,6 +196,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm;
       replicaUrls: config.databaseReplicaUrls,
       timeouts: config.databaseTimeouts,
       poolMax: config.databasePoolMax,
+      entities,
     });
     const databaseUrl = config.databaseUrl;
     try {
@@ -205,7 +214,7 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm;
   }
   const embeddedPostgres = await startEmbeddedPostgres(config.dataDir, logger);
   try {
-    const orm = await openOrm(embeddedPostgres.url, logger, { poolMax: 1 });
+    const orm = await openOrm(embeddedPostgres.url, logger, { poolMax: 1, entities });
     await migrate(orm).catch(async (error: unknown) => {
       await orm.close();
       throw error;
@@ -251,7 +260,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader(REQUEST_ID_HEADER, requestId);
   const clientAddress = clientAddressOf(req, app.config.trustProxy);
-  const contextFor = () => createRequestContext(app, req.headers.authorization, clientAddress, { requestId });
+  const contextFor = () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { requestId });
   // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
   if (state.draining) res.setHeader('connection', 'close');
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -297,7 +306,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     runWithReadRoute(() => apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: () => createRequestContext(app, req.headers.authorization, clientAddress, { deferViewer: true, requestId }),
+      context: () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { deferViewer: true, requestId }),
     })),
   );
   res.statusCode = response.status ?? 200;

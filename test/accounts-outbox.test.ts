@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Gateway } from '../src/server';
-import { onDeliveryFailure, type DeliveryFailure } from '../src/modules/outbox';
+import { contribute } from '../src/contributions';
+import { deliveryFailureHooks, type DeliveryFailure } from '../src/modules/outbox';
 import { OutboxDispatcher, retryDelayMs, type DeliveryAdapter, type OutboundMessage } from '../src/modules/outbox/outbox.dispatcher';
 import { RequestPhoneVerificationDocument, SendInvitationDocument } from './generated/graphql';
 import { rawIdOf, sql } from './support/accounts-db';
@@ -63,7 +64,7 @@ describe('outbox dispatcher', () => {
   it('hands pending messages to the adapter and marks them SENT, once', async () => {
     const phone = await queueVerificationSms();
     const adapter = new RecordingAdapter();
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 0, adapter });
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter });
     expect(await dispatcher.drainOnce()).toBe(1);
     expect(adapter.delivered).toEqual([
       expect.objectContaining({ channel: 'SMS', recipient: phone, template: 'PHONE_VERIFICATION', payload: { code: expect.stringMatching(/^\d{6}$/) } }),
@@ -76,7 +77,7 @@ describe('outbox dispatcher', () => {
   it('keeps a failing message PENDING with its error and a growing, jittered pause, and FAILED once failing past the horizon', async () => {
     const phone = await queueVerificationSms();
     const retry = { baseMs: 60_000, maxMs: 240_000, horizonMs: 60 * 60_000 };
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 0, adapter: new BrokenAdapter(), retry });
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter: new BrokenAdapter(), retry });
     const pending = async () =>
       (await sql<{ id: string; status: string; attempts: number; last_error: string | null; pause_ms: number }>(
         `select id, status, attempts, last_error, extract(epoch from next_attempt_at - now())::float8 * 1000 as pause_ms
@@ -101,7 +102,7 @@ describe('outbox dispatcher', () => {
     expect(await latestMessageTo(phone, databaseUrl)).toMatchObject({ status: 'FAILED', attempts: 6, last_error: 'SMS gateway unreachable' });
     // A FAILED message is left alone, even by a working adapter.
     const adapter = new RecordingAdapter();
-    expect(await new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 0, adapter }).drainOnce()).toBe(0);
+    expect(await new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter }).drainOnce()).toBe(0);
     expect(adapter.delivered).toEqual([]);
   });
 
@@ -114,7 +115,7 @@ describe('outbox dispatcher', () => {
   it('marks a message only under the claim it holds: a dispatcher whose lease ran out changes nothing', async () => {
     const phone = await queueVerificationSms();
     const second = new RecordingAdapter();
-    const other = new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 0, adapter: second });
+    const other = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter: second });
     // The first dispatcher stalls past its lease: meanwhile the message is due again, and another instance sends it.
     const stalled: DeliveryAdapter = {
       deliver: async (message) => {
@@ -123,7 +124,7 @@ describe('outbox dispatcher', () => {
         throw new Error('timed out');
       },
     };
-    expect(await new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 0, adapter: stalled }).drainOnce()).toBe(1);
+    expect(await new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter: stalled }).drainOnce()).toBe(1);
     expect(second.delivered.map((message) => message.recipient)).toEqual([phone]);
     // The late failure did not turn the message back to PENDING (nor run failure hooks): it stays as the holder left it.
     expect(await latestMessageTo(phone, databaseUrl)).toMatchObject({ status: 'SENT', attempts: 2, last_error: null });
@@ -131,7 +132,7 @@ describe('outbox dispatcher', () => {
 
   it('polls on its own once started, and stops cleanly', async () => {
     const adapter = new RecordingAdapter();
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { pollMs: 20, adapter });
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 20, adapter });
     dispatcher.start();
     try {
       const phone = await queueVerificationSms();
@@ -249,12 +250,17 @@ describe('delivery over SMTP', () => {
     const smtp = await startSmtpServer();
     await smtp.stop();
     const retry = { baseMs: 100, maxMs: 400, horizonMs: 2500 };
-    const gateways = await Promise.all([0, 1].map(() => startOwnGateway({ databaseUrl, smtpUrl: smtp.url, outboxPollMs: 10, outboxRetry: retry })));
     const failures: DeliveryFailure[] = [];
-    const { email, invitation } = await inviteByEmail(gateways[0]!, 'horizon');
-    onDeliveryFailure(async (_tx, failure) => {
+    let email = '';
+    const seeFailures = contribute(deliveryFailureHooks, async (_tx, failure) => {
       if (failure.recipient === email) failures.push(failure);
     });
+    const gateways = await Promise.all(
+      [0, 1].map(() => startOwnGateway({ databaseUrl, smtpUrl: smtp.url, outboxPollMs: 10, outboxRetry: retry }, undefined, { contributions: [seeFailures] })),
+    );
+    const invited = await inviteByEmail(gateways[0]!, 'horizon');
+    email = invited.email;
+    const { invitation } = invited;
     try {
       await sleep(1200);
       expect(await latestMessageTo(email, databaseUrl)).toMatchObject({ status: 'PENDING' });

@@ -48,7 +48,7 @@ describe('org event log', () => {
 
     // Bulk appends continue the same sequence.
     const bulk = await em.fork().transactional((tx) =>
-      recordEvents(tx, orgId, [
+      recordEvents(tx, [], orgId, [
         { topic: EventTopic.IMPORT, type: 'X', payload: { n: 1 } },
         { topic: EventTopic.IMPORT, type: 'Y', payload: { n: 2 } },
       ]),

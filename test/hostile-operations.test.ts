@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config';
 import { buildAppSchema } from '../src/graphql/schema';
+import { resolvers } from '../src/modules';
 import { analyzeOperation } from '../src/limits/operation-cost';
 import type { Gateway } from '../src/server';
 import {
@@ -523,7 +524,7 @@ describe('the project’s own operations', () => {
   const limits = loadConfig({ NODE_ENV: 'test' }).operationLimits;
 
   it('every operation in test/operations passes the cost, depth, alias, directive and token limits, with absent page sizes at their largest', async () => {
-    const schema = await buildAppSchema();
+    const schema = await buildAppSchema(resolvers);
     const checked: string[] = [];
     for (const file of files) {
       const document = parse(readFileSync(`test/operations/${file}`, 'utf8'), { maxTokens: limits.maxTokens });
@@ -545,7 +546,7 @@ describe('the project’s own operations', () => {
   });
 
   it('every connection field of the schema requires its page size (first: Int!)', async () => {
-    const schema = await buildAppSchema();
+    const schema = await buildAppSchema(resolvers);
     const unpaged: string[] = [];
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type) || type.name.startsWith('__')) continue;

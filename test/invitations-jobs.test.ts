@@ -153,7 +153,7 @@ describe('delivery failures', () => {
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { phone: wrongPhone, name: 'Unreachable' } });
     // No pauses, so each drain is an attempt; given up on an hour after the first failure.
     const retry = { baseMs: 0, maxMs: 0, horizonMs: 60 * 60_000 };
-    const broken = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: new BrokenAdapter(), eventBus: gateway.app.eventBus, retry });
+    const broken = new OutboxDispatcher(gateway.app.orm, silent, { contributions: gateway.app.contributions, pollMs: 0, adapter: new BrokenAdapter(), eventBus: gateway.app.eventBus, retry });
     for (let attempt = 1; attempt <= 4; attempt++) {
       await broken.drainOnce();
       expect((await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id })).invitation!.status).toBe('PENDING');
@@ -177,7 +177,7 @@ describe('delivery failures', () => {
     const { resendInvitation } = await owner.client.ok(ResendInvitationDocument, { id: invitation!.id, phone: invitee.phone });
     expect(resendInvitation.invitation).toMatchObject({ status: 'PENDING', phone: invitee.phone, failureReason: null, sentCount: 2 });
     const working = new BrokenAdapter(() => false);
-    await new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter: working }).drainOnce();
+    await new OutboxDispatcher(gateway.app.orm, silent, { contributions: gateway.app.contributions, pollMs: 0, adapter: working }).drainOnce();
     expect(working.delivered.filter((message) => message.template === 'INVITATION')).toEqual([
       expect.objectContaining({ channel: 'SMS', recipient: invitee.phone, payload: expect.objectContaining({ url: resendInvitation.url }) }),
     ]);
@@ -240,7 +240,7 @@ describe('SMTP adapter', () => {
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { email, name: 'Nobody' } });
     const adapter = new SmtpDeliveryAdapter('smtp://127.0.0.1:1', 'x@example.org', new LogDeliveryAdapter(silent));
     const retry = { baseMs: 0, maxMs: 0, horizonMs: 0 }; // given up on at its first failure
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, { pollMs: 0, adapter, eventBus: gateway.app.eventBus, retry });
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, silent, { contributions: gateway.app.contributions, pollMs: 0, adapter, eventBus: gateway.app.eventBus, retry });
     try {
       await dispatcher.drainOnce();
     } finally {

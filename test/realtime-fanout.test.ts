@@ -47,7 +47,7 @@ describe('periodic sweep', () => {
     const seen = sub.results.length;
 
     await gateway.app.orm.em.fork().transactional((tx) =>
-      recordEvent(tx, { orgId: rawIdOf(org.org.id), topic: EventTopic.MEMBER, type: 'REMOVED', payload: { memberId: rawIdOf(target.memberId) } }),
+      recordEvent(tx, [], { orgId: rawIdOf(org.org.id), topic: EventTopic.MEMBER, type: 'REMOVED', payload: { memberId: rawIdOf(target.memberId) } }),
     );
     const [swept] = (await sub.take(seen + 1, 5000)).slice(seen);
     expect(swept!.memberEvents).toMatchObject({ type: 'REMOVED', memberId: target.memberId, member: null });

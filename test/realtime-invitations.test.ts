@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventTopic, withEvents, type OrgEvent } from '../src/realtime/events';
-import { setImportOwnerLookup } from '../src/realtime';
 import type { Gateway } from '../src/server';
 import {
   ImportProgressDocument,
@@ -219,24 +218,17 @@ describe('myInvitations', () => {
 });
 
 describe('importProgress', () => {
-  const owners = new Map<string, string>();
-  beforeAll(() => {
-    // As the imports module registers it: who started which import (by key; here a record's id is its key).
-    const keyOf = (ref: { recordId: string } | { importKey: string }) => ('importKey' in ref ? ref.importKey : ref.recordId);
-    setImportOwnerLookup(async (_em, _orgId, ref) => {
-      const importKey = keyOf(ref);
-      return owners.has(importKey) ? { startedByMemberId: owners.get(importKey)!, importKey } : null;
-    });
-  });
-  afterAll(() => setImportOwnerLookup(async (_em, _orgId, ref) => ({ startedByMemberId: null, importKey: 'importKey' in ref ? ref.importKey : ref.recordId })));
-
   it("streams one import's progress to its importer and admins, and completes after COMPLETED", async () => {
     const org = await createOrgWithOwner(client);
     const importer = await seedActiveMember(client, org.org.id, { role: 'SUB_ADMIN', scopeDepartmentIds: [org.org.rootDepartment.id] });
     const bystander = await seedActiveMember(client, org.org.id);
     const importId = randomUUID();
     const otherImport = randomUUID();
-    owners.set(importId, rawIdOf(importer.memberId));
+    // The import as its run records it (its events below are this test's own): who started it, under which key.
+    await sql(
+      `insert into member_imports (id, org_id, import_key, created_by_member_id, dry_run, kind) values ($1, $2, $3, $4, false, 'MEMBERS')`,
+      [randomUUID(), rawIdOf(org.org.id), importId, rawIdOf(importer.memberId)],
+    );
     const after = await lastEventId(org);
 
     const byImporter = subscribeTo(connectWs(gateway.url, importer.client.token).client, ImportProgressDocument, { importId, after });

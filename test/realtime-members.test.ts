@@ -128,7 +128,7 @@ describe('memberEvents', () => {
     // Committed to the log but never published (as if the writing process died right after its commit).
     const orgId = rawIdOf(org.org.id);
     await gateway.app.orm.em.fork().transactional((tx) =>
-      recordEvent(tx, { orgId, topic: EventTopic.MEMBER, type: 'UPDATED', payload: { memberId: rawIdOf(target.memberId), name: 'Unpublished' } }),
+      recordEvent(tx, [], { orgId, topic: EventTopic.MEMBER, type: 'UPDATED', payload: { memberId: rawIdOf(target.memberId), name: 'Unpublished' } }),
     );
     await sub.expectNoMoreThan(seen, 300); // nothing tells this gateway yet (no sweep here)
     await rename(org, target.memberId, 'Published');

@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
-import type { AppServices } from '../../src/app';
+import { Contributions } from '../../src/contributions';
 import { TokenService } from '../../src/auth/jwt';
 import { openOrm } from '../../src/db/orm';
 import { EventBus, orgChannel } from '../../src/realtime/event-bus';
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
   const publisher = new RedisPubSub({ redisUrl: REDIS_URL, redisClusterNodes: null }, logger);
   await publisher.connect();
   const bus = new TimedEventBus(publisher, logger);
-  const app = { eventBus: bus } as unknown as AppServices;
+  const app = { eventBus: bus, contributions: new Contributions([]) };
   const results: Array<{ name: string; result: RunResult }> = [];
 
   try {

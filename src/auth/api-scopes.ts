@@ -1,4 +1,5 @@
-import { PermissionAction, PermissionModule, type Permission } from '../modules/roles/role.entity';
+import { ContributionKind, type Contributions } from '../contributions';
+import { PermissionAction, PermissionModule, type Permission } from './vocabulary';
 
 /**
  * The scopes an API client may hold, `<module>:<action>`, and the module actions each grants. Partners are
@@ -48,51 +49,19 @@ export function permissionsForScopes(scopes: readonly string[]): Permission[] {
 }
 
 /**
- * Which module's VIEW an API client needs to receive objects of a GraphQL type. The policy refuses an operation that
- * selects a type the client may not read (FORBIDDEN, before it runs); a type missing here is refused (fail closed).
- * Modules add their types with `registerApiClientType`. `null`: readable by any client of the org.
+ * Which module's VIEW an API client needs to receive objects of a GraphQL type: each module names its types (see
+ * `src/modules.ts`); `null`: readable by any client of the org. The policy refuses an operation that selects a type
+ * the client may not read (FORBIDDEN, before it runs); a type named by no module is refused (fail closed).
  */
-const READ_MODULE_OF_TYPE = new Map<string, PermissionModule | null>([
-  // `node(id)` checks the type named in the id (`assertMayFetchNodeType`).
-  ['Node', null],
-  ['Org', null],
-  ['OrgSettings', null],
-  ['MemberQuota', null],
-  ['PageInfo', null],
-  ['Permission', null],
-  ['Member', PermissionModule.MEMBERS],
-  ['MemberConnection', PermissionModule.MEMBERS],
-  ['MemberEdge', PermissionModule.MEMBERS],
-  ['RemoveMemberPayload', PermissionModule.MEMBERS],
-  ['RoleAssignment', PermissionModule.MEMBERS],
-  // Sensitive member fields are nulled field by field (like for people), so their types only need MEMBERS.
-  ['MemberAccount', PermissionModule.MEMBERS],
-  ['LogInRecord', PermissionModule.MEMBERS],
-  ['MemberEvent', PermissionModule.MEMBERS],
-  ['Department', PermissionModule.DEPARTMENTS],
-  ['Invitation', PermissionModule.INVITATIONS],
-  ['InvitationConnection', PermissionModule.INVITATIONS],
-  ['InvitationEdge', PermissionModule.INVITATIONS],
-  ['InvitationPayload', PermissionModule.INVITATIONS],
-  ['InvitationEvent', PermissionModule.INVITATIONS],
-  ['QrCode', PermissionModule.INVITATIONS],
-  ['Role', PermissionModule.ROLES],
-  ['RoleGroup', PermissionModule.ROLES],
-  ['AuditEntry', PermissionModule.AUDIT_LOG],
-  ['AuditEntryConnection', PermissionModule.AUDIT_LOG],
-  ['AuditEntryEdge', PermissionModule.AUDIT_LOG],
-  // Clients meet other clients only as audit actors.
-  ['ApiClient', PermissionModule.AUDIT_LOG],
-]);
+export type ApiClientReadableTypes = Readonly<Record<string, PermissionModule | null>>;
+export const apiClientReadableTypes = new ContributionKind<ApiClientReadableTypes>('apiClientReadableTypes');
 
-/** Lets a module declare which read permission API clients need for one of its GraphQL types. */
-export function registerApiClientType(typeName: string, module: PermissionModule | null): void {
-  READ_MODULE_OF_TYPE.set(typeName, module);
-}
+/** The types of the layers themselves: `node(id)` checks the type named in the id (`assertMayFetchNodeType`). */
+const GENERIC_READABLE_TYPES: ApiClientReadableTypes = { Node: null, PageInfo: null, Permission: null };
 
-/** `undefined`: not open to API clients at all. */
-export function readModuleOfType(typeName: string): PermissionModule | null | undefined {
-  return READ_MODULE_OF_TYPE.get(typeName);
+/** Every type API clients may read, and what it needs: the generic ones and the modules'. */
+export function readableTypesOf(contributions: Contributions): ReadonlyMap<string, PermissionModule | null> {
+  return new Map(Object.entries(Object.assign({}, GENERIC_READABLE_TYPES, ...contributions.of(apiClientReadableTypes)) as ApiClientReadableTypes));
 }
 
 /** `members:read` for MEMBERS, for refusals that name the missing scope. */

@@ -1,14 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadApiClientViewer } from '../modules/api-clients/api-clients.service';
 import type { Credential } from './jwt';
-import { loadViewer, Viewer } from './viewer';
+import type { Viewer } from './viewer';
 
-/** The viewer a verified credential speaks for, read from the database (a person, or an API client's current row). */
-export function loadViewerFor(em: EntityManager, credential: Credential | null): Promise<Viewer> {
-  if (!credential) return Promise.resolve(Viewer.anonymous());
-  if (credential.kind === 'apiClient') return loadApiClientViewer(em, credential);
-  return loadViewer(em, credential.sub, credential.org);
-}
+/**
+ * Loads the viewer a verified credential speaks for from the database: a person with their membership, or an API
+ * client's current row; anonymous without a credential. The members and api-clients modules provide it.
+ */
+export type ViewerLoader = (em: EntityManager, credential: Credential | null) => Promise<Viewer>;
 
 /** The token of an `Authorization: Bearer <token>` header (or of a bare token, as graphql-ws connection params carry). */
 export function bearerToken(authorization: string | undefined | null): string | null {

@@ -1,7 +1,6 @@
 import { forbidden } from '../errors';
-import { MemberStatus } from '../modules/members/member.entity';
-import { BuiltinRole, PermissionAction, PermissionModule, type Permission } from '../modules/roles/role.entity';
-import { readModuleOfType, readScopeOf } from './api-scopes';
+import { BuiltinRole, MemberStatus, PermissionAction, PermissionModule, type Permission } from './vocabulary';
+import { readScopeOf } from './api-scopes';
 import type { RoleGrant, Viewer } from './viewer';
 
 /**
@@ -441,7 +440,7 @@ export function assertApiClientMayRead(viewer: Viewer, typeNames: Iterable<strin
   if (!viewer.apiClient) return;
   for (const typeName of typeNames) {
     if (typeName.startsWith('__')) continue;
-    const module = readModuleOfType(typeName);
+    const module = viewer.apiClient.readableTypes.get(typeName);
     if (module === undefined) throw forbidden(`No permission: API clients cannot read ${typeName}`);
     if (module !== null && !can(viewer, module, PermissionAction.VIEW)) {
       throw forbidden(`No permission: reading ${typeName} needs the ${readScopeOf(module) ?? module} scope`);
@@ -455,7 +454,7 @@ export function assertApiClientMayRead(viewer: Viewer, typeNames: Iterable<strin
  */
 export function mayReadOrgWideType(viewer: Viewer, typeName: string): boolean {
   if (!viewer.apiClient) return viewer.member !== null;
-  const module = readModuleOfType(typeName);
+  const module = viewer.apiClient.readableTypes.get(typeName);
   return module === null || (module !== undefined && can(viewer, module, PermissionAction.VIEW));
 }
 

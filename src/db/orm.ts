@@ -2,7 +2,6 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { entities } from './entities';
 import { migrationsList } from './migrations';
 import type { DatabaseTimeouts } from '../config';
 import { ReplicaRoutingPostgreSqlDriver } from './read-routing';
@@ -17,6 +16,8 @@ export interface OrmOptions {
   timeouts?: DatabaseTimeouts;
   /** Most connections at once (20). 1 for the embedded database, a single session: then the one connection stays open. */
   poolMax?: number;
+  /** The entity classes (the gateway's: `entities` of `src/modules.ts`); none for running migrations. */
+  entities?: Function[];
 }
 
 /** Creates the database named in `databaseUrl` when it does not exist yet (a fresh machine, a test run). */
@@ -45,7 +46,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  * without (scripts, migrations on big tables), nothing is limited.
  */
 export async function openOrm(databaseUrl: string, logger?: Logger, options: OrmOptions = {}): Promise<Orm> {
-  const { timeouts, poolMax = 20 } = options;
+  const { timeouts, poolMax = 20, entities = [] } = options;
   const orm = await MikroORM.init({
     driver: ReplicaRoutingPostgreSqlDriver,
     clientUrl: databaseUrl,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
-import type { Loaders } from './loaders';
+import type { CreateLoaders, Loaders } from './loaders';
 
 /** Per-operation context: one EntityManager fork, the viewer, and loaders bound to the viewer's org. */
 export interface GraphQLContext {
@@ -11,6 +11,8 @@ export interface GraphQLContext {
   viewer: Viewer;
   loaders: Loaders;
   app: AppServices;
+  /** Makes loaders (the modules' factories, `src/modules.ts`): for a context of another viewer (`contextOf`). */
+  createLoaders: CreateLoaders;
   requestId: string;
   /** The gateway's logger bound to `requestId`. */
   logger: Logger;
@@ -22,4 +24,36 @@ export interface GraphQLContext {
    * limits (`src/limits/`), so a refused operation runs no SQL at all.
    */
   viewerPending?: boolean;
+}
+
+const RESOLVED_AS = Symbol('resolvedAs');
+const otherViewers = new WeakMap<GraphQLContext, Map<Viewer, GraphQLContext>>();
+
+/**
+ * Marks an object as seen by `viewer` rather than by the operation's viewer: a mutation's payload about the membership
+ * it just made (`acceptInvitation`'s member resolves as that member, in the org just joined, while the rest of the
+ * operation stays with its own viewer), or a subscription's event delivered to the viewer as re-checked at that event.
+ */
+export function resolveAs<T extends object>(root: T, viewer: Viewer): T {
+  Object.defineProperty(root, RESOLVED_AS, { value: viewer, enumerable: false, configurable: true });
+  return root;
+}
+
+/** The viewer an object was marked with (`resolveAs`), if any. */
+export function resolvedViewerOf(root: unknown): Viewer | undefined {
+  return typeof root === 'object' && root !== null ? (root as { [RESOLVED_AS]?: Viewer })[RESOLVED_AS] : undefined;
+}
+
+/**
+ * The context an object's fields resolve in: the operation's own, or for a marked object (`resolveAs`) one for its
+ * viewer: the same EntityManager and request, loaders bound to that viewer's org (made once per operation).
+ */
+export function contextOf(ctx: GraphQLContext, root: unknown): GraphQLContext {
+  const viewer = resolvedViewerOf(root);
+  if (!viewer || viewer === ctx.viewer) return ctx;
+  let contexts = otherViewers.get(ctx);
+  if (!contexts) otherViewers.set(ctx, (contexts = new Map()));
+  let other = contexts.get(viewer);
+  if (!other) contexts.set(viewer, (other = { ...ctx, viewer, loaders: ctx.createLoaders(ctx.em, viewer.org?.id ?? null) }));
+  return other;
 }

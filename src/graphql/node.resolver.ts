@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { assertMayFetchNodeType } from '../auth/policy';
+import { ContributionKind, type Contributions } from '../contributions';
 import { badInput, notFound } from '../errors';
 import { Access } from './auth-checker';
 import type { GraphQLContext } from './context';
@@ -7,10 +8,20 @@ import { Node, parseGlobalId } from './relay';
 
 /** How each module fetches its nodes for `node(id)`; a loader bound to the viewer's org keeps tenants apart. */
 export type NodeFetcher = (ctx: GraphQLContext, rawId: string) => Promise<Node | null>;
-const fetchers = new Map<string, NodeFetcher>();
 
-export function registerNodeType(type: string, fetch: NodeFetcher): void {
-  fetchers.set(type, fetch);
+/** The node types the modules contribute (see `src/modules.ts`): a GraphQL type name and how to fetch its objects. */
+export interface NodeType {
+  type: string;
+  fetch: NodeFetcher;
+}
+export const nodeTypes = new ContributionKind<NodeType>('nodeTypes');
+
+const fetchersOf = new WeakMap<Contributions, Map<string, NodeFetcher>>();
+
+function nodeFetcher(contributions: Contributions, type: string): NodeFetcher | undefined {
+  let fetchers = fetchersOf.get(contributions);
+  if (!fetchers) fetchersOf.set(contributions, (fetchers = new Map(contributions.of(nodeTypes).map((node) => [node.type, node.fetch]))));
+  return fetchers.get(type);
 }
 
 /** Most ids one `nodes` call may ask for: a page's worth. */
@@ -39,8 +50,8 @@ export class NodeResolver {
 async function fetchNode(ctx: GraphQLContext, id: string): Promise<Node> {
   const parsed = parseGlobalId(id);
   // Decided on the type written in the id, before any lookup: it reveals nothing about the object.
-  if (parsed && fetchers.has(parsed.type)) assertMayFetchNodeType(ctx.viewer, parsed.type);
-  const fetch = parsed && fetchers.get(parsed.type);
+  const fetch = parsed && nodeFetcher(ctx.app.contributions, parsed.type);
+  if (fetch) assertMayFetchNodeType(ctx.viewer, parsed.type);
   const found = fetch ? await fetch(ctx, parsed.id) : null;
   if (!found) throw notFound();
   return found;

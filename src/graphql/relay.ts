@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // decorators below and in every entity need it loaded first
 import { ClassType, Field, ID, Int, InterfaceType, ObjectType, ArgsType } from 'type-graphql';
 import { badInput, notFound } from '../errors';
 

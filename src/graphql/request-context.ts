@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppServices } from '../app';
-import { bearerToken, loadViewerFor } from '../auth/credential';
+import { bearerToken } from '../auth/credential';
 import { Viewer } from '../auth/viewer';
 import type { GraphQLContext } from './context';
-import { createLoaders } from './loaders';
+import type { CreateLoaders } from './loaders';
 
 /**
  * The context of one request: the bearer token verified (signature and expiry only), and the viewer loaded from the
@@ -11,6 +11,7 @@ import { createLoaders } from './loaders';
  */
 export async function createRequestContext(
   app: AppServices,
+  createLoaders: CreateLoaders,
   authorization: string | undefined,
   clientAddress: string | null,
   options: { deferViewer?: boolean; requestId?: string } = {},
@@ -24,6 +25,7 @@ export async function createRequestContext(
     viewer: Viewer.anonymous(),
     app,
     loaders: createLoaders(em, null),
+    createLoaders,
     requestId,
     logger: app.logger.child({ requestId }),
     clientAddress,
@@ -41,8 +43,8 @@ export async function createRequestContext(
 export async function loadPendingViewer(context: GraphQLContext, { query = false } = {}): Promise<void> {
   if (!context.viewerPending) return;
   const credential = context.credential ?? null;
-  const load = () => loadViewerFor(context.em, credential);
+  const load = () => context.app.loadViewer(context.em, credential);
   context.viewer = credential && query ? await context.app.viewerCache.viewerFor(credential, load) : await load();
-  context.loaders = createLoaders(context.em, context.viewer.org?.id ?? null, { plainRows: query });
+  context.loaders = context.createLoaders(context.em, context.viewer.org?.id ?? null, { plainRows: query });
   context.viewerPending = false;
 }

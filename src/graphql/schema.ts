@@ -1,37 +1,8 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
-import { accountsResolvers } from '../modules/accounts';
-import { apiClientsResolvers } from '../modules/api-clients';
-import { auditResolvers } from '../modules/audit';
-import { contactsResolvers } from '../modules/contacts';
-import { departmentsResolvers } from '../modules/departments';
-import { importsResolvers } from '../modules/imports';
-import { invitationsResolvers } from '../modules/invitations';
-import { membersResolvers } from '../modules/members';
-import { notificationsResolvers } from '../modules/notifications';
-import { orgsResolvers } from '../modules/orgs';
-import { rolesResolvers } from '../modules/roles';
-import { realtimeResolvers } from '../realtime';
-import '../db/entities'; // registers every entity's GraphQL type, so the schema does not depend on import order
 import { authChecker } from './auth-checker';
 import { NodeResolver } from './node.resolver';
-
-const resolvers = [
-  NodeResolver,
-  ...accountsResolvers,
-  ...orgsResolvers,
-  ...departmentsResolvers,
-  ...membersResolvers,
-  ...rolesResolvers,
-  ...auditResolvers,
-  ...invitationsResolvers,
-  ...importsResolvers,
-  ...notificationsResolvers,
-  ...realtimeResolvers,
-  ...contactsResolvers,
-  ...apiClientsResolvers,
-] as unknown as NonEmptyArray<Function>;
 
 /** Subscriptions bring their own streams (src/realtime); type-graphql only insists on having a PubSub. */
 const noPubSub: PubSub = {
@@ -43,10 +14,14 @@ const noPubSub: PubSub = {
   },
 };
 
-let built: Promise<GraphQLSchema> | undefined;
+const built = new WeakMap<readonly Function[], Promise<GraphQLSchema>>();
 
-/** The executable schema; built once per process. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers, authChecker, validate: false, emitSchemaFile: false, pubSub: noPubSub });
-  return built;
+/** The executable schema of the modules' resolvers (`resolvers` of `src/modules.ts`); built once per process. */
+export function buildAppSchema(resolvers: readonly Function[]): Promise<GraphQLSchema> {
+  let schema = built.get(resolvers);
+  if (!schema) {
+    schema = buildSchema({ resolvers: [NodeResolver, ...resolvers] as unknown as NonEmptyArray<Function>, authChecker, validate: false, emitSchemaFile: false, pubSub: noPubSub });
+    built.set(resolvers, schema);
+  }
+  return schema;
 }

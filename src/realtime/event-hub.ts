@@ -1,11 +1,10 @@
 import type { Logger } from 'pino';
 import type { Orm } from '../db/orm';
-import { DeliveryLoaders } from './delivery-loaders';
 import { isRecipientChannel, orgChannel, orgOfChannel, recipientChannel, type Recipient } from './event-bus';
 import { currentSnapshot, lastOrgEventIds, recipientsWithEventsSince } from './event-log';
 import type { ReceivedEvent } from './events';
 import type { PubSubSubscriber } from './pubsub';
-import type { SharedExecutionStats } from './shared-execution';
+import { FreshLoader } from './fresh-loader';
 
 /** A live org stream (one subscription). Called synchronously from the Redis message handler: must not block. */
 export interface OrgEventListener {
@@ -18,6 +17,16 @@ export interface OrgEventListener {
 /** A live `myInvitations` stream: nudged when something may have been addressed to it. */
 export interface RecipientListener {
   onHint(): void;
+}
+
+/** How subscription events of this process were executed (see `graphql/shared-execution.ts`). */
+export interface SharedExecutionStats {
+  /** Executions of an event's selection set run for a class and shared. */
+  shared: number;
+  /** Subscribers served from a shared execution (including the one that ran it). */
+  served: number;
+  /** Executions run for one subscriber (not shareable, or an identity rule asked about it). */
+  individual: number;
 }
 
 export interface EventHubOptions {
@@ -40,7 +49,9 @@ export interface EventHubOptions {
  * and Redis (a crashed process) is delivered within that time.
  */
 export class EventHub {
-  readonly loaders: DeliveryLoaders;
+  private readonly lastEventIds: FreshLoader<number | null>;
+  /** Called with each event as it arrives, before its listeners: loads of what its fields will show start early. */
+  private readonly prefetchers: Array<(event: ReceivedEvent) => void> = [];
   /** How subscription events of this process were executed (see shared-execution.ts). */
   readonly sharedExecutions: SharedExecutionStats = { shared: 0, served: 0, individual: 0 };
   private readonly subscriber: PubSubSubscriber;
@@ -55,7 +66,7 @@ export class EventHub {
   private closed = false;
 
   constructor(private readonly orm: Orm, readonly logger: Logger, private readonly options: EventHubOptions) {
-    this.loaders = new DeliveryLoaders(orm);
+    this.lastEventIds = new FreshLoader((orgIds) => lastOrgEventIds(orm.em.fork(), orgIds), null);
     // Channel state is ours: on every 'ready' we subscribe what is watched, then sweep (see RedisPubSub's options).
     this.subscriber = options.subscriber;
     this.subscriber.on('ready', () => void this.onReady());
@@ -70,6 +81,16 @@ export class EventHub {
       this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepMs);
       this.sweepTimer.unref();
     }
+  }
+
+  /** The id of the org's newest committed event, read no earlier than `notBefore`; null for an unknown org. */
+  lastEventId(orgId: string, notBefore: number): Promise<number | null> {
+    return this.lastEventIds.load(orgId, notBefore);
+  }
+
+  /** Adds what starts loading an arriving event's rows (see `prefetchers`). */
+  onEventArriving(prefetch: (event: ReceivedEvent) => void): void {
+    this.prefetchers.push(prefetch);
   }
 
   async close(): Promise<void> {
@@ -158,7 +179,7 @@ export class EventHub {
         return;
       }
       if (event.orgId !== orgId) return;
-      this.loaders.prefetch(event);
+      for (const prefetch of this.prefetchers) prefetch(event);
       for (const listener of listeners) listener.onEvent(event);
     } else if (isRecipientChannel(channel)) {
       for (const listener of this.recipientListeners.get(channel)?.listeners ?? []) listener.onHint();

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { AppServices } from '../app';
+import { ContributionKind, type Contributions } from '../contributions';
 import { nativeQuery } from '../db/native-sql';
 
 /** Streams of the org event log; subscriptions are keyed by them. */
@@ -46,15 +46,11 @@ export interface ReceivedEvent extends OrgEvent {
  */
 export type RecordedEventsHook = (tx: EntityManager, events: OrgEvent[]) => Promise<void>;
 
-const recordedEventsHooks: RecordedEventsHook[] = [];
+/** The modules' `RecordedEventsHook`s (see `src/modules.ts`): whoever records events passes them along. */
+export const recordedEventsHooks = new ContributionKind<RecordedEventsHook>('recordedEventsHooks');
 
-/** Registers a `RecordedEventsHook` (once, at module load). */
-export function onEventsRecorded(hook: RecordedEventsHook): void {
-  recordedEventsHooks.push(hook);
-}
-
-async function runRecordedEventsHooks(tx: EntityManager, events: OrgEvent[]): Promise<void> {
-  for (const hook of recordedEventsHooks) await hook(tx, events);
+async function runRecordedEventsHooks(tx: EntityManager, hooks: readonly RecordedEventsHook[], events: OrgEvent[]): Promise<void> {
+  for (const hook of hooks) await hook(tx, events);
 }
 
 /**
@@ -62,7 +58,7 @@ async function runRecordedEventsHooks(tx: EntityManager, events: OrgEvent[]): Pr
  * commit, so events of one org commit in id order: a subscriber resuming `after: n` can never miss an event that
  * commits later with a smaller id.
  */
-export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promise<OrgEvent> {
+export async function recordEvent(tx: EntityManager, hooks: readonly RecordedEventsHook[], event: NewOrgEvent): Promise<OrgEvent> {
   const connection = tx.getConnection();
   const context = tx.getTransactionContext();
   if (!context) throw new Error('recordEvent must run inside a transaction');
@@ -92,7 +88,7 @@ export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promis
     id: row.id,
     createdAt: new Date(row.created_at).toISOString(),
   };
-  await runRecordedEventsHooks(tx, [stored]);
+  await runRecordedEventsHooks(tx, hooks, [stored]);
   return stored;
 }
 
@@ -100,7 +96,12 @@ export async function recordEvent(tx: EntityManager, event: NewOrgEvent): Promis
  * Appends many events in one statement (bulk imports): ids are reserved from the org counter in one step, so they
  * stay contiguous and in commit order like `recordEvent`'s.
  */
-export async function recordEvents(tx: EntityManager, orgId: string, events: Array<Omit<NewOrgEvent, 'orgId'>>): Promise<OrgEvent[]> {
+export async function recordEvents(
+  tx: EntityManager,
+  hooks: readonly RecordedEventsHook[],
+  orgId: string,
+  events: Array<Omit<NewOrgEvent, 'orgId'>>,
+): Promise<OrgEvent[]> {
   if (events.length === 0) return [];
   const context = tx.getTransactionContext();
   if (!context) throw new Error('recordEvents must run inside a transaction');
@@ -127,7 +128,7 @@ export async function recordEvents(tx: EntityManager, orgId: string, events: Arr
     id: byOrder[index]!.id,
     createdAt: new Date(byOrder[index]!.created_at).toISOString(),
   }));
-  await runRecordedEventsHooks(tx, stored);
+  await runRecordedEventsHooks(tx, hooks, stored);
   return stored;
 }
 
@@ -141,13 +142,13 @@ export type EmitEvent = (event: NewOrgEvent) => Promise<OrgEvent>;
  */
 export async function withEvents<T>(
   em: EntityManager,
-  app: AppServices,
+  app: { eventBus: { publish(events: OrgEvent[]): void }; contributions: Contributions },
   work: (tx: EntityManager, emit: EmitEvent) => Promise<T>,
 ): Promise<T> {
   const recorded: OrgEvent[] = [];
   const result = await em.transactional((tx) =>
     work(tx, async (event) => {
-      const stored = await recordEvent(tx, event);
+      const stored = await recordEvent(tx, app.contributions.of(recordedEventsHooks), event);
       recorded.push(stored);
       return stored;
     }),

@@ -55,7 +55,7 @@ export class OrgEventFeed implements OrgEventListener {
     feed.unwatch = await hub.watchOrg(orgId, feed);
     try {
       // Read after the channel is subscribed (batched with the other subscriptions opening now).
-      const last = (await hub.loaders.lastEventId(orgId, performance.now())) ?? 0;
+      const last = (await hub.lastEventId(orgId, performance.now())) ?? 0;
       if (after !== null && after > last) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
       feed.position = after ?? last;
       feed.highWater = Math.max(feed.highWater, last);

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import type { Logger } from 'pino';
 import { DEFAULT_RATE_LIMITS, LOCAL_REDIS_URL, loadConfig, type Config } from '../../src/config';
 import { scryptParams, type ScryptParams } from '../../src/auth/password';
-import { startGateway, type Gateway } from '../../src/server';
+import { startGateway, type Gateway, type GatewayOptions } from '../../src/server';
 
 /** The Redis of the test run: tests use the real services, never the embedded ones (unset URLs would mean embedded). */
 export const TEST_REDIS_URL = process.env.REDIS_URL || LOCAL_REDIS_URL;
@@ -25,7 +25,7 @@ export async function startTestGateway(overrides: Partial<Config> = {}, logger?:
 }
 
 /** Like `startTestGateway`, but the caller stops it (a test that starts gateways with settings of its own). */
-export function startOwnGateway(overrides: Partial<Config> = {}, logger?: Logger): Promise<Gateway> {
+export function startOwnGateway(overrides: Partial<Config> = {}, logger?: Logger, options?: GatewayOptions): Promise<Gateway> {
   const config = loadConfig(
     { ...process.env, NODE_ENV: 'test', JWT_SECRET: 'test-secret-test-secret-test-secret' },
     {
@@ -39,5 +39,5 @@ export function startOwnGateway(overrides: Partial<Config> = {}, logger?: Logger
       ...overrides,
     },
   );
-  return startGateway(config, logger);
+  return startGateway(config, logger, options);
 }

@@ -101,7 +101,7 @@ const CHANGE_PASSWORD_LOCK_PREFIX = 'change-password/';
  * count towards a lock-out like sign-ins do, so a stolen token cannot be used to guess the password.
  */
 export async function changePassword(em: EntityManager, app: AppServices, viewer: Viewer, input: ChangePasswordInput): Promise<User> {
-  const user = viewer.requireUser();
+  const user = await em.findOneOrFail(User, { id: viewer.requireUser().id });
   const problem = validateNewPassword(input.newPassword);
   if (problem) throw badInput(problem, 'newPassword');
   if (input.newPassword === input.currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');

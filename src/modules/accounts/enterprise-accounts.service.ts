@@ -5,7 +5,7 @@ import { generateInitialPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { EventTopic, withEvents } from '../../realtime/events';
+import { withEvents } from '../../realtime/events';
 import { revokeOpenInvitationsOfMember } from '../invitations/invitation-hooks';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
@@ -15,6 +15,7 @@ import { Org } from '../orgs/org.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import type { AuthPayload, EnterpriseAccountPayload, LogInWithEnterpriseAccountInput } from './accounts.inputs';
 import { assertNotLockedOut, invalidCredentials, passwordMatches, recordLogInAttempt } from './accounts.service';
+import { memberEvent, MemberEventType } from '../members/member-events';
 import { AccountKind, User } from './user.entity';
 
 const LOGIN_NAME = /^[A-Za-z0-9._-]{3,64}$/;
@@ -65,7 +66,7 @@ export async function createEnterpriseAccount(
     recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.globalId });
     await tx.flush();
     if (joined) {
-      await runMemberActivationHooks(tx, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });
+      await runMemberActivationHooks(tx, ctx.app.contributions, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });
       // The person is in through the org-issued account: the invitation sent when they were added is moot.
       await revokeOpenInvitationsOfMember(
         tx,
@@ -73,13 +74,7 @@ export async function createEnterpriseAccount(
         'superseded by an enterprise account',
         emit,
       );
-      await emit({
-        orgId: org.id,
-        topic: EventTopic.MEMBER,
-        type: 'JOINED',
-        payload: { memberId: row.id, name: row.name },
-        departmentIds: departments.map((d) => d.id),
-      });
+      await emit(memberEvent(MemberEventType.JOINED, row, departments.map((d) => d.id)));
     }
     return row;
   }).catch((error) => {

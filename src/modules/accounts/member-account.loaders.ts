@@ -58,3 +58,7 @@ export function createAccountLoaders(em: EntityManager, orgId: string) {
 
   return { accountUserById, lastLogInIntoOrg, logInRecords };
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createAccountLoaders> {}
+}

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root, UseMiddleware } from 'type-graphql';
-import { MemberSensitiveField } from '../../auth/member-fields';
+import { MemberSensitiveField } from '../members/member-fields';
 import { badInput } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import { contextOf, type GraphQLContext } from '../../graphql/context';
 import { Member } from '../members/member.entity';
 import { LogInRecord, MemberAccount } from './accounts.inputs';
 
@@ -16,7 +16,7 @@ export class MemberAccountResolver {
   @UseMiddleware(MemberSensitiveField)
   async account(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<MemberAccount | null> {
     if (!member.userId) return null;
-    const user = await ctx.loaders.accountUserById.load(member.userId);
+    const user = await contextOf(ctx, member).loaders.accountUserById.load(member.userId);
     if (!user) return null;
     return {
       userId: user.id,

@@ -2,11 +2,9 @@ import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Node } from '../../graphql/relay';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { BaseEntity } from '../../db/base.entity';
+import { AccountKind } from '../../auth/vocabulary';
 
-export enum AccountKind {
-  PERSONAL = 'PERSONAL',
-  ENTERPRISE = 'ENTERPRISE',
-}
+export { AccountKind };
 registerEnumType(AccountKind, { name: 'AccountKind', description: 'Personal accounts are registered by the person; enterprise accounts are issued by an org.' });
 
 /** A person who can sign in. Personal accounts are keyed by phone; enterprise accounts by (org, login name). */

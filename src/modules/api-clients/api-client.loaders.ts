@@ -11,3 +11,7 @@ export function createApiClientLoaders(em: EntityManager, orgId: string) {
   });
   return { apiClientById };
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createApiClientLoaders> {}
+}

@@ -11,6 +11,8 @@ import { isUniqueViolation, requireText } from '../common/validate';
 import { Org } from '../orgs/org.entity';
 import { newClientId, newClientSecret, secretMatches } from './api-client-credentials';
 import { ApiClient } from './api-client.entity';
+import { viewerOrgOf } from '../members/viewers';
+import type { PermissionModule } from '../../auth/vocabulary';
 import type { ApiClientSecretPayload, CreateApiClientInput } from './api-clients.inputs';
 
 const NAME_MAX = 100;
@@ -91,13 +93,17 @@ export async function revokeApiClient(em: EntityManager, viewer: Viewer, globalI
  * is not trusted beyond its lifetime): revoked, rotated or vanished clients load as anonymous. Scopes are those of
  * the token still held by the client.
  */
-export async function loadApiClientViewer(em: EntityManager, claims: ApiClientClaims): Promise<Viewer> {
+export async function loadApiClientViewer(
+  em: EntityManager,
+  claims: ApiClientClaims,
+  readableTypes: ReadonlyMap<string, PermissionModule | null>,
+): Promise<Viewer> {
   const client = await em.findOne(ApiClient, { id: claims.clientId, orgId: claims.org, revokedAt: null, secretGeneration: claims.generation });
   if (!client) return Viewer.anonymous();
   const org = await em.findOne(Org, { id: client.orgId });
   if (!org) return Viewer.anonymous();
   const scopes = client.scopes.filter((scope): scope is ApiScope => isApiScope(scope) && claims.scopes.includes(scope));
-  return Viewer.forApiClient(org, { id: client.id, name: client.name, orgId: client.orgId, scopes });
+  return Viewer.forApiClient(viewerOrgOf(em, org), { id: client.id, name: client.name, orgId: client.orgId, scopes, readableTypes });
 }
 
 /** A refusal of the token endpoint, in RFC 6749 section 5.2 terms. */

@@ -1,16 +1,25 @@
-import type { AuditTargetRules } from '../audit/audit-targets';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
 import { isOrgAdmin } from '../../auth/policy';
-import { registerNodeType } from '../../graphql/node.resolver';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules } from '../audit/audit-targets';
+import { ApiClient } from './api-client.entity';
 import { ApiClientsResolver } from './api-clients.resolver';
-
-// Like `apiClients`: OWNER and ADMIN; for anyone else an id answers as unknown.
-registerNodeType('ApiClient', async (ctx, id) => (isOrgAdmin(ctx.viewer) ? ctx.loaders.apiClientById.load(id) : null));
 
 export { createApiClientLoaders } from './api-client.loaders';
 export { loadApiClientViewer } from './api-clients.service';
 export { handleTokenRequest } from './oauth.http';
 
-export const apiClientsResolvers: Function[] = [ApiClientsResolver];
-
-/** Audit entries on API clients: like `apiClients`, OWNER and ADMIN only. */
-export const apiClientAuditTargets: AuditTargetRules = { ApiClient: (ctx, ids) => (isOrgAdmin(ctx.viewer) ? ids : []) };
+export const apiClientsModule = {
+  entities: [ApiClient],
+  resolvers: [ApiClientsResolver],
+  contributions: [
+    // Like `apiClients`: OWNER and ADMIN; for anyone else an id answers as unknown.
+    contribute(nodeTypes, { type: 'ApiClient', fetch: async (ctx, id) => (isOrgAdmin(ctx.viewer) ? ctx.loaders.apiClientById.load(id) : null) }),
+    // Audit entries on API clients: like `apiClients`, OWNER and ADMIN only.
+    contribute(auditTargetRules, { ApiClient: (ctx, ids) => (isOrgAdmin(ctx.viewer) ? ids : []) }),
+    // Clients meet other clients only as audit actors.
+    contribute(apiClientReadableTypes, { ApiClient: PermissionModule.AUDIT_LOG }),
+  ],
+};

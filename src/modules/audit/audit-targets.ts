@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { isOrgAdmin, mayReadOrgWideType } from '../../auth/policy';
 import type { GraphQLContext } from '../../graphql/context';
+import { ContributionKind, type Contributions } from '../../contributions';
 import type { AuditEntry } from './audit-entry.entity';
 
 /**
@@ -19,6 +20,17 @@ export type AuditTargetRule = (ctx: GraphQLContext, ids: readonly string[]) => P
 /** Rules by target type (`AuditEntry.targetType`, a GraphQL type name). */
 export type AuditTargetRules = Readonly<Record<string, AuditTargetRule>>;
 
+/** Each module's rules for the types of target it writes entries on (see `src/modules.ts`). */
+export const auditTargetRules = new ContributionKind<AuditTargetRules>('auditTargetRules');
+
+const mergedRules = new WeakMap<Contributions, AuditTargetRules>();
+
+function rulesOf(contributions: Contributions): AuditTargetRules {
+  let rules = mergedRules.get(contributions);
+  if (!rules) mergedRules.set(contributions, (rules = Object.assign({}, ...contributions.of(auditTargetRules)) as AuditTargetRules));
+  return rules;
+}
+
 /** Types every member of the org reads (the org, its departments, roles, tags): API clients need the type's read scope. */
 export function orgWideAuditTargets(...typeNames: string[]): AuditTargetRules {
   return Object.fromEntries(typeNames.map((typeName) => [typeName, (ctx: GraphQLContext, ids: readonly string[]) => (mayReadOrgWideType(ctx.viewer, typeName) ? ids : [])]));
@@ -29,7 +41,7 @@ const decided = new WeakMap<GraphQLContext, Map<string, DataLoader<string, boole
 /** May the viewer read this entry's summary? Batched per target type: a page costs one rule call per type in it. */
 export function maySeeAuditTarget(ctx: GraphQLContext, entry: AuditEntry): boolean | Promise<boolean> {
   if (!entry.targetType || !entry.targetId || isOrgAdmin(ctx.viewer)) return true;
-  const rule = ctx.app.auditTargets[entry.targetType];
+  const rule = rulesOf(ctx.app.contributions)[entry.targetType];
   if (!rule) return false;
   let loaders = decided.get(ctx);
   if (!loaders) decided.set(ctx, (loaders = new Map()));

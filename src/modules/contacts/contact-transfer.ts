@@ -12,6 +12,7 @@ import { releaseContactKeys } from './contact-fields';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers } from './contacts.service';
 import { cancelFollowUpsOfLeaver, handOverFollowUps } from './follow-ups.service';
+import { ContributionKind } from '../../contributions';
 import {
   CONTACT_LIMITS,
   ContactTransferOutcome,
@@ -37,17 +38,14 @@ export interface ContactHandOver {
 }
 
 export type ContactHandOverHook = (tx: EntityManager, app: AppServices, handOver: ContactHandOver) => Promise<void>;
-const handOverHooks: ContactHandOverHook[] = [];
 
 /**
  * Seam for what else follows a contact to its new owner (documents, deals... of modules to come; open follow-ups and
  * the receiver's notification are the hand-over's own). Hooks run inside the hand-over's transaction (also the one of
  * `removeMember`), after the contacts, groups and follow-ups moved; in a dry run too (with `dryRun: true`, to move
- * nothing). `app` lets them notify (`notifyMembers`). Throwing aborts the hand-over. Register once, at module load.
+ * nothing). `app` lets them notify (`notifyMembers`). Throwing aborts the hand-over.
  */
-export function onContactsHandedOver(hook: ContactHandOverHook): void {
-  handOverHooks.push(hook);
-}
+export const contactHandOverHooks = new ContributionKind<ContactHandOverHook>('contactHandOverHooks');
 
 interface HandOverOptions {
   orgId: string;
@@ -150,7 +148,7 @@ async function handOver(tx: EntityManager, app: AppServices, options: HandOverOp
   }
   const followUpIds = await handOverFollowUps(tx, { orgId, fromMemberId: from, toMemberId: to, movedContactIds: movedIds, includeOthers: !options.chosen, dryRun });
   const externalGroupIds = groups.map((g) => g.id);
-  for (const hook of handOverHooks) {
+  for (const hook of app.contributions.of(contactHandOverHooks)) {
     await hook(tx, app, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds, followUpIds, dryRun });
   }
   if (!dryRun) await notifyReceiver(tx, app, { orgId, fromMemberId: from, toMemberId: to, contactIds: movedIds, externalGroupIds, followUpIds, dryRun });

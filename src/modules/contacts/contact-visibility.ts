@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactReach, type ContactReach } from '../../auth/policy';
-import { loadGrantsOfMembers, Viewer } from '../../auth/viewer';
+import { Viewer } from '../../auth/viewer';
+import { loadGrantsOfMembers } from '../members/viewers';
 import type { GraphQLContext } from '../../graphql/context';
 import { Member } from '../members/member.entity';
 

@@ -1,4 +1,5 @@
 import type { AppServices } from '../../app';
+import { recordedEventsHooks } from '../../realtime/events';
 import { toGlobalId } from '../../graphql/relay';
 import { PeriodicJob } from '../../jobs/periodic-job';
 import { notifyEachMember, NotificationKind } from '../notifications';
@@ -55,6 +56,7 @@ export async function notifyDueFollowUps(app: AppServices, limit = BATCH): Promi
     }
     const events = await notifyEachMember(
       tx,
+      app.contributions.of(recordedEventsHooks),
       rows
         .filter((row) => seen.has(`${row.assignee_member_id}:${row.contact_id}`))
         .sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime() || a.id.localeCompare(b.id))

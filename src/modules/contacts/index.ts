@@ -1,9 +1,17 @@
-import { orgWideAuditTargets, type AuditTargetRules } from '../audit/audit-targets';
-import { registerApiClientType } from '../../auth/api-scopes';
-import { registerNodeType } from '../../graphql/node.resolver';
-import { onMemberActivated } from '../members/member-activation';
-import { onMemberRemoval } from '../members/member-removal';
-import { PermissionModule } from '../roles/role.entity';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules, orgWideAuditTargets } from '../audit/audit-targets';
+import { memberActivationHooks } from '../members/member-activation';
+import { memberRemovalHooks } from '../members/member-removal';
+import { ContactCard, ContactCardLink } from './contact-card.entity';
+import { ContactGroup, ContactGroupItem } from './contact-group.entity';
+import { ContactInteraction } from './contact-interaction.entity';
+import { Contact } from './contact.entity';
+import { ExternalGroupParticipant } from './external-group.entity';
+import { FollowUp } from './follow-up.entity';
+import { Tag, TagGroup } from './tag.entity';
 import { ContactCardFieldsResolver, ContactCardsResolver } from './contact-cards.resolver';
 import { materializeContactCardLinks, myContactCard } from './contact-cards.service';
 import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-groups.resolver';
@@ -17,60 +25,10 @@ import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, Ex
 import { externalGroupsSeenByViewer, viewerMaySeeExternalGroup } from './external-groups.service';
 import { ContactFollowUpsFieldResolver, FollowUpFieldsResolver, FollowUpsResolver } from './follow-ups.resolver';
 
-registerNodeType('Contact', (ctx, id) => contactLoaders(ctx).contactById.load(id));
-registerNodeType('Tag', (ctx, id) => contactLoaders(ctx).tagById.load(id));
-registerNodeType('TagGroup', (ctx, id) => contactLoaders(ctx).tagGroupById.load(id));
-registerNodeType('ContactGroup', async (ctx, id) => {
-  const group = await contactLoaders(ctx).contactGroupById.load(id);
-  return group && group.ownerId === ctx.viewer.member?.id ? group : null;
-});
-registerNodeType('ContactInteraction', (ctx, id) => contactLoaders(ctx).interactionById.load(id));
-registerNodeType('FollowUp', (ctx, id) => contactLoaders(ctx).followUpById.load(id));
-registerNodeType('ContactCard', async (ctx, id) => {
-  const card = await myContactCard(ctx);
-  return card?.id === id ? card : null;
-});
-registerNodeType('ExternalGroup', async (ctx, id) => {
-  const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id });
-  return group && (await viewerMaySeeExternalGroup(ctx, group)) ? group : null;
-});
-
-// removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction [004].
-onMemberRemoval(handOverOnMemberRemoval);
-// Joining an org: the members the person connected with through contact cards become their contacts there [002].
-onMemberActivated(async (tx, activation) => {
-  await materializeContactCardLinks(tx, activation.userId, activation.orgId);
-});
-
-/*
- * Partner API clients [issue 6]: `contacts:read` makes a client an org-wide reader of contacts (every live contact of
- * the org, as a role granting CONTACTS VIEW org-wide; notes stay null), `contacts:write` an org-wide editor (notes too,
- * createContact for a member it names as owner, updateContact, deleteContact). What is a person's own (contact groups,
- * cards, external groups, follow-ups, hand-over, merge, restore) stays with people. Reading the owner or a sharing
- * target (Member, Department) needs members:read / departments:read as everywhere.
- */
-for (const type of [
-  'Contact',
-  'ContactConnection',
-  'ContactEdge',
-  'ContactCapabilities',
-  'ContactInteraction',
-  'ContactInteractionConnection',
-  'ContactInteractionEdge',
-  'DeleteContactPayload',
-  'Tag',
-  'TagGroup',
-  'FollowUp',
-  'FollowUpConnection',
-  'FollowUpEdge',
-]) {
-  registerApiClientType(type, PermissionModule.CONTACTS);
-}
-
 // For the modules being built next to this one: follow-ups and notifications (hand-over hook, visibility, locking
 // a contact the caller may edit), bulk import (field rules and the duplicate keys), joining an org, the bin's purge.
 export { Contact, ContactSource, ContactVisibility } from './contact.entity';
-export { onContactsHandedOver, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
+export { contactHandOverHooks, type ContactHandOver, type ContactHandOverHook } from './contact-transfer';
 export { materializeContactCardLinks } from './contact-cards.service';
 export { contactPurgeJob, followUpReminderJob, notifyDueFollowUps } from './contacts.jobs';
 export { FollowUp, FollowUpStatus } from './follow-up.entity';
@@ -91,31 +49,88 @@ export {
 } from './contact-fields';
 export { CONTACT_LIMITS } from './contacts.inputs';
 
-/**
- * Audit entries on contacts follow the contact rule (deleted ones as if live: who saw a contact reads of its deletion);
- * on external groups, the group rule; tags are the org's shared vocabulary.
+/*
+ * Partner API clients [issue 6]: `contacts:read` makes a client an org-wide reader of contacts (every live contact of
+ * the org, as a role granting CONTACTS VIEW org-wide; notes stay null), `contacts:write` an org-wide editor (notes too,
+ * createContact for a member it names as owner, updateContact, deleteContact). What is a person's own (contact groups,
+ * cards, external groups, follow-ups, hand-over, merge, restore) stays with people. Reading the owner or a sharing
+ * target (Member, Department) needs members:read / departments:read as everywhere.
  */
-export const contactAuditTargets: AuditTargetRules = {
-  Contact: contactsSeenInAudit,
-  ExternalGroup: externalGroupsSeenByViewer,
-  ...orgWideAuditTargets('Tag', 'TagGroup'),
-};
-
-export const contactsResolvers: Function[] = [
-  ContactsResolver,
-  ContactFieldsResolver,
-  ContactInteractionFieldsResolver,
-  TagsResolver,
-  TagGroupFieldsResolver,
-  TagFieldsResolver,
-  ContactGroupsResolver,
-  ContactGroupFieldsResolver,
-  ContactCardsResolver,
-  ContactCardFieldsResolver,
-  ExternalGroupsResolver,
-  ExternalGroupFieldsResolver,
-  ExternalGroupParticipantFieldsResolver,
-  FollowUpsResolver,
-  ContactFollowUpsFieldResolver,
-  FollowUpFieldsResolver,
+const API_CLIENT_TYPES = [
+  'Contact',
+  'ContactConnection',
+  'ContactEdge',
+  'ContactCapabilities',
+  'ContactInteraction',
+  'ContactInteractionConnection',
+  'ContactInteractionEdge',
+  'DeleteContactPayload',
+  'Tag',
+  'TagGroup',
+  'FollowUp',
+  'FollowUpConnection',
+  'FollowUpEdge',
 ];
+
+export const contactsModule = {
+  entities: [Contact, TagGroup, Tag, ContactGroup, ContactGroupItem, ContactInteraction, ContactCard, ContactCardLink, ExternalGroup, ExternalGroupParticipant, FollowUp],
+  resolvers: [
+    ContactsResolver,
+    ContactFieldsResolver,
+    ContactInteractionFieldsResolver,
+    TagsResolver,
+    TagGroupFieldsResolver,
+    TagFieldsResolver,
+    ContactGroupsResolver,
+    ContactGroupFieldsResolver,
+    ContactCardsResolver,
+    ContactCardFieldsResolver,
+    ExternalGroupsResolver,
+    ExternalGroupFieldsResolver,
+    ExternalGroupParticipantFieldsResolver,
+    FollowUpsResolver,
+    ContactFollowUpsFieldResolver,
+    FollowUpFieldsResolver,
+  ],
+  contributions: [
+    contribute(
+      nodeTypes,
+      { type: 'Contact', fetch: (ctx, id) => contactLoaders(ctx).contactById.load(id) },
+      { type: 'Tag', fetch: (ctx, id) => contactLoaders(ctx).tagById.load(id) },
+      { type: 'TagGroup', fetch: (ctx, id) => contactLoaders(ctx).tagGroupById.load(id) },
+      {
+        type: 'ContactGroup',
+        fetch: async (ctx, id) => {
+          const group = await contactLoaders(ctx).contactGroupById.load(id);
+          return group && group.ownerId === ctx.viewer.member?.id ? group : null;
+        },
+      },
+      { type: 'ContactInteraction', fetch: (ctx, id) => contactLoaders(ctx).interactionById.load(id) },
+      { type: 'FollowUp', fetch: (ctx, id) => contactLoaders(ctx).followUpById.load(id) },
+      {
+        type: 'ContactCard',
+        fetch: async (ctx, id) => {
+          const card = await myContactCard(ctx);
+          return card?.id === id ? card : null;
+        },
+      },
+      {
+        type: 'ExternalGroup',
+        fetch: async (ctx, id) => {
+          const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id });
+          return group && (await viewerMaySeeExternalGroup(ctx, group)) ? group : null;
+        },
+      },
+    ),
+    // removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction.
+    contribute(memberRemovalHooks, handOverOnMemberRemoval),
+    // Joining an org: the members the person connected with through contact cards become their contacts there.
+    contribute(memberActivationHooks, async (tx, activation) => {
+      await materializeContactCardLinks(tx, activation.userId, activation.orgId);
+    }),
+    // Audit entries on contacts follow the contact rule (deleted ones as if live: who saw a contact reads of its
+    // deletion); on external groups, the group rule; tags are the org's shared vocabulary.
+    contribute(auditTargetRules, { Contact: contactsSeenInAudit, ExternalGroup: externalGroupsSeenByViewer, ...orgWideAuditTargets('Tag', 'TagGroup') }),
+    contribute(apiClientReadableTypes, Object.fromEntries(API_CLIENT_TYPES.map((type) => [type, PermissionModule.CONTACTS]))),
+  ],
+};

@@ -86,3 +86,7 @@ export function forgetCachedDepartments(loaders: {
   loaders.departmentSubtreeMemberCount.clearAll();
   loaders.departmentDirectMemberCount.clearAll();
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createDepartmentLoaders> {}
+}

@@ -1,10 +1,20 @@
-import { orgWideAuditTargets, type AuditTargetRules } from '../audit/audit-targets';
-import { registerNodeType } from '../../graphql/node.resolver';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules, orgWideAuditTargets } from '../audit/audit-targets';
+import { Department } from './department.entity';
 import { DepartmentsResolver } from './departments.resolver';
 
-registerNodeType('Department', (ctx, id) => ctx.loaders.departmentById.load(id));
+export { createDepartmentLoaders } from './department.loaders';
 
-export const departmentsResolvers: Function[] = [DepartmentsResolver];
-
-/** Audit entries on departments: the tree is the whole org's to read. */
-export const departmentAuditTargets: AuditTargetRules = orgWideAuditTargets('Department');
+export const departmentsModule = {
+  entities: [Department],
+  resolvers: [DepartmentsResolver],
+  contributions: [
+    contribute(nodeTypes, { type: 'Department', fetch: (ctx, id) => ctx.loaders.departmentById.load(id) }),
+    // Audit entries on departments: the tree is the whole org's to read.
+    contribute(auditTargetRules, orgWideAuditTargets('Department')),
+    contribute(apiClientReadableTypes, { Department: PermissionModule.DEPARTMENTS }),
+  ],
+};

@@ -4,13 +4,14 @@ import type { Logger } from 'pino';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 import { toGlobalId } from '../../graphql/relay';
-import { EventTopic, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { EventTopic, recordedEventsHooks, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { nativeQuery } from '../../db/native-sql';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { ImportKind, MemberImportStatus } from './bulk-import.entity';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 import type { ImportIssue } from './import-issue';
+import { ImportEventType } from './import-events';
 import type { CsvRecord } from './import-stream';
 
 /** Records parsed between two turns of the event loop (see `consume`). */
@@ -255,7 +256,7 @@ export class ImportRun<Row> {
       const issues = [...ownIssues, ...(batch?.issues ?? [])];
       await this.writeProgress(tx, summary, issues);
       const written = batch && !this.session.dryRun ? batch.events : [];
-      published.push(...(await recordEvents(tx, this.session.orgId, [...written, this.progressEvent(summary)])));
+      published.push(...(await recordEvents(tx, this.app.contributions.of(recordedEventsHooks), this.session.orgId, [...written, this.progressEvent(summary)])));
       return { summary, issues };
     };
     let written: Awaited<ReturnType<typeof record>>;
@@ -334,7 +335,7 @@ export class ImportRun<Row> {
   }
 
   private progressEvent(summary: ImportSummary): Omit<NewOrgEvent, 'orgId'> {
-    return { topic: EventTopic.IMPORT, type: 'PROGRESS', payload: this.eventPayload(summary) };
+    return { topic: EventTopic.IMPORT, type: ImportEventType.PROGRESS, payload: this.eventPayload(summary) };
   }
 
   private eventPayload(summary: ImportSummary): Record<string, unknown> {
@@ -372,10 +373,10 @@ export class ImportRun<Row> {
         });
       }
       published.push(
-        ...(await recordEvents(tx, this.session.orgId, [
+        ...(await recordEvents(tx, this.app.contributions.of(recordedEventsHooks), this.session.orgId, [
           {
             topic: EventTopic.IMPORT,
-            type: 'COMPLETED',
+            type: ImportEventType.COMPLETED,
             payload: { ...this.eventPayload(summary), total: summary.rows, status, ...(error ? { error } : {}) },
           },
         ])),

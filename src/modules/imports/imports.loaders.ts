@@ -55,3 +55,7 @@ export function createImportLoaders(em: EntityManager, orgId: string) {
 
   return { importById, importByKey, importReport };
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createImportLoaders> {}
+}

@@ -1,21 +1,37 @@
-import type { AuditTargetRules } from '../audit/audit-targets';
-import { registerNodeType } from '../../graphql/node.resolver';
-import { onMemberRemoval } from '../members/member-removal';
-import { onDeliveryFailure } from '../outbox/outbox.dispatcher';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules } from '../audit/audit-targets';
+import { memberRemovalHooks } from '../members/member-removal';
+import { deliveryFailureHooks } from '../outbox/outbox.dispatcher';
 import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invitation-hooks';
+import { Invitation } from './invitation.entity';
 import { findViewableInvitation, invitationsSeenByViewer } from './invitations.listing';
+import { InvitationEventFieldsResolver, InvitationSubscriptionsResolver } from './invitation-subscriptions';
 import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
-
-registerNodeType('Invitation', findViewableInvitation);
-onDeliveryFailure(markInvitationFailed);
-onMemberRemoval(revokeInvitationsOfRemovedMember);
 
 export { invitePendingMember } from './invitations.service';
 export { countInvitationsDueForExpiry, expireDueInvitations, invitationExpiryJob } from './invitation-expiry.job';
 export { createInvitationLoaders } from './invitation.loaders';
-
-export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];
 export { invitationGuessedSecrets } from './guessed-secrets';
 
-/** Audit entries on invitations: their sender, and INVITATIONS VIEW over one of their departments. */
-export const invitationAuditTargets: AuditTargetRules = { Invitation: invitationsSeenByViewer };
+export const invitationsModule = {
+  entities: [Invitation],
+  resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
+  contributions: [
+    contribute(nodeTypes, { type: 'Invitation', fetch: findViewableInvitation }),
+    contribute(deliveryFailureHooks, markInvitationFailed),
+    contribute(memberRemovalHooks, revokeInvitationsOfRemovedMember),
+    // Audit entries on invitations: their sender, and INVITATIONS VIEW over one of their departments.
+    contribute(auditTargetRules, { Invitation: invitationsSeenByViewer }),
+    contribute(apiClientReadableTypes, {
+      Invitation: PermissionModule.INVITATIONS,
+      InvitationConnection: PermissionModule.INVITATIONS,
+      InvitationEdge: PermissionModule.INVITATIONS,
+      InvitationPayload: PermissionModule.INVITATIONS,
+      InvitationEvent: PermissionModule.INVITATIONS,
+      QrCode: PermissionModule.INVITATIONS,
+    }),
+  ],
+};

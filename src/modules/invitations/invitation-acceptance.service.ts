@@ -1,9 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadViewer } from '../../auth/viewer';
+import { loadViewer } from '../members/viewers';
 import { AppError, badInput, conflict, ErrorCode } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
+import { resolveAs } from '../../graphql/context';
 import { withEvents } from '../../realtime/events';
 import type { User } from '../accounts/user.entity';
 import { isUniqueViolation } from '../common/validate';
@@ -18,6 +18,7 @@ import { invitationEvent, InvitationEventType, isUsable, memberJoinedEvent } fro
 import { maskEmail, maskPhone } from './invitation-recipient';
 import { hashInvitationToken } from './invitation-token';
 import { Invitation, InvitationChannel, InvitationStatus } from './invitation.entity';
+import type { ViewerUser } from '../../auth/viewer';
 import type { AcceptInvitationPayload } from './invitations.inputs';
 
 /** One answer for unknown, expired, used-up, revoked and otherwise closed tokens, so a token reveals nothing. */
@@ -34,7 +35,7 @@ async function findUsable(tx: EntityManager, token: string, lock = false): Promi
 }
 
 /** A phone or email invitation is for the user whose verified phone or email it names [004]; the message says which. */
-function assertRecipient(user: User, invitation: Invitation): void {
+function assertRecipient(user: ViewerUser, invitation: Invitation): void {
   if (invitation.channel === InvitationChannel.PHONE) {
     if (user.phoneVerifiedAt && user.phone === invitation.phone) return;
     const masked = maskPhone(invitation.phone!);
@@ -62,7 +63,8 @@ function assertRecipient(user: User, invitation: Invitation): void {
  * member (user linked, joinedAt); a link creates an ACTIVE member with the link's departments and roles while uses
  * are left. The use is claimed by one conditional UPDATE, so concurrent accepts of a link's last use cannot both win;
  * the member quota (joined members: ACTIVE and DISABLED) is checked under the org lock at this moment.
- * Afterwards this request speaks as the new member, so the payload's member resolves in the org just joined.
+ * The payload's member resolves as the new member, in the org just joined (`resolveAs`); the rest of the operation
+ * keeps its viewer.
  */
 export async function acceptInvitation(ctx: GraphQLContext, token: string): Promise<AcceptInvitationPayload> {
   const user = ctx.viewer.requireUser();
@@ -120,7 +122,7 @@ export async function acceptInvitation(ctx: GraphQLContext, token: string): Prom
     }
     await tx.flush();
     await tx.execute('insert into invitation_acceptances (invitation_id, user_id, member_id) values (?, ?, ?)', [invitation.id, user.id, member.id]);
-    await runMemberActivationHooks(tx, { orgId, memberId: member.id, userId: user.id, via: 'INVITATION' });
+    await runMemberActivationHooks(tx, ctx.app.contributions, { orgId, memberId: member.id, userId: user.id, via: 'INVITATION' });
     if (claimed.status === InvitationStatus.ACCEPTED) {
       await tx.execute('update invitations set status_changed_by_member_id = ? where id = ?', [member.id, invitation.id]);
     }
@@ -137,9 +139,8 @@ export async function acceptInvitation(ctx: GraphQLContext, token: string): Prom
     throw error;
   });
 
-  ctx.viewer = await loadViewer(ctx.em, user.id, org.id);
-  ctx.loaders = createLoaders(ctx.em, org.id);
-  return { org, member, token: await ctx.app.tokens.sign({ sub: user.id, org: org.id }) };
+  const joined = await loadViewer(ctx.em, user.id, org.id);
+  return { org: resolveAs(org, joined), member: resolveAs(member, joined), token: await ctx.app.tokens.sign({ sub: user.id, org: org.id }) };
 }
 
 /** Locks the org row (serialising quota checks) and refuses with QUOTA_EXCEEDED when every seat is taken. */

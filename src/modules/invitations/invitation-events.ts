@@ -1,4 +1,6 @@
+import { registerEnumType } from 'type-graphql';
 import { EventTopic, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { memberEvent, MemberEventType } from '../members/member-events';
 import { InvitationStatus, type Invitation } from './invitation.entity';
 
 export type Emit = (event: NewOrgEvent) => Promise<OrgEvent>;
@@ -12,6 +14,7 @@ export enum InvitationEventType {
   REVOKED = 'REVOKED',
   FAILED = 'FAILED',
 }
+registerEnumType(InvitationEventType, { name: 'InvitationEventType' });
 
 type InvitationFacts = Pick<Invitation, 'id' | 'orgId' | 'channel' | 'phone' | 'email' | 'departmentIds'>;
 
@@ -34,7 +37,7 @@ export function invitationEvent(invitation: InvitationFacts, type: InvitationEve
 
 /** A MEMBER JOINED event for a member who just became active. */
 export function memberJoinedEvent(member: { id: string; orgId: string; name: string }, departmentIds: string[]): NewOrgEvent {
-  return { orgId: member.orgId, topic: EventTopic.MEMBER, type: 'JOINED', payload: { memberId: member.id, name: member.name }, departmentIds };
+  return memberEvent(MemberEventType.JOINED, member, departmentIds);
 }
 
 /** The status clients see: a PENDING invitation past its expiry is EXPIRED even before the expiry job marks it. */

@@ -1,6 +1,6 @@
 import type { AppServices } from '../../app';
 import { PeriodicJob } from '../../jobs/periodic-job';
-import { recordEvents, type OrgEvent } from '../../realtime/events';
+import { recordedEventsHooks, recordEvents, type OrgEvent } from '../../realtime/events';
 import { invitationEvent, InvitationEventType } from './invitation-events';
 import type { InvitationChannel } from './invitation.entity';
 
@@ -39,7 +39,7 @@ export async function expireDueInvitations(app: AppServices, limit = BATCH): Pro
           InvitationEventType.EXPIRED,
         ),
       );
-      events.push(...(await recordEvents(tx, orgId, orgEvents.map(({ orgId: _org, ...event }) => event))));
+      events.push(...(await recordEvents(tx, app.contributions.of(recordedEventsHooks), orgId, orgEvents.map(({ orgId: _org, ...event }) => event))));
     }
     return rows.length;
   });

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordEvent } from '../../realtime/events';
+import { recordedEventsHooks, recordEvent, type RecordedEventsHook } from '../../realtime/events';
 import type { MemberRemoval } from '../members/member-removal';
 import type { DeliveryFailure } from '../outbox/outbox.dispatcher';
 import { invitationEvent, InvitationEventType, type Emit } from './invitation-events';
@@ -41,13 +41,14 @@ export async function markInvitationFailed(tx: EntityManager, failure: DeliveryF
 /**
  * A PENDING member no longer needs their invitation (removed, or given an enterprise account by an admin): open
  * invitations are revoked, so the token dies and the phone or email is free for a new invitation. With `emit`, the
- * REVOKED events are also published after commit; without, they go to the log (subscribers get them on resume).
+ * REVOKED events are also published after commit; given the recorded-events hooks instead, they go to the log
+ * (subscribers get them on resume).
  */
 export async function revokeOpenInvitationsOfMember(
   tx: EntityManager,
   member: { orgId: string; memberId: string; byMemberId?: string | null; byUserId?: string | null },
   reason: string,
-  emit?: Emit,
+  emit: Emit | readonly RecordedEventsHook[],
 ): Promise<void> {
   const rows = await tx.execute<ChangedRow[]>(
     `update invitations
@@ -63,11 +64,11 @@ export async function revokeOpenInvitationsOfMember(
       [`cancelled: ${reason}`, row.id],
     );
     const event = invitationEvent(facts(row), InvitationEventType.REVOKED);
-    if (emit) await emit(event);
-    else await recordEvent(tx, event);
+    if (typeof emit === 'function') await emit(event);
+    else await recordEvent(tx, emit, event);
   }
 }
 
 export function revokeInvitationsOfRemovedMember(tx: EntityManager, removal: MemberRemoval): Promise<void> {
-  return revokeOpenInvitationsOfMember(tx, removal, 'member removed');
+  return revokeOpenInvitationsOfMember(tx, removal, 'member removed', removal.app.contributions.of(recordedEventsHooks));
 }

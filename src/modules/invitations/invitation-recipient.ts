@@ -2,10 +2,12 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import type { MiddlewareFn } from 'type-graphql';
 import { canSeeInvitationRecipient, isOrgAdmin } from '../../auth/policy';
 import type { GraphQLContext } from '../../graphql/context';
-import type { Invitation } from './invitation.entity';
+
+/** What the recipient rule reads of an invitation (the entity's fields use this middleware, so no import of it). */
+type InvitationScope = { orgId: string; departmentIds: string[] };
 
 /** Paths of an invitation's departments through the request's loader (one query for a page of invitations). */
-export async function invitationDepartmentPaths(ctx: GraphQLContext, invitation: Invitation): Promise<string[]> {
+export async function invitationDepartmentPaths(ctx: GraphQLContext, invitation: Pick<InvitationScope, 'departmentIds'>): Promise<string[]> {
   const departments = await ctx.loaders.departmentById.loadMany(invitation.departmentIds);
   return departments.flatMap((department) => (department && !(department instanceof Error) ? [department.path] : []));
 }
@@ -13,7 +15,7 @@ export async function invitationDepartmentPaths(ctx: GraphQLContext, invitation:
 /** Field middleware for an invitation's phone and email: viewers without the right get `null`, never an error. */
 export const InvitationRecipientField: MiddlewareFn<GraphQLContext> = async ({ root, context }, next) => {
   const { viewer } = context;
-  const invitation = root as Invitation;
+  const invitation = root as InvitationScope;
   const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
   if (!orgId || orgId !== invitation.orgId) return null;
   if (isOrgAdmin(viewer)) return next();

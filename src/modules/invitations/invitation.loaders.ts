@@ -11,3 +11,7 @@ export function createInvitationLoaders(em: EntityManager, orgId: string) {
   });
   return { invitationById };
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createInvitationLoaders> {}
+}

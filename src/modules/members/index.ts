@@ -1,16 +1,36 @@
-import { membersWithVisibleSensitiveFields } from '../../auth/member-fields';
-import type { AuditTargetRules } from '../audit/audit-targets';
-import { registerNodeType } from '../../graphql/node.resolver';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules } from '../audit/audit-targets';
+import { MemberDepartment } from './member-department.entity';
+import { membersWithVisibleSensitiveFields } from './member-fields';
+import { Member } from './member.entity';
 import { DepartmentMembersResolver, MemberFieldsResolver, MembersResolver } from './members.resolver';
-
-registerNodeType('Member', (ctx, id) => ctx.loaders.memberById.load(id));
+import { MemberEventFieldsResolver, MemberSubscriptionsResolver } from './member-subscriptions';
+import { OffboardingRecord } from './offboarding-record.entity';
 
 export { MemberConnection } from './members.inputs';
 export { listMembers, resolveMemberScope, type MemberListScope } from './members.listing';
-export { onMemberRemoval, type MemberRemoval, type MemberRemovalHook } from './member-removal';
-export { onMemberActivated, runMemberActivationHooks, type MemberActivation, type MemberActivationHook } from './member-activation';
+export { memberRemovalHooks, type MemberRemoval, type MemberRemovalHook } from './member-removal';
+export { memberActivationHooks, runMemberActivationHooks, type MemberActivation, type MemberActivationHook } from './member-activation';
+export { loadViewer, loadViewers, viewedMember, viewedOrg, viewedUser } from './viewers';
+export { createSubscriberDirectory, memberDeliveries, payloadId } from './delivery-loaders';
+export { createOrgGraphLoaders, type HeldRole } from './org-graph.loaders';
 
-export const membersResolvers: Function[] = [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver];
-
-/** Audit entries on members hold account details and hand-overs: the sensitive-field rule decides. */
-export const memberAuditTargets: AuditTargetRules = { Member: membersWithVisibleSensitiveFields };
+export const membersModule = {
+  entities: [Member, MemberDepartment, OffboardingRecord],
+  resolvers: [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver, MemberSubscriptionsResolver, MemberEventFieldsResolver],
+  contributions: [
+    contribute(nodeTypes, { type: 'Member', fetch: (ctx, id) => ctx.loaders.memberById.load(id) }),
+    // Audit entries on members hold account details and hand-overs: the sensitive-field rule decides.
+    contribute(auditTargetRules, { Member: membersWithVisibleSensitiveFields }),
+    contribute(apiClientReadableTypes, {
+      Member: PermissionModule.MEMBERS,
+      MemberConnection: PermissionModule.MEMBERS,
+      MemberEdge: PermissionModule.MEMBERS,
+      RemoveMemberPayload: PermissionModule.MEMBERS,
+      MemberEvent: PermissionModule.MEMBERS,
+    }),
+  ],
+};

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { ContributionKind, type Contributions } from '../../contributions';
 
 /** A user who just became an ACTIVE member of an org (raw ids). The member row is written when hooks run. */
 export interface MemberActivation {
@@ -11,17 +12,13 @@ export interface MemberActivation {
 
 export type MemberActivationHook = (tx: EntityManager, activation: MemberActivation) => Promise<void>;
 
-const hooks: MemberActivationHook[] = [];
-
 /**
- * Lets another module react when a person joins an org (e.g. contacts: the members they connected with through contact
+ * How another module reacts when a person joins an org (e.g. contacts: the members they connected with through contact
  * cards appear among their contacts there). Hooks run inside the joining transaction; throwing aborts the join, so a
- * hook should skip what it cannot do rather than refuse. Register once, at module load.
+ * hook should skip what it cannot do rather than refuse.
  */
-export function onMemberActivated(hook: MemberActivationHook): void {
-  hooks.push(hook);
-}
+export const memberActivationHooks = new ContributionKind<MemberActivationHook>('memberActivationHooks');
 
-export async function runMemberActivationHooks(tx: EntityManager, activation: MemberActivation): Promise<void> {
-  for (const hook of hooks) await hook(tx, activation);
+export async function runMemberActivationHooks(tx: EntityManager, contributions: Contributions, activation: MemberActivation): Promise<void> {
+  for (const hook of contributions.of(memberActivationHooks)) await hook(tx, activation);
 }

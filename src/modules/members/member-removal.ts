@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
+import { ContributionKind } from '../../contributions';
 
 export type MemberRemovalMode = 'DELETE' | 'TRANSFER' | 'OFFBOARD';
 
@@ -19,17 +20,12 @@ export interface MemberRemoval {
 
 export type MemberRemovalHook = (tx: EntityManager, removal: MemberRemoval) => Promise<void>;
 
-const hooks: MemberRemovalHook[] = [];
-
 /**
- * Lets another module hand over or drop what a removed member owns (external contacts, groups, documents).
- * The hook runs inside the removal's transaction, before the member row is deleted; throwing aborts the removal.
- * Register once, at module load (e.g. in the module's `index.ts`).
+ * How another module hands over or drops what a removed member owns (external contacts, groups, documents).
+ * A hook runs inside the removal's transaction, before the member row is deleted; throwing aborts the removal.
  */
-export function onMemberRemoval(hook: MemberRemovalHook): void {
-  hooks.push(hook);
-}
+export const memberRemovalHooks = new ContributionKind<MemberRemovalHook>('memberRemovalHooks');
 
 export async function runMemberRemovalHooks(tx: EntityManager, removal: MemberRemoval): Promise<void> {
-  for (const hook of hooks) await hook(tx, removal);
+  for (const hook of removal.app.contributions.of(memberRemovalHooks)) await hook(tx, removal);
 }

@@ -1,14 +1,11 @@
 import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Node } from '../../graphql/relay';
 import { Field, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
-import { MemberSensitiveField } from '../../auth/member-fields';
+import { MemberSensitiveField } from './member-fields';
 import { OrgOwnedEntity } from '../../db/base.entity';
+import { MemberStatus } from '../../auth/vocabulary';
 
-export enum MemberStatus {
-  PENDING = 'PENDING',
-  ACTIVE = 'ACTIVE',
-  DISABLED = 'DISABLED',
-}
+export { MemberStatus };
 registerEnumType(MemberStatus, {
   name: 'MemberStatus',
   description: 'PENDING: added by an admin, invitation not yet accepted. ACTIVE: in the org. DISABLED: kept but cannot act.',

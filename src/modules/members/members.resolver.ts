@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { connectionSelects } from '../../graphql/lookahead';
 import { Access } from '../../graphql/auth-checker';
-import type { GraphQLContext } from '../../graphql/context';
+import { contextOf, resolveAs, type GraphQLContext } from '../../graphql/context';
 import { PageArgs, type Connection } from '../../graphql/relay';
 import { Department } from '../departments/department.entity';
 import { Member } from './member.entity';
@@ -67,12 +67,15 @@ export class MembersResolver {
 export class MemberFieldsResolver {
   @FieldResolver(() => [Department], { description: 'Departments the member is placed in, by path.' })
   departments(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
-    return ctx.loaders.departmentsOfMember.load(member.id);
+    return contextOf(ctx, member).loaders.departmentsOfMember.load(member.id);
   }
 
   @FieldResolver(() => Member, { nullable: true, description: 'The direct manager.' })
   async manager(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<Member | null> {
-    return member.managerId ? ctx.loaders.memberById.load(member.managerId) : null;
+    const seenBy = contextOf(ctx, member);
+    const manager = member.managerId ? await seenBy.loaders.memberById.load(member.managerId) : null;
+    // Loaded by the marked viewer's own loaders, so marking it too touches nothing the rest of the operation sees.
+    return manager && seenBy !== ctx ? resolveAs(manager, seenBy.viewer) : manager;
   }
 
   @Authorized(Access.MEMBER)

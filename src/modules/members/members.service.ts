@@ -4,7 +4,7 @@ import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
-import { EventTopic, withEvents, type EmitEvent } from '../../realtime/events';
+import { withEvents, type EmitEvent } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, optionalEmail, optionalText, requireText } from '../common/validate';
@@ -25,6 +25,7 @@ import {
   type SetMemberStatusInput,
   type UpdateMemberInput,
 } from './members.inputs';
+import { memberEvent, MemberEventType } from './member-events';
 import { OffboardingRecord } from './offboarding-record.entity';
 
 const NAME_MAX = 100;
@@ -135,7 +136,7 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
 
     if (changed.length) recordAudit(tx, viewer, 'member.update', { type: 'Member', id }, { changed });
     await tx.flush();
-    if (changed.length) await emitMemberEvent(tx, emit, member, 'UPDATED');
+    if (changed.length) await emitMemberEvent(tx, emit, member, MemberEventType.UPDATED);
     return member;
   }).catch(rethrowUniqueViolation);
 }
@@ -172,8 +173,8 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
     member.status = input.status;
     recordAudit(tx, viewer, 'member.setStatus', { type: 'Member', id }, { from, to: input.status });
     await tx.flush();
-    if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
-    await emitMemberEvent(tx, emit, member, 'UPDATED');
+    if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, ctx.app.contributions, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
+    await emitMemberEvent(tx, emit, member, MemberEventType.UPDATED);
     return member;
   });
 }
@@ -237,13 +238,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
     // Departments and role grants left on the member go with it (on delete cascade).
     tx.remove(member);
     await tx.flush();
-    await emit({
-      orgId,
-      topic: EventTopic.MEMBER,
-      type: 'REMOVED',
-      payload: { memberId: id, name: member.name },
-      departmentIds: departments.map((d) => d.id),
-    });
+    await emit(memberEvent(MemberEventType.REMOVED, { id, orgId, name: member.name }, departments.map((d) => d.id)));
     return { removedMemberId: member.globalId, transferredTo: target };
   });
 }
@@ -317,15 +312,9 @@ async function loadMemberToManage(tx: EntityManager, viewer: Viewer, id: string,
 }
 
 /** A MEMBER event about `member` (after its changes are flushed), addressed to its departments. */
-async function emitMemberEvent(tx: EntityManager, emit: EmitEvent, member: Member, type: 'UPDATED'): Promise<void> {
+async function emitMemberEvent(tx: EntityManager, emit: EmitEvent, member: Member, type: MemberEventType): Promise<void> {
   const departments = await departmentsOf(tx, member.orgId, member.id);
-  await emit({
-    orgId: member.orgId,
-    topic: EventTopic.MEMBER,
-    type,
-    payload: { memberId: member.id, name: member.name },
-    departmentIds: departments.map((d) => d.id),
-  });
+  await emit(memberEvent(type, member, departments.map((d) => d.id)));
 }
 
 /** Locks the org row for the rest of the transaction (serialising quota and owner checks); returns its member limit. */

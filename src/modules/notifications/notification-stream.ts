@@ -1,15 +1,15 @@
 import type { AppServices } from '../../app';
-import { passwordChangeRequired, Viewer } from '../../auth/viewer';
+import { passwordChangeRequired, Viewer, type ViewerUser } from '../../auth/viewer';
 import { badInput, forbidden, unauthenticated } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { FreshLoader } from '../../realtime/delivery-loaders';
+import { FreshLoader } from '../../realtime/fresh-loader';
 import { DeliveryStream, type EventSource } from '../../realtime/delivery-stream';
 import type { Recipient } from '../../realtime/event-bus';
 import type { EventHub } from '../../realtime/event-hub';
 import { currentSnapshot } from '../../realtime/event-log';
 import { EventTopic, type ReceivedEvent } from '../../realtime/events';
 import { OrgEventFeed } from '../../realtime/org-event-feed';
-import { useLazyLoaders } from '../../realtime/realtime.service';
+import { deliverAs } from '../../graphql/subscriptions';
 import { decodeSnapshotCursor, encodeSnapshotCursor, RecipientFeed, type PositionedEvent } from '../../realtime/recipient-feed';
 import type { User } from '../accounts/user.entity';
 import { MemberStatus } from '../members/member.entity';
@@ -117,7 +117,7 @@ function decodeStreamCursor(cursor: string): StreamPosition {
 }
 
 /** The phone and email a user has verified: what invitations are addressed to (as `myInvitations` matches them). */
-function verifiedRecipients(user: User): Recipient[] {
+function verifiedRecipients(user: ViewerUser): Recipient[] {
   const recipients: Recipient[] = [];
   if (user.phone && user.phoneVerifiedAt) recipients.push({ kind: 'phone', value: user.phone });
   if (user.email && user.emailVerifiedAt) recipients.push({ kind: 'email', value: user.email.toLowerCase() });
@@ -200,7 +200,7 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
   try {
     if (member) {
       // Read before the feed opens; the feed then reads from the log whatever committed meanwhile.
-      const start = from?.org?.eventId ?? (await hub.loaders.lastEventId(member.orgId, performance.now())) ?? 0;
+      const start = from?.org?.eventId ?? (await hub.lastEventId(member.orgId, performance.now())) ?? 0;
       const feed = await OrgEventFeed.open(hub, ctx.em, member.orgId, [EventTopic.NOTIFICATION, EventTopic.MEMBER], start);
       sources.push(mapSource(feed, (event): StreamItem => ({ part: 'org', event })));
       position.org = { orgId: member.orgId, eventId: start };
@@ -217,14 +217,12 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
   }
 
   /** The subscriber's membership as it is now (batched with every other subscriber); ends the stream once it is gone. */
-  const recheckMember = async (orgId: string, memberId: string, receivedAt: number): Promise<void> => {
-    const access = await hub.loaders.access(user.id, orgId, receivedAt);
+  const recheckMember = async (orgId: string, memberId: string, receivedAt: number): Promise<Viewer> => {
+    const access = await app.subscribers.access(user.id, orgId, receivedAt);
     if (!access || access.memberId !== memberId) throw forbidden('You are no longer a member of this org');
     if (access.mustChangePassword) throw passwordChangeRequired();
     if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
-    ctx.viewer = new Viewer(subscribed.user, subscribed.org, subscribed.member, access.grants);
-    ctx.em.clear();
-    useLazyLoaders(ctx);
+    return new Viewer(subscribed.user, subscribed.org, subscribed.member, access.grants);
   };
 
   return new DeliveryStream(new MergedSource(sources), async (item) => {
@@ -244,15 +242,15 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
         loaders.notification(event.orgId, notificationId, event.receivedAt),
       ]);
       if (!row || !notification || isExpired(notification)) return null;
-      await recheckMember(event.orgId, member!.id, event.receivedAt);
-      return NotificationDelivery.fromRow(row, notification, encodeStreamCursor(position));
+      const current = await recheckMember(event.orgId, member!.id, event.receivedAt);
+      return deliverAs(NotificationDelivery.fromRow(row, notification, encodeStreamCursor(position)), current);
     }
     const { event, cursor } = item.positioned;
     position.user = cursor;
     if (event.type !== 'SENT') return null;
     const [row, current] = await Promise.all([
       loaders.userDelivery(event.orgId, event.id, user.id, event.receivedAt),
-      hub.loaders.user(user.id, event.receivedAt),
+      app.subscribers.user(user.id, event.receivedAt),
     ]);
     if (!current) throw unauthenticated();
     if (!row) return null;

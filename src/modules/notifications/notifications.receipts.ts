@@ -150,3 +150,7 @@ export async function findViewableNotification(em: EntityManager, viewer: Viewer
   );
   return row ? notification : null;
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createNotificationLoaders> {}
+}

@@ -19,6 +19,7 @@ import {
   SentNotificationFilter,
 } from './notifications.inputs';
 import { listRecipients, listSentNotifications } from './notifications.receipts';
+import { memberDeliveries } from '../members/delivery-loaders';
 import { publishAnnouncement, sendNotification } from './notifications.service';
 
 const RECEIPTS = 'Null unless you sent it or may view NOTIFICATIONS org-wide (OWNER, ADMIN).';
@@ -29,7 +30,7 @@ const RECEIPTS = 'Null unless you sent it or may view NOTIFICATIONS org-wide (OW
  */
 function orgMember(ctx: GraphQLContext, info: GraphQLResolveInfo, orgId: string, memberId: string): Promise<Member | null> | null {
   if (ctx.viewer.member?.orgId !== orgId) return null;
-  if (info.operation.operation === 'subscription') return ctx.app.realtime.loaders.member(orgId, memberId, 0);
+  if (info.operation.operation === 'subscription') return memberDeliveries(ctx.app).member(orgId, memberId, 0);
   return ctx.loaders.memberById.load(memberId);
 }
 

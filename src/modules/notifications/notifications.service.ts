@@ -5,7 +5,7 @@ import { assertAudienceInScope, notificationSendScope } from '../../auth/policy'
 import { badInput } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { toGlobalIds } from '../../graphql/relay';
-import { EventTopic, recordEvent, recordEvents, withEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { EventTopic, recordEvent, recordedEventsHooks, recordEvents, withEvents, type NewOrgEvent, type OrgEvent, type RecordedEventsHook } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
 import { requireText } from '../common/validate';
 import { afterTransaction } from './after-transaction';
@@ -210,7 +210,7 @@ export async function notifyMembers(tx: EntityManager, app: AppServices, input: 
     scope: { orgWide: true, scopePaths: [] },
   });
   if (total === 0) return null;
-  const event = await recordEvent(tx, notificationSentEvent(input.orgId, id));
+  const event = await recordEvent(tx, app.contributions.of(recordedEventsHooks), notificationSentEvent(input.orgId, id));
   const notification = await insertNotification(tx, {
     id,
     orgId: input.orgId,
@@ -250,7 +250,11 @@ export interface SingleSystemNotification extends Omit<SystemNotification, 'memb
  *
  * Returns the events: the caller owns the transaction and publishes them (`app.eventBus.publish`) once it has committed.
  */
-export async function notifyEachMember(tx: EntityManager, notifications: SingleSystemNotification[]): Promise<OrgEvent[]> {
+export async function notifyEachMember(
+  tx: EntityManager,
+  hooks: readonly RecordedEventsHook[],
+  notifications: SingleSystemNotification[],
+): Promise<OrgEvent[]> {
   for (const item of notifications) {
     if (item.kind !== NotificationKind.CONTACT_TRANSFER && item.kind !== NotificationKind.FOLLOW_UP) {
       throw new Error(`notifyEachMember sends system notifications only, not ${String(item.kind)}`);
@@ -274,7 +278,7 @@ export async function notifyEachMember(tx: EntityManager, notifications: SingleS
   const events: OrgEvent[] = [];
   for (const orgId of [...new Set(rows.map((row) => row.orgId))]) {
     const ofOrg = rows.filter((row) => row.orgId === orgId);
-    const recorded = await recordEvents(tx, orgId, ofOrg.map((row) => {
+    const recorded = await recordEvents(tx, hooks, orgId, ofOrg.map((row) => {
       const { orgId: _orgId, ...event } = notificationSentEvent(orgId, row.id);
       return event;
     }));

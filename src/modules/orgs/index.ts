@@ -1,10 +1,18 @@
-import { orgWideAuditTargets, type AuditTargetRules } from '../audit/audit-targets';
-import { registerNodeType } from '../../graphql/node.resolver';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules, orgWideAuditTargets } from '../audit/audit-targets';
+import { viewedOrg } from '../members/viewers';
+import { Org } from './org.entity';
 import { OrgsResolver } from './orgs.resolver';
 
-registerNodeType('Org', async (ctx, id) => (ctx.viewer.org?.id === id ? ctx.viewer.org : null));
-
-export const orgsResolvers: Function[] = [OrgsResolver];
-
-/** Audit entries on the org: every member reads it. */
-export const orgAuditTargets: AuditTargetRules = orgWideAuditTargets('Org');
+export const orgsModule = {
+  entities: [Org],
+  resolvers: [OrgsResolver],
+  contributions: [
+    contribute(nodeTypes, { type: 'Org', fetch: async (ctx, id) => (ctx.viewer.org?.id === id ? viewedOrg(ctx.em, ctx.viewer.org) : null) }),
+    // Audit entries on the org: every member reads it.
+    contribute(auditTargetRules, orgWideAuditTargets('Org')),
+    contribute(apiClientReadableTypes, { Org: null, OrgSettings: null, MemberQuota: null }),
+  ],
+};

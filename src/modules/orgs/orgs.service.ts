@@ -13,6 +13,7 @@ import { MemberRole } from '../roles/member-role.entity';
 import { BuiltinRole } from '../roles/role.entity';
 import { createBuiltinRoles } from '../roles/roles.service';
 import type { CreateOrgInput, OrgSession, UpdateOrgSettingsInput, ViewerPayload } from './orgs.inputs';
+import { viewedMember, viewedUser } from '../members/viewers';
 import { Org } from './org.entity';
 
 const ORG_CODE = /^[a-z0-9][a-z0-9-]{0,30}[a-z0-9]$/;
@@ -48,7 +49,7 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       tx.create(MemberRole, { orgId: org.id, memberId: member.id, roleId: roles[BuiltinRole.OWNER].id, scopeDepartmentIds: [] });
       recordAudit(tx, new Viewer(user, org, member), 'org.create', { type: 'Org', id: org.id }, { name, code });
       await tx.flush();
-      await runMemberActivationHooks(tx, { orgId: org.id, memberId: member.id, userId: user.id, via: 'ORG_CREATED' });
+      await runMemberActivationHooks(tx, app.contributions, { orgId: org.id, memberId: member.id, userId: user.id, via: 'ORG_CREATED' });
       return { org, member };
     })
     .catch((error) => {
@@ -87,7 +88,7 @@ export async function viewerPayload(em: EntityManager, viewer: Viewer): Promise<
     if (listed) orgs.push(mapped);
     if (mapped.id === currentOrgId) org = mapped;
   }
-  return { user, org: currentOrgId ? org : null, member: viewer.member, orgs };
+  return { user: viewedUser(em, user), org: currentOrgId ? org : null, member: viewer.member && viewedMember(em, viewer.member), orgs };
 }
 
 export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input: UpdateOrgSettingsInput): Promise<Org> {

@@ -5,7 +5,8 @@ import { DEFAULT_OUTBOX_LEASE_MS, DEFAULT_OUTBOX_RETRY, type OutboxRetryPolicy }
 import type { Orm } from '../../db/orm';
 import { PeriodicJob } from '../../jobs/periodic-job';
 import type { EventBus } from '../../realtime/event-bus';
-import { recordEvent, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
+import { ContributionKind, Contributions } from '../../contributions';
+import { recordedEventsHooks, recordEvent, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 
 export interface OutboundMessage {
   id: string;
@@ -47,12 +48,8 @@ export interface DeliveryFailure {
  */
 export type DeliveryFailureHook = (tx: EntityManager, failure: DeliveryFailure, emit: (event: NewOrgEvent) => Promise<OrgEvent>) => Promise<void>;
 
-const failureHooks: DeliveryFailureHook[] = [];
-
-/** Lets a module react when a message it queued is given up on (e.g. invitations become FAILED). Register at module load. */
-export function onDeliveryFailure(hook: DeliveryFailureHook): void {
-  failureHooks.push(hook);
-}
+/** How a module reacts when a message it queued is given up on (e.g. invitations become FAILED); see `src/modules.ts`. */
+export const deliveryFailureHooks = new ContributionKind<DeliveryFailureHook>('deliveryFailureHooks');
 
 const DEFAULT_BATCH = 20;
 
@@ -69,6 +66,8 @@ export interface OutboxDispatcherOptions {
   leaseMs?: number;
   /** Most messages claimed at once (20). */
   batchSize?: number;
+  /** The modules' hooks: `deliveryFailureHooks` for each message given up on, and those of the events they record. None by default. */
+  contributions?: Contributions;
 }
 
 interface ClaimedMessage extends OutboundMessage {
@@ -226,12 +225,13 @@ export class OutboxDispatcher {
   }
 
   private async runFailureHooks(tx: EntityManager, failure: DeliveryFailure, events: OrgEvent[]): Promise<void> {
-    for (const hook of failureHooks) {
+    const contributions = this.options.contributions ?? new Contributions([]);
+    for (const hook of contributions.of(deliveryFailureHooks)) {
       const emitted: OrgEvent[] = [];
       try {
         await tx.transactional((inner) =>
           hook(inner, failure, async (event) => {
-            const stored = await recordEvent(inner, event);
+            const stored = await recordEvent(inner, contributions.of(recordedEventsHooks), event);
             emitted.push(stored);
             return stored;
           }),

@@ -1,11 +1,22 @@
-import { orgWideAuditTargets, type AuditTargetRules } from '../audit/audit-targets';
-import { registerNodeType } from '../../graphql/node.resolver';
+import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { PermissionModule } from '../../auth/vocabulary';
+import { contribute } from '../../contributions';
+import { nodeTypes } from '../../graphql/node.resolver';
+import { auditTargetRules, orgWideAuditTargets } from '../audit/audit-targets';
+import { MemberRole } from './member-role.entity';
+import { RoleGroup } from './role-group.entity';
+import { Role } from './role.entity';
 import { MemberRolesResolver, RoleAssignmentResolver, RoleGroupsResolver, RolesResolver } from './roles.resolver';
 
-registerNodeType('Role', (ctx, id) => ctx.loaders.roleById.load(id));
-registerNodeType('RoleGroup', (ctx, id) => ctx.loaders.roleGroupById.load(id));
+export { createRoleLoaders } from './roles.loaders';
 
-export const rolesResolvers: Function[] = [RolesResolver, RoleGroupsResolver, MemberRolesResolver, RoleAssignmentResolver];
-
-/** Audit entries on roles and role groups: `roles` and `roleGroups` are the whole org's to read. */
-export const roleAuditTargets: AuditTargetRules = orgWideAuditTargets('Role', 'RoleGroup');
+export const rolesModule = {
+  entities: [Role, RoleGroup, MemberRole],
+  resolvers: [RolesResolver, RoleGroupsResolver, MemberRolesResolver, RoleAssignmentResolver],
+  contributions: [
+    contribute(nodeTypes, { type: 'Role', fetch: (ctx, id) => ctx.loaders.roleById.load(id) }, { type: 'RoleGroup', fetch: (ctx, id) => ctx.loaders.roleGroupById.load(id) }),
+    // Audit entries on roles and role groups: `roles` and `roleGroups` are the whole org's to read.
+    contribute(auditTargetRules, orgWideAuditTargets('Role', 'RoleGroup')),
+    contribute(apiClientReadableTypes, { Role: PermissionModule.ROLES, RoleGroup: PermissionModule.ROLES, RoleAssignment: PermissionModule.MEMBERS }),
+  ],
+};

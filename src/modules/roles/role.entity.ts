@@ -2,40 +2,15 @@ import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Node } from '../../graphql/relay';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
+import { BuiltinRole, PermissionAction, PermissionModule, type Permission as GrantedPermission } from '../../auth/vocabulary';
 
-export enum BuiltinRole {
-  OWNER = 'OWNER',
-  ADMIN = 'ADMIN',
-  SUB_ADMIN = 'SUB_ADMIN',
-  MEMBER = 'MEMBER',
-}
+export { BuiltinRole, PermissionAction, PermissionModule };
 registerEnumType(BuiltinRole, { name: 'BuiltinRole' });
-
-/** Modules that custom-role permissions are granted on. */
-export enum PermissionModule {
-  ORG = 'ORG',
-  DEPARTMENTS = 'DEPARTMENTS',
-  MEMBERS = 'MEMBERS',
-  /** Viewing phone, email, employee number and account details of members in scope. */
-  MEMBER_SENSITIVE_FIELDS = 'MEMBER_SENSITIVE_FIELDS',
-  ROLES = 'ROLES',
-  INVITATIONS = 'INVITATIONS',
-  CONTACTS = 'CONTACTS',
-  NOTIFICATIONS = 'NOTIFICATIONS',
-  AUDIT_LOG = 'AUDIT_LOG',
-}
 registerEnumType(PermissionModule, { name: 'PermissionModule' });
-
-export enum PermissionAction {
-  VIEW = 'VIEW',
-  CREATE = 'CREATE',
-  EDIT = 'EDIT',
-  DELETE = 'DELETE',
-}
 registerEnumType(PermissionAction, { name: 'PermissionAction' });
 
 @ObjectType()
-export class Permission {
+export class Permission implements GrantedPermission {
   @Field(() => PermissionModule)
   module!: PermissionModule;
 

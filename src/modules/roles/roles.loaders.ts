@@ -35,3 +35,7 @@ export function createRoleLoaders(em: EntityManager, orgId: string) {
 
   return { roleGroupById, rolesOfGroup, memberCountOfRole };
 }
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ReturnType<typeof createRoleLoaders> {}
+}

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Access } from '../../graphql/auth-checker';
-import type { GraphQLContext } from '../../graphql/context';
+import { contextOf, type GraphQLContext } from '../../graphql/context';
 import { Department } from '../departments/department.entity';
 import { Member } from '../members/member.entity';
 import { RoleGroup } from './role-group.entity';
@@ -113,7 +113,7 @@ export class RoleGroupsResolver {
 export class MemberRolesResolver {
   @FieldResolver(() => [RoleAssignment], { description: 'The roles the member holds, oldest assignment first.' })
   async roles(@Root() member: Member, @Ctx() ctx: GraphQLContext): Promise<RoleAssignment[]> {
-    return ctx.loaders.rolesOfMember.load(member.id);
+    return contextOf(ctx, member).loaders.rolesOfMember.load(member.id);
   }
 }
 

@@ -6,17 +6,17 @@ import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { AppServices } from '../app';
-import { loadViewerFor } from '../auth/credential';
 import type { Credential } from '../auth/jwt';
 import { Viewer } from '../auth/viewer';
 import { clientAddressOf } from '../limits/client-address';
-import type { GraphQLContext } from '../graphql/context';
-import type { OperationPipeline } from '../graphql/operation-pipeline';
-import { viewersChangedBy, createErrorFormatter } from '../graphql/plugins';
+import type { GraphQLContext } from './context';
+import type { OperationPipeline } from './operation-pipeline';
+import { viewersChangedBy, createErrorFormatter } from './plugins';
 import type { OperationType } from '../observability/metrics';
 import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
-import { useLazyContext } from './realtime.service';
+import type { CreateLoaders } from './loaders';
+import { lazyContext } from './subscriptions';
 import { SharedExecutions, writingSharedResults } from './shared-execution';
 
 /** What a connection keeps between messages: the credential of the token verified at `connection_init`. */
@@ -56,16 +56,16 @@ interface OperationStart {
  *   client's scopes; a hostile operation is refused with the same codes as over HTTP. The socket server bounds each
  *   message to `MAX_OPERATION_BYTES` (a larger one closes the socket with 1009 before it is read).
  */
-export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPipeline, app: AppServices, logger: Logger) {
+export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPipeline, app: AppServices, createLoaders: CreateLoaders, logger: Logger) {
   const schema = pipeline.schema;
 
   const viewerFor = async (extra: SocketExtra): Promise<Viewer> => {
     const { credential, expiresAt } = extra;
     if (!credential || (expiresAt !== undefined && expiresAt <= Date.now())) return Viewer.anonymous();
-    if (credential.kind === 'apiClient') return loadViewerFor(app.orm.em.fork(), credential); // its row as it is now
+    if (credential.kind === 'apiClient') return app.loadViewer(app.orm.em.fork(), credential); // its row as it is now
     const now = performance.now();
-    if (credential.org) return (await app.realtime.loaders.viewer(credential.sub, credential.org, now)) ?? Viewer.anonymous();
-    const user = await app.realtime.loaders.user(credential.sub, now);
+    if (credential.org) return (await app.subscribers.viewer(credential.sub, credential.org, now)) ?? Viewer.anonymous();
+    const user = await app.subscribers.user(credential.sub, now);
     return user ? new Viewer(user) : Viewer.anonymous();
   };
 
@@ -75,12 +75,21 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
 
   const starts = new WeakMap<GraphQLContext, OperationStart>();
   // Subscription events: executed once per visibility class, the result written to each socket of the class.
-  const shared = new SharedExecutions((subscriber, viewer) => {
-    const context = { app, viewer, requestId: subscriber.requestId, clientAddress: subscriber.clientAddress, credential: null } as unknown as GraphQLContext;
-    lazyLogger(context, app.logger);
-    useLazyContext(context, () => app.orm.em.fork());
-    return context;
-  }, app.realtime.sharedExecutions);
+  // Each event runs in a context of its own (see `graphql/subscriptions.ts`); a class execution's has no credential.
+  const shared = new SharedExecutions(
+    (subscriber, viewer) =>
+      lazyContext(
+        {
+          app,
+          requestId: subscriber.requestId,
+          clientAddress: subscriber.clientAddress,
+          credential: viewer.identityProbe ? null : (subscriber.credential ?? null),
+          createLoaders,
+        },
+        viewer,
+      ),
+    app.realtime.sharedExecutions,
+  );
 
   const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, log: Logger) => {
     const durationMs = performance.now() - start.startedAt;
@@ -105,9 +114,9 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         const token = raw.replace(/^Bearer\s+/i, '').trim();
         const credential = await app.tokens.verifyCredential(token);
         if (!credential) return false; // 4403 Forbidden
-        if (credential.kind === 'user' && !(await app.realtime.loaders.user(credential.sub, performance.now()))) return false;
+        if (credential.kind === 'user' && !(await app.subscribers.user(credential.sub, performance.now()))) return false;
         // A partner's token: the client must still exist, unrevoked and with this secret.
-        if (credential.kind === 'apiClient' && !(await loadViewerFor(app.orm.em.fork(), credential)).apiClient) return false;
+        if (credential.kind === 'apiClient' && !(await app.loadViewer(app.orm.em.fork(), credential)).apiClient) return false;
         const { exp } = decodeJwt(token);
         ctx.extra.credential = credential;
         ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
@@ -140,9 +149,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         if (operation?.operation === 'mutation' && caller.credential) {
           await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
         }
-        const contextValue = { app, viewer, requestId, ...caller } as GraphQLContext;
-        lazyLogger(contextValue, app.logger);
-        useLazyContext(contextValue, () => app.orm.em.fork());
+        const contextValue = lazyContext({ app, requestId, createLoaders, ...caller }, viewer);
         starts.set(contextValue, start);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
@@ -170,11 +177,6 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
     },
     wsServer,
   );
-}
-
-/** `ctx.logger`, bound to the operation's requestId, made when something logs (a pino child per socket costs memory). */
-function lazyLogger(ctx: GraphQLContext, root: Logger): void {
-  Object.defineProperty(ctx, 'logger', { configurable: true, enumerable: true, get: () => root.child({ requestId: ctx.requestId }) });
 }
 
 function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {

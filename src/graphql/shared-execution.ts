@@ -10,8 +10,9 @@ import {
 } from 'graphql';
 import type { RoleGrant } from '../auth/viewer';
 import { Viewer } from '../auth/viewer';
-import type { GraphQLContext } from '../graphql/context';
-import { MemberStatus } from '../modules/members/member.entity';
+import { MemberStatus } from '../auth/vocabulary';
+import type { SharedExecutionStats } from '../realtime/event-hub';
+import { resolvedViewerOf, type GraphQLContext } from './context';
 
 /**
  * Shared execution of subscription events.
@@ -28,7 +29,7 @@ import { MemberStatus } from '../modules/members/member.entity';
  * `isViewerMember` in policy.ts). A subscriber whose own member id was asked about gets an execution of its own,
  * with its own viewer: the shared result is never handed to someone it would have shown more or less to.
  *
- * Access is still re-checked for every subscriber at every event, before this runs (`realtime.service.ts`): the
+ * Access is still re-checked for every subscriber at every event, before this runs (the modules' subscription resolvers): the
  * class is computed from the grants that re-check returned.
  */
 
@@ -108,14 +109,6 @@ const serialized = new WeakMap<ExecutionResult, Serialized>();
 /** Distinct subscription ids whose message is kept per shared result; rarer ids are encoded per socket. */
 const MAX_MESSAGES_PER_RESULT = 8;
 
-export interface SharedExecutionStats {
-  /** Executions of an event's selection set run for a class and shared. */
-  shared: number;
-  /** Subscribers served from a shared execution (including the one that ran it). */
-  served: number;
-  /** Executions run for one subscriber (not shareable, or an identity rule asked about it). */
-  individual: number;
-}
 
 /**
  * The registry of shared executions of one process. `subscribe` replaces graphql's `subscribe` for graphql-ws: the
@@ -127,12 +120,12 @@ export class SharedExecutions {
   private nextDocumentId = 1;
 
   /**
-   * @param classContext the context of a class execution, made from a subscriber's context and the class viewer
-   *   (no EntityManager until a field needs one).
+   * @param eventContext the context an event is executed in, made from the subscriber's and the viewer the event is
+   *   delivered to, or the class viewer (no EntityManager until a field needs one).
    * @param stats counters to keep (the event hub's, for tests and metrics).
    */
   constructor(
-    private readonly classContext: (subscriber: GraphQLContext, viewer: Viewer) => GraphQLContext,
+    private readonly eventContext: (subscriber: GraphQLContext, viewer: Viewer) => GraphQLContext,
     readonly stats: SharedExecutionStats = { shared: 0, served: 0, individual: 0 },
   ) {}
 
@@ -163,17 +156,18 @@ export class SharedExecutions {
   }
 
   private async resultFor(args: ExecutionArgs, root: unknown): Promise<ExecutionResult> {
-    const ctx = args.contextValue as GraphQLContext;
+    const subscriber = args.contextValue as GraphQLContext;
+    const delivered = resolvedViewerOf(root) ?? subscriber.viewer;
     const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
-    const viewerClass = eventKey ? visibilityClassOf(ctx.viewer) : null;
-    if (!eventKey || !viewerClass) return this.executeAlone(args, root);
+    const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
+    if (!eventKey || !viewerClass) return this.executeAlone(args, root, delivered);
     const key = `${this.documentKeyOf(args)}\n${viewerClass}\n${eventKey}`;
     const now = performance.now();
     let entry = this.entries.get(key);
     if (!entry) {
       this.prune(now);
-      const viewer = classViewerOf(ctx.viewer);
-      const value = Promise.resolve(execute({ ...args, rootValue: root, contextValue: this.classContext(ctx, viewer) })).then((result) => {
+      const viewer = classViewerOf(delivered);
+      const value = Promise.resolve(execute({ ...args, rootValue: root, contextValue: this.eventContext(subscriber, viewer) })).then((result) => {
         this.stats.shared++;
         if (!result.errors?.length) serialized.set(result, { payload: JSON.stringify(result), messages: new Map() });
         return { result, probed: viewer.identityProbe! };
@@ -183,14 +177,14 @@ export class SharedExecutions {
       value.catch(() => this.entries.delete(key));
     }
     const shared = await entry.value;
-    if (shared.probed.has(ctx.viewer.member!.id)) return this.executeAlone(args, root);
+    if (shared.probed.has(delivered.member!.id)) return this.executeAlone(args, root, delivered);
     this.stats.served++;
     return shared.result;
   }
 
-  private async executeAlone(args: ExecutionArgs, root: unknown): Promise<ExecutionResult> {
+  private async executeAlone(args: ExecutionArgs, root: unknown, viewer: Viewer): Promise<ExecutionResult> {
     this.stats.individual++;
-    return execute({ ...args, rootValue: root });
+    return execute({ ...args, rootValue: root, contextValue: this.eventContext(args.contextValue as GraphQLContext, viewer) });
   }
 
   /** The document and the values of the variables its selection set uses below the root field. */

@@ -1,14 +1,13 @@
 import type { MiddlewareFn } from 'type-graphql';
-import type { GraphQLContext } from '../graphql/context';
-import type { Member } from '../modules/members/member.entity';
-import { PermissionAction, PermissionModule } from '../modules/roles/role.entity';
-import { can, canSeeMemberSensitiveFields, isOrgAdmin, isViewerMember, mayReadOrgWideType } from './policy';
+import { contextOf, type GraphQLContext } from '../../graphql/context';
+import { PermissionAction, PermissionModule } from '../../auth/vocabulary';
+import { can, canSeeMemberSensitiveFields, isOrgAdmin, isViewerMember, mayReadOrgWideType } from '../../auth/policy';
 
 /**
  * May the viewer see this member's phone, email, employee number and account details?
  * Batched: the member's departments come from the request's DataLoader, so a page costs one query.
  */
-export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: Pick<Member, 'id' | 'orgId'>): Promise<boolean> {
+export async function maySeeMemberSensitiveFields(ctx: GraphQLContext, member: { id: string; orgId: string }): Promise<boolean> {
   const { viewer } = ctx;
   const orgId = viewer.member?.orgId ?? viewer.apiClient?.orgId;
   if (!orgId || orgId !== member.orgId) return false;
@@ -34,4 +33,4 @@ export async function membersWithVisibleSensitiveFields(ctx: GraphQLContext, mem
 
 /** Field middleware for sensitive member fields: viewers without the right get `null`, never an error. */
 export const MemberSensitiveField: MiddlewareFn<GraphQLContext> = async ({ root, context }, next) =>
-  (await maySeeMemberSensitiveFields(context, root as Member)) ? next() : null;
+  (await maySeeMemberSensitiveFields(contextOf(context, root), root as { id: string; orgId: string })) ? next() : null;

@@ -1,0 +1,91 @@
+import { Arg, Authorized, Ctx, Field, FieldResolver, ID, ObjectType, registerEnumType, Resolver, Root, Subscription } from 'type-graphql';
+import { assertApiClientMayRead } from '../../auth/policy';
+import { Access } from '../../graphql/auth-checker';
+import type { GraphQLContext } from '../../graphql/context';
+import { toGlobalId } from '../../graphql/relay';
+import { markShareable } from '../../graphql/shared-execution';
+import { currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
+import { DeliveryStream } from '../../realtime/delivery-stream';
+import { EventTopic } from '../../realtime/events';
+import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
+import { memberDeliveries, payloadId } from './delivery-loaders';
+import { MemberEventType } from './member-events';
+import { Member } from './member.entity';
+
+registerEnumType(MemberEventType, { name: 'MemberEventType' });
+
+const AFTER_EVENT = 'The `id` of the last event received: the events after it are replayed first, then live ones follow. Omit to start from now.';
+
+@ObjectType({ description: 'A member joined, changed or left the org.' })
+export class MemberEvent {
+  @Field(() => ID, { description: 'The position of this event: pass it as `after` to resume right after it.' })
+  id!: string;
+
+  @Field(() => MemberEventType)
+  type!: MemberEventType;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  orgId!: string;
+  /** Raw id; exposed as a global id by `memberId`. */
+  rawMemberId!: string;
+  /** When this process got the event: entities are loaded no older than that. */
+  receivedAt!: number;
+}
+
+/** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
+async function subscribeMemberEvents(
+  ctx: GraphQLContext,
+  args: { types?: MemberEventType[] | null; after?: string | null },
+): Promise<AsyncIterableIterator<MemberEvent>> {
+  const { app, viewer: subscribed, credential } = ctx;
+  const orgId = subscribed.orgId;
+  const types = args.types?.length ? new Set(args.types) : null;
+  const feed = await OrgEventFeed.open(app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
+  return new DeliveryStream(feed, async (event) => {
+    const memberId = payloadId(event, 'memberId');
+    if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
+    const current = await currentMemberViewer(app, subscribed, credential, event);
+    if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
+    const root = Object.assign(new MemberEvent(), {
+      id: event.id,
+      type: event.type,
+      occurredAt: new Date(event.createdAt),
+      orgId,
+      rawMemberId: memberId,
+      receivedAt: event.receivedAt,
+    });
+    return deliverAs(markShareable(root, `${orgId}:${event.id}`), current);
+  });
+}
+
+@Resolver()
+export class MemberSubscriptionsResolver {
+  @Authorized(Access.MEMBER)
+  @Subscription(() => MemberEvent, {
+    description: 'Members of the current org joining, changing and leaving. For any active member.',
+    subscribe: ({ args, context }) => subscribeMemberEvents(context, args),
+  })
+  memberEvents(
+    @Root() event: MemberEvent,
+    @Arg('types', () => [MemberEventType], { nullable: true, description: 'Only these kinds of event.' }) _types: MemberEventType[] | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER_EVENT }) _after: string | null,
+  ): MemberEvent {
+    return event;
+  }
+}
+
+@Resolver(() => MemberEvent)
+export class MemberEventFieldsResolver {
+  @FieldResolver(() => Member, { nullable: true, description: 'The member as it is now; null after REMOVED.' })
+  member(@Root() event: MemberEvent, @Ctx() ctx: GraphQLContext): Promise<Member | null> | null {
+    if (event.type === MemberEventType.REMOVED) return null;
+    return memberDeliveries(ctx.app).member(event.orgId, event.rawMemberId, event.receivedAt);
+  }
+
+  @FieldResolver(() => ID, { description: 'The global id of the member, also after REMOVED.' })
+  memberId(@Root() event: MemberEvent): string {
+    return toGlobalId('Member', event.rawMemberId);
+  }
+}
