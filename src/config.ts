@@ -61,6 +61,8 @@ export interface Config {
    * in the second half of its lease, so a send (bounded by the SMTP timeouts) ends before another may claim it again.
    */
   outboxLeaseMs: number;
+  /** Most messages one dispatcher claims and sends per poll (`OUTBOX_BATCH_SIZE`, 20). */
+  outboxBatchSize: number;
   /**
    * On SIGTERM, how long to keep serving (with /readyz answering 503) before refusing new connections, so
    * requests already on the wire are read and load balancers stop routing here.
@@ -121,6 +123,7 @@ export interface OutboxRetryPolicy {
 export const DEFAULT_OUTBOX_RETRY: OutboxRetryPolicy = { baseMs: 10_000, maxMs: 30 * 60_000, horizonMs: 6 * 60 * 60_000 };
 
 export const DEFAULT_OUTBOX_LEASE_MS = 5 * 60_000;
+export const DEFAULT_OUTBOX_BATCH_SIZE = 20;
 
 export interface DatabaseTimeouts {
   /** Opening a connection (TCP and start-up), ms. */
@@ -305,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       horizonMs: numberFrom('OUTBOX_RETRY_HORIZON_MS', env.OUTBOX_RETRY_HORIZON_MS, DEFAULT_OUTBOX_RETRY.horizonMs),
     },
     outboxLeaseMs: numberFrom('OUTBOX_LEASE_MS', env.OUTBOX_LEASE_MS, DEFAULT_OUTBOX_LEASE_MS),
+    outboxBatchSize: numberFrom('OUTBOX_BATCH_SIZE', env.OUTBOX_BATCH_SIZE, DEFAULT_OUTBOX_BATCH_SIZE),
     drainDelayMs: numberFrom('DRAIN_DELAY_MS', env.DRAIN_DELAY_MS, 500),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: env.SMTP_URL || null,

@@ -74,3 +74,23 @@ export function isServiceUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The HTTP status of an error code, in one table for every transport. `field` codes concern one field of a GraphQL
+ * operation whose other fields may still answer, so GraphQL keeps 200 for them; a plain HTTP endpoint (CSV uploads)
+ * answers with them too. Codes not listed keep the transport's default.
+ */
+const HTTP_STATUS: Partial<Record<string, { status: number; field?: true }>> = {
+  [ErrorCode.BadUserInput]: { status: 400 },
+  [ErrorCode.Unauthenticated]: { status: 401 },
+  [ErrorCode.Forbidden]: { status: 403 },
+  [ErrorCode.PasswordChangeRequired]: { status: 403 },
+  [ErrorCode.NotFound]: { status: 404, field: true },
+  [ErrorCode.Conflict]: { status: 409, field: true },
+  [ErrorCode.ServiceUnavailable]: { status: 503 },
+};
+
+export function httpStatusOf(code: string, transport: 'graphql' | 'http'): number | undefined {
+  const entry = HTTP_STATUS[code];
+  return entry && (transport === 'http' || !entry.field) ? entry.status : undefined;
+}

@@ -130,6 +130,8 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     eventBus: app.eventBus,
     retry: config.outboxRetry,
     leaseMs: config.outboxLeaseMs,
+    batchSize: config.outboxBatchSize,
+    metrics: app.metrics,
     contributions: app.contributions,
   });
   dispatcher.start();

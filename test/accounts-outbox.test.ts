@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { GatewayMetrics } from '../src/observability/metrics';
 import type { Gateway } from '../src/server';
 import { contribute } from '../src/contributions';
 import { deliveryFailureHooks, type DeliveryFailure } from '../src/modules/outbox';
@@ -77,7 +78,8 @@ describe('outbox dispatcher', () => {
   it('keeps a failing message PENDING with its error and a growing, jittered pause, and FAILED once failing past the horizon', async () => {
     const phone = await queueVerificationSms();
     const retry = { baseMs: 60_000, maxMs: 240_000, horizonMs: 60 * 60_000 };
-    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter: new BrokenAdapter(), retry });
+    const metrics = new GatewayMetrics();
+    const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter: new BrokenAdapter(), retry, metrics });
     const pending = async () =>
       (await sql<{ id: string; status: string; attempts: number; last_error: string | null; pause_ms: number }>(
         `select id, status, attempts, last_error, extract(epoch from next_attempt_at - now())::float8 * 1000 as pause_ms
@@ -100,6 +102,9 @@ describe('outbox dispatcher', () => {
     await sql(`update outbox_messages set failing_since = now() - interval '61 minutes' where recipient = $1`, [phone], databaseUrl);
     await dispatcher.drainOnce();
     expect(await latestMessageTo(phone, databaseUrl)).toMatchObject({ status: 'FAILED', attempts: 6, last_error: 'SMS gateway unreachable' });
+    const scraped = await metrics.scrape();
+    expect(scraped).toContain('orggraph_outbox_attempts_total{channel="SMS",outcome="retry"} 5');
+    expect(scraped).toContain('orggraph_outbox_attempts_total{channel="SMS",outcome="failed"} 1');
     // A FAILED message is left alone, even by a working adapter.
     const adapter = new RecordingAdapter();
     expect(await new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter }).drainOnce()).toBe(0);

@@ -4,7 +4,7 @@ import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { ViewerInvalidation } from '../auth/viewer-cache';
 import { sqlStatementsSoFar } from '../db/sql-counter';
-import { AppError, ErrorCode, isServiceUnavailable, serviceUnavailable } from '../errors';
+import { AppError, ErrorCode, httpStatusOf, isServiceUnavailable, serviceUnavailable } from '../errors';
 import { actualCost } from '../limits/operation-cost';
 import type { CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
@@ -54,18 +54,10 @@ export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPl
 }
 
 /** Statuses of whole-operation refusals (Apollo would answer 500 for an error thrown before execution). */
-const STATUS_OF: Partial<Record<string, number>> = {
-  [ErrorCode.BadUserInput]: 400,
-  [ErrorCode.Unauthenticated]: 401,
-  [ErrorCode.Forbidden]: 403,
-  [ErrorCode.PasswordChangeRequired]: 403,
-  [ErrorCode.ServiceUnavailable]: 503,
-};
-
 function withHttpStatus(error: unknown): unknown {
   if (!(error instanceof AppError) && isServiceUnavailable(error)) error = serviceUnavailable(); // the viewer could not be loaded
   if (!(error instanceof AppError) || error.extensions.http) return error;
-  const status = STATUS_OF[String(error.extensions.code)];
+  const status = httpStatusOf(String(error.extensions.code), 'graphql');
   if (!status) return error;
   const { code, ...extensions } = error.extensions;
   return new AppError(code as ErrorCode, error.message, { ...extensions, http: { status, headers: new HeaderMap() } });

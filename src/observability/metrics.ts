@@ -44,6 +44,7 @@ export class GatewayMetrics {
   private readonly eventsPublished: Counter<'topic'>;
   private readonly eventPublishErrors: Counter<'topic'>;
   private readonly eventsDelivered: Counter<'subscription'>;
+  readonly outboxAttempts: Counter<'channel' | 'outcome'>;
   private readonly backlogs: Array<{ name: string; gauge: Gauge; read: () => Promise<number> }> = [];
   private openSockets: () => number = () => 0;
 
@@ -101,6 +102,12 @@ export class GatewayMetrics {
       name: 'orggraph_events_delivered_total',
       help: 'Subscription results sent to subscribers, by subscription field',
       labelNames: ['subscription'],
+      registers,
+    });
+    this.outboxAttempts = new Counter({
+      name: 'orggraph_outbox_attempts_total',
+      help: 'SMS and email delivery attempts of this process, by channel and outcome (sent, retry: failed and due again, failed: given up)',
+      labelNames: ['channel', 'outcome'],
       registers,
     });
   }

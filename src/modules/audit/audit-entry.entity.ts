@@ -5,7 +5,7 @@ import { toGlobalId } from '../../graphql/relay';
 
 /** One admin operation: who did what to which object, written in the same transaction as the change. */
 @Entity({ tableName: 'audit_entries' })
-@ObjectType({ description: 'One admin operation in the audit log [003]: who did what to which object, and when.' })
+@ObjectType({ description: 'One admin operation in the audit log: who did what to which object, and when.' })
 export class AuditEntry {
   /** Internal key and sort order; shared by every org, so never shown to clients (`publicId` is). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })

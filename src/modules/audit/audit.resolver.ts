@@ -14,7 +14,7 @@ import { auditLog } from './audit.service';
 export class AuditResolver {
   @Authorized(Access.MEMBER)
   @Query(() => AuditEntryConnection, {
-    description: 'Admin operations of the current org, newest first [003]. For OWNER, ADMIN and holders of AUDIT_LOG VIEW.',
+    description: 'Admin operations of the current org, newest first. For OWNER, ADMIN and holders of AUDIT_LOG VIEW.',
   })
   auditLog(@Args(() => AuditLogArgs) args: AuditLogArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<AuditEntry>> {
     return auditLog(ctx.em, ctx.viewer, args);

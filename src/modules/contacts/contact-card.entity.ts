@@ -8,7 +8,7 @@ import { Node } from '../../graphql/relay';
  * (`contact-card-token.ts`), so its owner can show the link and QR code again; only its hash is stored.
  */
 @Entity({ tableName: 'contact_cards' })
-@ObjectType({ implements: Node, description: "A member's personal contact card: a link and QR code people open to connect [002]." })
+@ObjectType({ implements: Node, description: "A member's personal contact card: a link and QR code people open to connect." })
 export class ContactCard extends OrgOwnedEntity {
   @Property({ type: 'uuid' })
   memberId!: string;

@@ -23,7 +23,7 @@ export class ContactCardsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactCard, { description: 'A new personal contact card link for the caller [002]; the previous one stops working.' })
+  @Mutation(() => ContactCard, { description: 'A new personal contact card link for the caller; the previous one stops working.' })
   createContactCard(@Ctx() ctx: GraphQLContext): Promise<ContactCard> {
     return createContactCard(ctx);
   }
@@ -43,7 +43,7 @@ export class ContactCardsResolver {
   @Authorized(Access.USER)
   @Mutation(() => ContactCardConnection, {
     description:
-      'Connects the signed-in user with the member whose card link (the token at its end) they opened [002]: the user becomes a CONNECTED ' +
+      'Connects the signed-in user with the member whose card link (the token at its end) they opened: the user becomes a CONNECTED ' +
       'contact of the member, and the member a CONNECTED contact of the user in each org the user is an active member of. ' +
       'Unknown, revoked and replaced cards answer NOT_FOUND.',
   })

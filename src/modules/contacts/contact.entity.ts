@@ -24,7 +24,7 @@ export enum ContactSource {
   /** A bulk import by an admin. */
   IMPORT = 'IMPORT',
 }
-registerEnumType(ContactSource, { name: 'ContactSource', description: 'How the contact was added [000] [001].' });
+registerEnumType(ContactSource, { name: 'ContactSource', description: 'How the contact was added.' });
 
 /**
  * An external contact (customer, supplier, partner) of the org, owned by one member [000] [001].
@@ -32,7 +32,7 @@ registerEnumType(ContactSource, { name: 'ContactSource', description: 'How the c
  * every read; `audience` and `search_text` are generated columns the entity does not map.
  */
 @Entity({ tableName: 'contacts' })
-@ObjectType({ implements: Node, description: 'An external contact: a customer, supplier or partner [000] [001].' })
+@ObjectType({ implements: Node, description: 'An external contact: a customer, supplier or partner.' })
 export class Contact extends OrgOwnedEntity {
   @Property({ type: 'uuid', nullable: true })
   ownerId: string | null = null;

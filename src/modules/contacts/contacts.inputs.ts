@@ -148,11 +148,11 @@ export enum ContactState {
 registerEnumType(ContactState, {
   name: 'ContactState',
   description:
-    'As seen by the caller [002]. CONNECTED: the person is a user here and linked with the caller through a contact card. ' +
+    'As seen by the caller. CONNECTED: the person is a user here and linked with the caller through a contact card. ' +
     'SHARED: a record in the org address book only (reachable in an external group room or by mail).',
 });
 
-@ObjectType({ description: 'What the caller can do with the contact [002]: each is true only when the contact is CONNECTED for the caller.' })
+@ObjectType({ description: 'What the caller can do with the contact: each is true only when the contact is CONNECTED for the caller.' })
 export class ContactCapabilities {
   @Field(() => Boolean)
   directMessage!: boolean;
@@ -233,7 +233,7 @@ export enum ContactCardVia {
 }
 registerEnumType(ContactCardVia, { name: 'ContactCardVia', description: 'How the card reached the person: opened link or scanned QR code.' });
 
-@ObjectType({ description: 'The result of connecting through a contact card [002].' })
+@ObjectType({ description: 'The result of connecting through a contact card.' })
 export class ContactCardConnection {
   @Field(() => String, { description: 'The member who owns the card.' })
   memberName!: string;
@@ -359,7 +359,7 @@ export class ExternalGroupTransferItem {
   outcome!: ContactTransferOutcome;
 }
 
-@ObjectType({ description: 'What a hand-over moved (or, for a dry run, would move) and what it cannot, per contact [004] [001].' })
+@ObjectType({ description: 'What a hand-over moved (or, for a dry run, would move) and what it cannot, per contact.' })
 export class ContactTransferReport {
   @Field(() => Boolean)
   dryRun!: boolean;

@@ -31,7 +31,7 @@ import { Tag } from './tag.entity';
 @Resolver()
 export class ContactsResolver {
   @Authorized(Access.MEMBER)
-  @Query(() => ContactConnection, { description: 'The contacts the caller sees [001], ordered by name; search and filters apply together.' })
+  @Query(() => ContactConnection, { description: 'The contacts the caller sees, ordered by name; search and filters apply together.' })
   async contacts(
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null,
@@ -49,7 +49,7 @@ export class ContactsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Contact, { description: 'Adds a contact owned by the caller. A phone or email already in the org answers CONTACT_EXISTS [001].' })
+  @Mutation(() => Contact, { description: 'Adds a contact owned by the caller. A phone or email already in the org answers CONTACT_EXISTS.' })
   createContact(@Arg('input', () => CreateContactInput) input: CreateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return createContact(ctx, input);
   }
@@ -74,7 +74,7 @@ export class ContactsResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, {
-    description: 'Merges duplicates into `keepId`: phones, tags, connections, interaction records and group places move to it [001].',
+    description: 'Merges duplicates into `keepId`: phones, tags, connections, interaction records and group places move to it.',
   })
   mergeContacts(
     @Arg('keepId', () => ID) keepId: string,
@@ -86,7 +86,7 @@ export class ContactsResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactTransferReport, {
-    description: 'Hands contacts over to another member [004] [001]; `dryRun` reports per contact what would move and what cannot.',
+    description: 'Hands contacts over to another member; `dryRun` reports per contact what would move and what cannot.',
   })
   transferContacts(@Arg('input', () => TransferContactsInput) input: TransferContactsInput, @Ctx() ctx: GraphQLContext): Promise<ContactTransferReport> {
     return transferContacts(ctx, input);
@@ -135,7 +135,7 @@ export class ContactFieldsResolver {
     return members.filter((m): m is Member => m instanceof Member);
   }
 
-  @FieldResolver(() => [Member], { description: 'Members the person is connected with [002]: they can message, call and invite them.' })
+  @FieldResolver(() => [Member], { description: 'Members the person is connected with: they can message, call and invite them.' })
   async connectedMembers(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): Promise<Member[]> {
     const members = await ctx.loaders.memberById.loadMany(contact.connectedMemberIds);
     return members.filter((m): m is Member => m instanceof Member);

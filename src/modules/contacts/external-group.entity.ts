@@ -5,7 +5,7 @@ import { Node } from '../../graphql/relay';
 
 /** A group mixing members and connected contacts [002]. Once external, always external, whatever its membership. */
 @Entity({ tableName: 'external_groups' })
-@ObjectType({ implements: Node, description: 'A group of members and external contacts [002]. It stays external whatever its membership becomes.' })
+@ObjectType({ implements: Node, description: 'A group of members and external contacts. It stays external whatever its membership becomes.' })
 export class ExternalGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
@@ -15,7 +15,7 @@ export class ExternalGroup extends OrgOwnedEntity {
   ownerMemberId!: string;
 
   @Property({ type: 'boolean' })
-  @Field(() => Boolean, { description: 'Always true: a group created external stays external, even with one member left [002].' })
+  @Field(() => Boolean, { description: 'Always true: a group created external stays external, even with one member left.' })
   isExternal: Opt<boolean> = true;
 }
 

@@ -31,7 +31,7 @@ export class ExternalGroupsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller [002].' })
+  @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller.' })
   createExternalGroup(@Arg('input', () => CreateExternalGroupInput) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
     return createExternalGroup(ctx, input);
   }
@@ -99,7 +99,7 @@ export class ExternalGroupParticipantFieldsResolver {
     return participant.memberId ? ctx.loaders.memberById.load(participant.memberId) : null;
   }
 
-  @FieldResolver(() => Contact, { nullable: true, description: 'The contact, when the caller sees it [001]; otherwise null (see displayName).' })
+  @FieldResolver(() => Contact, { nullable: true, description: 'The contact, when the caller sees it; otherwise null (see displayName).' })
   contact(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<Contact | null> | null {
     return participant.contactId ? contactLoaders(ctx).contactById.load(participant.contactId) : null;
   }

@@ -15,7 +15,7 @@ registerEnumType(FollowUpStatus, { name: 'FollowUpStatus' });
  * a FOLLOW_UP notification once it falls due (`follow-ups.job.ts`). Seen by everyone who sees the contact.
  */
 @Entity({ tableName: 'contact_follow_ups' })
-@ObjectType({ implements: Node, description: 'A follow-up reminder with a contact, assigned to a member [001].' })
+@ObjectType({ implements: Node, description: 'A follow-up reminder with a contact, assigned to a member.' })
 export class FollowUp extends OrgOwnedEntity {
   @Property({ type: 'uuid' })
   contactId!: string;

@@ -15,7 +15,7 @@ export class FollowUpsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => FollowUp, {
     description:
-      'Schedules a follow-up with a contact the caller sees [001]. The assignee (default: the caller) gets a FOLLOW_UP notification when it ' +
+      'Schedules a follow-up with a contact the caller sees. The assignee (default: the caller) gets a FOLLOW_UP notification when it ' +
       'falls due. Assigning to someone else needs the right to edit the contact; the assignee must be an ACTIVE member who sees it.',
   })
   scheduleFollowUp(

@@ -5,7 +5,7 @@ import { Node } from '../../graphql/relay';
 
 /** A family of tags (e.g. "Relationship" with customer, supplier, partner), defined by admins for the whole org. */
 @Entity({ tableName: 'contact_tag_groups' })
-@ObjectType({ implements: Node, description: 'A group of contact tags, defined by admins for the org [000] [001].' })
+@ObjectType({ implements: Node, description: 'A group of contact tags, defined by admins for the org.' })
 export class TagGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)

@@ -20,7 +20,7 @@ export class ContactImportSummary {
 
 /** One bulk import of external contacts (`POST /imports/contacts`). */
 @Entity({ discriminatorValue: ImportKind.CONTACTS })
-@ObjectType({ implements: Node, description: 'A bulk import of external contacts from CSV (`POST /imports/contacts`) [000].' })
+@ObjectType({ implements: Node, description: 'A bulk import of external contacts from CSV (`POST /imports/contacts`).' })
 export class ContactImport extends BulkImport {
   @Field(() => ContactImportSummary)
   get summary(): Opt<ContactImportSummary> {

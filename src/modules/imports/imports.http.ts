@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { canImportContacts, canImportMembers } from '../../auth/policy';
 import { passwordChangeRequired } from '../../auth/viewer';
-import { AppError, ErrorCode } from '../../errors';
+import { AppError, ErrorCode, httpStatusOf } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
@@ -12,15 +12,6 @@ import { memberImportHandler } from './member-import.handler';
 import { csvRecords } from './import-stream';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const STATUS_OF: Partial<Record<string, number>> = {
-  [ErrorCode.Unauthenticated]: 401,
-  [ErrorCode.Forbidden]: 403,
-  [ErrorCode.PasswordChangeRequired]: 403,
-  [ErrorCode.BadUserInput]: 400,
-  [ErrorCode.NotFound]: 404,
-  [ErrorCode.Conflict]: 409,
-};
 
 /** The upload paths: people at `/imports`, external contacts at `/imports/contacts`. */
 export const IMPORT_PATHS = { members: '/imports', contacts: '/imports/contacts' } as const;
@@ -133,7 +124,7 @@ function asRefusal(error: unknown, ctx: GraphQLContext | null): ImportRequestErr
   if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, ...details } = error.extensions;
-    return new ImportRequestError(STATUS_OF[code] ?? 400, code, error.message, details);
+    return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, error.message, details);
   }
   ctx?.app.logger.error({ err: error }, 'import failed');
   return new ImportRequestError(500, ErrorCode.Internal, 'Internal server error');

@@ -25,7 +25,7 @@ export class MemberImportSummary {
 
 /** One bulk import of people (`POST /imports`). */
 @Entity({ discriminatorValue: ImportKind.MEMBERS })
-@ObjectType({ implements: Node, description: 'A bulk import of people from CSV (`POST /imports`) [003].' })
+@ObjectType({ implements: Node, description: 'A bulk import of people from CSV (`POST /imports`).' })
 export class MemberImport extends BulkImport {
   @Property({ type: 'boolean' })
   @Field(() => Boolean)

@@ -39,7 +39,7 @@ export class NotificationsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => Notification, {
     description:
-      'Sends a work notification [004]. OWNER and ADMIN to anyone; SUB_ADMIN and roles granting NOTIFICATIONS CREATE only to members of the ' +
+      'Sends a work notification. OWNER and ADMIN to anyone; SUB_ADMIN and roles granting NOTIFICATIONS CREATE only to members of the ' +
       'departments they manage (FORBIDDEN names what reaches outside). Unknown or foreign ids: NOT_FOUND; an empty audience, one without ' +
       'active members, a title over 200 or a body over 20,000 characters: BAD_USER_INPUT. All deliveries are written in one transaction or none.',
   })
@@ -48,7 +48,7 @@ export class NotificationsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Notification, { description: 'Publishes an announcement [004]; same rights and errors as sendNotification.' })
+  @Mutation(() => Notification, { description: 'Publishes an announcement; same rights and errors as sendNotification.' })
   publishAnnouncement(@Arg('input', () => PublishAnnouncementInput) input: PublishAnnouncementInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
     return publishAnnouncement(ctx, input);
   }

@@ -14,7 +14,7 @@ export class CreateOrgInput {
 
 @InputType()
 export class UpdateOrgSettingsInput {
-  @Field(() => Boolean, { nullable: true, description: 'When false only admins add people [004].' })
+  @Field(() => Boolean, { nullable: true, description: 'When false only admins add people.' })
   invitesOpen?: boolean | null;
 
   @Field(() => Int, { nullable: true, description: 'Lifetime of new invitations in seconds (60 to 31536000); links may set their own.' })

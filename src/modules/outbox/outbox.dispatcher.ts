@@ -66,6 +66,8 @@ export interface OutboxDispatcherOptions {
   leaseMs?: number;
   /** Most messages claimed at once (20). */
   batchSize?: number;
+  /** Counts each attempt by outcome (`orggraph_outbox_attempts_total`). */
+  metrics?: { outboxAttempts: { inc(labels: { channel: string; outcome: 'sent' | 'retry' | 'failed' }): void } };
   /** The modules' hooks: `deliveryFailureHooks` for each message given up on, and those of the events they record. None by default. */
   contributions?: Contributions;
 }
@@ -150,10 +152,13 @@ export class OutboxDispatcher {
         } catch (caught) {
           error = caught ?? new Error('delivery failed');
         }
-        if (error === undefined) await this.markSent(token, message.id);
-        else {
+        if (error === undefined) {
+          await this.markSent(token, message.id);
+          this.options.metrics?.outboxAttempts.inc({ channel: message.channel, outcome: 'sent' });
+        } else {
           const reason = String((error as Error)?.message ?? error);
-          await this.markFailed(token, attempts, { ...message, messageId: message.id, orgId: org_id, invitationId: invitation_id, error: reason });
+          const gaveUp = await this.markFailed(token, attempts, { ...message, messageId: message.id, orgId: org_id, invitationId: invitation_id, error: reason });
+          this.options.metrics?.outboxAttempts.inc({ channel: message.channel, outcome: gaveUp ? 'failed' : 'retry' });
         }
         handled++;
       }
@@ -187,8 +192,10 @@ export class OutboxDispatcher {
     if (result.affectedRows === 0) this.logger.warn({ messageId: id }, 'outbox message sent after its claim ran out: it may be sent twice');
   }
 
-  private async markFailed(token: string, attempts: number, failure: DeliveryFailure): Promise<void> {
+  /** True when the message is given up on (FAILED). */
+  private async markFailed(token: string, attempts: number, failure: DeliveryFailure): Promise<boolean> {
     const events: OrgEvent[] = [];
+    let gaveUp = false;
     const pauseMs = retryDelayMs(this.retry, attempts);
     await this.orm.em.fork().transactional(async (tx) => {
       // In SET every column reads its value before the update: `coalesce(failing_since, now())` is the first failure.
@@ -204,9 +211,11 @@ export class OutboxDispatcher {
         'all',
         tx.getTransactionContext(),
       );
-      if (updated?.status === 'FAILED') await this.runFailureHooks(tx, failure, events);
+      gaveUp = updated?.status === 'FAILED';
+      if (gaveUp) await this.runFailureHooks(tx, failure, events);
     });
     if (events.length) this.options.eventBus?.publish(events);
+    return gaveUp;
   }
 
   /** Hands back what this claim did not get to (a batch cut short by its lease, or by an error): due again at once. */

@@ -2,7 +2,7 @@ import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { Department } from '../departments/department.entity';
 import { PermissionAction, PermissionModule, Role } from './role.entity';
 
-@InputType({ description: 'The actions a custom role grants on one module [003].' })
+@InputType({ description: 'The actions a custom role grants on one module.' })
 export class PermissionInput {
   @Field(() => PermissionModule)
   module!: PermissionModule;

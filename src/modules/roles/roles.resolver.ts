@@ -36,7 +36,7 @@ export class RolesResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Role, { description: 'Creates a custom role with per-module permissions [003]. Needs ROLES CREATE.' })
+  @Mutation(() => Role, { description: 'Creates a custom role with per-module permissions. Needs ROLES CREATE.' })
   createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
     return createRole(ctx.em, ctx.viewer, input);
   }
