@@ -4,6 +4,7 @@ import { onMemberRemoval } from '../members/member-removal';
 import { onDeliveryFailure } from '../outbox/outbox.dispatcher';
 import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invitation-hooks';
 import { findViewableInvitation, invitationsSeenByViewer } from './invitations.listing';
+import { InvitationPreviewResolver } from './invitation-preview.resolver';
 import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
 
 registerNodeType('Invitation', findViewableInvitation);
@@ -14,7 +15,7 @@ export { invitePendingMember } from './invitations.service';
 export { countInvitationsDueForExpiry, expireDueInvitations, invitationExpiryJob } from './invitation-expiry.job';
 export { createInvitationLoaders } from './invitation.loaders';
 
-export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver];
+export const invitationsResolvers: Function[] = [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver];
 export { invitationGuessedSecrets } from './guessed-secrets';
 
 /** Audit entries on invitations: their sender, and INVITATIONS VIEW over one of their departments. */
