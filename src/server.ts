@@ -34,6 +34,8 @@ import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './realtime/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
+import { handleInviteRequest } from './web/invite.http';
+import { handleDocsRequest, handleLandingRequest } from './web/landing.http';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
 import { moduleContributions } from './modules';
 
@@ -284,6 +286,9 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     return;
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
+  if (url.pathname.startsWith('/invite/')) return handleInviteRequest(req, res, url.pathname);
+  if (url.pathname === '/') return handleLandingRequest(req, res, { graphiql: explorer !== null });
+  if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return handleDocsRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 
   const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
