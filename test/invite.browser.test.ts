@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard, buildInvitePage } from '../scripts/build-dashboard';
 import type { Gateway } from '../src/server';
 import {
+  AddMemberDocument,
+  CreateEnterpriseAccountDocument,
   CreateInviteLinkDocument,
   InvitationDocument,
   InviteLinkQrCodeDocument,
@@ -18,7 +21,7 @@ import { GraphQLClient } from './support/client';
 import { PASSWORD, createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { signUpVerified, tokenOf } from './support/invitations';
-import { latestCodeSentTo } from './support/outbox';
+import { latestCodeSentTo, latestMessageTo } from './support/outbox';
 import { rawIdOf, sql } from './support/sql-fixtures';
 
 /** Debian's Chromium (scripts/ensure-chromium.sh installs it); playwright-core downloads no browser of its own. */
@@ -41,9 +44,11 @@ async function openPage(browser: BrowserContext, viewport = PHONE_VIEWPORT): Pro
   return { page, pageErrors };
 }
 
-/** Nothing wider than the viewport: no sideways scrolling on a phone. */
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+/** Nothing wider than the viewport (no sideways scrolling on a phone), and no id twice (labels, tests and focus rely on them). */
+async function expectSoundLayout(page: Page): Promise<void> {
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE_VIEWPORT.width);
+  const ids: string[] = await page.evaluate('[...document.querySelectorAll("[id]")].map((element) => element.id)');
+  expect(ids.filter((id, index) => ids.indexOf(id) !== index)).toEqual([]);
 }
 
 /** The element that has the keyboard focus, by id. */
@@ -93,7 +98,7 @@ describe('invitation page', () => {
     await offer.locator('#org-name').getByText('Harbour Clinic').waitFor();
     await offer.getByText('Owner invites you to join').waitFor();
     expect(await offer.locator('dd').allTextContents()).toEqual(['Member', 'Harbour Clinic', expect.stringMatching(/\d/)]);
-    await expectNoHorizontalOverflow(page);
+    await expectSoundLayout(page);
     await mkdir(join(__dirname, 'artifacts'), { recursive: true });
     await page.screenshot({ path: join(__dirname, 'artifacts', 'invite-offer.png'), fullPage: true });
 
@@ -113,7 +118,7 @@ describe('invitation page', () => {
     expect(await focusedId(page)).toBe('send-phone-code');
     await page.keyboard.press('Enter');
     await page.locator('#phone-code').waitFor();
-    await expectNoHorizontalOverflow(page);
+    await expectSoundLayout(page);
     await page.keyboard.type(await latestCodeSentTo(phone));
     await page.keyboard.press('Enter');
 
@@ -126,7 +131,7 @@ describe('invitation page', () => {
     await done.getByText('You\u2019re in').waitFor();
     await done.getByText('Welcome to Harbour Clinic, Mei Lin.').waitFor();
     expect(await page.locator('#open-dashboard').count()).toBe(0); // a plain member: no dashboard to offer
-    await expectNoHorizontalOverflow(page);
+    await expectSoundLayout(page);
 
     // The admin's dashboard learns it from its subscription.
     await dashboard.locator('#joined li').filter({ hasText: 'Mei Lin' }).waitFor();
@@ -159,7 +164,7 @@ describe('invitation page', () => {
     const mismatch = page.locator('#mismatch');
     await mismatch.getByText(`This invitation was sent to ${masked}`).waitFor();
     expect(await mismatch.textContent()).not.toContain(invitedPhone);
-    await expectNoHorizontalOverflow(page);
+    await expectSoundLayout(page);
     await page.screenshot({ path: join(__dirname, 'artifacts', 'invite-mismatch.png'), fullPage: true });
 
     await page.fill('#new-phone', invitedPhone);
@@ -173,6 +178,44 @@ describe('invitation page', () => {
     await page.locator('#org-name').getByText('City Hospital').waitFor();
     const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
     expect(invitation!.status).toBe('ACCEPTED');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('lets an enterprise account change its initial password, verify the invited email address and join', async () => {
+    const issuer = await createOrgWithOwner(http, 'Issuing Hospital');
+    const { addMember } = await issuer.client.ok(AddMemberDocument, { input: { name: 'Li Na', phone: uniquePhone() } });
+    const loginName = `li${randomUUID().slice(0, 6)}`;
+    const { createEnterpriseAccount } = await issuer.client.ok(CreateEnterpriseAccountDocument, { memberId: addMember.id, loginName });
+    const inviter = await createOrgWithOwner(http, 'Partner Clinic');
+    const email = `li.na.${randomUUID().slice(0, 8)}@example.org`;
+    const { sendInvitation } = await inviter.client.ok(SendInvitationDocument, { input: { name: 'Li Na', email } });
+
+    const { page, pageErrors } = await openPage(browser);
+    await page.goto(`${origin}/invite/${sendInvitation.token}`);
+    await page.locator('#offer').getByText('l***@example.org').waitFor();
+    // The sign-in tabs follow the arrow keys.
+    await page.locator('#tab-sign-up').focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await focusedId(page)).toBe('tab-enterprise');
+    await page.fill('#enterprise-org', issuer.org.code);
+    await page.fill('#enterprise-login', loginName);
+    await page.fill('#enterprise-password', createEnterpriseAccount.initialPassword);
+    await page.click('#enterprise-submit');
+
+    await page.fill('#new-password', PASSWORD);
+    await page.click('#change-password-submit');
+    await page.locator('#email-address').waitFor();
+    await expectSoundLayout(page);
+    await page.fill('#email-address', email);
+    await page.click('#send-email-code');
+    await page.locator('#email-code').waitFor();
+    const message = await latestMessageTo(email);
+    expect(message?.template).toBe('EMAIL_VERIFICATION');
+    await page.fill('#email-code', String(message!.payload.code));
+    await page.click('#verify-email-submit');
+    await page.click('#accept');
+    await page.locator('#done[data-outcome="accepted"]').getByText('Welcome to Partner Clinic, Li Na.').waitFor();
+    await expectSoundLayout(page);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
@@ -195,7 +238,7 @@ describe('invitation page', () => {
       await page.goto(`${origin}/invite/${token}`);
       await page.locator('#dead').getByText('This invitation can no longer be used').waitFor();
       expect(await page.locator('#offer').count()).toBe(0);
-      await expectNoHorizontalOverflow(page);
+      await expectSoundLayout(page);
       texts.push(await page.locator('body').innerText());
       expect(pageErrors).toEqual([]);
       await page.close();

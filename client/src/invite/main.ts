@@ -358,7 +358,7 @@ class InvitePage {
       );
     }
     const email = h('input', { id: 'email-address', type: 'email', autocomplete: 'email', required: true });
-    return form('send-email-code', async () => {
+    return form('email-address-form', async () => {
       this.codeSentTo = (await this.client.request(InviteRequestEmailCodeDocument, { email: email.value.trim() })).requestEmailVerification.email;
       this.render();
     },
