@@ -181,6 +181,29 @@ describe('invitation page', () => {
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
+  it('lets the person a phone invitation names sign up with that number, verify it and decline', async () => {
+    const owner = await createOrgWithOwner(http, 'Quiet Ward');
+    const phone = uniquePhone();
+    const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { name: 'Zhao Lei', phone, message: 'We would love to have you' } });
+    const { page, pageErrors } = await openPage(browser);
+    await page.goto(`${origin}/invite/${sendInvitation.token}`);
+    await page.locator('#invite-message').getByText('We would love to have you').waitFor();
+    await page.locator('#auth-panel').getByText(`Use the number this invitation was sent to: +86 139****${phone.slice(-4)}.`).waitFor();
+    await page.fill('#sign-up-name', 'Zhao Lei');
+    await page.fill('#sign-up-phone', phone);
+    await page.fill('#sign-up-password', PASSWORD);
+    await page.click('#sign-up-submit');
+    await page.click('#send-phone-code');
+    await page.locator('#phone-code').waitFor();
+    await page.fill('#phone-code', await latestCodeSentTo(phone));
+    await page.click('#verify-phone-submit');
+    await page.click('#decline');
+    await page.locator('#done[data-outcome="declined"]').getByText('Invitation declined').waitFor();
+    const { invitation } = await owner.client.ok(InvitationDocument, { id: sendInvitation.invitation.id });
+    expect(invitation!.status).toBe('DECLINED');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
   it('lets an enterprise account change its initial password, verify the invited email address and join', async () => {
     const issuer = await createOrgWithOwner(http, 'Issuing Hospital');
     const { addMember } = await issuer.client.ok(AddMemberDocument, { input: { name: 'Li Na', phone: uniquePhone() } });
