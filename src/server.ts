@@ -133,8 +133,17 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
+  // Where a person goes next, and the mode this process really runs in.
+  const origin = `http://${['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host}:${port}`;
   logger.info(
-    { port, databaseReplicas: config.databaseReplicaUrls.length, redis: config.redisClusterNodes ? 'cluster' : 'single' },
+    {
+      port,
+      urls: { home: `${origin}/`, api: `${origin}/graphql`, dashboard: `${origin}/dashboard`, ...(config.graphiql ? { graphiql: `${origin}/graphql` } : {}) },
+      database: embeddedPostgres ? 'embedded' : 'postgres',
+      pubsub: pubsub.kind,
+      databaseReplicas: config.databaseReplicaUrls.length,
+      redis: config.redisClusterNodes ? 'cluster' : 'single',
+    },
     'orggraph gateway listening',
   );
 

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/server';
 import { startTestGateway } from './support/gateway';
@@ -22,8 +23,14 @@ describe('landing page and docs', () => {
     expect((await fetch(`${origin}/`, { method: 'POST' })).status).toBe(405);
   });
 
-  it('leaves GraphiQL out when it is off', async () => {
-    const quiet = await startTestGateway({ graphiql: false });
+  it('leaves GraphiQL out when it is off, and the start-up line says where to go and in which mode it runs', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const quiet = await startTestGateway({ graphiql: false }, logger);
+    const listening = lines.find((line) => line.msg === 'orggraph gateway listening')!;
+    const base = `http://127.0.0.1:${quiet.port}`;
+    expect(listening).toMatchObject({ database: 'postgres', pubsub: 'redis', urls: { home: `${base}/`, api: `${base}/graphql`, dashboard: `${base}/dashboard` } });
+    expect(listening.urls).not.toHaveProperty('graphiql');
     const html = await (await fetch(`${new URL(quiet.url).origin}/`)).text();
     expect(html).toContain('href="/dashboard"');
     expect(html).not.toContain('href="/graphql"');
