@@ -48,15 +48,15 @@ function formatDate(iso: string): string {
 }
 
 /** A form whose submit runs `action`, disabling its buttons meanwhile and showing a refusal in its status line. */
-function form(id: string, action: (status: HTMLElement) => Promise<void>, ...children: Child[]): HTMLFormElement {
+function form(id: string, action: () => Promise<void>, ...children: Child[]): HTMLFormElement {
   const status = h('p', { class: 'status', role: 'alert', id: `${id}-status` });
-  const element = h('form', { id, novalidate: false }, ...children, status);
+  const element = h('form', { id }, ...children, status);
   element.addEventListener('submit', (event) => {
     event.preventDefault();
     const buttons = [...element.querySelectorAll('button')];
     for (const button of buttons) button.disabled = true;
     mount(status);
-    action(status)
+    action()
       .catch((error: unknown) => mount(status, describe(error)))
       .finally(() => {
         for (const button of buttons) if (button.isConnected) button.disabled = false;
