@@ -2,20 +2,24 @@ import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DASHBOARD_BUILD_DIR } from '../src/web/dashboard.http';
+import { INVITE_BUILD_DIR } from '../src/web/invite.http';
 
-const SOURCE_DIR = join(DASHBOARD_BUILD_DIR, '..', '..', '..', 'client', 'src', 'dashboard');
+const CLIENT_DIR = join(DASHBOARD_BUILD_DIR, '..', '..', '..', 'client', 'src');
 
-/**
- * Bundles the admin dashboard (client/src/dashboard, with graphql-ws and graphql's printer from node_modules) into
- * dist/web/dashboard, which the gateway serves at /dashboard. Run by `npm run build` and by the browser test.
- * Type errors are not esbuild's business: `tsc -p client/tsconfig.json` checks them first.
- */
-export async function buildDashboard(outDir = DASHBOARD_BUILD_DIR): Promise<void> {
+/** One page of client/src: its `main.ts` bundled into `<bundle>.js`, its `index.html` and stylesheet copied. */
+interface WebPage {
+  source: string;
+  bundle: string;
+  css: string;
+}
+
+async function buildPage(page: WebPage, outDir: string): Promise<void> {
+  const sourceDir = join(CLIENT_DIR, page.source);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   await build({
-    entryPoints: [join(SOURCE_DIR, 'main.ts')],
-    outfile: join(outDir, 'dashboard.js'),
+    entryPoints: [join(sourceDir, 'main.ts')],
+    outfile: join(outDir, `${page.bundle}.js`),
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -25,12 +29,26 @@ export async function buildDashboard(outDir = DASHBOARD_BUILD_DIR): Promise<void
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await Promise.all(['index.html', 'dashboard.css'].map((file) => copyFile(join(SOURCE_DIR, file), join(outDir, file))));
+  await Promise.all(['index.html', page.css].map((file) => copyFile(join(sourceDir, file), join(outDir, file))));
+}
+
+/**
+ * Bundles the admin dashboard (client/src/dashboard, with graphql-ws and graphql's printer from node_modules) into
+ * dist/web/dashboard, which the gateway serves at /dashboard. Run by `npm run build` and by the browser test.
+ * Type errors are not esbuild's business: `tsc -p client/tsconfig.json` checks them first.
+ */
+export function buildDashboard(outDir = DASHBOARD_BUILD_DIR): Promise<void> {
+  return buildPage({ source: 'dashboard', bundle: 'dashboard', css: 'dashboard.css' }, outDir);
+}
+
+/** Bundles the invitation page (client/src/invite) into dist/web/invite, served at /invite/<token>. */
+export function buildInvitePage(outDir = INVITE_BUILD_DIR): Promise<void> {
+  return buildPage({ source: 'invite', bundle: 'invite', css: 'invite.css' }, outDir);
 }
 
 if (require.main === module) {
-  buildDashboard().then(
-    () => console.log(`dashboard built into ${DASHBOARD_BUILD_DIR}`),
+  Promise.all([buildDashboard(), buildInvitePage()]).then(
+    () => console.log(`dashboard and invitation page built into ${DASHBOARD_BUILD_DIR}/..`),
     (error: unknown) => {
       console.error(error);
       process.exit(1);

@@ -74,6 +74,8 @@ export interface Config {
   smtpUrl: string | null;
   /** Sender address of emails. */
   mailFrom: string;
+  /** Where SMS go (`SMS_URL`): the log (the default outside production), Twilio or Alibaba Cloud SMS. */
+  sms: SmsSettings;
   /** How often past-due invitations are marked EXPIRED, in ms. 0 disables the job (the default in tests). */
   invitationExpirySweepMs: number;
   /** How often due follow-ups notify their assignees, in ms. 0 disables the job (the default in tests). */
@@ -163,6 +165,70 @@ export interface RedisNode {
 }
 
 /** `host:port,host:port` (a `redis://` prefix allowed) into nodes; empty or unset: null. */
+/** An SMS provider and its credentials, as `SMS_URL` names it (see `parseSmsUrl`). */
+export type SmsSettings =
+  | { provider: 'log' }
+  | { provider: 'twilio'; accountSid: string; authToken: string; from: string; baseUrl: string }
+  | {
+      provider: 'aliyun';
+      accessKeyId: string;
+      accessKeySecret: string;
+      signName: string;
+      /** Template codes (as approved in the console) by outbox template: verification codes and invitations. */
+      templates: { PHONE_VERIFICATION: string; INVITATION: string };
+      regionId: string;
+      baseUrl: string;
+    };
+
+export const TWILIO_BASE_URL = 'https://api.twilio.com';
+export const ALIYUN_SMS_BASE_URL = 'https://dysmsapi.aliyuncs.com';
+
+/**
+ * `SMS_URL`: unset or `log:` writes SMS to the log; `twilio://ACCOUNT_SID:AUTH_TOKEN@FROM` (FROM an E.164 number or a
+ * Messaging Service SID `MG…`); `aliyun://ACCESS_KEY_ID:ACCESS_KEY_SECRET@SIGN_NAME?code=SMS_…&invitation=SMS_…`
+ * (the sign name percent-encoded, the template codes of verification codes and of invitations; `region`, default
+ * cn-hangzhou). `base=<url>` points either at another API base URL (a proxy, a test server). Credentials are
+ * percent-decoded.
+ */
+export function parseSmsUrl(value: string | undefined): SmsSettings {
+  if (!value || value === 'log:' || value === 'log') return { provider: 'log' };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('SMS_URL must be log:, twilio://SID:TOKEN@FROM or aliyun://KEY:SECRET@SIGN_NAME?code=…&invitation=…');
+  }
+  const user = decodeURIComponent(url.username);
+  const secret = decodeURIComponent(url.password);
+  const host = decodeURIComponent(url.hostname);
+  const baseUrl = (fallback: string) => {
+    const base = url.searchParams.get('base') ?? fallback;
+    if (!/^https?:\/\/[^/]/.test(base)) throw new ConfigError(`SMS_URL base must be an http(s) URL, not ${JSON.stringify(base)}`);
+    return base.replace(/\/+$/, '');
+  };
+  if (url.protocol === 'twilio:') {
+    if (!user || !secret || !host) throw new ConfigError('SMS_URL twilio://ACCOUNT_SID:AUTH_TOKEN@FROM needs all three parts');
+    return { provider: 'twilio', accountSid: user, authToken: secret, from: host, baseUrl: baseUrl(TWILIO_BASE_URL) };
+  }
+  if (url.protocol === 'aliyun:') {
+    const code = url.searchParams.get('code');
+    const invitation = url.searchParams.get('invitation');
+    if (!user || !secret || !host || !code || !invitation) {
+      throw new ConfigError('SMS_URL aliyun://ACCESS_KEY_ID:ACCESS_KEY_SECRET@SIGN_NAME?code=SMS_…&invitation=SMS_… needs the key, secret, sign name and both template codes');
+    }
+    return {
+      provider: 'aliyun',
+      accessKeyId: user,
+      accessKeySecret: secret,
+      signName: host,
+      templates: { PHONE_VERIFICATION: code, INVITATION: invitation },
+      regionId: url.searchParams.get('region') ?? 'cn-hangzhou',
+      baseUrl: baseUrl(ALIYUN_SMS_BASE_URL),
+    };
+  }
+  throw new ConfigError(`SMS_URL names no known provider (${url.protocol.replace(/:$/, '')}): use log:, twilio:// or aliyun://`);
+}
+
 export function parseRedisNodes(value: string | undefined): RedisNode[] | null {
   const nodes = (value ?? '')
     .split(',')
@@ -280,6 +346,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (mode === 'production' && (!env.DATABASE_URL || !(env.REDIS_URL || env.REDIS_CLUSTER_NODES))) {
     throw new ConfigError('DATABASE_URL and REDIS_URL (or REDIS_CLUSTER_NODES) must be set in production');
   }
+  const sms = parseSmsUrl(env.SMS_URL);
+  // In production an SMS written to the log is a verification code or an invitation nobody receives.
+  if (mode === 'production' && sms.provider === 'log' && !switchFrom('SMS_ALLOW_LOG', env.SMS_ALLOW_LOG, false)) {
+    throw new ConfigError('SMS_URL must name an SMS provider in production (twilio://… or aliyun://…); SMS_ALLOW_LOG=true writes SMS to the log instead');
+  }
   return {
     env: mode,
     port,
@@ -313,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Orggraph <no-reply@orggraph.local>',
+    sms,
     invitationExpirySweepMs: numberFrom('INVITATION_EXPIRY_SWEEP_MS', env.INVITATION_EXPIRY_SWEEP_MS, mode === 'test' ? 0 : 30_000),
     followUpSweepMs: numberFrom('FOLLOW_UP_SWEEP_MS', env.FOLLOW_UP_SWEEP_MS, mode === 'test' ? 0 : 30_000),
     contactPurgeSweepMs: numberFrom('CONTACT_PURGE_SWEEP_MS', env.CONTACT_PURGE_SWEEP_MS, mode === 'test' ? 0 : 60 * 60 * 1000),

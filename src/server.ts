@@ -33,6 +33,8 @@ import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
 import { startGraphQLWs } from './graphql/graphql-ws';
 import { handleDashboardRequest } from './web/dashboard.http';
+import { handleInviteRequest } from './web/invite.http';
+import { handleDocsRequest, handleLandingRequest } from './web/landing.http';
 import { InProcessPubSub, RedisPubSub, type PubSub } from './realtime/pubsub';
 import { contributions as moduleContributionSet, createLoaders, createSubscriberDirectory, entities, guessedSecrets, loadViewerFor, moduleContributions, resolvers } from './modules';
 import { Contributions, type Contribution } from './contributions';
@@ -141,8 +143,17 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
+  // Where a person goes next, and the mode this process really runs in.
+  const origin = `http://${['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host}:${port}`;
   logger.info(
-    { port, databaseReplicas: config.databaseReplicaUrls.length, redis: config.redisClusterNodes ? 'cluster' : 'single' },
+    {
+      port,
+      urls: { home: `${origin}/`, api: `${origin}/graphql`, dashboard: `${origin}/dashboard`, ...(config.graphiql ? { graphiql: `${origin}/graphql` } : {}) },
+      database: embeddedPostgres ? 'embedded' : 'postgres',
+      pubsub: pubsub.kind,
+      databaseReplicas: config.databaseReplicaUrls.length,
+      redis: config.redisClusterNodes ? 'cluster' : 'single',
+    },
     'orggraph gateway listening',
   );
 
@@ -295,6 +306,9 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     return;
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
+  if (url.pathname.startsWith('/invite/')) return handleInviteRequest(req, res, url.pathname);
+  if (url.pathname === '/') return handleLandingRequest(req, res, { graphiql: explorer !== null });
+  if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return handleDocsRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });
 
   const body = req.method === 'POST' ? await readJsonBody(req) : undefined;

@@ -14,7 +14,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 describe('SIGTERM under load', () => {
   it('fails no request in flight, closes subscribers with 1001, and they resume on another instance with no event lost', async () => {
     // As production runs it (Apollo's own signal handlers are on outside NODE_ENV=test). The drain delay is what a load balancer needs to see /readyz turn 503 and route elsewhere (ours polls every 100 ms).
-    const [leaving, staying] = await Promise.all([spawnGateway({ NODE_ENV: 'production', DRAIN_DELAY_MS: '1500' }), spawnGateway()]);
+    const [leaving, staying] = await Promise.all([spawnGateway({ NODE_ENV: 'production', SMS_ALLOW_LOG: 'true', DRAIN_DELAY_MS: '1500' }), spawnGateway()]);
     const owner = await createOrgWithOwner(new GraphQLClient(staying.url));
     const token = owner.client.token!;
     const rename = (url: string, name: string) => new GraphQLClient(url, token).request(UpdateMemberDocument, { input: { id: owner.member.id, name } });

@@ -240,7 +240,7 @@ describe('GraphiQL explorer', () => {
   });
 
   it('is off in production unless GRAPHIQL=on, and then serves neither page nor files', async () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x', DATABASE_URL: 'postgres://db/orggraph', REDIS_URL: 'redis://redis' };
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x', DATABASE_URL: 'postgres://db/orggraph', REDIS_URL: 'redis://redis', SMS_ALLOW_LOG: 'true' };
     expect(loadConfig(production).graphiql).toBe(false);
     expect(loadConfig({ ...production, GRAPHIQL: 'on' }).graphiql).toBe(true);
     expect(loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'x' }).graphiql).toBe(true);

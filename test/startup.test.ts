@@ -50,6 +50,11 @@ describe('starting up', () => {
   it.each([
     ['a setting that is not a number', { PORT: 'abc' }, /^orggraph: cannot start: PORT must be a number/],
     ['production without its services', { NODE_ENV: 'production' }, /^orggraph: cannot start: DATABASE_URL and REDIS_URL .* must be set in production$/],
+    [
+      'production with SMS on the log',
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/orggraph', REDIS_URL: 'redis://127.0.0.1:6379' },
+      /^orggraph: cannot start: SMS_URL must name an SMS provider in production \(twilio:\/\/… or aliyun:\/\/…\); SMS_ALLOW_LOG=true writes SMS to the log instead$/,
+    ],
     ['a database that cannot be reached', { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/orggraph', REDIS_URL: 'redis://127.0.0.1:6379' }, /^orggraph: cannot start: PostgreSQL \(DATABASE_URL\) cannot be reached: connect ECONNREFUSED/],
   ])('%s: one clear line, no stack trace, and a non-zero exit', async (_name, env, line) => {
     const { code, stderr } = await runToFailure(env);

@@ -212,7 +212,7 @@ async function seedMembers(orgId: string, count: number): Promise<Array<{ userId
 async function main(): Promise<void> {
   const started = performance.now();
   await freshDatabase(DATABASE_URL);
-  const gatewayEnv = { DATABASE_URL, REDIS_URL, NODE_ENV: 'production', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0', JWT_SECRET };
+  const gatewayEnv = { DATABASE_URL, REDIS_URL, NODE_ENV: 'production', SMS_ALLOW_LOG: 'true', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0', JWT_SECRET };
   const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const gateways = [await startGatewayProcess(gatewayEnv, nodeArgs), await startGatewayProcess(gatewayEnv, nodeArgs)];
   const logger = pino({ level: 'warn' });

@@ -210,7 +210,7 @@ interface Latency {
 async function main(): Promise<void> {
   const started = performance.now();
   await freshDatabase(DATABASE_URL);
-  const gatewayEnv = { DATABASE_URL, REDIS_URL, NODE_ENV: 'production', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0', EXPOSE_SQL_COUNT: 'true', JWT_SECRET };
+  const gatewayEnv = { DATABASE_URL, REDIS_URL, NODE_ENV: 'production', SMS_ALLOW_LOG: 'true', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0', EXPOSE_SQL_COUNT: 'true', JWT_SECRET };
   const gateways = [await startGatewayProcess(gatewayEnv), await startGatewayProcess(gatewayEnv)];
   const url = gateways[0]!.url;
   const db = new pg.Client({ connectionString: DATABASE_URL });

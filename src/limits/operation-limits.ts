@@ -107,7 +107,7 @@ export interface GuessedSecret {
   target(args: Record<string, unknown>, caller: GuessCaller): string | null;
 }
 
-/** Guess-protected mutations by root field name. */
+/** Guess-protected root fields (mutations, and queries such as invitationPreview) by name. */
 export type GuessedSecrets = Readonly<Record<string, GuessedSecret>>;
 
 /** One point per attempt (each aliased field is one), per address and per target. */
@@ -118,7 +118,8 @@ export function attemptBuckets(
   analysis: OperationAnalysis,
   caller: OperationCaller & GuessCaller,
 ): Bucket[] {
-  if (operation.operation !== 'mutation') return [];
+  // Queries too: a public query can test a secret (invitationPreview). Subscriptions try none.
+  if (operation.operation === 'subscription') return [];
   const perAddress = new Map<GuessKind, number>();
   const perTarget = new Map<string, { kind: GuessKind; target: string; attempts: number }>();
   for (const field of analysis.rootFields) {

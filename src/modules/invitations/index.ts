@@ -9,6 +9,7 @@ import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invita
 import { Invitation } from './invitation.entity';
 import { findViewableInvitation, invitationsSeenByViewer } from './invitations.listing';
 import { InvitationEventFieldsResolver, InvitationSubscriptionsResolver } from './invitation-subscriptions';
+import { InvitationPreviewResolver } from './invitation-preview.resolver';
 import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
 
 export { invitePendingMember } from './invitations.service';
@@ -18,7 +19,7 @@ export { invitationGuessedSecrets } from './guessed-secrets';
 
 export const invitationsModule = {
   entities: [Invitation],
-  resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
+  resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
   contributions: [
     contribute(nodeTypes, { type: 'Invitation', fetch: findViewableInvitation }),
     contribute(deliveryFailureHooks, markInvitationFailed),

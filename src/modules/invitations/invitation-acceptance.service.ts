@@ -27,7 +27,7 @@ export function invitationInvalid(): AppError {
 }
 
 /** The invitation of a token, if it can be used now; otherwise INVITATION_INVALID. */
-async function findUsable(tx: EntityManager, token: string, lock = false): Promise<Invitation> {
+export async function findUsable(tx: EntityManager, token: string, lock = false): Promise<Invitation> {
   const tokenHash = hashInvitationToken(token.trim());
   const invitation = await tx.findOne(Invitation, { tokenHash }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
   if (!invitation || !isUsable(invitation)) throw invitationInvalid();

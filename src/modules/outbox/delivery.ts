@@ -1,28 +1,11 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { Config } from '../../config';
+import { renderMessage } from './message-text';
 import { LogDeliveryAdapter, type DeliveryAdapter, type OutboundMessage } from './outbox.dispatcher';
+import { createSmsAdapter } from './sms';
 
-/** What a person receives: the subject (emails) and the text, rendered from a message's template and payload. */
-export function renderMessage(message: Pick<OutboundMessage, 'template' | 'payload'>): { subject: string; text: string } {
-  const p = message.payload;
-  switch (message.template) {
-    case 'EMAIL_VERIFICATION':
-    case 'PHONE_VERIFICATION':
-      return { subject: 'Your verification code', text: `Your Orggraph verification code is ${p.code}. It is valid for 10 minutes.` };
-    case 'INVITATION': {
-      const inviter = p.inviterName ? `${p.inviterName} invites you` : 'You are invited';
-      const note = p.message ? `\n\n"${p.message}"` : '';
-      const until = typeof p.expiresAt === 'string' ? ` The invitation is valid until ${p.expiresAt.slice(0, 10)}.` : '';
-      return {
-        subject: `Join ${p.orgName} on Orggraph`,
-        text: `${inviter} to join ${p.orgName} on Orggraph: ${p.url}${until}${note}`,
-      };
-    }
-    default:
-      return { subject: message.template, text: JSON.stringify(p) };
-  }
-}
+export { renderMessage };
 
 /**
  * How long one SMTP send may take at most (nodemailer's defaults are 2 and 10 minutes): a server that hangs fails the
@@ -31,7 +14,7 @@ export function renderMessage(message: Pick<OutboundMessage, 'template' | 'paylo
  */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
 
-/** Sends emails through SMTP (nodemailer); SMS go to `sms` (the log adapter until an SMS provider is wired). */
+/** Sends emails through SMTP (nodemailer); SMS go to `sms` (the provider SMS_URL names, or the log). */
 export class SmtpDeliveryAdapter implements DeliveryAdapter {
   private readonly transport: Transporter;
 
@@ -50,8 +33,22 @@ export class SmtpDeliveryAdapter implements DeliveryAdapter {
   }
 }
 
-/** The adapter configuration asks for: SMTP for email when `SMTP_URL` is set, else everything to the log. */
-export function createDeliveryAdapter(config: Pick<Config, 'smtpUrl' | 'mailFrom'>, logger: Logger): DeliveryAdapter {
+/** Each channel to its own adapter: SMS to the provider, emails to the log (no SMTP_URL). */
+export class ChannelDeliveryAdapter implements DeliveryAdapter {
+  constructor(private readonly adapters: Record<OutboundMessage['channel'], DeliveryAdapter>) {}
+
+  deliver(message: OutboundMessage): Promise<void> {
+    return this.adapters[message.channel].deliver(message);
+  }
+}
+
+/**
+ * The adapter configuration asks for: SMTP for email when `SMTP_URL` is set, the provider of `SMS_URL` for SMS; what
+ * names none goes to the log.
+ */
+export function createDeliveryAdapter(config: Pick<Config, 'smtpUrl' | 'mailFrom'> & Partial<Pick<Config, 'sms'>>, logger: Logger): DeliveryAdapter {
   const log = new LogDeliveryAdapter(logger);
-  return config.smtpUrl ? new SmtpDeliveryAdapter(config.smtpUrl, config.mailFrom, log) : log;
+  const sms = config.sms && config.sms.provider !== 'log' ? createSmsAdapter(config.sms, logger) : log;
+  if (config.smtpUrl) return new SmtpDeliveryAdapter(config.smtpUrl, config.mailFrom, sms);
+  return sms === log ? log : new ChannelDeliveryAdapter({ SMS: sms, EMAIL: log });
 }
