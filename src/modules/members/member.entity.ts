@@ -3,6 +3,7 @@ import { Node } from '../../graphql/relay';
 import { Field, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql';
 import { MemberSensitiveField } from '../../auth/member-fields';
 import { OrgOwnedEntity } from '../../db/base.entity';
+import { nameKeys } from '../../search/name-keys';
 
 export enum MemberStatus {
   PENDING = 'PENDING',
@@ -24,6 +25,20 @@ export class Member extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'How the name is read: furigana (やまだ たろう) or a chosen romanisation. Used for search and for the order of lists.' })
+  nameReading: string | null = null;
+
+  // Search and sort keys (src/search/name-keys.ts), derived whenever the member is written: never exposed.
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).nameKey, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).nameKey })
+  nameKey!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).searchKeys, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).searchKeys })
+  searchKeys!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).sortKey, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).sortKey })
+  sortKey!: Opt<string>;
 
   /** E.164. */
   @Property({ type: 'text', nullable: true })
