@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AddMemberDocument, CreateContactDocument, NameSearchContactsDocument, NameSearchMembersDocument, UpdateContactDocument, UpdateMemberDocument } from '../generated/graphql';
 import { GraphQLClient } from './client';
 import { createOrgWithOwner, uniquePhone } from './factories';
+import { csv, postContactImport, postImport } from './imports';
 import { addPersonWithLogin, type Person } from './people';
 
 /**
@@ -208,6 +209,25 @@ export function describeNameSearch(label: string, gatewayUrl: () => Promise<stri
       expect((await listMembers(plain.client, { query: 'やまだ' }, 50)).names).toEqual(['山田太郎']);
       // Contacts' phones are visible to whoever sees the contact.
       expect((await listContacts(plain.client, { query: digits }, 50)).names).toContain('山田太郎');
+    });
+
+    it('imports readings from CSV for members and contacts (ふりがな, reading columns)', async () => {
+      const members = csv(['name', 'phone', 'フリガナ'], [['中村一郎', uniquePhone(), 'ナカムラ イチロウ']]);
+      const imported = await postImport(owner.url, owner.token!, members);
+      expect(imported.body.summary).toMatchObject({ created: 1, failed: 0 });
+      const contacts = csv(['name', 'phones', 'reading', 'company'], [['小川美咲', uniquePhone(), 'おがわ みさき', '東京海上']]);
+      const importedContacts = await postContactImport(owner.url, owner.token!, contacts);
+      expect(importedContacts.body.summary).toMatchObject({ created: 1, failed: 0 });
+
+      const { members: found } = await owner.ok(NameSearchMembersDocument, { first: 5, filter: { query: 'なかむら' } });
+      expect(found.edges.map((e) => [e.node.name, e.node.nameReading])).toEqual([['中村一郎', 'ナカムラ イチロウ']]);
+      // Both read いちろう: in gojūon order, す before な.
+      expect((await listMembers(owner, { query: 'ichirou' }, 50)).names).toEqual(['鈴木一郎', '中村一郎']);
+      const { contacts: foundContacts } = await owner.ok(NameSearchContactsDocument, { first: 5, filter: { query: 'ogawa' } });
+      expect(foundContacts.edges.map((e) => [e.node.name, e.node.nameReading])).toEqual([['小川美咲', 'おがわ みさき']]);
+      // The company of an imported contact is searched by two characters too, in Simplified as in Traditional.
+      expect((await listContacts(owner, { query: '海上' }, 50)).names).toEqual(['小川美咲']);
+      expect((await listContacts(owner, { query: '东京' }, 50)).names).toEqual(['小川美咲']);
     });
 
     it('re-derives the keys when a name or reading changes, and clears them with the reading', async () => {

@@ -40,8 +40,9 @@ end $$;
 create trigger members_name_keys_fallback before insert on members for each row execute function name_keys_fallback();
 create trigger contacts_name_keys_fallback before insert on contacts for each row execute function name_keys_fallback();
 `);
-    await this.rebuild('members', false);
-    await this.rebuild('contacts', true);
+    const execute: Execute = (sql, params) => this.execute(sql, params);
+    await rebuildNameKeys(execute, 'members');
+    await rebuildNameKeys(execute, 'contacts');
     await this.execute(`
 alter table members alter column name_key set not null, alter column search_keys set not null, alter column sort_key set not null;
 alter table contacts alter column name_key set not null, alter column search_keys set not null, alter column sort_key set not null;
@@ -60,24 +61,31 @@ create index contacts_lookup on contacts
   using gin (search_text gin_trgm_ops, name_key gin_trgm_ops, search_keys gin_trgm_ops, tag_ids, audience) where deleted_at is null;
 `);
   }
+}
 
-  /** Derives the keys of every row of `table`, in id order, a batch per statement. */
-  private async rebuild(table: 'members' | 'contacts', withCompany: boolean): Promise<void> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const rows = (await this.execute(
-        `select id, name, name_reading${withCompany ? ', company' : ''} from ${table} where id > ? order by id limit ${BATCH}`,
-        [after],
-      )) as Array<{ id: string; name: string; name_reading: string | null; company?: string | null }>;
-      if (!rows.length) return;
-      const keys = rows.map((row) => nameKeys(row.name, row.name_reading, row.company));
-      await this.execute(
-        `update ${table} t set name_key = u.name_key, search_keys = u.search_keys, sort_key = u.sort_key
-           from unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) as u(id, name_key, search_keys, sort_key)
-          where t.id = u.id`,
-        [rows.map((row) => row.id), keys.map((k) => k.nameKey), keys.map((k) => k.searchKeys), keys.map((k) => k.sortKey)],
-      );
-      after = rows.at(-1)!.id;
-    }
+type Execute = (sql: string, params: unknown[]) => Promise<unknown[]>;
+
+/**
+ * Derives the keys of every row of `table` (of one org with `orgId`), in id order, a batch per statement, with
+ * `execute` (`?` placeholders). The migration runs it over everything; tests over their own org.
+ */
+export async function rebuildNameKeys(execute: Execute, table: 'members' | 'contacts', orgId?: string): Promise<void> {
+  const withCompany = table === 'contacts';
+  const inOrg = orgId ? ' and org_id = ?' : '';
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const rows = (await execute(
+      `select id, name, name_reading${withCompany ? ', company' : ''} from ${table} where id > ?${inOrg} order by id limit ${BATCH}`,
+      orgId ? [after, orgId] : [after],
+    )) as Array<{ id: string; name: string; name_reading: string | null; company?: string | null }>;
+    if (!rows.length) return;
+    const keys = rows.map((row) => nameKeys(row.name, row.name_reading, row.company));
+    await execute(
+      `update ${table} t set name_key = u.name_key, search_keys = u.search_keys, sort_key = u.sort_key
+         from unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) as u(id, name_key, search_keys, sort_key)
+        where t.id = u.id`,
+      [rows.map((row) => row.id), keys.map((k) => k.nameKey), keys.map((k) => k.searchKeys), keys.map((k) => k.sortKey)],
+    );
+    after = rows.at(-1)!.id;
   }
 }
