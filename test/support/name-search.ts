@@ -1,5 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AddMemberDocument, CreateContactDocument, NameSearchContactsDocument, NameSearchMembersDocument, UpdateContactDocument, UpdateMemberDocument } from '../generated/graphql';
+import {
+  AddMemberDocument,
+  CreateContactDocument,
+  CreateDepartmentDocument,
+  CreateTagDocument,
+  CreateTagGroupDocument,
+  NameSearchContactsDocument,
+  NameSearchDepartmentsDocument,
+  NameSearchMembersDocument,
+  NameSearchTagsDocument,
+  UpdateContactDocument,
+  UpdateMemberDocument,
+} from '../generated/graphql';
 import { GraphQLClient } from './client';
 import { createOrgWithOwner, uniquePhone } from './factories';
 import { csv, postContactImport, postImport } from './imports';
@@ -228,6 +240,26 @@ export function describeNameSearch(label: string, gatewayUrl: () => Promise<stri
       // The company of an imported contact is searched by two characters too, in Simplified as in Traditional.
       expect((await listContacts(owner, { query: '海上' }, 50)).names).toEqual(['小川美咲']);
       expect((await listContacts(owner, { query: '东京' }, 50)).names).toEqual(['小川美咲']);
+    });
+
+    it('finds departments and tags with the same model; tags list in reading order', async () => {
+      for (const name of ['心血管内科', '神经内科', '協和醫院', '急诊科', 'Radiology']) await owner.ok(CreateDepartmentDocument, { input: { name } });
+      const departments = async (query: string) => (await owner.ok(NameSearchDepartmentsDocument, { query })).departments.map((d) => d.name);
+      expect(await departments('内科')).toEqual(['神经内科', '心血管内科']);
+      expect(await departments('xxg')).toEqual(['心血管内科']);
+      expect(await departments('shenjing')).toEqual(['神经内科']);
+      expect(await departments('协和')).toEqual(['協和醫院']);
+      expect(await departments('RAD')).toEqual(['Radiology']);
+      expect(await departments('急')).toEqual(['急诊科']);
+
+      const { createTagGroup } = await owner.ok(CreateTagGroupDocument, { input: { name: '类型' } });
+      for (const name of ['客户', 'VIP', '合作伙伴', '供应商']) await owner.ok(CreateTagDocument, { input: { groupId: createTagGroup.id, name } });
+      const tags = async (query: string | null) => (await owner.ok(NameSearchTagsDocument, { query })).tags.map((t) => t.name);
+      expect(await tags(null)).toEqual(['供应商', '合作伙伴', '客户', 'VIP']);
+      expect(await tags('kh')).toEqual(['客户']);
+      expect(await tags('gys')).toEqual(['供应商']);
+      expect(await tags('伙伴')).toEqual(['合作伙伴']);
+      expect(await tags('ｖｉｐ')).toEqual(['VIP']);
     });
 
     it('re-derives the keys when a name or reading changes, and clears them with the reading', async () => {

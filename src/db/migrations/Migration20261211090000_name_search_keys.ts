@@ -63,19 +63,20 @@ create index contacts_lookup on contacts
   }
 }
 
-type Execute = (sql: string, params: unknown[]) => Promise<unknown[]>;
+export type Execute = (sql: string, params: unknown[]) => Promise<unknown[]>;
 
 /**
  * Derives the keys of every row of `table` (of one org with `orgId`), in id order, a batch per statement, with
  * `execute` (`?` placeholders). The migration runs it over everything; tests over their own org.
  */
-export async function rebuildNameKeys(execute: Execute, table: 'members' | 'contacts', orgId?: string): Promise<void> {
+export async function rebuildNameKeys(execute: Execute, table: 'members' | 'contacts' | 'departments' | 'contact_tags', orgId?: string): Promise<void> {
   const withCompany = table === 'contacts';
+  const reading = table === 'members' || table === 'contacts' ? 'name_reading' : 'null as name_reading';
   const inOrg = orgId ? ' and org_id = ?' : '';
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = (await execute(
-      `select id, name, name_reading${withCompany ? ', company' : ''} from ${table} where id > ?${inOrg} order by id limit ${BATCH}`,
+      `select id, name, ${reading}${withCompany ? ', company' : ''} from ${table} where id > ?${inOrg} order by id limit ${BATCH}`,
       orgId ? [after, orgId] : [after],
     )) as Array<{ id: string; name: string; name_reading: string | null; company?: string | null }>;
     if (!rows.length) return;

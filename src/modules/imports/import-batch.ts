@@ -459,10 +459,13 @@ async function createPlannedDepartments(tx: EntityManager, session: ImportSessio
     next.set(node.parentId, node.position + 1);
   }
   await tx.execute(
-    `insert into departments (id, org_id, name, parent_id, path, position)
-     select x.id, ?, x.name, x.parent_id, x.path, x.position
-       from jsonb_to_recordset(?::jsonb) as x(id uuid, name text, parent_id uuid, path text, position int)`,
-    [session.orgId, JSON.stringify(planned.map(({ id, name, parentId, path, position }) => ({ id, name, parent_id: parentId, path, position })))],
+    `insert into departments (id, org_id, name, parent_id, path, position, name_key, search_keys, sort_key)
+     select x.id, ?, x.name, x.parent_id, x.path, x.position, x.name_key, x.search_keys, x.sort_key
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, name text, parent_id uuid, path text, position int, name_key text, search_keys text, sort_key text)`,
+    [
+      session.orgId,
+      JSON.stringify(planned.map(({ id, name, parentId, path, position }) => ({ id, name, parent_id: parentId, path, position, ...keyColumns(nameKeys(name)) }))),
+    ],
   );
   for (const node of planned) {
     recordAudit(tx, session.viewer, 'department.create', { type: 'Department', id: node.id }, {
