@@ -12,6 +12,7 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { memberSearchStatement } from '../../src/modules/members/members.listing';
 import { nameKeys, namePatterns, nameQuery, type NameKeys } from '../../src/search/name-keys';
 import { freshDatabase, graphql, load, measure, startGatewayProcess, type LoadResult } from './lib';
 
@@ -138,25 +139,9 @@ function statementName(text: string): string {
   return `probe-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
 }
 
-/**
- * The gateway's page statement of a member search (`members.listing.ts`, owner: phone digits searched too), written
- * out for the bare-SQL probe: the same conditions, rank and order, the same indexes.
- */
+/** The gateway's own page statement of a member search (the owner may search phone digits). */
 function memberProbe(orgId: string, query: string): { name: string; text: string; values: unknown[] } {
-  const patterns = namePatterns(nameQuery(query)!);
-  const values: unknown[] = [orgId];
-  const param = (value: unknown) => `$${values.push(value)}`;
-  const matches: string[] = [];
-  if (patterns.substring) matches.push(`m.search_keys like ${param(patterns.substring)}`);
-  if (patterns.reading) matches.push(`m.search_keys like ${param(patterns.reading)}`);
-  if (patterns.contains) matches.push(`m.name_key like ${param(patterns.contains)}`);
-  const digits = /^[+\d\s().-]+$/.test(query) ? query.replace(/\D/g, '') : '';
-  if (digits.length >= 4) matches.push(`m.detail_keys like ${param(`%${digits}%`)}`);
-  matches.push(`m.detail_keys like ${param(`%\u001f${query.toLowerCase()}%`)}`);
-  const reading = patterns.reading ? `when m.search_keys like ${param(patterns.reading)} then 2 ` : '';
-  const rank = `case when m.name_key = ${param(patterns.exact)} then 0 when m.name_key like ${param(patterns.prefix)} then 1 ${reading}else 3 end`;
-  const text = `with matches as materialized (select m.*, ${rank} as search_rank from members m where m.org_id = $1 and (${matches.join(' or ')}))
-                select * from matches order by search_rank, sort_key, id limit ${param(21)}`;
+  const { text, values } = memberSearchStatement(orgId, true, query, 20);
   return { name: statementName(text), text, values };
 }
 

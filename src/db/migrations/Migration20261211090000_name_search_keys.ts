@@ -48,12 +48,19 @@ alter table members alter column name_key set not null, alter column search_keys
 alter table contacts alter column name_key set not null, alter column search_keys set not null, alter column sort_key set not null;
 
 create index members_org_sort on members (org_id, sort_key, id);
+-- Exact and one- or two-character prefix matches in reading order: the first page of a short search comes from them.
+create index members_org_name_key on members (org_id, name_key, sort_key, id);
+create index members_org_name_1 on members (org_id, left(name_key, 1), sort_key, id);
+create index members_org_name_2 on members (org_id, left(name_key, 2), sort_key, id);
 create index members_search on members using gin (name_key gin_trgm_ops, search_keys gin_trgm_ops, detail_keys gin_trgm_ops);
 
 -- Ordered by reading: the listing walks these instead of the name order.
 drop index contacts_org_name_probe;
 create index contacts_org_sort on contacts (org_id, sort_key, id) where deleted_at is null;
 create index contacts_org_owner_sort on contacts (org_id, owner_id, sort_key, id) where deleted_at is null;
+create index contacts_org_name_key on contacts (org_id, name_key, sort_key, id) where deleted_at is null;
+create index contacts_org_name_1 on contacts (org_id, left(name_key, 1), sort_key, id) where deleted_at is null;
+create index contacts_org_name_2 on contacts (org_id, left(name_key, 2), sort_key, id) where deleted_at is null;
 create index contacts_org_sort_probe on contacts (org_id, sort_key, id)
   include (search_text, tag_ids, audience, owner_id, company, visibility) where deleted_at is null;
 drop index contacts_lookup;

@@ -102,9 +102,9 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope): Where {
+function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
   const parts: Where[] = [visibleContactsWhere('c', ctx.viewer.orgId, reach)];
-  const search = searchOf(scope);
+  const search = withSearch ? searchOf(scope) : null;
   if (search) parts.push(search.where);
   if (scope.tagIds?.length) parts.push({ sql: 'c.tag_ids @> ?::uuid[]', params: [pgArray(scope.tagIds)] });
   if (scope.ownerId) parts.push({ sql: 'c.owner_id = ?', params: [scope.ownerId] });
@@ -194,13 +194,49 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
     // number of matches.
     const rank = rankOf(search.patterns);
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
-    text = `with found as materialized (
-         select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
-          ${after} order by r.search_rank, r.sort_key, r.id limit ?
-       )
-       select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
-        order by f.search_rank, c.sort_key, c.id`;
-    params = [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...extras.flatMap((extra) => extra.params)];
+    const exact = search.patterns?.exact ?? '';
+    const length = [...exact].length;
+    if (!search.patterns || length > 2 || exact.includes(' ')) {
+      text = `with found as materialized (
+           select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+         )
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...extras.flatMap((extra) => extra.params)];
+    } else {
+      // One or two characters (a surname: some 5% of the contacts for 王 or 李) match too many rows to rank them all
+      // for every page. Exact and prefix matches rank first and come in reading order from contacts_org_name_key and
+      // contacts_org_name_<n> (org_id, left(name_key, n), sort_key, id): when they fill the page, nothing else is
+      // read; only otherwise (the one-time filter) are all the matches ranked, as for longer queries.
+      const scoped = and([conditions(ctx, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
+      text = `with fast as materialized (
+           (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
+             order by c.sort_key, c.id limit ?)
+           union all
+           (select c.id, c.sort_key, 1 from contacts c where ${scoped.sql} and left(c.name_key, ${length}) = ? and c.name_key <> ?${tierAfter(1)}
+             order by c.sort_key, c.id limit ?)
+         ),
+         slow as materialized (
+           select r.id, r.sort_key, r.search_rank
+             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and (select count(*) from fast) < ?) r
+            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+         ),
+         found as (
+           select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
+            order by u.search_rank, u.sort_key, u.id limit ?
+         )
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [
+        ...scoped.params, exact, ...(searchAfter ?? []), first + 1,
+        ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1,
+        ...rank.params, ...matches.params, first + 1, ...(searchAfter ?? []), first + 1,
+        first + 1, first + 1,
+        ...extras.flatMap((extra) => extra.params),
+      ];
+    }
   } else {
     // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows
     // counted (an index-only scan of `contacts_org_sort`), to tell a sparse match from the end of the contacts.

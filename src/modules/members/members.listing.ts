@@ -4,7 +4,7 @@ import type { GraphQLContext } from '../../graphql/context';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { badInput, notFound } from '../../errors';
-import { escapeLike, namePatterns, nameQuery, type NamePatterns } from '../../search/name-keys';
+import { escapeLike, namePatterns, nameQuery, type NamePatterns, type NameQuery } from '../../search/name-keys';
 import type { Department } from '../departments/department.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { Member, type MemberStatus } from './member.entity';
@@ -57,6 +57,8 @@ class Conditions {
   readonly values: unknown[];
   /** Placeholders of the cursor's values, applied by the page statement to its order. */
   after?: string[];
+  /** The conditions without the search's, for the name-prefix fast path. */
+  scope: string[] = [];
 
   constructor(orgId: string) {
     this.values = [orgId];
@@ -75,7 +77,12 @@ class Conditions {
 
 /** The members a scope lists, as conditions on `members m`: hand-written, as this is the directory's hot path. */
 function filtered(viewer: Viewer, scope: MemberListScope): Conditions {
-  const conditions = new Conditions(viewer.orgId);
+  return filteredIn(viewer.orgId, maySearchContactDetails(viewer), scope);
+}
+
+/** `filtered` for an org and whether contact details may be searched. */
+function filteredIn(orgId: string, details: boolean, scope: MemberListScope): Conditions {
+  const conditions = new Conditions(orgId);
   const { where } = conditions;
   const param = (value: unknown) => conditions.param(value);
   if (scope.status) where.push(`m.status = ${param(scope.status)}`);
@@ -93,6 +100,7 @@ function filtered(viewer: Viewer, scope: MemberListScope): Conditions {
   } else if (scope.department) {
     where.push(`m.id in (select md.member_id from member_departments md where md.org_id = $1 and md.department_id = ${param(scope.department.id)})`);
   }
+  conditions.scope = [...where];
   const search = searchOf(scope);
   if (search) {
     // Each LIKE can use members_search (pg_trgm GIN): ORed, the planner combines them as a bitmap OR.
@@ -101,7 +109,7 @@ function filtered(viewer: Viewer, scope: MemberListScope): Conditions {
     if (patterns.substring) matches.push(`m.search_keys like ${param(patterns.substring)}`);
     if (patterns.reading) matches.push(`m.search_keys like ${param(patterns.reading)}`);
     if (patterns.contains) matches.push(`m.name_key like ${param(patterns.contains)}`);
-    if (maySearchContactDetails(viewer)) {
+    if (details) {
       // Phone digits anywhere (4 or more), an employee number or email from its start: `detail_keys` is
       // <GS>digits<US>employee no<US>email, so the prefix pattern cannot start inside the phone.
       const digits = PHONE_LIKE.test(search.raw) ? search.raw.replace(/\D/g, '') : '';
@@ -117,10 +125,10 @@ function filtered(viewer: Viewer, scope: MemberListScope): Conditions {
 const PHONE_LIKE = /^[+\d\s().-]+$/;
 
 /** A scope's search, folded; null without one. */
-function searchOf(scope: MemberListScope): { raw: string; patterns: NamePatterns } | null {
+function searchOf(scope: MemberListScope): { raw: string; query: NameQuery; patterns: NamePatterns } | null {
   const raw = scope.query?.normalize('NFKC').trim();
   const query = raw ? nameQuery(raw) : null;
-  return raw && query ? { raw, patterns: namePatterns(query) } : null;
+  return raw && query ? { raw, query, patterns: namePatterns(query) } : null;
 }
 
 /** A match's rank (see `namePatterns`): computed on the matches only, as the first sort key of a search. */
@@ -139,10 +147,40 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
     const after = search === null && conditions.after ? ` and (m.sort_key, m.id) > (${conditions.after[0]}::text, ${conditions.after[1]}::uuid)` : '';
     return `select m.* from members m where ${conditions.sql}${after} order by m.sort_key, m.id limit ${conditions.param(first + 1)}`;
   }
+  const limit = conditions.param(first + 1);
   const rank = rankSql(conditions, search.patterns);
   const after = conditions.after ? `where (search_rank, sort_key, id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
-  return `with matches as materialized (select m.*, ${rank} as search_rank from members m where ${conditions.sql})
-          select * from matches ${after} order by search_rank, sort_key, id limit ${conditions.param(first + 1)}`;
+  const ranked = (gate = '') => `select * from (select m.*, ${rank} as search_rank from members m where ${conditions.sql}${gate}) r ${after}`;
+  const length = search.query.length;
+  if (length > 2 || search.query.text.includes(' ')) {
+    return `with matches as materialized (${ranked()} order by search_rank, sort_key, id limit ${limit}) select * from matches order by search_rank, sort_key, id`;
+  }
+  // One or two characters (a surname: some 5% of an org for 王 or 李) match too many rows to rank them all for every
+  // page. Exact and prefix matches rank first, and come in reading order from members_org_name_key and
+  // members_org_name_<n> (org_id, left(name_key, n), sort_key, id): when they fill the page, nothing else is read.
+  // Only otherwise (the one-time filter on `fast`) are all the matches collected from members_search and ranked.
+  const q = `${conditions.param(search.query.text)}::text`;
+  const scope = conditions.scope.join(' and ');
+  const tierAfter = (tier: number) =>
+    conditions.after ? ` and (${tier}, m.sort_key, m.id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  return `with fast as materialized (
+      (select m.*, 0 as search_rank from members m where ${scope} and m.name_key = ${q}${tierAfter(0)} order by m.sort_key, m.id limit ${limit})
+      union all
+      (select m.*, 1 from members m where ${scope} and left(m.name_key, ${length}) = ${q} and m.name_key <> ${q}${tierAfter(1)}
+        order by m.sort_key, m.id limit ${limit})
+    ),
+    slow as materialized (${ranked(` and (select count(*) from fast) < ${limit}`)} order by search_rank, sort_key, id limit ${limit})
+    select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
+     order by search_rank, sort_key, id limit ${limit}`;
+}
+
+/**
+ * The first page's statement of a member search, as `listMembers` runs it: for `npm run bench:search`, which runs it
+ * as bare SQL beside the gateway.
+ */
+export function memberSearchStatement(orgId: string, details: boolean, query: string, first: number): { text: string; values: unknown[] } {
+  const conditions = filteredIn(orgId, details, { query });
+  return { text: pageStatement(conditions, first, searchOf({ query })), values: conditions.values };
 }
 
 type Search = NonNullable<ReturnType<typeof searchOf>>;
