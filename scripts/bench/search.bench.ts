@@ -3,8 +3,8 @@
  * names (Chinese surnames by frequency with one- or two-character given names, Japanese names with kana readings,
  * Latin names), their search keys derived by `src/search/name-keys.ts` as the gateway derives them, then measures
  * one-character, two-character, pinyin, initials, kana reading and phone searches against a gateway process, as the
- * org's owner: p50/p99, requests/s and SQL statements per request; and, in the same run, the same page statement as
- * bare SQL (named prepared statements on a pg pool of the same concurrency), with the ratio gateway / bare SQL.
+ * org's owner: p50/p99, requests/s and SQL statements per request; and, in the same run, the page statement as
+ * bare SQL (the members' one taken from `members.listing.ts`, the contacts' written out the same way) (named prepared statements on a pg pool of the same concurrency), with the ratio gateway / bare SQL.
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_search on the local Postgres, dropped and recreated),
  * BENCH_ROWS (1000000 of each), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4).
@@ -145,24 +145,48 @@ function memberProbe(orgId: string, query: string): { name: string; text: string
   return { name: statementName(text), text, values };
 }
 
-/** The contact search statement for the owner (every live contact), as `contacts.listing.ts` ranks and orders it. */
+/**
+ * The contact search statement for the owner (every live contact), as `contacts.listing.ts` writes it: one or two
+ * characters through the exact/prefix fast path first, longer queries ranked over every match.
+ */
 function contactProbe(orgId: string, query: string): { name: string; text: string; values: unknown[] } {
   const patterns = namePatterns(nameQuery(query)!);
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
-  const reading = patterns.reading ? `when c.search_keys like ${param(patterns.reading)} then 2 ` : '';
-  const rank = `case when c.name_key = ${param(patterns.exact)} then 0 when c.name_key like ${param(patterns.prefix)} then 1 ${reading}else 3 end`;
-  let text = query.normalize('NFC').trim().toLowerCase();
-  if (/^[+\d\s().-]+$/.test(text) && /\d/.test(text)) text = text.replace(/\D/g, '');
-  const likes = ([...text].length >= 3 ? [`%${text}%`] : [`%\u001f${text}%`, `% ${text}%`]).map((p) => `c.search_text like lower(${param(p)})`);
-  if (patterns.substring) likes.push(`c.search_keys like ${param(patterns.substring)}`);
-  if (patterns.reading) likes.push(`c.search_keys like ${param(patterns.reading)}`);
-  if (patterns.contains) likes.push(`c.name_key like ${param(patterns.contains)}`);
-  const sql = `with found as materialized (
-      select r.id, r.search_rank from (select c.id, c.sort_key, ${rank} as search_rank from contacts c
-        where c.org_id = ${param(orgId)} and c.deleted_at is null and (${likes.join(' or ')})) r
-      order by r.search_rank, r.sort_key, r.id limit ${param(21)})
-    select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+  const scope = () => `c.org_id = ${param(orgId)} and c.deleted_at is null`;
+  const rank = () => {
+    const reading = patterns.reading ? `when c.search_keys like ${param(patterns.reading)} then 2 ` : '';
+    return `case when c.name_key = ${param(patterns.exact)} then 0 when c.name_key like ${param(patterns.prefix)} then 1 ${reading}else 3 end`;
+  };
+  const matches = () => {
+    let text = query.normalize('NFC').trim().toLowerCase();
+    if (/^[+\d\s().-]+$/.test(text) && /\d/.test(text)) text = text.replace(/\D/g, '');
+    const likes = ([...text].length >= 3 ? [`%${text}%`] : [`%\u001f${text}%`, `% ${text}%`]).map((p) => `c.search_text like lower(${param(p)})`);
+    if (patterns.substring) likes.push(`c.search_keys like ${param(patterns.substring)}`);
+    if (patterns.reading) likes.push(`c.search_keys like ${param(patterns.reading)}`);
+    if (patterns.contains) likes.push(`c.name_key like ${param(patterns.contains)}`);
+    return `${scope()} and (${likes.join(' or ')})`;
+  };
+  const length = [...patterns.exact].length;
+  let sql: string;
+  if (length > 2 || patterns.exact.includes(' ')) {
+    sql = `with found as materialized (
+        select r.id, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c where ${matches()}) r
+        order by r.search_rank, r.sort_key, r.id limit 21)
+      select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+  } else {
+    sql = `with fast as materialized (
+        (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scope()} and c.name_key = ${param(patterns.exact)} order by c.sort_key, c.id limit 21)
+        union all
+        (select c.id, c.sort_key, 1 from contacts c where ${scope()} and left(c.name_key, ${length}) = ${param(patterns.exact)} and c.name_key <> ${param(patterns.exact)}
+          order by c.sort_key, c.id limit 21)),
+      slow as materialized (
+        select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c
+          where ${matches()} and (select count(*) from fast) < 21) r order by r.search_rank, r.sort_key, r.id limit 21),
+      found as (select * from (select * from fast where (select count(*) from fast) >= 21 union all select * from slow) u
+        order by u.search_rank, u.sort_key, u.id limit 21)
+      select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+  }
   return { name: statementName(sql), text: sql, values };
 }
 
