@@ -5,9 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rebuildNameKeys } from '../src/db/migrations/Migration20261211090000_name_search_keys';
-import { NameSearchContactsDocument, NameSearchMembersDocument } from './generated/graphql';
+import { AddMemberDocument, CreateContactDocument, NameSearchContactsDocument, NameSearchMembersDocument } from './generated/graphql';
 import { GraphQLClient } from './support/client';
-import { createOrgWithOwner } from './support/factories';
+import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { describeNameSearch } from './support/name-search';
 import { rawIdOf, sql } from './support/sql-fixtures';
@@ -19,6 +19,47 @@ const execute = (text: string, params: unknown[]) => {
   let n = 0;
   return sql(text.replace(/\?/g, () => `$${++n}`), params);
 };
+
+describe('short CJK searches in a large org', () => {
+  it('pages substring matches beyond the first members in reading order (the probe falls short, all matches are ranked)', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient((await startTestGateway()).url));
+    const orgId = rawIdOf(org.org.id);
+    // 4,100 members that sort first ("aaa ..."), more than MEMBER_NAME_PROBE: the matches lie beyond the probe.
+    await sql(
+      `insert into members (id, org_id, name, status) select gen_random_uuid(), $1, 'Aaa ' || lpad(i::text, 4, '0'), 'PENDING' from generate_series(1, 4100) i`,
+      [orgId],
+    );
+    for (const name of ['周伟', '伟大', '李伟']) await org.client.ok(AddMemberDocument, { input: { name, phone: uniquePhone() } });
+    const page = (after?: string | null) => org.client.ok(NameSearchMembersDocument, { first: 2, after, filter: { query: '伟' } });
+    const first = (await page()).members;
+    // The prefix match first, then the substrings in reading order (li before zhou).
+    expect(first.edges.map((e) => e.node.name)).toEqual(['伟大', '李伟']);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = (await page(first.pageInfo.endCursor)).members;
+    expect(second.edges.map((e) => e.node.name)).toEqual(['周伟']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    expect((await org.client.ok(NameSearchMembersDocument, { first: 5, filter: { query: '伟' } })).members.edges).toHaveLength(3);
+  });
+
+  it('does the same for contacts, whose probe reads the reading-order index only', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient((await startTestGateway()).url));
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, phones, visibility)
+       select gen_random_uuid(), $1, $2, 'Aaa ' || lpad(i::text, 4, '0'), '{}', 'PRIVATE' from generate_series(1, 4100) i`,
+      [rawIdOf(org.org.id), rawIdOf(org.member.id)],
+    );
+    for (const name of ['周伟', '伟大', '李伟']) await org.client.ok(CreateContactDocument, { input: { name, phones: [uniquePhone()] } });
+    const page = (after?: string | null) => org.client.ok(NameSearchContactsDocument, { first: 2, after, filter: { query: '伟' } });
+    const first = (await page()).contacts;
+    expect(first.edges.map((e) => e.node.name)).toEqual(['伟大', '李伟']);
+    const second = (await page(first.pageInfo.endCursor)).contacts;
+    expect(second.edges.map((e) => e.node.name)).toEqual(['周伟']);
+    expect(second.pageInfo.hasNextPage).toBe(false);
+    // A longer query ranks every match, wherever it sorts.
+    const dense = (await org.client.ok(NameSearchContactsDocument, { first: 3, filter: { query: '000' } })).contacts.edges.map((e) => e.node.name);
+    expect(dense).toEqual(['Aaa 0001', 'Aaa 0002', 'Aaa 0003']);
+  });
+});
 
 describe('the migration of existing rows', () => {
   it('derives pinyin, readings and reading order for rows written before it', async () => {

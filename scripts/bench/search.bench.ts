@@ -175,17 +175,37 @@ function contactProbe(orgId: string, query: string): { name: string; text: strin
         order by r.search_rank, r.sort_key, r.id limit 21)
       select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
   } else {
-    sql = `with fast as materialized (
+    const fast = `fast as materialized (
         (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scope()} and c.name_key = ${param(patterns.exact)} order by c.sort_key, c.id limit 21)
         union all
         (select c.id, c.sort_key, 1 from contacts c where ${scope()} and left(c.name_key, ${length}) = ${param(patterns.exact)} and c.name_key <> ${param(patterns.exact)}
-          order by c.sort_key, c.id limit 21)),
-      slow as materialized (
-        select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c
-          where ${matches()} and (select count(*) from fast) < 21) r order by r.search_rank, r.sort_key, r.id limit 21),
-      found as (select * from (select * from fast where (select count(*) from fast) >= 21 union all select * from slow) u
-        order by u.search_rank, u.sort_key, u.id limit 21)
-      select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+          order by c.sort_key, c.id limit 21))`;
+    if (patterns.reading) {
+      sql = `with ${fast},
+        slow as materialized (
+          select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c
+            where ${matches()} and (select count(*) from fast) < 21) r order by r.search_rank, r.sort_key, r.id limit 21),
+        found as (select * from (select * from fast where (select count(*) from fast) >= 21 union all select * from slow) u
+          order by u.search_rank, u.sort_key, u.id limit 21)
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+    } else {
+      // CJK: the substrings in reading order from the index-only probe, all matches ranked only when it falls short.
+      sql = `with ${fast},
+        probe as materialized (
+          select c.id, c.sort_key, 3 as search_rank from (
+            select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.name_key, c.search_keys, c.search_text from contacts c where ${scope()} order by c.sort_key, c.id limit 4000
+          ) c where (select count(*) from fast) < 21 and (${matches()}) and left(c.name_key, ${length}) <> ${param(patterns.exact)}
+          order by c.sort_key, c.id limit 21),
+        state as materialized (
+          select case when (select count(*) from fast) >= 21 then true when (select count(*) from fast) + (select count(*) from probe) >= 21 then true
+                      else (select count(*) from (select 1 from contacts c where ${scope()} order by c.sort_key, c.id limit 4000) w) < 4000 end as complete),
+        slow as materialized (
+          select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c
+            where ${matches()} and not (select complete from state)) r order by r.search_rank, r.sort_key, r.id limit 21),
+        found as (select * from (select * from fast where (select complete from state) union all select * from probe where (select complete from state)
+                                 union all select * from slow) u order by u.search_rank, u.sort_key, u.id limit 21)
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+    }
   }
   return { name: statementName(sql), text: sql, values };
 }

@@ -62,7 +62,7 @@ create index contacts_org_name_key on contacts (org_id, name_key, sort_key, id) 
 create index contacts_org_name_1 on contacts (org_id, left(name_key, 1), sort_key, id) where deleted_at is null;
 create index contacts_org_name_2 on contacts (org_id, left(name_key, 2), sort_key, id) where deleted_at is null;
 create index contacts_org_sort_probe on contacts (org_id, sort_key, id)
-  include (search_text, tag_ids, audience, owner_id, company, visibility) where deleted_at is null;
+  include (search_text, name_key, search_keys, tag_ids, audience, owner_id, company, visibility) where deleted_at is null;
 drop index contacts_lookup;
 create index contacts_lookup on contacts
   using gin (search_text gin_trgm_ops, name_key gin_trgm_ops, search_keys gin_trgm_ops, tag_ids, audience) where deleted_at is null;

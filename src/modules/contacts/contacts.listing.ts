@@ -211,31 +211,69 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
       // read; only otherwise (the one-time filter) are all the matches ranked, as for longer queries.
       const scoped = and([conditions(ctx, reach, scope, { withSearch: false }), ...window.slice(1)]);
       const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
-      text = `with fast as materialized (
+      const fast = `fast as materialized (
            (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
              order by c.sort_key, c.id limit ?)
            union all
            (select c.id, c.sort_key, 1 from contacts c where ${scoped.sql} and left(c.name_key, ${length}) = ? and c.name_key <> ?${tierAfter(1)}
              order by c.sort_key, c.id limit ?)
-         ),
-         slow as materialized (
+         )`;
+      const fastParams = [...scoped.params, exact, ...(searchAfter ?? []), first + 1, ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1];
+      const slow = (gate: string) => `slow as materialized (
            select r.id, r.sort_key, r.search_rank
-             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and (select count(*) from fast) < ?) r
+             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and ${gate}) r
             ${after} order by r.search_rank, r.sort_key, r.id limit ?
-         ),
-         found as (
-           select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
-            order by u.search_rank, u.sort_key, u.id limit ?
-         )
-         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
-          order by f.search_rank, c.sort_key, c.id`;
-      params = [
-        ...scoped.params, exact, ...(searchAfter ?? []), first + 1,
-        ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1,
-        ...rank.params, ...matches.params, first + 1, ...(searchAfter ?? []), first + 1,
-        first + 1, first + 1,
-        ...extras.flatMap((extra) => extra.params),
-      ];
+         )`;
+      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...gateParams, ...(searchAfter ?? []), first + 1];
+      if (search.patterns.reading) {
+        text = `with ${fast}, ${slow('(select count(*) from fast) < ?')},
+           found as (
+             select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
+              order by u.search_rank, u.sort_key, u.id limit ?
+           )
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+            order by f.search_rank, c.sort_key, c.id`;
+        params = [...fastParams, ...slowParams([first + 1]), first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
+      } else {
+        // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading
+        // order, looked for in the next NAME_ORDER_PROBE contacts in reading order (an index-only scan of
+        // contacts_org_sort_probe) as a list's filters are; only when that falls short are all the matches ranked.
+        const probeAfter = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
+        const probeAfterParams = probeAfter ? [searchAfter![1], searchAfter![2]] : [];
+        text = `with ${fast},
+           probe as materialized (
+             select c.id, c.sort_key, 3 as search_rank from (
+               select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids,
+                      c.company, c.visibility, c.name_key, c.search_keys
+                 from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?
+             ) c where (select count(*) from fast) < ? and ${filters.sql} and left(c.name_key, ${length}) <> ?
+             order by c.sort_key, c.id limit ?
+           ),
+           state as materialized (
+             select case when (select count(*) from fast) >= ? then true
+                         when (select count(*) from fast) + (select count(*) from probe) >= ? then true
+                         else (select count(*) from (select 1 from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?) w) < ? end
+                    as complete
+           ),
+           ${slow('not (select complete from state)')},
+           found as (
+             select * from (
+               select * from fast where (select complete from state)
+               union all select * from probe where (select complete from state)
+               union all select * from slow
+             ) u order by u.search_rank, u.sort_key, u.id limit ?
+           )
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+            order by f.search_rank, c.sort_key, c.id`;
+        params = [
+          ...fastParams,
+          ...ordered.params, ...probeAfterParams, NAME_ORDER_PROBE, first + 1, ...filters.params, exact, first + 1,
+          first + 1, first + 1, ...ordered.params, ...probeAfterParams, NAME_ORDER_PROBE, NAME_ORDER_PROBE,
+          ...slowParams([]),
+          first + 1,
+          ...extras.flatMap((extra) => extra.params),
+        ];
+      }
     }
   } else {
     // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows

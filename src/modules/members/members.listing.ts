@@ -163,16 +163,45 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
   const scope = conditions.scope.join(' and ');
   const tierAfter = (tier: number) =>
     conditions.after ? ` and (${tier}, m.sort_key, m.id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
-  return `with fast as materialized (
+  const fast = `fast as materialized (
       (select m.*, 0 as search_rank from members m where ${scope} and m.name_key = ${q}${tierAfter(0)} order by m.sort_key, m.id limit ${limit})
       union all
       (select m.*, 1 from members m where ${scope} and left(m.name_key, ${length}) = ${q} and m.name_key <> ${q}${tierAfter(1)}
         order by m.sort_key, m.id limit ${limit})
+    )`;
+  if (search.patterns.reading) {
+    return `with ${fast},
+      slow as materialized (${ranked(` and (select count(*) from fast) < ${limit}`)} order by search_rank, sort_key, id limit ${limit})
+      select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
+       order by search_rank, sort_key, id limit ${limit}`;
+  }
+  // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading order.
+  // They are looked for in the next MEMBER_NAME_PROBE members in reading order (members_org_sort), as the contacts'
+  // probe does; only when that falls short of a page (sparse matches) are all the matches collected and ranked.
+  const probeAfter = conditions.after && search.afterRank === 3 ? ` and (m.sort_key, m.id) > (${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const probeSize = conditions.param(MEMBER_NAME_PROBE);
+  const walk = `select m.* from members m where ${scope}${probeAfter} order by m.sort_key, m.id limit ${probeSize}`;
+  return `with ${fast},
+    probe as materialized (
+      select m.*, 3 as search_rank from (${walk}) m
+       where (select count(*) from fast) < ${limit} and ${conditions.sql} and left(m.name_key, ${length}) <> ${q}
+       order by m.sort_key, m.id limit ${limit}
     ),
-    slow as materialized (${ranked(` and (select count(*) from fast) < ${limit}`)} order by search_rank, sort_key, id limit ${limit})
-    select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
-     order by search_rank, sort_key, id limit ${limit}`;
+    state as materialized (
+      select case when (select count(*) from fast) >= ${limit} then true
+                  when (select count(*) from fast) + (select count(*) from probe) >= ${limit} then true
+                  else (select count(*) from (${walk}) w) < ${probeSize} end as complete
+    ),
+    slow as materialized (${ranked(' and not (select complete from state)')} order by search_rank, sort_key, id limit ${limit})
+    select * from (
+      select * from fast where (select complete from state)
+      union all select * from probe where (select complete from state)
+      union all select * from slow
+    ) page order by search_rank, sort_key, id limit ${limit}`;
 }
+
+/** Members read in reading order by the substring probe of a short CJK search (see `pageStatement`). */
+export const MEMBER_NAME_PROBE = 4000;
 
 /**
  * The first page's statement of a member search, as `listMembers` runs it: for `npm run bench:search`, which runs it
@@ -183,7 +212,7 @@ export function memberSearchStatement(orgId: string, details: boolean, query: st
   return { text: pageStatement(conditions, first, searchOf({ query })), values: conditions.values };
 }
 
-type Search = NonNullable<ReturnType<typeof searchOf>>;
+type Search = NonNullable<ReturnType<typeof searchOf>> & { afterRank?: number };
 
 /** Rows come back with their rank when searching: kept beside the entity for its cursor. */
 const ranks = new WeakMap<Member, number>();
@@ -239,13 +268,14 @@ export async function listMembers(
 ): Promise<Connection<Member>> {
   const first = checkPageSize(page.first);
   const conditions = filtered(ctx.viewer, scope);
-  const search = searchOf(scope);
+  const search: Search | null = searchOf(scope);
   if (page.after) {
     // A search's cursor is (rank, sort key, id), a list's (sort key, id).
     const values = decodeCursor(page.after, search ? 3 : 2);
     const [id, sortKey, rank] = [...values].reverse();
     if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput('Invalid cursor', 'after');
     conditions.after = search ? [conditions.param(rank), conditions.param(sortKey), conditions.param(id)] : [conditions.param(sortKey), conditions.param(id)];
+    if (search) search.afterRank = rank as number;
   }
   const rows = withManagers ? await pageWithManagers(ctx, conditions, first, search) : await pageOf(ctx, conditions, first, search);
   const cursorOf = (member: Member) => (search ? [ranks.get(member) ?? 3, member.sortKey, member.id] : [member.sortKey, member.id]);
