@@ -38,7 +38,8 @@ beforeAll(async () => {
 
 describe('contact search', () => {
   it('finds three characters or more anywhere in the name or company, case-insensitively', async () => {
-    expect(await names(alice.client, { query: 'wei' })).toEqual(['Wei Lan', 'Zhang Wei']);
+    // Wei Lan by its name's prefix first, then 王伟 by the pinyin of its given name (wáng wěi), in reading order.
+    expect(await names(alice.client, { query: 'wei' })).toEqual(['Wei Lan', '王伟', 'Zhang Wei']);
     expect(await names(alice.client, { query: 'UNION' })).toEqual(['Wei Lan', 'Zhang Wei']);
     expect(await names(alice.client, { query: 'nion hosp' })).toEqual(['Zhang Wei']);
     expect(await names(alice.client, { query: '王子轩' })).toEqual(['王子轩']);
@@ -49,13 +50,15 @@ describe('contact search', () => {
     expect(await names(owner, { query: 'union' })).toEqual(['Private Weissman', 'Wei Lan', 'Zhang Wei']);
   });
 
-  it('finds one or two characters at the start of a word of the name or company, or of a phone', async () => {
-    expect(await names(alice.client, { query: 'we' })).toEqual(['Wei Lan', 'Zhang Wei']);
-    expect(await names(alice.client, { query: 'W' })).toEqual(['Wei Lan', 'Zhang Wei']);
+  it('finds one or two characters at the start of a Latin word or anywhere in CJK text, or at the start of a phone', async () => {
+    expect(await names(alice.client, { query: 'we' })).toEqual(['Wei Lan', '王伟', 'Zhang Wei']);
+    // "w" is also the pinyin initial of 王 (wáng).
+    expect(await names(alice.client, { query: 'W' })).toEqual(['Wei Lan', '王伟', '王子轩', 'Zhang Wei']);
     expect(await names(alice.client, { query: 'ei' })).toEqual([]);
     expect(await names(alice.client, { query: '王' })).toEqual(['王伟', '王子轩']);
     expect(await names(alice.client, { query: '协和' })).toEqual(['王伟']);
-    expect(await names(alice.client, { query: '伟' })).toEqual([]);
+    // One CJK character matches anywhere in a name.
+    expect(await names(alice.client, { query: '伟' })).toEqual(['王伟']);
     expect(await names(alice.client, { query: 'un' })).toEqual(['Wei Lan', 'Zhang Wei']);
     expect(await names(alice.client, { query: '86' })).toHaveLength(5);
   });
@@ -69,7 +72,7 @@ describe('contact search', () => {
   });
 
   it('combines search with tag, owner, company and visibility filters', async () => {
-    expect(await names(alice.client, { query: 'wei', tagIds: [customer] })).toEqual(['Zhang Wei']);
+    expect(await names(alice.client, { query: 'wei', tagIds: [customer] })).toEqual(['王伟', 'Zhang Wei']);
     expect(await names(alice.client, { tagIds: [customer, supplier] })).toEqual(['Li Na']);
     expect(await names(alice.client, { tagIds: [customer], ownerId: bob.memberId })).toEqual(['王伟']);
     expect(await names(owner, { tagIds: [customer], ownerId: bob.memberId })).toEqual(['Private Weissman', '王伟']);
@@ -80,7 +83,7 @@ describe('contact search', () => {
     expect((await owner.ok(ContactsCountDocument, { filter: { query: '139', tagIds: [customer] } })).contacts.totalCount).toBe(4);
   });
 
-  it('pages a search with keyset cursors, in name order, without repeats or gaps', async () => {
+  it('pages a search with keyset cursors, in reading order (pinyin with Latin), without repeats or gaps', async () => {
     const seen: string[] = [];
     let after: string | null | undefined;
     for (;;) {
@@ -90,7 +93,7 @@ describe('contact search', () => {
       expect(contacts.edges).toHaveLength(2);
       after = contacts.pageInfo.endCursor;
     }
-    expect(seen).toEqual(['Li Na', 'Private Weissman', 'Wei Lan', 'Zhang Wei', '王伟', '王子轩']);
+    expect(seen).toEqual(['Li Na', 'Private Weissman', '王伟', '王子轩', 'Wei Lan', 'Zhang Wei']);
     expect(errorCode(await owner.request(ContactsDocument, { first: 2, after: 'garbage' }))).toBe('BAD_USER_INPUT');
     expect(errorCode(await owner.request(ContactsDocument, { first: 101 }))).toBe('BAD_USER_INPUT');
   });

@@ -373,7 +373,7 @@ describe('removeMember', () => {
 });
 
 describe('members directory', () => {
-  it('searches by case-insensitive name prefix; by phone, email or employee number only for admins', async () => {
+  it('searches names case-insensitively from any word; by phone, email or employee number only for admins', async () => {
     const org = await createOrgWithOwner(client);
     const zhang = await add(org, { name: 'Zhang San', email: 'zs@example.com', employeeNo: 'NO-77' });
     await add(org, { name: 'zhang Si' });
@@ -381,7 +381,8 @@ describe('members directory', () => {
     await add(org, { name: '100% Real' });
     const plain = await seedActiveMember(client, org.org.id, { name: 'Plain' });
 
-    expect(await names(org.client, { query: 'ZHANG' })).toEqual(['Zhang San', 'zhang Si']);
+    // Any word of a name from its start (issue 14), not only the first.
+    expect(await names(org.client, { query: 'ZHANG' })).toEqual(['Li Zhang', 'Zhang San', 'zhang Si']);
     expect(await names(plain.client, { query: 'zhang s' })).toEqual(['Zhang San', 'zhang Si']);
     expect(await names(org.client, { query: '100%' })).toEqual(['100% Real']);
     expect(await names(org.client, { query: '1%' })).toEqual([]);

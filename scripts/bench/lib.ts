@@ -206,7 +206,7 @@ export async function loadRoundRobin(
 }
 
 /** Sends `request` from `concurrency` loops for `durationMs`; latency percentiles, throughput and SQL per request. */
-async function measure(request: () => Promise<GraphQLResponse>, concurrency: number, durationMs: number): Promise<LoadResult> {
+export async function measure(request: () => Promise<GraphQLResponse>, concurrency: number, durationMs: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let sql = 0;

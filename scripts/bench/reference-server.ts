@@ -12,9 +12,10 @@
  * - `department`, `members` need an active (not DISABLED) member of the org; every statement is bound to that org;
  * - a member's `phone` is shown to the member, owners and admins, and to grants of MEMBER_SENSITIVE_FIELDS VIEW that
  *   cover one of the member's departments (sub-admins and custom roles, org-wide or scoped), else null;
- * - `members(filter: { query })`: name prefix (case-insensitive), and for viewers who may see contact details
- *   org-wide also an exact phone (normalised), email or employee number; pages ordered by (name, id), keyset cursors
- *   `base64url(JSON [name, id])`, `first` 1 to 100;
+ * - `members(filter: { query })`: the name model of `src/search/name-keys.ts` (CJK substrings, pinyin, initials,
+ *   readings), and for viewers who may see contact details org-wide also phone digits, an email or employee number
+ *   prefix; ranked (exact, prefix, reading, substring), then reading order; lists in reading order (sort_key, id);
+ *   keyset cursors `base64url(JSON [rank, sort_key, id])` for a search, `[sort_key, id]` for a list, `first` 1 to 100;
  * - `Department.members` / `memberCount`: members of any status placed in the department or (default) anywhere in
  *   its subtree (materialised `path`), each once;
  * - `viewer.orgs`: the orgs of the user's ACTIVE memberships, oldest membership first.
@@ -42,12 +43,11 @@ import {
   type SelectionNode,
 } from 'graphql';
 import { jwtVerify } from 'jose';
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js';
 import pg from 'pg';
+import { escapeLike, namePatterns, nameQuery } from '../../src/search/name-keys';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench';
 const JWT_KEY = new TextEncoder().encode(process.env.JWT_SECRET ?? '');
-const PHONE_REGION = (process.env.PHONE_DEFAULT_REGION ?? 'CN') as CountryCode;
 const MAX_PAGE_SIZE = 100;
 
 const schema = buildSchema(`
@@ -109,6 +109,9 @@ interface MemberRow {
   employee_no: string | null;
   status: string;
   manager_id: string | null;
+  sort_key: string;
+  /** A search's rank of the row (0 exact name, 1 prefix, 2 reading, 3 substring). */
+  search_rank?: number;
   /** Present when the page query joined them in. */
   departments?: DepartmentRow[];
   roles?: RoleRow[];
@@ -180,7 +183,7 @@ select o.id, o.name, o.code, o.member_count, o.member_limit
  where m.user_id = $1 and m.status = 'ACTIVE'
  order by m.joined_at, m.id`;
 
-const MEMBER_COLUMNS = 'm.id, m.name, m.title, m.phone, m.email, m.employee_no, m.status, m.manager_id';
+const MEMBER_COLUMNS = 'm.id, m.name, m.title, m.phone, m.email, m.employee_no, m.status, m.manager_id, m.sort_key';
 
 /** A member's departments (by path) and roles (oldest assignment first), as JSON columns of a page row. */
 const DEPARTMENTS_JSON = `coalesce((
@@ -354,13 +357,16 @@ function rawId(id: string, type: string): string {
   return raw;
 }
 
-const encodeCursor = (member: MemberRow) => Buffer.from(JSON.stringify([member.name, member.id])).toString('base64url');
+// The gateway's keyset cursors: (sort key, id) for a list, (rank, sort key, id) for a search.
+const encodeCursor = (member: MemberRow, searching: boolean) =>
+  Buffer.from(JSON.stringify(searching ? [member.search_rank, member.sort_key, member.id] : [member.sort_key, member.id])).toString('base64url');
 
-function decodeCursor(cursor: string): [string, string] {
+function decodeCursor(cursor: string, searching: boolean): unknown[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(values) && values.length === 2 && typeof values[0] === 'string' && typeof values[1] === 'string' && UUID.test(values[1])) {
-      return [values[0], values[1]];
+    const [id, sortKey, rank] = Array.isArray(values) ? [...values].reverse() : [];
+    if (values.length === (searching ? 3 : 2) && typeof sortKey === 'string' && typeof id === 'string' && UUID.test(id) && (!searching || Number.isInteger(rank))) {
+      return values;
     }
   } catch {
     // below
@@ -392,13 +398,14 @@ function selectedFields(info: GraphQLResolveInfo, path: string[]): Set<string> {
 
 interface PageSpec {
   department?: { id: string; path: string; includeDescendants: boolean };
-  search?: { query: string; phone: string | null; email: string | null; employeeNo: string | null };
+  /** The name model of `src/search/name-keys.ts`; phone digits, email and employee number only for `details`. */
+  search?: { query: string; details: boolean };
 }
 
 const pageStatements = new Map<string, string>();
 
 /**
- * One page of members of the viewer's org, ordered by (name, id): one statement, with the members' departments and
+ * One page of members of the viewer's org, in reading order (a search ranked first): one statement, with the members' departments and
  * roles joined in as JSON when the page selects them. Every variant is its own named prepared statement.
  */
 async function memberPage(ctx: Context, info: GraphQLResolveInfo, spec: PageSpec, args: { first: number; after?: string | null }) {
@@ -423,23 +430,37 @@ async function memberPage(ctx: Context, info: GraphQLResolveInfo, spec: PageSpec
     key.push('direct');
     where.push(`m.id in (select md.member_id from member_departments md where md.org_id = $1 and md.department_id = ${param(spec.department.id)})`);
   }
-  if (spec.search) {
-    // lower(name) starts with lower(query): the range [q, q with its last character raised by one) on
-    // members_org_name_prefix (org_id, lower(name) text_pattern_ops), which a generic plan can use too.
-    const q = param(spec.search.query);
-    const conditions = [`(lower(m.name) ~>=~ lower(${q}::text) and lower(m.name) ~<~ (left(lower(${q}::text), -1) || chr(ascii(right(lower(${q}::text), 1)) + 1)))`];
-    key.push('search');
-    for (const [column, value] of [['phone', spec.search.phone], ['email', spec.search.email], ['employee_no', spec.search.employeeNo]] as const) {
-      if (!value) continue;
-      conditions.push(`m.${column} = ${param(value)}`);
-      key.push(column);
+  let rank = '';
+  const folded = spec.search ? nameQuery(spec.search.query) : null;
+  if (spec.search && folded) {
+    // The gateway's name search (members.listing.ts): pg_trgm patterns on members_search, ORed, ranked.
+    const patterns = namePatterns(folded);
+    const conditions: string[] = [];
+    if (patterns.substring) conditions.push(`m.search_keys like ${param(patterns.substring)}`);
+    if (patterns.reading) conditions.push(`m.search_keys like ${param(patterns.reading)}`);
+    if (patterns.contains) conditions.push(`m.name_key like ${param(patterns.contains)}`);
+    key.push(`search${patterns.substring ? 's' : ''}${patterns.reading ? 'r' : ''}${patterns.contains ? 'c' : ''}`);
+    if (spec.search.details) {
+      const raw = spec.search.query.normalize('NFKC');
+      const digits = /^[+\d\s().-]+$/.test(raw) ? raw.replace(/\D/g, '') : '';
+      if (digits.length >= 4) {
+        conditions.push(`m.detail_keys like ${param(`%${digits}%`)}`);
+        key.push('digits');
+      }
+      conditions.push(`m.detail_keys like ${param(`%\u001f${escapeLike(raw.toLowerCase())}%`)}`);
+      key.push('details');
     }
-    where.push(`(${conditions.join(' or ')})`);
+    where.push(`(${conditions.length ? conditions.join(' or ') : 'false'})`);
+    const reading = patterns.reading ? `when m.search_keys like ${param(patterns.reading)} then 2 ` : '';
+    rank = `case when m.name_key = ${param(patterns.exact)} then 0 when m.name_key like ${param(patterns.prefix)} then 1 ${reading}else 3 end`;
   }
+  const searching = !!rank;
+  let after = '';
   if (args.after) {
-    const [name, id] = decodeCursor(args.after);
+    const cursor = decodeCursor(args.after, searching);
     key.push('after');
-    where.push(`(m.name, m.id) > (${param(name)}::text, ${param(id)}::uuid)`);
+    if (searching) after = `where (search_rank, sort_key, id) > (${param(cursor[0])}::int, ${param(cursor[1])}::text, ${param(cursor[2])}::uuid)`;
+    else where.push(`(m.sort_key, m.id) > (${param(cursor[0])}::text, ${param(cursor[1])}::uuid)`);
   }
   const limit = param(first + 1);
   if (withDepartments) key.push('departments');
@@ -449,34 +470,23 @@ async function memberPage(ctx: Context, info: GraphQLResolveInfo, spec: PageSpec
   if (!text) {
     const extra = [withDepartments ? `${DEPARTMENTS_JSON} as departments` : null, withRoles ? `${ROLES_JSON} as roles` : null].filter(Boolean);
     const columns = extra.map((column) => `, ${column}`).join('');
-    text = spec.search
-      ? // The matches of a search first, then the page: left to itself the planner walks members_org_name in name
-        // order filtering every row, which reads on average half the org (100 ms at 100,000 members) for a name prefix
-        // that matches 1%.
-        `with matches as materialized (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')})
-         select p.*${columns} from (select * from matches order by name, id limit ${limit}) p order by p.name, p.id`
+    text = searching
+      ? // The matches of a search first, ranked, then the page, as the gateway does.
+        `with matches as materialized (select ${MEMBER_COLUMNS}, ${rank} as search_rank from members m where ${where.join(' and ')})
+         select p.*${columns} from (select * from matches ${after} order by search_rank, sort_key, id limit ${limit}) p order by p.search_rank, p.sort_key, p.id`
       : `select p.*${columns}
-           from (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')} order by m.name, m.id limit ${limit}) p
-          order by p.name, p.id`;
+           from (select ${MEMBER_COLUMNS} from members m where ${where.join(' and ')} order by m.sort_key, m.id limit ${limit}) p
+          order by p.sort_key, p.id`;
     pageStatements.set(name, text);
   }
   const rows = await query<MemberRow>(ctx, name, text, values);
   const hasNextPage = rows.length > first;
   const page = hasNextPage ? rows.slice(0, first) : rows;
-  const edges = page.map((member) => ({ cursor: encodeCursor(member), node: member }));
+  const edges = page.map((member) => ({ cursor: encodeCursor(member, searching), node: member }));
   return {
     edges,
     pageInfo: { hasNextPage, hasPreviousPage: !!args.after, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
-}
-
-function normalizedPhone(raw: string): string | null {
-  try {
-    const parsed = parsePhoneNumberWithError(raw.trim(), PHONE_REGION);
-    return parsed.isValid() ? parsed.number : null;
-  } catch {
-    return null;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -497,13 +507,7 @@ const resolvers: Record<string, Record<string, Resolver>> = {
       const text = args.filter?.query?.trim();
       let search: PageSpec['search'];
       if (text) {
-        const details = seesContactDetailsOrgWide(viewer);
-        search = {
-          query: text,
-          phone: details ? normalizedPhone(text) : null,
-          email: details && text.includes('@') ? text.toLowerCase() : null,
-          employeeNo: details ? text : null,
-        };
+        search = { query: text, details: seesContactDetailsOrgWide(viewer) };
       }
       return memberPage(ctx, info, { search }, args);
     },

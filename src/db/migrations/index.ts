@@ -18,6 +18,8 @@ import { Migration20261210090000_outbox_retries } from './Migration2026121009000
 import { Migration20261210090000_audit_public_ids } from './Migration20261210090000_audit_public_ids';
 import { Migration20261210100000_import_keys_per_org } from './Migration20261210100000_import_keys_per_org';
 import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
+import { Migration20261211090000_name_search_keys } from './Migration20261211090000_name_search_keys';
+import { Migration20261211100000_department_tag_name_keys } from './Migration20261211100000_department_tag_name_keys';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
 export const migrationsList: MigrationObject[] = [
@@ -40,4 +42,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210090000_audit_public_ids', class: Migration20261210090000_audit_public_ids },
   { name: 'Migration20261210100000_import_keys_per_org', class: Migration20261210100000_import_keys_per_org },
   { name: 'Migration20261210110000_audit_summary_global_ids', class: Migration20261210110000_audit_summary_global_ids },
+  { name: 'Migration20261211090000_name_search_keys', class: Migration20261211090000_name_search_keys },
+  { name: 'Migration20261211100000_department_tag_name_keys', class: Migration20261211100000_department_tag_name_keys },
 ];

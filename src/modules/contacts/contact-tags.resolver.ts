@@ -15,9 +15,16 @@ export class TagsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Query(() => [Tag], { description: 'The org’s tags (of one group when `groupId` is given), by name.' })
-  tags(@Arg('groupId', () => ID, { nullable: true }) groupId: string | null, @Ctx() ctx: GraphQLContext): Promise<Tag[]> {
-    return tags(ctx, groupId);
+  @Query(() => [Tag], {
+    description:
+      'The org’s tags (of one group when `groupId` is given), in reading order (pinyin for Chinese names). With `query`, those whose name matches it as member and contact names do, best first.',
+  })
+  tags(
+    @Arg('groupId', () => ID, { nullable: true }) groupId: string | null,
+    @Arg('query', () => String, { nullable: true }) query: string | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Tag[]> {
+    return tags(ctx, groupId, query);
   }
 
   @Authorized(Access.MEMBER)

@@ -9,6 +9,8 @@ import { contactName } from './contact-fields';
 import { pgArray } from './contact-visibility';
 import type { CreateTagGroupInput, CreateTagInput, UpdateTagGroupInput, UpdateTagInput } from './contacts.inputs';
 import { Tag, TagGroup } from './tag.entity';
+import { executeRead } from '../../db/read-routing';
+import { nameSearchSql } from '../../search/name-search-sql';
 
 /** Tag groups and tags: the org's vocabulary for contacts [000] [001], defined by admins, read by every member. */
 
@@ -25,13 +27,28 @@ export async function tagGroups(ctx: GraphQLContext): Promise<TagGroup[]> {
   return ctx.em.find(TagGroup, { orgId: ctx.viewer.orgId }, { orderBy: { name: 'asc', id: 'asc' } });
 }
 
-/** Every tag of the org, or of one group. */
-export async function tags(ctx: GraphQLContext, groupGlobalId: string | null | undefined): Promise<Tag[]> {
+/**
+ * Every tag of the org, or of one group, in reading order; with `query`, those whose name matches it in the name
+ * model of `src/search`, best first (exact, prefix, pinyin, substring).
+ */
+export async function tags(ctx: GraphQLContext, groupGlobalId: string | null | undefined, query?: string | null): Promise<Tag[]> {
   const orgId = ctx.viewer.orgId;
-  if (groupGlobalId == null) return ctx.em.find(Tag, { orgId }, { orderBy: { name: 'asc', id: 'asc' } });
-  const group = await ctx.em.findOne(TagGroup, { orgId, id: rawId(groupGlobalId, 'TagGroup') });
-  if (!group) throw notFound('TagGroup');
-  return ctx.em.find(Tag, { orgId, groupId: group.id }, { orderBy: { name: 'asc', id: 'asc' } });
+  let groupId: string | null = null;
+  if (groupGlobalId != null) {
+    const group = await ctx.em.findOne(TagGroup, { orgId, id: rawId(groupGlobalId, 'TagGroup') });
+    if (!group) throw notFound('TagGroup');
+    groupId = group.id;
+  }
+  const search = query?.trim() ? nameSearchSql('t', query) : null;
+  if (!search) return ctx.em.find(Tag, groupId ? { orgId, groupId } : { orgId }, { orderBy: { sortKey: 'asc', id: 'asc' } });
+  const inGroup = groupId ? ' and t.group_id = ?' : '';
+  const rows = await executeRead<Array<Record<string, unknown>>>(
+    ctx.em,
+    `select t.* from (select t.*, ${search.rank} as search_rank from contact_tags t where t.org_id = ?${inGroup} and ${search.where}) t
+      order by t.search_rank, t.sort_key, t.id`,
+    [...search.rankParams, orgId, ...(groupId ? [groupId] : []), ...search.whereParams],
+  );
+  return rows.map(({ search_rank: _rank, ...row }) => ctx.em.map(Tag, row));
 }
 
 export async function createTagGroup(ctx: GraphQLContext, input: CreateTagGroupInput): Promise<TagGroup> {

@@ -2,6 +2,7 @@ import { ArrayType, Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
 import { Node } from '../../graphql/relay';
+import { nameKeys } from '../../search/name-keys';
 
 export enum ContactVisibility {
   PRIVATE = 'PRIVATE',
@@ -40,6 +41,20 @@ export class Contact extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'How the name is read: furigana (やまだ たろう) or a chosen romanisation. Used for search and for the order of lists.' })
+  nameReading: string | null = null;
+
+  // Search and sort keys (src/search/name-keys.ts), derived whenever the contact is written: never exposed.
+  @Property({ type: 'text', onCreate: (c: Contact) => keysOf(c).nameKey, onUpdate: (c: Contact) => keysOf(c).nameKey })
+  nameKey!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (c: Contact) => keysOf(c).searchKeys, onUpdate: (c: Contact) => keysOf(c).searchKeys })
+  searchKeys!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (c: Contact) => keysOf(c).sortKey, onUpdate: (c: Contact) => keysOf(c).sortKey })
+  sortKey!: Opt<string>;
 
   /** E.164, at most 20. */
   @Property({ type: ArrayType, columnType: 'text[]' })
@@ -100,3 +115,9 @@ export class Contact extends OrgOwnedEntity {
   @Property({ type: 'uuid', nullable: true })
   mergedIntoId: string | null = null;
 }
+
+/** A contact's keys: its company is searched by short substrings too. */
+function keysOf(contact: Contact) {
+  return nameKeys(contact.name, contact.nameReading, contact.company);
+}
+

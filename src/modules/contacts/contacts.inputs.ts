@@ -13,6 +13,7 @@ export const FollowUpConnection = ConnectionType(FollowUp, 'FollowUp');
 
 export const CONTACT_LIMITS = {
   name: 100,
+  nameReading: 100,
   company: 200,
   title: 100,
   notes: 10_000,
@@ -29,6 +30,9 @@ export const CONTACT_LIMITS = {
 export class CreateContactInput {
   @Field(() => String, { description: '1 to 100 characters.' })
   name!: string;
+
+  @Field(() => String, { nullable: true, description: 'How the name is read (furigana such as やまだ たろう, or a romanisation), at most 100 characters.' })
+  nameReading?: string | null;
 
   @Field(() => [String], { nullable: true, description: 'At most 20; each is normalised to E.164 (numbers without a country code are read in the default region).' })
   phones?: string[] | null;
@@ -77,6 +81,9 @@ export class UpdateContactInput {
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
   name?: string | null;
 
+  @Field(() => String, { nullable: true, description: 'How the name is read, at most 100 characters; null clears it.' })
+  nameReading?: string | null;
+
   @Field(() => [String], { nullable: true, description: 'Replaces the phone numbers.' })
   phones?: string[] | null;
 
@@ -110,9 +117,11 @@ export class ContactFilter {
   @Field(() => String, {
     nullable: true,
     description:
-      'Case-insensitive. Three characters or more: anywhere in the name, the company or a phone number (digits). ' +
-      'One or two characters: at the start of a word of the name or the company, or of a phone number. ' +
-      'A query of digits, spaces, "+", "-" and parentheses is read as phone digits.',
+      'Case-, width- and Simplified/Traditional-insensitive. The name: any part from one CJK character up (a Latin ' +
+      'name: words from their start, three characters or more anywhere), pinyin (full, partial, initials), the reading ' +
+      'in kana or romaji. The company: one or two CJK characters anywhere, Latin words from their start, three ' +
+      'characters or more anywhere. Phone numbers: digits anywhere (a query of digits, spaces, "+", "-" and ' +
+      'parentheses is read as phone digits). Ranked: exact name, name prefix, reading, then the rest; ties in reading order.',
   })
   query?: string | null;
 

@@ -11,6 +11,7 @@ import { Tag } from './tag.entity';
 import { contactLoaders } from './contacts.loaders';
 import { CONTACT_LIMITS, type ContactFilter } from './contacts.inputs';
 import { executeRead } from '../../db/read-routing';
+import { namePatterns, nameQuery, type NamePatterns } from '../../search/name-keys';
 
 /** Which contacts a page lists, as raw ids; every condition applies together, on top of the visibility rule. */
 export interface ContactListScope {
@@ -45,6 +46,30 @@ export function contactSearchPatterns(query: string): string[] {
   return [...text].length >= 3 ? [`%${escaped}%`] : [`%${FIELD_SEPARATOR}${escaped}%`, `% ${escaped}%`];
 }
 
+/** A scope's search: the name model of `src/search/name-keys.ts` and, as before, company and phone digits. */
+function searchOf(scope: ContactListScope): { where: Where; patterns: NamePatterns | null } | null {
+  const query = scope.query ? nameQuery(scope.query) : null;
+  const patterns = query ? namePatterns(query) : null;
+  const text = scope.query ? contactSearchPatterns(scope.query) : [];
+  // One LIKE per pattern, ORed: each can use the GIN index (a bitmap OR), `like any(array)` could not.
+  const likes: Where[] = text.map((pattern) => ({ sql: 'c.search_text like lower(?)', params: [pattern] }));
+  if (patterns?.substring) likes.push({ sql: 'c.search_keys like ?', params: [patterns.substring] });
+  if (patterns?.reading) likes.push({ sql: 'c.search_keys like ?', params: [patterns.reading] });
+  if (patterns?.contains) likes.push({ sql: 'c.name_key like ?', params: [patterns.contains] });
+  if (!likes.length) return null;
+  return { where: { sql: `(${likes.map((like) => like.sql).join(' or ')})`, params: likes.flatMap((like) => like.params) }, patterns };
+}
+
+/** A match's rank (see `namePatterns`); company and phone matches rank as substrings. */
+function rankOf(patterns: NamePatterns | null): Where {
+  if (!patterns) return { sql: '3', params: [] };
+  const reading = patterns.reading ? 'when c.search_keys like ? then 2 ' : '';
+  return {
+    sql: `case when c.name_key = ? then 0 when c.name_key like ? then 1 ${reading}else 3 end`,
+    params: [patterns.exact, patterns.prefix, ...(patterns.reading ? [patterns.reading] : [])],
+  };
+}
+
 /**
  * Parses the client's filter ids. The tags and owner it names are checked by the page's own statement (unknown ones
  * answer NOT_FOUND after it); a group must be the caller's own.
@@ -77,11 +102,10 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope): Where {
+function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
   const parts: Where[] = [visibleContactsWhere('c', ctx.viewer.orgId, reach)];
-  // One LIKE per pattern, ORed: each can use the GIN index (a bitmap OR), `like any(array)` could not.
-  const patterns = scope.query ? contactSearchPatterns(scope.query) : [];
-  if (patterns.length) parts.push({ sql: `(${patterns.map(() => 'c.search_text like lower(?)').join(' or ')})`, params: patterns });
+  const search = withSearch ? searchOf(scope) : null;
+  if (search) parts.push(search.where);
   if (scope.tagIds?.length) parts.push({ sql: 'c.tag_ids @> ?::uuid[]', params: [pgArray(scope.tagIds)] });
   if (scope.ownerId) parts.push({ sql: 'c.owner_id = ?', params: [scope.ownerId] });
   if (scope.company?.trim()) parts.push({ sql: 'lower(c.company) = lower(?)', params: [scope.company.trim()] });
@@ -112,18 +136,20 @@ function numbered(sql: string): string {
 }
 
 /**
- * One page of the contacts the viewer sees, ordered by (name, id) with keyset cursors, in one statement: the
+ * One page of the contacts the viewer sees, in reading order (sort_key, id; a search by rank first) with keyset
+ * cursors, in one statement: the
  * viewer's departments (for the visibility rule), the filter's tags and owner (unknown ones answer NOT_FOUND), the
  * page and, when the nodes select them, each contact's tags and owner are all read by it.
  *
- * A page is looked for in two steps, so that neither a broad nor a narrow search reads much of a million contacts:
- * 1. the next 4,000 contacts in name order (an index-only scan of `contacts_org_name_probe`, which holds every column
- *    the conditions look at, or `contacts_org_owner_name` with an owner filter) are filtered as they stream, until a
+ * A search is ranked: its matches come from `contacts_lookup` and are sorted (see below). A list without a search
+ * is looked for in two steps, so that neither broad nor narrow filters read much of a million contacts:
+ * 1. the next 4,000 contacts in reading order (an index-only scan of `contacts_org_sort_probe`, which holds every
+ *    column the conditions look at, or `contacts_org_owner_sort` with an owner filter) are filtered as they stream, until a
  *    page is full; when it fills, or they are all there is, that is the page: common matches cost a millisecond or two.
  * 2. otherwise the matches are sparse (fewer than one in 200), and the page is found through the `contacts_lookup`
  *    GIN index (trigram, tags and audience intersected in the index) with a bitmap scan, sorted: the cost follows the
  *    number of matches, not the size of the table. This part runs only when step 1 fell short (a one-time filter);
- *    it sorts on `name || ''`, which no btree index matches, so the planner cannot walk the name index instead.
+ *    it sorts on `sort_key || ''`, which no btree index matches, so the planner cannot walk the sort index instead.
  * One more statement for `totalCount` when selected.
  */
 export async function listContacts(ctx: GraphQLContext, scope: ContactListScope, page: PageArgs, needs: ContactPageNeeds = {}): Promise<Connection<Contact>> {
@@ -131,16 +157,21 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   const orgId = ctx.viewer.orgId;
   const reach = statementContactReach(ctx);
   const filters = conditions(ctx, reach, scope);
+  const search = searchOf(scope);
   const window: Where[] = [{ sql: 'c.org_id = ? and c.deleted_at is null', params: [orgId] }];
   if (scope.ownerId) window.push({ sql: 'c.owner_id = ?', params: [scope.ownerId] });
+  // A search's cursor is (rank, sort key, id), a list's (sort key, id).
+  let searchAfter: unknown[] | null = null;
   if (page.after) {
-    const [name, id] = decodeCursor(page.after, 2);
-    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
-    window.push({ sql: '(c.name, c.id) > (?::text, ?::uuid)', params: [name, id] });
+    const values = decodeCursor(page.after, search ? 3 : 2);
+    const [id, sortKey, rank] = [...values].reverse();
+    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput('Invalid cursor', 'after');
+    if (search) searchAfter = [rank, sortKey, id];
+    else window.push({ sql: '(c.sort_key, c.id) > (?::text, ?::uuid)', params: [sortKey, id] });
   }
   const ordered = and(window);
   const matches = and([filters, ...window.slice(1)]);
-  
+
   const extras: Where[] = [];
   if (needs.tags) {
     extras.push({
@@ -155,53 +186,143 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
   if (scope.ownerId) extras.push({ sql: 'exists (select 1 from members m where m.org_id = ? and m.id = ?) as filter_owner', params: [orgId, scope.ownerId] });
   const columns = extras.map((extra) => `, ${extra.sql}`).join('');
 
-  // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows
-  // counted (an index-only scan of `contacts_org_name`), to tell a sparse match from the end of the contacts.
-  const text = `with hits as materialized (
-       select c.id from (
-         select c.id, c.name, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
-           from contacts c where ${ordered.sql} order by c.name, c.id limit ?
-       ) c where ${filters.sql} order by c.name, c.id limit ?
-     ),
-     state as materialized (
-       select case when (select count(*) from hits) > ? then true
-                   else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.name, c.id limit ?) probe) < ? end as complete
-     ),
-     sparse as materialized (
-       select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.name || '', c.id limit ?
-     ),
-     found as (
-       select h.id from hits h where (select complete from state)
-       union all
-       select p.id from sparse p
-     )
-     select c.*${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
-      order by c.name, c.id`;
-  const params = [
-    ...ordered.params,
-    NAME_ORDER_PROBE,
-    ...filters.params,
-    first + 1,
-    first,
-    ...ordered.params,
-    NAME_ORDER_PROBE,
-    NAME_ORDER_PROBE,
-    ...matches.params,
-    first + 1,
-    ...extras.flatMap((extra) => extra.params),
-  ];
-  // Named after its text (one per combination of filters): planning it each time would cost more than running it.
-  // Its generic plan holds for every pattern: the probe walks the name index whatever it filters, and the sparse part
-  // can only be a bitmap scan of the GIN index (or the table).
+  let text: string;
+  let params: unknown[];
+  if (search) {
+    // A search is ranked (exact name, prefix, reading, substring), so no walk in reading order can stop early: its
+    // matches come from the `contacts_lookup` GIN index (a bitmap scan), ranked and sorted; the cost follows the
+    // number of matches.
+    const rank = rankOf(search.patterns);
+    const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
+    const exact = search.patterns?.exact ?? '';
+    const length = [...exact].length;
+    if (!search.patterns || length > 2 || exact.includes(' ')) {
+      text = `with found as materialized (
+           select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+         )
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...extras.flatMap((extra) => extra.params)];
+    } else {
+      // One or two characters (a surname: some 5% of the contacts for 王 or 李) match too many rows to rank them all
+      // for every page. Exact and prefix matches rank first and come in reading order from contacts_org_name_key and
+      // contacts_org_name_<n> (org_id, left(name_key, n), sort_key, id): when they fill the page, nothing else is
+      // read; only otherwise (the one-time filter) are all the matches ranked, as for longer queries.
+      const scoped = and([conditions(ctx, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
+      const fast = `fast as materialized (
+           (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
+             order by c.sort_key, c.id limit ?)
+           union all
+           (select c.id, c.sort_key, 1 from contacts c where ${scoped.sql} and left(c.name_key, ${length}) = ? and c.name_key <> ?${tierAfter(1)}
+             order by c.sort_key, c.id limit ?)
+         )`;
+      const fastParams = [...scoped.params, exact, ...(searchAfter ?? []), first + 1, ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1];
+      const slow = (gate: string) => `slow as materialized (
+           select r.id, r.sort_key, r.search_rank
+             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and ${gate}) r
+            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+         )`;
+      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...gateParams, ...(searchAfter ?? []), first + 1];
+      if (search.patterns.reading) {
+        text = `with ${fast}, ${slow('(select count(*) from fast) < ?')},
+           found as (
+             select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
+              order by u.search_rank, u.sort_key, u.id limit ?
+           )
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+            order by f.search_rank, c.sort_key, c.id`;
+        params = [...fastParams, ...slowParams([first + 1]), first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
+      } else {
+        // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading
+        // order, looked for in the next NAME_ORDER_PROBE contacts in reading order (an index-only scan of
+        // contacts_org_sort_probe) as a list's filters are; only when that falls short are all the matches ranked.
+        const probeAfter = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
+        const probeAfterParams = probeAfter ? [searchAfter![1], searchAfter![2]] : [];
+        text = `with ${fast},
+           probe as materialized (
+             select c.id, c.sort_key, 3 as search_rank from (
+               select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids,
+                      c.company, c.visibility, c.name_key, c.search_keys
+                 from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?
+             ) c where (select count(*) from fast) < ? and ${filters.sql} and left(c.name_key, ${length}) <> ?
+             order by c.sort_key, c.id limit ?
+           ),
+           state as materialized (
+             select case when (select count(*) from fast) >= ? then true
+                         when (select count(*) from fast) + (select count(*) from probe) >= ? then true
+                         else (select count(*) from (select 1 from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?) w) < ? end
+                    as complete
+           ),
+           ${slow('not (select complete from state)')},
+           found as (
+             select * from (
+               select * from fast where (select complete from state)
+               union all select * from probe where (select complete from state)
+               union all select * from slow
+             ) u order by u.search_rank, u.sort_key, u.id limit ?
+           )
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+            order by f.search_rank, c.sort_key, c.id`;
+        params = [
+          ...fastParams,
+          ...ordered.params, ...probeAfterParams, NAME_ORDER_PROBE, first + 1, ...filters.params, exact, first + 1,
+          first + 1, first + 1, ...ordered.params, ...probeAfterParams, NAME_ORDER_PROBE, NAME_ORDER_PROBE,
+          ...slowParams([]),
+          first + 1,
+          ...extras.flatMap((extra) => extra.params),
+        ];
+      }
+    }
+  } else {
+    // The probe streams: a common match fills the page after a few hundred rows. Only when it falls short are its rows
+    // counted (an index-only scan of `contacts_org_sort`), to tell a sparse match from the end of the contacts.
+    text = `with hits as materialized (
+         select c.id from (
+           select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids, c.company, c.visibility
+             from contacts c where ${ordered.sql} order by c.sort_key, c.id limit ?
+         ) c where ${filters.sql} order by c.sort_key, c.id limit ?
+       ),
+       state as materialized (
+         select case when (select count(*) from hits) > ? then true
+                     else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.sort_key, c.id limit ?) probe) < ? end as complete
+       ),
+       sparse as materialized (
+         select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.sort_key || '', c.id limit ?
+       ),
+       found as (
+         select h.id from hits h where (select complete from state)
+         union all
+         select p.id from sparse p
+       )
+       select c.*${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+        order by c.sort_key, c.id`;
+    params = [
+      ...ordered.params,
+      NAME_ORDER_PROBE,
+      ...filters.params,
+      first + 1,
+      first,
+      ...ordered.params,
+      NAME_ORDER_PROBE,
+      NAME_ORDER_PROBE,
+      ...matches.params,
+      first + 1,
+      ...extras.flatMap((extra) => extra.params),
+    ];
+  }
   const rows = await queryNamed<Row>(ctx.em, statementFor(numbered(text)), params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 
   const loaders = contactLoaders(ctx);
   const contacts: Contact[] = [];
-  for (const { audience: _a, search_text: _s, page_tags, page_owner, filter_tags: _ft, filter_owner: _fo, ...row } of rows) {
+  const ranks = new Map<Contact, number>();
+  for (const { audience: _a, search_text: _s, search_rank, page_tags, page_owner, filter_tags: _ft, filter_owner: _fo, ...row } of rows) {
     if (row.id == null) continue;
     const contact = ctx.loaders.mapRow(Contact, row);
+    ranks.set(contact, Number(search_rank ?? 3));
     contacts.push(contact);
     loaders.contactById.prime(contact.id, contact);
     if (needs.tags) {
@@ -215,7 +336,8 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
       ctx.loaders.memberById.clear(contact.ownerId).prime(contact.ownerId, page_owner ? ctx.loaders.mapRow(Member, page_owner as Row) : null);
     }
   }
-  return toConnection(contacts, first, (contact) => [contact.name, contact.id], !!page.after, async () => {
+  const cursorOf = (contact: Contact) => (search ? [ranks.get(contact) ?? 3, contact.sortKey, contact.id] : [contact.sortKey, contact.id]);
+  return toConnection(contacts, first, cursorOf, !!page.after, async () => {
     const [{ count }] = await executeRead<Array<{ count: number }>>(ctx.em, `select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
     return count;
   });

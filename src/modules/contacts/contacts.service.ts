@@ -136,6 +136,7 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
   const ownerId = await newContactOwner(ctx, input.ownerId);
   const region = ctx.app.config.phoneDefaultRegion;
   const name = contactName(input.name);
+  const nameReading = optionalLine(input.nameReading, 'nameReading', CONTACT_LIMITS.nameReading);
   const phones = contactPhones(input.phones ?? [], region);
   const email = contactEmail(input.email);
   requirePhoneOrEmail(phones, email);
@@ -153,6 +154,7 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
         orgId: org.id,
         ownerId,
         name,
+        nameReading,
         phones,
         email,
         company,
@@ -176,8 +178,9 @@ export async function updateContact(ctx: GraphQLContext, input: UpdateContactInp
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Contact');
   const region = ctx.app.config.phoneDefaultRegion;
-  const scalars: Partial<Pick<Contact, 'name' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tagIds'>> = {};
+  const scalars: Partial<Pick<Contact, 'name' | 'nameReading' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tagIds'>> = {};
   if (input.name !== undefined) scalars.name = contactName(input.name ?? '');
+  if (input.nameReading !== undefined) scalars.nameReading = optionalLine(input.nameReading, 'nameReading', CONTACT_LIMITS.nameReading);
   if (input.phones !== undefined) scalars.phones = contactPhones(input.phones ?? [], region);
   if (input.email !== undefined) scalars.email = contactEmail(input.email);
   if (input.company !== undefined) scalars.company = optionalLine(input.company, 'company', CONTACT_LIMITS.company);

@@ -1,7 +1,8 @@
-import { Entity, Property } from '@mikro-orm/core';
+import { Entity, Property, type Opt } from '@mikro-orm/core';
 import { Field, ObjectType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
 import { Node } from '../../graphql/relay';
+import { nameKeys } from '../../search/name-keys';
 
 /** A family of tags (e.g. "Relationship" with customer, supplier, partner), defined by admins for the whole org. */
 @Entity({ tableName: 'contact_tag_groups' })
@@ -22,4 +23,14 @@ export class Tag extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  // Search and sort keys (src/search/name-keys.ts), derived whenever it is written: never exposed.
+  @Property({ type: 'text', onCreate: (d: Tag) => nameKeys(d.name).nameKey, onUpdate: (d: Tag) => nameKeys(d.name).nameKey })
+  nameKey!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (d: Tag) => nameKeys(d.name).searchKeys, onUpdate: (d: Tag) => nameKeys(d.name).searchKeys })
+  searchKeys!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (d: Tag) => nameKeys(d.name).sortKey, onUpdate: (d: Tag) => nameKeys(d.name).sortKey })
+  sortKey!: Opt<string>;
 }

@@ -2,6 +2,7 @@ import { Entity, Property, type Opt } from '@mikro-orm/core';
 import { Node } from '../../graphql/relay';
 import { Field, Int, ObjectType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
+import { nameKeys } from '../../search/name-keys';
 
 /**
  * A node of an org's department tree, stored as a materialised path: `path` is `/<rootId>/.../<id>/`,
@@ -13,6 +14,16 @@ export class Department extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  // Search and sort keys (src/search/name-keys.ts), derived whenever it is written: never exposed.
+  @Property({ type: 'text', onCreate: (d: Department) => nameKeys(d.name).nameKey, onUpdate: (d: Department) => nameKeys(d.name).nameKey })
+  nameKey!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (d: Department) => nameKeys(d.name).searchKeys, onUpdate: (d: Department) => nameKeys(d.name).searchKeys })
+  searchKeys!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (d: Department) => nameKeys(d.name).sortKey, onUpdate: (d: Department) => nameKeys(d.name).sortKey })
+  sortKey!: Opt<string>;
 
   @Property({ type: 'uuid', nullable: true })
   parentId: string | null = null;

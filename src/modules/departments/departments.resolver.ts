@@ -10,6 +10,7 @@ import {
   findDepartment,
   moveDepartment,
   renameDepartment,
+  searchDepartments,
 } from './departments.service';
 
 @Resolver(() => Department)
@@ -18,6 +19,19 @@ export class DepartmentsResolver {
   @Query(() => Department, { nullable: true, description: 'A department of the current org. Unknown and foreign ids are null with a NOT_FOUND error.' })
   department(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return findDepartment(ctx, id);
+  }
+
+  @Authorized(Access.MEMBER)
+  @Query(() => [Department], {
+    description:
+      'Departments whose name matches `query` as member and contact names do (any part from one CJK character up, pinyin, initials; case-, width- and Simplified/Traditional-insensitive), best first: exact name, prefix, pinyin, substring, then reading order.',
+  })
+  departments(
+    @Arg('query', () => String) query: string,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'At most 100.' }) first: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Department[]> {
+    return searchDepartments(ctx.em, ctx.viewer, query, first);
   }
 
   @Authorized(Access.MEMBER)

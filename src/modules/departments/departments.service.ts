@@ -8,6 +8,8 @@ import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { Department } from './department.entity';
+import { executeRead } from '../../db/read-routing';
+import { nameSearchSql } from '../../search/name-search-sql';
 import { forgetCachedDepartments } from './department.loaders';
 import type { CreateDepartmentInput, MoveDepartmentInput, RenameDepartmentInput } from './departments.inputs';
 
@@ -20,6 +22,27 @@ export async function findDepartment(ctx: GraphQLContext, globalId: string): Pro
   const department = await ctx.loaders.departmentById.load(rawId(globalId, 'Department'));
   if (!department) throw notFound('Department');
   return department;
+}
+
+/** Most departments one search answers. */
+export const DEPARTMENT_SEARCH_MAX = 100;
+
+/**
+ * Departments of the viewer's org whose name matches `query` in the name model of `src/search` (CJK substrings,
+ * pinyin, initials, width and Simplified/Traditional folding), best first: exact name, prefix, pinyin, substring,
+ * then reading order. One statement, on `departments_search`.
+ */
+export async function searchDepartments(em: EntityManager, viewer: Viewer, query: string, first: number): Promise<Department[]> {
+  if (!Number.isInteger(first) || first < 1 || first > DEPARTMENT_SEARCH_MAX) throw badInput(`first must be between 1 and ${DEPARTMENT_SEARCH_MAX}`, 'first');
+  const search = nameSearchSql('d', query);
+  if (!search) return [];
+  const rows = await executeRead<Array<Record<string, unknown>>>(
+    em,
+    `select d.* from (select d.*, ${search.rank} as search_rank from departments d where d.org_id = ? and ${search.where}) d
+      order by d.search_rank, d.sort_key, d.id limit ?`,
+    [...search.rankParams, viewer.orgId, ...search.whereParams, first],
+  );
+  return rows.map(({ search_rank: _rank, ...row }) => em.map(Department, row));
 }
 
 /** The departments above this one, root first, itself excluded. Batched through `departmentById`. */

@@ -1,3 +1,4 @@
+import { keyColumns, nameKeys } from '../../search/name-keys';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { canImportContactsFor, mayImportContactsForOthers } from '../../auth/policy';
@@ -220,6 +221,9 @@ async function insertContacts(tx: EntityManager, orgId: string, accepted: Accept
     id: randomUUID(),
     owner_id: ownerId,
     name: candidate.name,
+    name_reading: candidate.nameReading,
+    // Hand-written SQL skips the entity's key hooks: the same keys, derived here.
+    ...keyColumns(nameKeys(candidate.name, candidate.nameReading, candidate.company)),
     phones: candidate.phones,
     email: candidate.email,
     company: candidate.company,
@@ -232,11 +236,11 @@ async function insertContacts(tx: EntityManager, orgId: string, accepted: Accept
   await tx.execute(
     `with input as (
        select * from jsonb_to_recordset(?::jsonb)
-         as x(id uuid, owner_id uuid, name text, phones text[], email text, company text, title text, notes text, tag_ids uuid[], visibility text, keys text[])
+         as x(id uuid, owner_id uuid, name text, name_reading text, name_key text, search_keys text, sort_key text, phones text[], email text, company text, title text, notes text, tag_ids uuid[], visibility text, keys text[])
      ),
      created as (
-       insert into contacts (id, org_id, owner_id, name, phones, email, company, title, notes, tag_ids, visibility, source, created_at, updated_at)
-       select i.id, ?, i.owner_id, i.name, i.phones, i.email, i.company, i.title, i.notes, i.tag_ids, i.visibility, 'IMPORT', now(), now()
+       insert into contacts (id, org_id, owner_id, name, name_reading, name_key, search_keys, sort_key, phones, email, company, title, notes, tag_ids, visibility, source, created_at, updated_at)
+       select i.id, ?, i.owner_id, i.name, i.name_reading, i.name_key, i.search_keys, i.sort_key, i.phones, i.email, i.company, i.title, i.notes, i.tag_ids, i.visibility, 'IMPORT', now(), now()
          from input i
      )
      -- No "on conflict": a key another transaction claimed meanwhile fails the batch, which the run retries. Keys go in

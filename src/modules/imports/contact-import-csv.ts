@@ -9,14 +9,15 @@ import {
   ContactVisibility,
   optionalLine,
 } from '../contacts';
-import { headerColumns, requireColumns, rowValues, splitList } from './import-csv';
+import { headerColumns, READING_ALIASES, requireColumns, rowValues, splitList } from './import-csv';
 import { ImportIssueCode, type ImportIssue } from './import-issue';
 
 /** The columns a contact import file may have. Headers match case-insensitively, ignoring spaces, `_` and `-`. */
-export type ContactImportColumn = 'name' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tags' | 'visibility' | 'owner';
+export type ContactImportColumn = 'name' | 'nameReading' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tags' | 'visibility' | 'owner';
 
 const CONTACT_HEADER_ALIASES: Record<string, ContactImportColumn> = {
   name: 'name',
+  ...READING_ALIASES,
   phones: 'phones',
   phone: 'phones',
   mobile: 'phones',
@@ -52,6 +53,7 @@ export interface ContactCandidate {
   row: number;
   issues: ImportIssue[];
   name: string;
+  nameReading: string | null;
   /** E.164, duplicates dropped. */
   phones: string[];
   email: string | null;
@@ -88,6 +90,7 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
 
   const name = values.name ? check('name', ImportIssueCode.INVALID_NAME, () => contactName(values.name!), '') : '';
   if (!values.name) issue('name', ImportIssueCode.MISSING_NAME, 'name is required');
+  const nameReading = check('nameReading', ImportIssueCode.INVALID_NAME, () => optionalLine(values.nameReading, 'nameReading', CONTACT_LIMITS.nameReading), null);
 
   const written = splitList(values.phones);
   let phones: string[] = [];
@@ -135,6 +138,7 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
     row,
     issues,
     name,
+    nameReading,
     phones,
     email,
     company,

@@ -1,3 +1,4 @@
+import { keyColumns, nameKeys } from '../../search/name-keys';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { nativeQuery } from '../../db/native-sql';
@@ -458,10 +459,13 @@ async function createPlannedDepartments(tx: EntityManager, session: ImportSessio
     next.set(node.parentId, node.position + 1);
   }
   await tx.execute(
-    `insert into departments (id, org_id, name, parent_id, path, position)
-     select x.id, ?, x.name, x.parent_id, x.path, x.position
-       from jsonb_to_recordset(?::jsonb) as x(id uuid, name text, parent_id uuid, path text, position int)`,
-    [session.orgId, JSON.stringify(planned.map(({ id, name, parentId, path, position }) => ({ id, name, parent_id: parentId, path, position })))],
+    `insert into departments (id, org_id, name, parent_id, path, position, name_key, search_keys, sort_key)
+     select x.id, ?, x.name, x.parent_id, x.path, x.position, x.name_key, x.search_keys, x.sort_key
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, name text, parent_id uuid, path text, position int, name_key text, search_keys text, sort_key text)`,
+    [
+      session.orgId,
+      JSON.stringify(planned.map(({ id, name, parentId, path, position }) => ({ id, name, parent_id: parentId, path, position, ...keyColumns(nameKeys(name)) }))),
+    ],
   );
   for (const node of planned) {
     recordAudit(tx, session.viewer, 'department.create', { type: 'Department', id: node.id }, {
@@ -497,6 +501,9 @@ async function insertPeople(
       member_id: randomUUID(),
       invitation_id: randomUUID(),
       name: candidate.name,
+      name_reading: candidate.nameReading,
+      // Hand-written SQL skips the entity's key hooks: the same keys, derived here.
+      ...keyColumns(nameKeys(candidate.name, candidate.nameReading)),
       phone: candidate.phone,
       email: candidate.email,
       title: candidate.title,
@@ -514,14 +521,14 @@ async function insertPeople(
     tx,
     `with input as materialized (
        select * from jsonb_to_recordset($1::jsonb) as x(
-         member_id uuid, invitation_id uuid, name text, phone text, email text, title text, employee_no text,
+         member_id uuid, invitation_id uuid, name text, name_reading text, name_key text, search_keys text, sort_key text, phone text, email text, title text, employee_no text,
          department_ids jsonb, role_ids jsonb, channel text, token_hash text, link text)
      ),
      params as (select $2::uuid as org_id, $3::uuid as inviter_member_id, $4::uuid as inviter_user_id, $5::uuid as import_id,
                        $6::int as ttl_seconds, $7::text as org_name, $8::text as inviter_name),
      new_members as (
-       insert into members (id, org_id, name, phone, email, title, employee_no, status)
-       select i.member_id, p.org_id, i.name, i.phone, i.email, i.title, i.employee_no, 'PENDING' from input i, params p
+       insert into members (id, org_id, name, name_reading, name_key, search_keys, sort_key, phone, email, title, employee_no, status)
+       select i.member_id, p.org_id, i.name, i.name_reading, i.name_key, i.search_keys, i.sort_key, i.phone, i.email, i.title, i.employee_no, 'PENDING' from input i, params p
      ),
      placements as (
        insert into member_departments (member_id, department_id, org_id)

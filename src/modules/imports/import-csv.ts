@@ -4,10 +4,14 @@ import { ImportErrorCode, ImportRequestError } from './import-errors';
 import { ImportIssueCode, type ImportIssue } from './import-issue';
 
 /** The columns an import file may have. Headers match case-insensitively, ignoring spaces, `_` and `-`. */
-export type ImportColumn = 'name' | 'phone' | 'email' | 'department' | 'roles' | 'title' | 'employeeNo';
+export type ImportColumn = 'name' | 'nameReading' | 'phone' | 'email' | 'department' | 'roles' | 'title' | 'employeeNo';
+
+/** A name's reading: `nameReading`, `reading`, `furigana`, `ふりがな` / `フリガナ`, `よみがな`, `读音`, `拼音`. */
+export const READING_ALIASES = { namereading: 'nameReading', reading: 'nameReading', furigana: 'nameReading', ふりがな: 'nameReading', フリガナ: 'nameReading', よみがな: 'nameReading', 读音: 'nameReading', 拼音: 'nameReading' } as const;
 
 const HEADER_ALIASES: Record<string, ImportColumn> = {
   name: 'name',
+  ...READING_ALIASES,
   phone: 'phone',
   mobile: 'phone',
   email: 'email',
@@ -103,6 +107,7 @@ export interface ImportCandidate {
   row: number;
   issues: ImportIssue[];
   name: string;
+  nameReading: string | null;
   phone: string | null;
   email: string | null;
   title: string | null;
@@ -128,6 +133,8 @@ export function parseRow(row: number, fields: string[], header: ImportHeader, ph
   const name = values.name ?? '';
   if (!name) issue('name', ImportIssueCode.MISSING_NAME, 'name is required');
   else if (name.length > NAME_MAX) issue('name', ImportIssueCode.INVALID_NAME, `name must have at most ${NAME_MAX} characters`);
+  const nameReading = values.nameReading || null;
+  if (nameReading && nameReading.length > NAME_MAX) issue('nameReading', ImportIssueCode.INVALID_NAME, `nameReading must have at most ${NAME_MAX} characters`);
 
   let phone: string | null = null;
   if (values.phone) {
@@ -175,7 +182,7 @@ export function parseRow(row: number, fields: string[], header: ImportHeader, ph
     if (!roleNames.some((known) => known.toLowerCase() === role.toLowerCase())) roleNames.push(role);
   }
 
-  return { kind: 'row', candidate: { row, issues, name, phone, email, title, employeeNo, departmentPaths, roleNames } };
+  return { kind: 'row', candidate: { row, issues, name, nameReading, phone, email, title, employeeNo, departmentPaths, roleNames } };
 }
 
 /** A department path's identity: its segments (names contain no `/`). */

@@ -4,6 +4,7 @@ import { Field, ObjectType, registerEnumType, UseMiddleware } from 'type-graphql
 import { MemberSensitiveField } from './member-fields';
 import { OrgOwnedEntity } from '../../db/base.entity';
 import { MemberStatus } from '../../auth/vocabulary';
+import { nameKeys } from '../../search/name-keys';
 
 export { MemberStatus };
 registerEnumType(MemberStatus, {
@@ -21,6 +22,20 @@ export class Member extends OrgOwnedEntity {
   @Property({ type: 'text' })
   @Field(() => String)
   name!: string;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, { nullable: true, description: 'How the name is read: furigana (やまだ たろう) or a chosen romanisation. Used for search and for the order of lists.' })
+  nameReading: string | null = null;
+
+  // Search and sort keys (src/search/name-keys.ts), derived whenever the member is written: never exposed.
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).nameKey, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).nameKey })
+  nameKey!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).searchKeys, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).searchKeys })
+  searchKeys!: Opt<string>;
+
+  @Property({ type: 'text', onCreate: (m: Member) => nameKeys(m.name, m.nameReading).sortKey, onUpdate: (m: Member) => nameKeys(m.name, m.nameReading).sortKey })
+  sortKey!: Opt<string>;
 
   /** E.164. */
   @Property({ type: 'text', nullable: true })

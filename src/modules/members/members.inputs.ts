@@ -13,6 +13,9 @@ export class AddMemberInput {
   @Field(() => String, { description: '1 to 100 characters.' })
   name!: string;
 
+  @Field(() => String, { nullable: true, description: 'How the name is read (furigana such as やまだ たろう, or a romanisation), at most 100 characters.' })
+  nameReading?: string | null;
+
   @Field(() => String, { description: 'Mobile number; without a country code it is read in the default region. Unique in the org.' })
   phone!: string;
 
@@ -42,6 +45,9 @@ export class UpdateMemberInput {
 
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
   name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'How the name is read, at most 100 characters; null clears it.' })
+  nameReading?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
   phone?: string | null;
@@ -108,7 +114,8 @@ export class RemoveMemberPayload {
 export class MemberFilter {
   @Field(() => String, {
     nullable: true,
-    description: 'Case-insensitive name prefix. For viewers who may see contact details org-wide it also matches an exact phone, email or employee number.',
+    description:
+      'Name search: any part of the name from one CJK character up, pinyin (full, partial, initials), the reading in kana or romaji, case-, width- and Simplified/Traditional-insensitive; results ranked exact name, prefix, reading, substring. For viewers who may see contact details org-wide it also matches 4+ digits of a phone and a prefix of an email or employee number.',
   })
   query?: string | null;
 

@@ -4,14 +4,14 @@ import type { GraphQLContext } from '../../graphql/context';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { badInput, notFound } from '../../errors';
-import { normalizePhone } from '../accounts/phone';
+import { escapeLike, namePatterns, nameQuery, type NamePatterns, type NameQuery } from '../../search/name-keys';
 import type { Department } from '../departments/department.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { Member, type MemberStatus } from './member.entity';
 
 /** Which members a page lists; every condition applies together, always inside the viewer's org. */
 export interface MemberListScope {
-  /** Name prefix, or for viewers who may see contact details org-wide also an exact phone, email or employee number. */
+  /** A name search (`src/search/name-keys.ts`), for viewers who may see contact details org-wide also phone digits, email or employee number. */
   query?: string | null;
   /** Members placed in this department, or anywhere in its subtree. */
   department?: { id: string; path: string; includeDescendants: boolean } | null;
@@ -55,6 +55,10 @@ function maySearchContactDetails(viewer: Viewer): boolean {
 class Conditions {
   readonly where: string[] = ['m.org_id = $1'];
   readonly values: unknown[];
+  /** Placeholders of the cursor's values, applied by the page statement to its order. */
+  after?: string[];
+  /** The conditions without the search's, for the name-prefix fast path. */
+  scope: string[] = [];
 
   constructor(orgId: string) {
     this.values = [orgId];
@@ -72,8 +76,13 @@ class Conditions {
 }
 
 /** The members a scope lists, as conditions on `members m`: hand-written, as this is the directory's hot path. */
-function filtered(viewer: Viewer, defaultRegion: string, scope: MemberListScope): Conditions {
-  const conditions = new Conditions(viewer.orgId);
+function filtered(viewer: Viewer, scope: MemberListScope): Conditions {
+  return filteredIn(viewer.orgId, maySearchContactDetails(viewer), scope);
+}
+
+/** `filtered` for an org and whether contact details may be searched. */
+function filteredIn(orgId: string, details: boolean, scope: MemberListScope): Conditions {
+  const conditions = new Conditions(orgId);
   const { where } = conditions;
   const param = (value: unknown) => conditions.param(value);
   if (scope.status) where.push(`m.status = ${param(scope.status)}`);
@@ -91,70 +100,156 @@ function filtered(viewer: Viewer, defaultRegion: string, scope: MemberListScope)
   } else if (scope.department) {
     where.push(`m.id in (select md.member_id from member_departments md where md.org_id = $1 and md.department_id = ${param(scope.department.id)})`);
   }
-  const query = scope.query?.trim();
-  if (query) {
-    // lower(name) starts with lower(query), as the range [prefix, prefix with its last character raised by one) on
-    // members_org_name_prefix (org_id, lower(name) text_pattern_ops), which a generic plan can use as well.
-    const q = `${param(query)}::text`;
-    const matches = [`(lower(m.name) ~>=~ lower(${q}) and lower(m.name) ~<~ (left(lower(${q}), -1) || chr(ascii(right(lower(${q}), 1)) + 1)))`];
-    if (maySearchContactDetails(viewer)) {
-      const phone = tryNormalizePhone(query, defaultRegion);
-      if (phone) matches.push(`m.phone = ${param(phone)}`);
-      if (query.includes('@')) matches.push(`m.email = ${param(query.toLowerCase())}`);
-      matches.push(`m.employee_no = ${param(query)}`);
+  conditions.scope = [...where];
+  const search = searchOf(scope);
+  if (search) {
+    // Each LIKE can use members_search (pg_trgm GIN): ORed, the planner combines them as a bitmap OR.
+    const { patterns } = search;
+    const matches: string[] = [];
+    if (patterns.substring) matches.push(`m.search_keys like ${param(patterns.substring)}`);
+    if (patterns.reading) matches.push(`m.search_keys like ${param(patterns.reading)}`);
+    if (patterns.contains) matches.push(`m.name_key like ${param(patterns.contains)}`);
+    if (details) {
+      // Phone digits anywhere (4 or more), an employee number or email from its start: `detail_keys` is
+      // <GS>digits<US>employee no<US>email, so the prefix pattern cannot start inside the phone.
+      const digits = PHONE_LIKE.test(search.raw) ? search.raw.replace(/\D/g, '') : '';
+      if (digits.length >= 4) matches.push(`m.detail_keys like ${param(`%${digits}%`)}`);
+      matches.push(`m.detail_keys like ${param(`%\u001f${escapeLike(search.raw.toLowerCase())}%`)}`);
     }
+    if (!matches.length) matches.push('false');
     where.push(`(${matches.join(' or ')})`);
   }
   return conditions;
 }
 
-function tryNormalizePhone(value: string, defaultRegion: string): string | null {
-  try {
-    return normalizePhone(value, defaultRegion);
-  } catch {
-    return null;
-  }
+const PHONE_LIKE = /^[+\d\s().-]+$/;
+
+/** A scope's search, folded; null without one. */
+function searchOf(scope: MemberListScope): { raw: string; query: NameQuery; patterns: NamePatterns } | null {
+  const raw = scope.query?.normalize('NFKC').trim();
+  const query = raw ? nameQuery(raw) : null;
+  return raw && query ? { raw, query, patterns: namePatterns(query) } : null;
+}
+
+/** A match's rank (see `namePatterns`): computed on the matches only, as the first sort key of a search. */
+function rankSql(conditions: Conditions, patterns: NamePatterns): string {
+  const reading = patterns.reading ? `when m.search_keys like ${conditions.param(patterns.reading)} then 2 ` : '';
+  return `case when m.name_key = ${conditions.param(patterns.exact)} then 0 when m.name_key like ${conditions.param(patterns.prefix)} then 1 ${reading}else 3 end`;
 }
 
 /**
- * The page's SQL: the filtered members in (name, id) order, `first + 1` of them. A search collects its matches first
- * (from members_org_name_prefix): left to itself the planner walks members_org_name in name order filtering every
- * row, reading half the org for a prefix that matches 1%.
+ * The page's SQL, `first + 1` rows. A list is in reading order (sort_key, id) on members_org_sort. A search collects
+ * its matches first (a bitmap scan of members_search), ranks them and orders them by (rank, sort_key, id); `after`
+ * is applied to that order.
  */
-function pageStatement(conditions: Conditions, first: number, searching: boolean): string {
-  const select = `select m.* from members m where ${conditions.sql}`;
+function pageStatement(conditions: Conditions, first: number, search: Search | null): string {
+  if (!search) {
+    const after = search === null && conditions.after ? ` and (m.sort_key, m.id) > (${conditions.after[0]}::text, ${conditions.after[1]}::uuid)` : '';
+    return `select m.* from members m where ${conditions.sql}${after} order by m.sort_key, m.id limit ${conditions.param(first + 1)}`;
+  }
   const limit = conditions.param(first + 1);
-  return searching
-    ? `with matches as materialized (${select}) select * from matches order by name, id limit ${limit}`
-    : `${select} order by m.name, m.id limit ${limit}`;
+  const rank = rankSql(conditions, search.patterns);
+  const after = conditions.after ? `where (search_rank, sort_key, id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const ranked = (gate = '') => `select * from (select m.*, ${rank} as search_rank from members m where ${conditions.sql}${gate}) r ${after}`;
+  const length = search.query.length;
+  if (length > 2 || search.query.text.includes(' ')) {
+    return `with matches as materialized (${ranked()} order by search_rank, sort_key, id limit ${limit}) select * from matches order by search_rank, sort_key, id`;
+  }
+  // One or two characters (a surname: some 5% of an org for 王 or 李) match too many rows to rank them all for every
+  // page. Exact and prefix matches rank first, and come in reading order from members_org_name_key and
+  // members_org_name_<n> (org_id, left(name_key, n), sort_key, id): when they fill the page, nothing else is read.
+  // Only otherwise (the one-time filter on `fast`) are all the matches collected from members_search and ranked.
+  const q = `${conditions.param(search.query.text)}::text`;
+  const scope = conditions.scope.join(' and ');
+  const tierAfter = (tier: number) =>
+    conditions.after ? ` and (${tier}, m.sort_key, m.id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const fast = `fast as materialized (
+      (select m.*, 0 as search_rank from members m where ${scope} and m.name_key = ${q}${tierAfter(0)} order by m.sort_key, m.id limit ${limit})
+      union all
+      (select m.*, 1 from members m where ${scope} and left(m.name_key, ${length}) = ${q} and m.name_key <> ${q}${tierAfter(1)}
+        order by m.sort_key, m.id limit ${limit})
+    )`;
+  if (search.patterns.reading) {
+    return `with ${fast},
+      slow as materialized (${ranked(` and (select count(*) from fast) < ${limit}`)} order by search_rank, sort_key, id limit ${limit})
+      select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
+       order by search_rank, sort_key, id limit ${limit}`;
+  }
+  // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading order.
+  // They are looked for in the next MEMBER_NAME_PROBE members in reading order (members_org_sort), as the contacts'
+  // probe does; only when that falls short of a page (sparse matches) are all the matches collected and ranked.
+  const probeAfter = conditions.after && search.afterRank === 3 ? ` and (m.sort_key, m.id) > (${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const probeSize = conditions.param(MEMBER_NAME_PROBE);
+  const walk = `select m.* from members m where ${scope}${probeAfter} order by m.sort_key, m.id limit ${probeSize}`;
+  return `with ${fast},
+    probe as materialized (
+      select m.*, 3 as search_rank from (${walk}) m
+       where (select count(*) from fast) < ${limit} and ${conditions.sql} and left(m.name_key, ${length}) <> ${q}
+       order by m.sort_key, m.id limit ${limit}
+    ),
+    state as materialized (
+      select case when (select count(*) from fast) >= ${limit} then true
+                  when (select count(*) from fast) + (select count(*) from probe) >= ${limit} then true
+                  else (select count(*) from (${walk}) w) < ${probeSize} end as complete
+    ),
+    slow as materialized (${ranked(' and not (select complete from state)')} order by search_rank, sort_key, id limit ${limit})
+    select * from (
+      select * from fast where (select complete from state)
+      union all select * from probe where (select complete from state)
+      union all select * from slow
+    ) page order by search_rank, sort_key, id limit ${limit}`;
+}
+
+/** Members read in reading order by the substring probe of a short CJK search (see `pageStatement`). */
+export const MEMBER_NAME_PROBE = 4000;
+
+/**
+ * The first page's statement of a member search, as `listMembers` runs it: for `npm run bench:search`, which runs it
+ * as bare SQL beside the gateway.
+ */
+export function memberSearchStatement(orgId: string, details: boolean, query: string, first: number): { text: string; values: unknown[] } {
+  const conditions = filteredIn(orgId, details, { query });
+  return { text: pageStatement(conditions, first, searchOf({ query })), values: conditions.values };
+}
+
+type Search = NonNullable<ReturnType<typeof searchOf>> & { afterRank?: number };
+
+/** Rows come back with their rank when searching: kept beside the entity for its cursor. */
+const ranks = new WeakMap<Member, number>();
+
+function toMember(ctx: GraphQLContext, { search_rank, ...row }: Record<string, unknown>): Member {
+  const member = ctx.loaders.mapRow(Member, row);
+  if (typeof search_rank === 'number') ranks.set(member, search_rank);
+  return member;
 }
 
 /** The rows of a page, through a named statement. */
-async function pageOf(ctx: GraphQLContext, conditions: Conditions, first: number, searching: boolean): Promise<Member[]> {
-  const sql = pageStatement(conditions, first, searching);
-  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), conditions.values)).map((row) => ctx.loaders.mapRow(Member, row));
+async function pageOf(ctx: GraphQLContext, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
+  const sql = pageStatement(conditions, first, search);
+  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), conditions.values)).map((row) => toMember(ctx, row));
 }
 
 /**
  * The page and, in the same statement, the managers of its members, primed into `memberById` so `Member.manager`
  * costs nothing more.
  */
-async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, first: number, searching: boolean): Promise<Member[]> {
-  const sql = pageStatement(conditions, first, searching);
+async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
+  const sql = pageStatement(conditions, first, search);
+  const rank = search ? 'page.search_rank' : 'null::int';
   const rows = await queryNamed<Record<string, unknown> & { in_page: boolean }>(
     ctx.em,
     statementFor(
       `with page as (${sql})
-       select page.*, true as in_page from page
+       select page.*, true as in_page, ${rank} as page_rank from page
        union all
-       select m.*, false from members m where m.org_id = $1 and m.id in (select manager_id from page)
-       order by in_page desc, name, id`,
+       select m.*, ${search ? 'null::int, ' : ''}false, null::int from members m where m.org_id = $1 and m.id in (select manager_id from page)
+       order by in_page desc, page_rank, sort_key, id`,
     ),
     conditions.values,
   );
   const page: Member[] = [];
-  for (const { in_page, ...row } of rows) {
-    const member = ctx.loaders.mapRow(Member, row);
+  for (const { in_page, page_rank: _rank, ...row } of rows) {
+    const member = toMember(ctx, row);
     if (in_page) page.push(member);
     else ctx.loaders.memberById.prime(member.id, member);
   }
@@ -172,17 +267,20 @@ export async function listMembers(
   { withManagers = false }: { withManagers?: boolean } = {},
 ): Promise<Connection<Member>> {
   const first = checkPageSize(page.first);
-  const region = ctx.app.config.phoneDefaultRegion;
-  const conditions = filtered(ctx.viewer, region, scope);
+  const conditions = filtered(ctx.viewer, scope);
+  const search: Search | null = searchOf(scope);
   if (page.after) {
-    const [name, id] = decodeCursor(page.after, 2);
-    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
-    conditions.where.push(`(m.name, m.id) > (${conditions.param(name)}::text, ${conditions.param(id)}::uuid)`);
+    // A search's cursor is (rank, sort key, id), a list's (sort key, id).
+    const values = decodeCursor(page.after, search ? 3 : 2);
+    const [id, sortKey, rank] = [...values].reverse();
+    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput('Invalid cursor', 'after');
+    conditions.after = search ? [conditions.param(rank), conditions.param(sortKey), conditions.param(id)] : [conditions.param(sortKey), conditions.param(id)];
+    if (search) search.afterRank = rank as number;
   }
-  const searching = !!scope.query?.trim();
-  const rows = withManagers ? await pageWithManagers(ctx, conditions, first, searching) : await pageOf(ctx, conditions, first, searching);
-  return toConnection(rows, first, (member) => [member.name, member.id], !!page.after, async () => {
-    const counted = filtered(ctx.viewer, region, scope);
+  const rows = withManagers ? await pageWithManagers(ctx, conditions, first, search) : await pageOf(ctx, conditions, first, search);
+  const cursorOf = (member: Member) => (search ? [ranks.get(member) ?? 3, member.sortKey, member.id] : [member.sortKey, member.id]);
+  return toConnection(rows, first, cursorOf, !!page.after, async () => {
+    const counted = filtered(ctx.viewer, scope);
     const [row] = await queryNamed<{ count: number }>(ctx.em, statementFor(`select count(*)::int as count from members m where ${counted.sql}`), counted.values);
     return row?.count ?? 0;
   });

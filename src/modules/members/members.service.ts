@@ -45,6 +45,7 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
   const org = viewer.requireOrg();
   const orgId = org.id;
   const name = requireText(input.name, 'name', NAME_MAX);
+  const nameReading = optionalText(input.nameReading, 'nameReading', NAME_MAX);
   const phone = normalizePhone(input.phone, ctx.app.config.phoneDefaultRegion);
   const email = optionalEmail(input.email);
   const title = optionalText(input.title, 'title', TITLE_MAX);
@@ -63,7 +64,7 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
     if ((await tx.count(Member, { orgId })) >= limit) {
       throw new AppError(ErrorCode.QuotaExceeded, `The org has reached its member limit of ${limit}`);
     }
-    const member = tx.create(Member, { orgId, name, phone, email, title, employeeNo, managerId, status: MemberStatus.PENDING });
+    const member = tx.create(Member, { orgId, name, nameReading, phone, email, title, employeeNo, managerId, status: MemberStatus.PENDING });
     for (const department of departments) tx.create(MemberDepartment, { memberId: member.id, departmentId: department.id, orgId });
     for (const role of roles) tx.create(MemberRole, { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: [] });
     recordAudit(tx, viewer, 'member.add', { type: 'Member', id: member.id }, {
@@ -84,8 +85,9 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
   const { viewer } = ctx;
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Member');
-  const scalars: Partial<Pick<Member, 'name' | 'phone' | 'email' | 'title' | 'employeeNo'>> = {};
+  const scalars: Partial<Pick<Member, 'name' | 'nameReading' | 'phone' | 'email' | 'title' | 'employeeNo'>> = {};
   if (input.name !== undefined) scalars.name = requireText(input.name ?? '', 'name', NAME_MAX);
+  if (input.nameReading !== undefined) scalars.nameReading = optionalText(input.nameReading, 'nameReading', NAME_MAX);
   if (input.phone !== undefined) {
     if (input.phone === null) throw badInput('phone is required and cannot be cleared', 'phone');
     scalars.phone = normalizePhone(input.phone, ctx.app.config.phoneDefaultRegion);
