@@ -18,7 +18,7 @@ export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => Department, { nullable: true, description: 'A department of the current org. Unknown and foreign ids are null with a NOT_FOUND error.' })
   department(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return findDepartment(ctx, id);
+    return findDepartment(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
@@ -37,13 +37,13 @@ export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => Department, { description: 'Adds a department as the last child of its parent (the root when parentId is omitted).' })
   createDepartment(@Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return createDepartment(ctx, input);
+    return createDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Department)
   renameDepartment(@Arg('input', () => RenameDepartmentInput) input: RenameDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return renameDepartment(ctx, input);
+    return renameDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
@@ -51,13 +51,13 @@ export class DepartmentsResolver {
     description: 'Moves a department with its subtree under another parent, or reorders it among its siblings. Never the root, never under itself.',
   })
   moveDepartment(@Arg('input', () => MoveDepartmentInput) input: MoveDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return moveDepartment(ctx, input);
+    return moveDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a department without child departments or members; returns its id. Never the root.' })
   deleteDepartment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteDepartment(ctx, id);
+    return deleteDepartment(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @FieldResolver(() => Department, { nullable: true, description: 'Null for the root.' })
@@ -72,7 +72,7 @@ export class DepartmentsResolver {
 
   @FieldResolver(() => [Department], { description: 'The departments above this one, root first; empty for the root.' })
   ancestors(@Root() department: Department, @Ctx() ctx: GraphQLContext): Promise<Department[]> {
-    return departmentAncestors(ctx, department);
+    return departmentAncestors(ctx.loaders, department);
   }
 
   @FieldResolver(() => Int, { description: 'Levels below the root: 0 for the root.' })

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCan } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalId, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
@@ -17,9 +17,9 @@ const NAME_MAX_LENGTH = 100;
 const SIBLING_NAME_UNIQUE = 'departments_sibling_name_unique';
 
 /** The department with this global id in the viewer's org; foreign and unknown ids answer NOT_FOUND alike. */
-export async function findDepartment(ctx: GraphQLContext, globalId: string): Promise<Department> {
-  ctx.viewer.requireOrg();
-  const department = await ctx.loaders.departmentById.load(rawId(globalId, 'Department'));
+export async function findDepartment(viewer: Viewer, loaders: Loaders, globalId: string): Promise<Department> {
+  viewer.requireOrg();
+  const department = await loaders.departmentById.load(rawId(globalId, 'Department'));
   if (!department) throw notFound('Department');
   return department;
 }
@@ -46,18 +46,17 @@ export async function searchDepartments(em: EntityManager, viewer: Viewer, query
 }
 
 /** The departments above this one, root first, itself excluded. Batched through `departmentById`. */
-export async function departmentAncestors(ctx: GraphQLContext, department: Department): Promise<Department[]> {
-  const loaded = await ctx.loaders.departmentById.loadMany(department.pathIds.slice(0, -1));
+export async function departmentAncestors(loaders: Loaders, department: Department): Promise<Department[]> {
+  const loaded = await loaders.departmentById.loadMany(department.pathIds.slice(0, -1));
   return loaded.filter((ancestor): ancestor is Department => ancestor instanceof Department);
 }
 
 /** Adds a department as the last child of `parentId` (the org root when omitted). */
-export async function createDepartment(ctx: GraphQLContext, input: CreateDepartmentInput): Promise<Department> {
-  const { viewer } = ctx;
+export async function createDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: CreateDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const parentId = input.parentId ? rawId(input.parentId, 'Department') : org.rootDepartmentId;
   const name = departmentName(input.name);
-  const created = await ctx.em
+  const created = await em
     .transactional(async (tx) => {
       await lockDepartmentTree(tx, org.id);
       const parent = await loadDepartment(tx, org.id, parentId);
@@ -72,16 +71,15 @@ export async function createDepartment(ctx: GraphQLContext, input: CreateDepartm
       return department;
     })
     .catch(siblingNameTaken(() => name));
-  forgetCachedDepartments(ctx.loaders);
+  forgetCachedDepartments(loaders);
   return created;
 }
 
-export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartmentInput): Promise<Department> {
-  const { viewer } = ctx;
+export async function renameDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: RenameDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const name = departmentName(input.name);
-  const renamed = await ctx.em
+  const renamed = await em
     .transactional(async (tx) => {
       const department = await loadDepartment(tx, org.id, id);
       assertCanManage(viewer, PermissionAction.EDIT, department, `the department "${department.name}"`);
@@ -91,7 +89,7 @@ export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartm
       return department;
     })
     .catch(siblingNameTaken(() => name));
-  forgetCachedDepartments(ctx.loaders);
+  forgetCachedDepartments(loaders);
   return renamed;
 }
 
@@ -99,14 +97,13 @@ export async function renameDepartment(ctx: GraphQLContext, input: RenameDepartm
  * Moves a department, with its whole subtree, under `newParentId` at `position` (last by default), keeping the
  * positions of both the old and the new siblings 0..n-1. The subtree's paths change in one set-based UPDATE.
  */
-export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentInput): Promise<Department> {
-  const { viewer } = ctx;
+export async function moveDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: MoveDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const newParentId = rawId(input.newParentId, 'Department');
   if (input.position != null && input.position < 0) throw badInput('position must be 0 or more', 'position');
   let movedName = '';
-  const moved = await ctx.em
+  const moved = await em
     .transactional(async (tx) => {
       // Serialises tree writes of the org: two concurrent moves could otherwise each pass the cycle check.
       await lockDepartmentTree(tx, org.id);
@@ -152,17 +149,16 @@ export async function moveDepartment(ctx: GraphQLContext, input: MoveDepartmentI
       return tx.findOneOrFail(Department, { id, orgId: org.id }, { refresh: true });
     })
     .catch(siblingNameTaken(() => movedName));
-  forgetCachedDepartments(ctx.loaders);
+  forgetCachedDepartments(loaders);
   return moved;
 }
 
 /** Deletes an empty department (no child departments, no members) other than the root; returns its global id. */
-export async function deleteDepartment(ctx: GraphQLContext, globalId: string): Promise<string> {
-  const { viewer } = ctx;
+export async function deleteDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<string> {
   const org = viewer.requireOrg();
   const id = rawId(globalId, 'Department');
   let deletedName = '';
-  await ctx.em
+  await em
     .transactional(async (tx) => {
       await lockDepartmentTree(tx, org.id);
       const department = await loadDepartment(tx, org.id, id);
@@ -200,7 +196,7 @@ export async function deleteDepartment(ctx: GraphQLContext, globalId: string): P
       if (isForeignKeyViolation(error)) throw conflict(`"${deletedName}" gained members meanwhile; move or remove them first`);
       throw error;
     });
-  forgetCachedDepartments(ctx.loaders);
+  forgetCachedDepartments(loaders);
   return globalId;
 }
 

@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadViewer } from '../members/viewers';
 import { AppError, badInput, conflict, ErrorCode } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { AppServices } from '../../app';
+import type { Viewer, ViewerUser } from '../../auth/viewer';
 import { resolveAs } from '../../graphql/context';
 import { withEvents } from '../../realtime/events';
 import type { User } from '../accounts/user.entity';
@@ -18,7 +19,6 @@ import { invitationEvent, InvitationEventType, isUsable, memberJoinedEvent } fro
 import { maskEmail, maskPhone } from './invitation-recipient';
 import { hashInvitationToken } from './invitation-token';
 import { Invitation, InvitationChannel, InvitationStatus } from './invitation.entity';
-import type { ViewerUser } from '../../auth/viewer';
 import type { AcceptInvitationPayload } from './invitations.inputs';
 
 /** One answer for unknown, expired, used-up, revoked and otherwise closed tokens, so a token reveals nothing. */
@@ -66,9 +66,14 @@ function assertRecipient(user: ViewerUser, invitation: Invitation): void {
  * The payload's member resolves as the new member, in the org just joined (`resolveAs`); the rest of the operation
  * keeps its viewer.
  */
-export async function acceptInvitation(ctx: GraphQLContext, token: string): Promise<AcceptInvitationPayload> {
-  const user = ctx.viewer.requireUser();
-  const { org, member } = await withEvents(ctx.em, ctx.app, async (tx, emit) => {
+export async function acceptInvitation(
+  em: EntityManager,
+  viewer: Viewer,
+  token: string,
+  services: Pick<AppServices, 'eventBus' | 'contributions' | 'tokens'>,
+): Promise<AcceptInvitationPayload> {
+  const user = viewer.requireUser();
+  const { org, member } = await withEvents(em, services, async (tx, emit) => {
     const invitation = await findUsable(tx, token);
     assertRecipient(user, invitation);
     const orgId = invitation.orgId;
@@ -122,7 +127,7 @@ export async function acceptInvitation(ctx: GraphQLContext, token: string): Prom
     }
     await tx.flush();
     await tx.execute('insert into invitation_acceptances (invitation_id, user_id, member_id) values (?, ?, ?)', [invitation.id, user.id, member.id]);
-    await runMemberActivationHooks(tx, ctx.app.contributions, { orgId, memberId: member.id, userId: user.id, via: 'INVITATION' });
+    await runMemberActivationHooks(tx, services.contributions, { orgId, memberId: member.id, userId: user.id, via: 'INVITATION' });
     if (claimed.status === InvitationStatus.ACCEPTED) {
       await tx.execute('update invitations set status_changed_by_member_id = ? where id = ?', [member.id, invitation.id]);
     }
@@ -139,8 +144,8 @@ export async function acceptInvitation(ctx: GraphQLContext, token: string): Prom
     throw error;
   });
 
-  const joined = await loadViewer(ctx.em, user.id, org.id);
-  return { org: resolveAs(org, joined), member: resolveAs(member, joined), token: await ctx.app.tokens.sign({ sub: user.id, org: org.id }) };
+  const joined = await loadViewer(em, user.id, org.id);
+  return { org: resolveAs(org, joined), member: resolveAs(member, joined), token: await services.tokens.sign({ sub: user.id, org: org.id }) };
 }
 
 /** Locks the org row (serialising quota checks) and refuses with QUOTA_EXCEEDED when every seat is taken. */
@@ -154,9 +159,9 @@ async function lockOrgWithSeatLeft(tx: EntityManager, orgId: string): Promise<Or
 }
 
 /** `declineInvitation`: the invitee says no; the token stops working. Links are not addressed to anyone and cannot be declined. */
-export async function declineInvitation(ctx: GraphQLContext, token: string): Promise<boolean> {
-  const user = ctx.viewer.requireUser();
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+export async function declineInvitation(em: EntityManager, viewer: Viewer, token: string, services: Pick<AppServices, 'eventBus' | 'contributions'>): Promise<boolean> {
+  const user = viewer.requireUser();
+  return withEvents(em, services, async (tx, emit) => {
     const invitation = await findUsable(tx, token, true);
     if (invitation.channel === InvitationChannel.LINK) throw badInput('An invite link is not addressed to anyone: there is nothing to decline', 'token');
     assertRecipient(user, invitation);

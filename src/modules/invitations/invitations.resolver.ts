@@ -45,13 +45,13 @@ export class InvitationsResolver {
       'Joins the org of the invitation. Phone and email invitations need the signed-in user\'s verified phone or email to match (else INVITATION_RECIPIENT_MISMATCH, naming the masked number to use); a link admits any user while uses are left. Unknown, expired, used-up and revoked tokens: INVITATION_INVALID. Already a member: CONFLICT. No seat left: QUOTA_EXCEEDED.',
   })
   acceptInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext): Promise<AcceptInvitationPayload> {
-    return acceptInvitation(ctx, token);
+    return acceptInvitation(ctx.em, ctx.viewer, token, ctx.app);
   }
 
   @Authorized(Access.USER)
   @Mutation(() => Boolean, { description: 'Declines a phone or email invitation addressed to the signed-in user.' })
   declineInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    return declineInvitation(ctx, token);
+    return declineInvitation(ctx.em, ctx.viewer, token, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
