@@ -9,7 +9,7 @@ import type { GuessedSecrets } from './limits/operation-limits';
 import { accountGuessedSecrets, accountsModule, createAccountLoaders } from './modules/accounts';
 import { apiClientsModule, createApiClientLoaders, loadApiClientViewer } from './modules/api-clients';
 import { auditModule } from './modules/audit';
-import { contactsModule } from './modules/contacts';
+import { contactsModule, createContactLoaders } from './modules/contacts';
 import { createDepartmentLoaders, departmentsModule } from './modules/departments';
 import { createImportLoaders, importsModule } from './modules/imports';
 import { createInvitationLoaders, invitationGuessedSecrets, invitationsModule } from './modules/invitations';
@@ -64,6 +64,7 @@ export const createLoaders = loaderMaker([
   (em, org) => createImportLoaders(em, org),
   (em, org) => createApiClientLoaders(em, org),
   (em, org) => createNotificationLoaders(em, org),
+  (em, org, _mapRow, made) => createContactLoaders(em, org, made),
 ]);
 
 /** The operations whose arguments guess at secrets, with the budget each spends from. */

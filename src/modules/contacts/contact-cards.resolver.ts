@@ -19,25 +19,25 @@ export class ContactCardsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => ContactCard, { nullable: true, description: 'The caller’s working contact card, if any.' })
   contactCard(@Ctx() ctx: GraphQLContext): Promise<ContactCard | null> {
-    return myContactCard(ctx);
+    return myContactCard(ctx.em, ctx.viewer, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactCard, { description: 'A new personal contact card link for the caller; the previous one stops working.' })
   createContactCard(@Ctx() ctx: GraphQLContext): Promise<ContactCard> {
-    return createContactCard(ctx);
+    return createContactCard(ctx.em, ctx.viewer, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Boolean, { description: 'Turns the caller’s card off. False when there was none.' })
   revokeContactCard(@Ctx() ctx: GraphQLContext): Promise<boolean> {
-    return revokeContactCard(ctx);
+    return revokeContactCard(ctx.em, ctx.viewer);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => QrCode, { description: 'The caller’s card link as a QR code. NOT_FOUND without a working card (createContactCard).' })
   contactCardQrCode(@Arg('format', () => QrCodeFormat) format: QrCodeFormat, @Ctx() ctx: GraphQLContext): Promise<QrCode> {
-    return contactCardQrCode(ctx, format);
+    return contactCardQrCode(ctx.em, ctx.viewer, format, ctx.app);
   }
 
   @Authorized(Access.USER)
@@ -52,13 +52,13 @@ export class ContactCardsResolver {
     @Arg('via', () => ContactCardVia, { nullable: true, defaultValue: ContactCardVia.CARD_LINK }) via: ContactCardVia,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactCardConnection> {
-    return connectViaContactCard(ctx, token, via);
+    return connectViaContactCard(ctx.em, ctx.viewer, ctx.loaders, token, via);
   }
 
   @Authorized(Access.USER)
   @Query(() => [ContactCardLinkView], { description: 'Members the signed-in user connected with through contact cards, in any org, newest first.' })
   myContactCardLinks(@Ctx() ctx: GraphQLContext): Promise<ContactCardLinkView[]> {
-    return myContactCardLinks(ctx);
+    return myContactCardLinks(ctx.em, ctx.viewer);
   }
 }
 
@@ -66,6 +66,6 @@ export class ContactCardsResolver {
 export class ContactCardFieldsResolver {
   @FieldResolver(() => String, { description: 'The link to hand out; it ends with the card token.' })
   url(@Root() card: ContactCard, @Ctx() ctx: GraphQLContext): string {
-    return contactCardLink(ctx, card) ?? '';
+    return contactCardLink(card, ctx.app) ?? '';
   }
 }

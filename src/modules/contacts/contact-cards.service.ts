@@ -1,7 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
+import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { Member, MemberStatus } from '../members/member.entity';
 import { Org } from '../orgs/org.entity';
 import { User } from '../accounts/user.entity';
@@ -22,39 +24,39 @@ import { ContactCardVia, type ContactCardConnection, type ContactCardLinkView } 
  */
 
 /** The card's link, or null when the server secret changed since it was made (the card no longer works). */
-export function contactCardLink(ctx: GraphQLContext, card: ContactCard): string | null {
-  const token = contactCardToken(ctx.app.config.jwtSecret, card.id);
-  return hashContactCardToken(token) === card.tokenHash ? contactCardUrl(ctx.app.config.publicUrl, token) : null;
+export function contactCardLink(card: ContactCard, { config }: Pick<AppServices, 'config'>): string | null {
+  const token = contactCardToken(config.jwtSecret, card.id);
+  return hashContactCardToken(token) === card.tokenHash ? contactCardUrl(config.publicUrl, token) : null;
 }
 
 /** The caller's working card, if any. */
-export async function myContactCard(ctx: GraphQLContext): Promise<ContactCard | null> {
-  const { member } = ctx.viewer.requireMember();
-  const card = await ctx.em.findOne(ContactCard, { orgId: member.orgId, memberId: member.id, revokedAt: null });
-  return card && contactCardLink(ctx, card) ? card : null;
+export async function myContactCard(em: EntityManager, viewer: Viewer, services: Pick<AppServices, 'config'>): Promise<ContactCard | null> {
+  const { member } = viewer.requireMember();
+  const card = await em.findOne(ContactCard, { orgId: member.orgId, memberId: member.id, revokedAt: null });
+  return card && contactCardLink(card, services) ? card : null;
 }
 
 /** A new card for the caller; the previous one stops working (links already handed out die with it). */
-export async function createContactCard(ctx: GraphQLContext): Promise<ContactCard> {
-  const { member } = ctx.viewer.requireMember();
-  return ctx.em.transactional(async (tx) => {
+export async function createContactCard(em: EntityManager, viewer: Viewer, { config }: Pick<AppServices, 'config'>): Promise<ContactCard> {
+  const { member } = viewer.requireMember();
+  return em.transactional(async (tx) => {
     await tx.nativeUpdate(ContactCard, { memberId: member.id, revokedAt: null }, { revokedAt: new Date() });
     const card = tx.create(ContactCard, { orgId: member.orgId, memberId: member.id, tokenHash: '' });
-    card.tokenHash = hashContactCardToken(contactCardToken(ctx.app.config.jwtSecret, card.id));
+    card.tokenHash = hashContactCardToken(contactCardToken(config.jwtSecret, card.id));
     await tx.flush();
     return card;
   });
 }
 
-export async function revokeContactCard(ctx: GraphQLContext): Promise<boolean> {
-  const { member } = ctx.viewer.requireMember();
-  return (await ctx.em.nativeUpdate(ContactCard, { memberId: member.id, revokedAt: null }, { revokedAt: new Date() })) > 0;
+export async function revokeContactCard(em: EntityManager, viewer: Viewer): Promise<boolean> {
+  const { member } = viewer.requireMember();
+  return (await em.nativeUpdate(ContactCard, { memberId: member.id, revokedAt: null }, { revokedAt: new Date() })) > 0;
 }
 
 /** The caller's card link as a QR code. */
-export async function contactCardQrCode(ctx: GraphQLContext, format: QrCodeFormat): Promise<QrCode> {
-  const card = await myContactCard(ctx);
-  const url = card && contactCardLink(ctx, card);
+export async function contactCardQrCode(em: EntityManager, viewer: Viewer, format: QrCodeFormat, services: Pick<AppServices, 'config'>): Promise<QrCode> {
+  const card = await myContactCard(em, viewer, services);
+  const url = card && contactCardLink(card, services);
   if (!url) throw notFound('ContactCard');
   return renderQrCode(url, format);
 }
@@ -147,18 +149,24 @@ async function mirrorCardMember(tx: EntityManager, userId: string, cardMember: M
  * a CONNECTED contact of the user in every org the user is an active member of. Unknown, revoked and rotated cards
  * answer NOT_FOUND alike. Members of the same org are colleagues, not external contacts: BAD_USER_INPUT.
  */
-export async function connectViaContactCard(ctx: GraphQLContext, token: string, via: ContactCardVia): Promise<ContactCardConnection> {
-  const user = ctx.viewer.requireUser();
+export async function connectViaContactCard(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  token: string,
+  via: ContactCardVia,
+): Promise<ContactCardConnection> {
+  const user = viewer.requireUser();
   const source = via === ContactCardVia.QR ? ContactSource.QR : ContactSource.CARD_LINK;
-  const card = token.length <= 200 ? await ctx.em.findOne(ContactCard, { tokenHash: hashContactCardToken(token.trim()), revokedAt: null }) : null;
-  const cardMember = card && (await ctx.em.findOne(Member, { id: card.memberId, orgId: card.orgId, status: MemberStatus.ACTIVE }));
-  const cardOrg = cardMember && cardMember.userId && (await ctx.em.findOne(Org, { id: cardMember.orgId }));
+  const card = token.length <= 200 ? await em.findOne(ContactCard, { tokenHash: hashContactCardToken(token.trim()), revokedAt: null }) : null;
+  const cardMember = card && (await em.findOne(Member, { id: card.memberId, orgId: card.orgId, status: MemberStatus.ACTIVE }));
+  const cardOrg = cardMember && cardMember.userId && (await em.findOne(Org, { id: cardMember.orgId }));
   if (!card || !cardMember || !cardOrg) throw notFound('ContactCard');
   if (cardMember.userId === user.id) throw badInput('This is your own contact card', 'token');
-  const colleague = await ctx.em.count(Member, { orgId: cardOrg.id, userId: user.id, status: MemberStatus.ACTIVE });
+  const colleague = await em.count(Member, { orgId: cardOrg.id, userId: user.id, status: MemberStatus.ACTIVE });
   if (colleague) throw badInput('You are both members of this org: colleagues find each other in the member directory', 'token');
 
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       await ensureConnectedContact(tx, cardOrg.id, cardMember.id, personOfUser(await tx.findOneOrFail(User, { id: user.id })), source);
       await tx.execute(
@@ -166,16 +174,16 @@ export async function connectViaContactCard(ctx: GraphQLContext, token: string, 
         [user.id, cardMember.id, cardOrg.id, via],
       );
       const { memberships, mirrors } = await mirrorCardMember(tx, user.id, cardMember, cardOrg, source);
-      const current = memberships.findIndex((m) => m.orgId === ctx.viewer.org?.id);
+      const current = memberships.findIndex((m) => m.orgId === viewer.org?.id);
       return { memberName: cardMember.name, orgName: cardOrg.name, contact: current >= 0 ? mirrors[current]! : null, orgsLinked: mirrors.length };
     })
-    .catch((error) => rethrowDuplicate(ctx, error));
+    .catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** The members the signed-in user connected with through contact cards, newest first. */
-export async function myContactCardLinks(ctx: GraphQLContext): Promise<ContactCardLinkView[]> {
-  const user = ctx.viewer.requireUser();
-  const rows = await ctx.em.execute<Array<{ member_name: string; org_name: string; created_at: Date }>>(
+export async function myContactCardLinks(em: EntityManager, viewer: Viewer): Promise<ContactCardLinkView[]> {
+  const user = viewer.requireUser();
+  const rows = await em.execute<Array<{ member_name: string; org_name: string; created_at: Date }>>(
     `select m.name as member_name, o.name as org_name, l.created_at from contact_card_links l
        join members m on m.id = l.member_id join orgs o on o.id = l.org_id
       where l.user_id = ? order by l.created_at desc`,

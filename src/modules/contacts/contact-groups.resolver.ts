@@ -18,25 +18,25 @@ export class ContactGroupsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => [ContactGroup], { description: 'The caller’s own contact groups, by name. List a group’s contacts with `contacts(filter: { groupId })`.' })
   contactGroups(@Ctx() ctx: GraphQLContext): Promise<ContactGroup[]> {
-    return contactGroups(ctx);
+    return contactGroups(ctx.em, ctx.viewer);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup)
   createContactGroup(@Arg('input', () => CreateContactGroupInput) input: CreateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
-    return createContactGroup(ctx, input);
+    return createContactGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup)
   updateContactGroup(@Arg('input', () => UpdateContactGroupInput) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
-    return updateContactGroup(ctx, input);
+    return updateContactGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes one of the caller’s groups (not its contacts). Returns the deleted id.' })
   deleteContactGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteContactGroup(ctx, id);
+    return deleteContactGroup(ctx.em, ctx.viewer, id);
   }
 
   @Authorized(Access.MEMBER)
@@ -46,7 +46,7 @@ export class ContactGroupsResolver {
     @Arg('contactIds', () => [ID]) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {
-    return addContactsToGroup(ctx, groupId, contactIds);
+    return addContactsToGroup(ctx.em, ctx.viewer, ctx.loaders, groupId, contactIds);
   }
 
   @Authorized(Access.MEMBER)
@@ -56,7 +56,7 @@ export class ContactGroupsResolver {
     @Arg('contactIds', () => [ID]) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {
-    return removeContactsFromGroup(ctx, groupId, contactIds);
+    return removeContactsFromGroup(ctx.em, ctx.viewer, groupId, contactIds);
   }
 }
 
@@ -64,6 +64,6 @@ export class ContactGroupsResolver {
 export class ContactGroupFieldsResolver {
   @FieldResolver(() => Int, { description: 'Contacts of the group the caller sees.' })
   contactCount(@Root() group: ContactGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return contactLoaders(ctx).contactGroupCount.load(group.id);
+    return contactLoaders(ctx.viewer, ctx.loaders).contactGroupCount.load(group.id);
   }
 }

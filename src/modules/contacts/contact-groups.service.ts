@@ -1,5 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { rawId } from '../../graphql/relay';
 import { isUniqueViolation } from '../common/validate';
 import { ContactGroup } from './contact-group.entity';
@@ -19,31 +21,31 @@ function nameTaken(name: string) {
   };
 }
 
-export async function contactGroups(ctx: GraphQLContext): Promise<ContactGroup[]> {
-  const { member } = ctx.viewer.requireMember();
-  return ctx.em.find(ContactGroup, { orgId: member.orgId, ownerId: member.id }, { orderBy: { name: 'asc', id: 'asc' } });
+export async function contactGroups(em: EntityManager, viewer: Viewer): Promise<ContactGroup[]> {
+  const { member } = viewer.requireMember();
+  return em.find(ContactGroup, { orgId: member.orgId, ownerId: member.id }, { orderBy: { name: 'asc', id: 'asc' } });
 }
 
-async function ownGroup(em: GraphQLContext['em'], ctx: GraphQLContext, globalId: string): Promise<ContactGroup> {
-  const { member } = ctx.viewer.requireMember();
+async function ownGroup(em: EntityManager, viewer: Viewer, globalId: string): Promise<ContactGroup> {
+  const { member } = viewer.requireMember();
   const group = await em.findOne(ContactGroup, { orgId: member.orgId, ownerId: member.id, id: rawId(globalId, 'ContactGroup') });
   if (!group) throw notFound('ContactGroup');
   return group;
 }
 
-export async function createContactGroup(ctx: GraphQLContext, input: CreateContactGroupInput): Promise<ContactGroup> {
-  const { member } = ctx.viewer.requireMember();
+export async function createContactGroup(em: EntityManager, viewer: Viewer, input: CreateContactGroupInput): Promise<ContactGroup> {
+  const { member } = viewer.requireMember();
   const name = contactName(input.name);
-  return ctx.em
+  return em
     .transactional(async (tx) => tx.create(ContactGroup, { orgId: member.orgId, ownerId: member.id, name }))
     .catch(nameTaken(name));
 }
 
-export async function updateContactGroup(ctx: GraphQLContext, input: UpdateContactGroupInput): Promise<ContactGroup> {
+export async function updateContactGroup(em: EntityManager, viewer: Viewer, input: UpdateContactGroupInput): Promise<ContactGroup> {
   const name = contactName(input.name);
-  return ctx.em
+  return em
     .transactional(async (tx) => {
-      const group = await ownGroup(tx, ctx, input.id);
+      const group = await ownGroup(tx, viewer, input.id);
       group.name = name;
       await tx.flush();
       return group;
@@ -51,9 +53,9 @@ export async function updateContactGroup(ctx: GraphQLContext, input: UpdateConta
     .catch(nameTaken(name));
 }
 
-export async function deleteContactGroup(ctx: GraphQLContext, globalId: string): Promise<string> {
-  return ctx.em.transactional(async (tx) => {
-    const group = await ownGroup(tx, ctx, globalId);
+export async function deleteContactGroup(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
+  return em.transactional(async (tx) => {
+    const group = await ownGroup(tx, viewer, globalId);
     tx.remove(group); // its places go with it (on delete cascade)
     await tx.flush();
     return group.globalId;
@@ -67,12 +69,18 @@ function contactIdsOf(globalIds: string[]): string[] {
 }
 
 /** Files contacts the caller sees into one of their groups; an unseen contact answers NOT_FOUND and nothing is filed. */
-export async function addContactsToGroup(ctx: GraphQLContext, groupGlobalId: string, contactGlobalIds: string[]): Promise<ContactGroup> {
+export async function addContactsToGroup(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  groupGlobalId: string,
+  contactGlobalIds: string[],
+): Promise<ContactGroup> {
   const ids = contactIdsOf(contactGlobalIds);
-  const orgId = ctx.viewer.orgId;
-  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
-  return ctx.em.transactional(async (tx) => {
-    const group = await ownGroup(tx, ctx, groupGlobalId);
+  const orgId = viewer.orgId;
+  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders));
+  return em.transactional(async (tx) => {
+    const group = await ownGroup(tx, viewer, groupGlobalId);
     const added = await tx.execute<Array<{ id: string }>>(
       `select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`,
       [...visible.params, pgArray(ids)],
@@ -88,10 +96,10 @@ export async function addContactsToGroup(ctx: GraphQLContext, groupGlobalId: str
 }
 
 /** Takes contacts out of one of the caller's groups; ids not in the group are ignored. */
-export async function removeContactsFromGroup(ctx: GraphQLContext, groupGlobalId: string, contactGlobalIds: string[]): Promise<ContactGroup> {
+export async function removeContactsFromGroup(em: EntityManager, viewer: Viewer, groupGlobalId: string, contactGlobalIds: string[]): Promise<ContactGroup> {
   const ids = contactIdsOf(contactGlobalIds);
-  return ctx.em.transactional(async (tx) => {
-    const group = await ownGroup(tx, ctx, groupGlobalId);
+  return em.transactional(async (tx) => {
+    const group = await ownGroup(tx, viewer, groupGlobalId);
     await tx.execute('delete from contact_group_items where group_id = ? and contact_id = any(?::uuid[])', [group.id, pgArray(ids)]);
     return group;
   });

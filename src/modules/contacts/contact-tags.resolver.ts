@@ -11,7 +11,7 @@ export class TagsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => [TagGroup], { description: 'The org’s tag groups, by name.' })
   tagGroups(@Ctx() ctx: GraphQLContext): Promise<TagGroup[]> {
-    return tagGroups(ctx);
+    return tagGroups(ctx.em, ctx.viewer);
   }
 
   @Authorized(Access.MEMBER)
@@ -24,43 +24,43 @@ export class TagsResolver {
     @Arg('query', () => String, { nullable: true }) query: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Tag[]> {
-    return tags(ctx, groupId, query);
+    return tags(ctx.em, ctx.viewer, groupId, query);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => TagGroup, { description: 'OWNER, ADMIN, or a role granting CONTACTS CREATE org-wide.' })
   createTagGroup(@Arg('input', () => CreateTagGroupInput) input: CreateTagGroupInput, @Ctx() ctx: GraphQLContext): Promise<TagGroup> {
-    return createTagGroup(ctx, input);
+    return createTagGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => TagGroup)
   updateTagGroup(@Arg('input', () => UpdateTagGroupInput) input: UpdateTagGroupInput, @Ctx() ctx: GraphQLContext): Promise<TagGroup> {
-    return updateTagGroup(ctx, input);
+    return updateTagGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes the group and its tags; contacts lose them. Returns the deleted id.' })
   deleteTagGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteTagGroup(ctx, id);
+    return deleteTagGroup(ctx.em, ctx.viewer, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Tag)
   createTag(@Arg('input', () => CreateTagInput) input: CreateTagInput, @Ctx() ctx: GraphQLContext): Promise<Tag> {
-    return createTag(ctx, input);
+    return createTag(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Tag)
   updateTag(@Arg('input', () => UpdateTagInput) input: UpdateTagInput, @Ctx() ctx: GraphQLContext): Promise<Tag> {
-    return updateTag(ctx, input);
+    return updateTag(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a tag; contacts lose it. Returns the deleted id.' })
   deleteTag(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteTag(ctx, id);
+    return deleteTag(ctx.em, ctx.viewer, id);
   }
 
 }
@@ -69,7 +69,7 @@ export class TagsResolver {
 export class TagGroupFieldsResolver {
   @FieldResolver(() => [Tag], { description: 'By name.' })
   tags(@Root() group: TagGroup, @Ctx() ctx: GraphQLContext): Promise<Tag[]> {
-    return contactLoaders(ctx).tagsOfGroup.load(group.id);
+    return contactLoaders(ctx.viewer, ctx.loaders).tagsOfGroup.load(group.id);
   }
 }
 
@@ -77,6 +77,6 @@ export class TagGroupFieldsResolver {
 export class TagFieldsResolver {
   @FieldResolver(() => TagGroup)
   async group(@Root() tag: Tag, @Ctx() ctx: GraphQLContext): Promise<TagGroup> {
-    return (await contactLoaders(ctx).tagGroupById.load(tag.groupId))!;
+    return (await contactLoaders(ctx.viewer, ctx.loaders).tagGroupById.load(tag.groupId))!;
   }
 }

@@ -1,6 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCanDefineContactTags } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
 import { conflict, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
 import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
@@ -23,39 +24,38 @@ function nameTaken(what: string, name: string) {
   };
 }
 
-export async function tagGroups(ctx: GraphQLContext): Promise<TagGroup[]> {
-  return ctx.em.find(TagGroup, { orgId: ctx.viewer.orgId }, { orderBy: { name: 'asc', id: 'asc' } });
+export async function tagGroups(em: EntityManager, viewer: Viewer): Promise<TagGroup[]> {
+  return em.find(TagGroup, { orgId: viewer.orgId }, { orderBy: { name: 'asc', id: 'asc' } });
 }
 
 /**
  * Every tag of the org, or of one group, in reading order; with `query`, those whose name matches it in the name
  * model of `src/search`, best first (exact, prefix, pinyin, substring).
  */
-export async function tags(ctx: GraphQLContext, groupGlobalId: string | null | undefined, query?: string | null): Promise<Tag[]> {
-  const orgId = ctx.viewer.orgId;
+export async function tags(em: EntityManager, viewer: Viewer, groupGlobalId: string | null | undefined, query?: string | null): Promise<Tag[]> {
+  const orgId = viewer.orgId;
   let groupId: string | null = null;
   if (groupGlobalId != null) {
-    const group = await ctx.em.findOne(TagGroup, { orgId, id: rawId(groupGlobalId, 'TagGroup') });
+    const group = await em.findOne(TagGroup, { orgId, id: rawId(groupGlobalId, 'TagGroup') });
     if (!group) throw notFound('TagGroup');
     groupId = group.id;
   }
   const search = query?.trim() ? nameSearchSql('t', query) : null;
-  if (!search) return ctx.em.find(Tag, groupId ? { orgId, groupId } : { orgId }, { orderBy: { sortKey: 'asc', id: 'asc' } });
+  if (!search) return em.find(Tag, groupId ? { orgId, groupId } : { orgId }, { orderBy: { sortKey: 'asc', id: 'asc' } });
   const inGroup = groupId ? ' and t.group_id = ?' : '';
   const rows = await executeRead<Array<Record<string, unknown>>>(
-    ctx.em,
+    em,
     `select t.* from (select t.*, ${search.rank} as search_rank from contact_tags t where t.org_id = ?${inGroup} and ${search.where}) t
       order by t.search_rank, t.sort_key, t.id`,
     [...search.rankParams, orgId, ...(groupId ? [groupId] : []), ...search.whereParams],
   );
-  return rows.map(({ search_rank: _rank, ...row }) => ctx.em.map(Tag, row));
+  return rows.map(({ search_rank: _rank, ...row }) => em.map(Tag, row));
 }
 
-export async function createTagGroup(ctx: GraphQLContext, input: CreateTagGroupInput): Promise<TagGroup> {
-  const { viewer } = ctx;
+export async function createTagGroup(em: EntityManager, viewer: Viewer, input: CreateTagGroupInput): Promise<TagGroup> {
   assertCanDefineContactTags(viewer, PermissionAction.CREATE);
   const name = tagName(input.name);
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const group = tx.create(TagGroup, { orgId: viewer.orgId, name });
       recordAudit(tx, viewer, 'contactTagGroup.create', { type: 'TagGroup', id: group.id }, { name });
@@ -65,11 +65,10 @@ export async function createTagGroup(ctx: GraphQLContext, input: CreateTagGroupI
     .catch(nameTaken('tag group', name));
 }
 
-export async function updateTagGroup(ctx: GraphQLContext, input: UpdateTagGroupInput): Promise<TagGroup> {
-  const { viewer } = ctx;
+export async function updateTagGroup(em: EntityManager, viewer: Viewer, input: UpdateTagGroupInput): Promise<TagGroup> {
   assertCanDefineContactTags(viewer, PermissionAction.EDIT);
   const name = tagName(input.name);
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const group = await tx.findOne(TagGroup, { orgId: viewer.orgId, id: rawId(input.id, 'TagGroup') });
       if (!group) throw notFound('TagGroup');
@@ -82,11 +81,10 @@ export async function updateTagGroup(ctx: GraphQLContext, input: UpdateTagGroupI
 }
 
 /** Deletes a tag group with its tags; contacts lose those tags. */
-export async function deleteTagGroup(ctx: GraphQLContext, globalId: string): Promise<string> {
-  const { viewer } = ctx;
+export async function deleteTagGroup(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
   assertCanDefineContactTags(viewer, PermissionAction.DELETE);
   const orgId = viewer.orgId;
-  return ctx.em.transactional(async (tx) => {
+  return em.transactional(async (tx) => {
     const group = await tx.findOne(TagGroup, { orgId, id: rawId(globalId, 'TagGroup') });
     if (!group) throw notFound('TagGroup');
     const tagRows = await tx.find(Tag, { orgId, groupId: group.id });
@@ -99,12 +97,11 @@ export async function deleteTagGroup(ctx: GraphQLContext, globalId: string): Pro
   });
 }
 
-export async function createTag(ctx: GraphQLContext, input: CreateTagInput): Promise<Tag> {
-  const { viewer } = ctx;
+export async function createTag(em: EntityManager, viewer: Viewer, input: CreateTagInput): Promise<Tag> {
   assertCanDefineContactTags(viewer, PermissionAction.CREATE);
   const name = tagName(input.name);
   const orgId = viewer.orgId;
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const group = await tx.findOne(TagGroup, { orgId, id: rawId(input.groupId, 'TagGroup') });
       if (!group) throw notFound('TagGroup');
@@ -116,11 +113,10 @@ export async function createTag(ctx: GraphQLContext, input: CreateTagInput): Pro
     .catch(nameTaken('tag in this group', name));
 }
 
-export async function updateTag(ctx: GraphQLContext, input: UpdateTagInput): Promise<Tag> {
-  const { viewer } = ctx;
+export async function updateTag(em: EntityManager, viewer: Viewer, input: UpdateTagInput): Promise<Tag> {
   assertCanDefineContactTags(viewer, PermissionAction.EDIT);
   const name = tagName(input.name);
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const tag = await tx.findOne(Tag, { orgId: viewer.orgId, id: rawId(input.id, 'Tag') });
       if (!tag) throw notFound('Tag');
@@ -133,11 +129,10 @@ export async function updateTag(ctx: GraphQLContext, input: UpdateTagInput): Pro
 }
 
 /** Deletes a tag; contacts lose it. */
-export async function deleteTag(ctx: GraphQLContext, globalId: string): Promise<string> {
-  const { viewer } = ctx;
+export async function deleteTag(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
   assertCanDefineContactTags(viewer, PermissionAction.DELETE);
   const orgId = viewer.orgId;
-  return ctx.em.transactional(async (tx) => {
+  return em.transactional(async (tx) => {
     const tag = await tx.findOne(Tag, { orgId, id: rawId(globalId, 'Tag') });
     if (!tag) throw notFound('Tag');
     await untagContacts(tx, orgId, [tag.id]);
@@ -152,7 +147,7 @@ export async function deleteTag(ctx: GraphQLContext, globalId: string): Promise<
  * Takes tags off every contact carrying them: live ones through the `contacts_lookup` GIN index, deleted ones (still
  * restorable) through `contacts_deleted`.
  */
-async function untagContacts(tx: GraphQLContext['em'], orgId: string, tagIds: string[]): Promise<void> {
+async function untagContacts(tx: EntityManager, orgId: string, tagIds: string[]): Promise<void> {
   if (!tagIds.length) return;
   const ids = pgArray(tagIds);
   const strip = 'update contacts set tag_ids = array(select t from unnest(tag_ids) t where t <> all(?::uuid[])) where org_id = ? and tag_ids && ?::uuid[]';

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertCanTransferContacts } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
 import { badInput, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { parseGlobalId, rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -200,10 +201,15 @@ async function notifyReceiver(tx: EntityManager, app: AppServices, handOver: Con
  * ones, to another member; with `dryRun` it only reports, per contact, what would move and what cannot and why.
  * Interaction records keep their author; the member's open follow-ups go along (`handOverFollowUps`) and the receiver
  * gets a CONTACT_TRANSFER notification, in the same transaction. The receiver must be an ACTIVE member of the org (DISABLED: BAD_USER_INPUT;
- * another org's: NOT_FOUND). Needs CONTACTS EDIT over both members.
+ * another org's: NOT_FOUND). Needs CONTACTS EDIT over both members. `app` goes to the hand-over hooks and the notification.
  */
-export async function transferContacts(ctx: GraphQLContext, input: TransferContactsInput): Promise<ContactTransferReport> {
-  const { viewer } = ctx;
+export async function transferContacts(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: TransferContactsInput,
+  app: AppServices,
+): Promise<ContactTransferReport> {
   const orgId = viewer.orgId;
   const fromId = rawId(input.fromMemberId, 'Member');
   const toId = rawId(input.toMemberId, 'Member');
@@ -214,10 +220,10 @@ export async function transferContacts(ctx: GraphQLContext, input: TransferConta
     throw badInput(`contactIds takes at most ${CONTACT_LIMITS.batch} ids`, 'contactIds');
   }
   const chosen = input.contactIds
-    ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(ctx)) }
+    ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders)) }
     : null;
 
-  return ctx.em.transactional(async (tx) => {
+  return em.transactional(async (tx) => {
     const [from, to] = await Promise.all([tx.findOne(Member, { orgId, id: fromId }), tx.findOne(Member, { orgId, id: toId })]);
     if (!from || !to) throw notFound('Member');
     const paths = await departmentPathsOfMembers(tx, orgId, [fromId, toId]);
@@ -225,7 +231,7 @@ export async function transferContacts(ctx: GraphQLContext, input: TransferConta
     if (to.status !== MemberStatus.ACTIVE) {
       throw badInput(`The receiving member is ${to.status.toLowerCase()}: contacts go to an active member`, 'toMemberId');
     }
-    const result = await handOver(tx, ctx.app, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
+    const result = await handOver(tx, app, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
     if (!dryRun && (result.movedIds.length || result.externalGroups.length)) {
       recordAudit(tx, viewer, 'contact.transfer', { type: 'Member', id: fromId }, {
         toMemberId: toGlobalId('Member', toId),

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { contactReach, type ContactReach } from '../../auth/policy';
 import { Viewer } from '../../auth/viewer';
+import type { Loaders } from '../../graphql/loaders';
 import { loadGrantsOfMembers } from '../members/viewers';
-import type { GraphQLContext } from '../../graphql/context';
 import { Member } from '../members/member.entity';
 
 /**
@@ -78,17 +78,18 @@ export interface InStatementReach {
 }
 
 /** The viewer's reach for a single statement that reads the viewer's departments itself: no query of its own. */
-export function statementContactReach(ctx: GraphQLContext): ContactReach & InStatementReach {
-  if (ctx.viewer.apiClient) {
-    ctx.viewer.requireOrg();
-    return contactReach(ctx.viewer, []);
+export function statementContactReach(viewer: Viewer): ContactReach & InStatementReach {
+  if (viewer.apiClient) {
+    viewer.requireOrg();
+    return contactReach(viewer, []);
   }
-  const { member } = ctx.viewer.requireMember();
-  const reach = contactReach(ctx.viewer, []);
+  const { member } = viewer.requireMember();
+  const reach = contactReach(viewer, []);
   return reach.orgWide ? reach : { ...reach, departmentsOf: member.id };
 }
 
-const reaches = new WeakMap<GraphQLContext, Promise<ContactReach>>();
+// Per operation (its loaders) and viewer: viewers may be shared by operations (the viewer cache), loaders never are.
+const reaches = new WeakMap<Loaders, WeakMap<Viewer, Promise<ContactReach>>>();
 
 /** Materialised paths of the departments a member is placed in, read through `em` (a transaction's, when in one). */
 async function departmentPathsOf(em: EntityManager, orgId: string, memberId: string): Promise<string[]> {
@@ -100,29 +101,31 @@ async function departmentPathsOf(em: EntityManager, orgId: string, memberId: str
 }
 
 /**
- * The viewer's contact reach, computed once per operation (one batched lookup of the viewer's departments). An API
- * client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody. Inside a
+ * The viewer's contact reach, computed once per operation (`loaders`: one batched lookup of the viewer's departments).
+ * An API client has no departments: its scopes make it an org-wide reader (`contacts:read`) or nobody. Inside a
  * transaction pass it as `tx`: when the reach is not known yet it is read through the transaction's connection, as
  * the request's loaders would wait for a second connection while this one is held (forever with a pool of one, as
  * on the embedded database).
  */
-export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Promise<ContactReach> {
-  const known = reaches.get(ctx);
-  if (known) return known;
-  if (ctx.viewer.apiClient) {
-    ctx.viewer.requireOrg();
-    const reach = Promise.resolve(contactReach(ctx.viewer, []));
-    reaches.set(ctx, reach);
+export function viewerContactReach(viewer: Viewer, loaders: Loaders, tx?: EntityManager): Promise<ContactReach> {
+  let known = reaches.get(loaders);
+  if (!known) reaches.set(loaders, (known = new WeakMap()));
+  const cached = known.get(viewer);
+  if (cached) return cached;
+  if (viewer.apiClient) {
+    viewer.requireOrg();
+    const reach = Promise.resolve(contactReach(viewer, []));
+    known.set(viewer, reach);
     return reach;
   }
-  const { member } = ctx.viewer.requireMember();
+  const { member } = viewer.requireMember();
   if (tx) {
-    return departmentPathsOf(tx, member.orgId, member.id).then((paths) => contactReach(ctx.viewer, paths));
+    return departmentPathsOf(tx, member.orgId, member.id).then((paths) => contactReach(viewer, paths));
   }
-  const reach = ctx.loaders.departmentsOfMember
+  const reach = loaders.departmentsOfMember
     .load(member.id)
-    .then((departments) => contactReach(ctx.viewer, departments.map((department) => department.path)));
-  reaches.set(ctx, reach);
+    .then((departments) => contactReach(viewer, departments.map((department) => department.path)));
+  known.set(viewer, reach);
   return reach;
 }
 
@@ -131,10 +134,10 @@ export function viewerContactReach(ctx: GraphQLContext, tx?: EntityManager): Pro
  * says of its deletion; a contact purged from the bin is seen by nobody): the audit rule for entries on contacts. One
  * statement, which reads the viewer's departments itself.
  */
-export async function contactsSeenInAudit(ctx: GraphQLContext, contactIds: readonly string[]): Promise<string[]> {
+export async function contactsSeenInAudit(em: EntityManager, viewer: Viewer, contactIds: readonly string[]): Promise<string[]> {
   if (!contactIds.length) return [];
-  const visible = visibleContactsWhere('c', ctx.viewer.orgId, statementContactReach(ctx), { includeDeleted: true });
-  const rows = await ctx.em.execute<Array<{ id: string }>>(`select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`, [
+  const visible = visibleContactsWhere('c', viewer.orgId, statementContactReach(viewer), { includeDeleted: true });
+  const rows = await em.execute<Array<{ id: string }>>(`select c.id from contacts c where ${visible.sql} and c.id = any(?::uuid[])`, [
     ...visible.params,
     pgArray([...new Set(contactIds)]),
   ]);

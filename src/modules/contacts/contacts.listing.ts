@@ -1,5 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContactReach } from '../../auth/policy';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Viewer } from '../../auth/viewer';
+import type { Loaders } from '../../graphql/loaders';
 import { badInput, notFound } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { Contact, type ContactVisibility } from './contact.entity';
@@ -74,15 +76,15 @@ function rankOf(patterns: NamePatterns | null): Where {
  * Parses the client's filter ids. The tags and owner it names are checked by the page's own statement (unknown ones
  * answer NOT_FOUND after it); a group must be the caller's own.
  */
-export async function resolveContactScope(ctx: GraphQLContext, filter: ContactFilter | null | undefined): Promise<ContactListScope> {
-  ctx.viewer.requireOrg();
+export async function resolveContactScope(viewer: Viewer, loaders: Loaders, filter: ContactFilter | null | undefined): Promise<ContactListScope> {
+  viewer.requireOrg();
   const scope: ContactListScope = { query: filter?.query, company: filter?.company, visibility: filter?.visibility };
   if (filter?.tagIds?.length) scope.tagIds = [...new Set(rawIds(filter.tagIds, 'Tag', 'filter.tagIds', CONTACT_LIMITS.tags))];
   if (filter?.ownerId) scope.ownerId = rawId(filter.ownerId, 'Member');
   if (filter?.groupId) {
-    const group = await contactLoaders(ctx).contactGroupById.load(rawId(filter.groupId, 'ContactGroup'));
+    const group = await contactLoaders(viewer, loaders).contactGroupById.load(rawId(filter.groupId, 'ContactGroup'));
     // Groups are a person's own filing: an API client has none.
-    if (!group || group.ownerId !== ctx.viewer.member?.id) throw notFound('ContactGroup');
+    if (!group || group.ownerId !== viewer.member?.id) throw notFound('ContactGroup');
     scope.groupId = group.id;
   }
   return scope;
@@ -102,8 +104,8 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(ctx: GraphQLContext, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
-  const parts: Where[] = [visibleContactsWhere('c', ctx.viewer.orgId, reach)];
+function conditions(orgId: string, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
+  const parts: Where[] = [visibleContactsWhere('c', orgId, reach)];
   const search = withSearch ? searchOf(scope) : null;
   if (search) parts.push(search.where);
   if (scope.tagIds?.length) parts.push({ sql: 'c.tag_ids @> ?::uuid[]', params: [pgArray(scope.tagIds)] });
@@ -152,11 +154,18 @@ function numbered(sql: string): string {
  *    it sorts on `sort_key || ''`, which no btree index matches, so the planner cannot walk the sort index instead.
  * One more statement for `totalCount` when selected.
  */
-export async function listContacts(ctx: GraphQLContext, scope: ContactListScope, page: PageArgs, needs: ContactPageNeeds = {}): Promise<Connection<Contact>> {
+export async function listContacts(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  scope: ContactListScope,
+  page: PageArgs,
+  needs: ContactPageNeeds = {},
+): Promise<Connection<Contact>> {
   const first = checkPageSize(page.first);
-  const orgId = ctx.viewer.orgId;
-  const reach = statementContactReach(ctx);
-  const filters = conditions(ctx, reach, scope);
+  const orgId = viewer.orgId;
+  const reach = statementContactReach(viewer);
+  const filters = conditions(orgId, reach, scope);
   const search = searchOf(scope);
   const window: Where[] = [{ sql: 'c.org_id = ? and c.deleted_at is null', params: [orgId] }];
   if (scope.ownerId) window.push({ sql: 'c.owner_id = ?', params: [scope.ownerId] });
@@ -209,7 +218,7 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
       // for every page. Exact and prefix matches rank first and come in reading order from contacts_org_name_key and
       // contacts_org_name_<n> (org_id, left(name_key, n), sort_key, id): when they fill the page, nothing else is
       // read; only otherwise (the one-time filter) are all the matches ranked, as for longer queries.
-      const scoped = and([conditions(ctx, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
       const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
       const fast = `fast as materialized (
            (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
@@ -312,33 +321,33 @@ export async function listContacts(ctx: GraphQLContext, scope: ContactListScope,
       ...extras.flatMap((extra) => extra.params),
     ];
   }
-  const rows = await queryNamed<Row>(ctx.em, statementFor(numbered(text)), params);
+  const rows = await queryNamed<Row>(em, statementFor(numbered(text)), params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 
-  const loaders = contactLoaders(ctx);
+  const contactsLoaders = contactLoaders(viewer, loaders);
   const contacts: Contact[] = [];
   const ranks = new Map<Contact, number>();
   for (const { audience: _a, search_text: _s, search_rank, page_tags, page_owner, filter_tags: _ft, filter_owner: _fo, ...row } of rows) {
     if (row.id == null) continue;
-    const contact = ctx.loaders.mapRow(Contact, row);
+    const contact = loaders.mapRow(Contact, row);
     ranks.set(contact, Number(search_rank ?? 3));
     contacts.push(contact);
-    loaders.contactById.prime(contact.id, contact);
+    contactsLoaders.contactById.prime(contact.id, contact);
     if (needs.tags) {
       const tags = new Map((page_tags as Row[]).map((tag) => [tag.id as string, tag]));
       for (const id of contact.tagIds) {
         const tag = tags.get(id);
-        loaders.tagById.clear(id).prime(id, tag ? ctx.loaders.mapRow(Tag, tag) : null);
+        contactsLoaders.tagById.clear(id).prime(id, tag ? loaders.mapRow(Tag, tag) : null);
       }
     }
     if (needs.owner && contact.ownerId) {
-      ctx.loaders.memberById.clear(contact.ownerId).prime(contact.ownerId, page_owner ? ctx.loaders.mapRow(Member, page_owner as Row) : null);
+      loaders.memberById.clear(contact.ownerId).prime(contact.ownerId, page_owner ? loaders.mapRow(Member, page_owner as Row) : null);
     }
   }
   const cursorOf = (contact: Contact) => (search ? [ranks.get(contact) ?? 3, contact.sortKey, contact.id] : [contact.sortKey, contact.id]);
   return toConnection(contacts, first, cursorOf, !!page.after, async () => {
-    const [{ count }] = await executeRead<Array<{ count: number }>>(ctx.em, `select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
+    const [{ count }] = await executeRead<Array<{ count: number }>>(em, `select count(*)::int as count from contacts c where ${filters.sql}`, filters.params);
     return count;
   });
 }

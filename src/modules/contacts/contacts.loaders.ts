@@ -1,6 +1,8 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
-import type { GraphQLContext } from '../../graphql/context';
-import { groupBy } from '../../graphql/loaders';
+import type { ContactReach } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
+import { groupBy, type Loaders } from '../../graphql/loaders';
 import { Contact } from './contact.entity';
 import { ContactGroup } from './contact-group.entity';
 import { ContactInteraction } from './contact-interaction.entity';
@@ -35,13 +37,14 @@ export interface FollowUpPageKey {
   after: [string, string] | null;
 }
 
-function createContactLoaders(ctx: GraphQLContext) {
-  const { em } = ctx;
-  const orgId = ctx.viewer.org?.id ?? '00000000-0000-0000-0000-000000000000';
-
+/**
+ * The contact loaders of one viewer in one operation: `em` and `orgId` are the operation's loaders' own, `reach` the
+ * viewer's contact reach (`viewerContactReach`).
+ */
+function createViewerContactLoaders(em: EntityManager, orgId: string, reach: () => Promise<ContactReach>) {
   /** Live contacts the viewer may see; anything else (unknown, foreign, deleted, hidden) loads as null. */
   const contactById = new DataLoader<string, Contact | null>(async (ids) => {
-    const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
+    const visible = visibleContactsWhere('c', orgId, await reach());
     const rows = await em
       .createQueryBuilder(Contact, 'c')
       .where(visible.sql, visible.params)
@@ -61,7 +64,7 @@ function createContactLoaders(ctx: GraphQLContext) {
 
   /** How many contacts of each group the viewer sees (the same rule as every other read). */
   const contactGroupCount = new DataLoader<string, number>(async (groupIds) => {
-    const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx));
+    const visible = visibleContactsWhere('c', orgId, await reach());
     const rows = await em.execute<Array<{ group_id: string; count: number }>>(
       `select gi.group_id, count(*)::int as count from contact_group_items gi join contacts c on c.id = gi.contact_id
         where gi.group_id = any(?::uuid[]) and ${visible.sql} group by gi.group_id`,
@@ -176,15 +179,33 @@ function createContactLoaders(ctx: GraphQLContext) {
   };
 }
 
-export type ContactLoaders = ReturnType<typeof createContactLoaders>;
-const perOperation = new WeakMap<GraphQLContext, ContactLoaders>();
+export type ContactLoaders = ReturnType<typeof createViewerContactLoaders>;
 
-/** The contacts module's per-operation loaders (org-bound, visibility-checked), created on first use. */
-export function contactLoaders(ctx: GraphQLContext): ContactLoaders {
-  let loaders = perOperation.get(ctx);
-  if (!loaders) {
-    loaders = createContactLoaders(ctx);
-    perOperation.set(ctx, loaders);
-  }
-  return loaders;
+/**
+ * The contacts module's part of an operation's loaders (`createLoaders`, `src/modules.ts`): the contact loaders of
+ * each viewer, made on first use. They check visibility, so they belong to a viewer as well as to the org.
+ */
+export function createContactLoaders(em: EntityManager, orgId: string, loaders: Loaders): ContactLoadersByViewer {
+  const byViewer = new WeakMap<Viewer, ContactLoaders>();
+  return {
+    contactLoadersOf(viewer: Viewer): ContactLoaders {
+      let made = byViewer.get(viewer);
+      if (!made) byViewer.set(viewer, (made = createViewerContactLoaders(em, orgId, () => viewerContactReach(viewer, loaders))));
+      return made;
+    },
+  };
+}
+
+/** What the contacts module adds to an operation's loaders. */
+export interface ContactLoadersByViewer {
+  contactLoadersOf(viewer: Viewer): ContactLoaders;
+}
+
+declare module '../../graphql/loaders' {
+  interface Loaders extends ContactLoadersByViewer {}
+}
+
+/** The contacts module's loaders of this operation for `viewer` (org-bound, visibility-checked), made on first use. */
+export function contactLoaders(viewer: Viewer, loaders: Loaders): ContactLoaders {
+  return loaders.contactLoadersOf(viewer);
 }

@@ -39,37 +39,37 @@ export class ContactsResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Contact>> {
     const needs = { tags: connectionSelects(info, 'tags'), owner: connectionSelects(info, 'owner') };
-    return listContacts(ctx, await resolveContactScope(ctx, filter), page, needs);
+    return listContacts(ctx.em, ctx.viewer, ctx.loaders, await resolveContactScope(ctx.viewer, ctx.loaders, filter), page, needs);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => Contact, { nullable: true, description: 'A contact the caller sees; any other id is null with a NOT_FOUND error.' })
   contact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
-    return getContact(ctx, id);
+    return getContact(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Adds a contact owned by the caller. A phone or email already in the org answers CONTACT_EXISTS.' })
   createContact(@Arg('input', () => CreateContactInput) input: CreateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
-    return createContact(ctx, input);
+    return createContact(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Changes a contact: its owner or an admin over the owner.' })
   updateContact(@Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
-    return updateContact(ctx, input);
+    return updateContact(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => DeleteContactPayload, { description: 'Deletes a contact; `restoreContact` brings it back within 30 days.' })
   deleteContact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DeleteContactPayload> {
-    return deleteContact(ctx, id);
+    return deleteContact(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Restores a contact deleted less than 30 days ago.' })
   restoreContact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
-    return restoreContact(ctx, id);
+    return restoreContact(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
@@ -81,7 +81,7 @@ export class ContactsResolver {
     @Arg('mergeIds', () => [ID]) mergeIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<Contact> {
-    return mergeContacts(ctx, keepId, mergeIds);
+    return mergeContacts(ctx.em, ctx.viewer, ctx.loaders, keepId, mergeIds);
   }
 
   @Authorized(Access.MEMBER)
@@ -89,13 +89,13 @@ export class ContactsResolver {
     description: 'Hands contacts over to another member; `dryRun` reports per contact what would move and what cannot.',
   })
   transferContacts(@Arg('input', () => TransferContactsInput) input: TransferContactsInput, @Ctx() ctx: GraphQLContext): Promise<ContactTransferReport> {
-    return transferContacts(ctx, input);
+    return transferContacts(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactInteraction, { description: 'Records a call, meeting, message or note with a contact the caller sees.' })
   recordInteraction(@Arg('input', () => RecordInteractionInput) input: RecordInteractionInput, @Ctx() ctx: GraphQLContext): Promise<ContactInteraction> {
-    return recordInteraction(ctx, input);
+    return recordInteraction(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 }
 
@@ -104,12 +104,12 @@ export class ContactsResolver {
 export class ContactFieldsResolver {
   @FieldResolver(() => String, { nullable: true, description: 'Visible to those who may edit the contact (its owner, admins over the owner); null for others.' })
   async notes(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): Promise<string | null> {
-    return (await viewerMayEditContact(ctx, contact)) ? contact.notes : null;
+    return (await viewerMayEditContact(ctx.viewer, ctx.loaders, contact)) ? contact.notes : null;
   }
 
   @FieldResolver(() => Boolean, { description: 'May the caller change, delete and merge this contact?' })
   viewerCanEdit(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    return viewerMayEditContact(ctx, contact);
+    return viewerMayEditContact(ctx.viewer, ctx.loaders, contact);
   }
 
   @FieldResolver(() => Member, { nullable: true, description: 'The member the contact belongs to.' })
@@ -119,7 +119,7 @@ export class ContactFieldsResolver {
 
   @FieldResolver(() => [Tag], { description: 'By name.' })
   async tags(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): Promise<Tag[]> {
-    const tags = await contactLoaders(ctx).tagById.loadMany(contact.tagIds);
+    const tags = await contactLoaders(ctx.viewer, ctx.loaders).tagById.loadMany(contact.tagIds);
     return tags.filter((tag): tag is Tag => tag instanceof Tag).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 
@@ -159,7 +159,7 @@ export class ContactFieldsResolver {
 
   @FieldResolver(() => ContactInteractionConnection, { description: 'Interaction records, newest first.' })
   interactions(@Root() contact: Contact, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<ContactInteraction>> {
-    return contactInteractions(ctx, contact, page);
+    return contactInteractions(ctx.em, ctx.viewer, ctx.loaders, contact, page);
   }
 }
 

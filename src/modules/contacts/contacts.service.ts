@@ -1,8 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
 import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
 import { badInput, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { MemberStatus } from '../members/member.entity';
@@ -34,9 +36,9 @@ import { CONTACT_LIMITS, type CreateContactInput, type DeleteContactPayload, typ
 export const RESTORE_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 /** `contact(id)`: a live contact the viewer sees; anything else answers NOT_FOUND, never a partial object. */
-export async function getContact(ctx: GraphQLContext, globalId: string): Promise<Contact> {
-  ctx.viewer.requireOrg();
-  const contact = await contactLoaders(ctx).contactById.load(rawId(globalId, 'Contact'));
+export async function getContact(viewer: Viewer, loaders: Loaders, globalId: string): Promise<Contact> {
+  viewer.requireOrg();
+  const contact = await contactLoaders(viewer, loaders).contactById.load(rawId(globalId, 'Contact'));
   if (!contact) throw notFound('Contact');
   return contact;
 }
@@ -55,19 +57,19 @@ export async function departmentPathsOfMembers(em: EntityManager, orgId: string,
 }
 
 /** Does the viewer hold any role beyond MEMBER (which grants nothing over contacts of others)? */
-export function holdsAdminGrant(ctx: GraphQLContext): boolean {
-  return ctx.viewer.grants.some((grant) => grant.builtin !== BuiltinRole.MEMBER);
+export function holdsAdminGrant(viewer: Viewer): boolean {
+  return viewer.grants.some((grant) => grant.builtin !== BuiltinRole.MEMBER);
 }
 
 /** May the viewer edit this contact (and read its notes)? Batched through the request's department loader. */
-export async function viewerMayEditContact(ctx: GraphQLContext, contact: Contact): Promise<boolean> {
-  if (ctx.viewer.apiClient) return ctx.viewer.org?.id === contact.orgId && canEditContact(ctx.viewer, contact, []); // org-wide or nothing
-  const member = ctx.viewer.member;
+export async function viewerMayEditContact(viewer: Viewer, loaders: Loaders, contact: Contact): Promise<boolean> {
+  if (viewer.apiClient) return viewer.org?.id === contact.orgId && canEditContact(viewer, contact, []); // org-wide or nothing
+  const member = viewer.member;
   if (!member || member.orgId !== contact.orgId) return false;
   if (contact.ownerId === member.id) return true;
-  if (!holdsAdminGrant(ctx)) return false; // plain members edit their own contacts only
-  const ownerPaths = contact.ownerId ? (await ctx.loaders.departmentsOfMember.load(contact.ownerId)).map((d) => d.path) : [];
-  return canEditContact(ctx.viewer, contact, ownerPaths);
+  if (!holdsAdminGrant(viewer)) return false; // plain members edit their own contacts only
+  const ownerPaths = contact.ownerId ? (await loaders.departmentsOfMember.load(contact.ownerId)).map((d) => d.path) : [];
+  return canEditContact(viewer, contact, ownerPaths);
 }
 
 /**
@@ -76,12 +78,13 @@ export async function viewerMayEditContact(ctx: GraphQLContext, contact: Contact
  */
 export async function lockEditableContacts(
   tx: EntityManager,
-  ctx: GraphQLContext,
+  viewer: Viewer,
+  loaders: Loaders,
   ids: readonly string[],
   action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
 ): Promise<Contact[]> {
-  const orgId = ctx.viewer.orgId;
-  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(ctx, tx));
+  const orgId = viewer.orgId;
+  const visible = visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders, tx));
   const rows = await tx
     .createQueryBuilder(Contact, 'c')
     .where(visible.sql, visible.params)
@@ -92,15 +95,15 @@ export async function lockEditableContacts(
   if (rows.length !== new Set(ids).size) throw notFound('Contact');
   const owners = rows.map((row) => row.ownerId).filter((id): id is string => !!id);
   const paths = await departmentPathsOfMembers(tx, orgId, owners);
-  for (const row of rows) assertCanEditContact(ctx.viewer, row, row.ownerId ? (paths.get(row.ownerId) ?? []) : [], action);
+  for (const row of rows) assertCanEditContact(viewer, row, row.ownerId ? (paths.get(row.ownerId) ?? []) : [], action);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id)!);
 }
 
 /** Turns a duplicate found inside a transaction into CONTACT_EXISTS, naming the existing contact only if the caller sees it. */
-export async function rethrowDuplicate(ctx: GraphQLContext, error: unknown): Promise<never> {
+export async function rethrowDuplicate(viewer: Viewer, loaders: Loaders, error: unknown): Promise<never> {
   if (error instanceof DuplicateContact) {
-    const visible = await contactLoaders(ctx).contactById.load(error.existingContactId);
+    const visible = await contactLoaders(viewer, loaders).contactById.load(error.existingContactId);
     throw contactExists(error, !!visible);
   }
   throw error;
@@ -110,8 +113,7 @@ export async function rethrowDuplicate(ctx: GraphQLContext, error: unknown): Pro
  * The owner of a new contact: the caller, or the member `ownerGlobalId` names (an ACTIVE member of the org over whom
  * the caller holds CONTACTS CREATE). API clients have no contacts of their own and must name one.
  */
-async function newContactOwner(ctx: GraphQLContext, ownerGlobalId: string | null | undefined): Promise<string> {
-  const { viewer } = ctx;
+async function newContactOwner(viewer: Viewer, loaders: Loaders, ownerGlobalId: string | null | undefined): Promise<string> {
   const self = viewer.apiClient ? null : viewer.requireMember().member.id;
   if (ownerGlobalId == null) {
     if (!self) throw badInput('API clients name the owner of a contact (ownerId: an active member of the org)', 'ownerId');
@@ -119,9 +121,9 @@ async function newContactOwner(ctx: GraphQLContext, ownerGlobalId: string | null
   }
   const ownerId = rawId(ownerGlobalId, 'Member');
   if (ownerId === self) return self;
-  const owner = await ctx.loaders.memberById.load(ownerId);
+  const owner = await loaders.memberById.load(ownerId);
   if (!owner) throw notFound('Member');
-  const paths = (await ctx.loaders.departmentsOfMember.load(owner.id)).map((department) => department.path);
+  const paths = (await loaders.departmentsOfMember.load(owner.id)).map((department) => department.path);
   assertCanCreateContactFor(viewer, paths);
   if (owner.status !== MemberStatus.ACTIVE) throw badInput(`The owner is ${owner.status.toLowerCase()}: contacts belong to active members`, 'ownerId');
   return owner.id;
@@ -131,10 +133,16 @@ async function newContactOwner(ctx: GraphQLContext, ownerGlobalId: string | null
  * Creates a contact [000] [001], owned by the caller or by the member `ownerId` names (admins, API clients). A phone or
  * email already in the org answers CONTACT_EXISTS. A contact created for someone else is audited.
  */
-export async function createContact(ctx: GraphQLContext, input: CreateContactInput): Promise<Contact> {
-  const org = ctx.viewer.requireOrg();
-  const ownerId = await newContactOwner(ctx, input.ownerId);
-  const region = ctx.app.config.phoneDefaultRegion;
+export async function createContact(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: CreateContactInput,
+  { config }: Pick<AppServices, 'config'>,
+): Promise<Contact> {
+  const org = viewer.requireOrg();
+  const ownerId = await newContactOwner(viewer, loaders, input.ownerId);
+  const region = config.phoneDefaultRegion;
   const name = contactName(input.name);
   const nameReading = optionalLine(input.nameReading, 'nameReading', CONTACT_LIMITS.nameReading);
   const phones = contactPhones(input.phones ?? [], region);
@@ -145,10 +153,10 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
   const notes = contactNotes(input.notes);
   const departmentIds = sharedDepartmentRawIds(input.sharedDepartmentIds);
   const memberIds = sharedMemberRawIds(input.sharedMemberIds);
-  const tagIds = await resolveTagIds(ctx.em, org.id, input.tagIds ?? []);
-  const sharing = await resolveSharing(ctx.em, org.id, input.visibility ?? ContactVisibility.PRIVATE, departmentIds, memberIds);
+  const tagIds = await resolveTagIds(em, org.id, input.tagIds ?? []);
+  const sharing = await resolveSharing(em, org.id, input.visibility ?? ContactVisibility.PRIVATE, departmentIds, memberIds);
 
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const contact = tx.create(Contact, {
         orgId: org.id,
@@ -164,20 +172,25 @@ export async function createContact(ctx: GraphQLContext, input: CreateContactInp
         ...sharing,
         source: input.source ?? ContactSource.MANUAL,
       });
-      if (ownerId !== ctx.viewer.member?.id) recordAudit(tx, ctx.viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId: toGlobalId('Member', ownerId) });
+      if (ownerId !== viewer.member?.id) recordAudit(tx, viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId: toGlobalId('Member', ownerId) });
       await tx.flush();
       await claimContactKeys(tx, org.id, contact.id, contactKeys(contact));
       return contact;
     })
-    .catch((error) => rethrowDuplicate(ctx, error));
+    .catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** Updates a contact: its owner, or an admin over the owner. Members it is shared with read it only. */
-export async function updateContact(ctx: GraphQLContext, input: UpdateContactInput): Promise<Contact> {
-  const { viewer } = ctx;
+export async function updateContact(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: UpdateContactInput,
+  { config }: Pick<AppServices, 'config'>,
+): Promise<Contact> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Contact');
-  const region = ctx.app.config.phoneDefaultRegion;
+  const region = config.phoneDefaultRegion;
   const scalars: Partial<Pick<Contact, 'name' | 'nameReading' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tagIds'>> = {};
   if (input.name !== undefined) scalars.name = contactName(input.name ?? '');
   if (input.nameReading !== undefined) scalars.nameReading = optionalLine(input.nameReading, 'nameReading', CONTACT_LIMITS.nameReading);
@@ -186,14 +199,14 @@ export async function updateContact(ctx: GraphQLContext, input: UpdateContactInp
   if (input.company !== undefined) scalars.company = optionalLine(input.company, 'company', CONTACT_LIMITS.company);
   if (input.title !== undefined) scalars.title = optionalLine(input.title, 'title', CONTACT_LIMITS.title);
   if (input.notes !== undefined) scalars.notes = contactNotes(input.notes);
-  if (input.tagIds !== undefined) scalars.tagIds = await resolveTagIds(ctx.em, orgId, input.tagIds ?? []);
+  if (input.tagIds !== undefined) scalars.tagIds = await resolveTagIds(em, orgId, input.tagIds ?? []);
   const departmentIds = input.sharedDepartmentIds === undefined ? undefined : sharedDepartmentRawIds(input.sharedDepartmentIds);
   const memberIds = input.sharedMemberIds === undefined ? undefined : sharedMemberRawIds(input.sharedMemberIds);
   const sharingChanges = input.visibility != null || departmentIds !== undefined || memberIds !== undefined;
 
-  return ctx.em
+  return em
     .transactional(async (tx) => {
-      const [found] = await lockEditableContacts(tx, ctx, [id]);
+      const [found] = await lockEditableContacts(tx, viewer, loaders, [id]);
       const contact = found!;
       const keysBefore = contactKeys(contact);
       const changed: string[] = [];
@@ -225,16 +238,15 @@ export async function updateContact(ctx: GraphQLContext, input: UpdateContactInp
       await tx.flush();
       return contact;
     })
-    .catch((error) => rethrowDuplicate(ctx, error));
+    .catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** Soft delete: the contact disappears from every read; `restoreContact` brings it back within 30 days. */
-export async function deleteContact(ctx: GraphQLContext, globalId: string): Promise<DeleteContactPayload> {
-  const { viewer } = ctx;
+export async function deleteContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<DeleteContactPayload> {
   const orgId = viewer.orgId;
   const id = rawId(globalId, 'Contact');
-  return ctx.em.transactional(async (tx) => {
-    const [contact] = await lockEditableContacts(tx, ctx, [id], PermissionAction.DELETE);
+  return em.transactional(async (tx) => {
+    const [contact] = await lockEditableContacts(tx, viewer, loaders, [id], PermissionAction.DELETE);
     const deletedAt = new Date();
     contact!.deletedAt = deletedAt;
     contact!.deletedByMemberId = viewer.member?.id ?? null;
@@ -250,12 +262,11 @@ export async function deleteContact(ctx: GraphQLContext, globalId: string): Prom
  * everyone else it does not exist (NOT_FOUND). Its phones and email must still be free (else CONTACT_EXISTS).
  * A contact left without owner (its owner was removed without hand-over) becomes the restorer's.
  */
-export async function restoreContact(ctx: GraphQLContext, globalId: string): Promise<Contact> {
-  const { viewer } = ctx;
+export async function restoreContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<Contact> {
   const { member } = viewer.requireMember();
   const orgId = viewer.orgId;
   const id = rawId(globalId, 'Contact');
-  return ctx.em
+  return em
     .transactional(async (tx) => {
       const contact = await tx.findOne(Contact, { id, orgId, deletedAt: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const ownerPaths = contact?.ownerId ? ((await departmentPathsOfMembers(tx, orgId, [contact.ownerId])).get(contact.ownerId) ?? []) : [];
@@ -272,7 +283,7 @@ export async function restoreContact(ctx: GraphQLContext, globalId: string): Pro
       await tx.flush();
       return contact;
     })
-    .catch((error) => rethrowDuplicate(ctx, error));
+    .catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 function union(...lists: string[][]): string[] {
@@ -285,17 +296,16 @@ function union(...lists: string[][]): string[] {
  * it has none. The merged contacts are deleted for good (not restorable). The caller must be able to edit every one;
  * an id of another org answers NOT_FOUND like an unknown one.
  */
-export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, mergeGlobalIds: string[]): Promise<Contact> {
-  const { viewer } = ctx;
+export async function mergeContacts(em: EntityManager, viewer: Viewer, loaders: Loaders, keepGlobalId: string, mergeGlobalIds: string[]): Promise<Contact> {
   const orgId = viewer.orgId;
   const keepId = rawId(keepGlobalId, 'Contact');
   const mergeIds = rawIds(mergeGlobalIds, 'Contact', 'mergeIds', CONTACT_LIMITS.batch);
   if (!mergeIds.length) throw badInput('Name at least one contact to merge', 'mergeIds');
   if (mergeIds.includes(keepId)) throw badInput('The kept contact cannot also be merged away', 'mergeIds');
 
-  return ctx.em
+  return em
     .transactional(async (tx) => {
-      const [keep, ...merged] = await lockEditableContacts(tx, ctx, [keepId, ...mergeIds]);
+      const [keep, ...merged] = await lockEditableContacts(tx, viewer, loaders, [keepId, ...mergeIds]);
       const kept = keep!;
       const people = union(...[kept, ...merged].map((c) => (c.linkedUserId ? [c.linkedUserId] : [])));
       if (people.length > 1) throw badInput('These contacts are different connected people and cannot be merged', 'mergeIds');
@@ -345,7 +355,7 @@ export async function mergeContacts(ctx: GraphQLContext, keepGlobalId: string, m
       await tx.flush();
       return kept;
     })
-    .catch((error) => rethrowDuplicate(ctx, error));
+    .catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /**

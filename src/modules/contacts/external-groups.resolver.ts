@@ -21,19 +21,19 @@ export class ExternalGroupsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => ExternalGroupConnection, { description: 'The external groups the caller is in, by name.' })
   externalGroups(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<ExternalGroup>> {
-    return externalGroups(ctx, page);
+    return externalGroups(ctx.em, ctx.viewer, page);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => ExternalGroup, { description: 'A group the caller is in (or, for admins, whose owner they manage).' })
   externalGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
-    return getExternalGroup(ctx, id);
+    return getExternalGroup(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller.' })
   createExternalGroup(@Arg('input', () => CreateExternalGroupInput) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
-    return createExternalGroup(ctx, input);
+    return createExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
@@ -41,7 +41,7 @@ export class ExternalGroupsResolver {
     description: 'Adds members, and contacts CONNECTED with the caller (else CONTACT_NOT_CONNECTED with `extensions.reason`). For participants.',
   })
   addToExternalGroup(@Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
-    return addToExternalGroup(ctx, input);
+    return addToExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
@@ -50,7 +50,7 @@ export class ExternalGroupsResolver {
     @Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
-    return removeFromExternalGroup(ctx, input);
+    return removeFromExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
@@ -60,7 +60,7 @@ export class ExternalGroupsResolver {
     @Arg('toMemberId', () => ID) toMemberId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
-    return transferGroupOwnership(ctx, groupId, toMemberId);
+    return transferGroupOwnership(ctx.em, ctx.viewer, ctx.loaders, groupId, toMemberId);
   }
 }
 
@@ -73,17 +73,17 @@ export class ExternalGroupFieldsResolver {
 
   @FieldResolver(() => [ExternalGroupParticipant], { description: 'Members and contacts, in the order they joined.' })
   participants(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<ExternalGroupParticipant[]> {
-    return contactLoaders(ctx).externalGroupParticipants.load(group.id);
+    return contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id);
   }
 
   @FieldResolver(() => Int)
   async memberCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).filter((p) => p.memberId).length;
+    return (await contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id)).filter((p) => p.memberId).length;
   }
 
   @FieldResolver(() => Int)
   async contactCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).filter((p) => p.contactId).length;
+    return (await contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id)).filter((p) => p.contactId).length;
   }
 }
 
@@ -101,13 +101,13 @@ export class ExternalGroupParticipantFieldsResolver {
 
   @FieldResolver(() => Contact, { nullable: true, description: 'The contact, when the caller sees it; otherwise null (see displayName).' })
   contact(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<Contact | null> | null {
-    return participant.contactId ? contactLoaders(ctx).contactById.load(participant.contactId) : null;
+    return participant.contactId ? contactLoaders(ctx.viewer, ctx.loaders).contactById.load(participant.contactId) : null;
   }
 
   @FieldResolver(() => String, { description: 'The member’s or contact’s name: whoever shares the room sees it.' })
   async displayName(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<string> {
     if (participant.memberId) return (await ctx.loaders.memberById.load(participant.memberId))?.name ?? '';
-    return (await contactLoaders(ctx).contactNameById.load(participant.contactId!)) ?? '';
+    return (await contactLoaders(ctx.viewer, ctx.loaders).contactNameById.load(participant.contactId!)) ?? '';
   }
 
   @FieldResolver(() => Date)

@@ -1,8 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, ErrorCode, forbidden, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, toGlobalId, type Connection, type PageArgs } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -31,40 +32,40 @@ const MAX_PARTICIPANTS = 500;
  * May the viewer see this group? Its members, and admins over its owner. Inside a transaction pass it as `tx`: the
  * request's loaders would ask for a second connection while this one is held (see `viewerContactReach`).
  */
-export async function viewerMaySeeExternalGroup(ctx: GraphQLContext, group: ExternalGroup, tx?: EntityManager): Promise<boolean> {
-  const member = ctx.viewer.member;
+export async function viewerMaySeeExternalGroup(viewer: Viewer, loaders: Loaders, group: ExternalGroup, tx?: EntityManager): Promise<boolean> {
+  const member = viewer.member;
   if (!member || member.orgId !== group.orgId) return false;
   const participates = tx
     ? (await tx.count(ExternalGroupParticipant, { groupId: group.id, memberId: member.id })) > 0
-    : (await contactLoaders(ctx).externalGroupParticipants.load(group.id)).some((p) => p.memberId === member.id);
+    : (await contactLoaders(viewer, loaders).externalGroupParticipants.load(group.id)).some((p) => p.memberId === member.id);
   if (participates) return true;
-  if (!holdsAdminGrant(ctx)) return false;
+  if (!holdsAdminGrant(viewer)) return false;
   const ownerPaths = tx
     ? ((await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [])
-    : (await ctx.loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
-  return can(ctx.viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: ownerPaths, match: 'any' });
+    : (await loaders.departmentsOfMember.load(group.ownerMemberId)).map((d) => d.path);
+  return can(viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: ownerPaths, match: 'any' });
 }
 
 /** Which of `groupIds` the viewer may see (`viewerMaySeeExternalGroup`): for audit entries on groups. Three batched queries. */
-export async function externalGroupsSeenByViewer(ctx: GraphQLContext, groupIds: readonly string[]): Promise<string[]> {
-  if (!ctx.viewer.member || !groupIds.length) return [];
-  const groups = await ctx.em.find(ExternalGroup, { orgId: ctx.viewer.orgId, id: { $in: [...groupIds] } });
-  const seen = await Promise.all(groups.map((group) => viewerMaySeeExternalGroup(ctx, group)));
+export async function externalGroupsSeenByViewer(em: EntityManager, viewer: Viewer, loaders: Loaders, groupIds: readonly string[]): Promise<string[]> {
+  if (!viewer.member || !groupIds.length) return [];
+  const groups = await em.find(ExternalGroup, { orgId: viewer.orgId, id: { $in: [...groupIds] } });
+  const seen = await Promise.all(groups.map((group) => viewerMaySeeExternalGroup(viewer, loaders, group)));
   return groups.filter((_, index) => seen[index]).map((group) => group.id);
 }
 
-export async function getExternalGroup(ctx: GraphQLContext, globalId: string): Promise<ExternalGroup> {
-  const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id: rawId(globalId, 'ExternalGroup') });
-  if (!group || !(await viewerMaySeeExternalGroup(ctx, group))) throw notFound('ExternalGroup');
+export async function getExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<ExternalGroup> {
+  const group = await em.findOne(ExternalGroup, { orgId: viewer.orgId, id: rawId(globalId, 'ExternalGroup') });
+  if (!group || !(await viewerMaySeeExternalGroup(viewer, loaders, group))) throw notFound('ExternalGroup');
   return group;
 }
 
 /** The groups the caller is in, by name. */
-export async function externalGroups(ctx: GraphQLContext, page: PageArgs): Promise<Connection<ExternalGroup>> {
-  const { member } = ctx.viewer.requireMember();
+export async function externalGroups(em: EntityManager, viewer: Viewer, page: PageArgs): Promise<Connection<ExternalGroup>> {
+  const { member } = viewer.requireMember();
   const first = checkPageSize(page.first);
   const where = () =>
-    ctx.em
+    em
       .createQueryBuilder(ExternalGroup, 'g')
       .where({ orgId: member.orgId })
       .andWhere('exists (select 1 from external_group_participants p where p.group_id = g.id and p.member_id = ?)', [member.id]);
@@ -79,8 +80,8 @@ export async function externalGroups(ctx: GraphQLContext, page: PageArgs): Promi
 }
 
 /** The request's cached places of a group are stale after a write. */
-function forgetParticipants(ctx: GraphQLContext, group: ExternalGroup): ExternalGroup {
-  contactLoaders(ctx).externalGroupParticipants.clear(group.id);
+function forgetParticipants(viewer: Viewer, loaders: Loaders, group: ExternalGroup): ExternalGroup {
+  contactLoaders(viewer, loaders).externalGroupParticipants.clear(group.id);
   return group;
 }
 
@@ -97,10 +98,10 @@ async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): P
  * Contacts the caller may place in a group: seen by the caller (else NOT_FOUND) and CONNECTED with the caller (else
  * CONTACT_NOT_CONNECTED, saying why: the person never connected, or connected with other members only).
  */
-async function connectedContacts(tx: EntityManager, ctx: GraphQLContext, ids: string[]): Promise<void> {
+async function connectedContacts(tx: EntityManager, viewer: Viewer, loaders: Loaders, ids: string[]): Promise<void> {
   if (!ids.length) return;
-  const { member } = ctx.viewer.requireMember();
-  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx, tx));
+  const { member } = viewer.requireMember();
+  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(viewer, loaders, tx));
   const rows = await tx.execute<Array<{ id: string; name: string; linked_user_id: string | null; connected: boolean }>>(
     `select c.id, c.name, c.linked_user_id, ? = any(c.connected_member_ids) as connected from contacts c
       where ${visible.sql} and c.id = any(?::uuid[]) for share of c`,
@@ -146,8 +147,8 @@ function participantIds(input: { memberIds?: string[] | null; contactIds?: strin
 }
 
 /** Locks a group the caller takes part in (NOT_FOUND otherwise: a group is visible to its members only). */
-async function lockGroupOfParticipant(tx: EntityManager, ctx: GraphQLContext, globalId: string): Promise<ExternalGroup> {
-  const { member } = ctx.viewer.requireMember();
+async function lockGroupOfParticipant(tx: EntityManager, viewer: Viewer, globalId: string): Promise<ExternalGroup> {
+  const { member } = viewer.requireMember();
   const id = rawId(globalId, 'ExternalGroup');
   const [row] = await tx.execute<Array<{ id: string }>>(
     `select g.id from external_groups g where g.org_id = ? and g.id = ?
@@ -159,13 +160,13 @@ async function lockGroupOfParticipant(tx: EntityManager, ctx: GraphQLContext, gl
   return tx.findOneOrFail(ExternalGroup, { id });
 }
 
-export async function createExternalGroup(ctx: GraphQLContext, input: CreateExternalGroupInput): Promise<ExternalGroup> {
-  const { member } = ctx.viewer.requireMember();
+export async function createExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: CreateExternalGroupInput): Promise<ExternalGroup> {
+  const { member } = viewer.requireMember();
   const name = contactName(input.name);
   const { memberIds, contactIds } = participantIds(input);
-  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
     await activeMembers(tx, member.orgId, memberIds);
-    await connectedContacts(tx, ctx, contactIds);
+    await connectedContacts(tx, viewer, loaders, contactIds);
     const group = tx.create(ExternalGroup, { orgId: member.orgId, name, ownerMemberId: member.id });
     await tx.flush();
     await insertParticipants(tx, group, member.id, [member.id, ...memberIds.filter((id) => id !== member.id)], contactIds);
@@ -173,26 +174,26 @@ export async function createExternalGroup(ctx: GraphQLContext, input: CreateExte
   }));
 }
 
-export async function addToExternalGroup(ctx: GraphQLContext, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
-  const { member } = ctx.viewer.requireMember();
+export async function addToExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+  const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
-    const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
+  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+    const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     await activeMembers(tx, member.orgId, memberIds);
-    await connectedContacts(tx, ctx, contactIds);
+    await connectedContacts(tx, viewer, loaders, contactIds);
     await insertParticipants(tx, group, member.id, memberIds, contactIds);
     return group;
   }));
 }
 
 /** Removes places; the group stays external whatever is left, even its owner alone [002]. */
-export async function removeFromExternalGroup(ctx: GraphQLContext, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
-  const { member } = ctx.viewer.requireMember();
+export async function removeFromExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+  const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
-    const group = await lockGroupOfParticipant(tx, ctx, input.groupId);
+  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+    const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     const isOwner = group.ownerMemberId === member.id;
     if (memberIds.includes(group.ownerMemberId)) throw badInput('The owner stays in the group: transfer ownership first', 'memberIds');
     if (!isOwner && (contactIds.length || memberIds.some((id) => id !== member.id))) {
@@ -207,13 +208,18 @@ export async function removeFromExternalGroup(ctx: GraphQLContext, input: Extern
 }
 
 /** Hands a group to another active member (who joins it if needed): by the owner, or an admin over the owner. */
-export async function transferGroupOwnership(ctx: GraphQLContext, groupGlobalId: string, toMemberGlobalId: string): Promise<ExternalGroup> {
-  const { viewer } = ctx;
+export async function transferGroupOwnership(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  groupGlobalId: string,
+  toMemberGlobalId: string,
+): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const toId = rawId(toMemberGlobalId, 'Member');
-  return forgetParticipants(ctx, await ctx.em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
     const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (!group || !(await viewerMaySeeExternalGroup(ctx, group, tx))) throw notFound('ExternalGroup');
+    if (!group || !(await viewerMaySeeExternalGroup(viewer, loaders, group, tx))) throw notFound('ExternalGroup');
     if (group.ownerMemberId !== member.id) {
       const ownerPaths = (await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [];
       if (!can(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: ownerPaths, match: 'any' })) {

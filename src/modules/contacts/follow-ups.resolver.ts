@@ -25,19 +25,19 @@ export class FollowUpsResolver {
     @Arg('note', () => String, { nullable: true, description: 'What to do, at most 2,000 characters.' }) note: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<FollowUp> {
-    return scheduleFollowUp(ctx, { contactId, dueAt, assigneeId, note });
+    return scheduleFollowUp(ctx.em, ctx.viewer, ctx.loaders, { contactId, dueAt, assigneeId, note });
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => FollowUp, { description: 'Marks an OPEN follow-up DONE: its assignee, its author, or an editor of the contact.' })
   completeFollowUp(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
-    return closeFollowUp(ctx, id, FollowUpStatus.DONE);
+    return closeFollowUp(ctx.em, ctx.viewer, ctx.loaders, id, FollowUpStatus.DONE);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => FollowUp, { description: 'Cancels an OPEN follow-up: its assignee, its author, or an editor of the contact.' })
   cancelFollowUp(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
-    return closeFollowUp(ctx, id, FollowUpStatus.CANCELLED);
+    return closeFollowUp(ctx.em, ctx.viewer, ctx.loaders, id, FollowUpStatus.CANCELLED);
   }
 
   @Authorized(Access.MEMBER)
@@ -47,7 +47,7 @@ export class FollowUpsResolver {
     @Arg('status', () => FollowUpStatus, { nullable: true, description: 'Omitted: every status.' }) status: FollowUpStatus | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<FollowUp>> {
-    return myFollowUps(ctx, page, status ?? null);
+    return myFollowUps(ctx.em, ctx.viewer, ctx.loaders, page, status ?? null);
   }
 }
 
@@ -60,7 +60,7 @@ export class ContactFollowUpsFieldResolver {
     @Arg('status', () => FollowUpStatus, { nullable: true, description: 'Omitted: every status.' }) status: FollowUpStatus | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<FollowUp>> {
-    return contactFollowUps(ctx, contact, page, status ?? null);
+    return contactFollowUps(ctx.em, ctx.viewer, ctx.loaders, contact, page, status ?? null);
   }
 }
 
@@ -68,7 +68,7 @@ export class ContactFollowUpsFieldResolver {
 export class FollowUpFieldsResolver {
   @FieldResolver(() => Contact, { nullable: true, description: 'Null when the caller no longer sees the contact.' })
   contact(@Root() followUp: FollowUp, @Ctx() ctx: GraphQLContext): Promise<Contact | null> {
-    return contactLoaders(ctx).contactById.load(followUp.contactId);
+    return contactLoaders(ctx.viewer, ctx.loaders).contactById.load(followUp.contactId);
   }
 
   @FieldResolver(() => Member, { nullable: true, description: 'Who should do it; null once they left the org.' })

@@ -1,8 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCanAssignFollowUp, assertCanCloseFollowUp } from '../../auth/policy';
+import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { optionalText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -40,16 +41,16 @@ function checkDueAt(dueAt: Date): Date {
  * someone else needs the right to edit the contact (`assertCanAssignFollowUp`). When it falls due the assignee gets a
  * FOLLOW_UP notification (`follow-ups.job.ts`).
  */
-export async function scheduleFollowUp(ctx: GraphQLContext, args: ScheduleFollowUpArgs): Promise<FollowUp> {
-  const { member, org } = ctx.viewer.requireMember();
+export async function scheduleFollowUp(em: EntityManager, viewer: Viewer, loaders: Loaders, args: ScheduleFollowUpArgs): Promise<FollowUp> {
+  const { member, org } = viewer.requireMember();
   const dueAt = checkDueAt(args.dueAt);
   const note = optionalText(args.note, 'note', CONTACT_LIMITS.followUpNote) ?? '';
-  const contact = await contactLoaders(ctx).contactById.load(rawId(args.contactId, 'Contact'));
+  const contact = await contactLoaders(viewer, loaders).contactById.load(rawId(args.contactId, 'Contact'));
   if (!contact) throw notFound('Contact');
   const assigneeId = args.assigneeId == null ? member.id : rawId(args.assigneeId, 'Member');
-  assertCanAssignFollowUp(ctx.viewer, assigneeId, await viewerMayEditContact(ctx, contact));
+  assertCanAssignFollowUp(viewer, assigneeId, await viewerMayEditContact(viewer, loaders, contact));
 
-  return ctx.em.transactional(async (tx) => {
+  return em.transactional(async (tx) => {
     // Lock the contact so a concurrent delete or merge cannot leave the reminder on a contact that just went away.
     const [live] = await tx.execute('select id from contacts where id = ? and deleted_at is null for share', [contact.id]);
     if (!live) throw notFound('Contact');
@@ -76,13 +77,19 @@ export async function scheduleFollowUp(ctx: GraphQLContext, args: ScheduleFollow
 }
 
 /** Completes (DONE) or cancels an OPEN follow-up: its assignee, its author, or an editor of the contact. */
-export async function closeFollowUp(ctx: GraphQLContext, globalId: string, status: FollowUpStatus.DONE | FollowUpStatus.CANCELLED): Promise<FollowUp> {
-  const { member } = ctx.viewer.requireMember();
-  const found = await contactLoaders(ctx).followUpById.load(rawId(globalId, 'FollowUp'));
-  const contact = found && (await contactLoaders(ctx).contactById.load(found.contactId));
+export async function closeFollowUp(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  globalId: string,
+  status: FollowUpStatus.DONE | FollowUpStatus.CANCELLED,
+): Promise<FollowUp> {
+  const { member } = viewer.requireMember();
+  const found = await contactLoaders(viewer, loaders).followUpById.load(rawId(globalId, 'FollowUp'));
+  const contact = found && (await contactLoaders(viewer, loaders).contactById.load(found.contactId));
   if (!found || !contact) throw notFound('FollowUp');
-  assertCanCloseFollowUp(ctx.viewer, found, await viewerMayEditContact(ctx, contact));
-  return ctx.em.transactional(async (tx) => {
+  assertCanCloseFollowUp(viewer, found, await viewerMayEditContact(viewer, loaders, contact));
+  return em.transactional(async (tx) => {
     const followUp = await tx.findOne(FollowUp, { id: found.id, orgId: found.orgId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!followUp) throw notFound('FollowUp');
     if (followUp.status !== FollowUpStatus.OPEN) throw conflict(`This follow-up is already ${followUp.status.toLowerCase()}`);
@@ -104,11 +111,18 @@ function pageAfter(after: string | null | undefined): [string, string] | null {
 const cursorOf = (row: FollowUp) => [row.dueAt.toISOString(), row.id];
 
 /** `Contact.followUps`: soonest due first, keyset-paged, batched across a page of contacts. */
-export async function contactFollowUps(ctx: GraphQLContext, contact: Contact, page: PageArgs, status: FollowUpStatus | null): Promise<Connection<FollowUp>> {
+export async function contactFollowUps(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  contact: Contact,
+  page: PageArgs,
+  status: FollowUpStatus | null,
+): Promise<Connection<FollowUp>> {
   const first = checkPageSize(page.first);
-  const rows = await contactLoaders(ctx).followUpsPage.load({ contactId: contact.id, status, limit: first + 1, after: pageAfter(page.after) });
+  const rows = await contactLoaders(viewer, loaders).followUpsPage.load({ contactId: contact.id, status, limit: first + 1, after: pageAfter(page.after) });
   return toConnection(rows, first, cursorOf, !!page.after, async () => {
-    const [{ count }] = await ctx.em.execute<Array<{ count: number }>>(
+    const [{ count }] = await em.execute<Array<{ count: number }>>(
       'select count(*)::int as count from contact_follow_ups where org_id = ? and contact_id = ? and (?::text is null or status = ?)',
       [contact.orgId, contact.id, status, status],
     );
@@ -120,26 +134,26 @@ export async function contactFollowUps(ctx: GraphQLContext, contact: Contact, pa
  * `myFollowUps`: the follow-ups assigned to the caller, soonest due first, on contacts the caller sees now (a contact
  * unshared from them since takes its reminders out of their list).
  */
-export async function myFollowUps(ctx: GraphQLContext, page: PageArgs, status: FollowUpStatus | null): Promise<Connection<FollowUp>> {
-  const { member } = ctx.viewer.requireMember();
+export async function myFollowUps(em: EntityManager, viewer: Viewer, loaders: Loaders, page: PageArgs, status: FollowUpStatus | null): Promise<Connection<FollowUp>> {
+  const { member } = viewer.requireMember();
   const first = checkPageSize(page.first);
   const after = pageAfter(page.after);
-  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(ctx));
+  const visible = visibleContactsWhere('c', member.orgId, await viewerContactReach(viewer, loaders));
   const where = `f.org_id = ? and f.assignee_member_id = ? and (?::text is null or f.status = ?)
     and exists (select 1 from contacts c where c.id = f.contact_id and ${visible.sql})`;
   const params = [member.orgId, member.id, status, status, ...visible.params];
-  const rows = await ctx.em.execute<Array<Record<string, unknown>>>(
+  const rows = await em.execute<Array<Record<string, unknown>>>(
     `select f.* from contact_follow_ups f where ${where} ${after ? 'and (f.due_at, f.id) > (?::timestamptz, ?::uuid)' : ''}
       order by f.due_at, f.id limit ?`,
     [...params, ...(after ?? []), first + 1],
   );
   return toConnection(
-    rows.map((row) => ctx.em.map(FollowUp, row)),
+    rows.map((row) => em.map(FollowUp, row)),
     first,
     cursorOf,
     !!after,
     async () => {
-      const [{ count }] = await ctx.em.execute<Array<{ count: number }>>(`select count(*)::int as count from contact_follow_ups f where ${where}`, params);
+      const [{ count }] = await em.execute<Array<{ count: number }>>(`select count(*)::int as count from contact_follow_ups f where ${where}`, params);
       return count;
     },
   );

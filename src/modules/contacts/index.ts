@@ -18,7 +18,7 @@ import { ContactGroupFieldsResolver, ContactGroupsResolver } from './contact-gro
 import { TagFieldsResolver, TagGroupFieldsResolver, TagsResolver } from './contact-tags.resolver';
 import { handOverOnMemberRemoval } from './contact-transfer';
 import { contactsSeenInAudit } from './contact-visibility';
-import { contactLoaders } from './contacts.loaders';
+import { contactLoaders, createContactLoaders } from './contacts.loaders';
 import { ContactFieldsResolver, ContactInteractionFieldsResolver, ContactsResolver } from './contacts.resolver';
 import { ExternalGroup } from './external-group.entity';
 import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, ExternalGroupsResolver } from './external-groups.resolver';
@@ -48,6 +48,7 @@ export {
   resolveTagIds,
 } from './contact-fields';
 export { CONTACT_LIMITS } from './contacts.inputs';
+export { createContactLoaders };
 
 /*
  * Partner API clients [issue 6]: `contacts:read` makes a client an org-wide reader of contacts (every live contact of
@@ -95,22 +96,22 @@ export const contactsModule = {
   contributions: [
     contribute(
       nodeTypes,
-      { type: 'Contact', fetch: (ctx, id) => contactLoaders(ctx).contactById.load(id) },
-      { type: 'Tag', fetch: (ctx, id) => contactLoaders(ctx).tagById.load(id) },
-      { type: 'TagGroup', fetch: (ctx, id) => contactLoaders(ctx).tagGroupById.load(id) },
+      { type: 'Contact', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).contactById.load(id) },
+      { type: 'Tag', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).tagById.load(id) },
+      { type: 'TagGroup', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).tagGroupById.load(id) },
       {
         type: 'ContactGroup',
         fetch: async (ctx, id) => {
-          const group = await contactLoaders(ctx).contactGroupById.load(id);
+          const group = await contactLoaders(ctx.viewer, ctx.loaders).contactGroupById.load(id);
           return group && group.ownerId === ctx.viewer.member?.id ? group : null;
         },
       },
-      { type: 'ContactInteraction', fetch: (ctx, id) => contactLoaders(ctx).interactionById.load(id) },
-      { type: 'FollowUp', fetch: (ctx, id) => contactLoaders(ctx).followUpById.load(id) },
+      { type: 'ContactInteraction', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).interactionById.load(id) },
+      { type: 'FollowUp', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).followUpById.load(id) },
       {
         type: 'ContactCard',
         fetch: async (ctx, id) => {
-          const card = await myContactCard(ctx);
+          const card = await myContactCard(ctx.em, ctx.viewer, ctx.app);
           return card?.id === id ? card : null;
         },
       },
@@ -118,7 +119,7 @@ export const contactsModule = {
         type: 'ExternalGroup',
         fetch: async (ctx, id) => {
           const group = await ctx.em.findOne(ExternalGroup, { orgId: ctx.viewer.orgId, id });
-          return group && (await viewerMaySeeExternalGroup(ctx, group)) ? group : null;
+          return group && (await viewerMaySeeExternalGroup(ctx.viewer, ctx.loaders, group)) ? group : null;
         },
       },
     ),
@@ -130,7 +131,11 @@ export const contactsModule = {
     }),
     // Audit entries on contacts follow the contact rule (deleted ones as if live: who saw a contact reads of its
     // deletion); on external groups, the group rule; tags are the org's shared vocabulary.
-    contribute(auditTargetRules, { Contact: contactsSeenInAudit, ExternalGroup: externalGroupsSeenByViewer, ...orgWideAuditTargets('Tag', 'TagGroup') }),
+    contribute(auditTargetRules, {
+      Contact: (ctx, ids) => contactsSeenInAudit(ctx.em, ctx.viewer, ids),
+      ExternalGroup: (ctx, ids) => externalGroupsSeenByViewer(ctx.em, ctx.viewer, ctx.loaders, ids),
+      ...orgWideAuditTargets('Tag', 'TagGroup'),
+    }),
     contribute(apiClientReadableTypes, Object.fromEntries(API_CLIENT_TYPES.map((type) => [type, PermissionModule.CONTACTS]))),
   ],
 };
