@@ -53,4 +53,16 @@ describe('architecture', () => {
     );
     expect(registrations).toEqual([]);
   });
+
+  it('services take what they use: only GraphQL resolvers, field middleware and HTTP handlers of a module see the GraphQL context', () => {
+    const adapters = /@Resolver\(|MiddlewareFn<GraphQLContext>/;
+    const seeingTheContext = sourceFiles(join(ROOT, 'src', 'modules'))
+      .filter((file) => !file.endsWith('.http.ts'))
+      .filter((file) => {
+        const source = readFileSync(file, 'utf8');
+        return /\bGraphQLContext\b/.test(source) && !adapters.test(source);
+      })
+      .map((file) => relative(ROOT, file));
+    expect(seeingTheContext).toEqual([]);
+  });
 });

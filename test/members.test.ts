@@ -479,8 +479,13 @@ describe('members directory', () => {
     );
     const plain = await seedActiveMember(client, org.org.id);
     for (const actor of [org.client, plain.client]) {
-      await actor.request(MembersWithRelationsDocument, { first: 5 }); // a warm credential for both pages
-      const small = await actor.request(MembersWithRelationsDocument, { first: 5 });
+      // A warm credential for both pages: the seeding's events may still drop a cached viewer, so warm until steady.
+      let small = await actor.request(MembersWithRelationsDocument, { first: 5 });
+      for (let tries = 0; tries < 5; tries++) {
+        const again = await actor.request(MembersWithRelationsDocument, { first: 5 });
+        if (again.extensions?.sqlStatements === small.extensions?.sqlStatements) break;
+        small = again;
+      }
       const large = await actor.request(MembersWithRelationsDocument, { first: 50 });
       expect(small.errors).toBeUndefined();
       expect(large.data?.members.nodes).toHaveLength(50);

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../auth/viewer';
 import { plainRowMapper } from '../db/plain-rows';
 
 /** Groups rows by a key, in the order of `keys`, as DataLoader wants. */
@@ -18,6 +19,16 @@ export type RowMapper = <T extends object>(entity: new () => T, row: Record<stri
  */
 export interface Loaders {
   mapRow: RowMapper;
+}
+
+/**
+ * What a read on behalf of a viewer uses: the operation's EntityManager, the viewer and its loaders. Hooks that the
+ * modules contribute for reads (node fetchers, audit target rules) take it; a GraphQL context is one.
+ */
+export interface Reader {
+  em: EntityManager;
+  viewer: Viewer;
+  loaders: Loaders;
 }
 
 /** A module's loaders for one operation, given the loaders made before it (the org graph's come first). */

@@ -4,10 +4,12 @@ import { ContributionKind, type Contributions } from '../contributions';
 import { badInput, notFound } from '../errors';
 import { Access } from './auth-checker';
 import type { GraphQLContext } from './context';
+import type { AppServices } from '../app';
+import type { Reader } from './loaders';
 import { Node, parseGlobalId } from './relay';
 
 /** How each module fetches its nodes for `node(id)`; a loader bound to the viewer's org keeps tenants apart. */
-export type NodeFetcher = (ctx: GraphQLContext, rawId: string) => Promise<Node | null>;
+export type NodeFetcher = (reader: Reader, rawId: string, services: Pick<AppServices, 'config'>) => Promise<Node | null>;
 
 /** The node types the modules contribute (see `src/modules.ts`): a GraphQL type name and how to fetch its objects. */
 export interface NodeType {
@@ -52,7 +54,7 @@ async function fetchNode(ctx: GraphQLContext, id: string): Promise<Node> {
   // Decided on the type written in the id, before any lookup: it reveals nothing about the object.
   const fetch = parsed && nodeFetcher(ctx.app.contributions, parsed.type);
   if (fetch) assertMayFetchNodeType(ctx.viewer, parsed.type);
-  const found = fetch ? await fetch(ctx, parsed.id) : null;
+  const found = fetch ? await fetch(ctx, parsed.id, ctx.app) : null;
   if (!found) throw notFound();
   return found;
 }

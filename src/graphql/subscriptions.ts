@@ -62,7 +62,12 @@ export function lazyContext(base: ContextBase, viewer: Viewer): GraphQLContext {
  * reaches, and at least as fresh as the event): the viewer to deliver the event to. A subscriber no longer in the
  * org, or disabled, loses the subscription.
  */
-export async function currentMemberViewer(app: AppServices, subscribed: Viewer, credential: Credential | null | undefined, event: ReceivedEvent): Promise<Viewer> {
+export async function currentMemberViewer(
+  app: AppServices,
+  subscribed: Viewer,
+  credential: Credential | null | undefined,
+  event: Pick<ReceivedEvent, 'receivedAt'>,
+): Promise<Viewer> {
   if (subscribed.apiClient) return currentApiClientViewer(app, credential);
   const { user, org, member } = subscribed.requireMember();
   const access = await app.subscribers.access(user.id, org.id, event.receivedAt);
@@ -83,6 +88,9 @@ async function currentApiClientViewer(app: AppServices, credential: Credential |
   if (!canSubscribeToEvents(viewer)) throw forbidden('No permission: subscriptions need the events:subscribe scope');
   return viewer;
 }
+
+/** The description of every resumable subscription's `after` argument. */
+export const AFTER_EVENT = 'The `id` of the last event received: the events after it are replayed first, then live ones follow. Omit to start from now.';
 
 const enumValues = new WeakMap<object, Set<string>>();
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ViewerUser } from '../auth/viewer';
 import type { GatewayMetrics } from '../observability/metrics';
 import type { PubSub } from './pubsub';
 import type { OrgEvent } from './events';
@@ -41,6 +42,14 @@ export function recipientsOf(event: Pick<OrgEvent, 'recipientPhone' | 'recipient
   const recipients: Recipient[] = [];
   if (event.recipientPhone) recipients.push({ kind: 'phone', value: event.recipientPhone });
   if (event.recipientEmail) recipients.push({ kind: 'email', value: event.recipientEmail });
+  return recipients;
+}
+
+/** The phone and email a user has verified: what events addressed to a person (their invitations) are matched against. */
+export function verifiedRecipients(user: Pick<ViewerUser, 'phone' | 'phoneVerifiedAt' | 'email' | 'emailVerifiedAt'>): Recipient[] {
+  const recipients: Recipient[] = [];
+  if (user.phone && user.phoneVerifiedAt) recipients.push({ kind: 'phone', value: user.phone });
+  if (user.email && user.emailVerifiedAt) recipients.push({ kind: 'email', value: user.email.toLowerCase() });
   return recipients;
 }
 

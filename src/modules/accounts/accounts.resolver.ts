@@ -105,6 +105,6 @@ export class AccountsResolver {
     loginName: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<EnterpriseAccountPayload> {
-    return createEnterpriseAccount(ctx, { memberId: rawId(memberId, 'Member'), loginName });
+    return createEnterpriseAccount(ctx.em, ctx.viewer, ctx.loaders, { memberId: rawId(memberId, 'Member'), loginName }, ctx.app);
   }
 }

@@ -4,7 +4,8 @@ import type { AppServices } from '../../app';
 import { generateInitialPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
 import { badInput, conflict, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Viewer } from '../../auth/viewer';
+import type { Loaders } from '../../graphql/loaders';
 import { withEvents } from '../../realtime/events';
 import { revokeOpenInvitationsOfMember } from '../invitations/invitation-hooks';
 import { recordAudit } from '../audit/audit.service';
@@ -33,21 +34,23 @@ function validateLoginName(raw: string): string {
  * and the account must change its initial password at the first sign-in.
  */
 export async function createEnterpriseAccount(
-  ctx: GraphQLContext,
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
   input: { memberId: string; loginName: string },
+  services: Pick<AppServices, 'passwords' | 'eventBus' | 'contributions'>,
 ): Promise<EnterpriseAccountPayload> {
-  const { em, viewer } = ctx;
   const { org } = viewer.requireMember();
-  const member = await ctx.loaders.memberById.load(input.memberId);
+  const member = await loaders.memberById.load(input.memberId);
   if (!member) throw notFound('Member');
-  const departments = await ctx.loaders.departmentsOfMember.load(member.id);
+  const departments = await loaders.departmentsOfMember.load(member.id);
   assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: departments.map((d) => d.path), match: 'any' }, 'this member');
   const loginName = validateLoginName(input.loginName);
   if (member.userId) throw conflict('This member already has an account');
 
   const initialPassword = generateInitialPassword();
-  const passwordHash = await ctx.app.passwords.hash(initialPassword);
-  const linked = await withEvents(em, ctx.app, async (tx, emit) => {
+  const passwordHash = await services.passwords.hash(initialPassword);
+  const linked = await withEvents(em, services, async (tx, emit) => {
     const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!row) throw notFound('Member');
     if (row.userId) throw conflict('This member already has an account');
@@ -66,7 +69,7 @@ export async function createEnterpriseAccount(
     recordAudit(tx, viewer, 'account.createEnterprise', { type: 'Member', id: row.id }, { loginName, userId: user.globalId });
     await tx.flush();
     if (joined) {
-      await runMemberActivationHooks(tx, ctx.app.contributions, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });
+      await runMemberActivationHooks(tx, services.contributions, { orgId: org.id, memberId: row.id, userId: user.id, via: 'ENTERPRISE_ACCOUNT' });
       // The person is in through the org-issued account: the invitation sent when they were added is moot.
       await revokeOpenInvitationsOfMember(
         tx,

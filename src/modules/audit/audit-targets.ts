@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { isOrgAdmin, mayReadOrgWideType } from '../../auth/policy';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders, Reader } from '../../graphql/loaders';
 import { ContributionKind, type Contributions } from '../../contributions';
 import type { AuditEntry } from './audit-entry.entity';
 
@@ -15,7 +15,7 @@ import type { AuditEntry } from './audit-entry.entity';
  */
 
 /** Which of `ids` (raw ids of targets of one type, of the viewer's org, maybe gone) the viewer may see: one query at most. */
-export type AuditTargetRule = (ctx: GraphQLContext, ids: readonly string[]) => Promise<Iterable<string>> | Iterable<string>;
+export type AuditTargetRule = (reader: Reader, ids: readonly string[]) => Promise<Iterable<string>> | Iterable<string>;
 
 /** Rules by target type (`AuditEntry.targetType`, a GraphQL type name). */
 export type AuditTargetRules = Readonly<Record<string, AuditTargetRule>>;
@@ -33,22 +33,23 @@ function rulesOf(contributions: Contributions): AuditTargetRules {
 
 /** Types every member of the org reads (the org, its departments, roles, tags): API clients need the type's read scope. */
 export function orgWideAuditTargets(...typeNames: string[]): AuditTargetRules {
-  return Object.fromEntries(typeNames.map((typeName) => [typeName, (ctx: GraphQLContext, ids: readonly string[]) => (mayReadOrgWideType(ctx.viewer, typeName) ? ids : [])]));
+  return Object.fromEntries(typeNames.map((typeName) => [typeName, ({ viewer }: Reader, ids: readonly string[]) => (mayReadOrgWideType(viewer, typeName) ? ids : [])]));
 }
 
-const decided = new WeakMap<GraphQLContext, Map<string, DataLoader<string, boolean>>>();
+/** Per operation: keyed by its loaders, which live exactly as long. */
+const decided = new WeakMap<Loaders, Map<string, DataLoader<string, boolean>>>();
 
 /** May the viewer read this entry's summary? Batched per target type: a page costs one rule call per type in it. */
-export function maySeeAuditTarget(ctx: GraphQLContext, entry: AuditEntry): boolean | Promise<boolean> {
-  if (!entry.targetType || !entry.targetId || isOrgAdmin(ctx.viewer)) return true;
-  const rule = rulesOf(ctx.app.contributions)[entry.targetType];
+export function maySeeAuditTarget(reader: Reader, contributions: Contributions, entry: AuditEntry): boolean | Promise<boolean> {
+  if (!entry.targetType || !entry.targetId || isOrgAdmin(reader.viewer)) return true;
+  const rule = rulesOf(contributions)[entry.targetType];
   if (!rule) return false;
-  let loaders = decided.get(ctx);
-  if (!loaders) decided.set(ctx, (loaders = new Map()));
+  let loaders = decided.get(reader.loaders);
+  if (!loaders) decided.set(reader.loaders, (loaders = new Map()));
   let loader = loaders.get(entry.targetType);
   if (!loader) {
     loader = new DataLoader<string, boolean>(async (ids) => {
-      const visible = new Set(await rule(ctx, ids));
+      const visible = new Set(await rule(reader, ids));
       return ids.map((id) => visible.has(id));
     });
     loaders.set(entry.targetType, loader);

@@ -26,12 +26,12 @@ export class AuditResolver {
       'from readers who may not see the target (a private contact of someone else, a member whose sensitive fields they may not see...).',
   })
   async summary(@Root() entry: AuditEntry, @Ctx() ctx: GraphQLContext): Promise<Record<string, unknown>> {
-    return (await maySeeAuditTarget(ctx, entry)) ? entry.summary : {};
+    return (await maySeeAuditTarget(ctx, ctx.app.contributions, entry)) ? entry.summary : {};
   }
 
   @FieldResolver(() => Boolean, { description: 'True when `summary` is withheld because the reader may not see the target; action, actor and target id stay.' })
   async summaryWithheld(@Root() entry: AuditEntry, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    return !(await maySeeAuditTarget(ctx, entry));
+    return !(await maySeeAuditTarget(ctx, ctx.app.contributions, entry));
   }
 
   @FieldResolver(() => Member, { nullable: true, description: 'The member who acted; null when an API client acted or the member no longer exists.' })

@@ -110,8 +110,8 @@ export const contactsModule = {
       { type: 'FollowUp', fetch: (ctx, id) => contactLoaders(ctx.viewer, ctx.loaders).followUpById.load(id) },
       {
         type: 'ContactCard',
-        fetch: async (ctx, id) => {
-          const card = await myContactCard(ctx.em, ctx.viewer, ctx.app);
+        fetch: async (ctx, id, services) => {
+          const card = await myContactCard(ctx.em, ctx.viewer, services);
           return card?.id === id ? card : null;
         },
       },

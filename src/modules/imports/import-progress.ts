@@ -6,7 +6,7 @@ import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { parseGlobalId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
+import { AFTER_EVENT, currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
 import { EventTopic } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
@@ -15,7 +15,6 @@ import { ImportEventType } from './import-events';
 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const AFTER_EVENT = 'The `id` of the last event received: the events after it are replayed first, then live ones follow. Omit to start from now.';
 
 @ObjectType({ description: 'How far a bulk import has got.' })
 export class ImportProgressEvent {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { canImportContacts, canImportMembers } from '../../auth/policy';
-import { passwordChangeRequired } from '../../auth/viewer';
+import { passwordChangeRequired, type Viewer } from '../../auth/viewer';
 import { AppError, ErrorCode, httpStatusOf } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
 import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits';
@@ -31,7 +32,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
     }
     const contacts = url.pathname === IMPORT_PATHS.contacts;
     const ctx = await loadContext();
-    authorize(ctx, contacts);
+    authorize(ctx.viewer, contacts);
     await chargeUpload(ctx, res);
     const options = readOptions(url, contacts);
     checkBody(req, ctx.app.config.importMaxBytes);
@@ -41,7 +42,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
     try {
       await run.consume(csvRecords(req, ctx.app.config.importMaxBytes));
     } catch (error) {
-      const refusal = asRefusal(error, ctx);
+      const refusal = asRefusal(error, ctx.app.logger);
       await run.fail({ code: refusal.code, message: refusal.message });
       throw refusal;
     }
@@ -60,8 +61,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
  * Same viewer rules as GraphQL: signed in, initial password changed, an active member allowed to import (people:
  * `canImportMembers`; contacts: `canImportContacts`, the rule of `createContact`).
  */
-function authorize(ctx: GraphQLContext, contacts: boolean): void {
-  const { viewer } = ctx;
+function authorize(viewer: Viewer, contacts: boolean): void {
   if (viewer.user?.mustChangePassword) throw passwordChangeRequired();
   viewer.requireMember();
   if (contacts) {
@@ -119,14 +119,14 @@ function checkBody(req: IncomingMessage, maxBytes: number): void {
   }
 }
 
-function asRefusal(error: unknown, ctx: GraphQLContext | null): ImportRequestError {
+function asRefusal(error: unknown, logger: Logger | null): ImportRequestError {
   if (error instanceof ImportRequestError) return error;
   if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, ...details } = error.extensions;
     return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, error.message, details);
   }
-  ctx?.app.logger.error({ err: error }, 'import failed');
+  logger?.error({ err: error }, 'import failed');
   return new ImportRequestError(500, ErrorCode.Internal, 'Internal server error');
 }
 

@@ -25,7 +25,7 @@ function importFieldsResolver(kind: typeof MemberImport | typeof ContactImport) 
 
     @FieldResolver(() => MemberImportIssueConnection, { description: 'The report: one entry per problem found, by row. totalCount is free.' })
     report(@Root() bulkImport: BulkImport, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<MemberImportIssue>> {
-      return importReport(ctx, bulkImport, page);
+      return importReport(ctx.loaders, bulkImport, page);
     }
   }
   Object.defineProperty(ImportFieldsResolver, 'name', { value: `${kind.name}FieldsResolver` });
@@ -43,13 +43,13 @@ export class MemberImportsResolver {
     description: 'A bulk import of people (`POST /imports`) by its id or its raw importId. OWNER and ADMIN see every import, others their own.',
   })
   memberImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MemberImport> {
-    return getMemberImport(ctx, id);
+    return getMemberImport(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => MemberImportConnection, { description: 'Bulk imports of people, newest first: all of the org for OWNER and ADMIN, one’s own for sub-admins.' })
   memberImports(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<MemberImport>> {
-    return listMemberImports(ctx, page);
+    return listMemberImports(ctx.em, ctx.viewer, page);
   }
 }
 
@@ -61,12 +61,12 @@ export class ContactImportsResolver {
     description: 'A bulk import of external contacts (`POST /imports/contacts`) by its id or its raw importId. OWNER and ADMIN see every import, others their own.',
   })
   contactImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ContactImport> {
-    return getContactImport(ctx, id);
+    return getContactImport(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => ContactImportConnection, { description: 'Bulk imports of contacts, newest first: all of the org for OWNER and ADMIN, one’s own for everyone else.' })
   contactImports(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<ContactImport>> {
-    return listContactImports(ctx, page);
+    return listContactImports(ctx.em, ctx.viewer, page);
   }
 }

@@ -1,7 +1,9 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../../auth/viewer';
 import { canViewMemberImport, contactImportsVisibleTo, memberImportsVisibleTo } from '../../auth/policy';
 import { badInput, forbidden, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders, Reader } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import type { BulkImport, MemberImportIssue } from './bulk-import.entity';
 import { ContactImport } from './contact-import.entity';
@@ -15,37 +17,35 @@ type ImportClass<T extends BulkImport> = new (...args: never[]) => T;
  * An import of the given kind in the viewer's org, by its global id or by the raw `importId` the upload used. Imports
  * the viewer may not see (another org's, another member's) and imports of another kind answer NOT_FOUND like unknown ones.
  */
-async function getImport<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, id: string): Promise<T> {
-  const { viewer } = ctx;
+async function getImport<T extends BulkImport>(viewer: Viewer, loaders: Loaders, kind: ImportClass<T>, id: string): Promise<T> {
   viewer.requireMember();
-  const found = UUID.test(id) ? await ctx.loaders.importByKey.load(id.toLowerCase()) : await ctx.loaders.importById.load(rawId(id, kind.name));
+  const found = UUID.test(id) ? await loaders.importByKey.load(id.toLowerCase()) : await loaders.importById.load(rawId(id, kind.name));
   if (!(found instanceof kind) || !canViewMemberImport(viewer, found)) throw notFound(kind.name);
   return found;
 }
 
 /** `memberImport(id)`: an import of people. */
-export const getMemberImport = (ctx: GraphQLContext, id: string) => getImport(ctx, MemberImport, id);
+export const getMemberImport = (viewer: Viewer, loaders: Loaders, id: string) => getImport(viewer, loaders, MemberImport, id);
 
 /** `contactImport(id)`: an import of contacts. */
-export const getContactImport = (ctx: GraphQLContext, id: string) => getImport(ctx, ContactImport, id);
+export const getContactImport = (viewer: Viewer, loaders: Loaders, id: string) => getImport(viewer, loaders, ContactImport, id);
 
 /** For `node(id)`: null where `getMemberImport` / `getContactImport` answers NOT_FOUND. */
 export function findVisibleImport<T extends BulkImport>(kind: ImportClass<T>) {
-  return async (ctx: GraphQLContext, id: string): Promise<T | null> => {
-    const found = await ctx.loaders.importById.load(id);
-    return found instanceof kind && canViewMemberImport(ctx.viewer, found) ? found : null;
+  return async ({ viewer, loaders }: Reader, id: string): Promise<T | null> => {
+    const found = await loaders.importById.load(id);
+    return found instanceof kind && canViewMemberImport(viewer, found) ? found : null;
   };
 }
 
 /** Which of `ids` (imports of any kind) the viewer may see (`canViewMemberImport`): for audit entries on imports. One query. */
-export async function importsSeenByViewer(ctx: GraphQLContext, ids: readonly string[]): Promise<string[]> {
-  const found = await ctx.loaders.importById.loadMany(ids);
-  return found.flatMap((row) => (row && !(row instanceof Error) && canViewMemberImport(ctx.viewer, row) ? [row.id] : []));
+export async function importsSeenByViewer({ viewer, loaders }: Reader, ids: readonly string[]): Promise<string[]> {
+  const found = await loaders.importById.loadMany(ids);
+  return found.flatMap((row) => (row && !(row instanceof Error) && canViewMemberImport(viewer, row) ? [row.id] : []));
 }
 
 /** The org's imports of one kind, newest first: all of them, or the viewer's own. */
-async function listImports<T extends BulkImport>(ctx: GraphQLContext, kind: ImportClass<T>, visible: 'all' | 'own', page: PageArgs): Promise<Connection<T>> {
-  const { em, viewer } = ctx;
+async function listImports<T extends BulkImport>(em: EntityManager, viewer: Viewer, kind: ImportClass<T>, visible: 'all' | 'own', page: PageArgs): Promise<Connection<T>> {
   const { org, member } = viewer.requireMember();
   const first = checkPageSize(page.first);
   const where = (visible === 'all' ? { orgId: org.id } : { orgId: org.id, createdByMemberId: member.id }) as unknown as FilterQuery<T>;
@@ -66,21 +66,21 @@ async function listImports<T extends BulkImport>(ctx: GraphQLContext, kind: Impo
 }
 
 /** `memberImports`: all of the org for OWNER and ADMIN, one's own for sub-admins; FORBIDDEN for those who may not import people. */
-export async function listMemberImports(ctx: GraphQLContext, page: PageArgs): Promise<Connection<MemberImport>> {
-  ctx.viewer.requireMember();
-  const visible = memberImportsVisibleTo(ctx.viewer);
+export async function listMemberImports(em: EntityManager, viewer: Viewer, page: PageArgs): Promise<Connection<MemberImport>> {
+  viewer.requireMember();
+  const visible = memberImportsVisibleTo(viewer);
   if (visible === 'none') throw forbidden('No permission: imports are for owners, admins and those who may import people');
-  return listImports(ctx, MemberImport, visible, page);
+  return listImports(em, viewer, MemberImport, visible, page);
 }
 
 /** `contactImports`: all of the org for OWNER and ADMIN, one's own for everyone else. */
-export async function listContactImports(ctx: GraphQLContext, page: PageArgs): Promise<Connection<ContactImport>> {
-  ctx.viewer.requireMember();
-  return listImports(ctx, ContactImport, contactImportsVisibleTo(ctx.viewer), page);
+export async function listContactImports(em: EntityManager, viewer: Viewer, page: PageArgs): Promise<Connection<ContactImport>> {
+  viewer.requireMember();
+  return listImports(em, viewer, ContactImport, contactImportsVisibleTo(viewer), page);
 }
 
 /** A page of an import's report, in the order the entries were found. */
-export async function importReport(ctx: GraphQLContext, bulkImport: BulkImport, page: PageArgs): Promise<Connection<MemberImportIssue>> {
+export async function importReport(loaders: Loaders, bulkImport: BulkImport, page: PageArgs): Promise<Connection<MemberImportIssue>> {
   const first = checkPageSize(page.first);
   let afterSeq = 0;
   if (page.after != null) {
@@ -88,6 +88,6 @@ export async function importReport(ctx: GraphQLContext, bulkImport: BulkImport, 
     if (!Number.isInteger(seq) || (seq as number) < 0) throw badInput('Invalid cursor', 'after');
     afterSeq = seq as number;
   }
-  const rows = await ctx.loaders.importReport.load({ importId: bulkImport.id, afterSeq, limit: first + 1 });
+  const rows = await loaders.importReport.load({ importId: bulkImport.id, afterSeq, limit: first + 1 });
   return toConnection(rows, first, (issue) => [issue.seq], afterSeq > 0, async () => bulkImport.issueCount);
 }

@@ -21,11 +21,11 @@ export const invitationsModule = {
   entities: [Invitation],
   resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
   contributions: [
-    contribute(nodeTypes, { type: 'Invitation', fetch: findViewableInvitation }),
+    contribute(nodeTypes, { type: 'Invitation', fetch: ({ viewer, loaders }, id) => findViewableInvitation(viewer, loaders, id) }),
     contribute(deliveryFailureHooks, markInvitationFailed),
     contribute(memberRemovalHooks, revokeInvitationsOfRemovedMember),
     // Audit entries on invitations: their sender, and INVITATIONS VIEW over one of their departments.
-    contribute(auditTargetRules, { Invitation: invitationsSeenByViewer }),
+    contribute(auditTargetRules, { Invitation: ({ viewer, loaders }, ids) => invitationsSeenByViewer(viewer, loaders, ids) }),
     contribute(apiClientReadableTypes, {
       Invitation: PermissionModule.INVITATIONS,
       InvitationConnection: PermissionModule.INVITATIONS,

@@ -2,13 +2,14 @@ import { parsePhoneNumberWithError } from 'libphonenumber-js';
 import type { MiddlewareFn } from 'type-graphql';
 import { canSeeInvitationRecipient, isOrgAdmin } from '../../auth/policy';
 import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 
 /** What the recipient rule reads of an invitation (the entity's fields use this middleware, so no import of it). */
 type InvitationScope = { orgId: string; departmentIds: string[] };
 
 /** Paths of an invitation's departments through the request's loader (one query for a page of invitations). */
-export async function invitationDepartmentPaths(ctx: GraphQLContext, invitation: Pick<InvitationScope, 'departmentIds'>): Promise<string[]> {
-  const departments = await ctx.loaders.departmentById.loadMany(invitation.departmentIds);
+export async function invitationDepartmentPaths(loaders: Loaders, invitation: Pick<InvitationScope, 'departmentIds'>): Promise<string[]> {
+  const departments = await loaders.departmentById.loadMany(invitation.departmentIds);
   return departments.flatMap((department) => (department && !(department instanceof Error) ? [department.path] : []));
 }
 
@@ -20,7 +21,7 @@ export const InvitationRecipientField: MiddlewareFn<GraphQLContext> = async ({ r
   if (!orgId || orgId !== invitation.orgId) return null;
   if (isOrgAdmin(viewer)) return next();
   if (viewer.grants.length === 0) return null;
-  return canSeeInvitationRecipient(viewer, await invitationDepartmentPaths(context, invitation)) ? next() : null;
+  return canSeeInvitationRecipient(viewer, await invitationDepartmentPaths(context.loaders, invitation)) ? next() : null;
 };
 
 /** `+8613912345678` -> `+86 139****5678`: enough for the invitee to recognise their number, not to learn someone else's. */

@@ -1,14 +1,13 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { canSeeInvitationEvent, canWatchInvitationEvents } from '../../auth/policy';
-import type { ViewerUser } from '../../auth/viewer';
 import { badInput, forbidden, notFound, unauthenticated } from '../../errors';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
+import { AFTER_EVENT, currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
-import type { Recipient } from '../../realtime/event-bus';
+import { verifiedRecipients, type Recipient } from '../../realtime/event-bus';
 import { EventTopic, type ReceivedEvent } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
 import { decodeSnapshotCursor, RecipientFeed, type PositionedEvent } from '../../realtime/recipient-feed';
@@ -18,7 +17,6 @@ import { deliveredInvitation } from './invitation-deliveries';
 import { InvitationEventType } from './invitation-events';
 import { Invitation } from './invitation.entity';
 
-export const AFTER_EVENT = 'The `id` of the last event received: the events after it are replayed first, then live ones follow. Omit to start from now.';
 
 @InputType({ description: 'Narrows invitationEvents; all given conditions must hold.' })
 export class InvitationEventFilter {
@@ -95,14 +93,6 @@ async function subscribeInvitationEvents(
     if (!canSeeInvitationEvent(current, paths)) return null;
     return deliverAs(markShareable(invitationEventOf(event, event.id, 'org'), `${orgId}:${event.id}`), current);
   });
-}
-
-/** The phone and email a user has verified: what invitations are matched against. */
-function verifiedRecipients(user: ViewerUser): Recipient[] {
-  const recipients: Recipient[] = [];
-  if (user.phone && user.phoneVerifiedAt) recipients.push({ kind: 'phone', value: user.phone });
-  if (user.email && user.emailVerifiedAt) recipients.push({ kind: 'email', value: user.email.toLowerCase() });
-  return recipients;
 }
 
 function addressedTo(event: ReceivedEvent, recipients: Recipient[]): boolean {

@@ -1,6 +1,8 @@
 import { canViewInvitation, grantScope } from '../../auth/policy';
 import { badInput, forbidden, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Viewer } from '../../auth/viewer';
+import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, parseGlobalId, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { invitationDepartmentPaths } from './invitation-recipient';
@@ -11,29 +13,29 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An invitation the viewer may see (its sender, or INVITATIONS VIEW on one of its departments); else FORBIDDEN. */
-export async function findViewableInvitation(ctx: GraphQLContext, id: string): Promise<Invitation | null> {
-  const invitation = await ctx.loaders.invitationById.load(id);
+export async function findViewableInvitation(viewer: Viewer, loaders: Loaders, id: string): Promise<Invitation | null> {
+  const invitation = await loaders.invitationById.load(id);
   if (!invitation) return null;
-  const departmentPaths = await invitationDepartmentPaths(ctx, invitation);
-  if (!canViewInvitation(ctx.viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths })) {
+  const departmentPaths = await invitationDepartmentPaths(loaders, invitation);
+  if (!canViewInvitation(viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths })) {
     throw forbidden('No permission: this invitation is outside the departments you manage');
   }
   return invitation;
 }
 
 /** Which of `ids` the viewer may see, by the rule of `findViewableInvitation`: for audit entries on invitations. Two batched queries. */
-export async function invitationsSeenByViewer(ctx: GraphQLContext, ids: readonly string[]): Promise<string[]> {
-  const found = await ctx.loaders.invitationById.loadMany(ids);
+export async function invitationsSeenByViewer(viewer: Viewer, loaders: Loaders, ids: readonly string[]): Promise<string[]> {
+  const found = await loaders.invitationById.loadMany(ids);
   const invitations = found.filter((invitation): invitation is Invitation => invitation !== null && !(invitation instanceof Error));
-  const paths = await Promise.all(invitations.map((invitation) => invitationDepartmentPaths(ctx, invitation)));
+  const paths = await Promise.all(invitations.map((invitation) => invitationDepartmentPaths(loaders, invitation)));
   return invitations
-    .filter((invitation, index) => canViewInvitation(ctx.viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths: paths[index]! }))
+    .filter((invitation, index) => canViewInvitation(viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths: paths[index]! }))
     .map((invitation) => invitation.id);
 }
 
 /** `invitation(id)`: unknown, malformed and foreign ids answer NOT_FOUND. */
-export async function getInvitation(ctx: GraphQLContext, globalId: string): Promise<Invitation> {
-  const invitation = await findViewableInvitation(ctx, rawId(globalId, 'Invitation'));
+export async function getInvitation(viewer: Viewer, loaders: Loaders, globalId: string): Promise<Invitation> {
+  const invitation = await findViewableInvitation(viewer, loaders, rawId(globalId, 'Invitation'));
   if (!invitation) throw notFound('Invitation');
   return invitation;
 }
@@ -42,8 +44,12 @@ export async function getInvitation(ctx: GraphQLContext, globalId: string): Prom
  * `invitations`: newest first, keyset-paged on (created_at, id). Admins see all of the org's invitations; others those
  * into departments where they may view INVITATIONS, plus the ones they sent. Status filters go by the status shown.
  */
-export async function listInvitations(ctx: GraphQLContext, page: PageArgs, filter: InvitationFilter | null | undefined): Promise<Connection<Invitation>> {
-  const { viewer, em } = ctx;
+export async function listInvitations(
+  em: EntityManager,
+  viewer: Viewer,
+  page: PageArgs,
+  filter: InvitationFilter | null | undefined,
+): Promise<Connection<Invitation>> {
   const orgId = viewer.orgId;
   const first = checkPageSize(page.first);
   const where: string[] = ['i.org_id = ?'];

@@ -30,13 +30,13 @@ export class InvitationsResolver {
       'Invites a named person by phone (SMS) or email: creates their PENDING member and sends the link. Admins, sub-admins into their departments; while settings.invitesOpen, any member with the MEMBER role. A member with that phone or email: CONFLICT. The quota is checked at acceptance.',
   })
   sendInvitation(@Arg('input', () => SendInvitationInput) input: SendInvitationInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
-    return sendInvitation(ctx, input);
+    return sendInvitation(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => InvitationPayload, { description: 'A reusable invite link (channel LINK). Same rights as sendInvitation.' })
   createInviteLink(@Arg('input', () => CreateInviteLinkInput) input: CreateInviteLinkInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
-    return createInviteLink(ctx, input);
+    return createInviteLink(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.USER)
@@ -57,7 +57,7 @@ export class InvitationsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => Invitation, { description: 'Withdraws a PENDING or FAILED invitation: its token stops working, an unsent message is cancelled. The PENDING member stays until removed (removing it revokes its open invitation).' })
   revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
-    return revokeInvitation(ctx, id);
+    return revokeInvitation(ctx.em, ctx.viewer, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -71,7 +71,7 @@ export class InvitationsResolver {
     @Arg('email', () => String, { nullable: true, description: 'Send to this address instead (phone and email invitations).' }) email: string | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<InvitationPayload> {
-    return resendInvitation(ctx, id, { phone, email });
+    return resendInvitation(ctx.em, ctx.viewer, id, { phone, email }, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -83,13 +83,13 @@ export class InvitationsResolver {
     @Arg('filter', () => InvitationFilter, { nullable: true }) filter: InvitationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<Invitation>> {
-    return listInvitations(ctx, page, filter);
+    return listInvitations(ctx.em, ctx.viewer, page, filter);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => Invitation, { nullable: true, description: 'An invitation of the current org; any other id is null with a NOT_FOUND error.' })
   invitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
-    return getInvitation(ctx, id);
+    return getInvitation(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
@@ -99,7 +99,7 @@ export class InvitationsResolver {
     @Arg('format', () => QrCodeFormat) format: QrCodeFormat,
     @Ctx() ctx: GraphQLContext,
   ): Promise<QrCode> {
-    return inviteLinkQrCode(ctx, id, format);
+    return inviteLinkQrCode(ctx.viewer, ctx.loaders, id, format, ctx.app.config);
   }
 }
 
@@ -160,7 +160,7 @@ export class InvitationFieldsResolver {
     description: 'Invite links: the link to share (again). Null for phone and email invitations, whose token only their message carries.',
   })
   url(@Root() invitation: Invitation, @Ctx() ctx: GraphQLContext): string | null {
-    return invitation.channel === InvitationChannel.LINK ? inviteLinkUrl(ctx, invitation) : null;
+    return invitation.channel === InvitationChannel.LINK ? inviteLinkUrl(ctx.app.config, invitation) : null;
   }
 
   @FieldResolver(() => Date)

@@ -4,7 +4,6 @@ import type { AppServices } from '../../app';
 import { assertCan, assertCanInvite } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
 import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { withEvents } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
@@ -33,10 +32,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export const INVITATION_TEMPLATE = 'INVITATION';
 
 /** Who issues an invitation and for which org: the viewer of the operation. */
-interface Issuer {
-  app: AppServices;
-  viewer: Viewer;
-}
+/** What issuing and sending invitations uses of the gateway: the public URL and keys, the event bus, the modules' hooks. */
+export type InvitationServices = Pick<AppServices, 'config' | 'eventBus' | 'contributions'>;
 
 /**
  * Issues the invitation of a PENDING member just created in `tx` (by `sendInvitation`, or by `addMember` of the members
@@ -48,7 +45,8 @@ interface Issuer {
 export async function invitePendingMember(
   tx: EntityManager,
   emit: Emit,
-  { app, viewer }: Issuer,
+  viewer: Viewer,
+  services: Pick<AppServices, 'config'>,
   placement: { member: Member; departmentIds: string[]; roleIds: string[]; message?: string | null },
 ): Promise<InvitationPayload> {
   const org = viewer.requireOrg();
@@ -78,32 +76,31 @@ export async function invitePendingMember(
     lastSentAt: now,
     createdAt: now,
   });
-  const url = queueInvitationMessage(tx, app, viewer, invitation, token);
+  const url = queueInvitationMessage(tx, services, viewer, invitation, token);
   await emit(invitationEvent(invitation, InvitationEventType.SENT));
   return { invitation, token, url };
 }
 
 /** `sendInvitation`: creates the PENDING member (quota is checked at acceptance) and invites them by phone or email. */
-export async function sendInvitation(ctx: GraphQLContext, input: SendInvitationInput): Promise<InvitationPayload> {
-  const { viewer } = ctx;
+export async function sendInvitation(em: EntityManager, viewer: Viewer, input: SendInvitationInput, services: InvitationServices): Promise<InvitationPayload> {
   const org = viewer.requireOrg();
   const name = requireText(input.name, 'name', NAME_MAX);
   const message = optionalText(input.message, 'message', MESSAGE_MAX);
   const hasPhone = input.phone != null && input.phone.trim() !== '';
   const hasEmail = input.email != null && input.email.trim() !== '';
   if (hasPhone === hasEmail) throw badInput('Give exactly one of phone and email', hasPhone ? 'email' : 'phone');
-  const phone = hasPhone ? normalizePhone(input.phone!, ctx.app.config.phoneDefaultRegion) : null;
+  const phone = hasPhone ? normalizePhone(input.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(input.email) : null;
   const departmentIds = parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const roleIds = parseIdList(input.roleIds, 'Role', 'roleIds');
 
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const { departments, roles } = await resolvePlacement(tx, viewer, departmentIds, roleIds);
     await assertNoSuchMember(tx, org.id, { phone, email });
     const member = tx.create(Member, { orgId: org.id, name, phone, email, status: MemberStatus.PENDING });
     for (const department of departments) tx.create(MemberDepartment, { memberId: member.id, departmentId: department.id, orgId: org.id });
     for (const role of roles) tx.create(MemberRole, { orgId: org.id, memberId: member.id, roleId: role.id, scopeDepartmentIds: [] });
-    const issued = await invitePendingMember(tx, emit, ctx, {
+    const issued = await invitePendingMember(tx, emit, viewer, services, {
       member,
       departmentIds: departments.map((d) => d.id),
       roleIds: roles.map((r) => r.id),
@@ -121,8 +118,7 @@ export async function sendInvitation(ctx: GraphQLContext, input: SendInvitationI
 }
 
 /** `createInviteLink`: a reusable link into the chosen departments with the chosen roles. */
-export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteLinkInput): Promise<InvitationPayload> {
-  const { viewer, app } = ctx;
+export async function createInviteLink(em: EntityManager, viewer: Viewer, input: CreateInviteLinkInput, services: InvitationServices): Promise<InvitationPayload> {
   const org = viewer.requireOrg();
   const inviter = viewer.member;
   const lifetime = input.expiresIn ?? org.invitationTtlSeconds;
@@ -136,7 +132,7 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
   const departmentIds = parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const roleIds = parseIdList(input.roleIds, 'Role', 'roleIds');
 
-  return withEvents(ctx.em, app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const { departments, roles } = await resolvePlacement(tx, viewer, departmentIds, roleIds);
     const now = new Date();
     const { token, tokenHash } = newInvitationToken();
@@ -146,7 +142,7 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
       departmentIds: departments.map((d) => d.id),
       roleIds: roles.map((r) => r.id),
       tokenHash,
-      tokenCiphertext: linkTokenVault(app.config.jwtSecret).seal(token),
+      tokenCiphertext: linkTokenVault(services.config.jwtSecret).seal(token),
       expiresAt: new Date(now.getTime() + lifetime * 1000),
       lifetimeSeconds: lifetime,
       maxUses,
@@ -165,15 +161,14 @@ export async function createInviteLink(ctx: GraphQLContext, input: CreateInviteL
       maxUses,
     });
     await tx.flush();
-    return { invitation, token, url: invitationUrl(app.config.publicUrl, token) };
+    return { invitation, token, url: invitationUrl(services.config.publicUrl, token) };
   });
 }
 
 /** `revokeInvitation`: the token stops working; a message not yet sent is cancelled. PENDING and FAILED invitations only (as shown). */
-export async function revokeInvitation(ctx: GraphQLContext, globalId: string): Promise<Invitation> {
-  const { viewer } = ctx;
+export async function revokeInvitation(em: EntityManager, viewer: Viewer, globalId: string, services: InvitationServices): Promise<Invitation> {
   const id = rawId(globalId, 'Invitation');
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const invitation = await loadInvitationToManage(tx, viewer, id, PermissionAction.DELETE);
     // By the status shown, so the answer does not depend on whether the expiry job has run yet.
     const from = effectiveStatus(invitation);
@@ -195,20 +190,21 @@ export async function revokeInvitation(ctx: GraphQLContext, globalId: string): P
  * (which the PENDING member takes too) [004]; a link is regenerated with the lifetime it was created with.
  */
 export async function resendInvitation(
-  ctx: GraphQLContext,
+  em: EntityManager,
+  viewer: Viewer,
   globalId: string,
   correction: { phone?: string | null; email?: string | null },
+  services: InvitationServices,
 ): Promise<InvitationPayload> {
-  const { viewer, app } = ctx;
   const org = viewer.requireOrg();
   const id = rawId(globalId, 'Invitation');
   const hasPhone = correction.phone != null && correction.phone.trim() !== '';
   const hasEmail = correction.email != null && correction.email.trim() !== '';
   if (hasPhone && hasEmail) throw badInput('Give at most one of phone and email', 'email');
-  const phone = hasPhone ? normalizePhone(correction.phone!, app.config.phoneDefaultRegion) : null;
+  const phone = hasPhone ? normalizePhone(correction.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(correction.email) : null;
 
-  return withEvents(ctx.em, app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const invitation = await loadInvitationToManage(tx, viewer, id, PermissionAction.EDIT);
     const status = effectiveStatus(invitation);
     if (![InvitationStatus.PENDING, InvitationStatus.EXPIRED, InvitationStatus.FAILED].includes(status)) {
@@ -244,7 +240,7 @@ export async function resendInvitation(
     const lifetimeMs = (invitation.lifetimeSeconds ?? org.invitationTtlSeconds) * 1000;
     const { token, tokenHash } = newInvitationToken();
     invitation.tokenHash = tokenHash;
-    if (invitation.channel === InvitationChannel.LINK) invitation.tokenCiphertext = linkTokenVault(app.config.jwtSecret).seal(token);
+    if (invitation.channel === InvitationChannel.LINK) invitation.tokenCiphertext = linkTokenVault(services.config.jwtSecret).seal(token);
     setStatus(invitation, InvitationStatus.PENDING, viewer);
     invitation.failureReason = null;
     invitation.expiresAt = new Date(now + lifetimeMs);
@@ -254,7 +250,7 @@ export async function resendInvitation(
 
     await cancelQueuedMessages(tx, invitation.id, 'superseded by a resend');
     const url =
-      invitation.channel === InvitationChannel.LINK ? invitationUrl(app.config.publicUrl, token) : queueInvitationMessage(tx, app, viewer, invitation, token);
+      invitation.channel === InvitationChannel.LINK ? invitationUrl(services.config.publicUrl, token) : queueInvitationMessage(tx, services, viewer, invitation, token);
     await emit(invitationEvent(invitation, InvitationEventType.SENT));
     recordAudit(tx, viewer, 'invitation.resend', { type: 'Invitation', id }, {
       channel: invitation.channel,
@@ -275,9 +271,9 @@ function setStatus(invitation: Invitation, status: InvitationStatus, viewer: Vie
 }
 
 /** Queues the SMS or email carrying the link; returns the link. */
-function queueInvitationMessage(tx: EntityManager, app: AppServices, viewer: Viewer, invitation: Invitation, token: string): string {
+function queueInvitationMessage(tx: EntityManager, services: Pick<AppServices, 'config'>, viewer: Viewer, invitation: Invitation, token: string): string {
   const org = viewer.requireOrg();
-  const url = invitationUrl(app.config.publicUrl, token);
+  const url = invitationUrl(services.config.publicUrl, token);
   const sms = invitation.channel === InvitationChannel.PHONE;
   enqueueMessage(tx, {
     orgId: org.id,

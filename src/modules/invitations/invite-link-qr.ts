@@ -1,5 +1,7 @@
 import { badInput } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Config } from '../../config';
+import type { Viewer } from '../../auth/viewer';
+import type { Loaders } from '../../graphql/loaders';
 import { isUsable } from './invitation-events';
 import { InvitationChannel, type Invitation } from './invitation.entity';
 import { renderQrCode, type QrCode, type QrCodeFormat } from '../common/qr-code';
@@ -7,18 +9,24 @@ import { getInvitation } from './invitations.listing';
 import { invitationUrl, linkTokenVault } from './link-token-vault';
 
 /** The link of an invite link, from its encrypted token; null for person invitations and unreadable tokens. */
-export function inviteLinkUrl(ctx: GraphQLContext, invitation: Invitation): string | null {
+export function inviteLinkUrl(config: Pick<Config, 'jwtSecret' | 'publicUrl'>, invitation: Invitation): string | null {
   if (invitation.channel !== InvitationChannel.LINK || !invitation.tokenCiphertext) return null;
-  const token = linkTokenVault(ctx.app.config.jwtSecret).open(invitation.tokenCiphertext);
-  return token ? invitationUrl(ctx.app.config.publicUrl, token) : null;
+  const token = linkTokenVault(config.jwtSecret).open(invitation.tokenCiphertext);
+  return token ? invitationUrl(config.publicUrl, token) : null;
 }
 
 /** `inviteLinkQrCode`: a usable invite link as an SVG document or a base64 PNG, for whoever may see the link. */
-export async function inviteLinkQrCode(ctx: GraphQLContext, globalId: string, format: QrCodeFormat): Promise<QrCode> {
-  const invitation = await getInvitation(ctx, globalId);
+export async function inviteLinkQrCode(
+  viewer: Viewer,
+  loaders: Loaders,
+  globalId: string,
+  format: QrCodeFormat,
+  config: Pick<Config, 'jwtSecret' | 'publicUrl'>,
+): Promise<QrCode> {
+  const invitation = await getInvitation(viewer, loaders, globalId);
   if (invitation.channel !== InvitationChannel.LINK) throw badInput('Only invite links have a QR code', 'id');
   if (!isUsable(invitation)) throw badInput('This link can no longer be used: regenerate it with resendInvitation', 'id');
-  const url = inviteLinkUrl(ctx, invitation);
+  const url = inviteLinkUrl(config, invitation);
   if (!url) throw badInput('This link was sealed with an earlier server secret: regenerate it with resendInvitation', 'id');
   return renderQrCode(url, format);
 }

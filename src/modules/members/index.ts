@@ -24,7 +24,7 @@ export const membersModule = {
   contributions: [
     contribute(nodeTypes, { type: 'Member', fetch: (ctx, id) => ctx.loaders.memberById.load(id) }),
     // Audit entries on members hold account details and hand-overs: the sensitive-field rule decides.
-    contribute(auditTargetRules, { Member: membersWithVisibleSensitiveFields }),
+    contribute(auditTargetRules, { Member: ({ viewer, loaders }, ids) => membersWithVisibleSensitiveFields(viewer, loaders, ids) }),
     contribute(apiClientReadableTypes, {
       Member: PermissionModule.MEMBERS,
       MemberConnection: PermissionModule.MEMBERS,

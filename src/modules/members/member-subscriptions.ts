@@ -4,7 +4,7 @@ import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
+import { AFTER_EVENT, currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
 import { EventTopic } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
@@ -14,7 +14,6 @@ import { Member } from './member.entity';
 
 registerEnumType(MemberEventType, { name: 'MemberEventType' });
 
-const AFTER_EVENT = 'The `id` of the last event received: the events after it are replayed first, then live ones follow. Omit to start from now.';
 
 @ObjectType({ description: 'A member joined, changed or left the org.' })
 export class MemberEvent {

@@ -1,6 +1,7 @@
 import { can } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import type { GraphQLContext } from '../../graphql/context';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { badInput, notFound } from '../../errors';
@@ -28,18 +29,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * Uses the org-bound loaders, so it costs at most one query per id kind.
  */
 export async function resolveMemberScope(
-  ctx: GraphQLContext,
+  loaders: Loaders,
   filter: { query?: string | null; departmentId?: string | null; includeDescendants?: boolean | null; status?: MemberStatus | null; roleId?: string | null } | null | undefined,
   department?: Department,
 ): Promise<MemberListScope> {
   const scope: MemberListScope = { query: filter?.query, status: filter?.status };
-  const departmentRow = department ?? (filter?.departmentId ? await ctx.loaders.departmentById.load(rawId(filter.departmentId, 'Department')) : null);
+  const departmentRow = department ?? (filter?.departmentId ? await loaders.departmentById.load(rawId(filter.departmentId, 'Department')) : null);
   if (filter?.departmentId && !departmentRow) throw notFound('Department');
   if (departmentRow) {
     scope.department = { id: departmentRow.id, path: departmentRow.path, includeDescendants: filter?.includeDescendants ?? true };
   }
   if (filter?.roleId) {
-    const role = await ctx.loaders.roleById.load(rawId(filter.roleId, 'Role'));
+    const role = await loaders.roleById.load(rawId(filter.roleId, 'Role'));
     if (!role) throw notFound('Role');
     scope.roleId = role.id;
   }
@@ -217,27 +218,27 @@ type Search = NonNullable<ReturnType<typeof searchOf>> & { afterRank?: number };
 /** Rows come back with their rank when searching: kept beside the entity for its cursor. */
 const ranks = new WeakMap<Member, number>();
 
-function toMember(ctx: GraphQLContext, { search_rank, ...row }: Record<string, unknown>): Member {
-  const member = ctx.loaders.mapRow(Member, row);
+function toMember(loaders: Loaders, { search_rank, ...row }: Record<string, unknown>): Member {
+  const member = loaders.mapRow(Member, row);
   if (typeof search_rank === 'number') ranks.set(member, search_rank);
   return member;
 }
 
 /** The rows of a page, through a named statement. */
-async function pageOf(ctx: GraphQLContext, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
+async function pageOf(em: EntityManager, loaders: Loaders, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
   const sql = pageStatement(conditions, first, search);
-  return (await queryNamed<Record<string, unknown>>(ctx.em, statementFor(sql), conditions.values)).map((row) => toMember(ctx, row));
+  return (await queryNamed<Record<string, unknown>>(em, statementFor(sql), conditions.values)).map((row) => toMember(loaders, row));
 }
 
 /**
  * The page and, in the same statement, the managers of its members, primed into `memberById` so `Member.manager`
  * costs nothing more.
  */
-async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
+async function pageWithManagers(em: EntityManager, loaders: Loaders, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
   const sql = pageStatement(conditions, first, search);
   const rank = search ? 'page.search_rank' : 'null::int';
   const rows = await queryNamed<Record<string, unknown> & { in_page: boolean }>(
-    ctx.em,
+    em,
     statementFor(
       `with page as (${sql})
        select page.*, true as in_page, ${rank} as page_rank from page
@@ -249,9 +250,9 @@ async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, fir
   );
   const page: Member[] = [];
   for (const { in_page, page_rank: _rank, ...row } of rows) {
-    const member = toMember(ctx, row);
+    const member = toMember(loaders, row);
     if (in_page) page.push(member);
-    else ctx.loaders.memberById.prime(member.id, member);
+    else loaders.memberById.prime(member.id, member);
   }
   return page;
 }
@@ -261,13 +262,15 @@ async function pageWithManagers(ctx: GraphQLContext, conditions: Conditions, fir
  * `Department.members` and `Member.reports`; costs one query (plus one for `totalCount` when selected).
  */
 export async function listMembers(
-  ctx: GraphQLContext,
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
   scope: MemberListScope,
   page: PageArgs,
   { withManagers = false }: { withManagers?: boolean } = {},
 ): Promise<Connection<Member>> {
   const first = checkPageSize(page.first);
-  const conditions = filtered(ctx.viewer, scope);
+  const conditions = filtered(viewer, scope);
   const search: Search | null = searchOf(scope);
   if (page.after) {
     // A search's cursor is (rank, sort key, id), a list's (sort key, id).
@@ -277,11 +280,11 @@ export async function listMembers(
     conditions.after = search ? [conditions.param(rank), conditions.param(sortKey), conditions.param(id)] : [conditions.param(sortKey), conditions.param(id)];
     if (search) search.afterRank = rank as number;
   }
-  const rows = withManagers ? await pageWithManagers(ctx, conditions, first, search) : await pageOf(ctx, conditions, first, search);
+  const rows = withManagers ? await pageWithManagers(em, loaders, conditions, first, search) : await pageOf(em, loaders, conditions, first, search);
   const cursorOf = (member: Member) => (search ? [ranks.get(member) ?? 3, member.sortKey, member.id] : [member.sortKey, member.id]);
   return toConnection(rows, first, cursorOf, !!page.after, async () => {
-    const counted = filtered(ctx.viewer, scope);
-    const [row] = await queryNamed<{ count: number }>(ctx.em, statementFor(`select count(*)::int as count from members m where ${counted.sql}`), counted.values);
+    const counted = filtered(viewer, scope);
+    const [row] = await queryNamed<{ count: number }>(em, statementFor(`select count(*)::int as count from members m where ${counted.sql}`), counted.values);
     return row?.count ?? 0;
   });
 }

@@ -29,37 +29,37 @@ export class MembersResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {
-    return listMembers(ctx, await resolveMemberScope(ctx, filter), page, { withManagers: connectionSelects(info, 'manager') });
+    return listMembers(ctx.em, ctx.viewer, ctx.loaders, await resolveMemberScope(ctx.loaders, filter), page, { withManagers: connectionSelects(info, 'manager') });
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => Member, { nullable: true, description: 'A member of the current org; any other id is null with a NOT_FOUND error.' })
   member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return getMember(ctx, id);
+    return getMember(ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Adds a PENDING member; they join by accepting the invitation. Counts against the member quota.' })
   addMember(@Arg('input', () => AddMemberInput) input: AddMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return addMember(ctx, input);
+    return addMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member)
   updateMember(@Arg('input', () => UpdateMemberInput) input: UpdateMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return updateMember(ctx, input);
+    return updateMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Disables or re-enables a member. Not yourself, not the last owner.' })
   setMemberStatus(@Arg('input', () => SetMemberStatusInput) input: SetMemberStatusInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return setMemberStatus(ctx, input);
+    return setMemberStatus(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from the org. Not yourself, not the last owner.' })
   removeMember(@Arg('input', () => RemoveMemberInput) input: RemoveMemberInput, @Ctx() ctx: GraphQLContext): Promise<RemoveMemberPayload> {
-    return removeMember(ctx, input);
+    return removeMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 }
 
@@ -81,7 +81,7 @@ export class MemberFieldsResolver {
   @Authorized(Access.MEMBER)
   @FieldResolver(() => MemberConnection, { description: 'Direct reports, ordered by name.' })
   reports(@Root() member: Member, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Connection<Member>> {
-    return listMembers(ctx, { managerId: member.id }, page);
+    return listMembers(ctx.em, ctx.viewer, ctx.loaders, { managerId: member.id }, page);
   }
 }
 
@@ -97,7 +97,7 @@ export class DepartmentMembersResolver {
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {
-    const scope = await resolveMemberScope(ctx, { ...filter, includeDescendants }, department);
-    return listMembers(ctx, scope, page, { withManagers: connectionSelects(info, 'manager') });
+    const scope = await resolveMemberScope(ctx.loaders, { ...filter, includeDescendants }, department);
+    return listMembers(ctx.em, ctx.viewer, ctx.loaders, scope, page, { withManagers: connectionSelects(info, 'manager') });
   }
 }

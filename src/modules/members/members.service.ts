@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { AppServices } from '../../app';
 import { assertCan, assertCanActOnRoleHolder, canGrantRole } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { withEvents, type EmitEvent } from '../../realtime/events';
 import { normalizePhone } from '../accounts/phone';
@@ -32,21 +33,23 @@ const NAME_MAX = 100;
 const TITLE_MAX = 100;
 const EMPLOYEE_NO_MAX = 50;
 
+/** What changing members uses of the gateway: the phone region and public URL, the event bus, the modules' hooks. */
+export type MemberServices = Pick<AppServices, 'config' | 'eventBus' | 'contributions'>;
+
 /** `member(id)`: any member of the viewer's org; unknown, malformed and foreign ids answer NOT_FOUND. */
-export async function getMember(ctx: GraphQLContext, globalId: string): Promise<Member> {
-  const member = await ctx.loaders.memberById.load(rawId(globalId, 'Member'));
+export async function getMember(loaders: Loaders, globalId: string): Promise<Member> {
+  const member = await loaders.memberById.load(rawId(globalId, 'Member'));
   if (!member) throw notFound('Member');
   return member;
 }
 
 /** Adds a PENDING member (no account yet) with departments (default: the org root) and roles (default: MEMBER). */
-export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Promise<Member> {
-  const { viewer } = ctx;
+export async function addMember(em: EntityManager, viewer: Viewer, input: AddMemberInput, services: MemberServices): Promise<Member> {
   const org = viewer.requireOrg();
   const orgId = org.id;
   const name = requireText(input.name, 'name', NAME_MAX);
   const nameReading = optionalText(input.nameReading, 'nameReading', NAME_MAX);
-  const phone = normalizePhone(input.phone, ctx.app.config.phoneDefaultRegion);
+  const phone = normalizePhone(input.phone, services.config.phoneDefaultRegion);
   const email = optionalEmail(input.email);
   const title = optionalText(input.title, 'title', TITLE_MAX);
   const employeeNo = optionalText(input.employeeNo, 'employeeNo', EMPLOYEE_NO_MAX);
@@ -54,7 +57,7 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
   const managerId = input.managerId == null ? null : rawId(input.managerId, 'Member');
   const roleIds = input.roleIds == null ? null : parseIdList(input.roleIds, 'Role', 'roleIds');
 
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const departments = await loadDepartments(tx, orgId, departmentIds);
     assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.CREATE, { departmentPaths: departments.map((d) => d.path), match: 'all' }, 'a chosen department');
     if (managerId) await requireOrgMember(tx, orgId, managerId, 'Manager');
@@ -74,15 +77,14 @@ export async function addMember(ctx: GraphQLContext, input: AddMemberInput): Pro
       managerId: toOptionalGlobalId('Member', managerId),
     });
     // The same invitation as sendInvitation's: the person joins by accepting it with this phone number [004].
-    await invitePendingMember(tx, emit, ctx, { member, departmentIds: departments.map((d) => d.id), roleIds: roles.map((r) => r.id) });
+    await invitePendingMember(tx, emit, viewer, services, { member, departmentIds: departments.map((d) => d.id), roleIds: roles.map((r) => r.id) });
     await tx.flush();
     return member;
   }).catch(rethrowUniqueViolation);
 }
 
 /** Updates a member: omitted fields stay, an explicit null clears an optional field. */
-export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput): Promise<Member> {
-  const { viewer } = ctx;
+export async function updateMember(em: EntityManager, viewer: Viewer, input: UpdateMemberInput, services: MemberServices): Promise<Member> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Member');
   const scalars: Partial<Pick<Member, 'name' | 'nameReading' | 'phone' | 'email' | 'title' | 'employeeNo'>> = {};
@@ -90,7 +92,7 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
   if (input.nameReading !== undefined) scalars.nameReading = optionalText(input.nameReading, 'nameReading', NAME_MAX);
   if (input.phone !== undefined) {
     if (input.phone === null) throw badInput('phone is required and cannot be cleared', 'phone');
-    scalars.phone = normalizePhone(input.phone, ctx.app.config.phoneDefaultRegion);
+    scalars.phone = normalizePhone(input.phone, services.config.phoneDefaultRegion);
   }
   if (input.email !== undefined) scalars.email = optionalEmail(input.email);
   if (input.title !== undefined) scalars.title = optionalText(input.title, 'title', TITLE_MAX);
@@ -99,7 +101,7 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
   const departmentIds = input.departmentIds === undefined ? undefined : parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const managerId = input.managerId == null ? input.managerId : rawId(input.managerId, 'Member');
 
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
     assertCanActOnRoleHolder(viewer, roles);
     const changed: string[] = [];
@@ -144,13 +146,12 @@ export async function updateMember(ctx: GraphQLContext, input: UpdateMemberInput
 }
 
 /** ACTIVE <-> DISABLED. Setting the current status again changes nothing. */
-export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatusInput): Promise<Member> {
-  const { viewer } = ctx;
+export async function setMemberStatus(em: EntityManager, viewer: Viewer, input: SetMemberStatusInput, services: MemberServices): Promise<Member> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Member');
   if (input.status === MemberStatus.PENDING) throw badInput('A member cannot be set back to PENDING', 'status');
 
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
     if (member.status === input.status) {
       assertCanActOnRoleHolder(viewer, roles);
@@ -175,7 +176,7 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
     member.status = input.status;
     recordAudit(tx, viewer, 'member.setStatus', { type: 'Member', id }, { from, to: input.status });
     await tx.flush();
-    if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, ctx.app.contributions, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
+    if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, services.contributions, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
     await emitMemberEvent(tx, emit, member, MemberEventType.UPDATED);
     return member;
   });
@@ -186,8 +187,7 @@ export async function setMemberStatus(ctx: GraphQLContext, input: SetMemberStatu
  * DELETE (reports lose their manager), TRANSFER (reports and role grants go to another active member),
  * OFFBOARD (an offboarding record is kept; with `transferToMemberId` it transfers too).
  */
-export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput): Promise<RemoveMemberPayload> {
-  const { viewer } = ctx;
+export async function removeMember(em: EntityManager, viewer: Viewer, input: RemoveMemberInput, app: AppServices): Promise<RemoveMemberPayload> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Member');
   let targetId: string | null = null;
@@ -198,7 +198,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
     throw badInput('TRANSFER needs transferToMemberId', 'transferToMemberId');
   }
 
-  return withEvents(ctx.em, ctx.app, async (tx, emit) => {
+  return withEvents(em, app, async (tx, emit) => {
     const { member, roles, departments } = await loadMemberToManage(tx, viewer, id, PermissionAction.DELETE);
     if (id === viewer.member?.id) throw badInput('You cannot remove yourself', 'id');
     await assertNotLastOwner(tx, orgId, member, roles, 'remove');
@@ -223,7 +223,7 @@ export async function removeMember(ctx: GraphQLContext, input: RemoveMemberInput
       await tx.execute('update members set manager_id = null where org_id = ? and manager_id = ?', [orgId, id]);
     }
 
-    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId, actor: viewer, app: ctx.app });
+    await runMemberRemovalHooks(tx, { orgId, memberId: id, mode: input.mode, transferToMemberId: targetId, actor: viewer, app });
     if (input.mode === RemoveMemberMode.OFFBOARD) {
       tx.create(OffboardingRecord, {
         orgId,

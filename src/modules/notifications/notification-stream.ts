@@ -1,18 +1,17 @@
 import type { AppServices } from '../../app';
-import { passwordChangeRequired, Viewer, type ViewerUser } from '../../auth/viewer';
 import { badInput, forbidden, unauthenticated } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Credential } from '../../auth/jwt';
+import type { Viewer } from '../../auth/viewer';
 import { FreshLoader } from '../../realtime/fresh-loader';
 import { DeliveryStream, type EventSource } from '../../realtime/delivery-stream';
-import type { Recipient } from '../../realtime/event-bus';
+import { verifiedRecipients } from '../../realtime/event-bus';
 import type { EventHub } from '../../realtime/event-hub';
 import { currentSnapshot } from '../../realtime/event-log';
 import { EventTopic, type ReceivedEvent } from '../../realtime/events';
 import { OrgEventFeed } from '../../realtime/org-event-feed';
-import { deliverAs } from '../../graphql/subscriptions';
+import { currentMemberViewer, deliverAs } from '../../graphql/subscriptions';
 import { decodeSnapshotCursor, encodeSnapshotCursor, RecipientFeed, type PositionedEvent } from '../../realtime/recipient-feed';
-import type { User } from '../accounts/user.entity';
-import { MemberStatus } from '../members/member.entity';
 import { pgArray } from './notification-audience';
 import { Notification, NotificationDelivery, type DeliveryRow } from './notification.entity';
 import { inboxOf } from './notifications.inbox';
@@ -116,14 +115,6 @@ function decodeStreamCursor(cursor: string): StreamPosition {
   return { org, user: (u as string | null | undefined) ?? null };
 }
 
-/** The phone and email a user has verified: what invitations are addressed to (as `myInvitations` matches them). */
-function verifiedRecipients(user: ViewerUser): Recipient[] {
-  const recipients: Recipient[] = [];
-  if (user.phone && user.phoneVerifiedAt) recipients.push({ kind: 'phone', value: user.phone });
-  if (user.email && user.emailVerifiedAt) recipients.push({ kind: 'email', value: user.email.toLowerCase() });
-  return recipients;
-}
-
 type StreamItem = { part: 'org'; event: ReceivedEvent } | { part: 'user'; positioned: PositionedEvent };
 
 /** Several feeds read as one: whichever has an event first. One caller at a time, like the feeds themselves. */
@@ -179,9 +170,13 @@ function isExpired(notification: Notification): boolean {
  * verified phone or email, each matched to the user's delivery of it. The membership is re-checked before each delivery
  * and at each MEMBER event about the subscriber (removed, disabled), not for the events that are not theirs.
  */
-export async function subscribeNotificationReceived(ctx: GraphQLContext, args: { after?: string | null }): Promise<AsyncIterableIterator<NotificationDelivery>> {
-  const { app } = ctx;
-  const subscribed = ctx.viewer;
+export async function subscribeNotificationReceived(
+  em: EntityManager,
+  subscribed: Viewer,
+  credential: Credential | null | undefined,
+  args: { after?: string | null },
+  app: AppServices,
+): Promise<AsyncIterableIterator<NotificationDelivery>> {
   const user = subscribed.requireUser();
   const inbox = inboxOf(subscribed);
   const recipients = verifiedRecipients(user);
@@ -201,12 +196,12 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
     if (member) {
       // Read before the feed opens; the feed then reads from the log whatever committed meanwhile.
       const start = from?.org?.eventId ?? (await hub.lastEventId(member.orgId, performance.now())) ?? 0;
-      const feed = await OrgEventFeed.open(hub, ctx.em, member.orgId, [EventTopic.NOTIFICATION, EventTopic.MEMBER], start);
+      const feed = await OrgEventFeed.open(hub, em, member.orgId, [EventTopic.NOTIFICATION, EventTopic.MEMBER], start);
       sources.push(mapSource(feed, (event): StreamItem => ({ part: 'org', event })));
       position.org = { orgId: member.orgId, eventId: start };
     }
     if (recipients.length) {
-      const start = from?.user ? decodeSnapshotCursor(from.user) : { snapshot: await currentSnapshot(ctx.em), positions: {} };
+      const start = from?.user ? decodeSnapshotCursor(from.user) : { snapshot: await currentSnapshot(em), positions: {} };
       const feed = await RecipientFeed.open(hub, app.orm.em.fork(), recipients, EventTopic.INVITATION, start);
       sources.push(mapSource(feed, (positioned): StreamItem => ({ part: 'user', positioned })));
       position.user = encodeSnapshotCursor(start);
@@ -216,22 +211,13 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
     throw error;
   }
 
-  /** The subscriber's membership as it is now (batched with every other subscriber); ends the stream once it is gone. */
-  const recheckMember = async (orgId: string, memberId: string, receivedAt: number): Promise<Viewer> => {
-    const access = await app.subscribers.access(user.id, orgId, receivedAt);
-    if (!access || access.memberId !== memberId) throw forbidden('You are no longer a member of this org');
-    if (access.mustChangePassword) throw passwordChangeRequired();
-    if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
-    return new Viewer(subscribed.user, subscribed.org, subscribed.member, access.grants);
-  };
-
   return new DeliveryStream(new MergedSource(sources), async (item) => {
     if (item.part === 'org') {
       const { event } = item;
       position.org = { orgId: event.orgId, eventId: Number(event.id) };
       if (event.topic === EventTopic.MEMBER) {
         // The subscriber removed or disabled: the stream ends now rather than at their next notification.
-        if (event.payload.memberId === member!.id) await recheckMember(event.orgId, member!.id, event.receivedAt);
+        if (event.payload.memberId === member!.id) await currentMemberViewer(app, subscribed, credential, event);
         return null;
       }
       const notificationId = event.payload.notificationId;
@@ -242,7 +228,7 @@ export async function subscribeNotificationReceived(ctx: GraphQLContext, args: {
         loaders.notification(event.orgId, notificationId, event.receivedAt),
       ]);
       if (!row || !notification || isExpired(notification)) return null;
-      const current = await recheckMember(event.orgId, member!.id, event.receivedAt);
+      const current = await currentMemberViewer(app, subscribed, credential, event);
       return deliverAs(NotificationDelivery.fromRow(row, notification, encodeStreamCursor(position)), current);
     }
     const { event, cursor } = item.positioned;

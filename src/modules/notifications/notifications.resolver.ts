@@ -44,13 +44,13 @@ export class NotificationsResolver {
       'active members, a title over 200 or a body over 20,000 characters: BAD_USER_INPUT. All deliveries are written in one transaction or none.',
   })
   sendNotification(@Arg('input', () => SendNotificationInput) input: SendNotificationInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
-    return sendNotification(ctx, input);
+    return sendNotification(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Notification, { description: 'Publishes an announcement; same rights and errors as sendNotification.' })
   publishAnnouncement(@Arg('input', () => PublishAnnouncementInput) input: PublishAnnouncementInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
-    return publishAnnouncement(ctx, input);
+    return publishAnnouncement(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.USER)
@@ -112,7 +112,7 @@ export class NotificationsResolver {
     description:
       'Your notifications as they are sent: to your membership in the current org, and invitations addressed to your verified phone or email. ' +
       'Pass the `cursor` of the last one received as `after` to get exactly the ones sent since, then live ones.',
-    subscribe: ({ args, context }) => subscribeNotificationReceived(context, args),
+    subscribe: ({ args, context }) => subscribeNotificationReceived(context.em, context.viewer, context.credential, args, context.app),
   })
   notificationReceived(
     @Root() delivery: NotificationDelivery,

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertAudienceInScope, notificationSendScope } from '../../auth/policy';
 import { badInput } from '../../errors';
-import type { GraphQLContext } from '../../graphql/context';
+import type { Viewer } from '../../auth/viewer';
 import { toGlobalIds } from '../../graphql/relay';
 import { EventTopic, recordEvent, recordedEventsHooks, recordEvents, withEvents, type NewOrgEvent, type OrgEvent, type RecordedEventsHook } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
@@ -20,6 +20,9 @@ export function notificationSentEvent(orgId: string, notificationId: string): Ne
   return { orgId, topic: EventTopic.NOTIFICATION, type: 'SENT', payload: { notificationId } };
 }
 
+/** What sending uses of the gateway: the event bus and the modules' hooks on recorded events. */
+export type NotificationServices = Pick<AppServices, 'eventBus' | 'contributions'>;
+
 interface Message {
   kind: NotificationKind.NOTIFICATION | NotificationKind.ANNOUNCEMENT;
   title: string;
@@ -31,8 +34,8 @@ interface Message {
 }
 
 /** `sendNotification`: a work notification to an audience, within the sender's scope. */
-export function sendNotification(ctx: GraphQLContext, input: SendNotificationInput): Promise<Notification> {
-  return send(ctx, 'notification.send', {
+export function sendNotification(em: EntityManager, viewer: Viewer, input: SendNotificationInput, services: NotificationServices): Promise<Notification> {
+  return send(em, viewer, services, 'notification.send', {
     kind: NotificationKind.NOTIFICATION,
     title: input.title,
     body: input.body,
@@ -44,9 +47,9 @@ export function sendNotification(ctx: GraphQLContext, input: SendNotificationInp
 }
 
 /** `publishAnnouncement`: an announcement, optionally pinned and expiring, within the sender's scope. */
-export function publishAnnouncement(ctx: GraphQLContext, input: PublishAnnouncementInput): Promise<Notification> {
+export function publishAnnouncement(em: EntityManager, viewer: Viewer, input: PublishAnnouncementInput, services: NotificationServices): Promise<Notification> {
   if (input.expiresAt != null && !(input.expiresAt.getTime() > Date.now())) throw badInput('expiresAt must be in the future', 'expiresAt');
-  return send(ctx, 'announcement.publish', {
+  return send(em, viewer, services, 'announcement.publish', {
     kind: NotificationKind.ANNOUNCEMENT,
     title: input.title,
     body: input.body,
@@ -63,8 +66,7 @@ export function publishAnnouncement(ctx: GraphQLContext, input: PublishAnnouncem
  * refusal rolls all of it back: nothing is half-sent. Live subscribers get the event once it has committed (`withEvents`
  * publishes without waiting for the fan-out).
  */
-async function send(ctx: GraphQLContext, action: string, message: Message): Promise<Notification> {
-  const { viewer, app } = ctx;
+async function send(em: EntityManager, viewer: Viewer, services: NotificationServices, action: string, message: Message): Promise<Notification> {
   const { org, member } = viewer.requireMember();
   const scope = notificationSendScope(viewer);
   const title = requireText(message.title, 'title', TITLE_MAX);
@@ -73,7 +75,7 @@ async function send(ctx: GraphQLContext, action: string, message: Message): Prom
   const id = randomUUID();
   const sentAt = new Date();
 
-  return withEvents(ctx.em, app, async (tx, emit) => {
+  return withEvents(em, services, async (tx, emit) => {
     const departments = await findNamedTargets(tx, org.id, audience);
     // Refuse `everyone` and foreign departments before resolving anything.
     assertAudienceInScope(scope, { everyone: audience.everyone, departments, membersOutside: 0 });
