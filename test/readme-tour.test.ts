@@ -65,6 +65,14 @@ describe('README tour', () => {
     }
   }, 120_000);
 
+  it('the awk line the README offers cuts out exactly that block', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const command = /`` (awk .*?) > tour\.sh ``/.exec(readme)?.[1];
+    expect(command, 'README.md offers no awk line ending in > tour.sh').toBeDefined();
+    const { stdout } = await promisify(execFile)('bash', ['-c', command!], { cwd: ROOT });
+    expect(stdout).toBe(tourScript());
+  });
+
   it('stops at the first step that answers an error, says which, and runs nothing after it', async () => {
     const script = tourScript();
     // A mutation the schema does not have (a validation error, HTTP 400), and one the gateway refuses (data null).
