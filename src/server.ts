@@ -152,7 +152,8 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       database: embeddedPostgres ? 'embedded' : 'postgres',
       pubsub: pubsub.kind,
       databaseReplicas: config.databaseReplicaUrls.length,
-      redis: config.redisClusterNodes ? 'cluster' : 'single',
+      // No Redis at all with the in-process pub/sub: saying `single` there would name a server that is not used.
+      redis: pubsub.kind === 'in-process' ? 'none' : config.redisClusterNodes ? 'cluster' : 'single',
     },
     'orggraph gateway listening',
   );
