@@ -3,7 +3,7 @@ import { compareSchemas } from './schema-compat';
 
 /**
  * `npm run schema:check [released] [current]`: fails when schema/schema.graphql breaks clients of the released
- * schema (schema/released.graphql); prints dangerous changes without failing. See README, "Client typing".
+ * schema (schema/released.graphql); prints dangerous changes without failing. See docs/operations.md, "Client typing and schema releases".
  */
 function main(releasedPath = 'schema/released.graphql', currentPath = 'schema/schema.graphql'): number {
   const { breaking, dangerous } = compareSchemas(readFileSync(releasedPath, 'utf8'), readFileSync(currentPath, 'utf8'));

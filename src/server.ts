@@ -152,7 +152,8 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       database: embeddedPostgres ? 'embedded' : 'postgres',
       pubsub: pubsub.kind,
       databaseReplicas: config.databaseReplicaUrls.length,
-      redis: config.redisClusterNodes ? 'cluster' : 'single',
+      // No Redis at all with the in-process pub/sub: saying `single` there would name a server that is not used.
+      redis: pubsub.kind === 'in-process' ? 'none' : config.redisClusterNodes ? 'cluster' : 'single',
     },
     'orggraph gateway listening',
   );
@@ -242,16 +243,18 @@ async function openDatabase(config: Config, logger: Logger): Promise<{ orm: Orm;
 /** One line saying which services this process runs on and, when any is embedded, what that mode cannot do. */
 function logServices(config: Config, logger: Logger, embeddedPostgres: EmbeddedPostgres | null): void {
   const database = embeddedPostgres ? 'embedded' : 'postgres';
-  const pubsub = config.redisUrl ? 'redis' : 'in-process';
-  if (!embeddedPostgres && config.redisUrl) {
-    logger.info({ database, pubsub }, 'using PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)');
+  // A Redis Cluster (REDIS_CLUSTER_NODES) without REDIS_URL is Redis too, not the in-process pub/sub.
+  const usesRedis = Boolean(config.redisUrl || config.redisClusterNodes);
+  const pubsub = usesRedis ? 'redis' : 'in-process';
+  if (!embeddedPostgres && usesRedis) {
+    logger.info({ database, pubsub }, 'using PostgreSQL (DATABASE_URL) and Redis (REDIS_URL or REDIS_CLUSTER_NODES)');
     return;
   }
   const parts: string[] = [];
   if (embeddedPostgres) parts.push(`PostgreSQL runs inside this process (PGlite, no DATABASE_URL), data in ${embeddedPostgres.directory}`);
-  if (!config.redisUrl) parts.push('pub/sub and rate limits are in-process (no REDIS_URL)');
+  if (!usesRedis) parts.push('pub/sub and rate limits are in-process (no REDIS_URL)');
   const limits: string[] = [];
-  if (!config.redisUrl) limits.push('events reach only the subscribers of this process and rate limits are counted per process');
+  if (!usesRedis) limits.push('events reach only the subscribers of this process and rate limits are counted per process');
   if (embeddedPostgres) limits.push('the data folder serves one process, on one database connection (requests queue for it)');
   logger.warn(
     { mode: 'embedded', database, pubsub, dataDir: embeddedPostgres ? config.dataDir : undefined },

@@ -63,6 +63,14 @@ describe('embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
     const gateway = await spawnEmbedded();
     const mode = logEntries(gateway).find((entry) => entry.mode === 'embedded');
     expect(mode).toMatchObject({ database: 'embedded', pubsub: 'in-process' });
+    // The start-up line: where to go, and the mode this process really runs in (no Redis at all here).
+    const origin = `http://127.0.0.1:${new URL(gateway.url).port}`;
+    expect(logEntries(gateway).find((entry) => entry.msg === 'orggraph gateway listening')).toMatchObject({
+      urls: { home: `${origin}/`, api: `${origin}/graphql`, dashboard: `${origin}/dashboard`, graphiql: `${origin}/graphql` },
+      database: 'embedded',
+      pubsub: 'in-process',
+      redis: 'none',
+    });
     expect(mode!.msg).toContain('One gateway instance only');
     const readyz = await fetch(gateway.url.replace('/graphql', '/readyz'));
     expect(await readyz.json()).toEqual({ status: 'ok', postgres: true, pubsub: true, draining: false });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RATE_LIMITS, loadConfig, parseRedisNodes } from '../src/config';
 import type { Gateway } from '../src/server';
@@ -6,7 +7,7 @@ import { orgChannel } from '../src/realtime/event-bus';
 import { MemberEventsDocument, UpdateMemberDocument, type MemberEventsSubscription } from './generated/graphql';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
-import { startTestGateway } from './support/gateway';
+import { startOwnGateway, startTestGateway } from './support/gateway';
 import { gql, rawCode } from './support/limits';
 import { startRedisCluster, type PrivateRedisCluster } from './support/redis-cluster';
 import { seedActiveMember } from './support/seed-member';
@@ -50,6 +51,16 @@ describe('Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     ]);
     expect(parseRedisNodes('')).toBeNull();
     expect(() => parseRedisNodes('10.0.0.1:x')).toThrow(/bad node/);
+  });
+
+  it('says it runs on Redis when only REDIS_CLUSTER_NODES is set (no REDIS_URL), not in embedded mode', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const gateway = await startOwnGateway({ redisUrl: null, redisClusterNodes: cluster.nodes }, logger);
+    await gateway.close();
+    expect(lines.find((line) => line.msg === 'orggraph gateway listening')).toMatchObject({ pubsub: 'redis', redis: 'cluster' });
+    expect(lines.filter((line) => line.mode === 'embedded')).toEqual([]);
+    expect(lines).toContainEqual(expect.objectContaining({ database: 'postgres', pubsub: 'redis' }));
   });
 
   it('delivers an event committed through one gateway to a subscriber of the other, over a shard channel', async () => {

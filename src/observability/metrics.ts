@@ -32,7 +32,7 @@ const BACKLOG_TIMEOUT_MS = 2000;
 /**
  * The Prometheus metrics of one gateway: a registry of its own (tests run several gateways in one process, and the
  * global registry would refuse the second), the default Node process metrics, and the gateway's own (named in
- * README "Observability").
+ * docs/operations.md, "Observability").
  */
 export class GatewayMetrics {
   readonly registry = new Registry();

@@ -79,7 +79,7 @@ export async function handleDocsRequest(req: IncomingMessage, res: ServerRespons
       req,
       res,
       page('Orggraph documentation', 'Markdown, as in the repository.', [
-        { href: '/docs/README.md', label: 'README', note: 'What Orggraph is, how to run it, configuration, the API.' },
+        { href: '/docs/README.md', label: 'README', note: 'What Orggraph is, the two commands, a tour, where to read next.' },
         ...files.map((file) => ({ href: `/docs/${file}`, label: file.replace(/\.md$/, ''), note: `docs/${file}` })),
       ]),
     );
