@@ -51,6 +51,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
 }
 
+/**
+ * With BENCH_HEAP_SNAPSHOTS=1 (and `--heapsnapshot-signal=SIGUSR2` in BENCH_GATEWAY_NODE_ARGS), each process writes a
+ * heap snapshot before the sockets connect and once they idle, to see what a socket keeps alive.
+ */
+async function heapSnapshots(pids: number[]): Promise<void> {
+  if (process.env.BENCH_HEAP_SNAPSHOTS !== '1') return;
+  for (const pid of pids) process.kill(pid, 'SIGUSR2');
+  await sleep(15_000); // writing a snapshot stops the process for a few seconds
+}
+
 async function waitFor(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -243,6 +253,7 @@ async function main(): Promise<void> {
     /** Connects `count` sockets with `connect`, warms up, measures idle memory, fires the burst, collects. */
     const run = async (count: number, pids: number[], connect: (index: number, receipts: () => Receipts) => Promise<WebSocket>): Promise<RunResult> => {
       let receipts = new Receipts(bus.publishedAt);
+      await heapSnapshots(pids);
       const before = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
       const sockets = await pool(Array.from({ length: count }, (_, i) => i), CONNECT_CONCURRENCY, (i) => connect(i, () => receipts));
       // Every subscription is live once each socket has had one event.
@@ -250,6 +261,7 @@ async function main(): Promise<void> {
       await waitFor(() => receipts.count(warmup.id) >= count, `warm-up event on all ${count} sockets (${receipts.count(warmup.id)})`, 120_000);
       await sleep(2000);
       const after = pids.reduce((sum, pid) => sum + rssBytes(pid), 0);
+      await heapSnapshots(pids);
 
       receipts = new Receipts(bus.publishedAt);
       const single = await emit();
