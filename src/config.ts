@@ -105,6 +105,12 @@ export interface Config {
   databaseTimeouts: DatabaseTimeouts;
   /** Which peers' X-Forwarded-For is believed for the client address (rate limits); `false`: none. */
   trustProxy: TrustProxy;
+  /**
+   * Browser origins (`https://crm.example.com`) allowed to call `/graphql` and `/oauth/token` from their pages
+   * (`CORS_ORIGINS`, comma-separated; none by default). `*` allows any origin (credentials are bearer tokens, never
+   * cookies, so no origin gets more than the token it holds).
+   */
+  corsOrigins: string[];
 }
 
 /**
@@ -415,6 +421,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       statementMs: numberFrom('DATABASE_STATEMENT_TIMEOUT_MS', env.DATABASE_STATEMENT_TIMEOUT_MS, DEFAULT_DATABASE_TIMEOUTS.statementMs),
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
     ...overrides,
   };
+}
+
+/** `CORS_ORIGINS`: `scheme://host[:port]` each (no path), or `*`. */
+export function parseCorsOrigins(value: string | undefined): string[] {
+  const origins = listFrom(value);
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port])`);
+    }
+    if (parsed.origin !== origin.replace(/\/+$/, '')) throw new ConfigError(`CORS_ORIGINS: ${origin} is not an origin (scheme://host[:port], no path)`);
+  }
+  return origins.map((origin) => origin.replace(/\/+$/, ''));
 }

@@ -14,6 +14,7 @@ import { embeddedJwtSecret, startEmbeddedPostgres, type EmbeddedPostgres } from 
 import { ensureDatabase, migrate, openOrm, withMigrationLock, type Orm } from './db/orm';
 import { runWithReadRoute } from './db/read-routing';
 import { runWithSqlCounter } from './db/sql-counter';
+import { CORS_PATHS, handleCors } from './web/cors';
 import { Explorer, EXPLORER_ASSET_PATH, wantsExplorerPage } from './web/explorer.http';
 import type { GraphQLContext } from './graphql/context';
 import { MAX_OPERATION_BYTES, OperationPipeline } from './graphql/operation-pipeline';
@@ -21,7 +22,7 @@ import { createErrorFormatter, operationGatePlugin, readYourWritesPlugin, sqlCou
 import { createRequestContext } from './graphql/request-context';
 import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
-import { handleTokenRequest } from './modules/api-clients';
+import { handleOAuthMetadataRequest, handleTokenRequest, OAUTH_METADATA_PATH } from './modules/api-clients';
 import { contactPurgeJob, followUpReminderJob } from './modules/contacts';
 import { countInvitationsDueForExpiry, invitationExpiryJob } from './modules/invitations';
 import { outboxBacklog } from './modules/outbox';
@@ -279,6 +280,8 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   const contextFor = () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { requestId });
   // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
   if (state.draining) res.setHeader('connection', 'close');
+  // Partners' web pages (CORS_ORIGINS): the preflight is answered here, before any handler reads a body.
+  if (CORS_PATHS.has(url.pathname) && handleCors(req, res, app.config.corsOrigins)) return;
   if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/metrics' && app.config.metrics) return handleMetricsRequest(req, res, app.metrics, app.config.metricsToken);
   if (url.pathname.startsWith(EXPLORER_ASSET_PATH) && explorer) return explorer.serveAsset(req, res, url.pathname.slice(EXPLORER_ASSET_PATH.length));
@@ -296,6 +299,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     return sendJson(res, postgres && !state.draining ? 200 : 503, { status, ...body, draining: state.draining });
   }
   if (url.pathname === '/oauth/token') return handleTokenRequest(req, res, app, clientAddress);
+  if (url.pathname === OAUTH_METADATA_PATH) return handleOAuthMetadataRequest(req, res, app);
   if ((Object.values(IMPORT_PATHS) as string[]).includes(url.pathname)) {
     // An import writes for a while: its caller's queries read from the primary from its start to past its end.
     const recordWrite = async () => {

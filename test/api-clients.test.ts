@@ -19,6 +19,7 @@ import {
   RotateApiClientSecretDocument,
   UpdateMemberDocument,
   ViewerDocument,
+  type ApiScope,
 } from './generated/graphql';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
@@ -48,14 +49,14 @@ describe('managing API clients', () => {
   it('creates a client whose secret is shown once and stored only as a hash', async () => {
     const owner = await createOrgWithOwner(client);
     const { createApiClient } = await owner.client.ok(CreateApiClientDocument, {
-      input: { name: 'HR sync', scopes: ['members:write', 'members:read', 'departments:read', 'members:read'] },
+      input: { name: 'HR sync', scopes: ['MEMBERS_WRITE', 'MEMBERS_READ', 'DEPARTMENTS_READ', 'MEMBERS_READ'] },
     });
     expect(createApiClient.clientId).toMatch(/^ogc_/);
     expect(createApiClient.clientSecret).toMatch(/^ogs_[A-Za-z0-9_-]{43}$/);
     expect(createApiClient.client).toMatchObject({
       name: 'HR sync',
       clientId: createApiClient.clientId,
-      scopes: ['members:read', 'members:write', 'departments:read'],
+      scopes: ['MEMBERS_READ', 'MEMBERS_WRITE', 'DEPARTMENTS_READ'],
       revokedAt: null,
       secretRotatedAt: null,
       lastTokenAt: null,
@@ -67,25 +68,25 @@ describe('managing API clients', () => {
 
     const { apiClients } = await owner.client.ok(ApiClientsDocument);
     expect(apiClients.map((c) => c.id)).toEqual([createApiClient.client.id]);
-    const audit = await owner.client.ok(AuditLogDocument, { first: 5, filter: { action: 'apiClient.create' } });
+    const audit = await owner.client.ok(AuditLogDocument, { first: 5, filter: { action: 'API_CLIENT_CREATE' } });
     expect(audit.auditLog.edges[0]!.node.summary).toEqual({ name: 'HR sync', scopes: ['members:read', 'members:write', 'departments:read'] });
   });
 
   it('refuses unknown or no scopes, blank names, duplicate active names, and anyone but OWNER and ADMIN', async () => {
     const owner = await createOrgWithOwner(client);
     const refused = await Promise.all([
-      owner.client.request(CreateApiClientDocument, { input: { name: 'X', scopes: ['members:read', 'members:admin'] } }),
+      owner.client.request(CreateApiClientDocument, { input: { name: 'X', scopes: ['MEMBERS_READ', 'MEMBERS_ADMIN' as ApiScope] } }),
       owner.client.request(CreateApiClientDocument, { input: { name: 'X', scopes: [] } }),
-      owner.client.request(CreateApiClientDocument, { input: { name: '   ', scopes: ['members:read'] } }),
+      owner.client.request(CreateApiClientDocument, { input: { name: '   ', scopes: ['MEMBERS_READ'] } }),
     ]);
     expect(refused.map(errorCode)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'BAD_USER_INPUT']);
-    expect(refused[0]!.errors![0]!.message).toMatch(/members:admin.*known scopes: members:read/);
+    expect(refused[0]!.errors![0]!.message).toMatch(/MEMBERS_ADMIN.*ApiScope/);
 
-    await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['contacts:read'] } });
-    expect(errorCode(await owner.client.request(CreateApiClientDocument, { input: { name: 'crm', scopes: ['contacts:read'] } }))).toBe('CONFLICT');
+    await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['CONTACTS_READ'] } });
+    expect(errorCode(await owner.client.request(CreateApiClientDocument, { input: { name: 'crm', scopes: ['CONTACTS_READ'] } }))).toBe('CONFLICT');
 
     const member = await seedActiveMember(client, owner.org.id);
-    expect(errorCode(await member.client.request(CreateApiClientDocument, { input: { name: 'Mine', scopes: ['members:read'] } }))).toBe('FORBIDDEN');
+    expect(errorCode(await member.client.request(CreateApiClientDocument, { input: { name: 'Mine', scopes: ['MEMBERS_READ'] } }))).toBe('FORBIDDEN');
     expect(errorCode(await member.client.request(ApiClientsDocument))).toBe('FORBIDDEN');
     expect(errorCode(await client.request(ApiClientsDocument))).toBe('UNAUTHENTICATED');
   });
@@ -94,7 +95,7 @@ describe('managing API clients', () => {
 describe('POST /oauth/token', () => {
   it('exchanges client credentials (form, JSON or HTTP Basic) for a short-lived bearer token', async () => {
     const owner = await createOrgWithOwner(client);
-    const { createApiClient } = await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['members:read', 'departments:read'] } });
+    const { createApiClient } = await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['MEMBERS_READ', 'DEPARTMENTS_READ'] } });
     const credentials = { client_id: createApiClient.clientId, client_secret: createApiClient.clientSecret };
 
     const form = await requestToken(url, { grant_type: 'client_credentials', ...credentials });
@@ -117,7 +118,7 @@ describe('POST /oauth/token', () => {
 
   it('answers RFC 6749 errors', async () => {
     const owner = await createOrgWithOwner(client);
-    const { createApiClient } = await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['members:read'] } });
+    const { createApiClient } = await owner.client.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['MEMBERS_READ'] } });
     const good = { client_id: createApiClient.clientId, client_secret: createApiClient.clientSecret };
     const cases: Array<[Promise<{ status: number; body: { error: string } }>, number, string]> = [
       [requestToken(url, { grant_type: 'client_credentials', client_id: good.client_id, client_secret: 'ogs_wrong' }), 401, 'invalid_client'],
@@ -183,7 +184,7 @@ describe('a partner with scopes', () => {
     expect(result.body.data.department.name).toBe('Test Org');
     expect(result.body.data.invitations).toEqual({ totalCount: 1, nodes: [{ status: 'PENDING', phone: null }] });
     expect(result.body.data.roles.map((role: { builtin: string }) => role.builtin)).toEqual(['OWNER', 'ADMIN', 'SUB_ADMIN', 'MEMBER']);
-    expect(result.body.data.auditLog.nodes.map((entry: { action: string }) => entry.action)).toContain('apiClient.create');
+    expect(result.body.data.auditLog.nodes.map((entry: { action: string }) => entry.action)).toContain('API_CLIENT_CREATE');
     expect(result.body.extensions.cost).toMatchObject({ requested: expect.any(Number), actual: expect.any(Number), remaining: expect.any(Number) });
   });
 
@@ -200,7 +201,7 @@ describe('a partner with scopes', () => {
       auditLog: await reader.partner.request(AuditLogDocument, { first: 5 }),
       invitations: await reader.partner.request(InvitationsDocument, { first: 5 }),
       viewer: await reader.partner.request(ViewerDocument),
-      createApiClient: await reader.partner.request(CreateApiClientDocument, { input: { name: 'Child', scopes: ['members:read'] } }),
+      createApiClient: await reader.partner.request(CreateApiClientDocument, { input: { name: 'Child', scopes: ['MEMBERS_READ'] } }),
       apiClients: await reader.partner.request(ApiClientsDocument),
     };
     for (const [name, result] of Object.entries(refusals)) expect([name, errorCode(result)]).toEqual([name, 'FORBIDDEN']);
@@ -218,7 +219,7 @@ describe('a partner with scopes', () => {
     await hr.partner.ok(RemoveMemberDocument, { input: { id: org.person.id, mode: 'OFFBOARD' } });
 
     const { auditLog } = await org.client.ok(AuditLogWithClientsDocument, { first: 10, filter: { actorId: hr.id } });
-    expect(auditLog.nodes.map((entry) => entry.action)).toEqual(['member.remove', 'member.add', 'department.create']);
+    expect(auditLog.nodes.map((entry) => entry.action)).toEqual(['MEMBER_REMOVE', 'MEMBER_ADD', 'DEPARTMENT_CREATE']);
     for (const entry of auditLog.nodes) expect(entry).toMatchObject({ actor: null, actorApiClient: { id: hr.id, name: 'HR system' } });
     const [record] = await sql<{ recorded_by_member_id: string | null; recorded_by_api_client_id: string }>(
       'select recorded_by_member_id, recorded_by_api_client_id from offboarding_records where member_id = $1',
@@ -335,7 +336,7 @@ describe('a partner and external contacts', () => {
     expect(row).toMatchObject({ deleted_at: expect.any(Date), deleted_by_member_id: null });
 
     const { auditLog } = await org.client.ok(AuditLogWithClientsDocument, { first: 10, filter: { actorId: crm.id } });
-    expect(auditLog.nodes.map((entry) => entry.action)).toEqual(['contact.delete', 'contact.update', 'contact.create']);
+    expect(auditLog.nodes.map((entry) => entry.action)).toEqual(['CONTACT_DELETE', 'CONTACT_UPDATE', 'CONTACT_CREATE']);
     for (const entry of auditLog.nodes) expect(entry).toMatchObject({ actor: null, actorApiClient: { id: crm.id, name: 'Acme CRM' } });
 
     // People: a plain member may not create contacts for a colleague; an admin may.
@@ -378,10 +379,10 @@ describe('rotation and revocation', () => {
     expect(errorCode(await org.client.request(RotateApiClientSecretDocument, { id: partner.id }))).toBe('BAD_USER_INPUT');
     // Revoking again changes nothing; the audit log has one entry.
     await org.client.ok(RevokeApiClientDocument, { id: partner.id });
-    const audit = await org.client.ok(AuditLogDocument, { first: 10, filter: { action: 'apiClient.revoke' } });
+    const audit = await org.client.ok(AuditLogDocument, { first: 10, filter: { action: 'API_CLIENT_REVOKE' } });
     expect(audit.auditLog.edges.map((e) => e.node.targetId)).toEqual([partner.id]);
     // Its name is free again for a new client.
-    await org.client.ok(CreateApiClientDocument, { input: { name: revokeApiClient.name, scopes: ['members:read'] } });
+    await org.client.ok(CreateApiClientDocument, { input: { name: revokeApiClient.name, scopes: ['MEMBERS_READ'] } });
   });
 
   it('a user token never passes for a client, nor a client token for a user', async () => {

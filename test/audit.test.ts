@@ -59,7 +59,7 @@ describe('audit log', () => {
     expect(auditLog.edges.map((edge) => edge.node)).toEqual([
       {
         id: expect.any(String),
-        action: 'org.updateSettings',
+        action: 'ORG_UPDATE_SETTINGS',
         actor: { id: a.member.id, name: 'Owner' },
         targetType: 'Org',
         targetId: a.org.id,
@@ -69,7 +69,7 @@ describe('audit log', () => {
       },
       {
         id: expect.any(String),
-        action: 'org.create',
+        action: 'ORG_CREATE',
         actor: { id: a.member.id, name: 'Owner' },
         targetType: 'Org',
         targetId: a.org.id,
@@ -95,27 +95,27 @@ describe('audit log', () => {
     const { createRole } = await owner.ok(CreateRoleDocument, { input: { name: 'Auditor', permissions: [] } });
 
     const page1 = (await owner.ok(AuditLogDocument, { first: 2 })).auditLog;
-    expect(page1.edges.map((edge) => edge.node.action)).toEqual(['role.create', 'org.updateSettings']);
+    expect(page1.edges.map((edge) => edge.node.action)).toEqual(['ROLE_CREATE', 'ORG_UPDATE_SETTINGS']);
     expect(page1.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
     const page2 = (await owner.ok(AuditLogDocument, { first: 2, after: page1.pageInfo.endCursor })).auditLog;
-    expect(page2.edges.map((edge) => edge.node.action)).toEqual(['org.updateSettings', 'org.updateSettings']);
+    expect(page2.edges.map((edge) => edge.node.action)).toEqual(['ORG_UPDATE_SETTINGS', 'ORG_UPDATE_SETTINGS']);
     expect(page2.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: true });
     const page3 = (await owner.ok(AuditLogDocument, { first: 2, after: page2.pageInfo.endCursor })).auditLog;
-    expect(page3.edges.map((edge) => edge.node.action)).toEqual(['org.create']);
+    expect(page3.edges.map((edge) => edge.node.action)).toEqual(['ORG_CREATE']);
     expect(page3.pageInfo.hasNextPage).toBe(false);
     expect(page3.totalCount).toBe(5);
 
-    const byAction = (await owner.ok(AuditLogDocument, { first: 10, filter: { action: 'org.updateSettings' } })).auditLog;
+    const byAction = (await owner.ok(AuditLogDocument, { first: 10, filter: { action: 'ORG_UPDATE_SETTINGS' } })).auditLog;
     expect(byAction.edges).toHaveLength(3);
     expect(byAction.totalCount).toBe(3);
     const byTarget = (await owner.ok(AuditLogDocument, { first: 10, filter: { targetId: createRole.id } })).auditLog;
-    expect(byTarget.edges.map((edge) => [edge.node.action, edge.node.targetType, edge.node.targetId])).toEqual([['role.create', 'Role', createRole.id]]);
+    expect(byTarget.edges.map((edge) => [edge.node.action, edge.node.targetType, edge.node.targetId])).toEqual([['ROLE_CREATE', 'Role', createRole.id]]);
     const byActor = (await owner.ok(AuditLogDocument, { first: 10, filter: { actorId: org.member.id } })).auditLog;
     expect(byActor.totalCount).toBe(5);
 
     const newest = page1.edges[0]!.node.createdAt;
     const since = (await owner.ok(AuditLogDocument, { first: 10, filter: { since: newest } })).auditLog;
-    expect(since.edges.map((edge) => edge.node.action)).toEqual(['role.create']);
+    expect(since.edges.map((edge) => edge.node.action)).toEqual(['ROLE_CREATE']);
     const until = (await owner.ok(AuditLogDocument, { first: 10, filter: { until: newest } })).auditLog;
     expect(until.totalCount).toBe(4);
     const future = (await owner.ok(AuditLogDocument, { first: 10, filter: { since: new Date(Date.now() + 60_000).toISOString() } })).auditLog;
@@ -145,7 +145,7 @@ describe('audit log', () => {
     await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: admin } });
     const asAdmin = (await member.client.ok(AuditLogDocument, { first: 10 })).auditLog;
     expect(asAdmin.edges[0]!.node).toMatchObject({
-      action: 'role.assign',
+      action: 'ROLE_ASSIGN',
       actor: { id: org.member.id },
       targetType: 'Member',
       targetId: member.memberId,
@@ -160,7 +160,7 @@ describe('audit log', () => {
     });
     await owner.ok(AssignRoleDocument, { input: { memberId: member.memberId, roleId: auditor.id } });
     const asAuditor = (await member.client.ok(AuditLogDocument, { first: 10 })).auditLog;
-    expect(asAuditor.edges.map((edge) => edge.node.action).slice(0, 4)).toEqual(['role.assign', 'role.create', 'role.revoke', 'role.assign']);
+    expect(asAuditor.edges.map((edge) => edge.node.action).slice(0, 4)).toEqual(['ROLE_ASSIGN', 'ROLE_CREATE', 'ROLE_REVOKE', 'ROLE_ASSIGN']);
 
     // A scoped grant never covers the org-wide log.
     const department = await addDepartmentWithSql(db, org, 'Clinics');
@@ -213,7 +213,7 @@ describe('audit log', () => {
     const asAuditor = await read(auditor.client);
     const entry = (nodes: typeof asAuditor, action: string, targetId: string) => nodes.find((node) => node.action === action && node.targetId === targetId);
     // The private contact: what was done and by whom, not its name.
-    for (const action of ['contact.delete', 'contact.restore']) {
+    for (const action of ['CONTACT_DELETE', 'CONTACT_RESTORE']) {
       expect(entry(asAuditor, action, secret)).toEqual({
         action,
         actor: { id: seller.memberId },
@@ -225,15 +225,15 @@ describe('audit log', () => {
     }
     expect(JSON.stringify(asAuditor)).not.toContain('Secret Client');
     // A contact the auditor could see stays readable in the log once deleted.
-    expect(entry(asAuditor, 'contact.delete', known)).toMatchObject({ summary: { name: 'Known Client', ownerId: seller.memberId }, summaryWithheld: false });
+    expect(entry(asAuditor, 'CONTACT_DELETE', known)).toMatchObject({ summary: { name: 'Known Client', ownerId: seller.memberId }, summaryWithheld: false });
     // Entries on members follow the member field rule: the auditor's own, yes; another member's, no.
-    expect(entry(asAuditor, 'role.assign', auditor.memberId)?.summary).toMatchObject({ role: { id: auditorRole.id, name: 'Auditor' } });
+    expect(entry(asAuditor, 'ROLE_ASSIGN', auditor.memberId)?.summary).toMatchObject({ role: { id: auditorRole.id, name: 'Auditor' } });
     await org.client.ok(AssignRoleDocument, { input: { memberId: seller.memberId, roleId: auditorRole.id } });
-    expect(entry(await read(auditor.client), 'role.assign', seller.memberId)).toMatchObject({ summary: {}, summaryWithheld: true });
+    expect(entry(await read(auditor.client), 'ROLE_ASSIGN', seller.memberId)).toMatchObject({ summary: {}, summaryWithheld: true });
 
     // OWNER and ADMIN see every object of the org, so every summary.
     const asOwner = await read(org.client);
-    expect(entry(asOwner, 'contact.restore', secret)).toMatchObject({ summary: { name: 'Secret Client' }, summaryWithheld: false });
+    expect(entry(asOwner, 'CONTACT_RESTORE', secret)).toMatchObject({ summary: { name: 'Secret Client' }, summaryWithheld: false });
     expect(asOwner.every((node) => !node.summaryWithheld)).toBe(true);
   });
 
@@ -247,7 +247,7 @@ describe('audit log', () => {
     const kinds = ['Contact', 'Member', 'Invitation', 'ExternalGroup', 'MemberImport', 'Notification', 'ApiClient', 'Department'];
     await db.query(
       `insert into audit_entries (org_id, action, target_type, target_id, summary)
-       select $1, 'test.bulk', ($2::text[])[1 + n % $3], gen_random_uuid(), '{"secret": true}' from generate_series(1, 80) n`,
+       select $1, 'member.update', ($2::text[])[1 + n % $3], gen_random_uuid(), '{"secret": true}' from generate_series(1, 80) n`,
       [rawIdOf(org.org.id), kinds, kinds.length],
     );
     const large = await auditor.client.request(AuditLogSummariesDocument, { first: 80 });
@@ -298,14 +298,14 @@ describe('audit log', () => {
     const nodes = (await owner.ok(AuditLogSummariesDocument, { first: 100 })).auditLog.nodes;
     const summary = (action: string) => nodes.find((node) => node.action === action)?.summary;
     expect(JSON.stringify(nodes.map((node) => node.summary))).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
-    expect(summary('department.delete')).toMatchObject({ parentId: sales });
-    expect(summary('member.add')).toMatchObject({ departmentIds: [sales], roleIds: [memberRole], managerId: seller.memberId });
-    expect(summary('contact.create')).toMatchObject({ ownerId: seller.memberId });
-    expect(summary('contact.merge')).toMatchObject({ mergedIds: [dup] });
-    expect(summary('contactTagGroup.delete')).toMatchObject({ tagIds: [tag] });
-    expect(summary('notification.send')).toMatchObject({ audience: { memberIds: [seller.memberId], departmentIds: [sales] } });
-    expect(summary('contact.transfer')).toMatchObject({ toMemberId: receiver.memberId, contactIds: [keep] });
-    expect(summary('member.remove')).toMatchObject({ transferredTo: receiver.memberId });
+    expect(summary('DEPARTMENT_DELETE')).toMatchObject({ parentId: sales });
+    expect(summary('MEMBER_ADD')).toMatchObject({ departmentIds: [sales], roleIds: [memberRole], managerId: seller.memberId });
+    expect(summary('CONTACT_CREATE')).toMatchObject({ ownerId: seller.memberId });
+    expect(summary('CONTACT_MERGE')).toMatchObject({ mergedIds: [dup] });
+    expect(summary('CONTACT_TAG_GROUP_DELETE')).toMatchObject({ tagIds: [tag] });
+    expect(summary('NOTIFICATION_SEND')).toMatchObject({ audience: { memberIds: [seller.memberId], departmentIds: [sales] } });
+    expect(summary('CONTACT_TRANSFER')).toMatchObject({ toMemberId: receiver.memberId, contactIds: [keep] });
+    expect(summary('MEMBER_REMOVE')).toMatchObject({ transferredTo: receiver.memberId });
   });
 
   it('rewrites the raw uuids of entries written before into global ids, once', async () => {
@@ -347,7 +347,7 @@ describe('audit log', () => {
     await member.client.ok(UpdateOrgSettingsDocument, { input: { invitesOpen: false } });
     await db.query('delete from members where id = $1', [rawIdOf(member.memberId)]);
     const { auditLog } = await org.client.ok(AuditLogDocument, { first: 1 });
-    expect(auditLog.edges[0]!.node).toMatchObject({ action: 'org.updateSettings', actor: null });
+    expect(auditLog.edges[0]!.node).toMatchObject({ action: 'ORG_UPDATE_SETTINGS', actor: null });
   });
 
   it('resolves actors and their roles with the same number of statements for 5 or 50 entries', async () => {
@@ -366,7 +366,7 @@ describe('audit log', () => {
            from added cross join roles r where r.org_id = $1 and (r.builtin = 'MEMBER' or r.id = $3)
        )
        insert into audit_entries (org_id, actor_member_id, action, target_type, target_id)
-       select $1, added.id, 'test.bulk', 'Member', added.id from added`,
+       select $1, added.id, 'member.update', 'Member', added.id from added`,
       [orgId, department, rawIdOf(officer.id)],
     );
 

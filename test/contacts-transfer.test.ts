@@ -122,7 +122,7 @@ describe('transferContacts [004] [001]', () => {
     expect(errorCode(await s.leaver.client.request(ContactDocument, { id: s.privateId }))).toBe('NOT_FOUND');
     const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact!.interactions.edges;
     expect(records.map((e) => [e.node.summary, e.node.author?.id])).toEqual([['kick-off', s.leaver.memberId]]);
-    const { auditLog } = await s.owner.ok(AuditLogDocument, { first: 5, filter: { action: 'contact.transfer' } });
+    const { auditLog } = await s.owner.ok(AuditLogDocument, { first: 5, filter: { action: 'CONTACT_TRANSFER' } });
     expect(auditLog.edges[0]!.node).toMatchObject({ targetId: s.leaver.memberId, summary: { contactIds: [expect.any(String)] } });
     // The group did not move: only a whole hand-over takes the member's groups.
     expect((await s.leaver.client.ok(ExternalGroupDocument, { id: s.group.id })).externalGroup.owner?.id).toBe(s.leaver.memberId);
@@ -145,7 +145,7 @@ describe('removeMember hands contacts over [004]', () => {
     const records = (await s.receiver.client.ok(ContactInteractionsDocument, { id: s.privateId, first: 5 })).contact!.interactions.edges;
     expect(records.map((e) => [e.node.authorName, e.node.author])).toEqual([['Leaver', null]]);
     const { auditLog } = await s.owner.ok(AuditLogDocument, { first: 5, filter: { targetId: s.leaver.memberId } });
-    expect(auditLog.edges.map((e) => e.node.action).slice(0, 2)).toEqual(['member.remove', 'contact.transfer']);
+    expect(auditLog.edges.map((e) => e.node.action).slice(0, 2)).toEqual(['MEMBER_REMOVE', 'CONTACT_TRANSFER']);
   });
 
   it('DELETE removes the contacts restorably, and groups pass to a member left', async () => {

@@ -191,7 +191,7 @@ describe('delete and restore', () => {
     expect(errorCode(await owner.request(RestoreContactDocument, { id: createContact.id }))).toBe('BAD_USER_INPUT');
 
     const { auditLog } = await owner.ok(AuditLogDocument, { first: 20, filter: { targetId: createContact.id } });
-    expect(auditLog.edges.map((e) => e.node.action)).toEqual(['contact.delete', 'contact.restore', 'contact.delete']);
+    expect(auditLog.edges.map((e) => e.node.action)).toEqual(['CONTACT_DELETE', 'CONTACT_RESTORE', 'CONTACT_DELETE']);
   });
 });
 
@@ -219,7 +219,7 @@ describe('merge [001]', () => {
     // The merged phones now belong to the kept contact.
     const again = await plain.client.request(CreateContactDocument, { input: { name: 'x', phones: [p3] } });
     expect(again.errors![0]!.extensions!.existingContactId).toBe(keep.id);
-    const { auditLog } = await owner.ok(AuditLogDocument, { first: 5, filter: { action: 'contact.merge' } });
+    const { auditLog } = await owner.ok(AuditLogDocument, { first: 5, filter: { action: 'CONTACT_MERGE' } });
     expect(auditLog.edges[0]!.node.targetId).toBe(keep.id);
   });
 

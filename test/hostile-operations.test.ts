@@ -61,7 +61,7 @@ async function fixture(): Promise<Fixture> {
   const { createRole } = await c.ok(CreateRoleDocument, { input: { name: 'Viewer', permissions: [{ module: 'MEMBERS', actions: ['VIEW'] }] } });
   const { sendInvitation } = await c.ok(SendInvitationDocument, { input: { name: 'Invitee', phone: uniquePhone() } });
   const { createInviteLink } = await c.ok(CreateInviteLinkDocument, { input: {} });
-  const { createApiClient } = await c.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['members:read'] } });
+  const { createApiClient } = await c.ok(CreateApiClientDocument, { input: { name: 'CRM', scopes: ['MEMBERS_READ'] } });
   const upload = await postImport(gateway.url, c.token, csv(['name', 'phone'], [['Imported', uniquePhone()]]), { dryRun: true });
   return {
     owner,
@@ -319,7 +319,7 @@ describe('oversized input', () => {
   it.each([
     ['a department', 'mutation ($name: String!) { createDepartment(input: { name: $name }) { id } }', 'name'],
     ['a member', 'mutation ($name: String!) { addMember(input: { name: $name, phone: "13900000001" }) { id } }', 'name'],
-    ['an API client', 'mutation ($name: String!) { createApiClient(input: { name: $name, scopes: ["members:read"] }) { clientId } }', 'name'],
+    ['an API client', 'mutation ($name: String!) { createApiClient(input: { name: $name, scopes: [MEMBERS_READ] }) { clientId } }', 'name'],
     ['an invitation message', 'mutation ($name: String!) { sendInvitation(input: { name: "Guest", phone: "13900000002", message: $name }) { url } }', 'message'],
   ])('refuses a 900 KB name or text for %s with BAD_USER_INPUT, writing nothing', async (_name, query, field) => {
     const result = await gql(gateway.url, query, { name: 'y'.repeat(900 * 1024) }, { token: attacker.token });

@@ -117,7 +117,7 @@ describe('POST /imports', () => {
     expect(events.map((e) => e.type)).toEqual(['PROGRESS', 'COMPLETED']);
     expect(events[1]!.payload).toMatchObject({ importId: body.importId, processed: 3, created: 3, skipped: 0, failed: 0, total: 3, status: 'COMPLETED' });
 
-    const { auditLog } = await owner.client.ok(AuditLogDocument, { first: 5, filter: { action: 'member.import' } });
+    const { auditLog } = await owner.client.ok(AuditLogDocument, { first: 5, filter: { action: 'MEMBER_IMPORT' } });
     expect(auditLog.edges.map((e) => e.node.summary)).toEqual([
       expect.objectContaining({ status: 'COMPLETED', rows: 3, created: 3, skipped: 0, failed: 0 }),
     ]);
@@ -423,7 +423,7 @@ describe('createDepartments', () => {
       { name: 'E', departments: ['Hospital A'] },
     ]);
     expect(rawIdOf(level1.id)).toBe(tree['Level 1']!.id);
-    const { auditLog } = await owner.client.ok(AuditLogDocument, { first: 20, filter: { action: 'department.create' } });
+    const { auditLog } = await owner.client.ok(AuditLogDocument, { first: 20, filter: { action: 'DEPARTMENT_CREATE' } });
     expect(auditLog.edges.map((e) => (e.node.summary as { name: string }).name).sort()).toEqual(['Clinics', 'Hospital A', 'Hospital B', 'Hospital C', 'Level 1', 'Level 2', 'North', 'Hospitals'].sort());
 
     // Paths that exist now are reused, not created again.

@@ -78,7 +78,7 @@ describe('roles', () => {
     expect(createRole).toMatchObject({ name: 'Sales manager', builtin: null, group: null, memberCount: 0, permissions: expected });
     const { roles } = await owner.ok(RolesDocument);
     expect(roles.find((role) => role.id === createRole.id)?.permissions).toEqual(expected);
-    expect(await auditActions(owner)).toContain('role.create');
+    expect(await auditActions(owner)).toContain('ROLE_CREATE');
   });
 
   it('refuses duplicate, empty and overlong names', async () => {
@@ -91,7 +91,7 @@ describe('roles', () => {
     expect(errorCode(await owner.request(CreateRoleDocument, { input: { name: 'x'.repeat(101), permissions: [] } }))).toBe('BAD_USER_INPUT');
     await owner.ok(CreateRoleDocument, { input: { name: 'x'.repeat(100), permissions: [] } });
     // A refused mutation leaves no audit entry.
-    expect((await auditActions(owner)).filter((action) => action === 'role.create')).toHaveLength(2);
+    expect((await auditActions(owner)).filter((action) => action === 'ROLE_CREATE')).toHaveLength(2);
   });
 
   it('updates and deletes custom roles only', async () => {
@@ -124,7 +124,7 @@ describe('roles', () => {
     expect(viewer.member?.roles.map((held) => held.role.name)).toEqual(['Member']);
     expect(errorCode(await owner.request(RoleNodeDocument, { id: role.id }))).toBe('NOT_FOUND');
     expect(errorCode(await owner.request(DeleteRoleDocument, { id: role.id }))).toBe('NOT_FOUND');
-    expect(await auditActions(owner)).toEqual(expect.arrayContaining(['role.update', 'role.delete', 'role.assign', 'roleGroup.create']));
+    expect(await auditActions(owner)).toEqual(expect.arrayContaining(['ROLE_UPDATE', 'ROLE_DELETE', 'ROLE_ASSIGN', 'ROLE_GROUP_CREATE']));
   });
 
   it('manages role groups; deleting a group keeps its roles, ungrouped', async () => {
@@ -156,7 +156,7 @@ describe('roles', () => {
     expect((await owner.ok(RoleGroupsDocument)).roleGroups.map((group) => group.name)).toEqual(['Sales team']);
     expect(errorCode(await owner.request(DeleteRoleGroupDocument, { id: officers.id }))).toBe('NOT_FOUND');
     expect(await auditActions(owner)).toEqual(
-      expect.arrayContaining(['roleGroup.create', 'roleGroup.rename', 'roleGroup.delete']),
+      expect.arrayContaining(['ROLE_GROUP_CREATE', 'ROLE_GROUP_RENAME', 'ROLE_GROUP_DELETE']),
     );
   });
 
@@ -228,7 +228,7 @@ describe('assigning roles', () => {
     const { revokeRole } = await owner.ok(RevokeRoleDocument, { input: { memberId: member.memberId, roleId: roles.SUB_ADMIN } });
     expect(revokeRole.roles.map((held) => held.role.name)).toEqual(['Member', 'Officer']);
     const { auditLog } = await owner.ok(AuditLogDocument, { first: 10, filter: { targetId: member.memberId } });
-    expect(auditLog.edges.map((edge) => edge.node.action)).toEqual(['role.revoke', 'role.assign', 'role.assign', 'role.assign', 'role.assign']);
+    expect(auditLog.edges.map((edge) => edge.node.action)).toEqual(['ROLE_REVOKE', 'ROLE_ASSIGN', 'ROLE_ASSIGN', 'ROLE_ASSIGN', 'ROLE_ASSIGN']);
     expect(auditLog.edges[0]!.node.summary).toEqual({ role: { id: roles.SUB_ADMIN, name: 'Sub-admin' }, scopeDepartmentIds: [clinics] });
   });
 

@@ -24,9 +24,37 @@ export const API_SCOPES = {
   'audit:read': [{ module: PermissionModule.AUDIT_LOG, actions: [PermissionAction.VIEW] }],
   /** Subscriptions to org events; the events themselves still need the read scope of their module. */
   'events:subscribe': [],
+  /** Webhook endpoints of the org: create, change, rotate their secrets, delete, read their deliveries. */
+  'webhooks:manage': [],
 } satisfies Record<string, Permission[]>;
 
 export type ApiScope = keyof typeof API_SCOPES;
+
+/**
+ * The scopes as the schema names them (`ApiScope.MEMBERS_READ`); each value is the scope string of access tokens
+ * and of the token endpoint's `scope` parameter (`members:read`).
+ */
+export enum ApiScopeValue {
+  MEMBERS_READ = 'members:read',
+  MEMBERS_WRITE = 'members:write',
+  MEMBERS_READ_SENSITIVE = 'members:read_sensitive',
+  DEPARTMENTS_READ = 'departments:read',
+  DEPARTMENTS_WRITE = 'departments:write',
+  INVITATIONS_READ = 'invitations:read',
+  INVITATIONS_WRITE = 'invitations:write',
+  ROLES_READ = 'roles:read',
+  ROLES_WRITE = 'roles:write',
+  CONTACTS_READ = 'contacts:read',
+  CONTACTS_WRITE = 'contacts:write',
+  AUDIT_READ = 'audit:read',
+  EVENTS_SUBSCRIBE = 'events:subscribe',
+  WEBHOOKS_MANAGE = 'webhooks:manage',
+}
+
+// The enum and the scope table name the same scopes: adding one to either without the other fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const scopesMatch: Same<`${ApiScopeValue}`, ApiScope> = true;
+void scopesMatch;
 
 export const API_SCOPE_NAMES = Object.keys(API_SCOPES) as ApiScope[];
 
@@ -57,7 +85,7 @@ export type ApiClientReadableTypes = Readonly<Record<string, PermissionModule | 
 export const apiClientReadableTypes = new ContributionKind<ApiClientReadableTypes>('apiClientReadableTypes');
 
 /** The types of the layers themselves: `node(id)` checks the type named in the id (`assertMayFetchNodeType`). */
-const GENERIC_READABLE_TYPES: ApiClientReadableTypes = { Node: null, PageInfo: null, Permission: null };
+const GENERIC_READABLE_TYPES: ApiClientReadableTypes = { Node: null, PageInfo: null, Permission: null, RateLimit: null };
 
 /** Every type API clients may read, and what it needs: the generic ones and the modules'. */
 export function readableTypesOf(contributions: Contributions): ReadonlyMap<string, PermissionModule | null> {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
 import type { Viewer } from '../auth/viewer';
+import type { CostReport } from '../limits/operation-limits';
 import type { CreateLoaders, Loaders } from './loaders';
 
 /** Per-operation context: one EntityManager fork, the viewer, and loaders bound to the viewer's org. */
@@ -24,6 +25,8 @@ export interface GraphQLContext {
    * limits (`src/limits/`), so a refused operation runs no SQL at all.
    */
   viewerPending?: boolean;
+  /** The operation's cost and its caller's budget after charging it (the `rateLimit` query field), once opened. */
+  costReport?: CostReport;
 }
 
 const RESOLVED_AS = Symbol('resolvedAs');

@@ -9,6 +9,7 @@ import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
 import { Viewer } from '../auth/viewer';
 import { clientAddressOf } from '../limits/client-address';
+import type { CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
 import type { OperationPipeline } from './operation-pipeline';
 import { viewersChangedBy, createErrorFormatter } from './plugins';
@@ -139,8 +140,16 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         start.name = operation?.name?.value ?? start.name;
         const caller = { credential: ctx.extra.credential ?? null, clientAddress: ctx.extra.clientAddress ?? null };
         let viewer = Viewer.anonymous();
+        let costReport: CostReport | undefined;
         try {
-          await pipeline.open({ document, operation, variables: payload.variables, caller, loadViewer: async () => (viewer = await viewerFor(ctx.extra)) });
+          await pipeline.open({
+            document,
+            operation,
+            variables: payload.variables,
+            caller,
+            loadViewer: async () => (viewer = await viewerFor(ctx.extra)),
+            report: (report) => (costReport = report),
+          });
         } catch (error) {
           // Unexpected ones (the database down while loading the viewer) go through the error formatter like the rest.
           return refuse([error instanceof GraphQLError ? error : new GraphQLError('Internal server error', { originalError: error as Error })], viewer);
@@ -150,6 +159,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
           await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
         }
         const contextValue = lazyContext({ app, requestId, createLoaders, ...caller }, viewer);
+        contextValue.costReport = costReport; // the `rateLimit` field, as over HTTP
         starts.set(contextValue, start);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },

@@ -98,6 +98,15 @@ export class OperationPipeline {
     return document;
   }
 
+  /**
+   * The caller's budget as it is now, charging nothing: for answers refused before their cost was charged (a
+   * document that does not validate), which still carry the rate-limit headers.
+   */
+  async budgetNow(caller: OperationCaller): Promise<Pick<CostReport, 'limit' | 'remaining' | 'resetAt'>> {
+    const budgets = costBuckets(this.options.rateLimiter.config, caller, 0);
+    return budgetReport(await this.options.rateLimiter.take(budgets), budgets);
+  }
+
   /** Every check between a valid document and its first resolver; throws the refusal. */
   async open(request: OperationRequest): Promise<OpenedOperation | null> {
     const { operation, caller } = request;

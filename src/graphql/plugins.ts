@@ -6,7 +6,7 @@ import type { ViewerInvalidation } from '../auth/viewer-cache';
 import { sqlStatementsSoFar } from '../db/sql-counter';
 import { AppError, ErrorCode, httpStatusOf, isServiceUnavailable, serviceUnavailable } from '../errors';
 import { actualCost } from '../limits/operation-cost';
-import type { CostReport } from '../limits/operation-limits';
+import { rateLimitHeaders, type CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
 import { tooManyTokens, type OperationPipeline } from './operation-pipeline';
 import { loadPendingViewer } from './request-context';
@@ -14,7 +14,9 @@ import { loadPendingViewer } from './request-context';
 /**
  * The HTTP adapter of the operation pipeline: every operation, once Apollo parsed (with the pipeline's token limit)
  * and validated it, is opened by `OperationPipeline.open` before any resolver runs; its refusals get their HTTP
- * status (400, 401, 403, 429 with Retry-After, 503), and every response carries `extensions.cost`.
+ * status (400, 401, 403, 429 with Retry-After, 503), and every response carries `extensions.cost` and the caller's
+ * budget as `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (also an answer refused before its
+ * cost was charged, such as a document that does not validate: then the budget as it is, nothing charged).
  */
 export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GraphQLContext> {
   return {
@@ -33,7 +35,10 @@ export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPl
                 await loadPendingViewer(ctx, { query: op.operation === 'query' });
                 return ctx.viewer;
               },
-              report: (given) => (report = given),
+              report: (given) => {
+                report = given;
+                ctx.costReport = given;
+              },
             });
             executed = opened?.operation;
           } catch (error) {
@@ -41,7 +46,9 @@ export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPl
           }
         },
 
-        async willSendResponse({ response, document, schema }) {
+        async willSendResponse({ response, document, schema, contextValue: ctx }) {
+          const budget = report?.limit !== undefined ? report : await budgetOf(pipeline, ctx);
+          for (const [name, value] of rateLimitHeaders(budget)) response.http.headers.set(name, value);
           if (!report || response.body.kind !== 'single') return;
           const result = response.body.singleResult;
           const cost: CostReport = { ...report };
@@ -51,6 +58,12 @@ export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPl
       };
     },
   };
+}
+
+/** The caller's budget, charging nothing; none when the limiter cannot say (the answer goes out without headers). */
+async function budgetOf(pipeline: OperationPipeline, ctx: GraphQLContext | undefined): Promise<Pick<CostReport, 'limit' | 'remaining' | 'resetAt'> | undefined> {
+  if (!ctx) return undefined;
+  return pipeline.budgetNow({ credential: ctx.credential ?? null, clientAddress: ctx.clientAddress }).catch(() => undefined);
 }
 
 /** Statuses of whole-operation refusals (Apollo would answer 500 for an error thrown before execution). */

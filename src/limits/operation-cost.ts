@@ -61,7 +61,7 @@ const FIELD_COST: Record<string, number> = {
 /** Objects that come with their parent, without a fetch of their own. */
 function typeCost(typeName: string): number {
   if (typeName.endsWith('Edge') || typeName.startsWith('__')) return 0;
-  return ['PageInfo', 'Permission', 'MemberQuota', 'OrgSettings', 'MemberImportSummary', 'ContactImportSummary', 'MemberImportError'].includes(typeName) ? 0 : 1;
+  return ['PageInfo', 'RateLimit', 'Permission', 'MemberQuota', 'OrgSettings', 'MemberImportSummary', 'ContactImportSummary', 'MemberImportError'].includes(typeName) ? 0 : 1;
 }
 
 function isConnectionType(typeName: string): boolean {

@@ -81,6 +81,19 @@ export function costBuckets(config: RateLimits, caller: OperationCaller, cost: n
   return buckets;
 }
 
+/**
+ * The `X-RateLimit-*` headers of an answer from its cost report (`Limit` and `Remaining` in cost points, `Reset` in
+ * UTC epoch seconds, as GitHub sends them); none when the report has no budget.
+ */
+export function rateLimitHeaders(report: Pick<CostReport, 'limit' | 'remaining' | 'resetAt'> | undefined): Array<[string, string]> {
+  if (!report || report.limit === undefined || report.remaining === undefined || !report.resetAt) return [];
+  return [
+    ['x-ratelimit-limit', String(report.limit)],
+    ['x-ratelimit-remaining', String(report.remaining)],
+    ['x-ratelimit-reset', String(Math.ceil(new Date(report.resetAt).getTime() / 1000))],
+  ];
+}
+
 export function budgetReport(decision: RateDecision, budgets: Bucket[]): Pick<CostReport, 'limit' | 'remaining' | 'resetAt'> {
   const states = decision.buckets.filter((state) => budgets.some((bucket) => bucket.name === state.name));
   const tightest = states.reduce<(typeof states)[number] | undefined>((min, state) => (!min || state.remaining < min.remaining ? state : min), undefined);

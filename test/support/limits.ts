@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { CreateApiClientDocument } from '../generated/graphql';
+import { CreateApiClientDocument, type ApiScope } from '../generated/graphql';
 import { GraphQLClient } from './client';
 
 export interface RawResult {
@@ -88,9 +88,17 @@ export async function requestToken(
   return postRaw(tokenUrl(graphqlUrl), body, { raw: true, headers, localAddress: options.localAddress });
 }
 
-/** Registers an API client as the org's owner, exchanges its credentials, and returns a client speaking for it. */
+/** The schema's name of a scope string: `members:read` is MEMBERS_READ. */
+export function apiScope(scope: string): ApiScope {
+  return scope.toUpperCase().replace(':', '_') as ApiScope;
+}
+
+/**
+ * Registers an API client as the org's owner, exchanges its credentials, and returns a client speaking for it.
+ * `scopes` as tokens carry them (`members:read`).
+ */
 export async function apiClientFor(owner: GraphQLClient, scopes: string[], name = `Partner ${Math.random().toString(36).slice(2, 8)}`) {
-  const { createApiClient } = await owner.ok(CreateApiClientDocument, { input: { name, scopes } });
+  const { createApiClient } = await owner.ok(CreateApiClientDocument, { input: { name, scopes: scopes.map(apiScope) } });
   const exchange = await requestToken(owner.url, {
     grant_type: 'client_credentials',
     client_id: createApiClient.clientId,

@@ -11,7 +11,7 @@ import { Node } from '../../graphql/relay';
 @ObjectType({ implements: Node, description: 'A partner system that calls the API with its own credentials (OAuth 2 client credentials at POST /oauth/token).' })
 export class ApiClient extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'What the org calls the partner system, unique among its active clients.' })
   name!: string;
 
   /** Public half of the credentials, sent as `client_id`. */
@@ -26,8 +26,8 @@ export class ApiClient extends OrgOwnedEntity {
   @Property({ type: 'integer' })
   secretGeneration: Opt<number> = 1;
 
+  /** Scope strings (`members:read`); the schema answers them as `ApiScope` values (the resolver's `scopes`). */
   @Property({ type: 'json' })
-  @Field(() => [String], { description: 'What the client may do, e.g. `members:read`.' })
   scopes!: string[];
 
   @Property({ type: 'uuid', nullable: true })

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ApiScopeValue, isApiScope } from '../../auth/api-scopes';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { Member } from '../members/member.entity';
@@ -18,7 +19,7 @@ export class ApiClientsResolver {
   @Mutation(() => ApiClientSecretPayload, {
     description: 'Registers a partner system with scopes; answers its client id and secret (shown this once). OWNER and ADMIN.',
   })
-  createApiClient(@Arg('input', () => CreateApiClientInput) input: CreateApiClientInput, @Ctx() ctx: GraphQLContext): Promise<ApiClientSecretPayload> {
+  createApiClient(@Arg('input', () => CreateApiClientInput, { description: 'Its name and scopes.' }) input: CreateApiClientInput, @Ctx() ctx: GraphQLContext): Promise<ApiClientSecretPayload> {
     return createApiClient(ctx.em, ctx.viewer, input);
   }
 
@@ -26,17 +27,22 @@ export class ApiClientsResolver {
   @Mutation(() => ApiClientSecretPayload, {
     description: 'Replaces the secret (shown this once): the old secret and the access tokens issued with it stop working now.',
   })
-  rotateApiClientSecret(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiClientSecretPayload> {
+  rotateApiClientSecret(@Arg('id', () => ID, { description: 'The API client.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiClientSecretPayload> {
     return rotateApiClientSecret(ctx.em, ctx.viewer, id);
   }
 
   @Authorized(Access.ADMIN)
   @Mutation(() => ApiClient, { description: 'Revokes a client for good: its access tokens stop working on their next request.' })
-  revokeApiClient(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiClient> {
+  revokeApiClient(@Arg('id', () => ID, { description: 'The API client.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ApiClient> {
     return revokeApiClient(ctx.em, ctx.viewer, id);
   }
 
-  @FieldResolver(() => Date)
+  @FieldResolver(() => [ApiScopeValue], { description: 'What the client may do; a token may carry fewer (the `scope` of its request).' })
+  scopes(@Root() client: ApiClient): ApiScopeValue[] {
+    return client.scopes.filter(isApiScope) as string[] as ApiScopeValue[];
+  }
+
+  @FieldResolver(() => Date, { description: 'When the client was registered.' })
   createdAt(@Root() client: ApiClient): Date {
     return client.createdAt;
   }

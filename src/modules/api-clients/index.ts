@@ -9,7 +9,7 @@ import { ApiClientsResolver } from './api-clients.resolver';
 
 export { createApiClientLoaders } from './api-client.loaders';
 export { loadApiClientViewer } from './api-clients.service';
-export { handleTokenRequest } from './oauth.http';
+export { handleOAuthMetadataRequest, handleTokenRequest, OAUTH_METADATA_PATH } from './oauth.http';
 
 export const apiClientsModule = {
   entities: [ApiClient],

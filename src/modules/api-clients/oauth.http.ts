@@ -1,6 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppServices } from '../../app';
+import { API_SCOPE_NAMES } from '../../auth/api-scopes';
+import { rateLimitHeaders } from '../../limits/operation-limits';
 import { issueAccessToken, OAuthError } from './api-clients.service';
+
+/** Where the metadata is served (RFC 8414 section 3). */
+export const OAUTH_METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/**
+ * `GET /.well-known/oauth-authorization-server`: the authorization server metadata (RFC 8414) of the client-credentials
+ * grant, so an OAuth library finds the token endpoint, how to authenticate at it and which scopes exist. URLs are built
+ * on `PUBLIC_URL`, the issuer.
+ */
+export function handleOAuthMetadataRequest(req: IncomingMessage, res: ServerResponse, app: Pick<AppServices, 'config'>): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    return sendJson(res, 405, { error: 'Use GET' });
+  }
+  const issuer = app.config.publicUrl;
+  res.setHeader('cache-control', 'public, max-age=3600');
+  return sendJson(res, 200, {
+    issuer,
+    token_endpoint: `${issuer}/oauth/token`,
+    grant_types_supported: ['client_credentials'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: API_SCOPE_NAMES,
+    // No authorization endpoint: people sign in with logIn; partners only take tokens.
+    response_types_supported: [],
+    service_documentation: `${issuer}/docs/partners.md`,
+  });
+}
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -33,6 +62,9 @@ export async function handleTokenRequest(req: IncomingMessage, res: ServerRespon
 
     const limiter = app.rateLimiter;
     const decision = await limiter.take(limiter.attemptBuckets('apiToken', limiter.config.apiToken, clientAddress, clientId));
+    // The tightest of the token budgets (per address, per client id), as on every GraphQL answer.
+    const tightest = decision.buckets.reduce<(typeof decision.buckets)[number] | undefined>((min, state) => (!min || state.remaining < min.remaining ? state : min), undefined);
+    if (tightest) for (const [name, value] of rateLimitHeaders({ limit: tightest.limit, remaining: tightest.remaining, resetAt: tightest.resetAt.toISOString() })) res.setHeader(name, value);
     if (!decision.allowed) {
       res.setHeader('retry-after', String(decision.retryAfterSeconds));
       return sendJson(res, 429, { error: 'slow_down', error_description: 'Too many token requests; retry later', retry_after: decision.retryAfterSeconds });

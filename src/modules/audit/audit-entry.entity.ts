@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, type Opt } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
+import { AuditAction, type AuditActionName } from './audit-action';
 import { toGlobalId } from '../../graphql/relay';
 
 /** One admin operation: who did what to which object, written in the same transaction as the change. */
@@ -29,8 +30,8 @@ export class AuditEntry {
   actorApiClientId: string | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'What was done, as `<feature>.<operation>`, e.g. `role.assign`.' })
-  action!: string;
+  @Field(() => AuditAction, { description: 'What was done, e.g. ROLE_ASSIGN.' })
+  action!: AuditActionName;
 
   @Property({ type: 'text', nullable: true })
   @Field(() => String, { nullable: true, description: 'The GraphQL type of the target, e.g. `Member`.' })

@@ -1,11 +1,12 @@
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { ConnectionType, PageArgs } from '../../graphql/relay';
+import { AuditAction } from './audit-action';
 import { AuditEntry } from './audit-entry.entity';
 
 @InputType({ description: 'Narrows the audit log; all given conditions must hold.' })
 export class AuditLogFilter {
-  @Field(() => String, { nullable: true, description: 'Exact action, e.g. `role.assign`.' })
-  action?: string | null;
+  @Field(() => AuditAction, { nullable: true, description: 'Only entries of this action, e.g. ROLE_ASSIGN.' })
+  action?: AuditAction | null;
 
   @Field(() => ID, { nullable: true, description: 'The member or API client who acted.' })
   actorId?: string | null;
@@ -22,7 +23,7 @@ export class AuditLogFilter {
 
 @ArgsType()
 export class AuditLogArgs extends PageArgs {
-  @Field(() => AuditLogFilter, { nullable: true })
+  @Field(() => AuditLogFilter, { nullable: true, description: 'Narrows the entries; all of them when omitted.' })
   filter?: AuditLogFilter | null;
 }
 

@@ -4,6 +4,7 @@ import { assertCanViewAuditLog } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { badInput } from '../../errors';
 import { checkPageSize, decodeCursor, parseGlobalId, toConnection, type Connection } from '../../graphql/relay';
+import type { AuditActionName } from './audit-action';
 import { AuditEntry } from './audit-entry.entity';
 import type { AuditLogArgs, AuditLogFilter } from './audit.inputs';
 
@@ -14,7 +15,7 @@ import type { AuditLogArgs, AuditLogFilter } from './audit.inputs';
 export function recordAudit(
   em: EntityManager,
   viewer: Viewer,
-  action: string,
+  action: AuditActionName,
   target: { type: string; id: string } | null,
   summary: Record<string, unknown> = {},
 ): AuditEntry {

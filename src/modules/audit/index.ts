@@ -4,6 +4,7 @@ import { contribute } from '../../contributions';
 import { AuditEntry } from './audit-entry.entity';
 import { AuditResolver } from './audit.resolver';
 
+export { AuditAction, type AuditActionName } from './audit-action';
 export { auditTargetRules, orgWideAuditTargets, type AuditTargetRule, type AuditTargetRules } from './audit-targets';
 
 export const auditModule = {

@@ -1,6 +1,7 @@
 import { Entity, Enum, Property, type Opt } from '@mikro-orm/core';
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { OrgOwnedEntity } from '../../db/base.entity';
+import { ImportFailureCode, importFailureCodeOf } from './import-errors';
 import { ImportIssueCode } from './import-issue';
 
 /** What a bulk import brings in: people (`POST /imports`) or external contacts (`POST /imports/contacts`). */
@@ -23,10 +24,10 @@ registerEnumType(MemberImportStatus, {
 
 @ObjectType({ description: 'Why an import stopped early.' })
 export class MemberImportError {
-  @Field(() => String, { description: 'e.g. MALFORMED_CSV, PAYLOAD_TOO_LARGE, UPLOAD_ABORTED.' })
-  code!: string;
+  @Field(() => ImportFailureCode, { description: 'Why, as a stable code.' })
+  code!: ImportFailureCode;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What happened, for people (not stable).' })
   message!: string;
 }
 
@@ -114,6 +115,6 @@ export abstract class BulkImport extends OrgOwnedEntity {
 
   @Field(() => MemberImportError, { nullable: true })
   get error(): Opt<MemberImportError> | null {
-    return this.errorCode ? { code: this.errorCode, message: this.errorMessage ?? '' } : null;
+    return this.errorCode ? { code: importFailureCodeOf(this.errorCode), message: this.errorMessage ?? '' } : null;
   }
 }

@@ -6,6 +6,7 @@ import type { Viewer } from '../../auth/viewer';
 import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, recordedEventsHooks, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { nativeQuery } from '../../db/native-sql';
+import type { AuditActionName } from '../audit/audit-action';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
 import { ImportKind, MemberImportStatus } from './bulk-import.entity';
@@ -79,7 +80,7 @@ export interface ImportHandler<Row> {
   /** Node type of the import's record. */
   readonly typeName: 'MemberImport' | 'ContactImport';
   /** Audit action written at the end of a real (not dry) run. */
-  readonly auditAction: string;
+  readonly auditAction: AuditActionName;
   /** Kept on the record (people only). */
   readonly createDepartments: boolean;
   /** Reads the header row and returns its report entries (UNKNOWN_COLUMN); throws `ImportRequestError` to refuse the upload. */

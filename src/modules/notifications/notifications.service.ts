@@ -6,6 +6,7 @@ import { badInput } from '../../errors';
 import type { Viewer } from '../../auth/viewer';
 import { toGlobalIds } from '../../graphql/relay';
 import { EventTopic, recordEvent, recordedEventsHooks, recordEvents, withEvents, type NewOrgEvent, type OrgEvent, type RecordedEventsHook } from '../../realtime/events';
+import type { AuditActionName } from '../audit/audit-action';
 import { recordAudit } from '../audit/audit.service';
 import { requireText } from '../common/validate';
 import { afterTransaction } from './after-transaction';
@@ -66,7 +67,7 @@ export function publishAnnouncement(em: EntityManager, viewer: Viewer, input: Pu
  * refusal rolls all of it back: nothing is half-sent. Live subscribers get the event once it has committed (`withEvents`
  * publishes without waiting for the fan-out).
  */
-async function send(em: EntityManager, viewer: Viewer, services: NotificationServices, action: string, message: Message): Promise<Notification> {
+async function send(em: EntityManager, viewer: Viewer, services: NotificationServices, action: AuditActionName, message: Message): Promise<Notification> {
   const { org, member } = viewer.requireMember();
   const scope = notificationSendScope(viewer);
   const title = requireText(message.title, 'title', TITLE_MAX);
