@@ -33,7 +33,7 @@ export const MAX_NODE_IDS = 100;
 export class NodeResolver {
   @Authorized(Access.MEMBER)
   @Query(() => Node, { nullable: true, description: 'Any object by its global id. Unknown, malformed and foreign ids are null with a NOT_FOUND error.' })
-  node(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Node> {
+  node(@Arg('id', () => ID, { description: 'A global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Node> {
     return fetchNode(ctx, id);
   }
 
@@ -42,7 +42,7 @@ export class NodeResolver {
     nullable: 'items',
     description: `Objects by their global ids, in the order given (at most ${MAX_NODE_IDS}). Each unknown, malformed or foreign id is null, with a NOT_FOUND error at its index.`,
   })
-  nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<Node>[] {
+  nodes(@Arg('ids', () => [ID], { description: 'Global IDs, at most 100.' }) ids: string[], @Ctx() ctx: GraphQLContext): Promise<Node>[] {
     if (ids.length > MAX_NODE_IDS) throw badInput(`At most ${MAX_NODE_IDS} ids at once`, 'ids');
     // One promise per id: graphql-js nulls the ones that fail and keeps the rest; the loaders batch the lookups.
     return ids.map((id) => fetchNode(ctx, id));

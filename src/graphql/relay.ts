@@ -37,22 +37,22 @@ export function rawId(globalId: string, type: string): string {
 
 @InterfaceType({ description: 'An object with a global id, fetchable with `node(id)`.' })
 export abstract class Node {
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', description: 'Global ID: opaque, stable, and the same in `node(id)`, events and webhooks.' })
   globalId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Where a page of a connection stands (Relay cursor connections).' })
 export class PageInfo {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when more nodes follow `endCursor`: ask again with `after: endCursor`.' })
   hasNextPage!: boolean;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when nodes come before this page (pages are read forward only: false on a first page).' })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The first node's cursor; null on an empty page." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The last node's cursor, for the next page's `after`; null on an empty page." })
   endCursor!: string | null;
 }
 
@@ -63,7 +63,7 @@ export class PageArgs {
   @Field(() => Int, { description: `Page size, 1 to ${MAX_PAGE_SIZE}.` })
   first!: number;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "A cursor (`pageInfo.endCursor`, an edge's `cursor`): the page starts after it. Omitted: from the start." })
   after?: string | null;
 }
 
@@ -82,24 +82,24 @@ export interface Connection<T> {
 
 /** Builds `<Name>Connection` and `<Name>Edge` types for a node type. */
 export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { description: `One ${name} of a page, with its cursor.` })
   class EdgeType {
-    @Field(() => String)
+    @Field(() => String, { description: 'Where this node stands: pass it as `after` to read the nodes that follow.' })
     cursor!: string;
 
-    @Field(() => nodeType)
+    @Field(() => nodeType, { description: `The ${name}.` })
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`)
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} nodes (Relay cursor connection).` })
   class ConnectionClass {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: 'The nodes of the page with their cursors, in order.' })
     edges!: EdgeType[];
 
     @Field(() => [nodeType], { description: 'The nodes of `edges`, for clients that need no cursors.' })
     nodes!: T[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Whether more pages follow, and the cursors to read them.' })
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'Count of all matching nodes (costs one more query).' })

@@ -15,13 +15,26 @@ const noPubSub: PubSub = {
   },
 };
 
+/** type-graphql names the root types but takes no description for them. */
+function describeRoots(schema: GraphQLSchema): GraphQLSchema {
+  const roots = {
+    Query: 'Reads: the viewer, the org graph and everything in it that the viewer (a member or an API client) may see.',
+    Mutation: 'Writes. Each one commits in one transaction, is audited where it changes the org, and costs 10 points on top of what it selects.',
+    Subscription: 'Live events over graphql-ws (path /graphql), resumable from the last event id seen.',
+  };
+  for (const type of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+    if (type && !type.description) type.description = roots[type.name as keyof typeof roots];
+  }
+  return schema;
+}
+
 const built = new WeakMap<readonly Function[], Promise<GraphQLSchema>>();
 
 /** The executable schema of the modules' resolvers (`resolvers` of `src/modules.ts`); built once per process. */
 export function buildAppSchema(resolvers: readonly Function[]): Promise<GraphQLSchema> {
   let schema = built.get(resolvers);
   if (!schema) {
-    schema = buildSchema({ resolvers: [NodeResolver, RateLimitResolver, ...resolvers] as unknown as NonEmptyArray<Function>, authChecker, validate: false, emitSchemaFile: false, pubSub: noPubSub });
+    schema = buildSchema({ resolvers: [NodeResolver, RateLimitResolver, ...resolvers] as unknown as NonEmptyArray<Function>, authChecker, validate: false, emitSchemaFile: false, pubSub: noPubSub }).then(describeRoots);
     built.set(resolvers, schema);
   }
   return schema;

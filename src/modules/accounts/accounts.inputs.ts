@@ -2,42 +2,42 @@ import { Field, InputType, ObjectType } from 'type-graphql';
 import { Member } from '../members/member.entity';
 import { AccountKind, User } from './user.entity';
 
-@InputType()
+@InputType({ description: 'A personal account to register.' })
 export class SignUpInput {
   @Field(() => String, { description: 'Mobile number; without a country code it is read in the default region.' })
   phone!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The person\'s name, 1 to 100 characters.' })
   name!: string;
 
   @Field(() => String, { description: '8 to 200 characters.' })
   password!: string;
 }
 
-@InputType()
+@InputType({ description: 'Phone and password of a personal account.' })
 export class LogInInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The verified phone of the account, with or without country code.' })
   phone!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The account\'s password.' })
   password!: string;
 }
 
 @InputType({ description: 'Sign-in of an account issued by an org: the org code, the login name in it and the password.' })
 export class LogInWithEnterpriseAccountInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The code of the org that issued the account.' })
   orgCode!: string;
 
   @Field(() => String, { description: 'Case-insensitive.' })
   loginName!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The account\'s password (initially the one the org issued).' })
   password!: string;
 }
 
-@InputType()
+@InputType({ description: 'The current password and the new one.' })
 export class ChangePasswordInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'The password in use now (or the initial one of an enterprise account).' })
   currentPassword!: string;
 
   @Field(() => String, { description: '8 to 200 characters, different from the current password.' })
@@ -49,7 +49,7 @@ export class AuthPayload {
   @Field(() => String, { description: 'Bearer token for the Authorization header and the graphql-ws connection_init payload.' })
   token!: string;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The signed-in user.' })
   user!: User;
 }
 
@@ -62,7 +62,7 @@ export class VerificationRequest {
   expiresAt!: Date;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A verification code sent to an email address.' })
 export class EmailVerificationRequest {
   @Field(() => String, { description: 'The address the code went to (lower-cased).' })
   email!: string;
@@ -73,10 +73,10 @@ export class EmailVerificationRequest {
 
 @ObjectType({ description: 'An enterprise account just issued. The initial password is shown this once and never stored in clear.' })
 export class EnterpriseAccountPayload {
-  @Field(() => Member)
+  @Field(() => Member, { description: 'The member the account was issued to.' })
   member!: Member;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The login name of the new account, unique in the org.' })
   loginName!: string;
 
   @Field(() => String, { description: 'Hand it to the person; the first sign-in must change it (changePassword).' })
@@ -85,13 +85,13 @@ export class EnterpriseAccountPayload {
 
 @ObjectType({ description: 'One sign-in attempt.' })
 export class LogInRecord {
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the attempt was made.' })
   at!: Date;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the password was right.' })
   succeeded!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The address it came from, when known.' })
   clientAddress!: string | null;
 }
 
@@ -100,7 +100,7 @@ export class MemberAccount {
   /** The linked user; not exposed (users are only ever shown to themselves). */
   userId!: string;
 
-  @Field(() => AccountKind)
+  @Field(() => AccountKind, { description: 'Personal or enterprise account.' })
   kind!: AccountKind;
 
   @Field(() => String, { nullable: true, description: 'Enterprise accounts only.' })
@@ -109,6 +109,6 @@ export class MemberAccount {
   @Field(() => Boolean, { description: 'True while an enterprise account still has its initial password.' })
   mustChangePassword!: boolean;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the account\'s phone was verified with a code.' })
   phoneVerified!: boolean;
 }

@@ -21,12 +21,12 @@ import { User } from './user.entity';
 @Resolver()
 export class AccountsResolver {
   @Mutation(() => AuthPayload, { description: 'Registers a personal account. A verification code is not sent until requestPhoneVerification.' })
-  signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+  signUp(@Arg('input', () => SignUpInput, { description: 'Name, phone and password.' }) input: SignUpInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     return signUp(ctx.em, ctx.app, input);
   }
 
   @Mutation(() => AuthPayload, { description: 'Signs in with phone and password; the token selects the earliest-joined active org, if any.' })
-  logIn(@Arg('input', () => LogInInput) input: LogInInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+  logIn(@Arg('input', () => LogInInput, { description: 'Phone and password.' }) input: LogInInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     return logIn(ctx.em, ctx.app, input, ctx.clientAddress);
   }
 
@@ -35,7 +35,7 @@ export class AccountsResolver {
       'Signs in with an account issued by an org; the token is scoped to that org. Unknown org, unknown login name, wrong password and a disabled membership all answer INVALID_CREDENTIALS; 10 failures in 15 minutes lock the login name out (TOO_MANY_ATTEMPTS).',
   })
   logInWithEnterpriseAccount(
-    @Arg('input', () => LogInWithEnterpriseAccountInput) input: LogInWithEnterpriseAccountInput,
+    @Arg('input', () => LogInWithEnterpriseAccountInput, { description: 'Org code, login name and password.' }) input: LogInWithEnterpriseAccountInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<AuthPayload> {
     return logInWithEnterpriseAccount(ctx.em, ctx.app, input, ctx.clientAddress);
@@ -46,7 +46,7 @@ export class AccountsResolver {
     description:
       'Replaces the password after checking the current one (INVALID_CREDENTIALS when wrong). Lifts PASSWORD_CHANGE_REQUIRED from a new enterprise account.',
   })
-  changePassword(@Arg('input', () => ChangePasswordInput) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+  changePassword(@Arg('input', () => ChangePasswordInput, { description: 'The current and the new password.' }) input: ChangePasswordInput, @Ctx() ctx: GraphQLContext): Promise<User> {
     return changePassword(ctx.em, ctx.app, ctx.viewer, input);
   }
 
@@ -64,7 +64,7 @@ export class AccountsResolver {
     description:
       'Checks the latest code sent to the user. Wrong or expired: INVALID_VERIFICATION_CODE; five wrong tries kill the code. For a phone change, the new number replaces the old one now.',
   })
-  verifyPhone(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
+  verifyPhone(@Arg('code', () => String, { description: 'The 6-digit code from the SMS.' }) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
     return verifyPhone(ctx.em, ctx.viewer, code);
   }
 
@@ -73,7 +73,7 @@ export class AccountsResolver {
     description:
       'Sends a 6-digit code, valid 10 minutes, to this email address; verifyEmail makes it the account\'s verified email, with which invitations sent to it are accepted. An address another account verified answers CONFLICT; at most one code per minute (TOO_MANY_ATTEMPTS).',
   })
-  requestEmailVerification(@Arg('email', () => String) email: string, @Ctx() ctx: GraphQLContext): Promise<EmailVerificationRequest> {
+  requestEmailVerification(@Arg('email', () => String, { description: 'The address to verify.' }) email: string, @Ctx() ctx: GraphQLContext): Promise<EmailVerificationRequest> {
     return requestEmailVerification(ctx.em, ctx.viewer, email);
   }
 
@@ -81,7 +81,7 @@ export class AccountsResolver {
   @Mutation(() => User, {
     description: 'Checks the latest email code. Wrong or expired: INVALID_VERIFICATION_CODE; five wrong tries kill the code.',
   })
-  verifyEmail(@Arg('code', () => String) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
+  verifyEmail(@Arg('code', () => String, { description: 'The 6-digit code from the email.' }) code: string, @Ctx() ctx: GraphQLContext): Promise<User> {
     return verifyEmail(ctx.em, ctx.viewer, code);
   }
 
@@ -90,7 +90,7 @@ export class AccountsResolver {
     description:
       'Starts a phone change (or binds a first phone to an enterprise account): sends a code to the NEW number. The account keeps its current phone, for sign-in too, until verifyPhone succeeds. A number used by another personal account answers CONFLICT.',
   })
-  changeMyPhone(@Arg('phone', () => String) phone: string, @Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
+  changeMyPhone(@Arg('phone', () => String, { description: 'The new phone number.' }) phone: string, @Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
     return changeMyPhone(ctx.em, ctx.app, ctx.viewer, phone);
   }
 
@@ -100,7 +100,7 @@ export class AccountsResolver {
       'Issues an enterprise account (login name + initial password) to a member without an account: OWNER/ADMIN, or whoever may edit members in one of its departments. The member becomes ACTIVE; the first sign-in must change the password.',
   })
   createEnterpriseAccount(
-    @Arg('memberId', () => ID) memberId: string,
+    @Arg('memberId', () => ID, { description: 'The member to issue the account to.' }) memberId: string,
     @Arg('loginName', () => String, { description: '3 to 64 letters, digits, dots, underscores or hyphens; unique in the org, ignoring case.' })
     loginName: string,
     @Ctx() ctx: GraphQLContext,

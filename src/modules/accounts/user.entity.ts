@@ -5,18 +5,25 @@ import { BaseEntity } from '../../db/base.entity';
 import { AccountKind } from '../../auth/vocabulary';
 
 export { AccountKind };
-registerEnumType(AccountKind, { name: 'AccountKind', description: 'Personal accounts are registered by the person; enterprise accounts are issued by an org.' });
+registerEnumType(AccountKind, {
+  name: 'AccountKind',
+  description: 'Personal accounts are registered by the person; enterprise accounts are issued by an org.',
+  valuesConfig: {
+    ENTERPRISE: { description: 'Issued by an org (login name and initial password); it signs in to that org only.' },
+    PERSONAL: { description: 'Registered by the person with their phone; may belong to several orgs.' },
+  },
+});
 
 /** A person who can sign in. Personal accounts are keyed by phone; enterprise accounts by (org, login name). */
 @Entity({ tableName: 'users' })
 @ObjectType({ implements: Node, description: 'A person who can sign in.' })
 export class User extends BaseEntity {
   @Enum({ items: () => AccountKind, type: 'text' })
-  @Field(() => AccountKind)
+  @Field(() => AccountKind, { description: 'Personal or enterprise account.' })
   kind: Opt<AccountKind> = AccountKind.PERSONAL;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The person\'s name on their account.' })
   name!: string;
 
   /** E.164. Unique among personal accounts; an enterprise account may bind one later. */
@@ -27,7 +34,7 @@ export class User extends BaseEntity {
   @Property({ type: 'timestamptz', nullable: true })
   phoneVerifiedAt: Date | null = null;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the phone was verified with a code.' })
   get phoneVerified(): Opt<boolean> {
     return this.phoneVerifiedAt !== null;
   }
@@ -37,7 +44,7 @@ export class User extends BaseEntity {
   pendingPhone: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Verified email address; null when none.' })
   email: string | null = null;
 
   @Property({ type: 'timestamptz', nullable: true })

@@ -23,7 +23,7 @@ registerEnumType(ApiScopeValue, {
   },
 });
 
-@InputType()
+@InputType({ description: 'A partner system to register.' })
 export class CreateApiClientInput {
   @Field(() => String, { description: '1 to 100 characters, e.g. the partner system, unique in the org.' })
   name!: string;
@@ -34,7 +34,7 @@ export class CreateApiClientInput {
 
 @ObjectType({ description: 'A client and its secret: the secret is shown here once and never again (only its hash is kept).' })
 export class ApiClientSecretPayload {
-  @Field(() => ApiClient)
+  @Field(() => ApiClient, { description: 'The API client registered or changed.' })
   client!: ApiClient;
 
   @Field(() => String, { description: 'The `client_id` of the token request.' })

@@ -45,17 +45,17 @@ export class AuditEntry {
   summary: Opt<Record<string, unknown>> = {};
 
   @Property({ type: 'timestamptz' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was done (the commit of the change).' })
   createdAt: Opt<Date> = new Date();
 
   /** Opaque id of the entry (of its random `publicId`). Not a `Node`: entries are only reached through `auditLog`. */
-  @Field(() => ID, { name: 'id' })
+  @Field(() => ID, { name: 'id', description: 'Global ID of the entry.' })
   get globalId(): Opt<string> {
     return toGlobalId('AuditEntry', this.publicId);
   }
 
   /** The global id of the target, as the target's own `id` field shows it. */
-  @Field(() => ID, { name: 'targetId', nullable: true })
+  @Field(() => ID, { name: 'targetId', nullable: true, description: 'Global ID of the object acted on; null for actions on nothing in particular.' })
   get targetGlobalId(): string | null {
     return this.targetType && this.targetId ? toGlobalId(this.targetType, this.targetId) : null;
   }

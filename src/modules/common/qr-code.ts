@@ -5,11 +5,18 @@ export enum QrCodeFormat {
   SVG = 'SVG',
   PNG = 'PNG',
 }
-registerEnumType(QrCodeFormat, { name: 'QrCodeFormat' });
+registerEnumType(QrCodeFormat, {
+  name: 'QrCodeFormat',
+  description: 'Image format of a QR code.',
+  valuesConfig: {
+    PNG: { description: 'A PNG image, base64-encoded.' },
+    SVG: { description: 'An SVG document.' },
+  },
+});
 
 @ObjectType({ description: 'A link rendered as a QR code (invite links, contact cards).' })
 export class QrCode {
-  @Field(() => QrCodeFormat)
+  @Field(() => QrCodeFormat, { description: 'The image format.' })
   format!: QrCodeFormat;
 
   @Field(() => String, { description: '`image/svg+xml` or `image/png`.' })

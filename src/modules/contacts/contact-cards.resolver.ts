@@ -36,7 +36,7 @@ export class ContactCardsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => QrCode, { description: 'The caller’s card link as a QR code. NOT_FOUND without a working card (createContactCard).' })
-  contactCardQrCode(@Arg('format', () => QrCodeFormat) format: QrCodeFormat, @Ctx() ctx: GraphQLContext): Promise<QrCode> {
+  contactCardQrCode(@Arg('format', () => QrCodeFormat, { description: 'The image format.' }) format: QrCodeFormat, @Ctx() ctx: GraphQLContext): Promise<QrCode> {
     return contactCardQrCode(ctx.em, ctx.viewer, format, ctx.app);
   }
 
@@ -48,8 +48,8 @@ export class ContactCardsResolver {
       'Unknown, revoked and replaced cards answer NOT_FOUND.',
   })
   connectViaContactCard(
-    @Arg('token', () => String) token: string,
-    @Arg('via', () => ContactCardVia, { nullable: true, defaultValue: ContactCardVia.CARD_LINK }) via: ContactCardVia,
+    @Arg('token', () => String, { description: 'The token at the end of the card link.' }) token: string,
+    @Arg('via', () => ContactCardVia, { nullable: true, defaultValue: ContactCardVia.CARD_LINK, description: 'How the card was reached; default CARD_LINK.' }) via: ContactCardVia,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactCardConnection> {
     return connectViaContactCard(ctx.em, ctx.viewer, ctx.loaders, token, via);

@@ -22,38 +22,38 @@ export class ContactGroupsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactGroup)
-  createContactGroup(@Arg('input', () => CreateContactGroupInput) input: CreateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
+  @Mutation(() => ContactGroup, { description: 'Creates a personal group for filing contacts.' })
+  createContactGroup(@Arg('input', () => CreateContactGroupInput, { description: 'Its name.' }) input: CreateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
     return createContactGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactGroup)
-  updateContactGroup(@Arg('input', () => UpdateContactGroupInput) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
+  @Mutation(() => ContactGroup, { description: 'Renames one of the caller\'s contact groups.' })
+  updateContactGroup(@Arg('input', () => UpdateContactGroupInput, { description: 'The group and its new name.' }) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
     return updateContactGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes one of the caller’s groups (not its contacts). Returns the deleted id.' })
-  deleteContactGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  deleteContactGroup(@Arg('id', () => ID, { description: 'The contact group.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return deleteContactGroup(ctx.em, ctx.viewer, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup, { description: 'Files contacts the caller sees into one of their groups (at most 500 per call).' })
   addContactsToGroup(
-    @Arg('groupId', () => ID) groupId: string,
-    @Arg('contactIds', () => [ID]) contactIds: string[],
+    @Arg('groupId', () => ID, { description: 'One of the caller\'s contact groups.' }) groupId: string,
+    @Arg('contactIds', () => [ID], { description: 'The contacts to add (at most 500).' }) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {
     return addContactsToGroup(ctx.em, ctx.viewer, ctx.loaders, groupId, contactIds);
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactGroup)
+  @Mutation(() => ContactGroup, { description: 'Takes contacts out of one of the caller\'s groups (the contacts stay).' })
   removeContactsFromGroup(
-    @Arg('groupId', () => ID) groupId: string,
-    @Arg('contactIds', () => [ID]) contactIds: string[],
+    @Arg('groupId', () => ID, { description: 'One of the caller\'s contact groups.' }) groupId: string,
+    @Arg('contactIds', () => [ID], { description: 'The contacts to take out.' }) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {
     return removeContactsFromGroup(ctx.em, ctx.viewer, groupId, contactIds);

@@ -9,7 +9,16 @@ export enum InteractionKind {
   MESSAGE = 'MESSAGE',
   NOTE = 'NOTE',
 }
-registerEnumType(InteractionKind, { name: 'InteractionKind' });
+registerEnumType(InteractionKind, {
+  name: 'InteractionKind',
+  description: 'What kind of interaction with a contact was recorded.',
+  valuesConfig: {
+    CALL: { description: 'A phone call.' },
+    MEETING: { description: 'A meeting.' },
+    MESSAGE: { description: 'A message or email.' },
+    NOTE: { description: 'A note, no contact made.' },
+  },
+});
 
 /** Who did what with a contact, and when [000] [001]. Keeps its author through hand-overs and removals. */
 @Entity({ tableName: 'contact_interactions' })
@@ -26,7 +35,7 @@ export class ContactInteraction extends OrgOwnedEntity {
   authorName!: string;
 
   @Enum({ items: () => InteractionKind, type: 'text' })
-  @Field(() => InteractionKind)
+  @Field(() => InteractionKind, { description: 'What kind of interaction it was.' })
   kind!: InteractionKind;
 
   @Property({ type: 'timestamptz' })
@@ -34,6 +43,6 @@ export class ContactInteraction extends OrgOwnedEntity {
   at!: Date;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'What was said or done, as recorded.' })
   summary!: string;
 }

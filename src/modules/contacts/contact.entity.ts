@@ -12,6 +12,11 @@ export enum ContactVisibility {
 registerEnumType(ContactVisibility, {
   name: 'ContactVisibility',
   description: 'PRIVATE: the owner (and admins over the owner). SHARED: also the chosen members and departments (whole subtrees). ORG: every member.',
+  valuesConfig: {
+    ORG: { description: 'Every member of the org.' },
+    PRIVATE: { description: 'The owner, and admins over the owner.' },
+    SHARED: { description: 'Also the chosen members and departments (whole subtrees).' },
+  },
 });
 
 export enum ContactSource {
@@ -25,7 +30,17 @@ export enum ContactSource {
   /** A bulk import by an admin. */
   IMPORT = 'IMPORT',
 }
-registerEnumType(ContactSource, { name: 'ContactSource', description: 'How the contact was added.' });
+registerEnumType(ContactSource, {
+  name: 'ContactSource',
+  description: 'How the contact was added.',
+  valuesConfig: {
+    CARD_LINK: { description: 'Connected through the member\'s card link.' },
+    IMPORT: { description: 'Imported from a CSV file.' },
+    MANUAL: { description: 'Typed in by a member.' },
+    PHONE: { description: 'Taken from a phone\'s address book.' },
+    QR: { description: 'Connected by scanning the member\'s card QR code.' },
+  },
+});
 
 /**
  * An external contact (customer, supplier, partner) of the org, owned by one member [000] [001].
@@ -39,7 +54,7 @@ export class Contact extends OrgOwnedEntity {
   ownerId: string | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The contact\'s name.' })
   name!: string;
 
   @Property({ type: 'text', nullable: true })
@@ -66,11 +81,11 @@ export class Contact extends OrgOwnedEntity {
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Company or organisation of the contact, up to 200 characters.' })
   company: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Job title of the contact.' })
   title: string | null = null;
 
   /** Exposed through `ContactFieldsResolver.notes`: editors only. */
@@ -81,7 +96,7 @@ export class Contact extends OrgOwnedEntity {
   tagIds: Opt<string[]> = [];
 
   @Enum({ items: () => ContactVisibility, type: 'text' })
-  @Field(() => ContactVisibility)
+  @Field(() => ContactVisibility, { description: 'Who in the org may see the contact.' })
   visibility: Opt<ContactVisibility> = ContactVisibility.PRIVATE;
 
   @Property({ type: ArrayType, columnType: 'uuid[]' })
@@ -91,7 +106,7 @@ export class Contact extends OrgOwnedEntity {
   sharedDepartmentIds: Opt<string[]> = [];
 
   @Enum({ items: () => ContactSource, type: 'text' })
-  @Field(() => ContactSource)
+  @Field(() => ContactSource, { description: 'How the contact was added.' })
   source: Opt<ContactSource> = ContactSource.MANUAL;
 
   /** The user this contact is, once they connected through a contact card [002]. */
@@ -103,7 +118,7 @@ export class Contact extends OrgOwnedEntity {
   connectedMemberIds: Opt<string[]> = [];
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the contact last changed.' })
   updatedAt: Opt<Date> = new Date();
 
   @Property({ type: 'timestamptz', nullable: true })

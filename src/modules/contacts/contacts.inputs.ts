@@ -37,7 +37,7 @@ export class CreateContactInput {
   @Field(() => [String], { nullable: true, description: 'At most 20; each is normalised to E.164 (numbers without a country code are read in the default region).' })
   phones?: string[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email address; unique among the org\'s contacts.' })
   email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'At most 200 characters.' })
@@ -52,7 +52,7 @@ export class CreateContactInput {
   @Field(() => [ID], { nullable: true, description: 'At most 50 tags of the org.' })
   tagIds?: string[] | null;
 
-  @Field(() => ContactVisibility, { nullable: true, defaultValue: ContactVisibility.PRIVATE })
+  @Field(() => ContactVisibility, { nullable: true, defaultValue: ContactVisibility.PRIVATE, description: 'Who may see it; default PRIVATE.' })
   visibility?: ContactVisibility | null;
 
   @Field(() => [ID], { nullable: true, description: 'SHARED only: departments whose whole subtrees see the contact.' })
@@ -61,7 +61,7 @@ export class CreateContactInput {
   @Field(() => [ID], { nullable: true, description: 'SHARED only: members who see the contact.' })
   sharedMemberIds?: string[] | null;
 
-  @Field(() => ContactSource, { nullable: true, defaultValue: ContactSource.MANUAL })
+  @Field(() => ContactSource, { nullable: true, defaultValue: ContactSource.MANUAL, description: 'How the contact was obtained; default MANUAL.' })
   source?: ContactSource | null;
 
   @Field(() => ID, {
@@ -75,7 +75,7 @@ export class CreateContactInput {
 
 @InputType({ description: 'Omitted fields stay unchanged; an explicit null clears an optional field.' })
 export class UpdateContactInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The contact.' })
   id!: string;
 
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
@@ -87,16 +87,16 @@ export class UpdateContactInput {
   @Field(() => [String], { nullable: true, description: 'Replaces the phone numbers.' })
   phones?: string[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email address; null clears it.' })
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Company; null clears it.' })
   company?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Job title; null clears it.' })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Notes, up to 10,000 characters; null clears it.' })
   notes?: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Replaces the tags.' })
@@ -137,13 +137,13 @@ export class ContactFilter {
   @Field(() => String, { nullable: true, description: 'Exact company name, case-insensitive.' })
   company?: string | null;
 
-  @Field(() => ContactVisibility, { nullable: true })
+  @Field(() => ContactVisibility, { nullable: true, description: 'Only contacts with this visibility.' })
   visibility?: ContactVisibility | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What deleting a contact did.' })
 export class DeleteContactPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The deleted contact (restorable with `restoreContact` for 30 days).' })
   deletedContactId!: string;
 
   @Field(() => Date, { description: 'Until then `restoreContact` brings it back.' })
@@ -159,74 +159,78 @@ registerEnumType(ContactState, {
   description:
     'As seen by the caller. CONNECTED: the person is a user here and linked with the caller through a contact card. ' +
     'SHARED: a record in the org address book only (reachable in an external group room or by mail).',
+  valuesConfig: {
+    CONNECTED: { description: 'The person is a user here, linked with the caller through a contact card.' },
+    SHARED: { description: 'A record in the org address book only.' },
+  },
 });
 
 @ObjectType({ description: 'What the caller can do with the contact: each is true only when the contact is CONNECTED for the caller.' })
 export class ContactCapabilities {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the contact is CONNECTED with the caller.' })
   directMessage!: boolean;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the contact is CONNECTED with the caller.' })
   call!: boolean;
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when the caller may add the contact to an external group (it is CONNECTED).' })
   inviteToExternalGroup!: boolean;
 }
 
-@InputType()
+@InputType({ description: 'A tag group to create.' })
 export class CreateTagGroupInput {
   @Field(() => String, { description: '1 to 100 characters, unique in the org.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A tag group and its new name.' })
 export class UpdateTagGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tag group.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The new name.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A tag to create in a tag group.' })
 export class CreateTagInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tag group it belongs to.' })
   groupId!: string;
 
   @Field(() => String, { description: '1 to 100 characters, unique in its group.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A tag and the fields to change.' })
 export class UpdateTagInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tag.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The new name.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A personal contact group to create.' })
 export class CreateContactGroupInput {
   @Field(() => String, { description: '1 to 100 characters, unique among the caller’s groups.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A contact group and its new name.' })
 export class UpdateContactGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The contact group.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The new name.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'An interaction with a contact to record.' })
 export class RecordInteractionInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The contact.' })
   contactId!: string;
 
-  @Field(() => InteractionKind)
+  @Field(() => InteractionKind, { description: 'What kind of interaction it was.' })
   kind!: InteractionKind;
 
   @Field(() => Date, { description: 'When it happened.' })
@@ -240,7 +244,14 @@ export enum ContactCardVia {
   CARD_LINK = 'CARD_LINK',
   QR = 'QR',
 }
-registerEnumType(ContactCardVia, { name: 'ContactCardVia', description: 'How the card reached the person: opened link or scanned QR code.' });
+registerEnumType(ContactCardVia, {
+  name: 'ContactCardVia',
+  description: 'How the card reached the person: opened link or scanned QR code.',
+  valuesConfig: {
+    CARD_LINK: { description: 'The person opened the card link.' },
+    QR: { description: 'The person scanned the card\'s QR code.' },
+  },
+});
 
 @ObjectType({ description: 'The result of connecting through a contact card.' })
 export class ContactCardConnection {
@@ -262,17 +273,17 @@ export class ContactCardConnection {
 
 @ObjectType({ description: 'A member the signed-in user connected with through a contact card, whether or not the user belongs to an org yet.' })
 export class ContactCardLinkView {
-  @Field(() => String)
+  @Field(() => String, { description: 'The member whose card it is.' })
   memberName!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The org of that member.' })
   orgName!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the connection was made.' })
   connectedAt!: Date;
 }
 
-@InputType()
+@InputType({ description: 'An external group to create, with its first participants.' })
 export class CreateExternalGroupInput {
   @Field(() => String, { description: '1 to 100 characters.' })
   name!: string;
@@ -284,15 +295,15 @@ export class CreateExternalGroupInput {
   contactIds?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: 'Participants to add to or remove from an external group.' })
 export class ExternalGroupParticipantsInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The external group.' })
   groupId!: string;
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Members of the org.' })
   memberIds?: string[] | null;
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Contacts (CONNECTED with the caller to be added).' })
   contactIds?: string[] | null;
 }
 
@@ -300,9 +311,16 @@ export enum ParticipantKind {
   MEMBER = 'MEMBER',
   CONTACT = 'CONTACT',
 }
-registerEnumType(ParticipantKind, { name: 'ParticipantKind' });
+registerEnumType(ParticipantKind, {
+  name: 'ParticipantKind',
+  description: 'Who takes part in an external group.',
+  valuesConfig: {
+    CONTACT: { description: 'An external contact.' },
+    MEMBER: { description: 'A member of the org.' },
+  },
+});
 
-@InputType()
+@InputType({ description: 'Contacts to hand over to another member.' })
 export class TransferContactsInput {
   @Field(() => ID, { description: 'The member handing over.' })
   fromMemberId!: string;
@@ -325,7 +343,15 @@ export enum ContactTransferOutcome {
   WOULD_MOVE = 'WOULD_MOVE',
   SKIPPED = 'SKIPPED',
 }
-registerEnumType(ContactTransferOutcome, { name: 'ContactTransferOutcome' });
+registerEnumType(ContactTransferOutcome, {
+  name: 'ContactTransferOutcome',
+  description: 'What a transfer did, or in a dry run would do, with one contact or group.',
+  valuesConfig: {
+    MOVED: { description: 'Handed to the new owner.' },
+    SKIPPED: { description: 'Left as it was (see the reason).' },
+    WOULD_MOVE: { description: 'A dry run: would be handed to the new owner.' },
+  },
+});
 
 export enum ContactTransferSkipReason {
   /** Unknown, malformed, deleted, of another org, or hidden from the caller. */
@@ -333,7 +359,14 @@ export enum ContactTransferSkipReason {
   /** The contact belongs to another member than `fromMemberId`. */
   NOT_OWNED_BY_SOURCE = 'NOT_OWNED_BY_SOURCE',
 }
-registerEnumType(ContactTransferSkipReason, { name: 'ContactTransferSkipReason' });
+registerEnumType(ContactTransferSkipReason, {
+  name: 'ContactTransferSkipReason',
+  description: 'Why a contact was not transferred.',
+  valuesConfig: {
+    NOT_FOUND: { description: 'No contact the caller sees has this id.' },
+    NOT_OWNED_BY_SOURCE: { description: 'The contact belongs to someone else than `fromMemberId`.' },
+  },
+});
 
 @ObjectType({ description: 'One contact of a hand-over.' })
 export class ContactTransferItem {
@@ -343,10 +376,10 @@ export class ContactTransferItem {
   @Field(() => String, { nullable: true, description: 'Null when SKIPPED as NOT_FOUND.' })
   name!: string | null;
 
-  @Field(() => ContactTransferOutcome)
+  @Field(() => ContactTransferOutcome, { description: 'What happened (or, in a dry run, would happen) to the contact.' })
   outcome!: ContactTransferOutcome;
 
-  @Field(() => ContactTransferSkipReason, { nullable: true })
+  @Field(() => ContactTransferSkipReason, { nullable: true, description: 'Why it was skipped; null unless SKIPPED.' })
   reason!: ContactTransferSkipReason | null;
 
   @Field(() => String, { nullable: true, description: 'Why, in words, when SKIPPED.' })
@@ -358,37 +391,37 @@ export class ContactTransferItem {
 
 @ObjectType({ description: 'An external group of a hand-over.' })
 export class ExternalGroupTransferItem {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The external group.' })
   groupId!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Its name.' })
   name!: string;
 
-  @Field(() => ContactTransferOutcome)
+  @Field(() => ContactTransferOutcome, { description: 'What happened (or, in a dry run, would happen) to it.' })
   outcome!: ContactTransferOutcome;
 }
 
 @ObjectType({ description: 'What a hand-over moved (or, for a dry run, would move) and what it cannot, per contact.' })
 export class ContactTransferReport {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when nothing was changed (the report says what would be).' })
   dryRun!: boolean;
 
-  @Field(() => Member)
+  @Field(() => Member, { description: 'The member the contacts came from.' })
   from!: Member;
 
-  @Field(() => Member)
+  @Field(() => Member, { description: 'The member the contacts go to.' })
   to!: Member;
 
-  @Field(() => [ContactTransferItem])
+  @Field(() => [ContactTransferItem], { description: 'One item per contact asked for.' })
   contacts!: ContactTransferItem[];
 
-  @Field(() => [ExternalGroupTransferItem])
+  @Field(() => [ExternalGroupTransferItem], { description: 'The external groups of the moved contacts\' owner that moved with them.' })
   externalGroups!: ExternalGroupTransferItem[];
 
   @Field(() => Int, { description: 'Contacts that moved, or would move.' })
   movedCount!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many contacts were skipped.' })
   skippedCount!: number;
 
   @Field(() => Int, {

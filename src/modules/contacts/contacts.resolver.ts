@@ -34,7 +34,7 @@ export class ContactsResolver {
   @Query(() => ContactConnection, { description: 'The contacts the caller sees, ordered by name; search and filters apply together.' })
   async contacts(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null,
+    @Arg('filter', () => ContactFilter, { nullable: true, description: 'Narrows the contacts; all of them when omitted.' }) filter: ContactFilter | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Contact>> {
@@ -44,31 +44,31 @@ export class ContactsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Contact, { nullable: true, description: 'A contact the caller sees; any other id is null with a NOT_FOUND error.' })
-  contact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
+  contact(@Arg('id', () => ID, { description: 'The contact\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return getContact(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Adds a contact owned by the caller. A phone or email already in the org answers CONTACT_EXISTS.' })
-  createContact(@Arg('input', () => CreateContactInput) input: CreateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
+  createContact(@Arg('input', () => CreateContactInput, { description: 'The contact to add.' }) input: CreateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return createContact(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Changes a contact: its owner or an admin over the owner.' })
-  updateContact(@Arg('input', () => UpdateContactInput) input: UpdateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
+  updateContact(@Arg('input', () => UpdateContactInput, { description: 'The contact and the fields to change.' }) input: UpdateContactInput, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return updateContact(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => DeleteContactPayload, { description: 'Deletes a contact; `restoreContact` brings it back within 30 days.' })
-  deleteContact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<DeleteContactPayload> {
+  deleteContact(@Arg('id', () => ID, { description: 'The contact.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<DeleteContactPayload> {
     return deleteContact(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Restores a contact deleted less than 30 days ago.' })
-  restoreContact(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
+  restoreContact(@Arg('id', () => ID, { description: 'The deleted contact.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return restoreContact(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
@@ -77,8 +77,8 @@ export class ContactsResolver {
     description: 'Merges duplicates into `keepId`: phones, tags, connections, interaction records and group places move to it.',
   })
   mergeContacts(
-    @Arg('keepId', () => ID) keepId: string,
-    @Arg('mergeIds', () => [ID]) mergeIds: string[],
+    @Arg('keepId', () => ID, { description: 'The contact that stays.' }) keepId: string,
+    @Arg('mergeIds', () => [ID], { description: 'The duplicates merged into it and deleted.' }) mergeIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<Contact> {
     return mergeContacts(ctx.em, ctx.viewer, ctx.loaders, keepId, mergeIds);
@@ -88,13 +88,13 @@ export class ContactsResolver {
   @Mutation(() => ContactTransferReport, {
     description: 'Hands contacts over to another member; `dryRun` reports per contact what would move and what cannot.',
   })
-  transferContacts(@Arg('input', () => TransferContactsInput) input: TransferContactsInput, @Ctx() ctx: GraphQLContext): Promise<ContactTransferReport> {
+  transferContacts(@Arg('input', () => TransferContactsInput, { description: 'From whom, to whom, which contacts, and whether only to report.' }) input: TransferContactsInput, @Ctx() ctx: GraphQLContext): Promise<ContactTransferReport> {
     return transferContacts(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactInteraction, { description: 'Records a call, meeting, message or note with a contact the caller sees.' })
-  recordInteraction(@Arg('input', () => RecordInteractionInput) input: RecordInteractionInput, @Ctx() ctx: GraphQLContext): Promise<ContactInteraction> {
+  recordInteraction(@Arg('input', () => RecordInteractionInput, { description: 'The contact and what happened.' }) input: RecordInteractionInput, @Ctx() ctx: GraphQLContext): Promise<ContactInteraction> {
     return recordInteraction(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 }
@@ -141,17 +141,17 @@ export class ContactFieldsResolver {
     return members.filter((m): m is Member => m instanceof Member);
   }
 
-  @FieldResolver(() => Date)
+  @FieldResolver(() => Date, { description: 'When the contact was added.' })
   createdAt(@Root() contact: Contact): Date {
     return contact.createdAt;
   }
 
-  @FieldResolver(() => ContactState)
+  @FieldResolver(() => ContactState, { description: 'Whether the contact is connected with the caller, as seen by the caller.' })
   state(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): ContactState {
     return ctx.viewer.member && contact.connectedMemberIds.includes(ctx.viewer.member.id) ? ContactState.CONNECTED : ContactState.SHARED;
   }
 
-  @FieldResolver(() => ContactCapabilities)
+  @FieldResolver(() => ContactCapabilities, { description: 'What the caller may do with this contact now.' })
   capabilities(@Root() contact: Contact, @Ctx() ctx: GraphQLContext): ContactCapabilities {
     const connected = this.state(contact, ctx) === ContactState.CONNECTED;
     return { directMessage: connected, call: connected, inviteToExternalGroup: connected };

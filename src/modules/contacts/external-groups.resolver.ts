@@ -26,13 +26,13 @@ export class ExternalGroupsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => ExternalGroup, { description: 'A group the caller is in (or, for admins, whose owner they manage).' })
-  externalGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+  externalGroup(@Arg('id', () => ID, { description: 'The group\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
     return getExternalGroup(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller.' })
-  createExternalGroup(@Arg('input', () => CreateExternalGroupInput) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+  createExternalGroup(@Arg('input', () => CreateExternalGroupInput, { description: 'Its name and first participants.' }) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
     return createExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
@@ -40,14 +40,14 @@ export class ExternalGroupsResolver {
   @Mutation(() => ExternalGroup, {
     description: 'Adds members, and contacts CONNECTED with the caller (else CONTACT_NOT_CONNECTED with `extensions.reason`). For participants.',
   })
-  addToExternalGroup(@Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+  addToExternalGroup(@Arg('input', () => ExternalGroupParticipantsInput, { description: 'The group and who to add.' }) input: ExternalGroupParticipantsInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
     return addToExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ExternalGroup, { description: 'The owner removes anyone but themselves; others may only leave. The group stays external.' })
   removeFromExternalGroup(
-    @Arg('input', () => ExternalGroupParticipantsInput) input: ExternalGroupParticipantsInput,
+    @Arg('input', () => ExternalGroupParticipantsInput, { description: 'The group and who to remove.' }) input: ExternalGroupParticipantsInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
     return removeFromExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
@@ -56,8 +56,8 @@ export class ExternalGroupsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => ExternalGroup, { description: 'Hands the group to another active member, who joins it if needed. By the owner or an admin over the owner.' })
   transferGroupOwnership(
-    @Arg('groupId', () => ID) groupId: string,
-    @Arg('toMemberId', () => ID) toMemberId: string,
+    @Arg('groupId', () => ID, { description: 'The external group.' }) groupId: string,
+    @Arg('toMemberId', () => ID, { description: 'The new owner.' }) toMemberId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
     return transferGroupOwnership(ctx.em, ctx.viewer, ctx.loaders, groupId, toMemberId);
@@ -66,7 +66,7 @@ export class ExternalGroupsResolver {
 
 @Resolver(() => ExternalGroup)
 export class ExternalGroupFieldsResolver {
-  @FieldResolver(() => Member, { nullable: true })
+  @FieldResolver(() => Member, { nullable: true, description: 'The member who owns the group; null when no longer a member.' })
   owner(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<Member | null> {
     return ctx.loaders.memberById.load(group.ownerMemberId);
   }
@@ -76,12 +76,12 @@ export class ExternalGroupFieldsResolver {
     return contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id);
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many members take part.' })
   async memberCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
     return (await contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id)).filter((p) => p.memberId).length;
   }
 
-  @FieldResolver(() => Int)
+  @FieldResolver(() => Int, { description: 'How many contacts take part.' })
   async contactCount(@Root() group: ExternalGroup, @Ctx() ctx: GraphQLContext): Promise<number> {
     return (await contactLoaders(ctx.viewer, ctx.loaders).externalGroupParticipants.load(group.id)).filter((p) => p.contactId).length;
   }
@@ -89,12 +89,12 @@ export class ExternalGroupFieldsResolver {
 
 @Resolver(() => ExternalGroupParticipant)
 export class ExternalGroupParticipantFieldsResolver {
-  @FieldResolver(() => ParticipantKind)
+  @FieldResolver(() => ParticipantKind, { description: 'Whether it is a member or a contact.' })
   kind(@Root() participant: ExternalGroupParticipant): ParticipantKind {
     return participant.memberId ? ParticipantKind.MEMBER : ParticipantKind.CONTACT;
   }
 
-  @FieldResolver(() => Member, { nullable: true })
+  @FieldResolver(() => Member, { nullable: true, description: 'The member, for MEMBER participants; null otherwise.' })
   member(@Root() participant: ExternalGroupParticipant, @Ctx() ctx: GraphQLContext): Promise<Member | null> | null {
     return participant.memberId ? ctx.loaders.memberById.load(participant.memberId) : null;
   }
@@ -110,7 +110,7 @@ export class ExternalGroupParticipantFieldsResolver {
     return (await contactLoaders(ctx.viewer, ctx.loaders).contactNameById.load(participant.contactId!)) ?? '';
   }
 
-  @FieldResolver(() => Date)
+  @FieldResolver(() => Date, { description: 'When the participant joined the group.' })
   joinedAt(@Root() participant: ExternalGroupParticipant): Date {
     return participant.createdAt;
   }

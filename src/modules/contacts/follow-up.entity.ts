@@ -8,7 +8,15 @@ export enum FollowUpStatus {
   DONE = 'DONE',
   CANCELLED = 'CANCELLED',
 }
-registerEnumType(FollowUpStatus, { name: 'FollowUpStatus' });
+registerEnumType(FollowUpStatus, {
+  name: 'FollowUpStatus',
+  description: 'Where a follow-up stands.',
+  valuesConfig: {
+    CANCELLED: { description: 'Called off.' },
+    DONE: { description: 'Completed.' },
+    OPEN: { description: 'Still to do.' },
+  },
+});
 
 /**
  * A follow-up reminder with a contact [000] [001]: who should do it (the assignee), by when, and what. The assignee gets
@@ -32,7 +40,7 @@ export class FollowUp extends OrgOwnedEntity {
   authorName!: string;
 
   @Property({ type: 'timestamptz' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it falls due; its assignee is notified then.' })
   dueAt!: Date;
 
   @Property({ type: 'text' })
@@ -40,7 +48,7 @@ export class FollowUp extends OrgOwnedEntity {
   note: Opt<string> = '';
 
   @Enum({ items: () => FollowUpStatus, type: 'text' })
-  @Field(() => FollowUpStatus)
+  @Field(() => FollowUpStatus, { description: 'Whether it is still open.' })
   status: Opt<FollowUpStatus> = FollowUpStatus.OPEN;
 
   @Property({ type: 'timestamptz', nullable: true })

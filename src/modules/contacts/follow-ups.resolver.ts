@@ -19,7 +19,7 @@ export class FollowUpsResolver {
       'falls due. Assigning to someone else needs the right to edit the contact; the assignee must be an ACTIVE member who sees it.',
   })
   scheduleFollowUp(
-    @Arg('contactId', () => ID) contactId: string,
+    @Arg('contactId', () => ID, { description: 'The contact.' }) contactId: string,
     @Arg('dueAt', () => Date, { description: 'Not in the past, within ten years.' }) dueAt: Date,
     @Arg('assigneeId', () => ID, { nullable: true, description: 'A member of the org; omitted: the caller.' }) assigneeId: string | null,
     @Arg('note', () => String, { nullable: true, description: 'What to do, at most 2,000 characters.' }) note: string | null,
@@ -30,13 +30,13 @@ export class FollowUpsResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => FollowUp, { description: 'Marks an OPEN follow-up DONE: its assignee, its author, or an editor of the contact.' })
-  completeFollowUp(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
+  completeFollowUp(@Arg('id', () => ID, { description: 'The follow-up.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
     return closeFollowUp(ctx.em, ctx.viewer, ctx.loaders, id, FollowUpStatus.DONE);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => FollowUp, { description: 'Cancels an OPEN follow-up: its assignee, its author, or an editor of the contact.' })
-  cancelFollowUp(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
+  cancelFollowUp(@Arg('id', () => ID, { description: 'The follow-up.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<FollowUp> {
     return closeFollowUp(ctx.em, ctx.viewer, ctx.loaders, id, FollowUpStatus.CANCELLED);
   }
 
@@ -81,7 +81,7 @@ export class FollowUpFieldsResolver {
     return followUp.authorMemberId ? ctx.loaders.memberById.load(followUp.authorMemberId) : null;
   }
 
-  @FieldResolver(() => Date)
+  @FieldResolver(() => Date, { description: 'When it was scheduled.' })
   createdAt(@Root() followUp: FollowUp): Date {
     return followUp.createdAt;
   }

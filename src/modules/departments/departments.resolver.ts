@@ -17,7 +17,7 @@ import {
 export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => Department, { nullable: true, description: 'A department of the current org. Unknown and foreign ids are null with a NOT_FOUND error.' })
-  department(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
+  department(@Arg('id', () => ID, { description: 'The department\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return findDepartment(ctx.viewer, ctx.loaders, id);
   }
 
@@ -27,7 +27,7 @@ export class DepartmentsResolver {
       'Departments whose name matches `query` as member and contact names do (any part from one CJK character up, pinyin, initials; case-, width- and Simplified/Traditional-insensitive), best first: exact name, prefix, pinyin, substring, then reading order.',
   })
   departments(
-    @Arg('query', () => String) query: string,
+    @Arg('query', () => String, { description: 'Part of a department name, or its pinyin.' }) query: string,
     @Arg('first', () => Int, { defaultValue: 20, description: 'At most 100.' }) first: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Department[]> {
@@ -36,13 +36,13 @@ export class DepartmentsResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Department, { description: 'Adds a department as the last child of its parent (the root when parentId is omitted).' })
-  createDepartment(@Arg('input', () => CreateDepartmentInput) input: CreateDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+  createDepartment(@Arg('input', () => CreateDepartmentInput, { description: 'Its name and parent.' }) input: CreateDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return createDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Department)
-  renameDepartment(@Arg('input', () => RenameDepartmentInput) input: RenameDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+  @Mutation(() => Department, { description: 'Renames a department; the name must stay unique among its siblings.' })
+  renameDepartment(@Arg('input', () => RenameDepartmentInput, { description: 'The department and its new name.' }) input: RenameDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return renameDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
@@ -50,13 +50,13 @@ export class DepartmentsResolver {
   @Mutation(() => Department, {
     description: 'Moves a department with its subtree under another parent, or reorders it among its siblings. Never the root, never under itself.',
   })
-  moveDepartment(@Arg('input', () => MoveDepartmentInput) input: MoveDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
+  moveDepartment(@Arg('input', () => MoveDepartmentInput, { description: 'The department, its new parent and position.' }) input: MoveDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return moveDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a department without child departments or members; returns its id. Never the root.' })
-  deleteDepartment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  deleteDepartment(@Arg('id', () => ID, { description: 'The department.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return deleteDepartment(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 
@@ -85,7 +85,7 @@ export class DepartmentsResolver {
   })
   memberCount(
     @Root() department: Department,
-    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true }) includeDescendants: boolean | null,
+    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true, description: 'Also count members of sub-departments (default true).' }) includeDescendants: boolean | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<number> {
     const loader = includeDescendants === false ? ctx.loaders.departmentDirectMemberCount : ctx.loaders.departmentSubtreeMemberCount;

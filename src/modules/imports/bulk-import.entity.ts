@@ -20,6 +20,11 @@ registerEnumType(MemberImportStatus, {
   description:
     'Status of a bulk import (of people or of contacts). RUNNING: the upload is being read. COMPLETED: every row was read (bad rows are in the report). ' +
     'FAILED: the upload stopped early (malformed CSV, body too large, aborted); batches committed before stay imported.',
+  valuesConfig: {
+    COMPLETED: { description: 'Every row was read; bad rows are in the report.' },
+    FAILED: { description: 'The upload stopped early; batches committed before stay imported.' },
+    RUNNING: { description: 'The upload is being read.' },
+  },
 });
 
 @ObjectType({ description: 'Why an import stopped early.' })
@@ -47,10 +52,10 @@ export class MemberImportIssue {
   })
   column!: string | null;
 
-  @Field(() => ImportIssueCode)
+  @Field(() => ImportIssueCode, { description: 'What is wrong with the row, as a stable code.' })
   code!: ImportIssueCode;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'What is wrong, for people (not stable).' })
   message!: string;
 }
 
@@ -76,7 +81,7 @@ export abstract class BulkImport extends OrgOwnedEntity {
   createdByUserId: string | null = null;
 
   @Enum({ items: () => MemberImportStatus, type: 'text' })
-  @Field(() => MemberImportStatus)
+  @Field(() => MemberImportStatus, { description: 'Whether the upload is being read, was read to its end, or stopped early.' })
   status: Opt<MemberImportStatus> = MemberImportStatus.RUNNING;
 
   @Property({ type: 'boolean' })
@@ -105,7 +110,7 @@ export abstract class BulkImport extends OrgOwnedEntity {
   errorMessage: string | null = null;
 
   @Property({ type: 'timestamptz', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the import ended; null while RUNNING.' })
   finishedAt: Date | null = null;
 
   @Field(() => String, { description: 'The raw uuid used by the upload (`importId`) and in IMPORT events; unique within the org.' })
@@ -113,7 +118,7 @@ export abstract class BulkImport extends OrgOwnedEntity {
     return this.importKey;
   }
 
-  @Field(() => MemberImportError, { nullable: true })
+  @Field(() => MemberImportError, { nullable: true, description: 'Why the import stopped early; null unless FAILED.' })
   get error(): Opt<MemberImportError> | null {
     return this.errorCode ? { code: importFailureCodeOf(this.errorCode), message: this.errorMessage ?? '' } : null;
   }

@@ -22,7 +22,7 @@ export class ContactImportSummary {
 @Entity({ discriminatorValue: ImportKind.CONTACTS })
 @ObjectType({ implements: Node, description: 'A bulk import of external contacts from CSV (`POST /imports/contacts`).' })
 export class ContactImport extends BulkImport {
-  @Field(() => ContactImportSummary)
+  @Field(() => ContactImportSummary, { description: 'Counts of the rows read, imported, skipped and refused.' })
   get summary(): Opt<ContactImportSummary> {
     return { rows: this.rowCount, created: this.createdCount, skipped: this.skippedCount, failed: this.failedCount };
   }

@@ -5,4 +5,11 @@ export enum ImportEventType {
   PROGRESS = 'PROGRESS',
   COMPLETED = 'COMPLETED',
 }
-registerEnumType(ImportEventType, { name: 'ImportEventType' });
+registerEnumType(ImportEventType, {
+  name: 'ImportEventType',
+  description: 'What an import progress event reports.',
+  valuesConfig: {
+    COMPLETED: { description: 'The import ended (COMPLETED or FAILED); the last event.' },
+    PROGRESS: { description: 'A batch of rows was committed.' },
+  },
+});

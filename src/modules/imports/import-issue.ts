@@ -54,7 +54,41 @@ export enum ImportIssueCode {
   /** Contacts: a phone or the email already belongs to a contact of the org (which one is not said: it may be hidden from you). */
   CONTACT_EXISTS = 'CONTACT_EXISTS',
 }
-registerEnumType(ImportIssueCode, { name: 'ImportIssueCode', description: 'Why a row of a bulk import was skipped or refused.' });
+registerEnumType(ImportIssueCode, {
+  name: 'ImportIssueCode',
+  description: 'Why a row of a bulk import was skipped or refused.',
+  valuesConfig: {
+    ALREADY_INVITED: { description: 'Someone with this phone or email already has a pending invitation to the org.' },
+    ALREADY_MEMBER: { description: 'Someone with this phone or email is already a member of the org.' },
+    AMBIGUOUS_TAG: { description: 'Contacts: tags of several tag groups have this name; write it as `Group/Tag`.' },
+    CONTACT_EXISTS: { description: 'Contacts: a contact with this phone or email already exists in the org.' },
+    DUPLICATE_EMPLOYEE_NO: { description: 'The employee number of another member of the org, or of an earlier row.' },
+    DUPLICATE_IN_FILE: { description: 'The same phone or email as an earlier row of the file.' },
+    EXTRA_FIELDS: { description: 'The row has more fields than the header.' },
+    FORBIDDEN_DEPARTMENT: { description: 'A department outside what the importer may place people into.' },
+    FORBIDDEN_OWNER: { description: 'Contacts: an owner the importer may not give contacts to.' },
+    FORBIDDEN_ROLE: { description: 'A role the importer may not hand out, or SUB_ADMIN (which needs a scope).' },
+    INACTIVE_OWNER: { description: 'Contacts: the owner is not an active member.' },
+    INVALID_COMPANY: { description: 'Contacts: a company over 200 characters.' },
+    INVALID_EMAIL: { description: 'Not a valid email address.' },
+    INVALID_EMPLOYEE_NO: { description: 'An employee number that is too long or has invalid characters.' },
+    INVALID_NAME: { description: 'A name that is too long or has invalid characters.' },
+    INVALID_NOTES: { description: 'Contacts: notes over 10,000 characters.' },
+    INVALID_PHONE: { description: 'Not a valid phone number.' },
+    INVALID_TITLE: { description: 'A title that is too long.' },
+    INVALID_VISIBILITY: { description: 'Contacts: not PRIVATE, SHARED or ORG.' },
+    MISSING_CONTACT: { description: 'Neither a phone nor an email.' },
+    MISSING_NAME: { description: 'The name is empty.' },
+    QUOTA_EXCEEDED: { description: 'The org\'s member quota is used up.' },
+    TOO_MANY_PHONES: { description: 'Contacts: more than 20 phone numbers.' },
+    TOO_MANY_TAGS: { description: 'Contacts: more than 50 tags.' },
+    UNKNOWN_COLUMN: { description: 'A header the importer does not know; the column is ignored (reported once, on row 1).' },
+    UNKNOWN_DEPARTMENT: { description: 'A department path that does not exist (and `createDepartments` is off).' },
+    UNKNOWN_OWNER: { description: 'Contacts: no member of the org has this phone, email or employee number.' },
+    UNKNOWN_ROLE: { description: 'No role of the org has this name.' },
+    UNKNOWN_TAG: { description: 'Contacts: no tag of the org has this name.' },
+  },
+});
 
 /** Rows reported with these are skipped (the person or contact is already there), not failed: a re-run of a good file fails nothing. */
 export const SKIP_CODES: ReadonlySet<ImportIssueCode> = new Set([

@@ -21,10 +21,10 @@ export class ImportProgressEvent {
   @Field(() => ID, { description: 'The position of this event: pass it as `after` to resume right after it.' })
   id!: string;
 
-  @Field(() => ImportEventType)
+  @Field(() => ImportEventType, { description: 'Progress, or the end of the import.' })
   type!: ImportEventType;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the batch was committed.' })
   occurredAt!: Date;
 
   @Field(() => ID, { description: 'The import, as passed to importProgress.' })
@@ -33,13 +33,13 @@ export class ImportProgressEvent {
   @Field(() => Int, { description: 'Rows handled so far.' })
   processed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows imported so far.' })
   created!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows skipped so far (in the report).' })
   skipped!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Rows refused so far (in the report).' })
   failed!: number;
 
   @Field(() => Int, { nullable: true, description: 'Rows in the file, once known.' })
@@ -101,7 +101,7 @@ export class ImportProgressResolver {
   })
   importProgress(
     @Root() event: ImportProgressEvent,
-    @Arg('importId', () => ID) _importId: string,
+    @Arg('importId', () => ID, { description: 'The import\'s global ID or raw importId.' }) _importId: string,
     @Arg('after', () => String, { nullable: true, description: AFTER_EVENT }) _after: string | null,
   ): ImportProgressEvent {
     return event;

@@ -13,7 +13,7 @@ import { MemberImport } from './member-import.entity';
 function importFieldsResolver(kind: typeof MemberImport | typeof ContactImport) {
   @Resolver(() => kind)
   class ImportFieldsResolver {
-    @FieldResolver(() => Date)
+    @FieldResolver(() => Date, { description: 'When the upload started.' })
     createdAt(@Root() bulkImport: BulkImport): Date {
       return bulkImport.createdAt;
     }
@@ -42,7 +42,7 @@ export class MemberImportsResolver {
     nullable: true,
     description: 'A bulk import of people (`POST /imports`) by its id or its raw importId. OWNER and ADMIN see every import, others their own.',
   })
-  memberImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<MemberImport> {
+  memberImport(@Arg('id', () => ID, { description: 'Its global ID or raw importId.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<MemberImport> {
     return getMemberImport(ctx.viewer, ctx.loaders, id);
   }
 
@@ -60,7 +60,7 @@ export class ContactImportsResolver {
     nullable: true,
     description: 'A bulk import of external contacts (`POST /imports/contacts`) by its id or its raw importId. OWNER and ADMIN see every import, others their own.',
   })
-  contactImport(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ContactImport> {
+  contactImport(@Arg('id', () => ID, { description: 'Its global ID or raw importId.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ContactImport> {
     return getContactImport(ctx.viewer, ctx.loaders, id);
   }
 

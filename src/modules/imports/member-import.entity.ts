@@ -28,13 +28,13 @@ export class MemberImportSummary {
 @ObjectType({ implements: Node, description: 'A bulk import of people from CSV (`POST /imports`).' })
 export class MemberImport extends BulkImport {
   @Property({ type: 'boolean' })
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'Whether unknown department paths were created.' })
   createDepartments!: boolean;
 
   @Property({ type: 'integer' })
   departmentsCreated: Opt<number> = 0;
 
-  @Field(() => MemberImportSummary)
+  @Field(() => MemberImportSummary, { description: 'Counts of the rows read, imported, skipped and refused.' })
   get summary(): Opt<MemberImportSummary> {
     return {
       rows: this.rowCount,

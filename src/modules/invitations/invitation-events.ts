@@ -14,7 +14,18 @@ export enum InvitationEventType {
   REVOKED = 'REVOKED',
   FAILED = 'FAILED',
 }
-registerEnumType(InvitationEventType, { name: 'InvitationEventType' });
+registerEnumType(InvitationEventType, {
+  name: 'InvitationEventType',
+  description: 'What happened to an invitation.',
+  valuesConfig: {
+    ACCEPTED: { description: 'Someone joined with it.' },
+    DECLINED: { description: 'The invited person declined it.' },
+    EXPIRED: { description: 'It expired unanswered.' },
+    FAILED: { description: 'Its SMS or email could not be delivered.' },
+    REVOKED: { description: 'It was withdrawn.' },
+    SENT: { description: 'It was sent (or resent).' },
+  },
+});
 
 type InvitationFacts = Pick<Invitation, 'id' | 'orgId' | 'channel' | 'phone' | 'email' | 'departmentIds'>;
 

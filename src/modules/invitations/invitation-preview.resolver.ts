@@ -11,7 +11,7 @@ export class InvitationPreviewResolver {
     description:
       'What an invitation token offers, for its invitation page: org, sender, roles, departments, expiry, the masked recipient. Public. Unknown, expired, used-up, revoked and declined tokens all answer null with INVITATION_INVALID; each call draws on the same guess budget as acceptInvitation (RATE_LIMITED).',
   })
-  invitationPreview(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext): Promise<InvitationPreview> {
+  invitationPreview(@Arg('token', () => String, { description: 'The invitation token from the invitation link.' }) token: string, @Ctx() ctx: GraphQLContext): Promise<InvitationPreview> {
     return previewInvitation(ctx.em, token);
   }
 }

@@ -7,13 +7,13 @@ import { InvitationChannel } from './invitation.entity';
  */
 @ObjectType({ description: 'What an invitation offers, as its invitee sees it before signing in (invitationPreview).' })
 export class InvitationPreview {
-  @Field(() => String)
+  @Field(() => String, { description: 'The org it invites to.' })
   orgName!: string;
 
   @Field(() => String, { nullable: true, description: 'The name of the member who sent it; null when they are gone, or for the system.' })
   invitedByName!: string | null;
 
-  @Field(() => InvitationChannel)
+  @Field(() => InvitationChannel, { description: 'How the invitation was sent.' })
   channel!: InvitationChannel;
 
   @Field(() => String, { nullable: true, description: 'Phone and email invitations: the masked number or address it was sent to, which the invitee must verify (`+86 139****5678`, `z***@example.com`).' })
@@ -28,6 +28,6 @@ export class InvitationPreview {
   @Field(() => String, { nullable: true, description: 'The note the sender wrote, if any.' })
   message!: string | null;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the token stops working.' })
   expiresAt!: Date;
 }

@@ -32,10 +32,10 @@ export class InvitationEvent {
   @Field(() => ID, { description: 'The position of this event: pass it as `after` to resume right after it.' })
   id!: string;
 
-  @Field(() => InvitationEventType)
+  @Field(() => InvitationEventType, { description: 'What happened to the invitation.' })
   type!: InvitationEventType;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it happened.' })
   occurredAt!: Date;
 
   orgId!: string;
@@ -136,7 +136,7 @@ export class InvitationSubscriptionsResolver {
   })
   invitationEvents(
     @Root() event: InvitationEvent,
-    @Arg('filter', () => InvitationEventFilter, { nullable: true }) _filter: InvitationEventFilter | null,
+    @Arg('filter', () => InvitationEventFilter, { nullable: true, description: 'Narrows the events; all of them when omitted.' }) _filter: InvitationEventFilter | null,
     @Arg('after', () => String, { nullable: true, description: AFTER_EVENT }) _after: string | null,
   ): InvitationEvent {
     return event;

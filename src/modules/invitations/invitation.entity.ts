@@ -10,7 +10,15 @@ export enum InvitationChannel {
   /** A reusable link (and its QR code): joins any signed-in user while it has uses left. */
   LINK = 'LINK',
 }
-registerEnumType(InvitationChannel, { name: 'InvitationChannel' });
+registerEnumType(InvitationChannel, {
+  name: 'InvitationChannel',
+  description: 'How an invitation reaches people.',
+  valuesConfig: {
+    EMAIL: { description: 'An email to one address.' },
+    LINK: { description: 'A reusable link anyone holding it may use.' },
+    PHONE: { description: 'An SMS to one phone number.' },
+  },
+});
 
 export enum InvitationStatus {
   PENDING = 'PENDING',
@@ -21,7 +29,18 @@ export enum InvitationStatus {
   /** The message could not be delivered. */
   FAILED = 'FAILED',
 }
-registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
+registerEnumType(InvitationStatus, {
+  name: 'InvitationStatus',
+  description: 'Where an invitation stands.',
+  valuesConfig: {
+    ACCEPTED: { description: 'Accepted (links: used up).' },
+    DECLINED: { description: 'Declined by the invited person.' },
+    EXPIRED: { description: 'Expired unanswered; may be resent.' },
+    FAILED: { description: 'Its message could not be delivered; may be resent.' },
+    PENDING: { description: 'Waiting for an answer.' },
+    REVOKED: { description: 'Withdrawn.' },
+  },
+});
 
 /**
  * One invitation model for every channel. The token is shown once and stored only as `tokenHash`
@@ -31,7 +50,7 @@ registerEnumType(InvitationStatus, { name: 'InvitationStatus' });
 @ObjectType({ implements: Node, description: 'An invitation by phone, email or reusable link.' })
 export class Invitation extends OrgOwnedEntity {
   @Enum({ items: () => InvitationChannel, type: 'text' })
-  @Field(() => InvitationChannel)
+  @Field(() => InvitationChannel, { description: 'How the invitation reaches the person.' })
   channel!: InvitationChannel;
 
   /** E.164. */
@@ -46,11 +65,11 @@ export class Invitation extends OrgOwnedEntity {
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The invited person\'s name as the sender wrote it; null for links.' })
   name: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A personal message from the sender, shown on the invitation page.' })
   message: string | null = null;
 
   @Property({ type: 'uuid', nullable: true })
@@ -81,7 +100,7 @@ export class Invitation extends OrgOwnedEntity {
   status: Opt<InvitationStatus> = InvitationStatus.PENDING;
 
   @Property({ type: 'timestamptz' })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When its token stops working unless accepted or resent.' })
   expiresAt!: Date;
 
   @Property({ type: 'integer', nullable: true })
@@ -89,7 +108,7 @@ export class Invitation extends OrgOwnedEntity {
   maxUses: number | null = null;
 
   @Property({ type: 'integer' })
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many people joined with it (links may be used several times).' })
   useCount: Opt<number> = 0;
 
   @Property({ type: 'uuid', nullable: true })

@@ -12,7 +12,7 @@ export class SendInvitationInput {
   @Field(() => String, { nullable: true, description: 'Mobile number; without a country code it is read in the default region.' })
   phone?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email address to invite; give a phone or an email.' })
   email?: string | null;
 
   @Field(() => String, { description: '1 to 100 characters: the PENDING member is created with this name.' })
@@ -43,12 +43,12 @@ export class CreateInviteLinkInput {
   maxUses?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows the invitations; all given conditions must hold.' })
 export class InvitationFilter {
   @Field(() => InvitationStatus, { nullable: true, description: 'As shown: a past-due PENDING invitation counts as EXPIRED.' })
   status?: InvitationStatus | null;
 
-  @Field(() => InvitationChannel, { nullable: true })
+  @Field(() => InvitationChannel, { nullable: true, description: 'Only invitations of this channel.' })
   channel?: InvitationChannel | null;
 
   @Field(() => ID, { nullable: true, description: 'Invitations into this department or one of its sub-departments.' })
@@ -57,7 +57,7 @@ export class InvitationFilter {
 
 @ObjectType({ description: 'An invitation just issued, with its token: shown here once and never again.' })
 export class InvitationPayload {
-  @Field(() => Invitation)
+  @Field(() => Invitation, { description: 'The invitation sent or changed.' })
   invitation!: Invitation;
 
   @Field(() => String, { description: 'The secret the invitee presents to acceptInvitation. Stored only as a hash.' })
@@ -69,10 +69,10 @@ export class InvitationPayload {
 
 @ObjectType({ description: 'The caller joined the org: their membership, the org, and a session token for it.' })
 export class AcceptInvitationPayload {
-  @Field(() => Member)
+  @Field(() => Member, { description: 'The membership the invitation made (or the one the user already had).' })
   member!: Member;
 
-  @Field(() => Org)
+  @Field(() => Org, { description: 'The org joined.' })
   org!: Org;
 
   @Field(() => String, { description: 'Bearer token scoped to the org just joined.' })

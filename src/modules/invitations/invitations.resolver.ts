@@ -29,13 +29,13 @@ export class InvitationsResolver {
     description:
       'Invites a named person by phone (SMS) or email: creates their PENDING member and sends the link. Admins, sub-admins into their departments; while settings.invitesOpen, any member with the MEMBER role. A member with that phone or email: CONFLICT. The quota is checked at acceptance.',
   })
-  sendInvitation(@Arg('input', () => SendInvitationInput) input: SendInvitationInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
+  sendInvitation(@Arg('input', () => SendInvitationInput, { description: 'Who to invite and what they get.' }) input: SendInvitationInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
     return sendInvitation(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => InvitationPayload, { description: 'A reusable invite link (channel LINK). Same rights as sendInvitation.' })
-  createInviteLink(@Arg('input', () => CreateInviteLinkInput) input: CreateInviteLinkInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
+  createInviteLink(@Arg('input', () => CreateInviteLinkInput, { description: 'What the link grants and how long it works.' }) input: CreateInviteLinkInput, @Ctx() ctx: GraphQLContext): Promise<InvitationPayload> {
     return createInviteLink(ctx.em, ctx.viewer, input, ctx.app);
   }
 
@@ -44,19 +44,19 @@ export class InvitationsResolver {
     description:
       'Joins the org of the invitation. Phone and email invitations need the signed-in user\'s verified phone or email to match (else INVITATION_RECIPIENT_MISMATCH, naming the masked number to use); a link admits any user while uses are left. Unknown, expired, used-up and revoked tokens: INVITATION_INVALID. Already a member: CONFLICT. No seat left: QUOTA_EXCEEDED.',
   })
-  acceptInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext): Promise<AcceptInvitationPayload> {
+  acceptInvitation(@Arg('token', () => String, { description: 'The invitation token from the invitation link.' }) token: string, @Ctx() ctx: GraphQLContext): Promise<AcceptInvitationPayload> {
     return acceptInvitation(ctx.em, ctx.viewer, token, ctx.app);
   }
 
   @Authorized(Access.USER)
   @Mutation(() => Boolean, { description: 'Declines a phone or email invitation addressed to the signed-in user.' })
-  declineInvitation(@Arg('token', () => String) token: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+  declineInvitation(@Arg('token', () => String, { description: 'The invitation token from the invitation link.' }) token: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     return declineInvitation(ctx.em, ctx.viewer, token, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Invitation, { description: 'Withdraws a PENDING or FAILED invitation: its token stops working, an unsent message is cancelled. The PENDING member stays until removed (removing it revokes its open invitation).' })
-  revokeInvitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
+  revokeInvitation(@Arg('id', () => ID, { description: 'The invitation.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
     return revokeInvitation(ctx.em, ctx.viewer, id, ctx.app);
   }
 
@@ -66,7 +66,7 @@ export class InvitationsResolver {
       'Issues a fresh token (the old one stops working) and lifetime to a PENDING, EXPIRED or FAILED invitation, and sends it again, optionally to a corrected phone or email. At most 5 a day per invitation (TOO_MANY_ATTEMPTS with extensions.retryAfter in seconds).',
   })
   resendInvitation(
-    @Arg('id', () => ID) id: string,
+    @Arg('id', () => ID, { description: 'The invitation.' }) id: string,
     @Arg('phone', () => String, { nullable: true, description: 'Send to this number instead (phone and email invitations).' }) phone: string | null,
     @Arg('email', () => String, { nullable: true, description: 'Send to this address instead (phone and email invitations).' }) email: string | null,
     @Ctx() ctx: GraphQLContext,
@@ -80,7 +80,7 @@ export class InvitationsResolver {
   })
   invitations(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => InvitationFilter, { nullable: true }) filter: InvitationFilter | null,
+    @Arg('filter', () => InvitationFilter, { nullable: true, description: 'Narrows the invitations; all of them when omitted.' }) filter: InvitationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<Invitation>> {
     return listInvitations(ctx.em, ctx.viewer, page, filter);
@@ -88,15 +88,15 @@ export class InvitationsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Invitation, { nullable: true, description: 'An invitation of the current org; any other id is null with a NOT_FOUND error.' })
-  invitation(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
+  invitation(@Arg('id', () => ID, { description: 'The invitation\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
     return getInvitation(ctx.viewer, ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Query(() => QrCode, { description: 'A usable invite link rendered as a QR code.' })
   inviteLinkQrCode(
-    @Arg('id', () => ID) id: string,
-    @Arg('format', () => QrCodeFormat) format: QrCodeFormat,
+    @Arg('id', () => ID, { description: 'The invite link (an Invitation of channel LINK).' }) id: string,
+    @Arg('format', () => QrCodeFormat, { description: 'The image format.' }) format: QrCodeFormat,
     @Ctx() ctx: GraphQLContext,
   ): Promise<QrCode> {
     return inviteLinkQrCode(ctx.viewer, ctx.loaders, id, format, ctx.app.config);
@@ -163,7 +163,7 @@ export class InvitationFieldsResolver {
     return invitation.channel === InvitationChannel.LINK ? inviteLinkUrl(ctx.app.config, invitation) : null;
   }
 
-  @FieldResolver(() => Date)
+  @FieldResolver(() => Date, { description: 'When it was sent or created.' })
   createdAt(@Root() invitation: Invitation): Date {
     return invitation.createdAt;
   }

@@ -12,7 +12,15 @@ import { memberDeliveries, payloadId } from './delivery-loaders';
 import { MemberEventType } from './member-events';
 import { Member } from './member.entity';
 
-registerEnumType(MemberEventType, { name: 'MemberEventType' });
+registerEnumType(MemberEventType, {
+  name: 'MemberEventType',
+  description: 'What happened to a member.',
+  valuesConfig: {
+    JOINED: { description: 'Joined the org (or was added).' },
+    REMOVED: { description: 'Left or was removed.' },
+    UPDATED: { description: 'Profile, status, departments or roles changed.' },
+  },
+});
 
 
 @ObjectType({ description: 'A member joined, changed or left the org.' })
@@ -20,10 +28,10 @@ export class MemberEvent {
   @Field(() => ID, { description: 'The position of this event: pass it as `after` to resume right after it.' })
   id!: string;
 
-  @Field(() => MemberEventType)
+  @Field(() => MemberEventType, { description: 'What happened to the member.' })
   type!: MemberEventType;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it happened.' })
   occurredAt!: Date;
 
   orgId!: string;

@@ -10,6 +10,11 @@ export { MemberStatus };
 registerEnumType(MemberStatus, {
   name: 'MemberStatus',
   description: 'PENDING: added by an admin, invitation not yet accepted. ACTIVE: in the org. DISABLED: kept but cannot act.',
+  valuesConfig: {
+    ACTIVE: { description: 'In the org.' },
+    DISABLED: { description: 'Kept, but cannot sign in to the org or act.' },
+    PENDING: { description: 'Added by an admin; the invitation is not yet accepted.' },
+  },
 });
 
 /** A person's membership in one org. `userId` is set once an account is linked (acceptance or enterprise account). */
@@ -20,7 +25,7 @@ export class Member extends OrgOwnedEntity {
   userId: string | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The member\'s name in this org.' })
   name!: string;
 
   @Property({ type: 'text', nullable: true })
@@ -49,7 +54,7 @@ export class Member extends OrgOwnedEntity {
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Job title in this org.' })
   title: string | null = null;
 
   @Property({ type: 'text', nullable: true })
@@ -61,14 +66,14 @@ export class Member extends OrgOwnedEntity {
   managerId: string | null = null;
 
   @Enum({ items: () => MemberStatus, type: 'text' })
-  @Field(() => MemberStatus)
+  @Field(() => MemberStatus, { description: 'Whether the member is pending, active or disabled.' })
   status: Opt<MemberStatus> = MemberStatus.PENDING;
 
   @Property({ type: 'timestamptz', nullable: true })
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the person joined; null while PENDING.' })
   joinedAt: Date | null = null;
 
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When the member last changed.' })
   updatedAt: Opt<Date> = new Date();
 }

@@ -19,7 +19,7 @@ export class AddMemberInput {
   @Field(() => String, { description: 'Mobile number; without a country code it is read in the default region. Unique in the org.' })
   phone!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email address for the invitation and the directory; optional when a phone is given.' })
   email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Job title, at most 100 characters.' })
@@ -40,7 +40,7 @@ export class AddMemberInput {
 
 @InputType({ description: 'Omitted fields stay unchanged; an explicit null clears an optional field.' })
 export class UpdateMemberInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member.' })
   id!: string;
 
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
@@ -52,13 +52,13 @@ export class UpdateMemberInput {
   @Field(() => String, { nullable: true, description: 'Required field: cannot be cleared.' })
   phone?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Email address; null clears it. Needs MEMBER_SENSITIVE_FIELDS EDIT.' })
   email?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Job title; null clears it.' })
   title?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Employee number, unique in the org; null clears it. Needs MEMBER_SENSITIVE_FIELDS EDIT.' })
   employeeNo?: string | null;
 
   @Field(() => [ID], { nullable: true, description: 'Replaces the member’s departments; at least one.' })
@@ -68,9 +68,9 @@ export class UpdateMemberInput {
   managerId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A member and the status to set.' })
 export class SetMemberStatusInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member.' })
   id!: string;
 
   @Field(() => MemberStatus, { description: 'ACTIVE or DISABLED. A PENDING member becomes ACTIVE only by accepting the invitation.' })
@@ -87,26 +87,31 @@ registerEnumType(RemoveMemberMode, {
   description:
     'DELETE: remove directly, reports lose their manager. TRANSFER: hand reports and role grants to another active member, then remove. ' +
     'OFFBOARD: record the leaving, then remove (with an optional transfer).',
+  valuesConfig: {
+    DELETE: { description: 'Remove directly; their reports lose their manager.' },
+    OFFBOARD: { description: 'Record the leaving, then remove (with an optional transfer).' },
+    TRANSFER: { description: 'Hand reports and role grants to another active member, then remove.' },
+  },
 });
 
-@InputType()
+@InputType({ description: 'A member to remove and how.' })
 export class RemoveMemberInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member.' })
   id!: string;
 
-  @Field(() => RemoveMemberMode)
+  @Field(() => RemoveMemberMode, { description: 'How to remove them.' })
   mode!: RemoveMemberMode;
 
   @Field(() => ID, { nullable: true, description: 'Required for TRANSFER, optional for OFFBOARD: another active member of the org.' })
   transferToMemberId?: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What removing a member did.' })
 export class RemoveMemberPayload {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The removed member.' })
   removedMemberId!: string;
 
-  @Field(() => Member, { nullable: true })
+  @Field(() => Member, { nullable: true, description: 'Who received their reports and grants; null unless transferred.' })
   transferredTo!: Member | null;
 }
 
@@ -119,13 +124,13 @@ export class MemberFilter {
   })
   query?: string | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only members placed in this department or its sub-departments.' })
   departmentId?: string | null;
 
   @Field(() => Boolean, { nullable: true, defaultValue: true, description: 'With departmentId: include members of its sub-departments.' })
   includeDescendants?: boolean | null;
 
-  @Field(() => MemberStatus, { nullable: true })
+  @Field(() => MemberStatus, { nullable: true, description: 'Only members with this status.' })
   status?: MemberStatus | null;
 
   @Field(() => ID, { nullable: true, description: 'Members holding this role.' })
@@ -137,9 +142,9 @@ export class DepartmentMemberFilter {
   @Field(() => String, { nullable: true, description: 'As in MemberFilter.query.' })
   query?: string | null;
 
-  @Field(() => MemberStatus, { nullable: true })
+  @Field(() => MemberStatus, { nullable: true, description: 'Only members with this status.' })
   status?: MemberStatus | null;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Only members holding this role.' })
   roleId?: string | null;
 }

@@ -25,7 +25,7 @@ export class MembersResolver {
   @Query(() => MemberConnection, { description: 'The member directory of the current org, ordered by name.' })
   async members(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => MemberFilter, { nullable: true }) filter: MemberFilter | null,
+    @Arg('filter', () => MemberFilter, { nullable: true, description: 'Narrows the members; all of them when omitted.' }) filter: MemberFilter | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {
@@ -34,31 +34,31 @@ export class MembersResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Member, { nullable: true, description: 'A member of the current org; any other id is null with a NOT_FOUND error.' })
-  member(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  member(@Arg('id', () => ID, { description: 'The member\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return getMember(ctx.loaders, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Adds a PENDING member; they join by accepting the invitation. Counts against the member quota.' })
-  addMember(@Arg('input', () => AddMemberInput) input: AddMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  addMember(@Arg('input', () => AddMemberInput, { description: 'The person to add.' }) input: AddMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return addMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Member)
-  updateMember(@Arg('input', () => UpdateMemberInput) input: UpdateMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  @Mutation(() => Member, { description: 'Changes a member\'s profile, departments or manager. Needs MEMBERS EDIT over the member; sensitive fields need MEMBER_SENSITIVE_FIELDS EDIT.' })
+  updateMember(@Arg('input', () => UpdateMemberInput, { description: 'The member and the fields to change; omitted fields stay.' }) input: UpdateMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return updateMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Disables or re-enables a member. Not yourself, not the last owner.' })
-  setMemberStatus(@Arg('input', () => SetMemberStatusInput) input: SetMemberStatusInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  setMemberStatus(@Arg('input', () => SetMemberStatusInput, { description: 'The member and the status.' }) input: SetMemberStatusInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return setMemberStatus(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => RemoveMemberPayload, { description: 'Removes a member from the org. Not yourself, not the last owner.' })
-  removeMember(@Arg('input', () => RemoveMemberInput) input: RemoveMemberInput, @Ctx() ctx: GraphQLContext): Promise<RemoveMemberPayload> {
+  removeMember(@Arg('input', () => RemoveMemberInput, { description: 'The member and how to remove them.' }) input: RemoveMemberInput, @Ctx() ctx: GraphQLContext): Promise<RemoveMemberPayload> {
     return removeMember(ctx.em, ctx.viewer, input, ctx.app);
   }
 }
@@ -92,8 +92,8 @@ export class DepartmentMembersResolver {
   async members(
     @Root() department: Department,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true }) includeDescendants: boolean | null,
-    @Arg('filter', () => DepartmentMemberFilter, { nullable: true }) filter: DepartmentMemberFilter | null,
+    @Arg('includeDescendants', () => Boolean, { nullable: true, defaultValue: true, description: 'Also members of sub-departments (default true).' }) includeDescendants: boolean | null,
+    @Arg('filter', () => DepartmentMemberFilter, { nullable: true, description: 'Narrows the members; all of them when omitted.' }) filter: DepartmentMemberFilter | null,
     @Ctx() ctx: GraphQLContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<Member>> {

@@ -16,7 +16,17 @@ export enum NotificationKind {
   /** A follow-up with an external contact falling due. */
   FOLLOW_UP = 'FOLLOW_UP',
 }
-registerEnumType(NotificationKind, { name: 'NotificationKind' });
+registerEnumType(NotificationKind, {
+  name: 'NotificationKind',
+  description: 'What a notification is about.',
+  valuesConfig: {
+    ANNOUNCEMENT: { description: 'An announcement to the org or part of it.' },
+    CONTACT_TRANSFER: { description: 'Contacts were handed to the recipient.' },
+    FOLLOW_UP: { description: 'A follow-up with a contact fell due.' },
+    INVITATION: { description: 'About an invitation.' },
+    NOTIFICATION: { description: 'A work notification sent by a member.' },
+  },
+});
 
 export enum NotificationPriority {
   NORMAL = 'NORMAL',
@@ -24,7 +34,15 @@ export enum NotificationPriority {
   /** Shown as a pop-up that needs acknowledging ("DING"). */
   URGENT = 'URGENT',
 }
-registerEnumType(NotificationPriority, { name: 'NotificationPriority' });
+registerEnumType(NotificationPriority, {
+  name: 'NotificationPriority',
+  description: 'How urgent a notification is.',
+  valuesConfig: {
+    HIGH: { description: 'Important.' },
+    NORMAL: { description: 'The default.' },
+    URGENT: { description: 'Needs attention now.' },
+  },
+});
 
 /** The audience as the sender chose it (raw ids), kept for the sender's view. */
 export interface StoredAudience {
@@ -39,19 +57,19 @@ export interface StoredAudience {
 @ObjectType({ implements: Node, description: 'A notification or announcement, as sent.' })
 export class Notification extends OrgOwnedEntity {
   @Enum({ items: () => NotificationKind, type: 'text' })
-  @Field(() => NotificationKind)
+  @Field(() => NotificationKind, { description: 'What kind of notification it is.' })
   kind!: NotificationKind;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'Its title.' })
   title!: string;
 
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The text of the notification.' })
   body!: string;
 
   @Enum({ items: () => NotificationPriority, type: 'text' })
-  @Field(() => NotificationPriority)
+  @Field(() => NotificationPriority, { description: 'How urgent it is.' })
   priority: Opt<NotificationPriority> = NotificationPriority.NORMAL;
 
   @Property({ type: 'boolean' })
@@ -112,7 +130,7 @@ export class NotificationDelivery {
   @Field(() => Date, { description: 'When it was delivered (when the notification was sent).' })
   deliveredAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the recipient read it; null while unread.' })
   readAt!: Date | null;
 
   /** The notification, loaded with the delivery. */

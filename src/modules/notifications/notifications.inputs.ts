@@ -36,7 +36,7 @@ abstract class NotificationContentInput {
   @Field(() => String, { description: `1 to ${BODY_MAX} characters.` })
   body!: string;
 
-  @Field(() => NotificationAudienceInput)
+  @Field(() => NotificationAudienceInput, { description: 'Who receives it.' })
   audience!: NotificationAudienceInput;
 }
 
@@ -60,7 +60,7 @@ export class NotificationFilter {
   @Field(() => Boolean, { nullable: true, description: 'true: only unread; false: only read.' })
   unread?: boolean | null;
 
-  @Field(() => NotificationKind, { nullable: true })
+  @Field(() => NotificationKind, { nullable: true, description: 'Only notifications of this kind.' })
   kind?: NotificationKind | null;
 }
 
@@ -78,21 +78,21 @@ export class SentNotificationFilter {
 
 @ArgsType()
 export class RecipientPageArgs extends PageArgs {
-  @Field(() => NotificationRecipientFilter, { nullable: true })
+  @Field(() => NotificationRecipientFilter, { nullable: true, description: 'Narrows the recipients; all of them when omitted.' })
   filter?: NotificationRecipientFilter | null;
 }
 
 @ObjectType({ description: 'The audience as the sender chose it.' })
 export class NotificationAudience {
-  @Field(() => [ID])
+  @Field(() => [ID], { description: 'Members it was sent to by name.' })
   memberIds!: string[];
 
-  @Field(() => [ID])
+  @Field(() => [ID], { description: 'Departments (with their subtrees) it was sent to.' })
   departmentIds!: string[];
 
-  @Field(() => [ID])
+  @Field(() => [ID], { description: 'Roles whose holders it was sent to.' })
   roleIds!: string[];
 
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when sent to every member.' })
   everyone!: boolean;
 }

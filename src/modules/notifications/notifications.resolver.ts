@@ -43,13 +43,13 @@ export class NotificationsResolver {
       'departments they manage (FORBIDDEN names what reaches outside). Unknown or foreign ids: NOT_FOUND; an empty audience, one without ' +
       'active members, a title over 200 or a body over 20,000 characters: BAD_USER_INPUT. All deliveries are written in one transaction or none.',
   })
-  sendNotification(@Arg('input', () => SendNotificationInput) input: SendNotificationInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
+  sendNotification(@Arg('input', () => SendNotificationInput, { description: 'The notification and its audience.' }) input: SendNotificationInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
     return sendNotification(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Notification, { description: 'Publishes an announcement; same rights and errors as sendNotification.' })
-  publishAnnouncement(@Arg('input', () => PublishAnnouncementInput) input: PublishAnnouncementInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
+  publishAnnouncement(@Arg('input', () => PublishAnnouncementInput, { description: 'The announcement and its audience.' }) input: PublishAnnouncementInput, @Ctx() ctx: GraphQLContext): Promise<Notification> {
     return publishAnnouncement(ctx.em, ctx.viewer, input, ctx.app);
   }
 
@@ -61,7 +61,7 @@ export class NotificationsResolver {
   })
   myNotifications(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => NotificationFilter, { nullable: true }) filter: NotificationFilter | null,
+    @Arg('filter', () => NotificationFilter, { nullable: true, description: 'Narrows the notifications; all of them when omitted.' }) filter: NotificationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<NotificationDelivery>> {
     return listMyNotifications(ctx.em, ctx.viewer, page, filter);
@@ -85,7 +85,7 @@ export class NotificationsResolver {
   })
   sentNotifications(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => SentNotificationFilter, { nullable: true }) filter: SentNotificationFilter | null,
+    @Arg('filter', () => SentNotificationFilter, { nullable: true, description: 'Narrows the notifications; all of them when omitted.' }) filter: SentNotificationFilter | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Connection<Notification>> {
     return listSentNotifications(ctx.em, ctx.viewer, page, filter);
@@ -97,7 +97,7 @@ export class NotificationsResolver {
       'Marks deliveries of yours read (ids of NotificationDelivery, at most 100; already read ones keep their time). Any id that is not one ' +
       'of your deliveries answers NOT_FOUND and nothing is marked.',
   })
-  markNotificationsRead(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GraphQLContext): Promise<NotificationDelivery[]> {
+  markNotificationsRead(@Arg('ids', () => [ID], { description: 'NotificationDelivery ids (at most 100).' }) ids: string[], @Ctx() ctx: GraphQLContext): Promise<NotificationDelivery[]> {
     return markRead(ctx.em, ctx.viewer, ids);
   }
 
@@ -124,12 +124,12 @@ export class NotificationsResolver {
 
 @Resolver(() => NotificationDelivery)
 export class NotificationDeliveryFieldsResolver {
-  @FieldResolver(() => Notification)
+  @FieldResolver(() => Notification, { description: 'The notification delivered.' })
   notification(@Root() delivery: NotificationDelivery): Notification {
     return delivery.notification;
   }
 
-  @FieldResolver(() => Boolean)
+  @FieldResolver(() => Boolean, { description: 'True once the recipient read it.' })
   read(@Root() delivery: NotificationDelivery): boolean {
     return delivery.readAt !== null;
   }
@@ -148,7 +148,7 @@ export class NotificationDeliveryFieldsResolver {
 
 @Resolver(() => Notification)
 export class NotificationFieldsResolver {
-  @FieldResolver(() => Date)
+  @FieldResolver(() => Date, { description: 'When it was sent.' })
   sentAt(@Root() notification: Notification): Date {
     return notification.createdAt;
   }

@@ -8,7 +8,7 @@ import { BaseEntity } from '../../db/base.entity';
 @ObjectType({ implements: Node, description: 'An organisation (tenant).' })
 export class Org extends BaseEntity {
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'Display name of the org.' })
   name!: string;
 
   @Property({ type: 'text' })

@@ -3,16 +3,16 @@ import { User } from '../accounts/user.entity';
 import { Member } from '../members/member.entity';
 import { Org } from './org.entity';
 
-@InputType()
+@InputType({ description: 'An org to create.' })
 export class CreateOrgInput {
-  @Field(() => String)
+  @Field(() => String, { description: 'Display name of the org, 1 to 100 characters.' })
   name!: string;
 
   @Field(() => String, { description: '2 to 32 characters: lower-case letters, digits and hyphens. Unique.' })
   code!: string;
 }
 
-@InputType()
+@InputType({ description: 'Org settings to change; omitted ones stay.' })
 export class UpdateOrgSettingsInput {
   @Field(() => Boolean, { nullable: true, description: 'When false only admins add people.' })
   invitesOpen?: boolean | null;
@@ -21,18 +21,18 @@ export class UpdateOrgSettingsInput {
   invitationTtlSeconds?: number | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'How many members the org may have.' })
 export class MemberQuota {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Members the org has now.' })
   used!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'The most members (of any status) the org may have.' })
   limit!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: 'Settings of an org.' })
 export class OrgSettings {
-  @Field(() => Boolean)
+  @Field(() => Boolean, { description: 'True when every member may invite people; false: only those with INVITATIONS CREATE.' })
   invitesOpen!: boolean;
 
   @Field(() => Int, { description: 'Lifetime of new invitations in seconds (default 7 days).' })
@@ -41,27 +41,27 @@ export class OrgSettings {
 
 @ObjectType({ description: 'A token for one org, with the org and the caller’s membership in it.' })
 export class OrgSession {
-  @Field(() => String)
+  @Field(() => String, { description: 'A bearer token for the org.' })
   token!: string;
 
-  @Field(() => Org)
+  @Field(() => Org, { description: 'The org the token is for.' })
   org!: Org;
 
-  @Field(() => Member)
+  @Field(() => Member, { description: 'The caller\'s membership in the org.' })
   member!: Member;
 }
 
 @ObjectType({ description: 'The signed-in user, their membership in the current org and every org they belong to.' })
 export class ViewerPayload {
-  @Field(() => User)
+  @Field(() => User, { description: 'The signed-in user.' })
   user!: User;
 
-  @Field(() => Org, { nullable: true })
+  @Field(() => Org, { nullable: true, description: 'The org the token is for; null for a token of no org.' })
   org!: Org | null;
 
-  @Field(() => Member, { nullable: true })
+  @Field(() => Member, { nullable: true, description: 'The caller\'s membership in the current org; null without one.' })
   member!: Member | null;
 
-  @Field(() => [Org])
+  @Field(() => [Org], { description: 'Every org the caller is an active member of.' })
   orgs!: Org[];
 }

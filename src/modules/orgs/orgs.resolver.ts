@@ -17,28 +17,28 @@ export class OrgsResolver {
 
   @Authorized(Access.USER)
   @Mutation(() => OrgSession, { description: 'Creates an org; the caller becomes its OWNER and gets a token for it.' })
-  createOrg(@Arg('input', () => CreateOrgInput) input: CreateOrgInput, @Ctx() ctx: GraphQLContext): Promise<OrgSession> {
+  createOrg(@Arg('input', () => CreateOrgInput, { description: 'Its name and code.' }) input: CreateOrgInput, @Ctx() ctx: GraphQLContext): Promise<OrgSession> {
     return createOrg(ctx.em, ctx.app, ctx.viewer, input);
   }
 
   @Authorized(Access.USER)
   @Mutation(() => OrgSession, { description: 'A token for another org the caller is an active member of.' })
-  switchOrg(@Arg('orgId', () => ID) orgId: string, @Ctx() ctx: GraphQLContext): Promise<OrgSession> {
+  switchOrg(@Arg('orgId', () => ID, { description: 'The org to switch to.' }) orgId: string, @Ctx() ctx: GraphQLContext): Promise<OrgSession> {
     return switchOrg(ctx.em, ctx.app, ctx.viewer, rawId(orgId, 'Org'));
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => Org)
-  updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
+  @Mutation(() => Org, { description: 'Changes the org\'s settings. OWNER and ADMIN.' })
+  updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput, { description: 'The settings to change; omitted ones stay.' }) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
     return updateOrgSettings(ctx.em, ctx.viewer, input);
   }
 
-  @FieldResolver(() => MemberQuota)
+  @FieldResolver(() => MemberQuota, { description: 'How many members the org has and may have.' })
   memberQuota(@Root() org: Org): MemberQuota {
     return { used: org.memberCount, limit: org.memberLimit };
   }
 
-  @FieldResolver(() => OrgSettings)
+  @FieldResolver(() => OrgSettings, { description: 'The org\'s settings.' })
   settings(@Root() org: Org): OrgSettings {
     return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds };
   }

@@ -5,9 +5,9 @@ import { OrgOwnedEntity } from '../../db/base.entity';
 
 /** A named collection of roles, e.g. "Officers" holding "Information officer" and "Safety officer". */
 @Entity({ tableName: 'role_groups' })
-@ObjectType({ implements: Node })
+@ObjectType({ implements: Node, description: 'A folder of roles, for the role list.' })
 export class RoleGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String)
+  @Field(() => String, { description: 'The group\'s name.' })
   name!: string;
 }

@@ -4,14 +4,14 @@ import { PermissionAction, PermissionModule, Role } from './role.entity';
 
 @InputType({ description: 'The actions a custom role grants on one module.' })
 export class PermissionInput {
-  @Field(() => PermissionModule)
+  @Field(() => PermissionModule, { description: 'The module.' })
   module!: PermissionModule;
 
-  @Field(() => [PermissionAction])
+  @Field(() => [PermissionAction], { description: 'The actions to allow.' })
   actions!: PermissionAction[];
 }
 
-@InputType()
+@InputType({ description: 'A custom role to create.' })
 export class CreateRoleInput {
   @Field(() => String, { description: '1 to 100 characters, unique in the org.' })
   name!: string;
@@ -27,10 +27,10 @@ export class CreateRoleInput {
 
 @InputType({ description: 'Changes a custom role; omitted fields stay as they are.' })
 export class UpdateRoleInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The custom role.' })
   id!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'A new name, unique in the org.' })
   name?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'Omitted: unchanged. null: taken out of its group.' })
@@ -40,27 +40,27 @@ export class UpdateRoleInput {
   permissions?: PermissionInput[] | null;
 }
 
-@InputType()
+@InputType({ description: 'A role group to create.' })
 export class CreateRoleGroupInput {
   @Field(() => String, { description: '1 to 100 characters, unique in the org.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A role group and its new name.' })
 export class RenameRoleGroupInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The role group.' })
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The new name, unique among the org\'s role groups.' })
   name!: string;
 }
 
-@InputType()
+@InputType({ description: 'A role to give to a member, with its scope for scoped roles.' })
 export class AssignRoleInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member who gets the role.' })
   memberId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The role to give.' })
   roleId!: string;
 
   @Field(() => [ID], {
@@ -71,18 +71,18 @@ export class AssignRoleInput {
   scopeDepartmentIds?: string[] | null;
 }
 
-@InputType()
+@InputType({ description: 'A role to take from a member.' })
 export class RevokeRoleInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member.' })
   memberId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The role.' })
   roleId!: string;
 }
 
 @ObjectType({ description: 'A role held by a member, with the departments it is limited to.' })
 export class RoleAssignment {
-  @Field(() => Role)
+  @Field(() => Role, { description: 'The role held.' })
   role!: Role;
 
   /** Resolved to `scopeDepartments` only when selected. */

@@ -37,35 +37,35 @@ export class RolesResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Role, { description: 'Creates a custom role with per-module permissions. Needs ROLES CREATE.' })
-  createRole(@Arg('input', () => CreateRoleInput) input: CreateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
+  createRole(@Arg('input', () => CreateRoleInput, { description: 'Its name and permissions.' }) input: CreateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
     return createRole(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Role, { description: 'Changes a custom role. Built-in roles cannot be changed. Needs ROLES EDIT.' })
-  updateRole(@Arg('input', () => UpdateRoleInput) input: UpdateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
+  updateRole(@Arg('input', () => UpdateRoleInput, { description: 'The role and the fields to change.' }) input: UpdateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
     return updateRole(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a custom role; its holders lose it. Returns the id. Needs ROLES DELETE.' })
-  deleteRole(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  deleteRole(@Arg('id', () => ID, { description: 'The custom role.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return deleteRole(ctx.em, ctx.viewer, id);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Gives a member a role, or replaces its scope when the member holds it already.' })
-  assignRole(@Arg('input', () => AssignRoleInput) input: AssignRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  assignRole(@Arg('input', () => AssignRoleInput, { description: 'The member, the role and its scope.' }) input: AssignRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return assignRole(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Takes a role from a member. The last owner of the org keeps OWNER.' })
-  revokeRole(@Arg('input', () => RevokeRoleInput) input: RevokeRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  revokeRole(@Arg('input', () => RevokeRoleInput, { description: 'The member and the role.' }) input: RevokeRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return revokeRole(ctx.em, ctx.viewer, input);
   }
 
-  @FieldResolver(() => RoleGroup, { nullable: true })
+  @FieldResolver(() => RoleGroup, { nullable: true, description: 'The role group it is filed in; null when ungrouped.' })
   async group(@Root() role: Role, @Ctx() ctx: GraphQLContext): Promise<RoleGroup | null> {
     return role.groupId ? ctx.loaders.roleGroupById.load(role.groupId) : null;
   }
@@ -86,19 +86,19 @@ export class RoleGroupsResolver {
 
   @Authorized(Access.MEMBER)
   @Mutation(() => RoleGroup, { description: 'Needs ROLES CREATE.' })
-  createRoleGroup(@Arg('input', () => CreateRoleGroupInput) input: CreateRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
+  createRoleGroup(@Arg('input', () => CreateRoleGroupInput, { description: 'Its name.' }) input: CreateRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
     return createRoleGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => RoleGroup, { description: 'Needs ROLES EDIT.' })
-  renameRoleGroup(@Arg('input', () => RenameRoleGroupInput) input: RenameRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
+  renameRoleGroup(@Arg('input', () => RenameRoleGroupInput, { description: 'The role group and its new name.' }) input: RenameRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
     return renameRoleGroup(ctx.em, ctx.viewer, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a role group; its roles stay, ungrouped. Returns the id. Needs ROLES DELETE.' })
-  deleteRoleGroup(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
+  deleteRoleGroup(@Arg('id', () => ID, { description: 'The role group.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
     return deleteRoleGroup(ctx.em, ctx.viewer, id);
   }
 
