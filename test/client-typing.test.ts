@@ -11,11 +11,11 @@ const run = promisify(execFile);
 
 const currentSchema = () => readFile(join(ROOT, 'schema', 'schema.graphql'), 'utf8');
 
-/** Removes a one-line field definition from a type of the SDL (its description, if any, passes to the next field). */
+/** Removes a one-line field definition, with its description (one line or a block), from a type of the SDL. */
 function withoutField(sdl: string, typeName: string, fieldName: string): string {
   const start = sdl.indexOf(`\ntype ${typeName} `);
   const end = sdl.indexOf('\n}', start);
-  const body = sdl.slice(start, end).replace(new RegExp(`\\n  ${fieldName}: [^\\n]*`), '');
+  const body = sdl.slice(start, end).replace(new RegExp(`(?:\\n  """(?:(?!""")[\\s\\S])*""")?\\n  ${fieldName}: [^\\n]*`), '');
   if (body === sdl.slice(start, end)) throw new Error(`${typeName}.${fieldName} not found`);
   return sdl.slice(0, start) + body + sdl.slice(end);
 }
