@@ -182,6 +182,9 @@ describe('enums for scopes, audit actions and import error codes', () => {
     const owner = await createOrgWithOwner(setup);
     const upload = await postImport(setup.url, owner.client.token!, 'name,phone\nA,1"2\n');
     expect(upload.body.errors![0]!.extensions.code).toBe('MALFORMED_CSV');
+    // An upload draws on the caller's cost budget (100 points) and says what is left, like GraphQL answers.
+    expect(Number(upload.headers.get('x-ratelimit-limit'))).toBe(DEFAULT_RATE_LIMITS.perCredential);
+    expect(Number(upload.headers.get('x-ratelimit-remaining'))).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.perCredential - 100);
     const imports = await gql(setup.url, '{ memberImports(first: 1) { nodes { status error { code message } } } }', {}, { token: owner.client.token });
     expect(imports.body.data.memberImports.nodes).toEqual([{ status: 'FAILED', error: { code: 'MALFORMED_CSV', message: expect.any(String) } }]);
     const type = await gql(setup.url, '{ __type(name: "ImportErrorCode") { kind enumValues { name } } }');

@@ -42,7 +42,7 @@ export async function postImport(
   token: string | undefined,
   body: string | Buffer | ReadableStream<Uint8Array>,
   options: ImportOptions = {},
-): Promise<{ status: number; body: ImportBody; text: string }> {
+): Promise<{ status: number; body: ImportBody; text: string; headers: Headers }> {
   const url = new URL(importsUrl(graphqlUrl));
   if (options.path) url.pathname = options.path;
   if (options.dryRun !== undefined) url.searchParams.set('dryRun', String(options.dryRun));
@@ -60,7 +60,7 @@ export async function postImport(
     ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
   } as RequestInit);
   const text = await response.text();
-  return { status: response.status, body: JSON.parse(text) as ImportBody, text };
+  return { status: response.status, body: JSON.parse(text) as ImportBody, text, headers: response.headers };
 }
 
 /** Uploads a CSV of external contacts to `POST /imports/contacts`. */

@@ -5,7 +5,7 @@ import { canImportContacts, canImportMembers } from '../../auth/policy';
 import { passwordChangeRequired, type Viewer } from '../../auth/viewer';
 import { AppError, ErrorCode, httpStatusOf } from '../../errors';
 import type { GraphQLContext } from '../../graphql/context';
-import { costBuckets, UPLOAD_COST } from '../../limits/operation-limits';
+import { budgetReport, costBuckets, rateLimitHeaders, UPLOAD_COST } from '../../limits/operation-limits';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 import { contactImportHandler } from './contact-import.handler';
 import { ImportRun, type ImportOptions } from './import-run';
@@ -75,7 +75,10 @@ function authorize(viewer: Viewer, contacts: boolean): void {
 
 /** An upload draws on the caller's rate-limit budgets like an operation does; over budget: 429 with Retry-After. */
 async function chargeUpload(ctx: GraphQLContext, res: ServerResponse): Promise<void> {
-  const decision = await ctx.app.rateLimiter.take(costBuckets(ctx.app.config.rateLimits, { credential: ctx.credential ?? null, clientAddress: ctx.clientAddress }, UPLOAD_COST));
+  const budgets = costBuckets(ctx.app.config.rateLimits, { credential: ctx.credential ?? null, clientAddress: ctx.clientAddress }, UPLOAD_COST);
+  const decision = await ctx.app.rateLimiter.take(budgets);
+  // The same budget headers as GraphQL answers: an upload draws on the same budgets.
+  for (const [name, value] of rateLimitHeaders(budgetReport(decision, budgets))) res.setHeader(name, value);
   if (decision.allowed) return;
   res.setHeader('retry-after', String(decision.retryAfterSeconds));
   throw new ImportRequestError(429, ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
