@@ -19,7 +19,7 @@ import type { GraphQLContext } from './graphql/context';
 import { MAX_OPERATION_BYTES, OperationPipeline } from './graphql/operation-pipeline';
 import { createErrorFormatter, operationGatePlugin, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
-import { bindRequestLocale, runWithRequestLocale } from './graphql/request-locale';
+import { runWithRequestLocale } from './graphql/request-locale';
 import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
 import { handleTokenRequest } from './modules/api-clients';
@@ -326,8 +326,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     runWithReadRoute(() => runWithRequestLocale(req.headers['accept-language'], () => apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: async () =>
-        bindRequestLocale(await createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { deferViewer: true, requestId, acceptLanguage: req.headers['accept-language'] })),
+      context: () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { deferViewer: true, requestId, acceptLanguage: req.headers['accept-language'] }),
     }))),
   );
   res.statusCode = response.status ?? 200;

@@ -11,7 +11,7 @@ import type { CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
 import { tooManyTokens, type OperationPipeline } from './operation-pipeline';
 import { loadPendingViewer } from './request-context';
-import { requestLocale } from './request-locale';
+import { bindRequestLocale, requestLocale } from './request-locale';
 
 /**
  * The HTTP adapter of the operation pipeline: every operation, once Apollo parsed (with the pipeline's token limit)
@@ -20,7 +20,9 @@ import { requestLocale } from './request-locale';
  */
 export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GraphQLContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      // Apollo runs the operation with a copy of the context: that copy's viewer, once loaded, decides the language.
+      bindRequestLocale(contextValue);
       let report: CostReport | undefined;
       let executed: OperationDefinitionNode | undefined;
       return {
