@@ -1,7 +1,7 @@
 /**
  * The import rules of `src/` (test/architecture.test.ts checks them): no cycles, type-only imports included; the
  * cross-cutting homes know no feature; lower layers never import higher ones. From the bottom up:
- * base files (errors, config, redis, contributions) and observability, db, auth, limits, realtime (event
+ * i18n (catalogues and locale rules), base files (errors, config, redis, contributions) and observability, db, auth, limits, realtime (event
  * distribution), app.ts (the process's services), graphql (operations, both transports), the feature modules,
  * and at the top src/modules.ts (the one list of modules), server.ts and main.ts. `graphql/relay.ts` (global ids,
  * the Node interface) is a vocabulary every layer may use.
@@ -51,7 +51,14 @@ module.exports = {
       name: 'base-files-at-the-bottom',
       severity: 'error',
       from: { path: '^src/(errors|config|redis|contributions)[.]ts$' },
-      to: { path: '^src/', pathNot: '^src/(errors|config|redis|contributions)[.]ts$' },
+      to: { path: '^src/', pathNot: ['^src/(errors|config|redis|contributions)[.]ts$', '^src/i18n/'] },
+    },
+    {
+      name: 'i18n-at-the-bottom',
+      comment: 'the message catalogues and locale rules: below everything, even errors.ts',
+      severity: 'error',
+      from: { path: '^src/i18n/' },
+      to: { path: '^src/', pathNot: '^src/i18n/' },
     },
   ],
   options: {

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { DEFAULT_LOCALE, translate, type Locale, type LocalizedMessage, type MessageArgs } from './i18n';
 
 /** Stable codes sent as `extensions.code`. Clients and partners switch on these. */
 export enum ErrorCode {
@@ -33,22 +34,45 @@ export enum ErrorCode {
   Internal = 'INTERNAL_SERVER_ERROR',
 }
 
-/** An error meant for the client: its message and code are shown as they are. */
+/** A message of the `errors` catalogue (`locales/<locale>/errors.json`), rendered in each reader's locale. */
+export const errorMessage = (key: string, args?: MessageArgs): LocalizedMessage => ({ key: `errors.${key}`, args });
+
+/**
+ * An error meant for the client: its message and code are shown as they are. Given a catalogue message
+ * (`errorMessage(...)`), `message` is its English text and the error formatters write it in the reader's locale
+ * (`localizedMessage`); `extensions.code` never changes with the language.
+ */
 export class AppError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code } });
+  /** The catalogue message behind `message`, when there is one. */
+  readonly localized?: LocalizedMessage;
+
+  constructor(code: ErrorCode, message: string | LocalizedMessage, extensions: Record<string, unknown> = {}) {
+    super(typeof message === 'string' ? message : translate(DEFAULT_LOCALE, message.key, message.args), { extensions: { ...extensions, code } });
+    if (typeof message !== 'string') this.localized = message;
+  }
+
+  /** The same error with other extensions (its code and catalogue message kept). */
+  withExtensions(extensions: Record<string, unknown>): AppError {
+    const { code, ...rest } = this.extensions;
+    return new AppError(code as ErrorCode, this.localized ?? this.message, { ...rest, ...extensions });
   }
 }
 
-export const badInput = (message: string, field?: string) =>
+/** The message of an error in `locale`: its catalogue message there, else its message as written. */
+export function localizedMessage(error: unknown, locale: Locale): string | undefined {
+  if (!(error instanceof AppError) || !error.localized) return undefined;
+  return locale === DEFAULT_LOCALE ? error.message : translate(locale, error.localized.key, error.localized.args);
+}
+
+export const badInput = (message: string | LocalizedMessage, field?: string) =>
   new AppError(ErrorCode.BadUserInput, message, field ? { field } : {});
-export const notFound = (what = 'Object') => new AppError(ErrorCode.NotFound, `${what} not found`);
-export const forbidden = (reason: string) => new AppError(ErrorCode.Forbidden, reason);
-export const unauthenticated = () => new AppError(ErrorCode.Unauthenticated, 'Sign in first');
-export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
+export const notFound = (what = 'Object') => new AppError(ErrorCode.NotFound, errorMessage('notFound', { what }));
+export const forbidden = (reason: string | LocalizedMessage) => new AppError(ErrorCode.Forbidden, reason);
+export const unauthenticated = () => new AppError(ErrorCode.Unauthenticated, errorMessage('unauthenticated'));
+export const conflict = (message: string | LocalizedMessage, extensions: Record<string, unknown> = {}) =>
   new AppError(ErrorCode.Conflict, message, extensions);
 
-export const serviceUnavailable = () => new AppError(ErrorCode.ServiceUnavailable, 'A backing service is unavailable; try again shortly');
+export const serviceUnavailable = () => new AppError(ErrorCode.ServiceUnavailable, errorMessage('serviceUnavailable'));
 
 /** Codes of a database (or a connection to it) that is down, restarting, unreachable or too slow; SQLSTATEs and errnos. */
 const UNAVAILABLE_CODES = new Set([

@@ -20,6 +20,7 @@ import type { GraphQLContext } from './graphql/context';
 import { MAX_OPERATION_BYTES, OperationPipeline } from './graphql/operation-pipeline';
 import { createErrorFormatter, operationGatePlugin, readYourWritesPlugin, sqlCountExtension } from './graphql/plugins';
 import { createRequestContext } from './graphql/request-context';
+import { runWithRequestLocale } from './graphql/request-locale';
 import { buildAppSchema } from './graphql/schema';
 import { clientAddressOf } from './limits/client-address';
 import { handleOAuthMetadataRequest, handleTokenRequest, OAUTH_METADATA_PATH } from './modules/api-clients';
@@ -277,7 +278,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader(REQUEST_ID_HEADER, requestId);
   const clientAddress = clientAddressOf(req, app.config.trustProxy);
-  const contextFor = () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { requestId });
+  const contextFor = () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { requestId, acceptLanguage: req.headers['accept-language'] });
   // While draining, let clients' keep-alive connections end with this response instead of idling into the close.
   if (state.draining) res.setHeader('connection', 'close');
   // Partners' web pages (CORS_ORIGINS): the preflight is answered here, before any handler reads a body.
@@ -326,11 +327,11 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
   }
   // Reads start on the primary; the limits gate lets a query onto a replica (`ReadRouter`).
   const response = await runWithSqlCounter(() =>
-    runWithReadRoute(() => apollo.executeHTTPGraphQLRequest({
+    runWithReadRoute(() => runWithRequestLocale(req.headers['accept-language'], () => apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
       // The viewer is loaded once the operation passed its limits (operationLimitsPlugin).
-      context: () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { deferViewer: true, requestId }),
-    })),
+      context: () => createRequestContext(app, createLoaders, req.headers.authorization, clientAddress, { deferViewer: true, requestId, acceptLanguage: req.headers['accept-language'] }),
+    }))),
   );
   res.statusCode = response.status ?? 200;
   for (const [key, value] of response.headers) res.setHeader(key, value);

@@ -194,7 +194,8 @@ describe('invitation notifications', () => {
       notification: {
         kind: 'INVITATION',
         title: 'Invitation to join Chaoyang Health Commission',
-        body: 'Owner invited you to join Chaoyang Health Commission.\n\nWelcome to the team!',
+        // The invitee saved no language: the org's default (English), with the expiry in its zone (UTC).
+        body: expect.stringMatching(/^Owner invited you to join Chaoyang Health Commission\. The invitation is valid until .+ \(UTC\)\.\n\nWelcome to the team!$/),
         data: { invitationId, orgName: 'Chaoyang Health Commission' },
         sender: null,
       },

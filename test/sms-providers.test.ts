@@ -85,8 +85,11 @@ describe('Twilio', () => {
     expect(provider.received.splice(0)[0]!.form).toEqual({
       To: '+85291234567',
       MessagingServiceSid: service,
-      Body: '王芳 invites you to join 朝阳区卫生健康委员会 on Orggraph: https://orggraph.example/invite/abc The invitation is valid until 2026-12-10.',
+      Body: '王芳 invites you to join 朝阳区卫生健康委员会 on Orggraph: https://orggraph.example/invite/abc The invitation is valid until Dec 10, 2026 12:00 AM (UTC).',
     });
+    // In the recipient's language and time zone, which the message was queued with.
+    await adapter.deliver({ ...invitationSms, payload: { ...invitationSms.payload, locale: 'zh-CN', timeZone: 'Asia/Shanghai' } });
+    expect(provider.received.splice(0)[0]!.form.Body).toBe('【Orggraph】王芳邀请你加入朝阳区卫生健康委员会：https://orggraph.example/invite/abc（有效期至 2026年12月10日 08:00 UTC+8）');
     await expect(adapter.deliver({ ...verificationSms, recipient: '+15005550001' })).rejects.toThrow(/HTTP 400, error 21211\): The 'To' number/);
   });
 });

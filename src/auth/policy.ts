@@ -1,4 +1,4 @@
-import { forbidden } from '../errors';
+import { forbidden, errorMessage } from '../errors';
 import { BuiltinRole, MemberStatus, PermissionAction, PermissionModule, type Permission } from './vocabulary';
 import { readScopeOf } from './api-scopes';
 import type { RoleGrant, Viewer } from './viewer';
@@ -101,13 +101,13 @@ export function assertCan(
   const scoped = viewer.grants.some((grant) => grantAllows(grant, module, action));
   throw forbidden(
     scoped
-      ? `No permission: ${what} is outside the departments you manage`
-      : `No permission: ${module} ${action} requires an admin role or a role granting it`,
+      ? errorMessage('outsideDepartments', { what })
+      : errorMessage('permissionRequired', { module, action }),
   );
 }
 
 export function assertOrgAdmin(viewer: Viewer, what: string): void {
-  if (!isOrgAdmin(viewer)) throw forbidden(`No permission: only an owner or admin may ${what}`);
+  if (!isOrgAdmin(viewer)) throw forbidden(errorMessage('adminOnlyTo', { what }));
 }
 
 /**
@@ -223,7 +223,7 @@ export function assertCanInvite(
   if (viewer.apiClient) throw forbidden('No permission: inviting people needs the invitations:write scope');
   const outsideScope = 'No permission: a chosen department is outside the departments you manage';
   if (!viewer.org?.invitesOpen) {
-    throw forbidden(manages ? outsideScope : 'No permission: this org has closed invitations; only admins invite new people');
+    throw forbidden(manages ? outsideScope : errorMessage('invitesClosed'));
   }
   if (!roles.every((role) => role.builtin === BuiltinRole.MEMBER)) {
     throw forbidden('No permission: members may invite people with the MEMBER role only');

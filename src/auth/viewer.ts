@@ -1,4 +1,5 @@
-import { AppError, ErrorCode, forbidden, unauthenticated } from '../errors';
+import { AppError, ErrorCode, errorMessage, forbidden, unauthenticated } from '../errors';
+import { chooseLocale, chooseTimeZone, type Locale } from '../i18n';
 import { permissionsForScopes, type ApiScope } from './api-scopes';
 import { MemberStatus, type AccountKind, type BuiltinRole, type Permission, type PermissionModule } from './vocabulary';
 
@@ -19,6 +20,10 @@ export interface ViewerUser {
   /** The issuing org of an enterprise account. */
   readonly orgId: string | null;
   readonly loginName: string | null;
+  /** The saved language (`en`, `zh-CN`, `zh-TW`, `ja`); null: the client's `Accept-Language`, else the org's default. */
+  readonly locale?: string | null;
+  /** The saved IANA time zone; null: the org's. */
+  readonly timeZone?: string | null;
 }
 
 export interface ViewerOrg {
@@ -29,6 +34,9 @@ export interface ViewerOrg {
   readonly invitesOpen: boolean;
   readonly rootDepartmentId: string;
   readonly invitationTtlSeconds: number;
+  /** The org's default language and time zone, for people who saved none. */
+  readonly locale?: string;
+  readonly timeZone?: string;
 }
 
 export interface ViewerMember {
@@ -104,8 +112,8 @@ export class Viewer {
   /** The viewer's active membership in the current org; for operations only a person may run (API clients: FORBIDDEN). */
   requireMember(): { user: ViewerUser; org: ViewerOrg; member: ViewerMember } {
     const user = this.requireUser();
-    if (!this.org || !this.member) throw forbidden('Select an org first (createOrg or switchOrg)');
-    if (this.member.status === MemberStatus.DISABLED) throw forbidden('Your membership in this org is disabled');
+    if (!this.org || !this.member) throw forbidden(errorMessage('selectOrg'));
+    if (this.member.status === MemberStatus.DISABLED) throw forbidden(errorMessage('membershipDisabled'));
     return { user, org: this.org, member: this.member };
   }
 
@@ -126,9 +134,19 @@ export class Viewer {
 }
 
 export function apiClientRefused(): AppError {
-  return forbidden('No permission: API clients cannot use this operation; it needs a signed-in person');
+  return forbidden(errorMessage('personOnly'));
 }
 
 export function passwordChangeRequired(): AppError {
-  return new AppError(ErrorCode.PasswordChangeRequired, 'Change the initial password first (changePassword)');
+  return new AppError(ErrorCode.PasswordChangeRequired, errorMessage('passwordChangeRequired'));
+}
+
+/** The language a viewer is answered in: their saved locale, else `acceptLanguage`, else their org's default. */
+export function localeOfViewer(viewer: Viewer, acceptLanguage?: string | null): Locale {
+  return chooseLocale({ saved: viewer.user?.locale, acceptLanguage, orgDefault: viewer.org?.locale });
+}
+
+/** The time zone dates are written in for a viewer: their own, else their org's, else UTC. */
+export function timeZoneOfViewer(viewer: Viewer): string {
+  return chooseTimeZone(viewer.user?.timeZone, viewer.org?.timeZone);
 }

@@ -1,7 +1,7 @@
 import type { AuthChecker } from 'type-graphql';
 import { isOrgAdmin } from '../auth/policy';
 import { apiClientRefused } from '../auth/viewer';
-import { forbidden, unauthenticated } from '../errors';
+import { forbidden, unauthenticated, errorMessage } from '../errors';
 import type { GraphQLContext } from './context';
 
 /** Edge roles for `@Authorized(...)`; object-level rules live in `auth/policy.ts`. */
@@ -18,11 +18,11 @@ export const authChecker: AuthChecker<GraphQLContext, Access> = ({ context: { vi
   if (viewer.apiClient) {
     if (!required.includes(Access.MEMBER) && !required.includes(Access.ADMIN)) throw apiClientRefused();
     viewer.requireOrg();
-    if (required.includes(Access.ADMIN)) throw forbidden('No permission: only an owner or admin may do this');
+    if (required.includes(Access.ADMIN)) throw forbidden(errorMessage('adminOnly'));
     return true;
   }
   if (!viewer.user) throw unauthenticated();
   if (required.includes(Access.MEMBER) || required.includes(Access.ADMIN)) viewer.requireMember();
-  if (required.includes(Access.ADMIN) && !isOrgAdmin(viewer)) throw forbidden('No permission: only an owner or admin may do this');
+  if (required.includes(Access.ADMIN) && !isOrgAdmin(viewer)) throw forbidden(errorMessage('adminOnly'));
   return true;
 };

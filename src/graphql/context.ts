@@ -18,6 +18,8 @@ export interface GraphQLContext {
   /** The gateway's logger bound to `requestId`. */
   logger: Logger;
   clientAddress: string | null;
+  /** The client's `Accept-Language` (HTTP header, or a graphql-ws connection parameter), for `localeOfViewer`. */
+  acceptLanguage?: string | null;
   /** The verified bearer token (no database read), for rate limits before the viewer is loaded. */
   credential?: Credential | null;
   /**

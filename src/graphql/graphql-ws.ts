@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { WebSocketServer } from 'ws';
 import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
-import { Viewer } from '../auth/viewer';
+import { localeOfViewer, Viewer } from '../auth/viewer';
+import type { Locale } from '../i18n';
 import { clientAddressOf } from '../limits/client-address';
 import type { CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
@@ -28,6 +29,13 @@ type SocketExtra = {
   expiresAt?: number;
   /** The client's address, read from the upgrade request at `connection_init` (the request itself is not kept). */
   clientAddress?: string | null;
+  /**
+   * The languages the client asks for: the `acceptLanguage` (or `locale`) connection parameter, else the upgrade
+   * request's `Accept-Language`. Messages go out in the viewer's saved locale first (`localeOfViewer`).
+   */
+  acceptLanguage?: string | null;
+  /** The locale of each subscribe refused in `onSubscribe`, until `onError` writes its errors. */
+  refusedLocales?: Map<string, Locale>;
 };
 
 /** What the metrics and the log line of one subscribe need, from `onSubscribe` to `onOperation`. */
@@ -72,7 +80,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
 
   // The same error policy as over HTTP: our codes as they are, anything unexpected hidden and logged.
   const formatError = createErrorFormatter(logger);
-  const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const format = (errors: readonly GraphQLError[], locale: Locale) => errors.map((error) => formatError(error.toJSON(), error, locale));
 
   const starts = new WeakMap<GraphQLContext, OperationStart>();
   // Subscription events: executed once per visibility class, the result written to each socket of the class.
@@ -122,6 +130,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         ctx.extra.credential = credential;
         ctx.extra.expiresAt = typeof exp === 'number' ? exp * 1000 : undefined;
         ctx.extra.clientAddress = clientAddressOf(ctx.extra.request, app.config.trustProxy);
+        ctx.extra.acceptLanguage = acceptLanguageOf(ctx.connectionParams, ctx.extra.request.headers['accept-language']);
         delete (ctx.extra as { request?: unknown }).request; // a few KiB per socket, for as long as it stays open
         return true;
       },
@@ -131,6 +140,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: ctx.extra.credential ?? null };
         const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
           record(start, errors, viewer, logger);
+          (ctx.extra.refusedLocales ??= new Map()).set(_id, localeOfViewer(viewer, ctx.extra.acceptLanguage));
           return errors;
         };
         const document = pipeline.parse(payload.query);
@@ -158,7 +168,7 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         if (operation?.operation === 'mutation' && caller.credential) {
           await app.readRouter.recordWrite({ credential: caller.credential, clientAddress: caller.clientAddress });
         }
-        const contextValue = lazyContext({ app, requestId, createLoaders, ...caller }, viewer);
+        const contextValue = lazyContext({ app, requestId, createLoaders, ...caller, acceptLanguage: ctx.extra.acceptLanguage }, viewer);
         contextValue.costReport = costReport; // the `rateLimit` field, as over HTTP
         starts.set(contextValue, start);
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
@@ -182,11 +192,24 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         );
         return writingSharedResults(observed, ctx.extra.socket, id);
       },
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: format(result.errors) } : undefined),
-      onError: (_ctx, _id, _payload, errors) => format(errors),
+      onNext: (ctx, _id, _payload, args, result) =>
+        result.errors?.length
+          ? { ...result, errors: format(result.errors, localeOfViewer((args.contextValue as GraphQLContext).viewer, ctx.extra.acceptLanguage)) }
+          : undefined,
+      onError: (ctx, id, _payload, errors) => {
+        const locale = ctx.extra.refusedLocales?.get(id) ?? localeOfViewer(Viewer.anonymous(), ctx.extra.acceptLanguage);
+        ctx.extra.refusedLocales?.delete(id);
+        return format(errors, locale);
+      },
     },
     wsServer,
   );
+}
+
+/** The socket's language preference: a connection parameter (`acceptLanguage`, `locale`), else the upgrade header. */
+function acceptLanguageOf(params: Readonly<Record<string, unknown>> | undefined, header: string | undefined): string | null {
+  const given = params?.acceptLanguage ?? params?.['accept-language'] ?? params?.locale;
+  return typeof given === 'string' && given ? given.slice(0, 200) : (header?.slice(0, 200) ?? null);
 }
 
 function isAsyncIterator(value: unknown): value is AsyncIterableIterator<ExecutionResult> {

@@ -3,7 +3,7 @@ import { assertApiClientMayRead, canSubscribeToEvents } from '../auth/policy';
 import { passwordChangeRequired, type Viewer } from '../auth/viewer';
 import type { OperationLimits } from '../config';
 import type { ReadRouter } from '../db/read-router';
-import { AppError, ErrorCode, forbidden } from '../errors';
+import { AppError, ErrorCode, errorMessage, forbidden } from '../errors';
 import type { OperationAnalysis } from '../limits/operation-cost';
 import {
   attemptBuckets,
@@ -131,7 +131,7 @@ export class OperationPipeline {
     const viewer = await request.loadViewer(operation);
     assertPasswordChangeAllows(viewer, operation);
     if (viewer.apiClient && operation.operation === 'subscription' && !canSubscribeToEvents(viewer)) {
-      throw forbidden('No permission: subscriptions need the events:subscribe scope');
+      throw forbidden(errorMessage('subscribeScope'));
     }
     assertApiClientMayRead(viewer, analysis.types);
     return { operation, viewer, analysis };
@@ -152,7 +152,7 @@ export function assertPasswordChangeAllows(viewer: Viewer, operation: OperationD
 export function tooManyTokens(message: string): AppError | null {
   if (!/Document contains more th\w+ \d+ tokens/.test(message)) return null;
   const maxTokens = Number(/(\d+) tokens/.exec(message)?.[1]);
-  return new AppError(ErrorCode.TooManyTokens, `The document has more than ${maxTokens} tokens`, { maxTokens });
+  return new AppError(ErrorCode.TooManyTokens, errorMessage('tooManyTokens', { maxTokens }), { maxTokens });
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

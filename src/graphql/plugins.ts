@@ -4,12 +4,14 @@ import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { Logger } from 'pino';
 import type { ViewerInvalidation } from '../auth/viewer-cache';
 import { sqlStatementsSoFar } from '../db/sql-counter';
-import { AppError, ErrorCode, httpStatusOf, isServiceUnavailable, serviceUnavailable } from '../errors';
+import { AppError, ErrorCode, errorMessage, httpStatusOf, isServiceUnavailable, localizedMessage, serviceUnavailable } from '../errors';
+import { translate, type Locale } from '../i18n';
 import { actualCost } from '../limits/operation-cost';
 import { rateLimitHeaders, type CostReport } from '../limits/operation-limits';
 import type { GraphQLContext } from './context';
 import { tooManyTokens, type OperationPipeline } from './operation-pipeline';
 import { loadPendingViewer } from './request-context';
+import { bindRequestLocale, requestLocale } from './request-locale';
 
 /**
  * The HTTP adapter of the operation pipeline: every operation, once Apollo parsed (with the pipeline's token limit)
@@ -20,7 +22,9 @@ import { loadPendingViewer } from './request-context';
  */
 export function operationGatePlugin(pipeline: OperationPipeline): ApolloServerPlugin<GraphQLContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      // Apollo runs the operation with a copy of the context: that copy's viewer, once loaded, decides the language.
+      bindRequestLocale(contextValue);
       let report: CostReport | undefined;
       let executed: OperationDefinitionNode | undefined;
       return {
@@ -72,8 +76,7 @@ function withHttpStatus(error: unknown): unknown {
   if (!(error instanceof AppError) || error.extensions.http) return error;
   const status = httpStatusOf(String(error.extensions.code), 'graphql');
   if (!status) return error;
-  const { code, ...extensions } = error.extensions;
-  return new AppError(code as ErrorCode, error.message, { ...extensions, http: { status, headers: new HeaderMap() } });
+  return error.withExtensions({ http: { status, headers: new HeaderMap() } });
 }
 
 /** Puts the count of SQL statements the operation ran into `extensions.sqlStatements`. */
@@ -125,26 +128,31 @@ const PUBLIC_CODES = new Set<string>([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+/**
+ * The one error policy of both transports: our codes as they are, with their message in the reader's `locale`
+ * (HTTP: the operation's, `requestLocale`); anything unexpected hidden and logged.
+ */
 export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error: unknown, locale: Locale = requestLocale()): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
       const { http: _http, ...extensions } = original.extensions; // the HTTP status and headers, applied by Apollo
-      return { ...formatted, extensions };
+      return { ...formatted, message: localizedMessage(original, locale) ?? formatted.message, extensions };
     }
     const code = formatted.extensions?.code;
     // Apollo parses HTTP documents itself, with the pipeline's token limit; partners get the limit's own code.
     const tokens = code === 'GRAPHQL_PARSE_FAILED' ? tooManyTokens(formatted.message) : null;
-    if (tokens) return { message: tokens.message, extensions: tokens.extensions };
+    if (tokens) return { message: localizedMessage(tokens, locale) ?? tokens.message, extensions: tokens.extensions };
     if (typeof code === 'string' && PUBLIC_CODES.has(code) && code !== ErrorCode.Internal) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     if (isServiceUnavailable(original)) {
       const unavailable = serviceUnavailable();
-      return { message: unavailable.message, path: formatted.path, extensions: unavailable.extensions };
+      return { message: localizedMessage(unavailable, locale) ?? unavailable.message, path: formatted.path, extensions: unavailable.extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.Internal } };
+    const internal = errorMessage('internal');
+    return { message: translate(locale, internal.key), path: formatted.path, extensions: { code: ErrorCode.Internal } };
   };
 }

@@ -14,7 +14,7 @@ export async function createRequestContext(
   createLoaders: CreateLoaders,
   authorization: string | undefined,
   clientAddress: string | null,
-  options: { deferViewer?: boolean; requestId?: string } = {},
+  options: { deferViewer?: boolean; requestId?: string; acceptLanguage?: string | null } = {},
 ): Promise<GraphQLContext> {
   const em = app.orm.em.fork();
   const token = bearerToken(authorization);
@@ -30,6 +30,7 @@ export async function createRequestContext(
     logger: app.logger.child({ requestId }),
     clientAddress,
     credential,
+    acceptLanguage: options.acceptLanguage ?? null,
     viewerPending: true,
   };
   if (!options.deferViewer) await loadPendingViewer(context);

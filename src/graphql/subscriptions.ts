@@ -4,7 +4,7 @@ import type { Credential } from '../auth/jwt';
 import { canSubscribeToEvents } from '../auth/policy';
 import { passwordChangeRequired, Viewer } from '../auth/viewer';
 import { MemberStatus } from '../auth/vocabulary';
-import { forbidden, unauthenticated } from '../errors';
+import { errorMessage, forbidden, unauthenticated } from '../errors';
 import type { ReceivedEvent } from '../realtime/events';
 import { resolveAs, type GraphQLContext } from './context';
 import type { CreateLoaders } from './loaders';
@@ -26,6 +26,8 @@ export interface ContextBase {
   clientAddress: string | null;
   credential: Credential | null;
   createLoaders: CreateLoaders;
+  /** The socket's `Accept-Language` (connection parameter or upgrade request header). */
+  acceptLanguage?: string | null;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface ContextBase {
  * from the process-wide delivery loaders).
  */
 export function lazyContext(base: ContextBase, viewer: Viewer): GraphQLContext {
-  const { app, requestId, clientAddress, credential, createLoaders } = base;
+  const { app, requestId, clientAddress, credential, createLoaders, acceptLanguage = null } = base;
   let em: GraphQLContext['em'] | undefined;
   let loaders: GraphQLContext['loaders'] | undefined;
   let logger: Logger | undefined;
@@ -45,6 +47,7 @@ export function lazyContext(base: ContextBase, viewer: Viewer): GraphQLContext {
     clientAddress,
     credential,
     createLoaders,
+    acceptLanguage,
     get em() {
       return (em ??= app.orm.em.fork());
     },
@@ -71,9 +74,9 @@ export async function currentMemberViewer(
   if (subscribed.apiClient) return currentApiClientViewer(app, credential);
   const { user, org, member } = subscribed.requireMember();
   const access = await app.subscribers.access(user.id, org.id, event.receivedAt);
-  if (!access || access.memberId !== member.id) throw forbidden('You are no longer a member of this org');
+  if (!access || access.memberId !== member.id) throw forbidden(errorMessage('noLongerMember'));
   if (access.mustChangePassword) throw passwordChangeRequired();
-  if (access.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+  if (access.status !== MemberStatus.ACTIVE) throw forbidden(errorMessage('membershipDisabled'));
   return new Viewer(user, org, member, access.grants);
 }
 
@@ -85,7 +88,7 @@ async function currentApiClientViewer(app: AppServices, credential: Credential |
   if (credential?.kind !== 'apiClient') throw unauthenticated();
   const viewer = await app.loadViewer(app.orm.em.fork(), credential);
   if (!viewer.apiClient) throw unauthenticated();
-  if (!canSubscribeToEvents(viewer)) throw forbidden('No permission: subscriptions need the events:subscribe scope');
+  if (!canSubscribeToEvents(viewer)) throw forbidden(errorMessage('subscribeScope'));
   return viewer;
 }
 

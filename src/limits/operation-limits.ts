@@ -2,7 +2,8 @@ import { HeaderMap } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { OperationLimits, RateLimits } from '../config';
 import { credentialKey, type Credential } from '../auth/jwt';
-import { AppError, ErrorCode } from '../errors';
+import { AppError, ErrorCode, errorMessage } from '../errors';
+import type { LocalizedMessage } from '../i18n';
 import { analyzeOperation, type OperationAnalysis } from './operation-cost';
 import type { Bucket, RateDecision, RateLimiter } from './rate-limiter';
 
@@ -40,13 +41,13 @@ export function checkOperationLimits(
 ): OperationAnalysis {
   const analysis = analyzeOperation(schema, document, operation, variables);
   if (analysis.depth > limits.maxDepth) {
-    throw refusal(ErrorCode.DepthLimitExceeded, `The operation is ${analysis.depth} fields deep; at most ${limits.maxDepth}`, { depth: analysis.depth, maxDepth: limits.maxDepth });
+    throw refusal(ErrorCode.DepthLimitExceeded, errorMessage('depthLimit', { depth: analysis.depth, maxDepth: limits.maxDepth }), { depth: analysis.depth, maxDepth: limits.maxDepth });
   }
   if (analysis.aliases > limits.maxAliases) {
-    throw refusal(ErrorCode.TooManyAliases, `The operation has ${analysis.aliases} aliases; at most ${limits.maxAliases}`, { aliases: analysis.aliases, maxAliases: limits.maxAliases });
+    throw refusal(ErrorCode.TooManyAliases, errorMessage('tooManyAliases', { aliases: analysis.aliases, maxAliases: limits.maxAliases }), { aliases: analysis.aliases, maxAliases: limits.maxAliases });
   }
   if (analysis.directives > limits.maxDirectives) {
-    throw refusal(ErrorCode.TooManyDirectives, `The operation uses ${analysis.directives} directives; at most ${limits.maxDirectives}`, {
+    throw refusal(ErrorCode.TooManyDirectives, errorMessage('tooManyDirectives', { directives: analysis.directives, maxDirectives: limits.maxDirectives }), {
       directives: analysis.directives,
       maxDirectives: limits.maxDirectives,
     });
@@ -56,15 +57,15 @@ export function checkOperationLimits(
 }
 
 export function costRefusal(cost: number, maxCost: number): AppError {
-  return refusal(ErrorCode.CostLimitExceeded, `The operation costs ${cost}; at most ${maxCost} (ask for smaller pages or fewer nested lists)`, { cost, maxCost });
+  return refusal(ErrorCode.CostLimitExceeded, errorMessage('costLimit', { cost, maxCost }), { cost, maxCost });
 }
 
-function refusal(code: ErrorCode, message: string, details: Record<string, unknown>): AppError {
+function refusal(code: ErrorCode, message: LocalizedMessage, details: Record<string, unknown>): AppError {
   return new AppError(code, message, { ...details, http: { status: 400, headers: new HeaderMap() } });
 }
 
 export function rateLimited(decision: RateDecision): AppError {
-  return new AppError(ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
+  return new AppError(ErrorCode.RateLimited, errorMessage('rateLimited', { seconds: decision.retryAfterSeconds }), {
     retryAfter: decision.retryAfterSeconds,
     http: { status: 429, headers: new HeaderMap([['retry-after', String(decision.retryAfterSeconds)]]) },
   });

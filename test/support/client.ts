@@ -10,16 +10,21 @@ export interface GraphQLResult<T> {
 
 /** A GraphQL-over-HTTP client, as web and mobile clients call the gateway. */
 export class GraphQLClient {
-  constructor(readonly url: string, public token?: string) {}
+  constructor(readonly url: string, public token?: string, readonly headers: Record<string, string> = {}) {}
 
   as(token: string | undefined): GraphQLClient {
-    return new GraphQLClient(this.url, token);
+    return new GraphQLClient(this.url, token, this.headers);
+  }
+
+  /** The same client sending these headers too (e.g. `accept-language`). */
+  withHeaders(headers: Record<string, string>): GraphQLClient {
+    return new GraphQLClient(this.url, this.token, { ...this.headers, ...headers });
   }
 
   async request<T, V>(document: TypedDocumentNode<T, V>, ...[variables]: V extends Record<string, never> ? [] | [V] : [V]): Promise<GraphQLResult<T>> {
     const response = await fetch(this.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
+      headers: { 'content-type': 'application/json', ...this.headers, ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
       body: JSON.stringify({ query: print(document), variables }),
     });
     return { ...((await response.json()) as Omit<GraphQLResult<T>, 'status'>), status: response.status };

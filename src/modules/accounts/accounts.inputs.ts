@@ -112,3 +112,15 @@ export class MemberAccount {
   @Field(() => Boolean, { description: 'True when the account\'s phone was verified with a code.' })
   phoneVerified!: boolean;
 }
+
+@InputType({ description: 'The signed-in person’s language and time zone. An omitted field stays as it is; null clears it.' })
+export class UpdateMyPreferencesInput {
+  @Field(() => String, {
+    nullable: true,
+    description: 'en, zh-CN, zh-TW or ja (zh-Hans, zh-Hant, ja-JP and the like are read as the nearest). Null: follow the client’s Accept-Language, else the org’s default.',
+  })
+  locale?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'An IANA time zone name such as Asia/Shanghai or Asia/Tokyo (not an offset). Null: the org’s.' })
+  timeZone?: string | null;
+}

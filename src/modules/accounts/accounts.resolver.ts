@@ -11,11 +11,13 @@ import {
   SignUpInput,
   VerificationRequest,
   EmailVerificationRequest,
+  UpdateMyPreferencesInput,
 } from './accounts.inputs';
 import { changePassword, logIn, signUp } from './accounts.service';
 import { createEnterpriseAccount, logInWithEnterpriseAccount } from './enterprise-accounts.service';
 import { requestEmailVerification, verifyEmail } from './email-verification.service';
 import { changeMyPhone, requestPhoneVerification, verifyPhone } from './phone-verification.service';
+import { updateMyPreferences } from './preferences.service';
 import { User } from './user.entity';
 
 @Resolver()
@@ -51,12 +53,21 @@ export class AccountsResolver {
   }
 
   @Authorized(Access.USER)
+  @Mutation(() => User, {
+    description:
+      'Saves the signed-in person’s language (errors, emails, SMS, notifications) and time zone (dates in them). BAD_USER_INPUT for an unsupported locale or a name that is not an IANA time zone.',
+  })
+  updateMyPreferences(@Arg('input', () => UpdateMyPreferencesInput) input: UpdateMyPreferencesInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+    return updateMyPreferences(ctx.em, ctx.viewer, input);
+  }
+
+  @Authorized(Access.USER)
   @Mutation(() => VerificationRequest, {
     description:
       'Sends a 6-digit code, valid 10 minutes, to the pending phone when a change is waiting, else to the current phone. At most one code per minute (TOO_MANY_ATTEMPTS with extensions.retryAfter in seconds).',
   })
   requestPhoneVerification(@Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
-    return requestPhoneVerification(ctx.em, ctx.viewer);
+    return requestPhoneVerification(ctx.em, ctx.viewer, ctx.acceptLanguage);
   }
 
   @Authorized(Access.USER)
@@ -74,7 +85,7 @@ export class AccountsResolver {
       'Sends a 6-digit code, valid 10 minutes, to this email address; verifyEmail makes it the account\'s verified email, with which invitations sent to it are accepted. An address another account verified answers CONFLICT; at most one code per minute (TOO_MANY_ATTEMPTS).',
   })
   requestEmailVerification(@Arg('email', () => String, { description: 'The address to verify.' }) email: string, @Ctx() ctx: GraphQLContext): Promise<EmailVerificationRequest> {
-    return requestEmailVerification(ctx.em, ctx.viewer, email);
+    return requestEmailVerification(ctx.em, ctx.viewer, email, ctx.acceptLanguage);
   }
 
   @Authorized(Access.USER)
@@ -91,7 +102,7 @@ export class AccountsResolver {
       'Starts a phone change (or binds a first phone to an enterprise account): sends a code to the NEW number. The account keeps its current phone, for sign-in too, until verifyPhone succeeds. A number used by another personal account answers CONFLICT.',
   })
   changeMyPhone(@Arg('phone', () => String, { description: 'The new phone number.' }) phone: string, @Ctx() ctx: GraphQLContext): Promise<VerificationRequest> {
-    return changeMyPhone(ctx.em, ctx.app, ctx.viewer, phone);
+    return changeMyPhone(ctx.em, ctx.app, ctx.viewer, phone, ctx.acceptLanguage);
   }
 
   @Authorized(Access.MEMBER)

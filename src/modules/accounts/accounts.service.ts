@@ -2,7 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 import { validateNewPassword, type PasswordCheck, type PasswordHasher } from '../../auth/password';
-import { AppError, badInput, conflict, ErrorCode } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
 import { isUniqueViolation, requireText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
 import type { AuthPayload, ChangePasswordInput, LogInInput, SignUpInput } from './accounts.inputs';
@@ -22,7 +23,7 @@ export async function signUp(em: EntityManager, app: AppServices, input: SignUpI
   try {
     await em.persistAndFlush(user);
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict('An account with this phone number already exists', { field: 'phone' });
+    if (isUniqueViolation(error)) throw conflict(errorMessage('accountPhoneTaken'), { field: 'phone' });
     throw error;
   }
   return { token: await app.tokens.sign({ sub: user.id }), user };
@@ -36,7 +37,7 @@ export async function assertNotLockedOut(em: EntityManager, identifier: string):
     createdAt: { $gt: new Date(Date.now() - FAILED_LOGIN_WINDOW_MS) },
   });
   if (failures >= MAX_FAILED_LOGINS) {
-    throw new AppError(ErrorCode.TooManyAttempts, 'Too many failed sign-in attempts; try again in 15 minutes');
+    throw new AppError(ErrorCode.TooManyAttempts, errorMessage('tooManyLogIns', { minutes: 15 }));
   }
 }
 
@@ -49,7 +50,7 @@ export async function recordLogInAttempt(
 }
 
 /** One answer for every failed sign-in, whatever was wrong, so nothing leaks about which accounts exist. */
-export function invalidCredentials(message = 'Wrong phone number or password'): AppError {
+export function invalidCredentials(message: string | LocalizedMessage = errorMessage('invalidCredentials')): AppError {
   return new AppError(ErrorCode.InvalidCredentials, message);
 }
 

@@ -6,7 +6,7 @@ import type { EmailVerificationRequest } from './accounts.inputs';
 
 import { AccountKind, User } from './user.entity';
 import { VerificationPurpose } from './verification-code.entity';
-import { assertCooldownOver, invalidCode, issueCode, lockUser, matchLatestCode } from './verification-codes';
+import { assertCooldownOver, codePreferences, invalidCode, issueCode, lockUser, matchLatestCode } from './verification-codes';
 
 /** CONFLICT when another personal account has verified this address: a verified email names one person. */
 async function assertEmailFree(tx: EntityManager, email: string, userId: string): Promise<void> {
@@ -18,7 +18,7 @@ async function assertEmailFree(tx: EntityManager, email: string, userId: string)
  * Sends a 6-digit code to `rawEmail` (the account's email becomes it once verified). Invitations sent to an email
  * address are accepted by the user who verified it [004]. Same cooldown and lifetime as phone codes.
  */
-export async function requestEmailVerification(em: EntityManager, viewer: Viewer, rawEmail: string): Promise<EmailVerificationRequest> {
+export async function requestEmailVerification(em: EntityManager, viewer: Viewer, rawEmail: string, acceptLanguage?: string | null): Promise<EmailVerificationRequest> {
   const { id } = viewer.requireUser();
   const email = optionalEmail(rawEmail);
   if (!email) throw badInput('An email address is required', 'email');
@@ -27,7 +27,7 @@ export async function requestEmailVerification(em: EntityManager, viewer: Viewer
     if (user.emailVerifiedAt && user.email === email) throw badInput('This email address is already verified', 'email');
     await assertEmailFree(tx, email, user.id);
     await assertCooldownOver(tx, user.id);
-    return { email, ...issueCode(tx, user, VerificationPurpose.VERIFY_EMAIL, { email }) };
+    return { email, ...issueCode(tx, user, VerificationPurpose.VERIFY_EMAIL, { email }, codePreferences(user, viewer, acceptLanguage)) };
   });
 }
 

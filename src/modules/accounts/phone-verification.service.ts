@@ -1,27 +1,29 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict } from '../../errors';
+import { badInput, conflict, errorMessage } from '../../errors';
 import { isUniqueViolation } from '../common/validate';
 import type { VerificationRequest } from './accounts.inputs';
-import { normalizePhone } from './phone';
+import { assertMobilePhone, normalizeMobilePhone } from './phone';
 import { AccountKind, User } from './user.entity';
 import { PHONE_PURPOSES, VerificationPurpose } from './verification-code.entity';
-import { assertCooldownOver, invalidCode, issueCode, lockUser, matchLatestCode } from './verification-codes';
+import type { RecipientPreferences } from './recipient-preferences';
+import { assertCooldownOver, codePreferences, invalidCode, issueCode, lockUser, matchLatestCode } from './verification-codes';
 
 /** CONFLICT when a personal account other than `userId` already uses the number. */
 async function assertPhoneFree(tx: EntityManager, phone: string, userId: string): Promise<void> {
   const taken = await tx.count(User, { kind: AccountKind.PERSONAL, phone, id: { $ne: userId } });
-  if (taken > 0) throw conflict('This phone number belongs to another account', { field: 'phone' });
+  if (taken > 0) throw conflict(errorMessage('phoneOfAnotherAccount'), { field: 'phone' });
 }
 
-/** Sends a code to `phone` (SMS) for `purpose`. */
-function sendPhoneCode(tx: EntityManager, user: User, purpose: VerificationPurpose, phone: string): VerificationRequest {
-  return { phone, ...issueCode(tx, user, purpose, { phone }) };
+/** Sends a code to `phone` (SMS) for `purpose`; a number that cannot receive an SMS is refused (BAD_USER_INPUT). */
+function sendPhoneCode(tx: EntityManager, user: User, purpose: VerificationPurpose, phone: string, preferences: RecipientPreferences): VerificationRequest {
+  assertMobilePhone(phone);
+  return { phone, ...issueCode(tx, user, purpose, { phone }, preferences) };
 }
 
 /** Sends a code to the pending phone when a change is waiting, else to the current phone. */
-export async function requestPhoneVerification(em: EntityManager, viewer: Viewer): Promise<VerificationRequest> {
+export async function requestPhoneVerification(em: EntityManager, viewer: Viewer, acceptLanguage?: string | null): Promise<VerificationRequest> {
   const { id } = viewer.requireUser();
   return em.transactional(async (tx) => {
     const user = await lockUser(tx, id);
@@ -29,22 +31,22 @@ export async function requestPhoneVerification(em: EntityManager, viewer: Viewer
     if (!user.pendingPhone && user.phoneVerifiedAt) throw badInput('Your phone number is already verified', 'phone');
     await assertCooldownOver(tx, user.id);
     return user.pendingPhone
-      ? sendPhoneCode(tx, user, VerificationPurpose.CHANGE_PHONE, user.pendingPhone)
-      : sendPhoneCode(tx, user, VerificationPurpose.VERIFY_PHONE, user.phone!);
+      ? sendPhoneCode(tx, user, VerificationPurpose.CHANGE_PHONE, user.pendingPhone, codePreferences(user, viewer, acceptLanguage))
+      : sendPhoneCode(tx, user, VerificationPurpose.VERIFY_PHONE, user.phone!, codePreferences(user, viewer, acceptLanguage));
   });
 }
 
 /** Records `phone` as the pending number and sends a CHANGE_PHONE code to it; the current phone stays until verifyPhone. */
-export async function changeMyPhone(em: EntityManager, app: AppServices, viewer: Viewer, rawPhone: string): Promise<VerificationRequest> {
+export async function changeMyPhone(em: EntityManager, app: AppServices, viewer: Viewer, rawPhone: string, acceptLanguage?: string | null): Promise<VerificationRequest> {
   const { id } = viewer.requireUser();
-  const phone = normalizePhone(rawPhone, app.config.phoneDefaultRegion);
+  const phone = normalizeMobilePhone(rawPhone, app.config.phoneDefaultRegion);
   return em.transactional(async (tx) => {
     const user = await lockUser(tx, id);
     if (phone === user.phone) throw badInput('This is already your phone number', 'phone');
     await assertPhoneFree(tx, phone, user.id);
     await assertCooldownOver(tx, user.id);
     user.pendingPhone = phone;
-    return sendPhoneCode(tx, user, VerificationPurpose.CHANGE_PHONE, phone);
+    return sendPhoneCode(tx, user, VerificationPurpose.CHANGE_PHONE, phone, codePreferences(user, viewer, acceptLanguage));
   });
 }
 
@@ -76,7 +78,7 @@ export async function verifyPhone(em: EntityManager, viewer: Viewer, code: strin
       return { ok: true, user };
     })
     .catch((error) => {
-      if (isUniqueViolation(error, 'users_personal_phone_unique')) throw conflict('This phone number belongs to another account', { field: 'phone' });
+      if (isUniqueViolation(error, 'users_personal_phone_unique')) throw conflict(errorMessage('phoneOfAnotherAccount'), { field: 'phone' });
       throw error;
     });
   if (!outcome.ok) throw invalidCode();

@@ -72,4 +72,19 @@ export class User extends BaseEntity {
 
   @Property({ type: 'timestamptz', nullable: true })
   lastLogInAt: Date | null = null;
+
+  /** Null: the client's `Accept-Language`, else the org's default (see `localeOfViewer`). */
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The language errors, emails, SMS and notifications are written in for this person: en, zh-CN, zh-TW or ja. Null: the client’s Accept-Language, else the org’s default.',
+  })
+  locale: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'IANA time zone (e.g. Asia/Shanghai) dates in emails, SMS and notifications are written in for this person. Null: the org’s. The API itself keeps ISO-8601 UTC.',
+  })
+  timeZone: string | null = null;
 }

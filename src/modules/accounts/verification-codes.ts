@@ -1,9 +1,12 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, ErrorCode } from '../../errors';
+import { AppError, ErrorCode, errorMessage } from '../../errors';
 import { OutboxChannel } from '../outbox/outbox-message.entity';
 import { enqueueMessage } from '../outbox/outbox.service';
+import type { Viewer } from '../../auth/viewer';
+import { chooseLocale, chooseTimeZone } from '../../i18n';
+import type { RecipientPreferences } from './recipient-preferences';
 import { User } from './user.entity';
 import { VerificationCode, VerificationPurpose } from './verification-code.entity';
 
@@ -21,7 +24,7 @@ function hashCode(userId: string, code: string): Buffer {
 }
 
 export function invalidCode(): AppError {
-  return new AppError(ErrorCode.InvalidCode, 'Wrong or expired verification code; request a new one if it keeps failing');
+  return new AppError(ErrorCode.InvalidCode, errorMessage('invalidCode'));
 }
 
 /** The user's row, locked for this transaction: serialises code requests and verifications of one user. */
@@ -34,17 +37,28 @@ export async function assertCooldownOver(tx: EntityManager, userId: string): Pro
   const latest = await tx.findOne(VerificationCode, { userId }, { orderBy: { createdAt: 'desc', id: 'desc' } });
   const waitMs = latest ? latest.createdAt.getTime() + RESEND_COOLDOWN_MS - Date.now() : 0;
   if (waitMs > 0) {
-    throw new AppError(ErrorCode.TooManyAttempts, 'A code was sent less than a minute ago; wait before asking again', {
+    throw new AppError(ErrorCode.TooManyAttempts, errorMessage('codeCooldown'), {
       retryAfter: Math.ceil(waitMs / 1000),
     });
   }
+}
+
+/**
+ * The language and zone of a code's message: the person asks for it themself, so their saved locale, else the
+ * language of the client they ask from, else their org's.
+ */
+export function codePreferences(user: User, viewer: Viewer, acceptLanguage: string | null | undefined): RecipientPreferences {
+  return {
+    locale: chooseLocale({ saved: user.locale, acceptLanguage, orgDefault: viewer.org?.locale }),
+    timeZone: chooseTimeZone(user.timeZone, viewer.org?.timeZone),
+  };
 }
 
 /** Where a code goes: a phone by SMS or an email address. */
 export type CodeTarget = { phone: string } | { email: string };
 
 /** Stores the hash of a fresh 6-digit code and queues its SMS or email, in the caller's transaction. */
-export function issueCode(tx: EntityManager, user: User, purpose: VerificationPurpose, target: CodeTarget): { expiresAt: Date } {
+export function issueCode(tx: EntityManager, user: User, purpose: VerificationPurpose, target: CodeTarget, preferences: RecipientPreferences): { expiresAt: Date } {
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const expiresAt = new Date(Date.now() + CODE_TTL_MS);
   tx.create(VerificationCode, { userId: user.id, purpose, ...target, codeHash: hashCode(user.id, code).toString('hex'), expiresAt });
@@ -54,6 +68,7 @@ export function issueCode(tx: EntityManager, user: User, purpose: VerificationPu
       ? { channel: OutboxChannel.SMS, recipient: target.phone, template: PHONE_VERIFICATION_TEMPLATE }
       : { channel: OutboxChannel.EMAIL, recipient: target.email, template: EMAIL_VERIFICATION_TEMPLATE }),
     payload: { code },
+    preferences,
   });
   return { expiresAt };
 }

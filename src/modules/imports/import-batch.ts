@@ -548,13 +548,24 @@ async function insertPeople(
          from input i, params p
      )
      -- The same message shape as invitations.service's queueInvitationMessage, linked to its invitation so a
-     -- delivery the dispatcher gives up on marks the invitation FAILED.
+     -- delivery the dispatcher gives up on marks the invitation FAILED; in the language and zone of the account that
+     -- verified the phone or email (recipientPreferences), else the org's.
      insert into outbox_messages (org_id, invitation_id, channel, recipient, template, payload)
      select p.org_id, i.invitation_id, case when i.channel = 'PHONE' then 'SMS' else 'EMAIL' end,
             case when i.channel = 'PHONE' then i.phone else i.email end, 'INVITATION',
             jsonb_build_object('url', i.link, 'orgName', p.org_name, 'inviterName', p.inviter_name, 'inviteeName', i.name,
-                               'expiresAt', to_json(now() + make_interval(secs => p.ttl_seconds)) #>> '{}')
-       from input i, params p`,
+                               'expiresAt', to_json(now() + make_interval(secs => p.ttl_seconds)) #>> '{}',
+                               'locale', coalesce(known.locale, o.locale), 'timeZone', coalesce(known.time_zone, o.time_zone))
+       from input i cross join params p
+       join orgs o on o.id = p.org_id
+       left join lateral (
+         select u.locale, u.time_zone from users u
+          where i.channel = 'PHONE' and u.phone = i.phone and u.phone_verified_at is not null
+         union all
+         select u.locale, u.time_zone from users u
+          where i.channel = 'EMAIL' and lower(u.email) = lower(i.email) and u.email_verified_at is not null
+         limit 1
+       ) known on true`,
     [JSON.stringify(people), orgId, inviter.memberId, inviter.userId, session.importId, ttlSeconds, session.orgName, inviter.name],
   );
   return people.map((person) => ({

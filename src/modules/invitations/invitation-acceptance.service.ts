@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadViewer } from '../members/viewers';
-import { AppError, badInput, conflict, ErrorCode } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, errorMessage } from '../../errors';
 import type { AppServices } from '../../app';
 import type { Viewer, ViewerUser } from '../../auth/viewer';
 import { resolveAs } from '../../graphql/context';
@@ -23,7 +23,7 @@ import type { AcceptInvitationPayload } from './invitations.inputs';
 
 /** One answer for unknown, expired, used-up, revoked and otherwise closed tokens, so a token reveals nothing. */
 export function invitationInvalid(): AppError {
-  return new AppError(ErrorCode.InvitationInvalid, 'This invitation is not valid: it may have expired, been used or been withdrawn. Ask for a new one.');
+  return new AppError(ErrorCode.InvitationInvalid, errorMessage('invitationInvalid'));
 }
 
 /** The invitation of a token, if it can be used now; otherwise INVITATION_INVALID. */
@@ -77,7 +77,7 @@ export async function acceptInvitation(
     const invitation = await findUsable(tx, token);
     assertRecipient(user, invitation);
     const orgId = invitation.orgId;
-    if (await tx.count(Member, { orgId, userId: user.id })) throw conflict('You are already a member of this org');
+    if (await tx.count(Member, { orgId, userId: user.id })) throw conflict(errorMessage('alreadyMember'));
     const person = invitation.channel !== InvitationChannel.LINK;
     const pending = person && invitation.memberId ? await tx.findOne(Member, { id: invitation.memberId, orgId }) : null;
     if (person && (!pending || pending.status !== MemberStatus.PENDING || pending.userId)) throw invitationInvalid();
@@ -136,7 +136,7 @@ export async function acceptInvitation(
     return { org, member };
   }).catch((error: unknown) => {
     if (isUniqueViolation(error, 'members_org_user_unique') || isUniqueViolation(error, 'invitation_acceptances_pkey')) {
-      throw conflict('You are already a member of this org');
+      throw conflict(errorMessage('alreadyMember'));
     }
     if (isUniqueViolation(error, 'members_org_phone_unique')) {
       throw conflict('A member with your phone number is already in this org, waiting for you: accept the invitation sent to your phone instead', { field: 'phone' });

@@ -6,7 +6,8 @@ import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
 import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { withEvents } from '../../realtime/events';
-import { normalizePhone } from '../accounts/phone';
+import { normalizeMobilePhone } from '../accounts/phone';
+import { recipientPreferences } from '../accounts/recipient-preferences';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, optionalEmail, optionalText, requireText } from '../common/validate';
 import { Department } from '../departments/department.entity';
@@ -76,7 +77,7 @@ export async function invitePendingMember(
     lastSentAt: now,
     createdAt: now,
   });
-  const url = queueInvitationMessage(tx, services, viewer, invitation, token);
+  const url = await queueInvitationMessage(tx, services, viewer, invitation, token);
   await emit(invitationEvent(invitation, InvitationEventType.SENT));
   return { invitation, token, url };
 }
@@ -89,7 +90,7 @@ export async function sendInvitation(em: EntityManager, viewer: Viewer, input: S
   const hasPhone = input.phone != null && input.phone.trim() !== '';
   const hasEmail = input.email != null && input.email.trim() !== '';
   if (hasPhone === hasEmail) throw badInput('Give exactly one of phone and email', hasPhone ? 'email' : 'phone');
-  const phone = hasPhone ? normalizePhone(input.phone!, services.config.phoneDefaultRegion) : null;
+  const phone = hasPhone ? normalizeMobilePhone(input.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(input.email) : null;
   const departmentIds = parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const roleIds = parseIdList(input.roleIds, 'Role', 'roleIds');
@@ -201,7 +202,7 @@ export async function resendInvitation(
   const hasPhone = correction.phone != null && correction.phone.trim() !== '';
   const hasEmail = correction.email != null && correction.email.trim() !== '';
   if (hasPhone && hasEmail) throw badInput('Give at most one of phone and email', 'email');
-  const phone = hasPhone ? normalizePhone(correction.phone!, services.config.phoneDefaultRegion) : null;
+  const phone = hasPhone ? normalizeMobilePhone(correction.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(correction.email) : null;
 
   return withEvents(em, services, async (tx, emit) => {
@@ -250,7 +251,7 @@ export async function resendInvitation(
 
     await cancelQueuedMessages(tx, invitation.id, 'superseded by a resend');
     const url =
-      invitation.channel === InvitationChannel.LINK ? invitationUrl(services.config.publicUrl, token) : queueInvitationMessage(tx, services, viewer, invitation, token);
+      invitation.channel === InvitationChannel.LINK ? invitationUrl(services.config.publicUrl, token) : await queueInvitationMessage(tx, services, viewer, invitation, token);
     await emit(invitationEvent(invitation, InvitationEventType.SENT));
     recordAudit(tx, viewer, 'invitation.resend', { type: 'Invitation', id }, {
       channel: invitation.channel,
@@ -271,11 +272,14 @@ function setStatus(invitation: Invitation, status: InvitationStatus, viewer: Vie
 }
 
 /** Queues the SMS or email carrying the link; returns the link. */
-function queueInvitationMessage(tx: EntityManager, services: Pick<AppServices, 'config'>, viewer: Viewer, invitation: Invitation, token: string): string {
+async function queueInvitationMessage(tx: EntityManager, services: Pick<AppServices, 'config'>, viewer: Viewer, invitation: Invitation, token: string): Promise<string> {
   const org = viewer.requireOrg();
   const url = invitationUrl(services.config.publicUrl, token);
   const sms = invitation.channel === InvitationChannel.PHONE;
+  // Written in the invitee's language and zone when their account is known, else in the org's.
+  const preferences = await recipientPreferences(tx, sms ? { phone: invitation.phone } : { email: invitation.email }, org);
   enqueueMessage(tx, {
+    preferences,
     orgId: org.id,
     invitationId: invitation.id,
     channel: sms ? OutboxChannel.SMS : OutboxChannel.EMAIL,

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertCan, assertCanActOnRoleHolder, canGrantRole } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { AppError, badInput, conflict, ErrorCode, forbidden, notFound } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, forbidden, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { withEvents, type EmitEvent } from '../../realtime/events';
@@ -65,7 +65,7 @@ export async function addMember(em: EntityManager, viewer: Viewer, input: AddMem
 
     const limit = await lockOrg(tx, orgId);
     if ((await tx.count(Member, { orgId })) >= limit) {
-      throw new AppError(ErrorCode.QuotaExceeded, `The org has reached its member limit of ${limit}`);
+      throw new AppError(ErrorCode.QuotaExceeded, errorMessage('memberLimit', { limit }));
     }
     const member = tx.create(Member, { orgId, name, nameReading, phone, email, title, employeeNo, managerId, status: MemberStatus.PENDING });
     for (const department of departments) tx.create(MemberDepartment, { memberId: member.id, departmentId: department.id, orgId });
@@ -362,7 +362,7 @@ async function assertNoManagerCycle(tx: EntityManager, orgId: string, memberId: 
 
 function rethrowUniqueViolation(error: unknown): never {
   if (isUniqueViolation(error, 'members_org_phone_unique')) {
-    throw conflict('A member with this phone number already exists in the org', { field: 'phone' });
+    throw conflict(errorMessage('memberPhoneTaken'), { field: 'phone' });
   }
   if (isUniqueViolation(error, 'members_org_employee_no_unique')) {
     throw conflict('A member with this employee number already exists in the org', { field: 'employeeNo' });

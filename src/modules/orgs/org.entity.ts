@@ -31,4 +31,12 @@ export class Org extends BaseEntity {
   /** Default lifetime of an invitation; links may set their own. */
   @Property({ type: 'integer' })
   invitationTtlSeconds: Opt<number> = 7 * 24 * 3600;
+
+  /** Default language of people who saved none and whose client sends no `Accept-Language` we speak. */
+  @Property({ type: 'text' })
+  locale: Opt<string> = 'en';
+
+  /** Default IANA time zone of the dates written to people who saved none. */
+  @Property({ type: 'text' })
+  timeZone: Opt<string> = 'UTC';
 }

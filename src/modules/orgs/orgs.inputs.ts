@@ -10,6 +10,12 @@ export class CreateOrgInput {
 
   @Field(() => String, { description: '2 to 32 characters: lower-case letters, digits and hyphens. Unique.' })
   code!: string;
+
+  @Field(() => String, { nullable: true, description: 'Default language of the org’s people: en (the default), zh-CN, zh-TW or ja.' })
+  locale?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Default IANA time zone of the org’s people (default UTC).' })
+  timeZone?: string | null;
 }
 
 @InputType({ description: 'Org settings to change; omitted ones stay.' })
@@ -19,6 +25,12 @@ export class UpdateOrgSettingsInput {
 
   @Field(() => Int, { nullable: true, description: 'Lifetime of new invitations in seconds (60 to 31536000); links may set their own.' })
   invitationTtlSeconds?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Default language of the org’s people: en, zh-CN, zh-TW or ja.' })
+  locale?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Default IANA time zone of the org’s people, e.g. Asia/Shanghai.' })
+  timeZone?: string | null;
 }
 
 @ObjectType({ description: 'How many members the org may have.' })
@@ -37,6 +49,12 @@ export class OrgSettings {
 
   @Field(() => Int, { description: 'Lifetime of new invitations in seconds (default 7 days).' })
   invitationTtlSeconds!: number;
+
+  @Field(() => String, { description: 'Language of people who saved none and whose client asks for none we speak (en, zh-CN, zh-TW, ja).' })
+  locale!: string;
+
+  @Field(() => String, { description: 'IANA time zone of the dates written to people who saved none.' })
+  timeZone!: string;
 }
 
 @ObjectType({ description: 'A token for one org, with the org and the caller’s membership in it.' })

@@ -28,7 +28,7 @@ export class OrgsResolver {
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => Org, { description: 'Changes the org\'s settings. OWNER and ADMIN.' })
+  @Mutation(() => Org, { description: 'Changes the org’s settings (owners and admins): invitations, and the default language and time zone of its people.' })
   updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput, { description: 'The settings to change; omitted ones stay.' }) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
     return updateOrgSettings(ctx.em, ctx.viewer, input);
   }
@@ -40,7 +40,7 @@ export class OrgsResolver {
 
   @FieldResolver(() => OrgSettings, { description: 'The org\'s settings.' })
   settings(@Root() org: Org): OrgSettings {
-    return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds };
+    return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds, locale: org.locale, timeZone: org.timeZone };
   }
 
   // Orgs reach a client only where the viewer belongs to them, so their root is theirs to see.

@@ -4,7 +4,7 @@ import { Viewer } from '../../auth/viewer';
 import { executeRead } from '../../db/read-routing';
 import { badInput, conflict, notFound, forbidden } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
-import { isUniqueViolation, requireText } from '../common/validate';
+import { isUniqueViolation, requireLocale, requireText, requireTimeZone } from '../common/validate';
 import { Department } from '../departments/department.entity';
 import { runMemberActivationHooks } from '../members/member-activation';
 import { MemberDepartment } from '../members/member-department.entity';
@@ -26,10 +26,12 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
   const name = requireText(input.name, 'name', 100);
   const code = input.code.trim().toLowerCase();
   if (!ORG_CODE.test(code)) throw badInput('code must be 2 to 32 lower-case letters, digits or hyphens', 'code');
+  const locale = input.locale != null ? requireLocale(input.locale, 'locale') : undefined;
+  const timeZone = input.timeZone != null ? requireTimeZone(input.timeZone, 'timeZone') : undefined;
 
   const { org, member } = await em
     .transactional(async (tx) => {
-      const org = tx.create(Org, { name, code, memberLimit: app.config.defaultMemberLimit, rootDepartmentId: '' });
+      const org = tx.create(Org, { name, code, memberLimit: app.config.defaultMemberLimit, rootDepartmentId: '', ...(locale && { locale }), ...(timeZone && { timeZone }) });
       const root = tx.create(Department, { orgId: org.id, name, parentId: null, path: '' });
       root.path = `/${root.id}/`;
       org.rootDepartmentId = root.id;
@@ -96,7 +98,7 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
   return em.transactional(async (tx) => {
     const row = await tx.findOneOrFail(Org, { id: org.id });
     // The audit entry names the settings the call touched.
-    const touched = (['invitesOpen', 'invitationTtlSeconds'] as const).filter((key) => input[key] != null);
+    const touched = (['invitesOpen', 'invitationTtlSeconds', 'locale', 'timeZone'] as const).filter((key) => input[key] != null);
     const pick = () => Object.fromEntries(touched.map((key) => [key, row[key]]));
     const before = pick();
     if (input.invitesOpen != null) row.invitesOpen = input.invitesOpen;
@@ -107,6 +109,8 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
       }
       row.invitationTtlSeconds = ttl;
     }
+    if (input.locale != null) row.locale = requireLocale(input.locale, 'locale');
+    if (input.timeZone != null) row.timeZone = requireTimeZone(input.timeZone, 'timeZone');
     recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after: pick() });
     return row;
   });

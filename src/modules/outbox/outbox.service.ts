@@ -15,9 +15,13 @@ export function enqueueMessage(
     payload: Record<string, unknown>;
     /** The invitation the message delivers (see `onDeliveryFailure`). */
     invitationId?: string | null;
+    /** The recipient's language and time zone, kept in the payload: the message is rendered in them when sent. */
+    preferences?: { locale: string; timeZone: string };
   },
 ): OutboxMessage {
-  const row = em.create(OutboxMessage, { ...message, orgId: message.orgId ?? null, invitationId: message.invitationId ?? null, createdAt: new Date() });
+  const { preferences, ...fields } = message;
+  const payload = preferences ? { ...message.payload, locale: preferences.locale, timeZone: preferences.timeZone } : message.payload;
+  const row = em.create(OutboxMessage, { ...fields, payload, orgId: message.orgId ?? null, invitationId: message.invitationId ?? null, createdAt: new Date() });
   em.persist(row);
   return row;
 }
