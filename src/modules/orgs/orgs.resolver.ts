@@ -28,7 +28,7 @@ export class OrgsResolver {
   }
 
   @Authorized(Access.ADMIN)
-  @Mutation(() => Org, { description: 'Changes the org\'s settings. OWNER and ADMIN.' })
+  @Mutation(() => Org, { description: "Changes the org's settings. OWNER and ADMIN." })
   updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput, { description: 'The settings to change; omitted ones stay.' }) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
     return updateOrgSettings(ctx.em, ctx.viewer, input);
   }
@@ -38,7 +38,7 @@ export class OrgsResolver {
     return { used: org.memberCount, limit: org.memberLimit };
   }
 
-  @FieldResolver(() => OrgSettings, { description: 'The org\'s settings.' })
+  @FieldResolver(() => OrgSettings, { description: "The org's settings." })
   settings(@Root() org: Org): OrgSettings {
     return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds };
   }
