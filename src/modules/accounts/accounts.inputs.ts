@@ -7,7 +7,7 @@ export class SignUpInput {
   @Field(() => String, { description: 'Mobile number; without a country code it is read in the default region.' })
   phone!: string;
 
-  @Field(() => String, { description: 'The person\'s name, 1 to 100 characters.' })
+  @Field(() => String, { description: "The person's name, 1 to 100 characters." })
   name!: string;
 
   @Field(() => String, { description: '8 to 200 characters.' })
@@ -19,7 +19,7 @@ export class LogInInput {
   @Field(() => String, { description: 'The verified phone of the account, with or without country code.' })
   phone!: string;
 
-  @Field(() => String, { description: 'The account\'s password.' })
+  @Field(() => String, { description: "The account's password." })
   password!: string;
 }
 
@@ -31,7 +31,7 @@ export class LogInWithEnterpriseAccountInput {
   @Field(() => String, { description: 'Case-insensitive.' })
   loginName!: string;
 
-  @Field(() => String, { description: 'The account\'s password (initially the one the org issued).' })
+  @Field(() => String, { description: "The account's password (initially the one the org issued)." })
   password!: string;
 }
 
@@ -109,7 +109,7 @@ export class MemberAccount {
   @Field(() => Boolean, { description: 'True while an enterprise account still has its initial password.' })
   mustChangePassword!: boolean;
 
-  @Field(() => Boolean, { description: 'True when the account\'s phone was verified with a code.' })
+  @Field(() => Boolean, { description: "True when the account's phone was verified with a code." })
   phoneVerified!: boolean;
 }
 

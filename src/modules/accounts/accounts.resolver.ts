@@ -82,7 +82,7 @@ export class AccountsResolver {
   @Authorized(Access.USER)
   @Mutation(() => EmailVerificationRequest, {
     description:
-      'Sends a 6-digit code, valid 10 minutes, to this email address; verifyEmail makes it the account\'s verified email, with which invitations sent to it are accepted. An address another account verified answers CONFLICT; at most one code per minute (TOO_MANY_ATTEMPTS).',
+      "Sends a 6-digit code, valid 10 minutes, to this email address; verifyEmail makes it the account's verified email, with which invitations sent to it are accepted. An address another account verified answers CONFLICT; at most one code per minute (TOO_MANY_ATTEMPTS).",
   })
   requestEmailVerification(@Arg('email', () => String, { description: 'The address to verify.' }) email: string, @Ctx() ctx: GraphQLContext): Promise<EmailVerificationRequest> {
     return requestEmailVerification(ctx.em, ctx.viewer, email, ctx.acceptLanguage);

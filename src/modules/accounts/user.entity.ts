@@ -23,7 +23,7 @@ export class User extends BaseEntity {
   kind: Opt<AccountKind> = AccountKind.PERSONAL;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The person\'s name on their account.' })
+  @Field(() => String, { description: "The person's name on their account." })
   name!: string;
 
   /** E.164. Unique among personal accounts; an enterprise account may bind one later. */

@@ -11,7 +11,7 @@ export class ContactGroup extends OrgOwnedEntity {
   ownerId!: string;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The group\'s name, unique among the caller\'s groups.' })
+  @Field(() => String, { description: "The group's name, unique among the caller's groups." })
   name!: string;
 }
 

@@ -28,7 +28,7 @@ export class ContactGroupsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactGroup, { description: 'Renames one of the caller\'s contact groups.' })
+  @Mutation(() => ContactGroup, { description: "Renames one of the caller's contact groups." })
   updateContactGroup(@Arg('input', () => UpdateContactGroupInput, { description: 'The group and its new name.' }) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
     return updateContactGroup(ctx.em, ctx.viewer, input);
   }
@@ -42,7 +42,7 @@ export class ContactGroupsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup, { description: 'Files contacts the caller sees into one of their groups (at most 500 per call).' })
   addContactsToGroup(
-    @Arg('groupId', () => ID, { description: 'One of the caller\'s contact groups.' }) groupId: string,
+    @Arg('groupId', () => ID, { description: "One of the caller's contact groups." }) groupId: string,
     @Arg('contactIds', () => [ID], { description: 'The contacts to add (at most 500).' }) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {
@@ -50,9 +50,9 @@ export class ContactGroupsResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => ContactGroup, { description: 'Takes contacts out of one of the caller\'s groups (the contacts stay).' })
+  @Mutation(() => ContactGroup, { description: "Takes contacts out of one of the caller's groups (the contacts stay)." })
   removeContactsFromGroup(
-    @Arg('groupId', () => ID, { description: 'One of the caller\'s contact groups.' }) groupId: string,
+    @Arg('groupId', () => ID, { description: "One of the caller's contact groups." }) groupId: string,
     @Arg('contactIds', () => [ID], { description: 'The contacts to take out.' }) contactIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactGroup> {

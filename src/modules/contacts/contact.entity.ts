@@ -34,11 +34,11 @@ registerEnumType(ContactSource, {
   name: 'ContactSource',
   description: 'How the contact was added.',
   valuesConfig: {
-    CARD_LINK: { description: 'Connected through the member\'s card link.' },
+    CARD_LINK: { description: "Connected through the member's card link." },
     IMPORT: { description: 'Imported from a CSV file.' },
     MANUAL: { description: 'Typed in by a member.' },
-    PHONE: { description: 'Taken from a phone\'s address book.' },
-    QR: { description: 'Connected by scanning the member\'s card QR code.' },
+    PHONE: { description: "Taken from a phone's address book." },
+    QR: { description: "Connected by scanning the member's card QR code." },
   },
 });
 
@@ -54,7 +54,7 @@ export class Contact extends OrgOwnedEntity {
   ownerId: string | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The contact\'s name.' })
+  @Field(() => String, { description: "The contact's name." })
   name!: string;
 
   @Property({ type: 'text', nullable: true })

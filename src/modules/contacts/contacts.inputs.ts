@@ -37,7 +37,7 @@ export class CreateContactInput {
   @Field(() => [String], { nullable: true, description: 'At most 20; each is normalised to E.164 (numbers without a country code are read in the default region).' })
   phones?: string[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Email address; unique among the org\'s contacts.' })
+  @Field(() => String, { nullable: true, description: "Email address; unique among the org's contacts." })
   email?: string | null;
 
   @Field(() => String, { nullable: true, description: 'At most 200 characters.' })
@@ -249,7 +249,7 @@ registerEnumType(ContactCardVia, {
   description: 'How the card reached the person: opened link or scanned QR code.',
   valuesConfig: {
     CARD_LINK: { description: 'The person opened the card link.' },
-    QR: { description: 'The person scanned the card\'s QR code.' },
+    QR: { description: "The person scanned the card's QR code." },
   },
 });
 
@@ -415,7 +415,7 @@ export class ContactTransferReport {
   @Field(() => [ContactTransferItem], { description: 'One item per contact asked for.' })
   contacts!: ContactTransferItem[];
 
-  @Field(() => [ExternalGroupTransferItem], { description: 'The external groups of the moved contacts\' owner that moved with them.' })
+  @Field(() => [ExternalGroupTransferItem], { description: "The external groups of the moved contacts' owner that moved with them." })
   externalGroups!: ExternalGroupTransferItem[];
 
   @Field(() => Int, { description: 'Contacts that moved, or would move.' })

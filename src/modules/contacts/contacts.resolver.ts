@@ -44,7 +44,7 @@ export class ContactsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Contact, { nullable: true, description: 'A contact the caller sees; any other id is null with a NOT_FOUND error.' })
-  contact(@Arg('id', () => ID, { description: 'The contact\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
+  contact(@Arg('id', () => ID, { description: "The contact's global ID." }) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
     return getContact(ctx.viewer, ctx.loaders, id);
   }
 

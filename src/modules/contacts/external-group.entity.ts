@@ -8,7 +8,7 @@ import { Node } from '../../graphql/relay';
 @ObjectType({ implements: Node, description: 'A group of members and external contacts. It stays external whatever its membership becomes.' })
 export class ExternalGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The group\'s name.' })
+  @Field(() => String, { description: "The group's name." })
   name!: string;
 
   @Property({ type: 'uuid' })

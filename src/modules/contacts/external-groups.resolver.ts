@@ -26,7 +26,7 @@ export class ExternalGroupsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => ExternalGroup, { description: 'A group the caller is in (or, for admins, whose owner they manage).' })
-  externalGroup(@Arg('id', () => ID, { description: 'The group\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
+  externalGroup(@Arg('id', () => ID, { description: "The group's global ID." }) id: string, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
     return getExternalGroup(ctx.em, ctx.viewer, ctx.loaders, id);
   }
 

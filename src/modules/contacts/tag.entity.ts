@@ -9,7 +9,7 @@ import { nameKeys } from '../../search/name-keys';
 @ObjectType({ implements: Node, description: 'A group of contact tags, defined by admins for the org.' })
 export class TagGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The group\'s name, unique in the org.' })
+  @Field(() => String, { description: "The group's name, unique in the org." })
   name!: string;
 }
 
@@ -21,7 +21,7 @@ export class Tag extends OrgOwnedEntity {
   groupId!: string;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The tag\'s name, unique in its group.' })
+  @Field(() => String, { description: "The tag's name, unique in its group." })
   name!: string;
 
   // Search and sort keys (src/search/name-keys.ts), derived whenever it is written: never exposed.

@@ -12,7 +12,7 @@ import { nameKeys } from '../../search/name-keys';
 @ObjectType({ implements: Node, description: 'A department. Departments nest to any depth under the org root.' })
 export class Department extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The department\'s name, unique among its siblings.' })
+  @Field(() => String, { description: "The department's name, unique among its siblings." })
   name!: string;
 
   // Search and sort keys (src/search/name-keys.ts), derived whenever it is written: never exposed.

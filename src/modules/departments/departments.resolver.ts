@@ -17,7 +17,7 @@ import {
 export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
   @Query(() => Department, { nullable: true, description: 'A department of the current org. Unknown and foreign ids are null with a NOT_FOUND error.' })
-  department(@Arg('id', () => ID, { description: 'The department\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
+  department(@Arg('id', () => ID, { description: "The department's global ID." }) id: string, @Ctx() ctx: GraphQLContext): Promise<Department> {
     return findDepartment(ctx.viewer, ctx.loaders, id);
   }
 

@@ -79,7 +79,7 @@ registerEnumType(ImportIssueCode, {
     INVALID_VISIBILITY: { description: 'Contacts: not PRIVATE, SHARED or ORG.' },
     MISSING_CONTACT: { description: 'Neither a phone nor an email.' },
     MISSING_NAME: { description: 'The name is empty.' },
-    QUOTA_EXCEEDED: { description: 'The org\'s member quota is used up.' },
+    QUOTA_EXCEEDED: { description: "The org's member quota is used up." },
     TOO_MANY_PHONES: { description: 'Contacts: more than 20 phone numbers.' },
     TOO_MANY_TAGS: { description: 'Contacts: more than 50 tags.' },
     UNKNOWN_COLUMN: { description: 'A header the importer does not know; the column is ignored (reported once, on row 1).' },

@@ -101,7 +101,7 @@ export class ImportProgressResolver {
   })
   importProgress(
     @Root() event: ImportProgressEvent,
-    @Arg('importId', () => ID, { description: 'The import\'s global ID or raw importId.' }) _importId: string,
+    @Arg('importId', () => ID, { description: "The import's global ID or raw importId." }) _importId: string,
     @Arg('after', () => String, { nullable: true, description: AFTER_EVENT }) _after: string | null,
   ): ImportProgressEvent {
     return event;

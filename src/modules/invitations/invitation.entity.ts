@@ -55,17 +55,17 @@ export class Invitation extends OrgOwnedEntity {
 
   /** E.164. */
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true, description: 'Phone invitations. Visible like a member\'s phone: admins and sub-admins covering one of its departments.' })
+  @Field(() => String, { nullable: true, description: "Phone invitations. Visible like a member's phone: admins and sub-admins covering one of its departments." })
   @UseMiddleware(InvitationRecipientField)
   phone: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true, description: 'Email invitations. Visible like a member\'s email: admins and sub-admins covering one of its departments.' })
+  @Field(() => String, { nullable: true, description: "Email invitations. Visible like a member's email: admins and sub-admins covering one of its departments." })
   @UseMiddleware(InvitationRecipientField)
   email: string | null = null;
 
   @Property({ type: 'text', nullable: true })
-  @Field(() => String, { nullable: true, description: 'The invited person\'s name as the sender wrote it; null for links.' })
+  @Field(() => String, { nullable: true, description: "The invited person's name as the sender wrote it; null for links." })
   name: string | null = null;
 
   @Property({ type: 'text', nullable: true })

@@ -36,7 +36,7 @@ export class CreateInviteLinkInput {
   @Field(() => [ID], { nullable: true, description: 'Roles people get. Omitted: the built-in MEMBER role.' })
   roleIds?: string[] | null;
 
-  @Field(() => Int, { nullable: true, description: 'Lifetime in seconds (60 to 31536000). Omitted: the org\'s invitation lifetime.' })
+  @Field(() => Int, { nullable: true, description: "Lifetime in seconds (60 to 31536000). Omitted: the org's invitation lifetime." })
   expiresIn?: number | null;
 
   @Field(() => Int, { nullable: true, description: 'How many people may join (1 to 100000). Omitted: unlimited until it expires.' })

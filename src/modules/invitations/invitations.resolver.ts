@@ -42,7 +42,7 @@ export class InvitationsResolver {
   @Authorized(Access.USER)
   @Mutation(() => AcceptInvitationPayload, {
     description:
-      'Joins the org of the invitation. Phone and email invitations need the signed-in user\'s verified phone or email to match (else INVITATION_RECIPIENT_MISMATCH, naming the masked number to use); a link admits any user while uses are left. Unknown, expired, used-up and revoked tokens: INVITATION_INVALID. Already a member: CONFLICT. No seat left: QUOTA_EXCEEDED.',
+      "Joins the org of the invitation. Phone and email invitations need the signed-in user's verified phone or email to match (else INVITATION_RECIPIENT_MISMATCH, naming the masked number to use); a link admits any user while uses are left. Unknown, expired, used-up and revoked tokens: INVITATION_INVALID. Already a member: CONFLICT. No seat left: QUOTA_EXCEEDED.",
   })
   acceptInvitation(@Arg('token', () => String, { description: 'The invitation token from the invitation link.' }) token: string, @Ctx() ctx: GraphQLContext): Promise<AcceptInvitationPayload> {
     return acceptInvitation(ctx.em, ctx.viewer, token, ctx.app);
@@ -88,7 +88,7 @@ export class InvitationsResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Invitation, { nullable: true, description: 'An invitation of the current org; any other id is null with a NOT_FOUND error.' })
-  invitation(@Arg('id', () => ID, { description: 'The invitation\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
+  invitation(@Arg('id', () => ID, { description: "The invitation's global ID." }) id: string, @Ctx() ctx: GraphQLContext): Promise<Invitation> {
     return getInvitation(ctx.viewer, ctx.loaders, id);
   }
 

@@ -25,7 +25,7 @@ export class Member extends OrgOwnedEntity {
   userId: string | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The member\'s name in this org.' })
+  @Field(() => String, { description: "The member's name in this org." })
   name!: string;
 
   @Property({ type: 'text', nullable: true })

@@ -34,7 +34,7 @@ export class MembersResolver {
 
   @Authorized(Access.MEMBER)
   @Query(() => Member, { nullable: true, description: 'A member of the current org; any other id is null with a NOT_FOUND error.' })
-  member(@Arg('id', () => ID, { description: 'The member\'s global ID.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
+  member(@Arg('id', () => ID, { description: "The member's global ID." }) id: string, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return getMember(ctx.loaders, id);
   }
 
@@ -45,7 +45,7 @@ export class MembersResolver {
   }
 
   @Authorized(Access.MEMBER)
-  @Mutation(() => Member, { description: 'Changes a member\'s profile, departments or manager. Needs MEMBERS EDIT over the member; sensitive fields need MEMBER_SENSITIVE_FIELDS EDIT.' })
+  @Mutation(() => Member, { description: "Changes a member's profile, departments or manager. Needs MEMBERS EDIT over the member; sensitive fields need MEMBER_SENSITIVE_FIELDS EDIT." })
   updateMember(@Arg('input', () => UpdateMemberInput, { description: 'The member and the fields to change; omitted fields stay.' }) input: UpdateMemberInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
     return updateMember(ctx.em, ctx.viewer, input, ctx.app);
   }

@@ -153,7 +153,7 @@ export class NotificationFieldsResolver {
     return notification.createdAt;
   }
 
-  @FieldResolver(() => Member, { nullable: true, description: 'Who sent it; null for system notifications and outside the sender\'s org.' })
+  @FieldResolver(() => Member, { nullable: true, description: "Who sent it; null for system notifications and outside the sender's org." })
   sender(@Root() notification: Notification, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<Member | null> | null {
     return notification.senderMemberId ? orgMember(ctx, info, notification.orgId, notification.senderMemberId) : null;
   }

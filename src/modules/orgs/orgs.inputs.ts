@@ -65,7 +65,7 @@ export class OrgSession {
   @Field(() => Org, { description: 'The org the token is for.' })
   org!: Org;
 
-  @Field(() => Member, { description: 'The caller\'s membership in the org.' })
+  @Field(() => Member, { description: "The caller's membership in the org." })
   member!: Member;
 }
 
@@ -77,7 +77,7 @@ export class ViewerPayload {
   @Field(() => Org, { nullable: true, description: 'The org the token is for; null for a token of no org.' })
   org!: Org | null;
 
-  @Field(() => Member, { nullable: true, description: 'The caller\'s membership in the current org; null without one.' })
+  @Field(() => Member, { nullable: true, description: "The caller's membership in the current org; null without one." })
   member!: Member | null;
 
   @Field(() => [Org], { description: 'Every org the caller is an active member of.' })

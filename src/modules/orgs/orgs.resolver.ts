@@ -38,7 +38,7 @@ export class OrgsResolver {
     return { used: org.memberCount, limit: org.memberLimit };
   }
 
-  @FieldResolver(() => OrgSettings, { description: 'The org\'s settings.' })
+  @FieldResolver(() => OrgSettings, { description: "The org's settings." })
   settings(@Root() org: Org): OrgSettings {
     return { invitesOpen: org.invitesOpen, invitationTtlSeconds: org.invitationTtlSeconds, locale: org.locale, timeZone: org.timeZone };
   }

@@ -8,6 +8,6 @@ import { OrgOwnedEntity } from '../../db/base.entity';
 @ObjectType({ implements: Node, description: 'A folder of roles, for the role list.' })
 export class RoleGroup extends OrgOwnedEntity {
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The group\'s name.' })
+  @Field(() => String, { description: "The group's name." })
   name!: string;
 }

@@ -24,9 +24,9 @@ registerEnumType(PermissionModule, {
     DEPARTMENTS: { description: 'The department tree.' },
     INVITATIONS: { description: 'Invitations and invite links.' },
     MEMBERS: { description: 'Members and their profiles.' },
-    MEMBER_SENSITIVE_FIELDS: { description: 'Members\' phone, email, employee number and account details.' },
+    MEMBER_SENSITIVE_FIELDS: { description: "Members' phone, email, employee number and account details." },
     NOTIFICATIONS: { description: 'Work notifications and announcements.' },
-    ORG: { description: 'The org\'s settings.' },
+    ORG: { description: "The org's settings." },
     ROLES: { description: 'Roles and role groups.' },
   },
 });
@@ -59,7 +59,7 @@ export class Role extends OrgOwnedEntity {
   builtin: BuiltinRole | null = null;
 
   @Property({ type: 'text' })
-  @Field(() => String, { description: 'The role\'s name, unique in the org.' })
+  @Field(() => String, { description: "The role's name, unique in the org." })
   name!: string;
 
   @Property({ type: 'uuid', nullable: true })

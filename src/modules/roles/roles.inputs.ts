@@ -51,7 +51,7 @@ export class RenameRoleGroupInput {
   @Field(() => ID, { description: 'The role group.' })
   id!: string;
 
-  @Field(() => String, { description: 'The new name, unique among the org\'s role groups.' })
+  @Field(() => String, { description: "The new name, unique among the org's role groups." })
   name!: string;
 }
 
