@@ -15,7 +15,7 @@ import { ImportEventType } from './import-events';
 import type { CsvRecord } from './import-stream';
 
 /** Records parsed between two turns of the event loop (see `consume`). */
-const PARSE_SLICE = 50;
+const PARSE_SLICE = 200;
 /** Rows per transaction. */
 export const IMPORT_BATCH_SIZE = 1000;
 /** Report entries the POST answers inline; the whole report stays readable through GraphQL (`report`). */
