@@ -89,7 +89,10 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
     phoneDefaultRegion: config.phoneDefaultRegion,
   });
 
-  const httpServer = createServer();
+  // No limit on the time to receive a whole request (Node's default cuts it at 300 s with a 408): an upload to
+  // `POST /imports` is read at the pace its batches are written, and 100,000 people on a busy machine take longer.
+  // Headers still have to arrive within `headersTimeout` (60 s), and bodies are bounded in bytes by the import limits.
+  const httpServer = createServer({ requestTimeout: 0 });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: config.env !== 'production',

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -232,12 +233,23 @@ export async function measure(request: () => Promise<GraphQLResponse>, concurren
 /** Streams a CSV to an import endpoint (`/imports`, `/imports/contacts`) and times it until the answer is read. */
 export async function uploadCsv(url: string, token: string, csv: Readable): Promise<{ status: number; body: { summary: Record<string, number> }; seconds: number }> {
   const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-    body: Readable.toWeb(csv) as ReadableStream<Uint8Array>,
-    duplex: 'half',
-  } as RequestInit);
-  const body = (await response.json()) as { summary: Record<string, number> };
-  return { status: response.status, body, seconds: (performance.now() - started) / 1000 };
+  // node:http rather than fetch: fetch gives up on response headers after 300 s, and an import answers at its end.
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    csv.on('error', reject);
+    csv.pipe(req);
+  });
+  let body: { summary: Record<string, number> };
+  try {
+    body = JSON.parse(text) as { summary: Record<string, number> };
+  } catch {
+    throw new Error(`upload answered ${status} with ${JSON.stringify(text.slice(0, 200))}`);
+  }
+  return { status, body, seconds: (performance.now() - started) / 1000 };
 }

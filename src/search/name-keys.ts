@@ -34,6 +34,7 @@ const MAX_STARTS = 12;
 const MAX_FIELD = 24;
 
 const HAN = /\p{Script=Han}/u;
+const TONE_NUMBER = /[0-9]$/;
 const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}\u30fc]/u;
 const LATIN_WORD = /^[\p{L}\p{N}]/u;
 
@@ -84,9 +85,10 @@ function syllablesOf(tokens: string[]): Syllable[] {
       while (j < tokens.length && HAN.test(tokens[j]!)) j++;
       const run = tokens.slice(i, j).join('');
       const surname = i === 0 ? 'head' : 'off';
-      const plain = pinyin(run, { toneType: 'none', type: 'array', surname, v: true });
+      // One conversion: the toneless reading is the toned one without its tone number (checked alike for every
+      // character of U+4E00..U+9FFF, alone and in runs, with and without surname readings).
       const toned = pinyin(run, { toneType: 'num', type: 'array', surname, v: true });
-      plain.forEach((syllable, k) => out.push({ plain: syllable, sort: toned[k] ?? syllable }));
+      for (const syllable of toned) out.push({ plain: syllable.replace(TONE_NUMBER, ''), sort: syllable });
       i = j;
     } else {
       const token = tokens[i]!;
@@ -140,6 +142,24 @@ export function nameKeys(name: string, reading?: string | null, extra?: string |
 }
 
 let last: { name: string; reading: string | null; extra: string | null; keys: NameKeys } | undefined;
+
+/**
+ * `nameKeys` remembering what it derived, for bulk writers (imports) whose rows repeat names: deriving a Chinese
+ * name's keys (Traditional folding, pinyin) costs far more than a map look-up. Holds at most `limit` names; past that
+ * it derives without remembering, so memory stays bounded whatever the file.
+ */
+export function nameKeysCache(limit = 200_000): (name: string, reading?: string | null) => NameKeys {
+  const cache = new Map<string, NameKeys>();
+  return (name, reading) => {
+    const key = reading ? `${name}\u0000${reading}` : name;
+    let keys = cache.get(key);
+    if (!keys) {
+      keys = deriveKeys(name, reading);
+      if (cache.size < limit) cache.set(key, keys);
+    }
+    return keys;
+  };
+}
 
 function deriveKeys(name: string, reading?: string | null, extra?: string | null): NameKeys {
   const nameKey = foldText(name);

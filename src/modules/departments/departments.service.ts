@@ -217,7 +217,12 @@ function assertCanManage(viewer: Viewer, action: PermissionAction, department: D
 
 /** Takes the org's department-tree lock until the transaction ends (creates, moves, deletes and bulk imports queue on it). */
 export async function lockDepartmentTree(tx: EntityManager, orgId: string): Promise<void> {
-  await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`departments:${orgId}`]);
+  await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [departmentTreeLockKey(orgId)]);
+}
+
+/** The advisory lock key of the org's department tree, for statements that take the lock themselves (`hashtextextended(key, 0)`). */
+export function departmentTreeLockKey(orgId: string): string {
+  return `departments:${orgId}`;
 }
 
 /** Sets many departments' positions in one statement. */

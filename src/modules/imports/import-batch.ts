@@ -7,9 +7,9 @@ import type { Viewer } from '../../auth/viewer';
 import { toGlobalId } from '../../graphql/relay';
 import { EventTopic, type NewOrgEvent } from '../../realtime/events';
 import { recordAudit } from '../audit/audit.service';
-import { lockDepartmentTree } from '../departments/departments.service';
+import { departmentTreeLockKey } from '../departments/departments.service';
 import { InvitationChannel } from '../invitations/invitation.entity';
-import { newInvitationToken } from '../invitations/invitation-token';
+import { newInvitationTokens } from '../invitations/invitation-token';
 import { BuiltinRole } from '../roles/role.entity';
 import { departmentPathKey, type ImportCandidate } from './import-csv';
 import { ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
@@ -101,7 +101,6 @@ interface AcceptedRow {
  */
 export async function importBatch(tx: EntityManager, session: ImportSession, memory: ImportMemory, candidates: ImportCandidate[]): Promise<BatchResult> {
   const { orgId, viewer } = session;
-  await lockDepartmentTree(tx, orgId);
   const org = await lockOrgForImport(tx, orgId);
   const { roles } = org;
   const paths = distinctPaths(candidates);
@@ -223,15 +222,23 @@ interface LockedOrg {
   roles: RoleRow[];
 }
 
-/** Locks the org row (quota, as `addMember` does) and reads its limit, its member count and its roles, in one statement. */
+/**
+ * Takes the org's department-tree lock (`lockDepartmentTree`'s), then locks the org row (quota, as `addMember` does)
+ * and reads its limit, its member count and its roles, in one statement: the tree lock is an init plan, evaluated
+ * before the scan yields the org row to lock, so the order every writer takes them holds. The row locked is the
+ * latest version (its member count counts every committed writer's); the probe that follows sees the tree as the
+ * last holder of the lock left it.
+ */
 async function lockOrgForImport(tx: EntityManager, orgId: string): Promise<LockedOrg> {
   const [org] = await nativeQuery<LockedOrg>(
     tx,
     `select o.member_limit, o.member_count, o.invitation_ttl_seconds,
             coalesce((select json_agg(json_build_object('id', r.id, 'name', r.name, 'builtin', r.builtin) )
                         from roles r where r.org_id = o.id), '[]'::json) as roles
-       from orgs o where o.id = $1 for update of o`,
-    [orgId],
+       from orgs o
+      where o.id = $1 and (select 1 from pg_advisory_xact_lock(hashtextextended($2, 0))) = 1
+        for update of o`,
+    [orgId, departmentTreeLockKey(orgId)],
   );
   if (!org) throw new Error(`org ${orgId} not found`);
   return org;
@@ -494,8 +501,9 @@ async function insertPeople(
     for (let depth = placement.missing.depth; depth < placement.segments.length; depth++) parentId = plan.nodes.get(`${parentId}/${placement.segments[depth]}`)!.id;
     return parentId;
   };
-  const people = accepted.map(({ candidate, roleIds, departments }) => {
-    const { token, tokenHash } = newInvitationToken();
+  const tokens = newInvitationTokens(accepted.length);
+  const people = accepted.map(({ candidate, roleIds, departments }, index) => {
+    const { token, tokenHash } = tokens[index]!;
     const departmentIds = [...new Set(departments.map((placement) => ('department' in placement ? placement.department.id : createdId(placement))))];
     return {
       member_id: randomUUID(),
@@ -503,7 +511,7 @@ async function insertPeople(
       name: candidate.name,
       name_reading: candidate.nameReading,
       // Hand-written SQL skips the entity's key hooks: the same keys, derived here.
-      ...keyColumns(nameKeys(candidate.name, candidate.nameReading)),
+      ...keyColumns(candidate.keys ?? nameKeys(candidate.name, candidate.nameReading)),
       phone: candidate.phone,
       email: candidate.email,
       title: candidate.title,

@@ -1,3 +1,4 @@
+import type { NameKeys } from '../../search/name-keys';
 import { normalizePhone } from '../accounts/phone';
 import { optionalEmail } from '../common/validate';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
@@ -116,6 +117,8 @@ export interface ImportCandidate {
   departmentPaths: string[][];
   /** Role names as written; empty: the built-in MEMBER role. */
   roleNames: string[];
+  /** The name's search keys, derived while the file is parsed (rows with issues of their own get none). */
+  keys?: NameKeys;
 }
 
 export type ParsedRow = { kind: 'blank' } | { kind: 'row'; candidate: ImportCandidate };

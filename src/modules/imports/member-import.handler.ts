@@ -1,4 +1,5 @@
 import type { AppServices } from '../../app';
+import { nameKeysCache } from '../../search/name-keys';
 import type { Viewer } from '../../auth/viewer';
 import { ImportKind } from './bulk-import.entity';
 import { importBatch, newImportMemory, type ImportSession } from './import-batch';
@@ -23,6 +24,7 @@ export function memberImportHandler(app: AppServices, viewer: Viewer, options: I
     publicUrl: app.config.publicUrl,
   };
   const memory = newImportMemory();
+  const keysOf = nameKeysCache();
   const region = app.config.phoneDefaultRegion;
   let header: ImportHeader | null = null;
   return {
@@ -36,7 +38,11 @@ export function memberImportHandler(app: AppServices, viewer: Viewer, options: I
     },
     parseRow(row, fields) {
       const parsed = parseRow(row, fields, header!, region);
-      return parsed.kind === 'blank' ? null : parsed.candidate;
+      if (parsed.kind === 'blank') return null;
+      const { candidate } = parsed;
+      // Derived here, while the previous batch is being written, and once per distinct name of the file.
+      if (candidate.issues.length === 0) candidate.keys = keysOf(candidate.name, candidate.nameReading);
+      return candidate;
     },
     async writeBatch(tx, rows) {
       const result = await importBatch(tx, session, memory, rows);
