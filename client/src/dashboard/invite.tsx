@@ -172,6 +172,8 @@ interface ImportResult {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
+const IMPORT_EVENT_GRACE_MS = 3_000;
+
 /** Rows of a CSV text, not counting the header or blank lines (quoted line breaks make it an estimate). */
 function countRows(text: string): number {
   return Math.max(0, text.split(/\r?\n/).filter((line) => line.trim() !== '').length - 1);
@@ -199,10 +201,14 @@ function ImportCsv() {
     setBusy(true);
     setResult(null);
     setProgress({ processed: 0, total: estimate, events: 0 });
+    let completed: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (completed = resolve));
     const stop = client.subscribe(DashboardImportProgressDocument, { importId, after: null }, {
-      next: ({ importProgress }) =>
-        setProgress((p) => ({ processed: importProgress.processed, total: importProgress.total ?? Math.max(p?.total ?? 0, importProgress.processed), events: (p?.events ?? 0) + 1 })),
-      error: () => undefined, // the answer carries the summary anyway
+      next: ({ importProgress }) => {
+        setProgress((p) => ({ processed: importProgress.processed, total: importProgress.total ?? Math.max(p?.total ?? 0, importProgress.processed), events: (p?.events ?? 0) + 1 }));
+        if (importProgress.type === 'COMPLETED') completed();
+      },
+      error: () => completed(), // refused (a sub-admin cannot follow an import before it starts): the answer carries the summary anyway
     });
     try {
       const params = new URLSearchParams({ importId, dryRun: String(form.get('dryRun') === 'on'), createDepartments: String(form.get('createDepartments') === 'on') });
@@ -216,6 +222,8 @@ function ImportCsv() {
       const rows = body.summary.rows ?? estimate;
       setProgress((p) => ({ processed: rows, total: rows, events: p?.events ?? 0 }));
       if (body.errors?.length) notify(t('import.failed', { reason: body.errors[0]!.message }), 'error');
+      // The COMPLETED event may trail the answer by a moment: let it land before unsubscribing.
+      await Promise.race([done, new Promise((resolve) => setTimeout(resolve, IMPORT_EVENT_GRACE_MS))]);
     } catch (error) {
       notify(t('import.failed', { reason: error instanceof GatewayError ? describe(error) : String(error) }), 'error');
     } finally {

@@ -5,7 +5,6 @@ import {
   DashboardLogInDocument,
   DashboardLogInWithEmailDocument,
   DashboardLogInWithEnterpriseAccountDocument,
-  DashboardViewerDocument,
 } from '../generated/graphql';
 import { t, type MessageKey } from './i18n';
 import { describe } from './session';
@@ -27,7 +26,8 @@ export function SignIn(props: { graphqlUrl: string; message?: string; onToken(to
   const first = useRef<HTMLInputElement>(null);
   const tabs = useRef<Array<HTMLButtonElement | null>>([]);
 
-  useEffect(() => first.current?.focus(), [method, mustChange]);
+  // The first field on arrival (and for the new password); a tab change keeps the focus on the tabs (arrow keys).
+  useEffect(() => first.current?.focus(), [mustChange]);
 
   const anonymous = () => new GatewayClient({ url: props.graphqlUrl, token: null });
 
@@ -52,8 +52,9 @@ export function SignIn(props: { graphqlUrl: string; message?: string; onToken(to
         token = (await anonymous().request(DashboardLogInWithEmailDocument, { input: { email: value('email').trim(), password: value('password') } })).logInWithEmail.token;
       } else {
         const input = { orgCode: value('orgCode').trim(), loginName: value('loginName').trim(), password: value('password') };
-        token = (await anonymous().request(DashboardLogInWithEnterpriseAccountDocument, { input })).logInWithEnterpriseAccount.token;
-        if (await needsPasswordChange(props.graphqlUrl, token)) {
+        const { logInWithEnterpriseAccount } = await anonymous().request(DashboardLogInWithEnterpriseAccountDocument, { input });
+        token = logInWithEnterpriseAccount.token;
+        if (logInWithEnterpriseAccount.user.mustChangePassword) {
           setMustChange({ token, current: input.password });
           setStatus({ text: t('signIn.changePassword.why'), error: false });
           return;
@@ -150,14 +151,4 @@ export function SignIn(props: { graphqlUrl: string; message?: string; onToken(to
       </form>
     </main>
   );
-}
-
-/** Does the gateway refuse this token until the initial password is changed? */
-async function needsPasswordChange(url: string, token: string): Promise<boolean> {
-  try {
-    await new GatewayClient({ url, token }).request(DashboardViewerDocument);
-    return false;
-  } catch (error) {
-    return error instanceof GatewayError && error.code === 'PASSWORD_CHANGE_REQUIRED';
-  }
 }
