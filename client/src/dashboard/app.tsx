@@ -9,7 +9,7 @@ import { LiveFeed, type JoinedMember, type SocketState } from './live';
 import { PendingInvitations } from './pending';
 import { describe, isAdminViewer, SessionContext, type Session, type Viewer } from './session';
 import { SignIn } from './sign-in';
-import { DepartmentTree } from './tree';
+import { DepartmentsProvider, DepartmentTree } from './tree';
 
 const GRAPHQL_URL = new URL('/graphql', location.href).toString();
 /** The session survives a reload of the tab, not the tab itself (the invitation page hands an admin's token over here). */
@@ -158,38 +158,40 @@ function Dashboard(props: { token: string; onToken(token: string): void; onSignO
       {!viewer.org ? (
         <p className="empty">{t('org.notMember')}</p>
       ) : (
-        <main className="layout">
-          <section id="section-overview" className="overview" aria-label={t('nav.overview')}>
-            {session.isAdmin && <Charts />}
-            <div className="pair">
-              <section className="card" id="departments">
-                <h2>{t('tree.title')}</h2>
-                <DepartmentTree />
-              </section>
-              <section className="card" id="activity">
-                <h2>{t('joined.title')}</h2>
-                <ul id="joined" className="joined">
-                  {joined.length === 0 ? (
-                    <li className="empty">{t('joined.empty')}</li>
-                  ) : (
-                    joined.map((member) => (
-                      <li key={member.eventId} data-member-id={member.id}>
-                        <span className="name">{member.name}</span>
-                        <span className="meta">
-                          {member.departments.map((d) => d.name).join(', ')}
-                          {member.joinedAt && ` · ${formatDateTime(member.joinedAt)}`}
-                        </span>
-                      </li>
-                    ))
-                  )}
-                </ul>
-              </section>
-            </div>
-          </section>
-          <Directory />
-          <InvitePanel />
-          <PendingInvitations />
-        </main>
+        <DepartmentsProvider>
+          <main className="layout">
+            <section id="section-overview" className="overview" aria-label={t('nav.overview')}>
+              {session.isAdmin && <Charts />}
+              <div className="pair">
+                <section className="card" id="departments">
+                  <h2>{t('tree.title')}</h2>
+                  <DepartmentTree />
+                </section>
+                <section className="card" id="activity">
+                  <h2>{t('joined.title')}</h2>
+                  <ul id="joined" className="joined">
+                    {joined.length === 0 ? (
+                      <li className="empty">{t('joined.empty')}</li>
+                    ) : (
+                      joined.map((member) => (
+                        <li key={member.eventId} data-member-id={member.id}>
+                          <span className="name">{member.name}</span>
+                          <span className="meta">
+                            {member.departments.map((d) => d.name).join(', ')}
+                            {member.joinedAt && ` · ${formatDateTime(member.joinedAt)}`}
+                          </span>
+                        </li>
+                      ))
+                    )}
+                  </ul>
+                </section>
+              </div>
+            </section>
+            <Directory />
+            <InvitePanel />
+            <PendingInvitations />
+          </main>
+        </DepartmentsProvider>
       )}
     </SessionContext.Provider>
   );

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { DashboardDepartmentSubtreeDocument, DashboardDepartmentTreeDocument, type DashboardDepartmentFragment } from '../generated/graphql';
 import { t } from './i18n';
 import { describe, useSession } from './session';
@@ -6,8 +6,19 @@ import { describe, useSession } from './session';
 /** A department as shown; `children` undefined while its sub-departments are not loaded yet. */
 export type DepartmentNode = DashboardDepartmentFragment & { children?: DepartmentNode[] };
 
-/** The top three levels of the department tree, read again on every live tick. */
+const DepartmentsContext = createContext<DepartmentNode | null>(null);
+
+/** The top three levels of the department tree, read once per live tick for every view below (tree, filters, pickers). */
+export function DepartmentsProvider(props: { children: ReactNode }) {
+  return <DepartmentsContext.Provider value={useLoadedTree()}>{props.children}</DepartmentsContext.Provider>;
+}
+
+/** The tree DepartmentsProvider read (null while loading). */
 export function useDepartmentTree(): DepartmentNode | null {
+  return useContext(DepartmentsContext);
+}
+
+function useLoadedTree(): DepartmentNode | null {
   const { client, tick, notify } = useSession();
   const [tree, setTree] = useState<DepartmentNode | null>(null);
   useEffect(() => {
