@@ -37,8 +37,8 @@ const STEPS = [
   },
   {
     name: 'client types',
-    inputs: ['client', 'schema/schema.graphql'],
-    extensions: ['.ts', '.json', '.graphql'],
+    inputs: ['client', 'locales', 'schema/schema.graphql'],
+    extensions: ['.ts', '.tsx', '.json', '.graphql'],
     outputs: [],
     command: [bin('tsc'), '-p', 'client/tsconfig.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo/client'],
   },
@@ -51,8 +51,8 @@ const STEPS = [
   },
   {
     name: 'pages',
-    inputs: ['client/src', 'scripts/build-dashboard.ts', 'src/web/dashboard.http.ts', 'src/web/invite.http.ts'],
-    extensions: ['.ts', '.html', '.css', '.graphql'],
+    inputs: ['client/src', 'locales', 'scripts/build-dashboard.ts', 'src/web/dashboard.http.ts', 'src/web/invite.http.ts'],
+    extensions: ['.ts', '.tsx', '.html', '.css', '.graphql', '.json'],
     outputs: ['dist/web/dashboard/index.html', 'dist/web/invite/index.html'],
     command: [process.execPath, 'dist/scripts/build-dashboard.js'],
   },

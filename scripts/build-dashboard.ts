@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { access, copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DASHBOARD_BUILD_DIR } from '../src/web/dashboard.http';
@@ -6,7 +6,7 @@ import { INVITE_BUILD_DIR } from '../src/web/invite.http';
 
 const CLIENT_DIR = join(DASHBOARD_BUILD_DIR, '..', '..', '..', 'client', 'src');
 
-/** One page of client/src: its `main.ts` bundled into `<bundle>.js`, its `index.html` and stylesheet copied. */
+/** One page of client/src: its `main.tsx` (React) or `main.ts` bundled into `<bundle>.js`, its `index.html` and stylesheet copied. */
 interface WebPage {
   source: string;
   bundle: string;
@@ -17,8 +17,15 @@ async function buildPage(page: WebPage, outDir: string): Promise<void> {
   const sourceDir = join(CLIENT_DIR, page.source);
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
+  const entry = await access(join(sourceDir, 'main.tsx')).then(
+    () => 'main.tsx',
+    () => 'main.ts',
+  );
   await build({
-    entryPoints: [join(sourceDir, 'main.ts')],
+    entryPoints: [join(sourceDir, entry)],
+    jsx: 'automatic',
+    // React's development build warns and checks more; the served page is the production one.
+    define: { 'process.env.NODE_ENV': '"production"' },
     outfile: join(outDir, `${page.bundle}.js`),
     bundle: true,
     format: 'esm',
@@ -33,7 +40,8 @@ async function buildPage(page: WebPage, outDir: string): Promise<void> {
 }
 
 /**
- * Bundles the admin dashboard (client/src/dashboard, with graphql-ws and graphql's printer from node_modules) into
+ * Bundles the admin dashboard (client/src/dashboard: React, chart.js, graphql-ws and graphql's printer from
+ * node_modules, the texts of locales/<locale>/dashboard.json) into
  * dist/web/dashboard, which the gateway serves at /dashboard. Run by `npm run build` and by the browser test.
  * Type errors are not esbuild's business: `tsc -p client/tsconfig.json` checks them first.
  */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(__dirname, '..');
 /** What the build reads, and dist/ with its stamps; copied with their times, so the copy is as current as this tree. */
-const COPIED = ['src', 'scripts', 'client', 'web', 'schema', 'test/operations', 'test/generated', 'codegen.yml', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'dist'];
+const COPIED = ['src', 'scripts', 'client', 'locales', 'web', 'schema', 'test/operations', 'test/generated', 'codegen.yml', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'dist'];
 
 /** Runs scripts/build-changed.js in `dir`; the steps it ran, from its summary line. */
 async function build(dir: string): Promise<string[]> {

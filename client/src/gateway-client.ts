@@ -46,6 +46,11 @@ export class GatewayClient {
 
   constructor(private readonly options: GatewayClientOptions) {}
 
+  /** The bearer token, for the gateway's plain HTTP endpoints (CSV uploads to `/imports`). */
+  get token(): string | null {
+    return this.options.token;
+  }
+
   async request<T, V>(document: TypedDocumentNode<T, V>, ...[variables]: VariablesArg<V>): Promise<T> {
     const response = await fetch(this.options.url, {
       method: 'POST',

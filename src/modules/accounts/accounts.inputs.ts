@@ -23,6 +23,15 @@ export class LogInInput {
   password!: string;
 }
 
+@InputType({ description: 'Sign-in of a personal account by its verified email address.' })
+export class LogInWithEmailInput {
+  @Field(() => String, { description: 'The address verified with verifyEmail (case does not matter).' })
+  email!: string;
+
+  @Field(() => String)
+  password!: string;
+}
+
 @InputType({ description: 'Sign-in of an account issued by an org: the org code, the login name in it and the password.' })
 export class LogInWithEnterpriseAccountInput {
   @Field(() => String, { description: 'The code of the org that issued the account.' })

@@ -7,13 +7,14 @@ import {
   ChangePasswordInput,
   EnterpriseAccountPayload,
   LogInInput,
+  LogInWithEmailInput,
   LogInWithEnterpriseAccountInput,
   SignUpInput,
   VerificationRequest,
   EmailVerificationRequest,
   UpdateMyPreferencesInput,
 } from './accounts.inputs';
-import { changePassword, logIn, signUp } from './accounts.service';
+import { changePassword, logIn, logInWithEmail, signUp } from './accounts.service';
 import { createEnterpriseAccount, logInWithEnterpriseAccount } from './enterprise-accounts.service';
 import { requestEmailVerification, verifyEmail } from './email-verification.service';
 import { changeMyPhone, requestPhoneVerification, verifyPhone } from './phone-verification.service';
@@ -30,6 +31,14 @@ export class AccountsResolver {
   @Mutation(() => AuthPayload, { description: 'Signs in with phone and password; the token selects the earliest-joined active org, if any.' })
   logIn(@Arg('input', () => LogInInput, { description: 'Phone and password.' }) input: LogInInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     return logIn(ctx.em, ctx.app, input, ctx.clientAddress);
+  }
+
+  @Mutation(() => AuthPayload, {
+    description:
+      'Signs in a personal account with its verified email address and password; the token selects the earliest-joined active org, if any. An unknown or unverified address and a wrong password answer INVALID_CREDENTIALS alike; 10 failures in 15 minutes lock the address out (TOO_MANY_ATTEMPTS).',
+  })
+  logInWithEmail(@Arg('input', () => LogInWithEmailInput) input: LogInWithEmailInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+    return logInWithEmail(ctx.em, ctx.app, input, ctx.clientAddress);
   }
 
   @Mutation(() => AuthPayload, {

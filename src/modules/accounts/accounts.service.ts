@@ -4,9 +4,9 @@ import type { Viewer } from '../../auth/viewer';
 import { validateNewPassword, type PasswordCheck, type PasswordHasher } from '../../auth/password';
 import { AppError, badInput, conflict, ErrorCode, errorMessage } from '../../errors';
 import type { LocalizedMessage } from '../../i18n';
-import { isUniqueViolation, requireText } from '../common/validate';
+import { isUniqueViolation, optionalEmail, requireText } from '../common/validate';
 import { Member, MemberStatus } from '../members/member.entity';
-import type { AuthPayload, ChangePasswordInput, LogInInput, SignUpInput } from './accounts.inputs';
+import type { AuthPayload, ChangePasswordInput, LogInInput, LogInWithEmailInput, SignUpInput } from './accounts.inputs';
 import { LogInAttempt } from './login-attempt.entity';
 import { normalizePhone } from './phone';
 import { AccountKind, User } from './user.entity';
@@ -80,6 +80,40 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
     await recordLogInAttempt(em, { identifier: phone, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
     throw invalidCredentials();
   }
+  return completeLogIn(em, app, user, password, phone, clientAddress);
+}
+
+/**
+ * Signs in a personal account by its verified email address and password (an unverified address names nobody).
+ * Failures answer INVALID_CREDENTIALS alike and count towards the address's lock-out, as phone sign-ins do.
+ */
+export async function logInWithEmail(em: EntityManager, app: AppServices, input: LogInWithEmailInput, clientAddress: string | null): Promise<AuthPayload> {
+  let email: string | null;
+  try {
+    email = optionalEmail(input.email);
+  } catch {
+    email = null;
+  }
+  if (!email) throw invalidCredentials('Wrong email address or password');
+  await assertNotLockedOut(em, email);
+  const user = await em.findOne(User, { kind: AccountKind.PERSONAL, email, emailVerifiedAt: { $ne: null } }, { populate: ['passwordHash'] });
+  const password = await passwordMatches(em, app.passwords, user, input.password);
+  if (!password.ok || !user) {
+    await recordLogInAttempt(em, { identifier: email, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
+    throw invalidCredentials('Wrong email address or password');
+  }
+  return completeLogIn(em, app, user, password, email, clientAddress);
+}
+
+/** After a right password: the token selects the earliest-joined active org; the attempt is recorded. */
+async function completeLogIn(
+  em: EntityManager,
+  app: AppServices,
+  user: User,
+  password: PasswordCheck,
+  identifier: string,
+  clientAddress: string | null,
+): Promise<AuthPayload> {
   const membership = await em.findOne(
     Member,
     { userId: user.id, status: MemberStatus.ACTIVE },
@@ -87,7 +121,7 @@ export async function logIn(em: EntityManager, app: AppServices, input: LogInInp
   );
   // The org the token selects: that org may then see this log-in among the member's login records.
   const orgId = membership?.orgId ?? null;
-  await recordLogInAttempt(em, { identifier: phone, userId: user.id, orgId, succeeded: true, clientAddress });
+  await recordLogInAttempt(em, { identifier, userId: user.id, orgId, succeeded: true, clientAddress });
   user.lastLogInAt = new Date();
   if (password.rehash) user.passwordHash = password.rehash;
   await em.flush();

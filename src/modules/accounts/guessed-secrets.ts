@@ -16,6 +16,7 @@ const ofUser = (_args: Record<string, unknown>, caller: GuessCaller) => caller.u
 /** Passwords and verification codes: each try draws on the tighter guess budgets (`src/limits/`). */
 export const accountGuessedSecrets: GuessedSecrets = {
   logIn: { kind: 'logIn', target: (args, caller) => phoneTarget(inputOf(args).phone, caller) },
+  logInWithEmail: { kind: 'logIn', target: (args) => textOf(inputOf(args).email).trim().toLowerCase() },
   logInWithEnterpriseAccount: {
     kind: 'logIn',
     target: (args) => {

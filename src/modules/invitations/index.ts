@@ -10,6 +10,7 @@ import { Invitation } from './invitation.entity';
 import { findViewableInvitation, invitationsSeenByViewer } from './invitations.listing';
 import { InvitationEventFieldsResolver, InvitationSubscriptionsResolver } from './invitation-subscriptions';
 import { InvitationPreviewResolver } from './invitation-preview.resolver';
+import { InvitationStatsResolver } from './invitation-stats.resolver';
 import { InvitationFieldsResolver, InvitationsResolver } from './invitations.resolver';
 
 export { invitePendingMember } from './invitations.service';
@@ -19,7 +20,7 @@ export { invitationGuessedSecrets } from './guessed-secrets';
 
 export const invitationsModule = {
   entities: [Invitation],
-  resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
+  resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver, InvitationStatsResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
   contributions: [
     contribute(nodeTypes, { type: 'Invitation', fetch: ({ viewer, loaders }, id) => findViewableInvitation(viewer, loaders, id) }),
     contribute(deliveryFailureHooks, markInvitationFailed),

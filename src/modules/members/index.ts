@@ -8,6 +8,7 @@ import { membersWithVisibleSensitiveFields } from './member-fields';
 import { Member } from './member.entity';
 import { DepartmentMembersResolver, MemberFieldsResolver, MembersResolver } from './members.resolver';
 import { MemberEventFieldsResolver, MemberSubscriptionsResolver } from './member-subscriptions';
+import { MemberStatsResolver } from './member-stats.resolver';
 import { OffboardingRecord } from './offboarding-record.entity';
 
 export { MemberConnection } from './members.inputs';
@@ -20,7 +21,7 @@ export { createOrgGraphLoaders, type HeldRole } from './org-graph.loaders';
 
 export const membersModule = {
   entities: [Member, MemberDepartment, OffboardingRecord],
-  resolvers: [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver, MemberSubscriptionsResolver, MemberEventFieldsResolver],
+  resolvers: [MembersResolver, MemberFieldsResolver, DepartmentMembersResolver, MemberSubscriptionsResolver, MemberEventFieldsResolver, MemberStatsResolver],
   contributions: [
     contribute(nodeTypes, { type: 'Member', fetch: (ctx, id) => ctx.loaders.memberById.load(id) }),
     // Audit entries on members hold account details and hand-overs: the sensitive-field rule decides.
