@@ -28,7 +28,7 @@ export class LogInWithEmailInput {
   @Field(() => String, { description: 'The address verified with verifyEmail (case does not matter).' })
   email!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The account\'s password.' })
   password!: string;
 }
 

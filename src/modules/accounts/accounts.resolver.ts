@@ -37,7 +37,7 @@ export class AccountsResolver {
     description:
       'Signs in a personal account with its verified email address and password; the token selects the earliest-joined active org, if any. An unknown or unverified address and a wrong password answer INVALID_CREDENTIALS alike; 10 failures in 15 minutes lock the address out (TOO_MANY_ATTEMPTS).',
   })
-  logInWithEmail(@Arg('input', () => LogInWithEmailInput) input: LogInWithEmailInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
+  logInWithEmail(@Arg('input', () => LogInWithEmailInput, { description: 'The verified email address and the password.' }) input: LogInWithEmailInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
     return logInWithEmail(ctx.em, ctx.app, input, ctx.clientAddress);
   }
 
@@ -66,7 +66,7 @@ export class AccountsResolver {
     description:
       'Saves the signed-in person’s language (errors, emails, SMS, notifications) and time zone (dates in them). BAD_USER_INPUT for an unsupported locale or a name that is not an IANA time zone.',
   })
-  updateMyPreferences(@Arg('input', () => UpdateMyPreferencesInput) input: UpdateMyPreferencesInput, @Ctx() ctx: GraphQLContext): Promise<User> {
+  updateMyPreferences(@Arg('input', () => UpdateMyPreferencesInput, { description: 'The preferences to change; omitted ones stay.' }) input: UpdateMyPreferencesInput, @Ctx() ctx: GraphQLContext): Promise<User> {
     return updateMyPreferences(ctx.em, ctx.viewer, input);
   }
 

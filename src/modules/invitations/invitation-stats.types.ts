@@ -24,13 +24,13 @@ export class InvitationFunnelBucket {
 
 @ObjectType({ description: 'The invitation funnel over time: what was sent, accepted, declined, expired and failed.' })
 export class InvitationFunnel {
-  @Field(() => Date)
+  @Field(() => Date, { description: 'The start of the range asked for.' })
   from!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'The end of the range asked for.' })
   to!: Date;
 
-  @Field(() => TimeBucket)
+  @Field(() => TimeBucket, { description: 'The length of each bucket.' })
   bucket!: TimeBucket;
 
   @Field(() => [InvitationFunnelBucket], { description: 'Every bucket from `from` to `to`, oldest first, empty ones included.' })
