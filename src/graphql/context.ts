@@ -59,6 +59,10 @@ export function contextOf(ctx: GraphQLContext, root: unknown): GraphQLContext {
   let contexts = otherViewers.get(ctx);
   if (!contexts) otherViewers.set(ctx, (contexts = new Map()));
   let other = contexts.get(viewer);
-  if (!other) contexts.set(viewer, (other = { ...ctx, viewer, loaders: ctx.createLoaders(ctx.em, viewer.org?.id ?? null) }));
+  if (!other) {
+    // Named, not only spread: a subscription's context keeps `em` and `logger` as getters on its prototype.
+    const { em, logger } = ctx;
+    contexts.set(viewer, (other = { ...ctx, em, logger, viewer, loaders: ctx.createLoaders(em, viewer.org?.id ?? null) }));
+  }
   return other;
 }

@@ -19,7 +19,7 @@ import { ObservedSubscription } from '../observability/observed-subscription';
 import { identityOf, outcomeOf, roundMs } from '../observability/operation-observer';
 import type { CreateLoaders } from './loaders';
 import { lazyContext } from './subscriptions';
-import { SharedExecutions, writingSharedResults } from './shared-execution';
+import { SharedExecutions, SharedSubscription } from './shared-execution';
 
 /** What a connection keeps between messages: the credential of the token verified at `connection_init`. */
 type SocketExtra = {
@@ -100,12 +100,13 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
     app.realtime.sharedExecutions,
   );
 
-  const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, log: Logger) => {
+  // Logged with a `requestId` field rather than through a child logger: a subscription keeps nothing of its log.
+  const record = (start: OperationStart, errors: readonly GraphQLError[] | undefined, viewer: Viewer, requestId: string) => {
     const durationMs = performance.now() - start.startedAt;
     const outcome = outcomeOf(errors);
     app.metrics.recordOperation({ operation: app.metrics.operationLabel(start.name), type: start.type, outcome, durationSeconds: durationMs / 1000 });
-    log.info(
-      { operation: start.name?.slice(0, 100) ?? null, operationType: start.type, ...identityOf({ viewer, credential: start.credential }), outcome, durationMs: roundMs(durationMs), transport: 'ws' },
+    app.logger.info(
+      { requestId, operation: start.name?.slice(0, 100) ?? null, operationType: start.type, ...identityOf({ viewer, credential: start.credential }), outcome, durationMs: roundMs(durationMs), transport: 'ws' },
       'graphql operation',
     );
   };
@@ -132,14 +133,14 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         ctx.extra.clientAddress = clientAddressOf(ctx.extra.request, app.config.trustProxy);
         ctx.extra.acceptLanguage = acceptLanguageOf(ctx.connectionParams, ctx.extra.request.headers['accept-language']);
         delete (ctx.extra as { request?: unknown }).request; // a few KiB per socket, for as long as it stays open
+        (ctx as { connectionParams?: unknown }).connectionParams = undefined; // the token, read: the credential has it
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
         const requestId = randomUUID();
-        const logger = app.logger.child({ requestId }); // for this subscribe only: the context's own is made on demand
         const start: OperationStart = { startedAt: performance.now(), name: payload.operationName ?? null, type: 'unknown', credential: ctx.extra.credential ?? null };
         const refuse = (errors: GraphQLError[], viewer = Viewer.anonymous()) => {
-          record(start, errors, viewer, logger);
+          record(start, errors, viewer, requestId);
           (ctx.extra.refusedLocales ??= new Map()).set(_id, localeOfViewer(viewer, ctx.extra.acceptLanguage));
           return errors;
         };
@@ -177,20 +178,23 @@ export function startGraphQLWs(wsServer: WebSocketServer, pipeline: OperationPip
         const contextValue = args.contextValue as GraphQLContext;
         const start = starts.get(contextValue);
         if (!start) return undefined;
+        starts.delete(contextValue);
         if (!isAsyncIterator(result)) {
           // A query or mutation over the socket, or a subscription refused before its first event.
-          record(start, (result as ExecutionResult).errors, contextValue.viewer, contextValue.logger);
+          record(start, (result as ExecutionResult).errors, contextValue.viewer, contextValue.requestId);
           if (start.type === 'mutation') void app.viewerCache.invalidate(viewersChangedBy(contextValue));
           return undefined;
         }
-        record(start, undefined, contextValue.viewer, contextValue.logger);
+        record(start, undefined, contextValue.viewer, contextValue.requestId);
         const operation = getOperationAST(args.document, args.operationName);
         const root = operation?.selectionSet.selections[0];
         const field = root?.kind === Kind.FIELD ? root.name.value : 'unknown';
         const observed = new ObservedSubscription(result, field, app.metrics, ({ delivered, durationMs }) =>
-          contextValue.logger.info({ operation: start.name?.slice(0, 100) ?? null, subscription: field, delivered, durationMs: roundMs(durationMs) }, 'subscription ended'),
+          app.logger.info({ requestId: contextValue.requestId, operation: start.name?.slice(0, 100) ?? null, subscription: field, delivered, durationMs: roundMs(durationMs) }, 'subscription ended'),
         );
-        return writingSharedResults(observed, ctx.extra.socket, id);
+        // Shared results go straight to the socket; the rest (errors, individual executions) through graphql-ws.
+        if (result instanceof SharedSubscription) result.writeSharedTo(ctx.extra.socket, id, () => observed.countDelivered());
+        return observed;
       },
       onNext: (ctx, _id, _payload, args, result) =>
         result.errors?.length

@@ -11,6 +11,7 @@ import {
 import type { RoleGrant } from '../auth/viewer';
 import { Viewer } from '../auth/viewer';
 import { MemberStatus } from '../auth/vocabulary';
+import { DeliveryStream } from '../realtime/delivery-stream';
 import type { SharedExecutionStats } from '../realtime/event-hub';
 import { resolvedViewerOf, type GraphQLContext } from './context';
 
@@ -89,21 +90,34 @@ export function classViewerOf(viewer: Viewer): Viewer {
   return stand;
 }
 
-/** One shared execution: the result, its serialised `payload` (null when it has errors), who it asked about. */
+/** One shared execution: the result (serialised in `serialized` when it has no errors), who it asked about. */
 interface SharedResult {
   result: ExecutionResult;
   /** Member ids an identity rule asked about; their subscribers execute on their own. */
   probed: Set<string>;
 }
 
+/** A shared execution under way or done (`settled`), kept for `KEEP_MS`. */
+interface SharedEntry {
+  at: number;
+  value: Promise<SharedResult>;
+  settled: SharedResult | null;
+}
+
 /**
  * Serialised shared results: the payload JSON, stringified once per class and event, and the complete `next`
  * messages built from it per subscription id (clients mostly number their subscriptions alike: one or two ids cover
- * thousands of sockets), encoded once, so each socket is handed the same bytes.
+ * thousands of sockets), encoded and framed once, so each socket is handed the same bytes.
  */
 interface Serialized {
   payload: string;
-  messages: Map<string, Buffer>;
+  messages: Map<string, SharedMessage>;
+}
+
+/** One `next` message: its UTF-8 bytes, and the same behind a WebSocket text frame's header (see `writeShared`). */
+interface SharedMessage {
+  data: Buffer;
+  frame: Buffer;
 }
 const serialized = new WeakMap<ExecutionResult, Serialized>();
 /** Distinct subscription ids whose message is kept per shared result; rarer ids are encoded per socket. */
@@ -115,7 +129,7 @@ const MAX_MESSAGES_PER_RESULT = 8;
  * same source stream (the subscription field's `subscribe`), then each event's result is looked up here first.
  */
 export class SharedExecutions {
-  private readonly entries = new Map<string, { at: number; value: Promise<SharedResult> }>();
+  private readonly entries = new Map<string, SharedEntry>();
   private readonly documentIds = new WeakMap<DocumentNode, { id: number; variables: string[] }>();
   private nextDocumentId = 1;
 
@@ -133,11 +147,13 @@ export class SharedExecutions {
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const stream = await createSourceEventStream(args);
     if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+    // The modules' subscriptions are delivery streams: one loop pulls their values and looks up each event's result.
+    if (stream instanceof DeliveryStream) return new SharedSubscription(this, args, stream as DeliveryStream<unknown, unknown>);
     const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
     const next = async (): Promise<IteratorResult<ExecutionResult>> => {
       const step = await iterator.next();
       if (step.done) return { done: true, value: undefined };
-      return { done: false, value: await this.resultFor(args, step.value) };
+      return { done: false, value: await this.resultFor(args, this.documentKeyOf(args), step.value) };
     };
     return {
       next,
@@ -155,29 +171,42 @@ export class SharedExecutions {
     };
   }
 
-  private async resultFor(args: ExecutionArgs, root: unknown): Promise<ExecutionResult> {
+  /**
+   * The result of the event `root` for the subscription of `args`: shared when it can be, and then, once the class's
+   * execution has finished, without a promise (most subscribers of an event ask after it has).
+   */
+  resultFor(args: ExecutionArgs, documentKey: string, root: unknown): ExecutionResult | Promise<ExecutionResult> {
     const subscriber = args.contextValue as GraphQLContext;
     const delivered = resolvedViewerOf(root) ?? subscriber.viewer;
     const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
     const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
     if (!eventKey || !viewerClass) return this.executeAlone(args, root, delivered);
-    const key = `${this.documentKeyOf(args)}\n${viewerClass}\n${eventKey}`;
-    const now = performance.now();
+    const key = `${documentKey}\n${viewerClass}\n${eventKey}`;
     let entry = this.entries.get(key);
     if (!entry) {
+      const now = performance.now();
       this.prune(now);
       const viewer = classViewerOf(delivered);
-      const value = Promise.resolve(execute({ ...args, rootValue: root, contextValue: this.eventContext(subscriber, viewer) })).then((result) => {
-        this.stats.shared++;
-        if (!result.errors?.length) serialized.set(result, { payload: JSON.stringify(result), messages: new Map() });
-        return { result, probed: viewer.identityProbe! };
-      });
-      entry = { at: now, value };
+      const created: SharedEntry = {
+        at: now,
+        settled: null,
+        value: Promise.resolve(execute({ ...args, rootValue: root, contextValue: this.eventContext(subscriber, viewer) })).then((result) => {
+          this.stats.shared++;
+          if (!result.errors?.length) serialized.set(result, { payload: JSON.stringify(result), messages: new Map() });
+          return (created.settled = { result, probed: viewer.identityProbe! });
+        }),
+      };
+      entry = created;
       this.entries.set(key, entry);
-      value.catch(() => this.entries.delete(key));
+      created.value.catch(() => this.entries.delete(key));
     }
-    const shared = await entry.value;
-    if (shared.probed.has(delivered.member!.id)) return this.executeAlone(args, root, delivered);
+    const member = delivered.member!.id;
+    if (entry.settled) return this.served(args, root, delivered, member, entry.settled);
+    return entry.value.then((shared) => this.served(args, root, delivered, member, shared));
+  }
+
+  private served(args: ExecutionArgs, root: unknown, delivered: Viewer, member: string, shared: SharedResult): ExecutionResult | Promise<ExecutionResult> {
+    if (shared.probed.has(member)) return this.executeAlone(args, root, delivered);
     this.stats.served++;
     return shared.result;
   }
@@ -188,7 +217,7 @@ export class SharedExecutions {
   }
 
   /** The document and the values of the variables its selection set uses below the root field. */
-  private documentKeyOf(args: ExecutionArgs): string {
+  documentKeyOf(args: ExecutionArgs): string {
     let known = this.documentIds.get(args.document);
     if (!known) {
       known = { id: this.nextDocumentId++, variables: variablesBelowRootFields(args.document, args.operationName ?? null) };
@@ -242,45 +271,135 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /** The part of a `ws` socket the writer needs. */
-interface WritableSocket {
+export interface WritableSocket {
   readonly readyState: number;
   readonly OPEN: number;
   send(data: Buffer, options: { binary: boolean }): void;
 }
 
 /**
- * Wraps a subscription's results for graphql-ws: a result that has a serialised payload (a shared execution without
- * errors) is written to the socket here as a complete `next` message — the class's JSON spliced behind this
- * subscription's id — instead of being handed back to graphql-ws to stringify once per socket. Anything else
- * (errors, individual executions) goes the usual way, through `onNext` and its error formatting. graphql-ws asks for
- * the next result only after sending the previous one, so messages keep their order.
+ * One subscription of a delivery stream (the modules' subscriptions): a single loop takes each value the stream
+ * delivers (the event, access re-checked), looks up its result (`SharedExecutions.resultFor`), and — once the
+ * transport has attached a socket (`writeSharedTo`) — writes a result that has a serialised payload (a shared
+ * execution without errors) to the socket itself, as a complete `next` message: the class's JSON spliced behind
+ * this subscription's id, framed once per class and event. Anything else (errors, individual executions) is
+ * handed back to graphql-ws the usual way, through `onNext` and its error formatting. graphql-ws asks for the next
+ * result only after sending the previous one, so messages keep their order.
+ *
+ * One object and one loop per subscription instead of a wrapper per concern: a subscription is one of thousands
+ * and each layer of async iteration costs every delivery a promise and every idle subscriber a suspended frame.
  */
-export function writingSharedResults(
-  source: AsyncIterableIterator<ExecutionResult>,
-  socket: WritableSocket,
-  id: string,
-): AsyncIterableIterator<ExecutionResult> {
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  return {
-    async next() {
-      for (;;) {
-        const step = await source.next();
-        if (step.done) return step;
-        const shared = serialized.get(step.value);
-        if (shared === undefined) return step;
-        if (socket.readyState !== socket.OPEN) continue;
-        let message = shared.messages.get(id);
-        if (!message) {
-          message = Buffer.from(`${prefix}${shared.payload}}`);
-          if (shared.messages.size < MAX_MESSAGES_PER_RESULT) shared.messages.set(id, message);
-        }
-        socket.send(message, { binary: false }); // a text frame, as graphql-ws sends
-      }
-    },
-    return: (value?: unknown) => (source.return ? source.return(value) : Promise.resolve({ done: true, value: undefined })),
-    throw: (error?: unknown) => (source.throw ? source.throw(error) : Promise.reject(error)),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+export class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  private readonly documentKey: string;
+  private socket: WritableSocket | null = null;
+  private id = '';
+  private onWritten: (() => void) | null = null;
+
+  constructor(
+    private readonly executions: SharedExecutions,
+    private readonly args: ExecutionArgs,
+    private readonly stream: DeliveryStream<unknown, unknown>,
+  ) {
+    this.documentKey = executions.documentKeyOf(args);
+  }
+
+  /** Writes shared results to `socket` as subscription `id`, calling `onWritten` for each (the metrics). */
+  writeSharedTo(socket: WritableSocket, id: string, onWritten: () => void): void {
+    this.socket = socket;
+    this.id = id;
+    this.onWritten = onWritten;
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    // Nothing of one event is left in a local while waiting for the next: a suspended frame keeps its locals alive.
+    let result: ExecutionResult | Promise<ExecutionResult> | null | undefined;
+    for (;;) {
+      result = this.resultOf(await this.stream.take());
+      if (result === null) return { done: true, value: undefined };
+      if (result instanceof Promise) result = await result;
+      if (!this.wroteShared(result)) return { done: false, value: result };
+      result = undefined;
+    }
+  }
+
+  private resultOf(root: unknown): ExecutionResult | Promise<ExecutionResult> | null {
+    return root === null ? null : this.executions.resultFor(this.args, this.documentKey, root);
+  }
+
+  /** Writes a shared result to the attached socket; false when it is for graphql-ws to send. */
+  private wroteShared(result: ExecutionResult): boolean {
+    const socket = this.socket;
+    const shared = socket ? serialized.get(result) : undefined;
+    if (!socket || shared === undefined) return false;
+    if (socket.readyState !== socket.OPEN) return true; // closing: graphql-ws returns the subscription
+    writeShared(socket, messageOf(shared, this.id));
+    this.onWritten!();
+    return true;
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    return this.stream.return() as Promise<IteratorResult<ExecutionResult>>;
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    return this.stream.throw(error) as Promise<IteratorResult<ExecutionResult>>;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
+
+/** The `next` message of subscription `id` carrying a shared result, made once per result for the common ids. */
+function messageOf(shared: Serialized, id: string): SharedMessage {
+  let message = shared.messages.get(id);
+  if (!message) {
+    const data = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":${shared.payload}}`);
+    message = { data, frame: textFrame(data) };
+    if (shared.messages.size < MAX_MESSAGES_PER_RESULT) shared.messages.set(id, message);
+  }
+  return message;
+}
+
+/** `data` as one unmasked, final WebSocket text frame (RFC 6455 5.2), as a server sends it. */
+function textFrame(data: Buffer): Buffer {
+  const length = data.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  data.copy(frame, header);
+  return frame;
+}
+
+/** What `writeShared` reads of a `ws` WebSocket's internals (ws 8). */
+interface WsInternals {
+  _socket?: { write(data: Buffer): boolean; writable: boolean };
+  _sender?: { _state: number; _queue: unknown[] };
+  _extensions?: Record<string, unknown>;
+}
+
+/**
+ * Writes a shared message: when nothing stands between the WebSocket and its TCP socket (no compression
+ * negotiated, nothing queued in ws's sender), the pre-framed bytes go to the TCP socket in one write, which is what
+ * `ws.send` would do in two (header and payload, corked) after framing the same bytes again for every socket.
+ * Otherwise through `ws.send`.
+ */
+function writeShared(socket: WritableSocket, message: SharedMessage): void {
+  const internals = socket as unknown as WsInternals;
+  const tcp = internals._socket;
+  const sender = internals._sender;
+  if (tcp?.writable && sender && sender._state === 0 && sender._queue.length === 0 && internals._extensions && !internals._extensions['permessage-deflate']) {
+    tcp.write(message.frame);
+  } else {
+    socket.send(message.data, { binary: false }); // a text frame, as graphql-ws sends
+  }
 }

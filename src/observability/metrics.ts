@@ -44,6 +44,8 @@ export class GatewayMetrics {
   private readonly eventsPublished: Counter<'topic'>;
   private readonly eventPublishErrors: Counter<'topic'>;
   private readonly eventsDelivered: Counter<'subscription'>;
+  /** The counter's child per subscription field: an event reaches thousands of sockets, each counted. */
+  private readonly deliveredBySubscription = new Map<string, { inc(): void }>();
   readonly outboxAttempts: Counter<'channel' | 'outcome'>;
   private readonly backlogs: Array<{ name: string; gauge: Gauge; read: () => Promise<number> }> = [];
   private openSockets: () => number = () => 0;
@@ -174,7 +176,9 @@ export class GatewayMetrics {
   }
 
   eventDelivered(subscription: string): void {
-    this.eventsDelivered.inc({ subscription });
+    let child = this.deliveredBySubscription.get(subscription);
+    if (!child) this.deliveredBySubscription.set(subscription, (child = this.eventsDelivered.labels({ subscription })));
+    child.inc();
   }
 }
 

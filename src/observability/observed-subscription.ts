@@ -25,8 +25,7 @@ export class ObservedSubscription<T> implements AsyncIterableIterator<T> {
       if (result.done) {
         this.end();
       } else {
-        this.delivered++;
-        this.metrics.eventDelivered(this.field);
+        this.countDelivered();
       }
       return result;
     } catch (error) {
@@ -44,6 +43,12 @@ export class ObservedSubscription<T> implements AsyncIterableIterator<T> {
     this.end();
     if (this.source.throw) return this.source.throw(error);
     throw error;
+  }
+
+  /** Counts a result delivered without passing through `next()` (written to the socket by the source itself). */
+  countDelivered(): void {
+    this.delivered++;
+    this.metrics.eventDelivered(this.field);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {

@@ -1,3 +1,5 @@
+const neverLast = () => false;
+
 /** Where a subscription's events come from: a feed, read one at a time. */
 export interface EventSource<E> {
   /** The next event, or null once closed. */
@@ -18,14 +20,26 @@ export class DeliveryStream<E, T> implements AsyncIterableIterator<T> {
     private readonly source: EventSource<E>,
     private readonly deliver: (event: E) => Promise<T | null>,
     /** True for the last value of a stream that ends by itself (an import's COMPLETED). */
-    private readonly isLast: (value: T) => boolean = () => false,
+    private readonly isLast: (value: T) => boolean = neverLast,
   ) {}
 
   async next(): Promise<IteratorResult<T>> {
+    const value = await this.take();
+    return value === null ? { done: true, value: undefined } : { done: false, value };
+  }
+
+  /**
+   * The next value, or null once the stream has ended: `next()` without the iterator result, for a consumer that
+   * pulls values itself (shared subscription executions, `graphql/shared-execution.ts`).
+   */
+  async take(): Promise<T | null> {
+    // Locals cleared before each wait: a suspended frame keeps them (and a skipped event) alive.
+    let event: E | null | undefined;
+    let value: T | null | undefined;
     while (!this.finished) {
-      const event = await this.source.next();
+      event = value = undefined;
+      event = await this.source.next();
       if (event === null) break;
-      let value: T | null;
       try {
         value = await this.deliver(event);
       } catch (error) {
@@ -34,10 +48,10 @@ export class DeliveryStream<E, T> implements AsyncIterableIterator<T> {
       }
       if (value === null) continue;
       if (this.isLast(value)) this.stop();
-      return { done: false, value };
+      return value;
     }
     this.stop();
-    return { done: true, value: undefined };
+    return null;
   }
 
   async return(): Promise<IteratorResult<T>> {

@@ -24,6 +24,7 @@ export class FreshLoader<V> {
   private readonly loads = new Map<string, { startedAt: number; value: Promise<V> }>();
   private queue: Array<{ key: string; resolve: (value: V) => void; reject: (error: unknown) => void }> = [];
   private lastPrune = performance.now();
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly batch: (keys: string[]) => Promise<Map<string, V>>, private readonly missing: V) {}
 
@@ -37,6 +38,7 @@ export class FreshLoader<V> {
     // Started now at the earliest: the query is sent when the batch is dispatched, later in this turn.
     const load = { startedAt: performance.now(), value };
     this.loads.set(key, load);
+    this.schedulePrune();
     value.catch(() => {
       if (this.loads.get(key) === load) this.loads.delete(key);
     });
@@ -65,7 +67,20 @@ export class FreshLoader<V> {
     if (now - this.lastPrune < KEEP_MS) return;
     this.lastPrune = now;
     for (const [key, load] of this.loads) if (now - load.startedAt > KEEP_MS) this.loads.delete(key);
+    this.schedulePrune();
+  }
+
+  /**
+   * Prunes again once what is kept has aged out, also when no load follows: the last loads of a quiet moment (every
+   * subscriber's access, re-checked for the last event) would otherwise stay in memory until the next event.
+   */
+  private schedulePrune(): void {
+    if (this.pruneTimer || this.loads.size === 0) return;
+    this.pruneTimer = setTimeout(() => {
+      this.pruneTimer = null;
+      this.lastPrune = -Infinity;
+      this.prune();
+    }, KEEP_MS + 100);
+    this.pruneTimer.unref();
   }
 }
-
-/** What decides a subscriber's access, as it is now: two plain queries for a whole batch, nothing hydrated. */

@@ -10,6 +10,31 @@ const PAGE_SIZE = 100;
 /** Live events held for a subscriber that is behind; past this, it reads from the log instead. */
 const LIVE_BUFFER_LIMIT = 1000;
 
+type LogRead = { events: ReceivedEvent[]; lastId: number };
+
+/**
+ * Log reads under way, per hub, by org, position and topics. When a process falls behind (its event loop busy, a
+ * sweep announcing ids whose messages are still queued), every feed of an org wakes to read the log at once, and
+ * most stand at the same position: they share one query instead of each sending its own.
+ */
+const readsInFlight = new WeakMap<EventHub, Map<string, { startedAt: number; read: Promise<LogRead> }>>();
+
+/** A read of the log after `from`, shared with feeds asking for the same that started no earlier than `notBefore`. */
+function sharedLogRead(hub: EventHub, orgId: string, from: number, topics: EventTopic[], notBefore: number, read: () => Promise<LogRead>): Promise<LogRead> {
+  let reads = readsInFlight.get(hub);
+  if (!reads) readsInFlight.set(hub, (reads = new Map()));
+  const key = `${orgId}:${from}:${topics.join(',')}`;
+  const known = reads.get(key);
+  if (known && known.startedAt >= notBefore) return known.read;
+  const entry = { startedAt: performance.now(), read: read() };
+  reads.set(key, entry);
+  const forget = () => {
+    if (reads.get(key) === entry) reads.delete(key);
+  };
+  entry.read.then(forget, forget);
+  return entry.read;
+}
+
 /** Parses an org stream's `after` cursor: the per-org event id, as a string. */
 export function parseOrgCursor(after: string | null | undefined): number | null {
   if (after == null) return null;
@@ -37,6 +62,8 @@ export class OrgEventFeed implements OrgEventListener {
   /** Where `position` stands once `pending` is handed out. */
   private pendingEnd = 0;
   private needsCatchUp = false;
+  /** When the feed last learned of something to read (a higher id, a dropped buffer): older log reads may miss it. */
+  private learnedAt = 0;
   private wake: (() => void) | null = null;
   private closed = false;
   private unwatch: (() => void) | null = null;
@@ -59,6 +86,7 @@ export class OrgEventFeed implements OrgEventListener {
       if (after !== null && after > last) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
       feed.position = after ?? last;
       feed.highWater = Math.max(feed.highWater, last);
+      feed.learnedAt = performance.now();
       feed.dropLiveUpToPosition();
     } catch (error) {
       feed.close();
@@ -73,16 +101,21 @@ export class OrgEventFeed implements OrgEventListener {
     if (this.live.size >= LIVE_BUFFER_LIMIT) {
       this.live.clear(); // the log has them all
       this.needsCatchUp = true;
+      this.learnedAt = performance.now();
     } else {
       this.live.set(id, this.topics.includes(event.topic) ? event : null);
     }
-    this.highWater = Math.max(this.highWater, id);
+    if (id > this.highWater) {
+      this.highWater = id;
+      this.learnedAt = performance.now();
+    }
     this.wakeUp();
   }
 
   onHint(lastId: number): void {
     if (lastId <= this.highWater) return;
     this.highWater = lastId;
+    this.learnedAt = performance.now();
     this.wakeUp();
   }
 
@@ -119,7 +152,12 @@ export class OrgEventFeed implements OrgEventListener {
   private async readLog(): Promise<void> {
     this.needsCatchUp = false;
     const from = this.position;
-    const read = await readUntilDone(() => readOrgEvents(typeof this.em === 'function' ? this.em() : this.em, this.orgId, from, this.topics, PAGE_SIZE), () => this.closed, this.hub.logger);
+    const notBefore = this.learnedAt;
+    const read = await readUntilDone(
+      () => sharedLogRead(this.hub, this.orgId, from, this.topics, notBefore, () => readOrgEvents(typeof this.em === 'function' ? this.em() : this.em, this.orgId, from, this.topics, PAGE_SIZE)),
+      () => this.closed,
+      this.hub.logger,
+    );
     if (!read || this.closed) return;
     const { events, lastId } = read;
     this.highWater = Math.max(this.highWater, lastId);
@@ -130,7 +168,7 @@ export class OrgEventFeed implements OrgEventListener {
       this.pendingEnd = lastId;
     }
     if (events.length) {
-      this.pending = events;
+      this.pending = events.slice(); // the read may be shared: the array is the feed's own, the events are not
       return;
     }
     this.position = Math.max(this.position, this.pendingEnd);

@@ -87,13 +87,23 @@ export async function loadViewers(em: EntityManager, keys: ReadonlyArray<{ userI
   const orgById = new Map(orgs.map((org) => [org.id, org]));
   const memberByKey = new Map(members.map((member) => [`${member.userId}:${member.orgId}`, member]));
   const grants = await loadGrantsOfMembers(em, members);
+  // Viewers of one batch share their org's copy and, where equal, their grants (most members hold the same role):
+  // thousands of subscribers keep a viewer each, and a shared grants array also shares its visibility class.
+  const plainOrgs = new Map<string, ViewerOrg>();
+  const sameGrants = new Map<string, RoleGrant[]>();
   return keys.map(({ userId, orgId }) => {
     const user = userById.get(userId);
     if (!user) return Viewer.anonymous();
     const org = orgById.get(orgId);
     const member = memberByKey.get(`${userId}:${orgId}`);
     if (!org || !member) return viewerOf(em, user);
-    return viewerOf(em, user, org, member, grants.get(member.id) ?? []);
+    let plainOrg = plainOrgs.get(org.id);
+    if (!plainOrg) plainOrgs.set(org.id, (plainOrg = viewerOrgOf(em, org)));
+    const memberGrants = grants.get(member.id) ?? [];
+    const fingerprint = JSON.stringify(memberGrants);
+    let shared = sameGrants.get(fingerprint);
+    if (!shared) sameGrants.set(fingerprint, (shared = memberGrants));
+    return new Viewer(scalarValues(em, User, user) as unknown as ViewerUser, plainOrg, scalarValues(em, Member, member) as unknown as ViewerMember, shared);
   });
 }
 
