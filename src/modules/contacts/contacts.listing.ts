@@ -253,15 +253,22 @@ export async function listContacts(
         // The page is the first rows of their union: no match is ranked beyond those.
         const after3 = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
         const after3Params = after3 ? [searchAfter![1], searchAfter![2]] : [];
-        const branches: Where[] = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) => ({
-          sql: `char_length(c.name_key) >= ${p + length - 1} and substr(c.name_key, ${p}, ${length}) = ?`,
-          params: [exact],
+        // Position branches walk their index in reading order, matching `search_keys` as a filter (`|| ''`: no
+        // bitmap of every match); the long names' branch collects its few matches and sorts them (`|| ''`: no walk).
+        const branches: Array<Where & { order: string }> = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) => ({
+          sql: `char_length(c.name_key) >= ${p + length - 1} and substr(c.name_key, ${p}, ${length}) = ? and (c.search_keys || '') like ? and ${scoped.sql}`,
+          params: [exact, search.patterns!.substring, ...scoped.params],
+          order: 'c.sort_key',
         }));
-        branches.push({ sql: `(char_length(c.name_key) > 4 or c.company is not null or strpos(c.name, ' ') > 0)`, params: [] });
+        branches.push({
+          sql: `(char_length(c.name_key) > 4 or c.company is not null or strpos(c.name, ' ') > 0) and ${filters.sql}`,
+          params: filters.params,
+          order: `c.sort_key || ''`,
+        });
         const selects = branches.map((branch) => ({
-          sql: `(select c.id, c.sort_key from contacts c where c.org_id = ? and c.deleted_at is null and ${branch.sql} and ${filters.sql}
-                   and (select count(*) from fast) < ? and left(c.name_key, ${length}) <> ?${after3} order by c.sort_key, c.id limit ?)`,
-          params: [orgId, ...branch.params, ...filters.params, first + 1, exact, ...after3Params, first + 1],
+          sql: `(select c.id, c.sort_key from contacts c where c.org_id = ? and c.deleted_at is null and ${branch.sql}
+                   and (select count(*) from fast) < ? and left(c.name_key, ${length}) <> ?${after3} order by ${branch.order}, c.id limit ?)`,
+          params: [orgId, ...branch.params, first + 1, exact, ...after3Params, first + 1],
         }));
         const union = { sql: selects.map((select) => select.sql).join(' union all '), params: selects.flatMap((select) => select.params) };
         text = `with ${fast},

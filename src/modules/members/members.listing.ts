@@ -60,6 +60,8 @@ class Conditions {
   after?: string[];
   /** The conditions without the search's, for the name-prefix fast path. */
   scope: string[] = [];
+  /** The placeholder of a short search's substring pattern (`NamePatterns.substring`). */
+  substring?: string;
   /** The search's conditions on contact details (phone digits, employee number, email), ORed into `where`. */
   details: string[] = [];
 
@@ -109,7 +111,10 @@ function filteredIn(orgId: string, details: boolean, scope: MemberListScope): Co
     // Each LIKE can use members_search (pg_trgm GIN): ORed, the planner combines them as a bitmap OR.
     const { patterns } = search;
     const matches: string[] = [];
-    if (patterns.substring) matches.push(`m.search_keys like ${param(patterns.substring)}`);
+    if (patterns.substring) {
+      conditions.substring = param(patterns.substring);
+      matches.push(`m.search_keys like ${conditions.substring}`);
+    }
     if (patterns.reading) matches.push(`m.search_keys like ${param(patterns.reading)}`);
     if (patterns.contains) matches.push(`m.name_key like ${param(patterns.contains)}`);
     if (details) {
@@ -226,13 +231,17 @@ function substringTier(conditions: Conditions, search: Search, limit: string, q:
   const length = search.query.length;
   const after = conditions.after && search.afterRank === 3 ? ` and (m.sort_key, m.id) > (${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
   const gate = `(select count(*) from fast) < ${limit} and left(m.name_key, ${length}) <> ${q}${after}`;
-  const branch = (where: string) =>
-    `(select m.id, m.sort_key from members m where m.org_id = $1 and ${where} and ${gate} order by m.sort_key, m.id limit ${limit})`;
+  // The position branches walk their index in reading order and stop at a page; their match on `search_keys` is a
+  // filter (`|| ''`: no bitmap of every match). The others are few matches collected from a trigram index and sorted
+  // (`|| ''`: no walk of the reading order looking for them).
+  const branch = (where: string, order: string) =>
+    `(select m.id, m.sort_key from members m where m.org_id = $1 and ${where} and ${gate} order by ${order}, m.id limit ${limit})`;
+  const substring = conditions.substring!;
   const branches = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) =>
-    branch(`char_length(m.name_key) >= ${p + length - 1} and substr(m.name_key, ${p}, ${length}) = ${q} and ${conditions.sql}`),
+    branch(`char_length(m.name_key) >= ${p + length - 1} and substr(m.name_key, ${p}, ${length}) = ${q} and (m.search_keys || '') like ${substring}`, 'm.sort_key'),
   );
-  branches.push(branch(`char_length(m.name_key) > 4 and m.search_keys like ${conditions.param(search.patterns.substring)} and ${conditions.sql}`));
-  if (conditions.details.length) branches.push(branch(`(${conditions.details.join(' or ')})`));
+  branches.push(branch(`char_length(m.name_key) > 4 and m.search_keys like ${substring}`, `m.sort_key || ''`));
+  if (conditions.details.length) branches.push(branch(`(${conditions.details.join(' or ')})`, `m.sort_key || ''`));
   return `select s.id, s.sort_key from (${branches.join(' union all ')}) s group by s.id, s.sort_key order by s.sort_key, s.id limit ${limit}`;
 }
 
