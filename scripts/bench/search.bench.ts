@@ -7,13 +7,15 @@
  * bare SQL (the members' one taken from `members.listing.ts`, the contacts' written out the same way) (named prepared statements on a pg pool of the same concurrency), with the ratio gateway / bare SQL.
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_search on the local Postgres, dropped and recreated),
- * BENCH_ROWS (1000000 of each), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4).
+ * BENCH_ROWS (1000000 of each), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps a dataset
+ * seeded by an earlier run with the same BENCH_ROWS instead of seeding again.
  */
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { memberSearchStatement } from '../../src/modules/members/members.listing';
 import { nameKeys, namePatterns, nameQuery, type NameKeys } from '../../src/search/name-keys';
+import { toGlobalId } from '../../src/graphql/relay';
 import { freshDatabase, graphql, load, measure, startGatewayProcess, type LoadResult } from './lib';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench_search';
@@ -149,7 +151,7 @@ function memberProbe(orgId: string, query: string): { name: string; text: string
  * The contact search statement for the owner (every live contact), as `contacts.listing.ts` writes it: one or two
  * characters through the exact/prefix fast path first, longer queries ranked over every match.
  */
-function contactProbe(orgId: string, query: string): { name: string; text: string; values: unknown[] } {
+export function contactProbe(orgId: string, query: string): { name: string; text: string; values: unknown[] } {
   const patterns = namePatterns(nameQuery(query)!);
   const values: unknown[] = [];
   const param = (value: unknown) => `$${values.push(value)}`;
@@ -188,6 +190,21 @@ function contactProbe(orgId: string, query: string): { name: string; text: strin
         found as (select * from (select * from fast where (select count(*) from fast) >= 21 union all select * from slow) u
           order by u.search_rank, u.sort_key, u.id limit 21)
         select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+    } else if (/^\p{Script=Han}/u.test(patterns.exact)) {
+      // Starting with a Han character: the substrings from the position indexes and the long names' trigram index.
+      const branches = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) => [
+        `${scope()} and char_length(c.name_key) >= ${p + length - 1} and substr(c.name_key, ${p}, ${length}) = ${param(patterns.exact)} and (c.search_keys || '') like ${param(patterns.substring)}`,
+        'c.sort_key',
+      ]);
+      branches.push([`(char_length(c.name_key) > 4 or c.company is not null or strpos(c.name, ' ') > 0) and ${matches()}`, `c.sort_key || ''`]);
+      const union = branches
+        .map(([where, order]) => `(select c.id, c.sort_key from contacts c where ${where}
+            and (select count(*) from fast) < 21 and left(c.name_key, ${length}) <> ${param(patterns.exact)} order by ${order}, c.id limit 21)`)
+        .join(' union all ');
+      sql = `with ${fast},
+        subs as materialized (select s.id, s.sort_key, 3 as search_rank from (${union}) s group by s.id, s.sort_key order by s.sort_key, s.id limit 21),
+        found as (select * from (select * from fast union all select * from subs) u order by u.search_rank, u.sort_key, u.id limit 21)
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
     } else {
       // CJK: the substrings in reading order from the index-only probe, all matches ranked only when it falls short.
       sql = `with ${fast},
@@ -210,22 +227,58 @@ function contactProbe(orgId: string, query: string): { name: string; text: strin
   return { name: statementName(sql), text: sql, values };
 }
 
+/** The org of a dataset seeded by an earlier run with the same BENCH_ROWS, or null. */
+async function keptOrg(): Promise<string | null> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  try {
+    await db.connect();
+  } catch {
+    return null; // no such database yet
+  }
+  try {
+    const { rows } = await db.query<{ id: string; members: number; contacts: number }>(
+      `select o.id, (select count(*)::int from members m where m.org_id = o.id) as members,
+              (select count(*)::int from contacts c where c.org_id = o.id) as contacts from orgs o where o.code = 'search-bench'`,
+    );
+    const org = rows[0];
+    return org && org.members === ROWS + 1 && org.contacts === ROWS ? org.id : null;
+  } catch {
+    return null;
+  } finally {
+    await db.end();
+  }
+}
+
 async function main(): Promise<void> {
-  await freshDatabase(DATABASE_URL);
+  // BENCH_REUSE=1 keeps the dataset of an earlier run with the same BENCH_ROWS (the gateway migrates it on start).
+  const kept = process.env.BENCH_REUSE === '1' ? await keptOrg() : null;
+  if (!kept) await freshDatabase(DATABASE_URL);
   const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY });
   try {
-    const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
-      input: { phone: '+8613700000001', name: '管理员', password: PASSWORD },
-    });
-    const created = await graphql(gateway.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } member { id } } }', { input: { name: '通讯录', code: 'search-bench' } }, signUp.data!.signUp.token);
-    const token: string = created.data!.createOrg.token;
-    const orgId = Buffer.from(created.data!.createOrg.org.id as string, 'base64url').toString().split(':')[1]!;
-    const ownerId = Buffer.from(created.data!.createOrg.member.id as string, 'base64url').toString().split(':')[1]!;
-    console.log('seeding');
-    await seed(db, orgId, ownerId);
+    let token: string;
+    let orgId: string;
+    if (kept) {
+      console.log('reusing the seeded dataset (BENCH_REUSE=1)');
+      await db.query('analyze members');
+      await db.query('analyze contacts');
+      const logIn = await graphql(gateway.url, 'mutation($input: LogInInput!) { logIn(input: $input) { token } }', { input: { phone: '+8613700000001', password: PASSWORD } });
+      const switched = await graphql(gateway.url, 'mutation($orgId: ID!) { switchOrg(orgId: $orgId) { token } }', { orgId: toGlobalId('Org', kept) }, logIn.data!.logIn.token);
+      token = switched.data!.switchOrg.token;
+      orgId = kept;
+    } else {
+      const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
+        input: { phone: '+8613700000001', name: '管理员', password: PASSWORD },
+      });
+      const created = await graphql(gateway.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } member { id } } }', { input: { name: '通讯录', code: 'search-bench' } }, signUp.data!.signUp.token);
+      token = created.data!.createOrg.token;
+      orgId = Buffer.from(created.data!.createOrg.org.id as string, 'base64url').toString().split(':')[1]!;
+      const ownerId = Buffer.from(created.data!.createOrg.member.id as string, 'base64url').toString().split(':')[1]!;
+      console.log('seeding');
+      await seed(db, orgId, ownerId);
+    }
 
     const digits = () => String(Math.floor(Math.random() * ROWS)).padStart(8, '0').slice(1);
     const scenarios: Array<[string, () => string]> = [

@@ -262,6 +262,31 @@ export function describeNameSearch(label: string, gatewayUrl: () => Promise<stri
       expect(await tags('ｖｉｐ')).toEqual(['VIP']);
     });
 
+    it('finds a character or pair at every position of a name, in long names and in a contact\'s company', async () => {
+      const org = await createOrgWithOwner(new GraphQLClient(await gatewayUrl()));
+      // Positions 2-4 come from their own indexes, longer names and companies from the long-names index: each kind here.
+      for (const name of ['欧阳小伟', '司马相如伟', '李伟', '伟大']) await org.client.ok(AddMemberDocument, { input: { name, phone: uniquePhone() } });
+      for (const [name, company] of [['欧阳小伟', null], ['司马相如伟', null], ['张三', '伟业集团'], ['伟大', null]] as const) {
+        await org.client.ok(CreateContactDocument, { input: { name, company, phones: [uniquePhone()] } });
+      }
+      const members = async (query: string) =>
+        (await org.client.ok(NameSearchMembersDocument, { first: 20, filter: { query } })).members.edges.map((e) => e.node.name);
+      const contacts = async (query: string) =>
+        (await org.client.ok(NameSearchContactsDocument, { first: 20, filter: { query } })).contacts.edges.map((e) => e.node.name);
+      expect(await members('伟')).toEqual(['伟大', '李伟', '欧阳小伟', '司马相如伟']);
+      expect(await members('小伟')).toEqual(['欧阳小伟']);
+      expect(await members('如伟')).toEqual(['司马相如伟']);
+      expect(await contacts('伟')).toEqual(['伟大', '欧阳小伟', '司马相如伟', '张三']);
+      expect(await contacts('小伟')).toEqual(['欧阳小伟']);
+      expect(await contacts('如伟')).toEqual(['司马相如伟']);
+      expect(await contacts('伟业')).toEqual(['张三']);
+      // Paged: the substring tier resumes after the cursor.
+      const first = (await org.client.ok(NameSearchContactsDocument, { first: 2, filter: { query: '伟' } })).contacts;
+      const second = (await org.client.ok(NameSearchContactsDocument, { first: 2, after: first.pageInfo.endCursor, filter: { query: '伟' } })).contacts;
+      expect(second.edges.map((e) => e.node.name)).toEqual(['司马相如伟', '张三']);
+      expect(second.pageInfo.hasNextPage).toBe(false);
+    });
+
     it('re-derives the keys when a name or reading changes, and clears them with the reading', async () => {
       const id = memberIds.get('田中花子')!;
       await owner.ok(UpdateMemberDocument, { input: { id, nameReading: null } });

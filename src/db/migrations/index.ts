@@ -20,6 +20,7 @@ import { Migration20261210100000_import_keys_per_org } from './Migration20261210
 import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
 import { Migration20261211090000_name_search_keys } from './Migration20261211090000_name_search_keys';
 import { Migration20261211100000_department_tag_name_keys } from './Migration20261211100000_department_tag_name_keys';
+import { Migration20261211170000_name_positions } from './Migration20261211170000_name_positions';
 import { Migration20261212140000_locales_time_zones } from './Migration20261212140000_locales_time_zones';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
@@ -45,5 +46,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210110000_audit_summary_global_ids', class: Migration20261210110000_audit_summary_global_ids },
   { name: 'Migration20261211090000_name_search_keys', class: Migration20261211090000_name_search_keys },
   { name: 'Migration20261211100000_department_tag_name_keys', class: Migration20261211100000_department_tag_name_keys },
+  { name: 'Migration20261211170000_name_positions', class: Migration20261211170000_name_positions },
   { name: 'Migration20261212140000_locales_time_zones', class: Migration20261212140000_locales_time_zones },
 ];

@@ -28,6 +28,8 @@ export interface ContactListScope {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FIELD_SEPARATOR = '\u001f';
 const PHONE_LIKE = /^[+\d\s().-]+$/;
+/** A query starting with a Han character: its substring matches start at a character position of `name_key`. */
+const HAN_START = /^\p{Script=Han}/u;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, '\\$&');
@@ -243,6 +245,41 @@ export async function listContacts(
            select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
             order by f.search_rank, c.sort_key, c.id`;
         params = [...fastParams, ...slowParams([first + 1]), first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
+      } else if (HAN_START.test(exact) && !scope.ownerId && !scope.groupId && !scope.tagIds?.length && !scope.company?.trim() && !scope.visibility) {
+        // A search starting with a Han character, with no filter beside it: its substrings (rank 3) hold it at a
+        // character position of `name_key` other than the first. Positions 2-4 are index ranges in reading order
+        // (contacts_org_name_at_<p>, contacts_org_pair_at_<p>), each read up to a page; the other rows that may match
+        // (longer names, a company, a space: `search_text` matches at word starts) come from contacts_lookup_long.
+        // The page is the first rows of their union: no match is ranked beyond those.
+        const after3 = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
+        const after3Params = after3 ? [searchAfter![1], searchAfter![2]] : [];
+        // Position branches walk their index in reading order, matching `search_keys` as a filter (`|| ''`: no
+        // bitmap of every match); the long names' branch collects its few matches and sorts them (`|| ''`: no walk).
+        const branches: Array<Where & { order: string }> = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) => ({
+          sql: `char_length(c.name_key) >= ${p + length - 1} and substr(c.name_key, ${p}, ${length}) = ? and (c.search_keys || '') like ? and ${scoped.sql}`,
+          params: [exact, search.patterns!.substring, ...scoped.params],
+          order: 'c.sort_key',
+        }));
+        branches.push({
+          sql: `(char_length(c.name_key) > 4 or c.company is not null or strpos(c.name, ' ') > 0) and ${filters.sql}`,
+          params: filters.params,
+          order: `c.sort_key || ''`,
+        });
+        const selects = branches.map((branch) => ({
+          sql: `(select c.id, c.sort_key from contacts c where c.org_id = ? and c.deleted_at is null and ${branch.sql}
+                   and (select count(*) from fast) < ? and left(c.name_key, ${length}) <> ?${after3} order by ${branch.order}, c.id limit ?)`,
+          params: [orgId, ...branch.params, first + 1, exact, ...after3Params, first + 1],
+        }));
+        const union = { sql: selects.map((select) => select.sql).join(' union all '), params: selects.flatMap((select) => select.params) };
+        text = `with ${fast},
+           subs as materialized (
+             select s.id, s.sort_key, 3 as search_rank from (${union.sql}) s
+              group by s.id, s.sort_key order by s.sort_key, s.id limit ?
+           ),
+           found as (select * from (select * from fast union all select * from subs) u order by u.search_rank, u.sort_key, u.id limit ?)
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+            order by f.search_rank, c.sort_key, c.id`;
+        params = [...fastParams, ...union.params, first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
       } else {
         // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading
         // order, looked for in the next NAME_ORDER_PROBE contacts in reading order (an index-only scan of

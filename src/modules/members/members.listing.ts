@@ -60,6 +60,10 @@ class Conditions {
   after?: string[];
   /** The conditions without the search's, for the name-prefix fast path. */
   scope: string[] = [];
+  /** The placeholder of a short search's substring pattern (`NamePatterns.substring`). */
+  substring?: string;
+  /** The search's conditions on contact details (phone digits, employee number, email), ORed into `where`. */
+  details: string[] = [];
 
   constructor(orgId: string) {
     this.values = [orgId];
@@ -107,15 +111,19 @@ function filteredIn(orgId: string, details: boolean, scope: MemberListScope): Co
     // Each LIKE can use members_search (pg_trgm GIN): ORed, the planner combines them as a bitmap OR.
     const { patterns } = search;
     const matches: string[] = [];
-    if (patterns.substring) matches.push(`m.search_keys like ${param(patterns.substring)}`);
+    if (patterns.substring) {
+      conditions.substring = param(patterns.substring);
+      matches.push(`m.search_keys like ${conditions.substring}`);
+    }
     if (patterns.reading) matches.push(`m.search_keys like ${param(patterns.reading)}`);
     if (patterns.contains) matches.push(`m.name_key like ${param(patterns.contains)}`);
     if (details) {
       // Phone digits anywhere (4 or more), an employee number or email from its start: `detail_keys` is
       // <GS>digits<US>employee no<US>email, so the prefix pattern cannot start inside the phone.
       const digits = PHONE_LIKE.test(search.raw) ? search.raw.replace(/\D/g, '') : '';
-      if (digits.length >= 4) matches.push(`m.detail_keys like ${param(`%${digits}%`)}`);
-      matches.push(`m.detail_keys like ${param(`%\u001f${escapeLike(search.raw.toLowerCase())}%`)}`);
+      if (digits.length >= 4) conditions.details.push(`m.detail_keys like ${param(`%${digits}%`)}`);
+      conditions.details.push(`m.detail_keys like ${param(`%\u001f${escapeLike(search.raw.toLowerCase())}%`)}`);
+      matches.push(...conditions.details);
     }
     if (!matches.length) matches.push('false');
     where.push(`(${matches.join(' or ')})`);
@@ -149,9 +157,10 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
     return `select m.* from members m where ${conditions.sql}${after} order by m.sort_key, m.id limit ${conditions.param(first + 1)}`;
   }
   const limit = conditions.param(first + 1);
-  const rank = rankSql(conditions, search.patterns);
+  // Added to the values only by the paths that rank (an unused placeholder has no type for a prepared statement).
+  let rank: string | undefined;
   const after = conditions.after ? `where (search_rank, sort_key, id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
-  const ranked = (gate = '') => `select * from (select m.*, ${rank} as search_rank from members m where ${conditions.sql}${gate}) r ${after}`;
+  const ranked = (gate = '') => `select * from (select m.*, ${(rank ??= rankSql(conditions, search.patterns))} as search_rank from members m where ${conditions.sql}${gate}) r ${after}`;
   const length = search.query.length;
   if (length > 2 || search.query.text.includes(' ')) {
     return `with matches as materialized (${ranked()} order by search_rank, sort_key, id limit ${limit}) select * from matches order by search_rank, sort_key, id`;
@@ -176,6 +185,12 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
       select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
        order by search_rank, sort_key, id limit ${limit}`;
   }
+  if (HAN_START.test(search.query.text) && conditions.scope.length === 1) {
+    return `with ${fast},
+    subs as materialized (${substringTier(conditions, search, limit, q)})
+    select * from (select * from fast union all select m.*, 3 as search_rank from subs s join members m on m.id = s.id) page
+     order by search_rank, sort_key, id limit ${limit}`;
+  }
   // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading order.
   // They are looked for in the next MEMBER_NAME_PROBE members in reading order (members_org_sort), as the contacts'
   // probe does; only when that falls short of a page (sparse matches) are all the matches collected and ranked.
@@ -199,6 +214,35 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
       union all select * from probe where (select complete from state)
       union all select * from slow
     ) page order by search_rank, sort_key, id limit ${limit}`;
+}
+
+/** A query starting with a Han character: its substring matches start at a character position of `name_key`. */
+const HAN_START = /^\p{Script=Han}/u;
+
+/**
+ * The substring tier (rank 3) of a one- or two-character search starting with a Han character, over the whole org, in
+ * reading order, without reading every match. Such a match holds the query at a character position of `name_key`
+ * other than the first (that is the prefix tier): positions 2-4 are index ranges in reading order
+ * (`members_org_name_at_<p>`, `members_org_pair_at_<p>`), each read up to a page; names longer than four characters
+ * come from `members_search_long`, and contact-detail matches from `members_search`, both few. The page is the first
+ * rows of their union. Runs only when `fast` fell short of a page (a one-time filter in each branch).
+ */
+function substringTier(conditions: Conditions, search: Search, limit: string, q: string): string {
+  const length = search.query.length;
+  const after = conditions.after && search.afterRank === 3 ? ` and (m.sort_key, m.id) > (${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const gate = `(select count(*) from fast) < ${limit} and left(m.name_key, ${length}) <> ${q}${after}`;
+  // The position branches walk their index in reading order and stop at a page; their match on `search_keys` is a
+  // filter (`|| ''`: no bitmap of every match). The others are few matches collected from a trigram index and sorted
+  // (`|| ''`: no walk of the reading order looking for them).
+  const branch = (where: string, order: string) =>
+    `(select m.id, m.sort_key from members m where m.org_id = $1 and ${where} and ${gate} order by ${order}, m.id limit ${limit})`;
+  const substring = conditions.substring!;
+  const branches = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) =>
+    branch(`char_length(m.name_key) >= ${p + length - 1} and substr(m.name_key, ${p}, ${length}) = ${q} and (m.search_keys || '') like ${substring}`, 'm.sort_key'),
+  );
+  branches.push(branch(`char_length(m.name_key) > 4 and m.search_keys like ${substring}`, `m.sort_key || ''`));
+  if (conditions.details.length) branches.push(branch(`(${conditions.details.join(' or ')})`, `m.sort_key || ''`));
+  return `select s.id, s.sort_key from (${branches.join(' union all ')}) s group by s.id, s.sort_key order by s.sort_key, s.id limit ${limit}`;
 }
 
 /** Members read in reading order by the substring probe of a short CJK search (see `pageStatement`). */
