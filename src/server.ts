@@ -317,7 +317,7 @@ async function handleHttp(req: IncomingMessage, res: ServerResponse, { apollo, a
     return;
   }
   if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) return handleDashboardRequest(req, res, url.pathname);
-  if (url.pathname.startsWith('/invite/')) return handleInviteRequest(req, res, url.pathname);
+  if (url.pathname.startsWith('/invite/')) return handleInviteRequest(req, res, url.pathname, url.search);
   if (url.pathname === '/') return handleLandingRequest(req, res, { graphiql: explorer !== null });
   if (url.pathname === '/docs' || url.pathname.startsWith('/docs/')) return handleDocsRequest(req, res, url.pathname);
   if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'Not found' });

@@ -68,7 +68,7 @@ describe('outbox dispatcher', () => {
     const dispatcher = new OutboxDispatcher(gateway.app.orm, logger, { contributions: gateway.app.contributions, pollMs: 0, adapter });
     expect(await dispatcher.drainOnce()).toBe(1);
     expect(adapter.delivered).toEqual([
-      expect.objectContaining({ channel: 'SMS', recipient: phone, template: 'PHONE_VERIFICATION', payload: { code: expect.stringMatching(/^\d{6}$/) } }),
+      expect.objectContaining({ channel: 'SMS', recipient: phone, template: 'PHONE_VERIFICATION', payload: { code: expect.stringMatching(/^\d{6}$/), locale: 'en', timeZone: 'UTC' } }),
     ]);
     expect(await latestMessageTo(phone, databaseUrl)).toMatchObject({ status: 'SENT', attempts: 1, last_error: null });
     expect(await dispatcher.drainOnce()).toBe(0);

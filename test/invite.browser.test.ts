@@ -242,6 +242,37 @@ describe('invitation page', () => {
     expect(pageErrors).toEqual([]);
   }, 120_000);
 
+  it('speaks the viewer’s language: navigator.languages, else Accept-Language, from locales/*/invite.json', async () => {
+    const messages = async (query: string, acceptLanguage?: string) =>
+      (await (await fetch(`${origin}/invite/assets/messages.json${query}`, { headers: acceptLanguage ? { 'accept-language': acceptLanguage } : {} })).json()) as {
+        locale: string;
+        messages: Record<string, string>;
+      };
+    expect((await messages('?lang=ja-JP,en-US')).locale).toBe('ja');
+    expect((await messages('?lang=fr-FR', 'zh-TW,zh;q=0.9')).locale).toBe('zh-TW');
+    expect((await messages('', 'de')).locale).toBe('en');
+    const zh = await messages('?lang=zh-CN');
+    expect(zh.messages['dead.heading']).toBe('该邀请已无法使用');
+
+    const owner = await createOrgWithOwner(http, '朝阳区卫生健康委员会');
+    const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { name: '张三', phone: uniquePhone() } });
+    for (const [languages, offerText, deadText] of [
+      [['zh-CN', 'zh'], 'Owner邀请你加入', '该邀请已无法使用'],
+      [['ja-JP', 'ja'], 'Owner さんからの招待', 'この招待はもう使えません'],
+    ] as const) {
+      const { page, pageErrors } = await openPage(browser);
+      await page.addInitScript(`Object.defineProperty(navigator, 'languages', { get: () => ${JSON.stringify(languages)} })`);
+      await page.goto(`${origin}/invite/${sendInvitation.token}`);
+      await page.locator('#offer').getByText(offerText).waitFor();
+      expect(await page.evaluate('document.documentElement.lang')).toBe(languages[0] === 'ja-JP' ? 'ja' : 'zh-CN');
+      await page.goto(`${origin}/invite/not-a-token`);
+      await page.locator('#dead').getByText(deadText).waitFor();
+      await expectSoundLayout(page);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }
+  }, 60_000);
+
   it('shows one neutral page for an unknown and for a revoked token, the same page for both', async () => {
     const owner = await createOrgWithOwner(http, 'Closed Doors');
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { name: 'Gone', phone: uniquePhone() } });

@@ -18,6 +18,7 @@ import {
   type InvitePreviewQuery,
   type InviteUserFragment,
 } from '../generated/graphql';
+import { formatDate, loadMessages, t } from './messages';
 
 const GRAPHQL_URL = new URL('/graphql', location.href).toString();
 /** The invitee's session survives a reload of the tab (say, after fetching the SMS code), not the tab. */
@@ -43,9 +44,6 @@ function codeOf(error: unknown): string | undefined {
   return error instanceof GatewayError ? error.code : undefined;
 }
 
-function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'long', timeStyle: 'short' });
-}
 
 /** A form whose submit runs `action`, disabling its buttons meanwhile and showing a refusal in its status line. */
 function form(id: string, action: () => Promise<void>, ...children: Child[]): HTMLFormElement {
@@ -97,8 +95,8 @@ class InvitePage {
     try {
       this.preview = (await this.client.request(InvitePreviewDocument, { token: this.token })).invitationPreview ?? null;
     } catch (error) {
-      if (codeOf(error) === 'RATE_LIMITED') return this.showMessage('Too many attempts', 'Too many invitation links were tried from your network. Wait a few minutes, then open the link again.');
-      if (codeOf(error) !== 'INVITATION_INVALID') return this.showMessage('Something went wrong', `The invitation could not be loaded: ${describe(error)}. Reload the page to try again.`);
+      if (codeOf(error) === 'RATE_LIMITED') return this.showMessage(t('error.tooManyTitle'), t('error.tooManyText'));
+      if (codeOf(error) !== 'INVITATION_INVALID') return this.showMessage(t('error.loadTitle'), t('error.loadText', { reason: describe(error) }));
     }
     if (!this.preview) return this.showDead();
     if (sessionStorage.getItem(TOKEN_KEY)) {
@@ -117,13 +115,13 @@ class InvitePage {
 
   /** Unknown, expired, used up, revoked, declined: the same words, so that a link tells nothing about its state. */
   private showDead(): void {
-    document.title = 'Invitation · Orggraph';
+    document.title = t('title.page');
     mount(
       this.root,
       h('main', { class: 'card', id: 'dead' },
-        h('h1', { tabindex: '-1' }, 'This invitation can no longer be used'),
-        h('p', {}, 'Ask the person who invited you to send you a new invitation.'),
-        h('p', {}, h('a', { href: '/' }, 'Orggraph home')),
+        h('h1', { tabindex: '-1' }, t('dead.heading')),
+        h('p', {}, t('dead.text')),
+        h('p', {}, h('a', { href: '/' }, t('dead.home'))),
       ),
     );
     this.focusHeading();
@@ -136,7 +134,7 @@ class InvitePage {
 
   private render(): void {
     const preview = this.preview!;
-    document.title = `Join ${preview.orgName} · Orggraph`;
+    document.title = t('title.join', { orgName: preview.orgName });
     if (this.outcome) return this.renderOutcome(preview, this.outcome);
     mount(this.root, h('main', { class: 'stack' }, this.offer(preview), h('section', { class: 'card step', id: 'step', 'aria-live': 'polite' }, this.step(preview))));
     const first = this.root.querySelector<HTMLElement>('#step input:not([type=hidden]), #step button.primary');
@@ -145,13 +143,13 @@ class InvitePage {
 
   private offer(preview: Preview): HTMLElement {
     const rows: Array<[string, Child]> = [
-      [preview.roles.length > 1 ? 'Roles' : 'Role', preview.roles.join(', ')],
-      [preview.departments.length > 1 ? 'Departments' : 'Department', preview.departments.join(', ')],
-      ['Valid until', formatDate(preview.expiresAt)],
+      [t('offer.roles', { count: preview.roles.length }), preview.roles.join(', ')],
+      [t('offer.departments', { count: preview.departments.length }), preview.departments.join(', ')],
+      [t('offer.validUntil'), formatDate(preview.expiresAt)],
     ];
-    if (preview.sentTo) rows.push([preview.channel === 'EMAIL' ? 'Sent to the address' : 'Sent to the number', h('span', { class: 'mono' }, preview.sentTo)]);
+    if (preview.sentTo) rows.push([preview.channel === 'EMAIL' ? t('offer.sentToAddress') : t('offer.sentToNumber'), h('span', { class: 'mono' }, preview.sentTo)]);
     return h('section', { class: 'card offer', id: 'offer', 'aria-labelledby': 'org-name' },
-      h('p', { class: 'eyebrow' }, preview.invitedByName ? `${preview.invitedByName} invites you to join` : 'You are invited to join'),
+      h('p', { class: 'eyebrow' }, preview.invitedByName ? t('offer.invitedBy', { inviterName: preview.invitedByName }) : t('offer.invited')),
       h('h1', { id: 'org-name' }, preview.orgName),
       preview.message ? h('blockquote', { id: 'invite-message' }, preview.message) : null,
       h('dl', {}, rows.map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
@@ -162,15 +160,15 @@ class InvitePage {
     const user = this.user;
     if (!user) return this.authStep(preview);
     const signedIn = h('p', { class: 'who', id: 'signed-in-as' },
-      `Signed in as ${user.name || 'your enterprise account'}`,
+      t('session.signedInAs', { name: user.name || t('session.enterpriseAccount') }),
       user.phone ? ` (${user.phone})` : null,
       ' · ',
-      h('button', { type: 'button', class: 'link', id: 'switch-account', onclick: () => { this.signOut(); this.render(); } }, 'Use another account'),
+      h('button', { type: 'button', class: 'link', id: 'switch-account', onclick: () => { this.signOut(); this.render(); } }, t('session.useAnother')),
     );
     if (user.mustChangePassword) return [signedIn, this.changePasswordStep()];
     // A number to bind or change to is waiting for its code, whatever else the account lacks.
     if (this.codeSentTo && !this.codeSentTo.includes('@') && this.codeSentTo !== user.phone) {
-      return [signedIn, h('h2', {}, 'Enter the code'), this.phoneCodeForm(this.codeSentTo)];
+      return [signedIn, h('h2', {}, t('phone.enterCode')), this.phoneCodeForm(this.codeSentTo)];
     }
     if (this.mismatch) return [signedIn, this.mismatchStep(preview, user)];
     if (this.needsPhone(preview, user)) return [signedIn, this.verifyPhoneStep(user, preview)];
@@ -186,11 +184,11 @@ class InvitePage {
 
   private authStep(preview: Preview): Child {
     const tabs: Array<[AuthMode, string]> = [
-      ['sign-up', 'Create account'],
-      ['sign-in', 'Sign in'],
-      ['enterprise', 'Enterprise account'],
+      ['sign-up', t('auth.tabSignUp')],
+      ['sign-in', t('auth.tabSignIn')],
+      ['enterprise', t('auth.tabEnterprise')],
     ];
-    const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'How to sign in' },
+    const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('auth.howToSignIn') },
       tabs.map(([mode, label]) =>
         h('button', {
           type: 'button', role: 'tab', id: `tab-${mode}`, 'aria-selected': String(mode === this.authMode), 'aria-controls': 'auth-panel',
@@ -200,8 +198,8 @@ class InvitePage {
         }, label),
       ),
     );
-    const hint = preview.channel === 'PHONE' && preview.sentTo ? `Use the number this invitation was sent to: ${preview.sentTo}.` : undefined;
-    return [h('h2', {}, 'Your account'), tablist, h('div', { id: 'auth-panel', role: 'tabpanel', 'aria-labelledby': `tab-${this.authMode}` }, this.authForm(hint))];
+    const hint = preview.channel === 'PHONE' && preview.sentTo ? t('auth.useInvitedNumber', { phone: preview.sentTo }) : undefined;
+    return [h('h2', {}, t('auth.heading')), tablist, h('div', { id: 'auth-panel', role: 'tabpanel', 'aria-labelledby': `tab-${this.authMode}` }, this.authForm(hint))];
   }
 
   private switchAuth(mode: AuthMode): void {
@@ -227,10 +225,10 @@ class InvitePage {
         const { signUp } = await this.anonymous().request(InviteSignUpDocument, { input: { name: name.value.trim(), phone: phone.value.trim(), password: password.value } });
         this.enter(signUp.token, signUp.user);
       },
-        field('Your name', name),
-        field('Mobile phone', phone, phoneHint ?? 'We send a code by SMS to check it.'),
-        field('Password', password, 'At least 8 characters.'),
-        h('button', { type: 'submit', class: 'primary', id: 'sign-up-submit' }, 'Create account'),
+        field(t('auth.name'), name),
+        field(t('auth.mobile'), phone, phoneHint ?? t('auth.smsCheck')),
+        field(t('auth.password'), password, t('auth.passwordHint')),
+        h('button', { type: 'submit', class: 'primary', id: 'sign-up-submit' }, t('auth.createAccount')),
       );
     }
     if (this.authMode === 'sign-in') {
@@ -240,9 +238,9 @@ class InvitePage {
         const { logIn } = await this.anonymous().request(InviteLogInDocument, { input: { phone: phone.value.trim(), password: password.value } });
         this.enter(logIn.token, logIn.user);
       },
-        field('Mobile phone', phone, phoneHint),
-        field('Password', password),
-        h('button', { type: 'submit', class: 'primary', id: 'sign-in-submit' }, 'Sign in'),
+        field(t('auth.mobile'), phone, phoneHint),
+        field(t('auth.password'), password),
+        h('button', { type: 'submit', class: 'primary', id: 'sign-in-submit' }, t('auth.signIn')),
       );
     }
     const orgCode = h('input', { id: 'enterprise-org', name: 'orgCode', autocomplete: 'organization', required: true, autocapitalize: 'none' });
@@ -255,10 +253,10 @@ class InvitePage {
       this.lastPassword = password.value;
       this.enter(auth.token, auth.user);
     },
-      field('Org code', orgCode, 'The code of the org that issued your account.'),
-      field('Login name', loginName),
-      field('Password', password),
-      h('button', { type: 'submit', class: 'primary', id: 'enterprise-submit' }, 'Sign in'),
+      field(t('auth.orgCode'), orgCode, t('auth.orgCodeHint')),
+      field(t('auth.loginName'), loginName),
+      field(t('auth.password'), password),
+      h('button', { type: 'submit', class: 'primary', id: 'enterprise-submit' }, t('auth.signIn')),
     );
   }
 
@@ -266,16 +264,16 @@ class InvitePage {
     const current = h('input', { id: 'current-password', type: 'password', autocomplete: 'current-password', required: true, value: this.lastPassword });
     const next = h('input', { id: 'new-password', type: 'password', autocomplete: 'new-password', required: true, minlength: '8' });
     return [
-      h('h2', {}, 'Choose your own password'),
-      h('p', {}, 'Your account was issued with an initial password: replace it before you go on.'),
+      h('h2', {}, t('password.heading')),
+      h('p', {}, t('password.text')),
       form('change-password', async () => {
         this.user = (await this.client.request(InviteChangePasswordDocument, { input: { currentPassword: current.value, newPassword: next.value } })).changePassword;
         this.lastPassword = '';
         this.render();
       },
-        this.lastPassword ? null : field('Initial password', current),
-        field('New password', next, 'At least 8 characters.'),
-        h('button', { type: 'submit', class: 'primary', id: 'change-password-submit' }, 'Save password'),
+        this.lastPassword ? null : field(t('password.initial'), current),
+        field(t('password.new'), next, t('auth.passwordHint')),
+        h('button', { type: 'submit', class: 'primary', id: 'change-password-submit' }, t('password.save')),
       ),
     ];
   }
@@ -283,11 +281,11 @@ class InvitePage {
   private verifyPhoneStep(user: User, preview: Preview): Child {
     const target = this.codeSentTo ?? user.phone;
     const intro = preview.channel === 'PHONE'
-      ? `The invitation was sent to ${preview.sentTo}: confirm that this number is yours.`
-      : 'Confirm your mobile number before it is shared with the org.';
-    if (!target) return [h('h2', {}, 'Add your mobile number'), this.changePhoneForm(preview)];
+      ? t('phone.confirmInvited', { phone: preview.sentTo ?? '' })
+      : t('phone.confirmBeforeSharing');
+    if (!target) return [h('h2', {}, t('phone.addHeading')), this.changePhoneForm(preview)];
     return [
-      h('h2', {}, 'Verify your phone'),
+      h('h2', {}, t('phone.verifyHeading')),
       h('p', {}, intro),
       this.codeSentTo
         ? this.phoneCodeForm(target)
@@ -295,28 +293,28 @@ class InvitePage {
             this.codeSentTo = (await this.client.request(InviteRequestPhoneCodeDocument)).requestPhoneVerification.phone;
             this.render();
           },
-            h('p', {}, 'We send a 6-digit code by SMS to ', h('span', { class: 'mono' }, target), '.'),
-            h('button', { type: 'submit', class: 'primary', id: 'send-phone-code' }, 'Send code'),
+            h('p', {}, t('phone.weSend', { phone: target })),
+            h('button', { type: 'submit', class: 'primary', id: 'send-phone-code' }, t('phone.sendCode')),
           ),
     ];
   }
 
   private phoneCodeForm(sentTo: string): HTMLElement {
     const code = h('input', { id: 'phone-code', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: '6', required: true });
-    const resend = h('button', { type: 'button', class: 'link', id: 'resend-phone-code' }, 'Send a new code');
+    const resend = h('button', { type: 'button', class: 'link', id: 'resend-phone-code' }, t('phone.resend'));
     const verify = form('verify-phone', async () => {
       this.user = (await this.client.request(InviteVerifyPhoneDocument, { code: code.value.trim() })).verifyPhone;
       this.codeSentTo = null;
       this.mismatch = null;
       this.render();
     },
-      field('Code', code, `Sent by SMS to ${sentTo}; valid for 10 minutes.`),
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'verify-phone-submit' }, 'Verify'), resend),
+      field(t('phone.code'), code, t('phone.codeSentBySms', { phone: sentTo, minutes: 10 })),
+      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'verify-phone-submit' }, t('phone.verify')), resend),
     );
     resend.addEventListener('click', () => {
       const status = verify.querySelector('.status')!;
       this.client.request(InviteRequestPhoneCodeDocument).then(
-        () => mount(status, 'A new code is on its way.'),
+        () => mount(status, t('phone.newCodeOnItsWay')),
         (error: unknown) => mount(status, describe(error)),
       );
     });
@@ -331,15 +329,15 @@ class InvitePage {
       this.mismatch = null;
       this.render();
     },
-      field('Mobile phone', phone, preview.sentTo && preview.channel === 'PHONE' ? `The number the invitation was sent to: ${preview.sentTo}.` : undefined),
-      h('button', { type: 'submit', class: 'primary', id: 'change-phone-submit' }, 'Send code'),
+      field(t('auth.mobile'), phone, preview.sentTo && preview.channel === 'PHONE' ? t('phone.invitedNumber', { phone: preview.sentTo }) : undefined),
+      h('button', { type: 'submit', class: 'primary', id: 'change-phone-submit' }, t('phone.sendCode')),
     );
   }
 
   private verifyEmailStep(preview: Preview): Child {
     return [
-      h('h2', {}, 'Verify your email address'),
-      h('p', {}, `The invitation was sent to ${preview.sentTo}: confirm that this address is yours.`),
+      h('h2', {}, t('email.heading')),
+      h('p', {}, t('email.confirmInvited', { email: preview.sentTo ?? '' })),
       this.emailForms(preview),
     ];
   }
@@ -353,8 +351,8 @@ class InvitePage {
         this.mismatch = null;
         this.render();
       },
-        field('Code', code, `Sent to ${this.codeSentTo}; valid for 10 minutes.`),
-        h('button', { type: 'submit', class: 'primary', id: 'verify-email-submit' }, 'Verify'),
+        field(t('phone.code'), code, t('email.codeSent', { email: this.codeSentTo, minutes: 10 })),
+        h('button', { type: 'submit', class: 'primary', id: 'verify-email-submit' }, t('phone.verify')),
       );
     }
     const email = h('input', { id: 'email-address', type: 'email', autocomplete: 'email', required: true });
@@ -362,30 +360,30 @@ class InvitePage {
       this.codeSentTo = (await this.client.request(InviteRequestEmailCodeDocument, { email: email.value.trim() })).requestEmailVerification.email;
       this.render();
     },
-      field('Email address', email, `The address the invitation was sent to: ${preview.sentTo}.`),
-      h('button', { type: 'submit', class: 'primary', id: 'send-email-code' }, 'Send code'),
+      field(t('email.address'), email, t('email.invitedAddress', { email: preview.sentTo ?? '' })),
+      h('button', { type: 'submit', class: 'primary', id: 'send-email-code' }, t('phone.sendCode')),
     );
   }
 
   /** The signed-in account is not the invitation's: say which number or address to use (masked), and how. */
   private mismatchStep(preview: Preview, user: User): Child {
-    const noun = preview.channel === 'EMAIL' ? 'address' : 'number';
+    const channel = preview.channel === 'EMAIL' ? 'EMAIL' : 'PHONE';
     const fix =
       preview.channel === 'EMAIL'
-        ? [h('h3', {}, 'Or verify that address on this account'), this.emailForms(preview)]
-        : [h('h3', {}, user.phone ? 'Or change this account\u2019s number to it' : 'Or bind that number to this account'), this.changePhoneForm(preview)];
+        ? [h('h3', {}, t('mismatch.orVerifyAddress')), this.emailForms(preview)]
+        : [h('h3', {}, user.phone ? t('mismatch.orChangeNumber') : t('mismatch.orBindNumber')), this.changePhoneForm(preview)];
     return [
-      h('h2', {}, `This invitation is for another ${noun}`),
+      h('h2', {}, t('mismatch.heading', { channel })),
       h('p', { id: 'mismatch', class: 'warning' }, this.mismatch),
-      h('p', {}, `Sign in with the account of that ${noun}: `, h('button', { type: 'button', class: 'link', onclick: () => { this.signOut(); this.render(); } }, 'use another account'), '.'),
+      h('p', {}, t('mismatch.signInWith', { channel }), ' ', h('button', { type: 'button', class: 'link', onclick: () => { this.signOut(); this.render(); } }, t('mismatch.useAnother'))),
       fix,
     ];
   }
 
   private decideStep(preview: Preview): Child {
     const status = h('p', { class: 'status', role: 'alert', id: 'decide-status' });
-    const accept = h('button', { type: 'button', class: 'primary', id: 'accept' }, `Join ${preview.orgName}`);
-    const decline = preview.channel === 'LINK' ? null : h('button', { type: 'button', class: 'secondary', id: 'decline' }, 'Decline');
+    const accept = h('button', { type: 'button', class: 'primary', id: 'accept' }, t('decide.join', { orgName: preview.orgName }));
+    const decline = preview.channel === 'LINK' ? null : h('button', { type: 'button', class: 'secondary', id: 'decline' }, t('decide.decline'));
     const run = (action: () => Promise<void>) => {
       accept.disabled = true;
       if (decline) decline.disabled = true;
@@ -412,8 +410,8 @@ class InvitePage {
       }),
     );
     return [
-      h('h2', {}, 'Your answer'),
-      h('p', {}, `Joining makes you a member of ${preview.orgName}: its admins see your name and verified phone or email.`),
+      h('h2', {}, t('decide.heading')),
+      h('p', {}, t('decide.text', { orgName: preview.orgName })),
       h('div', { class: 'actions' }, accept, decline),
       status,
     ];
@@ -444,22 +442,22 @@ class InvitePage {
       const { result } = outcome;
       const admin = result.member.roles.some(({ role }) => role.builtin && ADMIN_ROLES.has(role.builtin));
       body = [
-        h('h1', { tabindex: '-1' }, 'You\u2019re in'),
-        h('p', {}, `Welcome to ${result.org.name}, ${result.member.name}.`),
+        h('h1', { tabindex: '-1' }, t('done.inHeading')),
+        h('p', {}, t('done.welcome', { orgName: result.org.name, name: result.member.name })),
         admin
           ? [
-              h('p', {}, 'You can manage the org from the dashboard: departments, members and invitations.'),
-              h('p', {}, h('a', { class: 'button primary', id: 'open-dashboard', href: '/dashboard', onclick: () => sessionStorage.setItem(DASHBOARD_TOKEN_KEY, result.token) }, 'Open the dashboard')),
+              h('p', {}, t('done.adminText')),
+              h('p', {}, h('a', { class: 'button primary', id: 'open-dashboard', href: '/dashboard', onclick: () => sessionStorage.setItem(DASHBOARD_TOKEN_KEY, result.token) }, t('done.openDashboard'))),
             ]
-          : h('p', {}, 'Open your Orggraph app and sign in with this account: your colleagues, departments and notifications are there.'),
+          : h('p', {}, t('done.memberText')),
       ];
     } else if (outcome.kind === 'declined') {
-      body = [h('h1', { tabindex: '-1' }, 'Invitation declined'), h('p', {}, `You will not join ${preview.orgName} through this invitation. If you change your mind, ask for a new one.`)];
+      body = [h('h1', { tabindex: '-1' }, t('done.declinedHeading')), h('p', {}, t('done.declinedText', { orgName: preview.orgName }))];
     } else {
       body = [
-        h('h1', { tabindex: '-1' }, 'You are already a member'),
-        h('p', {}, `This account is already in ${preview.orgName}.`),
-        h('p', {}, 'Admins manage it from the ', h('a', { href: '/dashboard' }, 'dashboard'), '.'),
+        h('h1', { tabindex: '-1' }, t('done.alreadyHeading')),
+        h('p', {}, t('done.alreadyText', { orgName: preview.orgName })),
+        h('p', {}, h('a', { href: '/dashboard' }, t('done.adminsManage'))),
       ];
     }
     mount(this.root, h('main', { class: 'card', id: 'done', 'data-outcome': outcome.kind }, body));
@@ -499,9 +497,9 @@ function mismatchText(error: GatewayError, user: User | null): string {
   const extensions = error.errors[0]?.extensions ?? {};
   const expected = (extensions.expectedPhone ?? extensions.expectedEmail) as string | undefined;
   if (!expected) return error.message;
-  if (extensions.expectedEmail) return `This invitation was sent to ${expected}. The account you are signed in with has not verified that address.`;
-  const yours = user?.phone ? ` The account you are signed in with has the number ${user.phone}.` : '';
-  return `This invitation was sent to ${expected}: accept it with an account whose verified number is ${expected}.${yours}`;
+  if (extensions.expectedEmail) return t('mismatch.emailText', { expected });
+  const text = t('mismatch.phoneText', { expected });
+  return user?.phone ? `${text} ${t('mismatch.yourNumber', { phone: user.phone })}` : text;
 }
 
 /** `/invite/<token>`: the token is the rest of the path (base64url, so nothing to decode but a stray escape). */
@@ -516,5 +514,5 @@ function tokenFromPath(): string {
 
 const root = document.getElementById('app');
 if (root) {
-  void new InvitePage(root, tokenFromPath()).start();
+  void loadMessages().then(() => new InvitePage(root, tokenFromPath()).start());
 }

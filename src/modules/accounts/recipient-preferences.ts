@@ -34,3 +34,15 @@ export function preferencesOf(
 ): RecipientPreferences {
   return { locale: chooseLocale({ saved: person?.locale, orgDefault: org?.locale }), timeZone: chooseTimeZone(person?.timeZone, org?.timeZone) };
 }
+
+/** The language and zone of each of some members of an org: their account's saved ones, else the org's. */
+export async function memberPreferences(em: EntityManager, orgId: string, memberIds: readonly string[]): Promise<Map<string, RecipientPreferences>> {
+  if (memberIds.length === 0) return new Map();
+  const rows = await em.getConnection().execute<Array<{ id: string; locale: string | null; time_zone: string | null; org_locale: string; org_time_zone: string }>>(
+    `select m.id, u.locale, u.time_zone, o.locale as org_locale, o.time_zone as org_time_zone
+       from members m join orgs o on o.id = m.org_id left join users u on u.id = m.user_id
+      where m.org_id = ? and m.id = any(array[?]::uuid[])`,
+    [orgId, [...memberIds]],
+  );
+  return new Map(rows.map((row) => [row.id, preferencesOf({ locale: row.locale, timeZone: row.time_zone }, { locale: row.org_locale, timeZone: row.org_time_zone })]));
+}

@@ -5,6 +5,8 @@ import type { Viewer } from '../../auth/viewer';
 import { badInput, notFound } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { parseGlobalId, rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
+import { translator } from '../../i18n';
+import { memberPreferences, preferencesOf } from '../accounts/recipient-preferences';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberRemoval } from '../members/member-removal';
@@ -171,18 +173,21 @@ async function notifyReceiver(tx: EntityManager, app: AppServices, handOver: Con
   const { contactIds, externalGroupIds, followUpIds } = handOver;
   if (!contactIds.length && !externalGroupIds.length && !followUpIds.length) return;
   const [from] = await tx.execute<Array<{ name: string }>>('select name from members where id = ?', [handOver.fromMemberId]);
-  const fromName = from?.name ?? 'A former member';
+  // In the receiver's language; the parts listed as that language lists them (Intl.ListFormat).
+  const { locale, timeZone } = (await memberPreferences(tx, handOver.orgId, [handOver.toMemberId])).get(handOver.toMemberId) ?? preferencesOf(null, null);
+  const t = translator(locale, timeZone);
+  const fromName = from?.name ?? t('notifications.contactTransfer.formerMember');
   const parts = [
-    contactIds.length ? plural(contactIds.length, 'contact') : null,
-    externalGroupIds.length ? plural(externalGroupIds.length, 'external group') : null,
-    followUpIds.length ? plural(followUpIds.length, 'open follow-up') : null,
+    contactIds.length ? t('notifications.contactTransfer.contacts', { count: contactIds.length }) : null,
+    externalGroupIds.length ? t('notifications.contactTransfer.externalGroups', { count: externalGroupIds.length }) : null,
+    followUpIds.length ? t('notifications.contactTransfer.followUps', { count: followUpIds.length }) : null,
   ].filter((part): part is string => part !== null);
-  const what = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
+  const what = new Intl.ListFormat(locale, { type: 'conjunction' }).format(parts);
   await notifyMembers(tx, app, {
     orgId: handOver.orgId,
     kind: NotificationKind.CONTACT_TRANSFER,
-    title: contactIds.length ? `${plural(contactIds.length, 'contact')} handed over to you by ${fromName}` : `Handed over to you by ${fromName}`,
-    body: `${fromName} handed over ${what} to you.`,
+    title: t('notifications.contactTransfer.title', { contacts: contactIds.length, fromName }),
+    body: t('notifications.contactTransfer.body', { fromName, what }),
     memberIds: [handOver.toMemberId],
     data: {
       fromMemberId: toGlobalId('Member', handOver.fromMemberId),

@@ -2,6 +2,8 @@ import type { AppServices } from '../../app';
 import { recordedEventsHooks } from '../../realtime/events';
 import { toGlobalId } from '../../graphql/relay';
 import { PeriodicJob } from '../../jobs/periodic-job';
+import { translator } from '../../i18n';
+import { memberPreferences, preferencesOf, type RecipientPreferences } from '../accounts/recipient-preferences';
 import { notifyEachMember, NotificationKind } from '../notifications';
 import { contactsSeenByMember } from './contact-visibility';
 import { purgeExpiredContacts } from './contacts.service';
@@ -54,20 +56,29 @@ export async function notifyDueFollowUps(app: AppServices, limit = BATCH): Promi
       const { org_id: orgId, assignee_member_id: memberId } = list[0]!;
       for (const contactId of await contactsSeenByMember(tx, orgId, memberId, list.map((row) => row.contact_id))) seen.add(`${memberId}:${contactId}`);
     }
+    const reminded = rows.filter((row) => seen.has(`${row.assignee_member_id}:${row.contact_id}`));
+    // Each assignee reads the reminder in their language, the due time in their zone.
+    const preferences = new Map<string, RecipientPreferences>();
+    for (const orgId of new Set(reminded.map((row) => row.org_id))) {
+      const ofOrg = await memberPreferences(tx, orgId, [...new Set(reminded.filter((row) => row.org_id === orgId).map((row) => row.assignee_member_id))]);
+      for (const [memberId, preference] of ofOrg) preferences.set(memberId, preference);
+    }
     const events = await notifyEachMember(
       tx,
       app.contributions.of(recordedEventsHooks),
-      rows
-        .filter((row) => seen.has(`${row.assignee_member_id}:${row.contact_id}`))
+      reminded
         .sort((a, b) => new Date(a.due_at).getTime() - new Date(b.due_at).getTime() || a.id.localeCompare(b.id))
         .map((row) => {
           const dueAt = new Date(row.due_at).toISOString();
+          const { locale, timeZone } = preferences.get(row.assignee_member_id) ?? preferencesOf(null, null);
+          const t = translator(locale, timeZone);
+          const args = { contactName: row.contact_name, hasNote: row.note ? 'yes' : 'no', note: row.note ?? '', dueAt: new Date(row.due_at), authorName: row.author_name };
           return {
             orgId: row.org_id,
             kind: NotificationKind.FOLLOW_UP as const,
             memberId: row.assignee_member_id,
-            title: `Follow up with ${row.contact_name}`,
-            body: `${row.note || `Follow up with ${row.contact_name}.`}\n\nDue ${dueAt}, scheduled by ${row.author_name}.`,
+            title: t('notifications.followUp.title', args),
+            body: t('notifications.followUp.body', args),
             data: {
               followUpId: toGlobalId('FollowUp', row.id),
               contactId: toGlobalId('Contact', row.contact_id),
