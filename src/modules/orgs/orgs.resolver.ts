@@ -30,7 +30,7 @@ export class OrgsResolver {
   @Authorized(Access.ADMIN)
   @Mutation(() => Org)
   updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
-    return updateOrgSettings(ctx.em, ctx.viewer, input);
+    return updateOrgSettings(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @FieldResolver(() => MemberQuota)
