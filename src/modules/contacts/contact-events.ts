@@ -1,4 +1,4 @@
-import { toGlobalId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
+import { toGlobalId, toOptionalGlobalId } from '../../graphql/relay';
 import { EventTopic, type NewOrgEvent } from '../../realtime/events';
 import { changeEvent } from '../changes/change-event';
 
@@ -78,4 +78,3 @@ export function externalGroupEvent(
   });
 }
 
-export { toGlobalIds };
