@@ -9,6 +9,7 @@ import type { GuessedSecrets } from './limits/operation-limits';
 import { accountGuessedSecrets, accountsModule, createAccountLoaders } from './modules/accounts';
 import { apiClientsModule, createApiClientLoaders, loadApiClientViewer } from './modules/api-clients';
 import { auditModule } from './modules/audit';
+import { changesModule } from './modules/changes';
 import { contactsModule, createContactLoaders } from './modules/contacts';
 import { createDepartmentLoaders, departmentsModule } from './modules/departments';
 import { createImportLoaders, importsModule } from './modules/imports';
@@ -41,6 +42,7 @@ const featureModules: FeatureModule[] = [
   notificationsModule,
   contactsModule,
   apiClientsModule,
+  changesModule,
 ];
 
 export { createSubscriberDirectory };

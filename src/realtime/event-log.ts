@@ -69,6 +69,34 @@ export async function readOrgEvents(
 }
 
 /**
+ * Up to `limit` events whose `<topic>_<type>` is one of `kinds`, with id > `after`, in id order, and the org's newest
+ * committed id, both in one statement (one snapshot), as `readOrgEvents`. Null for an unknown org.
+ */
+export async function readOrgEventsOfKinds(
+  em: EntityManager,
+  orgId: string,
+  after: number,
+  kinds: readonly string[],
+  limit: number,
+): Promise<{ events: ReceivedEvent[]; lastId: number } | null> {
+  const rows = await em.getConnection().execute<Array<EventRow & { last_id: string }>>(
+    `select o.last_event_id::text as last_id, ${EVENT_COLUMNS}
+       from orgs o
+       left join lateral (
+         select * from org_events x
+          where x.org_id = o.id and x.id > ? and (x.topic || '_' || x.type) = any(array[?]::text[])
+          order by x.id limit ?
+       ) e on true
+      where o.id = ?
+      order by e.id`,
+    [after, [...kinds], limit, orgId],
+  );
+  if (!rows[0]) return null;
+  const readAt = performance.now();
+  return { events: rows.filter((row) => row.id !== null).map((row) => toEvent(row, readAt)), lastId: Number(rows[0].last_id) };
+}
+
+/**
  * Where a cross-org stream stands: every event visible in the Postgres snapshot `snapshot` has been delivered,
  * and so has, for each org in `positions`, every event up to that id. Per-org ids commit in order, so what a
  * snapshot sees of one org is a prefix of its ids, and `positions` extends that prefix exactly.

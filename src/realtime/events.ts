@@ -9,6 +9,16 @@ export enum EventTopic {
   IMPORT = 'IMPORT',
   /** One event per notification sent (payload `{notificationId}`), whatever its number of recipients. */
   NOTIFICATION = 'NOTIFICATION',
+  DEPARTMENT = 'DEPARTMENT',
+  /** Roles, role groups and grants (assignments, revocations, scope changes). */
+  ROLE = 'ROLE',
+  /** The org's settings. */
+  ORG = 'ORG',
+  CONTACT = 'CONTACT',
+  /** Contact tags and tag groups. */
+  TAG = 'TAG',
+  CONTACT_GROUP = 'CONTACT_GROUP',
+  EXTERNAL_GROUP = 'EXTERNAL_GROUP',
 }
 
 export interface NewOrgEvent {
@@ -132,6 +142,12 @@ export async function recordEvents(
   return stored;
 }
 
+/** What `withEvents` needs of the gateway: the bus to publish on, and the modules' hooks. */
+export interface EventServices {
+  eventBus: { publish(events: OrgEvent[]): void };
+  contributions: Contributions;
+}
+
 /** Records an event in the transaction of `withEvents`; it is published once that transaction commits. */
 export type EmitEvent = (event: NewOrgEvent) => Promise<OrgEvent>;
 
@@ -142,7 +158,7 @@ export type EmitEvent = (event: NewOrgEvent) => Promise<OrgEvent>;
  */
 export async function withEvents<T>(
   em: EntityManager,
-  app: { eventBus: { publish(events: OrgEvent[]): void }; contributions: Contributions },
+  app: EventServices,
   work: (tx: EntityManager, emit: EmitEvent) => Promise<T>,
 ): Promise<T> {
   const recorded: OrgEvent[] = [];

@@ -24,19 +24,19 @@ export class ContactGroupsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup, { description: 'Creates a personal group for filing contacts.' })
   createContactGroup(@Arg('input', () => CreateContactGroupInput, { description: 'Its name.' }) input: CreateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
-    return createContactGroup(ctx.em, ctx.viewer, input);
+    return createContactGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ContactGroup, { description: "Renames one of the caller's contact groups." })
   updateContactGroup(@Arg('input', () => UpdateContactGroupInput, { description: 'The group and its new name.' }) input: UpdateContactGroupInput, @Ctx() ctx: GraphQLContext): Promise<ContactGroup> {
-    return updateContactGroup(ctx.em, ctx.viewer, input);
+    return updateContactGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes one of the caller’s groups (not its contacts). Returns the deleted id.' })
   deleteContactGroup(@Arg('id', () => ID, { description: 'The contact group.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteContactGroup(ctx.em, ctx.viewer, id);
+    return deleteContactGroup(ctx.em, ctx.viewer, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)

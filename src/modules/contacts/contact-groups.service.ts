@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { ContactCatalogEventType, contactGroupEvent } from './contact-events';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
@@ -33,31 +35,34 @@ async function ownGroup(em: EntityManager, viewer: Viewer, globalId: string): Pr
   return group;
 }
 
-export async function createContactGroup(em: EntityManager, viewer: Viewer, input: CreateContactGroupInput): Promise<ContactGroup> {
+export async function createContactGroup(em: EntityManager, viewer: Viewer, input: CreateContactGroupInput, services: EventServices): Promise<ContactGroup> {
   const { member } = viewer.requireMember();
   const name = contactName(input.name);
-  return em
-    .transactional(async (tx) => tx.create(ContactGroup, { orgId: member.orgId, ownerId: member.id, name }))
-    .catch(nameTaken(name));
+  return withEvents(em, services, async (tx, emit) => {
+    const group = tx.create(ContactGroup, { orgId: member.orgId, ownerId: member.id, name });
+    await tx.flush();
+    await emit(contactGroupEvent(ContactCatalogEventType.CREATED, group));
+    return group;
+  }).catch(nameTaken(name));
 }
 
-export async function updateContactGroup(em: EntityManager, viewer: Viewer, input: UpdateContactGroupInput): Promise<ContactGroup> {
+export async function updateContactGroup(em: EntityManager, viewer: Viewer, input: UpdateContactGroupInput, services: EventServices): Promise<ContactGroup> {
   const name = contactName(input.name);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = await ownGroup(tx, viewer, input.id);
       group.name = name;
       await tx.flush();
+      await emit(contactGroupEvent(ContactCatalogEventType.UPDATED, group, ['name']));
       return group;
-    })
-    .catch(nameTaken(name));
+    }).catch(nameTaken(name));
 }
 
-export async function deleteContactGroup(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
-  return em.transactional(async (tx) => {
+export async function deleteContactGroup(em: EntityManager, viewer: Viewer, globalId: string, services: EventServices): Promise<string> {
+  return withEvents(em, services, async (tx, emit) => {
     const group = await ownGroup(tx, viewer, globalId);
     tx.remove(group); // its places go with it (on delete cascade)
     await tx.flush();
+    await emit(contactGroupEvent(ContactCatalogEventType.DELETED, group));
     return group.globalId;
   });
 }

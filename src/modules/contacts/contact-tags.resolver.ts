@@ -30,37 +30,37 @@ export class TagsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => TagGroup, { description: 'OWNER, ADMIN, or a role granting CONTACTS CREATE org-wide.' })
   createTagGroup(@Arg('input', () => CreateTagGroupInput, { description: 'Its name.' }) input: CreateTagGroupInput, @Ctx() ctx: GraphQLContext): Promise<TagGroup> {
-    return createTagGroup(ctx.em, ctx.viewer, input);
+    return createTagGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => TagGroup, { description: 'Renames a tag group.' })
   updateTagGroup(@Arg('input', () => UpdateTagGroupInput, { description: 'The group and its new name.' }) input: UpdateTagGroupInput, @Ctx() ctx: GraphQLContext): Promise<TagGroup> {
-    return updateTagGroup(ctx.em, ctx.viewer, input);
+    return updateTagGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes the group and its tags; contacts lose them. Returns the deleted id.' })
   deleteTagGroup(@Arg('id', () => ID, { description: 'The tag group.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteTagGroup(ctx.em, ctx.viewer, id);
+    return deleteTagGroup(ctx.em, ctx.viewer, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Tag, { description: 'Creates a contact tag in a tag group.' })
   createTag(@Arg('input', () => CreateTagInput, { description: 'Its group and name.' }) input: CreateTagInput, @Ctx() ctx: GraphQLContext): Promise<Tag> {
-    return createTag(ctx.em, ctx.viewer, input);
+    return createTag(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Tag, { description: 'Renames a tag or moves it to another group.' })
   updateTag(@Arg('input', () => UpdateTagInput, { description: 'The tag and the fields to change.' }) input: UpdateTagInput, @Ctx() ctx: GraphQLContext): Promise<Tag> {
-    return updateTag(ctx.em, ctx.viewer, input);
+    return updateTag(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a tag; contacts lose it. Returns the deleted id.' })
   deleteTag(@Arg('id', () => ID, { description: 'The tag.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteTag(ctx.em, ctx.viewer, id);
+    return deleteTag(ctx.em, ctx.viewer, id, ctx.app);
   }
 
 }

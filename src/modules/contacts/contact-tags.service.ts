@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { ContactCatalogEventType, tagEvent } from './contact-events';
 import { assertCanDefineContactTags } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { conflict, notFound } from '../../errors';
@@ -52,39 +54,37 @@ export async function tags(em: EntityManager, viewer: Viewer, groupGlobalId: str
   return rows.map(({ search_rank: _rank, ...row }) => em.map(Tag, row));
 }
 
-export async function createTagGroup(em: EntityManager, viewer: Viewer, input: CreateTagGroupInput): Promise<TagGroup> {
+export async function createTagGroup(em: EntityManager, viewer: Viewer, input: CreateTagGroupInput, services: EventServices): Promise<TagGroup> {
   assertCanDefineContactTags(viewer, PermissionAction.CREATE);
   const name = tagName(input.name);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = tx.create(TagGroup, { orgId: viewer.orgId, name });
       recordAudit(tx, viewer, 'contactTagGroup.create', { type: 'TagGroup', id: group.id }, { name });
       await tx.flush();
+      await emit(tagEvent(ContactCatalogEventType.CREATED, group, 'TagGroup'));
       return group;
-    })
-    .catch(nameTaken('tag group', name));
+    }).catch(nameTaken('tag group', name));
 }
 
-export async function updateTagGroup(em: EntityManager, viewer: Viewer, input: UpdateTagGroupInput): Promise<TagGroup> {
+export async function updateTagGroup(em: EntityManager, viewer: Viewer, input: UpdateTagGroupInput, services: EventServices): Promise<TagGroup> {
   assertCanDefineContactTags(viewer, PermissionAction.EDIT);
   const name = tagName(input.name);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = await tx.findOne(TagGroup, { orgId: viewer.orgId, id: rawId(input.id, 'TagGroup') });
       if (!group) throw notFound('TagGroup');
       recordAudit(tx, viewer, 'contactTagGroup.rename', { type: 'TagGroup', id: group.id }, { before: group.name, after: name });
       group.name = name;
       await tx.flush();
+      await emit(tagEvent(ContactCatalogEventType.UPDATED, group, 'TagGroup', ['name']));
       return group;
-    })
-    .catch(nameTaken('tag group', name));
+    }).catch(nameTaken('tag group', name));
 }
 
 /** Deletes a tag group with its tags; contacts lose those tags. */
-export async function deleteTagGroup(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
+export async function deleteTagGroup(em: EntityManager, viewer: Viewer, globalId: string, services: EventServices): Promise<string> {
   assertCanDefineContactTags(viewer, PermissionAction.DELETE);
   const orgId = viewer.orgId;
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const group = await tx.findOne(TagGroup, { orgId, id: rawId(globalId, 'TagGroup') });
     if (!group) throw notFound('TagGroup');
     const tagRows = await tx.find(Tag, { orgId, groupId: group.id });
@@ -93,52 +93,53 @@ export async function deleteTagGroup(em: EntityManager, viewer: Viewer, globalId
     await tx.nativeDelete(Tag, { orgId, groupId: group.id });
     tx.remove(group);
     await tx.flush();
+    for (const tag of tagRows) await emit(tagEvent(ContactCatalogEventType.DELETED, tag, 'Tag'));
+    await emit(tagEvent(ContactCatalogEventType.DELETED, group, 'TagGroup'));
     return group.globalId;
   });
 }
 
-export async function createTag(em: EntityManager, viewer: Viewer, input: CreateTagInput): Promise<Tag> {
+export async function createTag(em: EntityManager, viewer: Viewer, input: CreateTagInput, services: EventServices): Promise<Tag> {
   assertCanDefineContactTags(viewer, PermissionAction.CREATE);
   const name = tagName(input.name);
   const orgId = viewer.orgId;
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = await tx.findOne(TagGroup, { orgId, id: rawId(input.groupId, 'TagGroup') });
       if (!group) throw notFound('TagGroup');
       const tag = tx.create(Tag, { orgId, groupId: group.id, name });
       recordAudit(tx, viewer, 'contactTag.create', { type: 'Tag', id: tag.id }, { name, groupId: toGlobalId('TagGroup', group.id) });
       await tx.flush();
+      await emit(tagEvent(ContactCatalogEventType.CREATED, tag, 'Tag'));
       return tag;
-    })
-    .catch(nameTaken('tag in this group', name));
+    }).catch(nameTaken('tag in this group', name));
 }
 
-export async function updateTag(em: EntityManager, viewer: Viewer, input: UpdateTagInput): Promise<Tag> {
+export async function updateTag(em: EntityManager, viewer: Viewer, input: UpdateTagInput, services: EventServices): Promise<Tag> {
   assertCanDefineContactTags(viewer, PermissionAction.EDIT);
   const name = tagName(input.name);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const tag = await tx.findOne(Tag, { orgId: viewer.orgId, id: rawId(input.id, 'Tag') });
       if (!tag) throw notFound('Tag');
       recordAudit(tx, viewer, 'contactTag.rename', { type: 'Tag', id: tag.id }, { before: tag.name, after: name });
       tag.name = name;
       await tx.flush();
+      await emit(tagEvent(ContactCatalogEventType.UPDATED, tag, 'Tag', ['name']));
       return tag;
-    })
-    .catch(nameTaken('tag in this group', name));
+    }).catch(nameTaken('tag in this group', name));
 }
 
 /** Deletes a tag; contacts lose it. */
-export async function deleteTag(em: EntityManager, viewer: Viewer, globalId: string): Promise<string> {
+export async function deleteTag(em: EntityManager, viewer: Viewer, globalId: string, services: EventServices): Promise<string> {
   assertCanDefineContactTags(viewer, PermissionAction.DELETE);
   const orgId = viewer.orgId;
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const tag = await tx.findOne(Tag, { orgId, id: rawId(globalId, 'Tag') });
     if (!tag) throw notFound('Tag');
     await untagContacts(tx, orgId, [tag.id]);
     recordAudit(tx, viewer, 'contactTag.delete', { type: 'Tag', id: tag.id }, { name: tag.name });
     tx.remove(tag);
     await tx.flush();
+    await emit(tagEvent(ContactCatalogEventType.DELETED, tag, 'Tag'));
     return tag.globalId;
   });
 }

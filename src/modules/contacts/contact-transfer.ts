@@ -12,6 +12,8 @@ import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberRemoval } from '../members/member-removal';
 import { notifyMembers, NotificationKind } from '../notifications';
 import { releaseContactKeys } from './contact-fields';
+import { recordedEventsHooks, recordEvents, type OrgEvent } from '../../realtime/events';
+import { ContactCatalogEventType, contactsTransferredEvents, externalGroupEvent } from './contact-events';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers } from './contacts.service';
 import { cancelFollowUpsOfLeaver, handOverFollowUps } from './follow-ups.service';
@@ -64,6 +66,8 @@ interface HandOverResult {
   externalGroups: ExternalGroupTransferItem[];
   movedIds: string[];
   followUpIds: string[];
+  /** The CONTACT TRANSFERRED and EXTERNAL_GROUP UPDATED events logged in the hand-over's transaction, to publish after it. */
+  events: OrgEvent[];
 }
 
 /** Looks up what moves, and (unless a dry run) moves it: one statement per kind of row, whatever the number. */
@@ -149,6 +153,15 @@ async function handOver(tx: EntityManager, app: AppServices, options: HandOverOp
       );
     }
   }
+  // One statement for all the events, whatever the number of contacts.
+  const events = dryRun
+    ? []
+    : await recordEvents(tx, app.contributions.of(recordedEventsHooks), orgId, [
+        ...contactsTransferredEvents(orgId, movedIds, from, to),
+        ...groups.map((g) =>
+          externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: to }, ['owner'], { previousOwnerId: toGlobalId('Member', from) }),
+        ),
+      ].map(({ orgId: _org, ...event }) => event));
   const followUpIds = await handOverFollowUps(tx, { orgId, fromMemberId: from, toMemberId: to, movedContactIds: movedIds, includeOthers: !options.chosen, dryRun });
   const externalGroupIds = groups.map((g) => g.id);
   for (const hook of app.contributions.of(contactHandOverHooks)) {
@@ -160,6 +173,7 @@ async function handOver(tx: EntityManager, app: AppServices, options: HandOverOp
     externalGroups: groups.map((g) => ({ groupId: toGlobalId('ExternalGroup', g.id), name: g.name, outcome })),
     movedIds,
     followUpIds,
+    events,
   };
 }
 
@@ -228,7 +242,8 @@ export async function transferContacts(
     ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders)) }
     : null;
 
-  return em.transactional(async (tx) => {
+  let logged: OrgEvent[] = [];
+  const report = await em.transactional(async (tx) => {
     const [from, to] = await Promise.all([tx.findOne(Member, { orgId, id: fromId }), tx.findOne(Member, { orgId, id: toId })]);
     if (!from || !to) throw notFound('Member');
     const paths = await departmentPathsOfMembers(tx, orgId, [fromId, toId]);
@@ -245,6 +260,7 @@ export async function transferContacts(
         followUpIds: toGlobalIds('FollowUp', result.followUpIds),
       });
     }
+    logged = result.events;
     const movedCount = result.contacts.filter((item) => item.outcome !== ContactTransferOutcome.SKIPPED).length;
     return {
       dryRun,
@@ -257,6 +273,9 @@ export async function transferContacts(
       followUpsMoved: result.followUpIds.length,
     };
   });
+  // Published once committed, as `withEvents` does (a member removal's hand-over is published by the log read its event triggers).
+  if (logged.length) app.eventBus.publish(logged);
+  return report;
 }
 
 /**

@@ -63,13 +63,13 @@ export class ContactsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => DeleteContactPayload, { description: 'Deletes a contact; `restoreContact` brings it back within 30 days.' })
   deleteContact(@Arg('id', () => ID, { description: 'The contact.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<DeleteContactPayload> {
-    return deleteContact(ctx.em, ctx.viewer, ctx.loaders, id);
+    return deleteContact(ctx.em, ctx.viewer, ctx.loaders, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Contact, { description: 'Restores a contact deleted less than 30 days ago.' })
   restoreContact(@Arg('id', () => ID, { description: 'The deleted contact.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<Contact> {
-    return restoreContact(ctx.em, ctx.viewer, ctx.loaders, id);
+    return restoreContact(ctx.em, ctx.viewer, ctx.loaders, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -81,7 +81,7 @@ export class ContactsResolver {
     @Arg('mergeIds', () => [ID], { description: 'The duplicates merged into it and deleted.' }) mergeIds: string[],
     @Ctx() ctx: GraphQLContext,
   ): Promise<Contact> {
-    return mergeContacts(ctx.em, ctx.viewer, ctx.loaders, keepId, mergeIds);
+    return mergeContacts(ctx.em, ctx.viewer, ctx.loaders, keepId, mergeIds, ctx.app);
   }
 
   @Authorized(Access.MEMBER)

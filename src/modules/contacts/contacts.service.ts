@@ -1,5 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { contactEvent, ContactEventType } from './contact-events';
 import type { AppServices } from '../../app';
 import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
@@ -138,7 +140,7 @@ export async function createContact(
   viewer: Viewer,
   loaders: Loaders,
   input: CreateContactInput,
-  { config }: Pick<AppServices, 'config'>,
+  { config, ...services }: Pick<AppServices, 'config'> & EventServices,
 ): Promise<Contact> {
   const org = viewer.requireOrg();
   const ownerId = await newContactOwner(viewer, loaders, input.ownerId);
@@ -156,8 +158,7 @@ export async function createContact(
   const tagIds = await resolveTagIds(em, org.id, input.tagIds ?? []);
   const sharing = await resolveSharing(em, org.id, input.visibility ?? ContactVisibility.PRIVATE, departmentIds, memberIds);
 
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const contact = tx.create(Contact, {
         orgId: org.id,
         ownerId,
@@ -175,9 +176,9 @@ export async function createContact(
       if (ownerId !== viewer.member?.id) recordAudit(tx, viewer, 'contact.create', { type: 'Contact', id: contact.id }, { name, ownerId: toGlobalId('Member', ownerId) });
       await tx.flush();
       await claimContactKeys(tx, org.id, contact.id, contactKeys(contact));
+      await emit(contactEvent(ContactEventType.CREATED, contact));
       return contact;
-    })
-    .catch((error) => rethrowDuplicate(viewer, loaders, error));
+    }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** Updates a contact: its owner, or an admin over the owner. Members it is shared with read it only. */
@@ -186,7 +187,7 @@ export async function updateContact(
   viewer: Viewer,
   loaders: Loaders,
   input: UpdateContactInput,
-  { config }: Pick<AppServices, 'config'>,
+  { config, ...services }: Pick<AppServices, 'config'> & EventServices,
 ): Promise<Contact> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Contact');
@@ -204,8 +205,7 @@ export async function updateContact(
   const memberIds = input.sharedMemberIds === undefined ? undefined : sharedMemberRawIds(input.sharedMemberIds);
   const sharingChanges = input.visibility != null || departmentIds !== undefined || memberIds !== undefined;
 
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const [found] = await lockEditableContacts(tx, viewer, loaders, [id]);
       const contact = found!;
       const keysBefore = contactKeys(contact);
@@ -215,6 +215,8 @@ export async function updateContact(
         (contact as unknown as Record<string, unknown>)[field] = value;
         changed.push(field);
       }
+      const sharingBefore = JSON.stringify([contact.visibility, contact.sharedDepartmentIds, contact.sharedMemberIds]);
+      const visibilityBefore = contact.visibility;
       if (sharingChanges) {
         const visibility = input.visibility ?? contact.visibility;
         const staysShared = visibility === ContactVisibility.SHARED && contact.visibility === ContactVisibility.SHARED;
@@ -236,16 +238,21 @@ export async function updateContact(
         recordAudit(tx, viewer, 'contact.update', { type: 'Contact', id }, { changed, ownerId: toOptionalGlobalId('Member', contact.ownerId) });
       }
       await tx.flush();
+      const fields = changed.filter((field) => field !== 'sharing');
+      if (fields.length) await emit(contactEvent(ContactEventType.UPDATED, contact, { changedFields: fields }));
+      if (sharingChanges && JSON.stringify([contact.visibility, contact.sharedDepartmentIds, contact.sharedMemberIds]) !== sharingBefore) {
+        const type = contact.visibility === ContactVisibility.PRIVATE ? ContactEventType.UNSHARED : ContactEventType.SHARED;
+        await emit(contactEvent(type, contact, { changedFields: ['visibility', 'sharedDepartmentIds', 'sharedMemberIds'], details: { previousVisibility: visibilityBefore } }));
+      }
       return contact;
-    })
-    .catch((error) => rethrowDuplicate(viewer, loaders, error));
+    }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** Soft delete: the contact disappears from every read; `restoreContact` brings it back within 30 days. */
-export async function deleteContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<DeleteContactPayload> {
+export async function deleteContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string, services: EventServices): Promise<DeleteContactPayload> {
   const orgId = viewer.orgId;
   const id = rawId(globalId, 'Contact');
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const [contact] = await lockEditableContacts(tx, viewer, loaders, [id], PermissionAction.DELETE);
     const deletedAt = new Date();
     contact!.deletedAt = deletedAt;
@@ -253,6 +260,7 @@ export async function deleteContact(em: EntityManager, viewer: Viewer, loaders: 
     await releaseContactKeys(tx, orgId, [id]);
     recordAudit(tx, viewer, 'contact.delete', { type: 'Contact', id }, { name: contact!.name, ownerId: toOptionalGlobalId('Member', contact!.ownerId) });
     await tx.flush();
+    await emit(contactEvent(ContactEventType.DELETED, contact!));
     return { deletedContactId: contact!.globalId, restorableUntil: new Date(deletedAt.getTime() + RESTORE_WINDOW_MS) };
   });
 }
@@ -262,12 +270,11 @@ export async function deleteContact(em: EntityManager, viewer: Viewer, loaders: 
  * everyone else it does not exist (NOT_FOUND). Its phones and email must still be free (else CONTACT_EXISTS).
  * A contact left without owner (its owner was removed without hand-over) becomes the restorer's.
  */
-export async function restoreContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<Contact> {
+export async function restoreContact(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string, services: EventServices): Promise<Contact> {
   const { member } = viewer.requireMember();
   const orgId = viewer.orgId;
   const id = rawId(globalId, 'Contact');
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const contact = await tx.findOne(Contact, { id, orgId, deletedAt: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const ownerPaths = contact?.ownerId ? ((await departmentPathsOfMembers(tx, orgId, [contact.ownerId])).get(contact.ownerId) ?? []) : [];
       if (!contact || !canEditContact(viewer, contact, ownerPaths, PermissionAction.DELETE)) throw notFound('Contact');
@@ -281,9 +288,9 @@ export async function restoreContact(em: EntityManager, viewer: Viewer, loaders:
       await claimContactKeys(tx, orgId, id, contactKeys(contact));
       recordAudit(tx, viewer, 'contact.restore', { type: 'Contact', id }, { name: contact.name, ownerId: toOptionalGlobalId('Member', contact.ownerId) });
       await tx.flush();
+      await emit(contactEvent(ContactEventType.RESTORED, contact));
       return contact;
-    })
-    .catch((error) => rethrowDuplicate(viewer, loaders, error));
+    }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 function union(...lists: string[][]): string[] {
@@ -296,15 +303,21 @@ function union(...lists: string[][]): string[] {
  * it has none. The merged contacts are deleted for good (not restorable). The caller must be able to edit every one;
  * an id of another org answers NOT_FOUND like an unknown one.
  */
-export async function mergeContacts(em: EntityManager, viewer: Viewer, loaders: Loaders, keepGlobalId: string, mergeGlobalIds: string[]): Promise<Contact> {
+export async function mergeContacts(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  keepGlobalId: string,
+  mergeGlobalIds: string[],
+  services: EventServices,
+): Promise<Contact> {
   const orgId = viewer.orgId;
   const keepId = rawId(keepGlobalId, 'Contact');
   const mergeIds = rawIds(mergeGlobalIds, 'Contact', 'mergeIds', CONTACT_LIMITS.batch);
   if (!mergeIds.length) throw badInput('Name at least one contact to merge', 'mergeIds');
   if (mergeIds.includes(keepId)) throw badInput('The kept contact cannot also be merged away', 'mergeIds');
 
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const [keep, ...merged] = await lockEditableContacts(tx, viewer, loaders, [keepId, ...mergeIds]);
       const kept = keep!;
       const people = union(...[kept, ...merged].map((c) => (c.linkedUserId ? [c.linkedUserId] : [])));
@@ -353,9 +366,10 @@ export async function mergeContacts(em: EntityManager, viewer: Viewer, loaders: 
       await tx.execute('delete from external_group_participants where org_id = ? and contact_id = any(?::uuid[])', [orgId, ids]);
       recordAudit(tx, viewer, 'contact.merge', { type: 'Contact', id: kept.id }, { mergedIds: toGlobalIds('Contact', mergedIds), droppedEmails });
       await tx.flush();
+      for (const contact of merged) await emit(contactEvent(ContactEventType.DELETED, contact, { details: { mergedIntoId: toGlobalId('Contact', kept.id) } }));
+      await emit(contactEvent(ContactEventType.MERGED, kept, { details: { mergedIds: toGlobalIds('Contact', mergedIds) } }));
       return kept;
-    })
-    .catch((error) => rethrowDuplicate(viewer, loaders, error));
+    }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /**

@@ -1,4 +1,7 @@
 import { apiClientReadableTypes } from '../../auth/api-scopes';
+import { mayReadOrgWideType } from '../../auth/policy';
+import { EventTopic } from '../../realtime/events';
+import { changeAudienceRules, changesOfVisibleObjects, changesReadBy, type ChangeAudienceRule } from '../changes/change-audience';
 import { PermissionModule } from '../../auth/vocabulary';
 import { contribute } from '../../contributions';
 import { nodeTypes } from '../../graphql/node.resolver';
@@ -137,5 +140,13 @@ export const contactsModule = {
       ...orgWideAuditTargets('Tag', 'TagGroup'),
     }),
     contribute(apiClientReadableTypes, Object.fromEntries(API_CLIENT_TYPES.map((type) => [type, PermissionModule.CONTACTS]))),
+    // Who receives contact changes: the object's own rule, as for audit entries (a PRIVATE contact: who may see it;
+    // deleted ones as if live), a contact group's owner, an external group's members and admins over its owner.
+    contribute(changeAudienceRules, {
+      [EventTopic.CONTACT]: changesOfVisibleObjects((reader, ids) => contactsSeenInAudit(reader.em, reader.viewer, ids)),
+      [EventTopic.TAG]: changesReadBy(({ viewer }) => mayReadOrgWideType(viewer, 'Tag')),
+      [EventTopic.CONTACT_GROUP]: (({ viewer }, changes) => changes.filter(({ change }) => !!viewer.member && change.ownerId === viewer.member.id).map(({ event }) => event.id)) as ChangeAudienceRule,
+      [EventTopic.EXTERNAL_GROUP]: changesOfVisibleObjects((reader, ids) => externalGroupsSeenByViewer(reader.em, reader.viewer, reader.loaders, ids)),
+    }),
   ],
 };

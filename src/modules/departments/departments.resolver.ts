@@ -37,13 +37,13 @@ export class DepartmentsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => Department, { description: 'Adds a department as the last child of its parent (the root when parentId is omitted).' })
   createDepartment(@Arg('input', () => CreateDepartmentInput, { description: 'Its name and parent.' }) input: CreateDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return createDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
+    return createDepartment(ctx.em, ctx.viewer, ctx.loaders, ctx.app, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Department, { description: 'Renames a department; the name must stay unique among its siblings.' })
   renameDepartment(@Arg('input', () => RenameDepartmentInput, { description: 'The department and its new name.' }) input: RenameDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return renameDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
+    return renameDepartment(ctx.em, ctx.viewer, ctx.loaders, ctx.app, input);
   }
 
   @Authorized(Access.MEMBER)
@@ -51,13 +51,13 @@ export class DepartmentsResolver {
     description: 'Moves a department with its subtree under another parent, or reorders it among its siblings. Never the root, never under itself.',
   })
   moveDepartment(@Arg('input', () => MoveDepartmentInput, { description: 'The department, its new parent and position.' }) input: MoveDepartmentInput, @Ctx() ctx: GraphQLContext): Promise<Department> {
-    return moveDepartment(ctx.em, ctx.viewer, ctx.loaders, input);
+    return moveDepartment(ctx.em, ctx.viewer, ctx.loaders, ctx.app, input);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a department without child departments or members; returns its id. Never the root.' })
   deleteDepartment(@Arg('id', () => ID, { description: 'The department.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteDepartment(ctx.em, ctx.viewer, ctx.loaders, id);
+    return deleteDepartment(ctx.em, ctx.viewer, ctx.loaders, ctx.app, id);
   }
 
   @FieldResolver(() => Department, { nullable: true, description: 'Null for the root.' })

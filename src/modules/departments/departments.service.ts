@@ -12,6 +12,8 @@ import { executeRead } from '../../db/read-routing';
 import { nameSearchSql } from '../../search/name-search-sql';
 import { forgetCachedDepartments } from './department.loaders';
 import type { CreateDepartmentInput, MoveDepartmentInput, RenameDepartmentInput } from './departments.inputs';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { departmentEvent, DepartmentEventType } from './department-events';
 
 const NAME_MAX_LENGTH = 100;
 const SIBLING_NAME_UNIQUE = 'departments_sibling_name_unique';
@@ -52,12 +54,16 @@ export async function departmentAncestors(loaders: Loaders, department: Departme
 }
 
 /** Adds a department as the last child of `parentId` (the org root when omitted). */
-export async function createDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: CreateDepartmentInput): Promise<Department> {
+export async function createDepartment(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  services: EventServices,
+  input: CreateDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const parentId = input.parentId ? rawId(input.parentId, 'Department') : org.rootDepartmentId;
   const name = departmentName(input.name);
-  const created = await em
-    .transactional(async (tx) => {
+  const created = await withEvents(em, services, async (tx, emit) => {
       await lockDepartmentTree(tx, org.id);
       const parent = await loadDepartment(tx, org.id, parentId);
       assertCanManage(viewer, PermissionAction.CREATE, parent, `the parent department "${parent.name}"`);
@@ -68,27 +74,36 @@ export async function createDepartment(em: EntityManager, viewer: Viewer, loader
       const department = tx.create(Department, { orgId: org.id, name, parentId: parent.id, path: '', position: next });
       department.path = `${parent.path}${department.id}/`;
       recordAudit(tx, viewer, 'department.create', { type: 'Department', id: department.id }, { name, parentId: toGlobalId('Department', parent.id), position: next });
+      // Flushed first: a duplicate name fails here, before the event is logged.
+      await tx.flush();
+      await emit(departmentEvent(DepartmentEventType.CREATED, department));
       return department;
-    })
-    .catch(siblingNameTaken(() => name));
+    }).catch(siblingNameTaken(() => name));
   forgetCachedDepartments(loaders);
   return created;
 }
 
-export async function renameDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: RenameDepartmentInput): Promise<Department> {
+export async function renameDepartment(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  services: EventServices,
+  input: RenameDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const name = departmentName(input.name);
-  const renamed = await em
-    .transactional(async (tx) => {
+  const renamed = await withEvents(em, services, async (tx, emit) => {
       const department = await loadDepartment(tx, org.id, id);
       assertCanManage(viewer, PermissionAction.EDIT, department, `the department "${department.name}"`);
       const before = department.name;
       department.name = name;
       recordAudit(tx, viewer, 'department.rename', { type: 'Department', id }, { before, after: name });
+      if (before !== name) {
+        await tx.flush();
+        await emit(departmentEvent(DepartmentEventType.RENAMED, department, { changedFields: ['name'] }));
+      }
       return department;
-    })
-    .catch(siblingNameTaken(() => name));
+    }).catch(siblingNameTaken(() => name));
   forgetCachedDepartments(loaders);
   return renamed;
 }
@@ -97,14 +112,18 @@ export async function renameDepartment(em: EntityManager, viewer: Viewer, loader
  * Moves a department, with its whole subtree, under `newParentId` at `position` (last by default), keeping the
  * positions of both the old and the new siblings 0..n-1. The subtree's paths change in one set-based UPDATE.
  */
-export async function moveDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, input: MoveDepartmentInput): Promise<Department> {
+export async function moveDepartment(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  services: EventServices,
+  input: MoveDepartmentInput): Promise<Department> {
   const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const newParentId = rawId(input.newParentId, 'Department');
   if (input.position != null && input.position < 0) throw badInput('position must be 0 or more', 'position');
   let movedName = '';
-  const moved = await em
-    .transactional(async (tx) => {
+  const moved = await withEvents(em, services, async (tx, emit) => {
       // Serialises tree writes of the org: two concurrent moves could otherwise each pass the cycle check.
       await lockDepartmentTree(tx, org.id);
       const department = await loadDepartment(tx, org.id, id);
@@ -146,20 +165,25 @@ export async function moveDepartment(em: EntityManager, viewer: Viewer, loaders:
         fromPosition: department.position,
         toPosition: position,
       });
-      return tx.findOneOrFail(Department, { id, orgId: org.id }, { refresh: true });
-    })
-    .catch(siblingNameTaken(() => movedName));
+      const before = { path: department.path, parentId: oldParentId, position: department.position };
+      const after = await tx.findOneOrFail(Department, { id, orgId: org.id }, { refresh: true });
+      if (oldParentId !== newParent.id) {
+        await emit(departmentEvent(DepartmentEventType.MOVED, after, { changedFields: ['parentId', 'position'], previous: before }));
+      } else if (before.position !== after.position) {
+        await emit(departmentEvent(DepartmentEventType.REORDERED, after, { changedFields: ['position'] }));
+      }
+      return after;
+    }).catch(siblingNameTaken(() => movedName));
   forgetCachedDepartments(loaders);
   return moved;
 }
 
 /** Deletes an empty department (no child departments, no members) other than the root; returns its global id. */
-export async function deleteDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<string> {
+export async function deleteDepartment(em: EntityManager, viewer: Viewer, loaders: Loaders, services: EventServices, globalId: string): Promise<string> {
   const org = viewer.requireOrg();
   const id = rawId(globalId, 'Department');
   let deletedName = '';
-  await em
-    .transactional(async (tx) => {
+  await withEvents(em, services, async (tx, emit) => {
       await lockDepartmentTree(tx, org.id);
       const department = await loadDepartment(tx, org.id, id);
       deletedName = department.name;
@@ -190,8 +214,8 @@ export async function deleteDepartment(em: EntityManager, viewer: Viewer, loader
         [org.id, department.parentId, id],
       );
       recordAudit(tx, viewer, 'department.delete', { type: 'Department', id }, { name: department.name, parentId: toOptionalGlobalId('Department', department.parentId) });
-    })
-    .catch((error) => {
+      await emit(departmentEvent(DepartmentEventType.DELETED, department));
+    }).catch((error) => {
       // A member placed in it meanwhile by a writer that does not take the tree lock: the deferred FK refuses at commit.
       if (isForeignKeyViolation(error)) throw conflict(`"${deletedName}" gained members meanwhile; move or remove them first`);
       throw error;

@@ -3,6 +3,8 @@ import { PermissionModule } from '../../auth/vocabulary';
 import { contribute } from '../../contributions';
 import { nodeTypes } from '../../graphql/node.resolver';
 import { auditTargetRules } from '../audit/audit-targets';
+import { EventTopic } from '../../realtime/events';
+import { changeAudienceRules, departmentScopedChanges } from '../changes/change-audience';
 import { memberRemovalHooks } from '../members/member-removal';
 import { deliveryFailureHooks } from '../outbox/outbox.dispatcher';
 import { markInvitationFailed, revokeInvitationsOfRemovedMember } from './invitation-hooks';
@@ -22,6 +24,8 @@ export const invitationsModule = {
   entities: [Invitation],
   resolvers: [InvitationsResolver, InvitationFieldsResolver, InvitationPreviewResolver, InvitationStatsResolver, InvitationSubscriptionsResolver, InvitationEventFieldsResolver],
   contributions: [
+    // Invitation changes: whoever may view invitations of their departments (as invitationEvents decides).
+    contribute(changeAudienceRules, { [EventTopic.INVITATION]: departmentScopedChanges(PermissionModule.INVITATIONS) }),
     contribute(nodeTypes, { type: 'Invitation', fetch: ({ viewer, loaders }, id) => findViewableInvitation(viewer, loaders, id) }),
     contribute(deliveryFailureHooks, markInvitationFailed),
     contribute(memberRemovalHooks, revokeInvitationsOfRemovedMember),

@@ -117,7 +117,7 @@ export class MemberDeliveries {
    */
   prefetch(event: ReceivedEvent): void {
     const memberId = payloadId(event, 'memberId');
-    const wanted = event.topic === EventTopic.MEMBER ? event.type !== 'REMOVED' : event.topic === EventTopic.INVITATION;
+    const wanted = event.topic === EventTopic.MEMBER ? event.type !== 'REMOVED' && event.type !== 'OFFBOARDED' : event.topic === EventTopic.INVITATION;
     if (memberId && wanted) this.member(event.orgId, memberId, event.receivedAt).catch(() => undefined);
   }
 }

@@ -3,6 +3,8 @@ import { PermissionModule } from '../../auth/vocabulary';
 import { contribute } from '../../contributions';
 import { nodeTypes } from '../../graphql/node.resolver';
 import { auditTargetRules } from '../audit/audit-targets';
+import { EventTopic } from '../../realtime/events';
+import { changeAudienceRules, departmentScopedChanges } from '../changes/change-audience';
 import { MemberDepartment } from './member-department.entity';
 import { membersWithVisibleSensitiveFields } from './member-fields';
 import { Member } from './member.entity';
@@ -33,5 +35,7 @@ export const membersModule = {
       RemoveMemberPayload: PermissionModule.MEMBERS,
       MemberEvent: PermissionModule.MEMBERS,
     }),
+    // Member changes: whoever may view members there (a sub-admin its departments, an API client members:read).
+    contribute(changeAudienceRules, { [EventTopic.MEMBER]: departmentScopedChanges(PermissionModule.MEMBERS) }),
   ],
 };

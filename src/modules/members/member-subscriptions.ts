@@ -4,12 +4,12 @@ import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { AFTER_EVENT, currentMemberViewer, deliverAs, isOneOf } from '../../graphql/subscriptions';
+import { AFTER_EVENT, currentMemberViewer, deliverAs } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
 import { EventTopic } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
 import { memberDeliveries, payloadId } from './delivery-loaders';
-import { MemberEventType } from './member-events';
+import { memberEventTypeOf, MemberEventType } from './member-events';
 import { Member } from './member.entity';
 
 registerEnumType(MemberEventType, {
@@ -52,12 +52,13 @@ async function subscribeMemberEvents(
   const feed = await OrgEventFeed.open(app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
   return new DeliveryStream(feed, async (event) => {
     const memberId = payloadId(event, 'memberId');
-    if (!isOneOf(MemberEventType, event.type) || (types && !types.has(event.type)) || !memberId) return null;
+    const type = memberEventTypeOf(event.type, event.payload);
+    if (!type || (types && !types.has(type)) || !memberId) return null;
     const current = await currentMemberViewer(app, subscribed, credential, event);
     if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
     const root = Object.assign(new MemberEvent(), {
       id: event.id,
-      type: event.type,
+      type,
       occurredAt: new Date(event.createdAt),
       orgId,
       rawMemberId: memberId,

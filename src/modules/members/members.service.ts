@@ -26,7 +26,7 @@ import {
   type SetMemberStatusInput,
   type UpdateMemberInput,
 } from './members.inputs';
-import { memberEvent, MemberEventType } from './member-events';
+import { memberEvent, MemberChangeType, type MemberEventExtra } from './member-events';
 import { OffboardingRecord } from './offboarding-record.entity';
 
 const NAME_MAX = 100;
@@ -76,6 +76,7 @@ export async function addMember(em: EntityManager, viewer: Viewer, input: AddMem
       roleIds: toGlobalIds('Role', roles.map((r) => r.id)),
       managerId: toOptionalGlobalId('Member', managerId),
     });
+    await emit(memberEvent(MemberChangeType.ADDED, member, departments));
     // The same invitation as sendInvitation's: the person joins by accepting it with this phone number [004].
     await invitePendingMember(tx, emit, viewer, services, { member, departmentIds: departments.map((d) => d.id), roleIds: roles.map((r) => r.id) });
     await tx.flush();
@@ -105,6 +106,8 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
     const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
     assertCanActOnRoleHolder(viewer, roles);
     const changed: string[] = [];
+    let departmentChange: { added: string[]; removed: Array<{ id: string; path: string }> } | null = null;
+    const previousManagerId = member.managerId;
 
     if (departmentIds) {
       const departments = await loadDepartments(tx, orgId, departmentIds);
@@ -119,6 +122,7 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
         if (removed.length) await tx.nativeDelete(MemberDepartment, { orgId, memberId: id, departmentId: { $in: removed.map((d) => d.id) } });
         for (const department of added) tx.create(MemberDepartment, { memberId: id, departmentId: department.id, orgId });
         changed.push('departmentIds');
+        departmentChange = { added: added.map((d) => d.id), removed };
       }
     }
 
@@ -140,7 +144,30 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
 
     if (changed.length) recordAudit(tx, viewer, 'member.update', { type: 'Member', id }, { changed });
     await tx.flush();
-    if (changed.length) await emitMemberEvent(tx, emit, member, MemberEventType.UPDATED);
+    // One event per kind of change, the first marked as the one `memberEvents` delivers.
+    const events: Array<{ type: MemberChangeType; extra: MemberEventExtra }> = [];
+    const profile = changed.filter((field) => field !== 'departmentIds' && field !== 'managerId');
+    if (profile.length) events.push({ type: MemberChangeType.UPDATED, extra: { changedFields: profile } });
+    if (departmentChange) {
+      events.push({
+        type: MemberChangeType.DEPARTMENTS_CHANGED,
+        extra: {
+          changedFields: ['departmentIds'],
+          details: { addedDepartmentIds: toGlobalIds('Department', departmentChange.added), removedDepartmentIds: toGlobalIds('Department', departmentChange.removed.map((d) => d.id)) },
+        },
+      });
+    }
+    if (changed.includes('managerId')) {
+      events.push({
+        type: MemberChangeType.MANAGER_CHANGED,
+        extra: { changedFields: ['managerId'], details: { managerId: toOptionalGlobalId('Member', member.managerId), previousManagerId: toOptionalGlobalId('Member', previousManagerId) } },
+      });
+    }
+    if (events.length) {
+      // Addressed to where the member is now and, after a move, where it was: the sub-admin there learns it left.
+      const departments = [...(await departmentsOf(tx, orgId, id)), ...(departmentChange?.removed ?? [])];
+      for (const [index, event] of events.entries()) await emit(memberEvent(event.type, member, departments, { ...event.extra, continued: index > 0 }));
+    }
     return member;
   }).catch(rethrowUniqueViolation);
 }
@@ -177,7 +204,7 @@ export async function setMemberStatus(em: EntityManager, viewer: Viewer, input: 
     recordAudit(tx, viewer, 'member.setStatus', { type: 'Member', id }, { from, to: input.status });
     await tx.flush();
     if (input.status === MemberStatus.ACTIVE) await runMemberActivationHooks(tx, services.contributions, { orgId, memberId: id, userId: member.userId!, via: 'ENABLED' });
-    await emitMemberEvent(tx, emit, member, MemberEventType.UPDATED);
+    await emitMemberEvent(tx, emit, member, MemberChangeType.STATUS_CHANGED, { changedFields: ['status'], details: { from, to: input.status } });
     return member;
   });
 }
@@ -240,7 +267,8 @@ export async function removeMember(em: EntityManager, viewer: Viewer, input: Rem
     // Departments and role grants left on the member go with it (on delete cascade).
     tx.remove(member);
     await tx.flush();
-    await emit(memberEvent(MemberEventType.REMOVED, { id, orgId, name: member.name }, departments.map((d) => d.id)));
+    const removedAs = input.mode === RemoveMemberMode.OFFBOARD ? MemberChangeType.OFFBOARDED : MemberChangeType.REMOVED;
+    await emit(memberEvent(removedAs, { id, orgId, name: member.name }, departments, { details: { mode: input.mode, transferredToMemberId: toOptionalGlobalId('Member', targetId) } }));
     return { removedMemberId: member.globalId, transferredTo: target };
   });
 }
@@ -314,9 +342,9 @@ async function loadMemberToManage(tx: EntityManager, viewer: Viewer, id: string,
 }
 
 /** A MEMBER event about `member` (after its changes are flushed), addressed to its departments. */
-async function emitMemberEvent(tx: EntityManager, emit: EmitEvent, member: Member, type: MemberEventType): Promise<void> {
+async function emitMemberEvent(tx: EntityManager, emit: EmitEvent, member: Member, type: MemberChangeType, extra: MemberEventExtra = {}): Promise<void> {
   const departments = await departmentsOf(tx, member.orgId, member.id);
-  await emit(memberEvent(type, member, departments.map((d) => d.id)));
+  await emit(memberEvent(type, member, departments, extra));
 }
 
 /** Locks the org row for the rest of the transaction (serialising quota and owner checks); returns its member limit. */

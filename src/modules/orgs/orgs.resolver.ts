@@ -30,7 +30,7 @@ export class OrgsResolver {
   @Authorized(Access.ADMIN)
   @Mutation(() => Org, { description: 'Changes the org’s settings (owners and admins): invitations, and the default language and time zone of its people.' })
   updateOrgSettings(@Arg('input', () => UpdateOrgSettingsInput, { description: 'The settings to change; omitted ones stay.' }) input: UpdateOrgSettingsInput, @Ctx() ctx: GraphQLContext): Promise<Org> {
-    return updateOrgSettings(ctx.em, ctx.viewer, input);
+    return updateOrgSettings(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @FieldResolver(() => MemberQuota, { description: 'How many members the org has and may have.' })

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { orgSettingsChangedEvent } from './org-events';
 import type { AppServices } from '../../app';
 import { Viewer } from '../../auth/viewer';
 import { executeRead } from '../../db/read-routing';
@@ -93,9 +95,9 @@ export async function viewerPayload(em: EntityManager, viewer: Viewer): Promise<
   return { user: viewedUser(em, user), org: currentOrgId ? org : null, member: viewer.member && viewedMember(em, viewer.member), orgs };
 }
 
-export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input: UpdateOrgSettingsInput): Promise<Org> {
+export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input: UpdateOrgSettingsInput, services: EventServices): Promise<Org> {
   const { org } = viewer.requireMember();
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const row = await tx.findOneOrFail(Org, { id: org.id });
     // The audit entry names the settings the call touched.
     const touched = (['invitesOpen', 'invitationTtlSeconds', 'locale', 'timeZone'] as const).filter((key) => input[key] != null);
@@ -111,7 +113,13 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
     }
     if (input.locale != null) row.locale = requireLocale(input.locale, 'locale');
     if (input.timeZone != null) row.timeZone = requireTimeZone(input.timeZone, 'timeZone');
-    recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after: pick() });
+    const after = pick();
+    recordAudit(tx, viewer, 'org.updateSettings', { type: 'Org', id: row.id }, { before, after });
+    const changed = touched.filter((key) => before[key] !== after[key]);
+    if (changed.length) {
+      await tx.flush();
+      await emit(orgSettingsChangedEvent(row.id, changed));
+    }
     return row;
   });
 }

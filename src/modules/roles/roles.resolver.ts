@@ -38,31 +38,31 @@ export class RolesResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => Role, { description: 'Creates a custom role with per-module permissions. Needs ROLES CREATE.' })
   createRole(@Arg('input', () => CreateRoleInput, { description: 'Its name and permissions.' }) input: CreateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
-    return createRole(ctx.em, ctx.viewer, input);
+    return createRole(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Role, { description: 'Changes a custom role. Built-in roles cannot be changed. Needs ROLES EDIT.' })
   updateRole(@Arg('input', () => UpdateRoleInput, { description: 'The role and the fields to change.' }) input: UpdateRoleInput, @Ctx() ctx: GraphQLContext): Promise<Role> {
-    return updateRole(ctx.em, ctx.viewer, input);
+    return updateRole(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a custom role; its holders lose it. Returns the id. Needs ROLES DELETE.' })
   deleteRole(@Arg('id', () => ID, { description: 'The custom role.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteRole(ctx.em, ctx.viewer, id);
+    return deleteRole(ctx.em, ctx.viewer, id, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Gives a member a role, or replaces its scope when the member holds it already.' })
   assignRole(@Arg('input', () => AssignRoleInput, { description: 'The member, the role and its scope.' }) input: AssignRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return assignRole(ctx.em, ctx.viewer, input);
+    return assignRole(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => Member, { description: 'Takes a role from a member. The last owner of the org keeps OWNER.' })
   revokeRole(@Arg('input', () => RevokeRoleInput, { description: 'The member and the role.' }) input: RevokeRoleInput, @Ctx() ctx: GraphQLContext): Promise<Member> {
-    return revokeRole(ctx.em, ctx.viewer, input);
+    return revokeRole(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @FieldResolver(() => RoleGroup, { nullable: true, description: 'The role group it is filed in; null when ungrouped.' })

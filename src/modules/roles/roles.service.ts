@@ -1,5 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { withEvents, type EventServices } from '../../realtime/events';
+import { grantEvent, roleEvent, RoleEventType } from './role-events';
 import { assertCanAssignRole, assertCanDefineRoles } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound } from '../../errors';
@@ -106,29 +108,27 @@ function roleSummary(role: Role) {
   return { name: role.name, groupId: role.groupId && toGlobalId('RoleGroup', role.groupId), permissions: role.permissions };
 }
 
-export async function createRole(em: EntityManager, viewer: Viewer, input: CreateRoleInput): Promise<Role> {
+export async function createRole(em: EntityManager, viewer: Viewer, input: CreateRoleInput, services: EventServices): Promise<Role> {
   const orgId = viewer.orgId;
   const permissions = normalizePermissions(input.permissions);
   assertCanDefineRoles(viewer, PermissionAction.CREATE, permissions);
   const name = requireText(input.name, 'name', NAME_MAX);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = input.groupId ? await findGroup(tx, orgId, input.groupId) : null;
       const role = tx.create(Role, { orgId, builtin: null, name, groupId: group?.id ?? null, permissions });
       recordAudit(tx, viewer, 'role.create', { type: 'Role', id: role.id }, roleSummary(role));
       await tx.flush();
+      await emit(roleEvent(RoleEventType.CREATED, role));
       return role;
-    })
-    .catch(nameTaken('role', name));
+    }).catch(nameTaken('role', name));
 }
 
-export async function updateRole(em: EntityManager, viewer: Viewer, input: UpdateRoleInput): Promise<Role> {
+export async function updateRole(em: EntityManager, viewer: Viewer, input: UpdateRoleInput, services: EventServices): Promise<Role> {
   const orgId = viewer.orgId;
   const name = input.name == null ? null : requireText(input.name, 'name', NAME_MAX);
   const permissions = input.permissions == null ? null : normalizePermissions(input.permissions);
   assertCanDefineRoles(viewer, PermissionAction.EDIT, permissions ?? []);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const role = await findCustomRole(tx, orgId, input.id);
       // Changing a role's rights requires holding the rights it had, too.
       assertCanDefineRoles(viewer, PermissionAction.EDIT, role.permissions);
@@ -136,24 +136,27 @@ export async function updateRole(em: EntityManager, viewer: Viewer, input: Updat
       if (name !== null) role.name = name;
       if (permissions !== null) role.permissions = permissions;
       if (input.groupId !== undefined) role.groupId = input.groupId === null ? null : (await findGroup(tx, orgId, input.groupId)).id;
-      recordAudit(tx, viewer, 'role.update', { type: 'Role', id: role.id }, { before, after: roleSummary(role) });
+      const after = roleSummary(role);
+      recordAudit(tx, viewer, 'role.update', { type: 'Role', id: role.id }, { before, after });
       await tx.flush();
+      const changed = (['name', 'groupId', 'permissions'] as const).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+      if (changed.length) await emit(roleEvent(RoleEventType.UPDATED, role, changed));
       return role;
-    })
-    .catch(nameTaken('role', name ?? ''));
+    }).catch(nameTaken('role', name ?? ''));
 }
 
 /** Deletes a custom role; members holding it lose it. Returns the role's global id. */
-export async function deleteRole(em: EntityManager, viewer: Viewer, id: string): Promise<string> {
+export async function deleteRole(em: EntityManager, viewer: Viewer, id: string, services: EventServices): Promise<string> {
   const orgId = viewer.orgId;
   assertCanDefineRoles(viewer, PermissionAction.DELETE);
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const role = await findCustomRole(tx, orgId, id);
     assertCanDefineRoles(viewer, PermissionAction.DELETE, role.permissions);
     const holders = await tx.count(MemberRole, { orgId, roleId: role.id });
     recordAudit(tx, viewer, 'role.delete', { type: 'Role', id: role.id }, { ...roleSummary(role), holders });
     tx.remove(role); // member_roles rows go with it (on delete cascade)
     await tx.flush();
+    await emit(roleEvent(RoleEventType.DELETED, role));
     return role.globalId;
   });
 }
@@ -208,6 +211,14 @@ async function findMember(em: EntityManager, orgId: string, memberId: string): P
   return member;
 }
 
+/** The departments a member is placed in, with their paths (grant events are addressed to them). */
+async function memberDepartmentsOf(tx: EntityManager, orgId: string, memberId: string): Promise<Array<{ id: string; path: string }>> {
+  return tx.execute(
+    'select d.id, d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?',
+    [orgId, memberId],
+  );
+}
+
 /** Checks the scope against the kind of role and the org's departments; returns the raw department ids. */
 async function resolveScope(em: EntityManager, orgId: string, role: Role, scopeIds: string[] | null | undefined): Promise<string[]> {
   const ids = [...new Set((scopeIds ?? []).map((id) => rawId(id, 'Department')))];
@@ -223,10 +234,9 @@ async function resolveScope(em: EntityManager, orgId: string, role: Role, scopeI
 }
 
 /** Gives a member a role, or replaces the scope of a role the member already holds. */
-export async function assignRole(em: EntityManager, viewer: Viewer, input: AssignRoleInput): Promise<Member> {
+export async function assignRole(em: EntityManager, viewer: Viewer, input: AssignRoleInput, services: EventServices): Promise<Member> {
   const orgId = viewer.orgId;
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const member = await findMember(tx, orgId, input.memberId);
       const role = await findRole(tx, orgId, input.roleId);
       assertCanAssignRole(viewer, role);
@@ -241,9 +251,18 @@ export async function assignRole(em: EntityManager, viewer: Viewer, input: Assig
         ...(previousScope && { previousScopeDepartmentIds: previousScope.map((id) => toGlobalId('Department', id)) }),
       });
       await tx.flush();
+      const sameScope = previousScope !== null && [...previousScope].sort().join() === [...scope].sort().join();
+      if (!sameScope) {
+        const grant = { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: scope };
+        const departments = await memberDepartmentsOf(tx, orgId, member.id);
+        await emit(
+          previousScope === null
+            ? grantEvent(RoleEventType.ASSIGNED, grant, departments)
+            : grantEvent(RoleEventType.SCOPE_CHANGED, { ...grant, previousScopeDepartmentIds: previousScope }, departments),
+        );
+      }
       return member;
-    })
-    .catch((error) => {
+    }).catch((error) => {
       if (isUniqueViolation(error, 'member_roles_unique')) throw conflict('The role was assigned concurrently; try again');
       throw error;
     });
@@ -253,9 +272,9 @@ export async function assignRole(em: EntityManager, viewer: Viewer, input: Assig
  * Takes a role from a member. Refuses to take OWNER from the org's last active owner. Revoking a role the
  * member does not hold changes nothing and writes no audit entry.
  */
-export async function revokeRole(em: EntityManager, viewer: Viewer, input: RevokeRoleInput): Promise<Member> {
+export async function revokeRole(em: EntityManager, viewer: Viewer, input: RevokeRoleInput, services: EventServices): Promise<Member> {
   const orgId = viewer.orgId;
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const member = await findMember(tx, orgId, input.memberId);
     // The OWNER role row is locked so that two owners revoking each other cannot leave the org ownerless.
     const role = await findRole(tx, orgId, input.roleId, true);
@@ -276,6 +295,8 @@ export async function revokeRole(em: EntityManager, viewer: Viewer, input: Revok
       scopeDepartmentIds: held.scopeDepartmentIds.map((id) => toGlobalId('Department', id)),
     });
     await tx.flush();
+    const grant = { orgId, memberId: member.id, roleId: role.id, scopeDepartmentIds: held.scopeDepartmentIds };
+    await emit(grantEvent(RoleEventType.REVOKED, grant, await memberDepartmentsOf(tx, orgId, member.id)));
     return member;
   });
 }

@@ -1,0 +1,112 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { badInput, forbidden } from '../../errors';
+import type { Contributions } from '../../contributions';
+import type { Reader } from '../../graphql/loaders';
+import { readOrgEventsOfKinds } from '../../realtime/event-log';
+import { EventTopic, type OrgEvent } from '../../realtime/events';
+import { parseOrgCursor } from '../../realtime/org-event-feed';
+import { changePayloadOf, type ChangePayload } from './change-event';
+import { audienceRulesOf, type ChangeToJudge } from './change-audience';
+import { OrgEventType, orgEventTypeOf } from './org-event-type';
+
+/** The log topics partners mirror: what `orgEvents` watches. */
+export const MIRRORED_TOPICS: EventTopic[] = [
+  EventTopic.DEPARTMENT,
+  EventTopic.MEMBER,
+  EventTopic.ROLE,
+  EventTopic.ORG,
+  EventTopic.INVITATION,
+  EventTopic.CONTACT,
+  EventTopic.TAG,
+  EventTopic.CONTACT_GROUP,
+  EventTopic.EXTERNAL_GROUP,
+];
+
+/** Most changes one `orgChanges` page holds. */
+export const ORG_CHANGES_PAGE_MAX = 1000;
+
+/** A change as `orgChanges` and `orgEvents` hand it out. */
+export interface ReceivedChange {
+  event: OrgEvent;
+  type: OrgEventType;
+  change: ChangePayload;
+}
+
+export interface OrgChangesPage {
+  changes: ReceivedChange[];
+  /** Pass as `after` to read on: the last event this page covered (also those it withheld or filtered out). */
+  endCursor: string;
+  /** True when more changes of the requested types follow `endCursor` already. */
+  hasMore: boolean;
+}
+
+/** The changes among `events` the reader may receive, in log order: each topic's rule judges its events in one call. */
+export async function receivableChanges(reader: Reader, contributions: Contributions, events: readonly OrgEvent[], types: ReadonlySet<OrgEventType> | null): Promise<ReceivedChange[]> {
+  const candidates: Array<ChangeToJudge & { type: OrgEventType }> = [];
+  for (const event of events) {
+    const type = orgEventTypeOf(event.topic, event.type);
+    if (!type || (types && !types.has(type))) continue;
+    const change = changePayloadOf(event);
+    if (change) candidates.push({ event, change, type });
+  }
+  const byTopic = new Map<string, typeof candidates>();
+  for (const candidate of candidates) {
+    const list = byTopic.get(candidate.event.topic) ?? [];
+    list.push(candidate);
+    byTopic.set(candidate.event.topic, list);
+  }
+  const rules = audienceRulesOf(contributions);
+  const allowed = new Set<string>();
+  await Promise.all(
+    [...byTopic].map(async ([topic, list]) => {
+      const rule = rules[topic];
+      if (!rule) return;
+      for (const id of await rule(reader, list)) allowed.add(id);
+    }),
+  );
+  return candidates.filter(({ event }) => allowed.has(event.id)).map(({ event, change, type }) => ({ event, change, type }));
+}
+
+function kindsOf(types: readonly OrgEventType[] | null | undefined): OrgEventType[] {
+  return types?.length ? [...new Set(types)] : Object.values(OrgEventType);
+}
+
+/**
+ * `orgChanges`: up to `first` changes after `after` (the start of the log when omitted), in log order, of the kinds
+ * asked for, those the reader may not receive left out. The end cursor covers everything read (a page may hold fewer
+ * than `first` changes while `hasMore` is true); once the log is read to its end it is the org's newest event id, so
+ * an idle poller's cursor stays current.
+ */
+export async function readOrgChanges(
+  reader: Reader,
+  contributions: Contributions,
+  args: { after?: string | null; first: number; types?: OrgEventType[] | null },
+): Promise<OrgChangesPage> {
+  const { viewer, em } = reader;
+  const orgId = viewer.requireOrg().id;
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > ORG_CHANGES_PAGE_MAX) {
+    throw badInput(`first must be between 1 and ${ORG_CHANGES_PAGE_MAX}`, 'first');
+  }
+  const after = parseOrgCursor(args.after) ?? 0;
+  const kinds = kindsOf(args.types);
+  const read = await readOrgEventsOfKinds(em, orgId, after, kinds, args.first + 1);
+  if (!read) throw forbidden('No current org');
+  if (after > read.lastId) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
+  const hasMore = read.events.length > args.first;
+  const events = hasMore ? read.events.slice(0, args.first) : read.events;
+  const endCursor = hasMore ? events[events.length - 1]!.id : String(Math.max(read.lastId, after));
+  const types = args.types?.length ? new Set(args.types) : null;
+  return { changes: await receivableChanges(reader, contributions, events, types), endCursor, hasMore };
+}
+
+/**
+ * `syncCursor`: the org's newest committed event id. Per-org ids commit in order, so every change up to it has
+ * committed and every change not yet committed gets a larger id: a directory read that starts after this call sees at
+ * least everything up to the cursor, and the feed from the cursor replays whatever the read may have missed (some
+ * changes twice, none never).
+ */
+export async function currentSyncCursor(em: EntityManager, orgId: string): Promise<string> {
+  const [row] = await em.getConnection().execute<Array<{ last: string }>>('select last_event_id::text as last from orgs where id = ?', [orgId]);
+  if (!row) throw forbidden('No current org');
+  return row.last;
+}
