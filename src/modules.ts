@@ -18,6 +18,7 @@ import { createNotificationLoaders, notificationsModule } from './modules/notifi
 import { orgsModule } from './modules/orgs';
 import { outboxModule } from './modules/outbox';
 import { createRoleLoaders, rolesModule } from './modules/roles';
+import { webhooksModule } from './modules/webhooks';
 
 /** What one feature module gives the rest: its entities, its resolvers, and what it contributes to other modules. */
 interface FeatureModule {
@@ -41,6 +42,7 @@ const featureModules: FeatureModule[] = [
   notificationsModule,
   contactsModule,
   apiClientsModule,
+  webhooksModule,
 ];
 
 export { createSubscriberDirectory };

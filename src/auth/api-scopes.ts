@@ -24,6 +24,8 @@ export const API_SCOPES = {
   'audit:read': [{ module: PermissionModule.AUDIT_LOG, actions: [PermissionAction.VIEW] }],
   /** Subscriptions to org events; the events themselves still need the read scope of their module. */
   'events:subscribe': [],
+  /** Webhook endpoints of the org: create, change, rotate, delete, and read their deliveries. */
+  'webhooks:manage': [],
 } satisfies Record<string, Permission[]>;
 
 export type ApiScope = keyof typeof API_SCOPES;

@@ -19,6 +19,7 @@ import { Migration20261210090000_audit_public_ids } from './Migration20261210090
 import { Migration20261210100000_import_keys_per_org } from './Migration20261210100000_import_keys_per_org';
 import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
 import { Migration20261211090000_name_search_keys } from './Migration20261211090000_name_search_keys';
+import { Migration20261213090500_webhooks } from './Migration20261213090500_webhooks';
 import { Migration20261211100000_department_tag_name_keys } from './Migration20261211100000_department_tag_name_keys';
 
 /** Every migration, in order. Listed explicitly so the built server and the tests load the same classes. */
@@ -44,4 +45,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261210110000_audit_summary_global_ids', class: Migration20261210110000_audit_summary_global_ids },
   { name: 'Migration20261211090000_name_search_keys', class: Migration20261211090000_name_search_keys },
   { name: 'Migration20261211100000_department_tag_name_keys', class: Migration20261211100000_department_tag_name_keys },
+  { name: 'Migration20261213090500_webhooks', class: Migration20261213090500_webhooks },
 ];
