@@ -41,7 +41,10 @@ export function refusedAddress(address: string, allow: WebhookAllowPrivate): str
   return null;
 }
 
-/** Is this a URL an endpoint may have? https, or http too where loopback or private addresses are allowed (tests). */
+/**
+ * Is this a URL an endpoint may have? https; plain http only where loopback or private addresses are allowed, and
+ * then only to those addresses (`allowedAddresses` with `plainHttp`).
+ */
 export function urlProblem(text: string, allow: WebhookAllowPrivate): string | null {
   let url: URL;
   try {
@@ -60,13 +63,19 @@ export function urlProblem(text: string, allow: WebhookAllowPrivate): string | n
  * The addresses `hostname` resolves to, all of them allowed; throws (with why) when any is refused or none is found,
  * so a name with one public and one private address is refused whichever a connection would pick.
  */
-export async function allowedAddresses(hostname: string, allow: WebhookAllowPrivate): Promise<Array<{ address: string; family: number }>> {
+export async function allowedAddresses(
+  hostname: string,
+  allow: WebhookAllowPrivate,
+  plainHttp = false,
+): Promise<Array<{ address: string; family: number }>> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
   if (addresses.length === 0) throw new Error(`${host} does not resolve`);
   for (const { address } of addresses) {
     const refusal = refusedAddress(address, allow);
     if (refusal) throw new AddressRefused(`${host} resolves to ${refusal}`);
+    // Plain http never crosses the internet: only to the loopback or private addresses configuration allows.
+    if (plainHttp && refusedAddress(address, 'none') === null) throw new AddressRefused(`${host} is public: use https`);
   }
   return addresses;
 }

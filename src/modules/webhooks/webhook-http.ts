@@ -54,7 +54,7 @@ export async function postWebhook(request: WebhookRequest, limits: WebhookLimits
   const deadline = AbortSignal.timeout(limits.timeoutMs);
   let checked: Array<{ address: string; family: number }>;
   try {
-    checked = await allowedAddresses(url.hostname, limits.allowPrivate);
+    checked = await allowedAddresses(url.hostname, limits.allowPrivate, url.protocol === 'http:');
   } catch (error) {
     return done({ succeeded: false, responseStatus: null, responseBody: null, error: (error as Error).message });
   }

@@ -32,7 +32,8 @@ async function checkedUrl(text: string, settings: Pick<WebhookSettings, 'allowPr
   const problem = urlProblem(url, settings.allowPrivate);
   if (problem) throw badInput(problem, 'url');
   try {
-    await allowedAddresses(new URL(url).hostname, settings.allowPrivate);
+    const parsed = new URL(url);
+    await allowedAddresses(parsed.hostname, settings.allowPrivate, parsed.protocol === 'http:');
   } catch (error) {
     throw badInput(`url is not allowed: ${(error as Error).message}`.slice(0, 300), 'url');
   }
