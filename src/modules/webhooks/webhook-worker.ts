@@ -65,8 +65,9 @@ export class WebhookWorker {
 
   constructor(private readonly app: AppServices, private readonly settings: WebhookSettings = app.config.webhooks) {}
 
+  /** A lease outlives the longest attempt (bounded by the timeout) with room for the writes around it. */
   private get leaseMs(): number {
-    return this.settings.timeoutMs + 30_000;
+    return this.settings.timeoutMs * 2 + 5_000;
   }
 
   async start(): Promise<void> {
@@ -83,9 +84,11 @@ export class WebhookWorker {
         }
       },
     };
-    const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true });
-    boss.on('error', (error) => this.app.logger.warn({ err: error }, 'webhook queue error'));
-    await boss.start();
+    const boss = await startBoss(() => {
+      const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true });
+      boss.on('error', (error) => this.app.logger.warn({ err: error }, 'webhook queue error'));
+      return boss;
+    });
     if (!(await boss.getQueue(QUEUE))) {
       await boss
         .createQueue(QUEUE, { name: QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: Math.ceil((this.leaseMs * 2) / 1000) })
@@ -327,6 +330,23 @@ export class WebhookWorker {
       memberIds: admins.map((row) => row.id),
       data: { webhookEndpointId: Buffer.from(`WebhookEndpoint:${endpoint.id}`).toString('base64url'), messageId: delivery.messageId },
     });
+  }
+}
+
+/**
+ * Starts pg-boss. Instances starting together on a new database both try to create its schema and one fails;
+ * a fresh instance (a failed start cannot be retried) then finds the schema made.
+ */
+async function startBoss(make: () => PgBoss): Promise<PgBoss> {
+  for (let attempt = 1; ; attempt++) {
+    const boss = make();
+    try {
+      await boss.start();
+      return boss;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt + Math.random() * 300));
+    }
   }
 }
 
