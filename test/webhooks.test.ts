@@ -190,6 +190,27 @@ describe('deliveries', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
+  it('delivers a backlog larger than one scan of the log, every event once and in order', async () => {
+    const owner = await createOrgWithOwner(client);
+    const receiver = await startWebhookReceiver();
+    await owner.client.ok(CreateWebhookEndpointDocument, { input: { url: receiver.url, eventTypes: ['MEMBER_UPDATED'] } });
+    const org = rawIdOf(owner.org.id);
+    // 450 events committed at once, as `recordEvent` appends them, among events of a type the endpoint does not take.
+    await sql(
+      `with ids as (update orgs set last_event_id = last_event_id + 900 where id = $1 returning last_event_id - 900 as base)
+       insert into org_events (org_id, id, topic, type, payload, department_ids)
+       select $1, ids.base + g, 'MEMBER', case when g % 2 = 0 then 'UPDATED' else 'REMOVED' end, jsonb_build_object('memberId', $2::text), '[]'::jsonb
+         from ids, generate_series(1, 900) g`,
+      [org, rawIdOf(owner.member.id)],
+    );
+    await waitFor(() => receiver.received.length >= 450, 110_000, 'the backlog');
+    const sequences = receiver.received.map((r) => (JSON.parse(r.body) as { type: string; data: { sequence: number } }));
+    expect(new Set(sequences.map((s) => s.type))).toEqual(new Set(['MEMBER_UPDATED']));
+    const numbers = sequences.map((s) => s.data.sequence);
+    expect(numbers).toHaveLength(450);
+    expect(numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 2)).toBe(true);
+  }, 120_000);
+
   it('sends tests and redeliveries at once with the same webhook-id; after a rotation both secrets sign for a while', async () => {
     const owner = await createOrgWithOwner(client);
     const receiver = await startWebhookReceiver();

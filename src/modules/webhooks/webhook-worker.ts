@@ -234,7 +234,9 @@ export class WebhookWorker {
    */
   private async scan(em: EntityManager, endpoint: LeasedEndpoint, after: string): Promise<string | null> {
     const rows = await em.getConnection().execute<Array<{ id: string; topic: string; type: string; payload: Record<string, unknown>; department_ids: string[]; created_at: Date }>>(
-      `select id::text as id, topic, type, payload, department_ids, created_at from org_events where org_id = ? and id > ? order by id limit ?`,
+      // Ordered by the bigint, not by the text it is selected as.
+      `select e.id::text as id, e.topic, e.type, e.payload, e.department_ids, e.created_at from org_events e
+        where e.org_id = ? and e.id > ? order by e.id limit ?`,
       [endpoint.orgId, after, SCAN_BATCH],
     );
     if (rows.length === 0) return null;
