@@ -290,6 +290,41 @@ export class WebhookWorker {
     const givenUp = !result.succeeded && Date.now() - firstAttemptAt.getTime() >= this.settings.retryWindowMs;
     const status = result.succeeded ? 'SUCCEEDED' : givenUp ? 'FAILED' : 'PENDING';
     const nextAttemptAt = status === 'PENDING' ? new Date(Date.now() + retryDelayMs(this.settings, attempts)) : null;
+    if (!givenUp) {
+      // The common case in one statement (atomic as a transaction, one round trip): fence, attempt, delivery.
+      const [row] = await em.getConnection().execute<Array<{ fenced: number }>>(
+        `with fence as (
+           update webhook_endpoints set lease_until = now() + make_interval(secs => ?) where id = ? and lease_token = ? returning id
+         ), attempt as (
+           insert into webhook_attempts (id, org_id, delivery_id, attempted_at, succeeded, latency_ms, response_status, response_body, error)
+           select gen_random_uuid(), ?::uuid, ?::uuid, ?::timestamptz, ?::boolean, ?::int, ?::int, ?::text, ?::text from fence
+         ), delivery as (
+           update webhook_deliveries set status = ?, attempt_count = ?, first_attempt_at = ?, last_attempt_at = ?, next_attempt_at = ?
+            where id = ? and exists (select 1 from fence)
+         )
+         select count(*)::int as fenced from fence`,
+        [
+          this.leaseMs / 1000,
+          endpoint.id,
+          endpoint.token,
+          endpoint.orgId,
+          delivery.id,
+          result.attemptedAt,
+          result.succeeded,
+          result.latencyMs,
+          result.responseStatus,
+          result.responseBody?.replace(/\u0000/g, '') ?? null,
+          result.error,
+          status,
+          attempts,
+          firstAttemptAt,
+          result.attemptedAt,
+          nextAttemptAt,
+          delivery.id,
+        ],
+      );
+      return row!.fenced === 1;
+    }
     return em.transactional(async (tx) => {
       const connection = tx.getConnection();
       const context = tx.getTransactionContext();
