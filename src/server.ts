@@ -142,8 +142,15 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];
   for (const job of jobs) job.start();
   // Webhook deliveries: a pg-boss queue on this database; any number of instances share it.
-  const webhookWorker = config.webhooks.delivery ? new WebhookWorker(app) : null;
-  await webhookWorker?.start();
+  let webhookWorker = config.webhooks.delivery ? new WebhookWorker(app) : null;
+  try {
+    await webhookWorker?.start();
+  } catch (error) {
+    // The API serves without it: events wait in the log and are delivered once a process runs the queue.
+    logger.error({ err: error }, 'webhook delivery did not start: webhooks are not delivered by this process');
+    await webhookWorker?.stop().catch(() => undefined);
+    webhookWorker = null;
+  }
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
