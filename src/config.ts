@@ -111,6 +111,44 @@ export interface Config {
    * cookies, so no origin gets more than the token it holds).
    */
   corsOrigins: string[];
+  /** Signed webhook deliveries to partners' endpoints (see `WebhookSettings`). */
+  webhooks: WebhookSettings;
+}
+
+/**
+ * `WEBHOOK_ALLOW_PRIVATE`: which addresses an endpoint may resolve to besides public ones. `none` (the default):
+ * https to public addresses only; `loopback`: also http(s) to 127.0.0.0/8 and ::1 (tests, development); `private`:
+ * also the private ranges (10/8, 172.16/12, 192.168/16, fc00::/7). Link-local and metadata addresses are never allowed.
+ */
+export type WebhookAllowPrivate = 'none' | 'loopback' | 'private';
+
+export interface WebhookSettings {
+  /** Runs the delivery workers in this process (`WEBHOOK_DELIVERY`, on; off in NODE_ENV=test unless turned on). */
+  delivery: boolean;
+  allowPrivate: WebhookAllowPrivate;
+  /** One delivery attempt, connect to last byte read, ms (`WEBHOOK_TIMEOUT_MS`, 10 s). */
+  timeoutMs: number;
+  /** Most bytes of a receiver's answer read and kept with the attempt (`WEBHOOK_RESPONSE_BYTES`, 1024). */
+  responseBytes: number;
+  /** The first pause after a failed attempt, ms (`WEBHOOK_RETRY_BASE_MS`, 5 s); doubling, half of it random. */
+  retryBaseMs: number;
+  /** The longest pause between attempts, ms (`WEBHOOK_RETRY_MAX_MS`, 1 h). */
+  retryMaxMs: number;
+  /** How long an event is retried after its first failed attempt before the endpoint is disabled, ms (`WEBHOOK_RETRY_WINDOW_MS`, 3 days). */
+  retryWindowMs: number;
+  /** How often each process looks for endpoints with events to deliver, ms (`WEBHOOK_POLL_MS`, 250). */
+  pollMs: number;
+  /** Endpoints one process delivers to at once (`WEBHOOK_CONCURRENCY`, 8). */
+  concurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_RETRY_WINDOW_MS = 3 * 24 * 60 * 60_000;
+
+function webhookAllowPrivateFrom(value: string | undefined): WebhookAllowPrivate {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'none' || text === 'off' || text === 'false') return 'none';
+  if (text === 'loopback' || text === 'private') return text;
+  throw new ConfigError(`WEBHOOK_ALLOW_PRIVATE must be none, loopback or private, not ${JSON.stringify(value)}`);
 }
 
 /**
@@ -422,6 +460,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     corsOrigins: parseCorsOrigins(env.CORS_ORIGINS),
+    webhooks: {
+      delivery: switchFrom('WEBHOOK_DELIVERY', env.WEBHOOK_DELIVERY, mode !== 'test'),
+      allowPrivate: webhookAllowPrivateFrom(env.WEBHOOK_ALLOW_PRIVATE),
+      timeoutMs: numberFrom('WEBHOOK_TIMEOUT_MS', env.WEBHOOK_TIMEOUT_MS, 10_000),
+      responseBytes: numberFrom('WEBHOOK_RESPONSE_BYTES', env.WEBHOOK_RESPONSE_BYTES, 1024),
+      retryBaseMs: numberFrom('WEBHOOK_RETRY_BASE_MS', env.WEBHOOK_RETRY_BASE_MS, 5_000),
+      retryMaxMs: numberFrom('WEBHOOK_RETRY_MAX_MS', env.WEBHOOK_RETRY_MAX_MS, 60 * 60_000),
+      retryWindowMs: numberFrom('WEBHOOK_RETRY_WINDOW_MS', env.WEBHOOK_RETRY_WINDOW_MS, DEFAULT_WEBHOOK_RETRY_WINDOW_MS),
+      pollMs: numberFrom('WEBHOOK_POLL_MS', env.WEBHOOK_POLL_MS, 250),
+      concurrency: Math.max(1, numberFrom('WEBHOOK_CONCURRENCY', env.WEBHOOK_CONCURRENCY, 8)),
+    },
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ import { createNotificationLoaders, notificationsModule } from './modules/notifi
 import { orgsModule } from './modules/orgs';
 import { outboxModule } from './modules/outbox';
 import { createRoleLoaders, rolesModule } from './modules/roles';
+import { webhooksModule } from './modules/webhooks';
 
 /** What one feature module gives the rest: its entities, its resolvers, and what it contributes to other modules. */
 interface FeatureModule {
@@ -43,6 +44,7 @@ const featureModules: FeatureModule[] = [
   contactsModule,
   apiClientsModule,
   changesModule,
+  webhooksModule,
 ];
 
 export { createSubscriberDirectory };

@@ -30,6 +30,7 @@ import { outboxBacklog } from './modules/outbox';
 import { createDeliveryAdapter } from './modules/outbox/delivery';
 import { handleImportRequest, IMPORT_PATHS } from './modules/imports/imports.http';
 import { OutboxDispatcher } from './modules/outbox/outbox.dispatcher';
+import { WebhookWorker } from './modules/webhooks';
 import { handleMetricsRequest } from './observability/metrics.http';
 import { operationObserverPlugin } from './observability/operation-observer';
 import { REQUEST_ID_HEADER, requestIdFrom } from './observability/request-id';
@@ -145,6 +146,16 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   // Postgres-backed, so invitations expire and reminders fall due on time while Redis is down.
   const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];
   for (const job of jobs) job.start();
+  // Webhook deliveries: a pg-boss queue on this database; any number of instances share it.
+  let webhookWorker = config.webhooks.delivery ? new WebhookWorker(app) : null;
+  try {
+    await webhookWorker?.start();
+  } catch (error) {
+    // The API serves without it: events wait in the log and are delivered once a process runs the queue.
+    logger.error({ err: error }, 'webhook delivery did not start: webhooks are not delivered by this process');
+    await webhookWorker?.stop().catch(() => undefined);
+    webhookWorker = null;
+  }
 
   await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -174,6 +185,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
       await apollo.stop(); // the drain plugin stops accepting and waits for requests in flight
       await dispatcher.stop();
       await Promise.all(jobs.map((job) => job.stop()));
+      await webhookWorker?.stop();
       await app.realtime.close();
       app.viewerCache.close();
       await orm.close();

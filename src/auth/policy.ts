@@ -175,6 +175,18 @@ export function assertCanManageApiClients(viewer: Viewer): void {
   assertOrgAdmin(viewer, 'manage API clients');
 }
 
+/**
+ * Webhook endpoints (where the org's changes are pushed, with every event type) are managed by OWNER and ADMIN, and
+ * by API clients holding `webhooks:manage`; deliveries are read by the same.
+ */
+export function assertCanManageWebhooks(viewer: Viewer): void {
+  if (viewer.apiClient) {
+    if (viewer.org !== null && viewer.apiClient.scopes.includes('webhooks:manage')) return;
+    throw forbidden('No permission: managing webhooks needs the webhooks:manage scope');
+  }
+  assertOrgAdmin(viewer, 'manage webhook endpoints');
+}
+
 /** May the viewer read the org's audit log? OWNER, ADMIN, or a role granting AUDIT_LOG VIEW org-wide. */
 export function assertCanViewAuditLog(viewer: Viewer): void {
   assertCan(viewer, PermissionModule.AUDIT_LOG, PermissionAction.VIEW, undefined, 'the audit log');

@@ -48,6 +48,12 @@ export enum AuditAction {
   ROLE_GROUP_CREATE = 'roleGroup.create',
   ROLE_GROUP_DELETE = 'roleGroup.delete',
   ROLE_GROUP_RENAME = 'roleGroup.rename',
+  WEBHOOK_ENDPOINT_CREATE = 'webhookEndpoint.create',
+  WEBHOOK_ENDPOINT_UPDATE = 'webhookEndpoint.update',
+  WEBHOOK_ENDPOINT_ROTATE_SECRET = 'webhookEndpoint.rotateSecret',
+  WEBHOOK_ENDPOINT_DELETE = 'webhookEndpoint.delete',
+  WEBHOOK_ENDPOINT_REDELIVER = 'webhookEndpoint.redeliver',
+  WEBHOOK_ENDPOINT_TEST = 'webhookEndpoint.test',
 }
 
 /** An action as stored and as modules write it: `'role.assign'` or `AuditAction.ROLE_ASSIGN`. */
@@ -97,6 +103,12 @@ const ACTION_DESCRIPTIONS: Record<keyof typeof AuditAction, string> = {
   ROLE_GROUP_CREATE: 'A role group was created.',
   ROLE_GROUP_DELETE: 'A role group was deleted.',
   ROLE_GROUP_RENAME: 'A role group was renamed.',
+  WEBHOOK_ENDPOINT_CREATE: 'A webhook endpoint was created.',
+  WEBHOOK_ENDPOINT_UPDATE: 'A webhook endpoint was changed (URL, event types, description, enabled).',
+  WEBHOOK_ENDPOINT_ROTATE_SECRET: "A webhook endpoint's signing secret was rotated.",
+  WEBHOOK_ENDPOINT_DELETE: 'A webhook endpoint was deleted.',
+  WEBHOOK_ENDPOINT_REDELIVER: 'A webhook delivery was sent again.',
+  WEBHOOK_ENDPOINT_TEST: 'A test event was sent to a webhook endpoint.',
 };
 
 registerEnumType(AuditAction, {

@@ -15,6 +15,8 @@ export enum NotificationKind {
   CONTACT_TRANSFER = 'CONTACT_TRANSFER',
   /** A follow-up with an external contact falling due. */
   FOLLOW_UP = 'FOLLOW_UP',
+  /** A webhook endpoint disabled after its deliveries failed for the whole retry window (to the org's owners and admins). */
+  WEBHOOK_DISABLED = 'WEBHOOK_DISABLED',
 }
 registerEnumType(NotificationKind, {
   name: 'NotificationKind',

@@ -167,10 +167,13 @@ async function insertNotification(tx: EntityManager, row: NotificationRow): Prom
   return tx.map(Notification, inserted!);
 }
 
+/** The kinds of notification the system sends (not an admin). */
+const SYSTEM_KINDS = new Set<NotificationKind>([NotificationKind.CONTACT_TRANSFER, NotificationKind.FOLLOW_UP, NotificationKind.WEBHOOK_DISABLED]);
+
 /** What another module notifies members of (see `notifyMembers`). */
 export interface SystemNotification {
   orgId: string;
-  kind: NotificationKind.CONTACT_TRANSFER | NotificationKind.FOLLOW_UP;
+  kind: NotificationKind.CONTACT_TRANSFER | NotificationKind.FOLLOW_UP | NotificationKind.WEBHOOK_DISABLED;
   /** Cut to 200 characters. */
   title: string;
   /** Cut to 20,000 characters. */
@@ -194,7 +197,7 @@ function cut(text: string, max: number): string {
  * Returns the notification, or null when none of `memberIds` is an active member of the org (nothing is written).
  */
 export async function notifyMembers(tx: EntityManager, app: AppServices, input: SystemNotification): Promise<Notification | null> {
-  if (input.kind !== NotificationKind.CONTACT_TRANSFER && input.kind !== NotificationKind.FOLLOW_UP) {
+  if (!SYSTEM_KINDS.has(input.kind)) {
     throw new Error(`notifyMembers sends system notifications only, not ${String(input.kind)}`);
   }
   const malformed = input.memberIds.find((id) => !UUID.test(id));
@@ -259,7 +262,7 @@ export async function notifyEachMember(
   notifications: SingleSystemNotification[],
 ): Promise<OrgEvent[]> {
   for (const item of notifications) {
-    if (item.kind !== NotificationKind.CONTACT_TRANSFER && item.kind !== NotificationKind.FOLLOW_UP) {
+    if (!SYSTEM_KINDS.has(item.kind)) {
       throw new Error(`notifyEachMember sends system notifications only, not ${String(item.kind)}`);
     }
     if (!UUID.test(item.memberId) || !UUID.test(item.orgId)) throw new Error(`notifyEachMember takes raw ids, got ${item.orgId}/${item.memberId}`);
