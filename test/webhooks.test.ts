@@ -105,8 +105,8 @@ describe('managing endpoints', () => {
     expect(errorCode(await owner.client.request(DeleteWebhookEndpointDocument, { id: endpoint.id }))).toBe('NOT_FOUND');
 
     const audit = await owner.client.ok(AuditLogDocument, { first: 10 });
-    const actions = audit.auditLog.edges.map((edge) => edge.node.action).filter((action) => action.startsWith('webhookEndpoint.'));
-    expect(actions).toEqual(['webhookEndpoint.delete', 'webhookEndpoint.rotateSecret', 'webhookEndpoint.update', 'webhookEndpoint.update', 'webhookEndpoint.create']);
+    const actions = audit.auditLog.edges.map((edge) => edge.node.action).filter((action) => action.startsWith('WEBHOOK_ENDPOINT_'));
+    expect(actions).toEqual(['WEBHOOK_ENDPOINT_DELETE', 'WEBHOOK_ENDPOINT_ROTATE_SECRET', 'WEBHOOK_ENDPOINT_UPDATE', 'WEBHOOK_ENDPOINT_UPDATE', 'WEBHOOK_ENDPOINT_CREATE']);
   });
 
   it('refuses bad URLs, addresses, event types and descriptions with BAD_USER_INPUT naming the field', async () => {

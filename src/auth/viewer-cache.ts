@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Credential } from './jwt';
 import type { Viewer } from './viewer';
@@ -45,6 +46,8 @@ export class ViewerCache {
   private readonly entries = new Map<string, Entry>();
   /** Raised by every invalidation; a load that started before one is not stored (it may have read the old rows). */
   private generation = 0;
+  /** Marks this instance's own invalidations on the channel. */
+  private readonly instanceId = randomUUID();
 
   constructor(
     private readonly subscriber: InvalidationSubscriber | null,
@@ -62,7 +65,9 @@ export class ViewerCache {
     this.subscriber.on('message', (channel, message) => {
       if (channel !== VIEWER_INVALIDATION_CHANNEL) return;
       try {
-        this.drop(JSON.parse(message) as ViewerInvalidation);
+        const change = JSON.parse(message) as ViewerInvalidation & { from?: string };
+        // Our own invalidations were applied here when made; their echo, arriving later, would drop newer entries.
+        if (change.from !== this.instanceId) this.drop(change);
       } catch {
         this.clear();
       }
@@ -108,7 +113,7 @@ export class ViewerCache {
     this.drop(change);
     if (!this.subscriber) return;
     try {
-      await this.publish(VIEWER_INVALIDATION_CHANNEL, JSON.stringify(change));
+      await this.publish(VIEWER_INVALIDATION_CHANNEL, JSON.stringify({ ...change, from: this.instanceId }));
     } catch (error) {
       // The other instances' entries then live until their TTL or their next reconnection.
       this.logger.warn({ err: error }, 'viewer invalidation not published');

@@ -22,6 +22,8 @@ export async function recipientPreferences(
           where (phone = ? and phone_verified_at is not null) or (lower(email) = lower(?) and email_verified_at is not null)
           order by (locale is null), id limit 1`,
         [to.phone ?? null, to.email ?? null],
+        'all',
+        em.getTransactionContext(), // inside the caller's transaction: the embedded database has one connection
       )
     : [];
   return preferencesOf(rows[0] ? { locale: rows[0].locale, timeZone: rows[0].time_zone } : null, org);
@@ -43,6 +45,8 @@ export async function memberPreferences(em: EntityManager, orgId: string, member
        from members m join orgs o on o.id = m.org_id left join users u on u.id = m.user_id
       where m.org_id = ? and m.id = any(array[?]::uuid[])`,
     [orgId, [...memberIds]],
+    'all',
+    em.getTransactionContext(),
   );
   return new Map(rows.map((row) => [row.id, preferencesOf({ locale: row.locale, timeZone: row.time_zone }, { locale: row.org_locale, timeZone: row.org_time_zone })]));
 }

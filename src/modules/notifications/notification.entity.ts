@@ -27,6 +27,7 @@ registerEnumType(NotificationKind, {
     FOLLOW_UP: { description: 'A follow-up with a contact fell due.' },
     INVITATION: { description: 'About an invitation.' },
     NOTIFICATION: { description: 'A work notification sent by a member.' },
+    WEBHOOK_DISABLED: { description: 'A webhook endpoint was disabled after failing for its whole retry window.' },
   },
 });
 
