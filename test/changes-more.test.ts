@@ -118,7 +118,7 @@ describe('orgChanges and orgEvents: external groups and contact cards', () => {
 
     // On the buyer's side: Mei became the buyer's contact, once.
     const buyerSide = await readAll(buyer.client, buyerCursor, TYPES);
-    expect(buyerSide.map((change) => [change.type, change.objectType, change.details.source])).toEqual([['CONTACT_CREATED', 'Contact', 'QR']]);
+    expect(buyerSide.map((change) => [change.type, change.objectType, (change.details as { source?: string }).source])).toEqual([['CONTACT_CREATED', 'Contact', 'QR']]);
     expect(buyerSide[0]!.objectId).toBe(connectViaContactCard.contact!.id);
     ownerLive.dispose();
     danLive.dispose();
