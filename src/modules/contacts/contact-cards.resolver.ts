@@ -52,7 +52,7 @@ export class ContactCardsResolver {
     @Arg('via', () => ContactCardVia, { nullable: true, defaultValue: ContactCardVia.CARD_LINK, description: 'How the card was reached; default CARD_LINK.' }) via: ContactCardVia,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ContactCardConnection> {
-    return connectViaContactCard(ctx.em, ctx.viewer, ctx.loaders, token, via);
+    return connectViaContactCard(ctx.em, ctx.viewer, ctx.loaders, token, via, ctx.app);
   }
 
   @Authorized(Access.USER)

@@ -4,12 +4,15 @@ import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
+import type { Contributions } from '../../contributions';
+import { recordedEventsHooks, recordEvent, withEvents, type EventServices, type NewOrgEvent } from '../../realtime/events';
 import { Member, MemberStatus } from '../members/member.entity';
 import { Org } from '../orgs/org.entity';
 import { User } from '../accounts/user.entity';
 import { Contact, ContactSource } from './contact.entity';
 import { ContactCard, ContactCardLink } from './contact-card.entity';
 import { contactCardToken, contactCardUrl, hashContactCardToken } from './contact-card-token';
+import { contactEvent, ContactEventType } from './contact-events';
 import { claimContactKeys, contactKeys, DuplicateContact } from './contact-fields';
 import { pgArray } from './contact-visibility';
 import { rethrowDuplicate } from './contacts.service';
@@ -70,10 +73,13 @@ interface Person {
   title?: string | null;
 }
 
+/** Logs a change event in the transaction at hand (contacts of several orgs may change in one). */
+type LogChange = (event: NewOrgEvent) => Promise<unknown>;
+
 /**
  * Makes `person` a contact of org `orgId` connected with `memberId`: the org's existing contact for them (linked to
- * the user, or holding one of their phones or their email: duplicates are avoided [001]) gains the connection;
- * otherwise a PRIVATE contact owned by `memberId` is created.
+ * the user, or holding one of their phones or their email: duplicates are avoided [001]) gains the connection
+ * (CONTACT_UPDATED when it changed); otherwise a PRIVATE contact owned by `memberId` is created (CONTACT_CREATED).
  */
 async function ensureConnectedContact(
   tx: EntityManager,
@@ -81,6 +87,7 @@ async function ensureConnectedContact(
   memberId: string,
   person: Person,
   source: ContactSource,
+  log: LogChange,
 ): Promise<Contact> {
   const keys = contactKeys({ phones: person.phones, email: person.email, linkedUserId: person.userId });
   const [held] = await tx.execute<Array<{ contact_id: string }>>(
@@ -92,12 +99,18 @@ async function ensureConnectedContact(
     if (contact.linkedUserId && contact.linkedUserId !== person.userId) {
       throw conflict('A contact with this phone number or email is already linked with another person');
     }
+    const changedFields: string[] = [];
     if (!contact.linkedUserId) {
       contact.linkedUserId = person.userId;
       await claimContactKeys(tx, orgId, contact.id, [`u:${person.userId}`]);
+      changedFields.push('state');
     }
-    if (!contact.connectedMemberIds.includes(memberId)) contact.connectedMemberIds = [...contact.connectedMemberIds, memberId];
+    if (!contact.connectedMemberIds.includes(memberId)) {
+      contact.connectedMemberIds = [...contact.connectedMemberIds, memberId];
+      changedFields.push('connectedMembers');
+    }
     await tx.flush();
+    if (changedFields.length) await log(contactEvent(ContactEventType.UPDATED, contact, { changedFields }));
     return contact;
   }
   const contact = tx.create(Contact, {
@@ -114,6 +127,7 @@ async function ensureConnectedContact(
   });
   await tx.flush();
   await claimContactKeys(tx, orgId, contact.id, keys);
+  await log(contactEvent(ContactEventType.CREATED, contact, { details: { source } }));
   return contact;
 }
 
@@ -131,7 +145,7 @@ function personOfMember(member: Member, org: Org): Person {
 }
 
 /** The card member as a connected contact in each org where `userId` is an active member (but not the card's own org). */
-async function mirrorCardMember(tx: EntityManager, userId: string, cardMember: Member, cardOrg: Org, source: ContactSource, onlyOrgId?: string) {
+async function mirrorCardMember(tx: EntityManager, log: LogChange, userId: string, cardMember: Member, cardOrg: Org, source: ContactSource, onlyOrgId?: string) {
   const memberships = await tx.find(Member, {
     userId,
     status: MemberStatus.ACTIVE,
@@ -139,7 +153,7 @@ async function mirrorCardMember(tx: EntityManager, userId: string, cardMember: M
   });
   const mirrors: Contact[] = [];
   for (const membership of memberships.filter((m) => m.orgId !== cardOrg.id)) {
-    mirrors.push(await ensureConnectedContact(tx, membership.orgId, membership.id, personOfMember(cardMember, cardOrg), source));
+    mirrors.push(await ensureConnectedContact(tx, membership.orgId, membership.id, personOfMember(cardMember, cardOrg), source, log));
   }
   return { memberships, mirrors };
 }
@@ -155,6 +169,7 @@ export async function connectViaContactCard(
   loaders: Loaders,
   token: string,
   via: ContactCardVia,
+  services: EventServices,
 ): Promise<ContactCardConnection> {
   const user = viewer.requireUser();
   const source = via === ContactCardVia.QR ? ContactSource.QR : ContactSource.CARD_LINK;
@@ -166,18 +181,16 @@ export async function connectViaContactCard(
   const colleague = await em.count(Member, { orgId: cardOrg.id, userId: user.id, status: MemberStatus.ACTIVE });
   if (colleague) throw badInput('You are both members of this org: colleagues find each other in the member directory', 'token');
 
-  return em
-    .transactional(async (tx) => {
-      await ensureConnectedContact(tx, cardOrg.id, cardMember.id, personOfUser(await tx.findOneOrFail(User, { id: user.id })), source);
-      await tx.execute(
-        `insert into contact_card_links (user_id, member_id, org_id, via) values (?, ?, ?, ?) on conflict (user_id, member_id) do nothing`,
-        [user.id, cardMember.id, cardOrg.id, via],
-      );
-      const { memberships, mirrors } = await mirrorCardMember(tx, user.id, cardMember, cardOrg, source);
-      const current = memberships.findIndex((m) => m.orgId === viewer.org?.id);
-      return { memberName: cardMember.name, orgName: cardOrg.name, contact: current >= 0 ? mirrors[current]! : null, orgsLinked: mirrors.length };
-    })
-    .catch((error) => rethrowDuplicate(viewer, loaders, error));
+  return withEvents(em, services, async (tx, emit) => {
+    await ensureConnectedContact(tx, cardOrg.id, cardMember.id, personOfUser(await tx.findOneOrFail(User, { id: user.id })), source, emit);
+    await tx.execute(
+      `insert into contact_card_links (user_id, member_id, org_id, via) values (?, ?, ?, ?) on conflict (user_id, member_id) do nothing`,
+      [user.id, cardMember.id, cardOrg.id, via],
+    );
+    const { memberships, mirrors } = await mirrorCardMember(tx, emit, user.id, cardMember, cardOrg, source);
+    const current = memberships.findIndex((m) => m.orgId === viewer.org?.id);
+    return { memberName: cardMember.name, orgName: cardOrg.name, contact: current >= 0 ? mirrors[current]! : null, orgsLinked: mirrors.length };
+  }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }
 
 /** The members the signed-in user connected with through contact cards, newest first. */
@@ -197,9 +210,10 @@ export async function myContactCardLinks(em: EntityManager, viewer: Viewer): Pro
  * enabled again): inside that transaction, once `userId` is an ACTIVE member of `orgId`, the members they connected
  * with before through contact cards appear among their contacts there as CONNECTED contacts. Each link is mirrored in
  * its own savepoint: one that cannot be (the org already links that phone or email with another person) is skipped,
- * never a reason to refuse the join. Returns how many links were mirrored.
+ * never a reason to refuse the join. The contacts' change events are logged in that savepoint too (published by the
+ * log read the join's own event triggers). Returns how many links were mirrored.
  */
-export async function materializeContactCardLinks(tx: EntityManager, userId: string, orgId: string): Promise<number> {
+export async function materializeContactCardLinks(tx: EntityManager, contributions: Contributions, userId: string, orgId: string): Promise<number> {
   const links = await tx.find(ContactCardLink, { userId, orgId: { $ne: orgId } }, { orderBy: { createdAt: 'asc' } });
   let mirrored = 0;
   for (const link of links) {
@@ -208,7 +222,7 @@ export async function materializeContactCardLinks(tx: EntityManager, userId: str
     if (!cardMember || !cardOrg) continue;
     const source = link.via === 'QR' ? ContactSource.QR : ContactSource.CARD_LINK;
     try {
-      await tx.transactional((inner) => mirrorCardMember(inner, userId, cardMember, cardOrg, source, orgId));
+      await tx.transactional((inner) => mirrorCardMember(inner, (event) => recordEvent(inner, contributions.of(recordedEventsHooks), event), userId, cardMember, cardOrg, source, orgId));
       mirrored++;
     } catch (error) {
       if (!(error instanceof DuplicateContact) && !(error instanceof AppError && error.extensions.code === ErrorCode.Conflict)) throw error;

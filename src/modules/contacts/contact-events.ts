@@ -62,18 +62,24 @@ export function contactGroupEvent(type: ContactCatalogEventType, group: { id: st
   return changeEvent(EventTopic.CONTACT_GROUP, type, { orgId: group.orgId, objectType: 'ContactGroup', rawId: group.id, changedFields, ownerId: group.ownerId, details });
 }
 
-/** An EXTERNAL_GROUP event (participants or owner changed: `changedFields`, details with global ids). */
+/**
+ * An EXTERNAL_GROUP event (participants or owner changed: `changedFields`, details with global ids). A DELETED one
+ * passes `ownerDepartments`, the departments its owner was in: who may receive it once the group is gone.
+ */
 export function externalGroupEvent(
   type: ContactCatalogEventType,
   group: { id: string; orgId: string; ownerMemberId: string },
   changedFields: string[] = [],
   details: Record<string, unknown> = {},
+  ownerDepartments?: ReadonlyArray<{ id: string; path: string }>,
 ): NewOrgEvent {
   return changeEvent(EventTopic.EXTERNAL_GROUP, type, {
     orgId: group.orgId,
     objectType: 'ExternalGroup',
     rawId: group.id,
     changedFields,
+    departments: ownerDepartments,
+    ownerId: group.ownerMemberId,
     details: { ownerId: toGlobalId('Member', group.ownerMemberId), ...details },
   });
 }

@@ -12,7 +12,7 @@ import { Member, MemberStatus } from '../members/member.entity';
 import type { MemberRemoval } from '../members/member-removal';
 import { notifyMembers, NotificationKind } from '../notifications';
 import { releaseContactKeys } from './contact-fields';
-import { recordedEventsHooks, recordEvents, type OrgEvent } from '../../realtime/events';
+import { recordedEventsHooks, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
 import { ContactCatalogEventType, contactsTransferredEvents, externalGroupEvent } from './contact-events';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers } from './contacts.service';
@@ -287,6 +287,14 @@ export async function transferContacts(
  */
 export async function handOverOnMemberRemoval(tx: EntityManager, removal: MemberRemoval): Promise<void> {
   const { orgId, memberId, transferToMemberId: to, actor, app } = removal;
+  const groupEvents: NewOrgEvent[] = [];
+  // The leaver's places in groups owned by others go with the member row (on delete cascade).
+  const leftGroups = await tx.execute<Array<{ id: string; owner_member_id: string }>>(
+    `select g.id, g.owner_member_id from external_group_participants p join external_groups g on g.id = p.group_id
+      where p.org_id = ? and p.member_id = ? and g.owner_member_id <> ? order by g.id`,
+    [orgId, memberId, memberId],
+  );
+  for (const g of leftGroups) groupEvents.push(externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: g.owner_member_id }, ['participants']));
   if (to) {
     const result = await handOver(tx, app, { orgId, fromMemberId: memberId, toMemberId: to, chosen: null, dryRun: false });
     await tx.execute('update contacts set owner_id = ? where org_id = ? and owner_id = ? and deleted_at is not null', [to, orgId, memberId]);
@@ -308,17 +316,35 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
     if (deleted.length) {
       recordAudit(tx, actor, 'contact.delete', { type: 'Member', id: memberId }, { contactIds: toGlobalIds('Contact', deleted.map((row) => row.id)), via: 'member.remove' });
     }
-    await tx.execute(
+    const inherited = await tx.execute<Array<{ id: string; owner_member_id: string }>>(
       `update external_groups g set owner_member_id = heir.member_id
          from (select distinct on (p.group_id) p.group_id, p.member_id from external_group_participants p
                  join external_groups og on og.id = p.group_id
                 where og.org_id = ? and og.owner_member_id = ? and p.member_id is not null and p.member_id <> ?
                 order by p.group_id, p.created_at, p.id) heir
-        where g.id = heir.group_id`,
+        where g.id = heir.group_id
+        returning g.id, g.owner_member_id`,
       [orgId, memberId, memberId],
     );
-    await tx.execute('delete from external_groups where org_id = ? and owner_member_id = ?', [orgId, memberId]);
+    const dissolved = await tx.execute<Array<{ id: string }>>('delete from external_groups where org_id = ? and owner_member_id = ? returning id', [orgId, memberId]);
+    for (const g of inherited) {
+      groupEvents.push(
+        externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: g.owner_member_id }, ['owner', 'participants'], { previousOwnerId: toGlobalId('Member', memberId) }),
+      );
+    }
+    if (dissolved.length) {
+      // Once gone, a group's changes reach the admins over the departments its owner was in (change-audience rule).
+      const ownerDepartments = await tx.execute<Array<{ id: string; path: string }>>(
+        'select d.id, d.path from member_departments md join departments d on d.id = md.department_id where md.org_id = ? and md.member_id = ?',
+        [orgId, memberId],
+      );
+      for (const g of dissolved) {
+        groupEvents.push(externalGroupEvent(ContactCatalogEventType.DELETED, { id: g.id, orgId, ownerMemberId: memberId }, [], {}, ownerDepartments));
+      }
+    }
   }
+  // One statement for them all; published by the log read the removal's own event triggers.
+  await recordEvents(tx, app.contributions.of(recordedEventsHooks), orgId, groupEvents.map(({ orgId: _org, ...event }) => event));
   // Open follow-ups left on the leaver (none handed over, or on contacts the receiver does not see) end with them.
   await cancelFollowUpsOfLeaver(tx, orgId, memberId, actor.member?.id ?? null);
   // Live contacts through the audience index (the leaver's own ones are gone or moved by now), then the bin.

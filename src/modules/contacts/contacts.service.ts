@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { withEvents, type EventServices } from '../../realtime/events';
-import { contactEvent, ContactEventType } from './contact-events';
+import { ContactCatalogEventType, contactEvent, ContactEventType, externalGroupEvent } from './contact-events';
 import type { AppServices } from '../../app';
 import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
@@ -363,11 +363,18 @@ export async function mergeContacts(
          on conflict (group_id, contact_id) where contact_id is not null do nothing`,
         [kept.id, orgId, ids],
       );
-      await tx.execute('delete from external_group_participants where org_id = ? and contact_id = any(?::uuid[])', [orgId, ids]);
+      const regrouped = await tx.execute<Array<{ id: string; owner_member_id: string }>>(
+        `delete from external_group_participants p using external_groups g
+          where g.id = p.group_id and p.org_id = ? and p.contact_id = any(?::uuid[]) returning g.id, g.owner_member_id`,
+        [orgId, ids],
+      );
       recordAudit(tx, viewer, 'contact.merge', { type: 'Contact', id: kept.id }, { mergedIds: toGlobalIds('Contact', mergedIds), droppedEmails });
       await tx.flush();
       for (const contact of merged) await emit(contactEvent(ContactEventType.DELETED, contact, { details: { mergedIntoId: toGlobalId('Contact', kept.id) } }));
       await emit(contactEvent(ContactEventType.MERGED, kept, { details: { mergedIds: toGlobalIds('Contact', mergedIds) } }));
+      // The groups the merged contacts were in now hold the kept one instead.
+      const groups = new Map(regrouped.map((g) => [g.id, g.owner_member_id]));
+      for (const [id, ownerMemberId] of groups) await emit(externalGroupEvent(ContactCatalogEventType.UPDATED, { id, orgId, ownerMemberId }, ['participants']));
       return kept;
     }).catch((error) => rethrowDuplicate(viewer, loaders, error));
 }

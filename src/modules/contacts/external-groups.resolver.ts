@@ -33,7 +33,7 @@ export class ExternalGroupsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => ExternalGroup, { description: 'A group of members and contacts CONNECTED with the caller, owned by the caller.' })
   createExternalGroup(@Arg('input', () => CreateExternalGroupInput, { description: 'Its name and first participants.' }) input: CreateExternalGroupInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
-    return createExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
+    return createExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -41,7 +41,7 @@ export class ExternalGroupsResolver {
     description: 'Adds members, and contacts CONNECTED with the caller (else CONTACT_NOT_CONNECTED with `extensions.reason`). For participants.',
   })
   addToExternalGroup(@Arg('input', () => ExternalGroupParticipantsInput, { description: 'The group and who to add.' }) input: ExternalGroupParticipantsInput, @Ctx() ctx: GraphQLContext): Promise<ExternalGroup> {
-    return addToExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
+    return addToExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -50,7 +50,7 @@ export class ExternalGroupsResolver {
     @Arg('input', () => ExternalGroupParticipantsInput, { description: 'The group and who to remove.' }) input: ExternalGroupParticipantsInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
-    return removeFromExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input);
+    return removeFromExternalGroup(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
@@ -60,7 +60,7 @@ export class ExternalGroupsResolver {
     @Arg('toMemberId', () => ID, { description: 'The new owner.' }) toMemberId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<ExternalGroup> {
-    return transferGroupOwnership(ctx.em, ctx.viewer, ctx.loaders, groupId, toMemberId);
+    return transferGroupOwnership(ctx.em, ctx.viewer, ctx.loaders, groupId, toMemberId, ctx.app);
   }
 }
 

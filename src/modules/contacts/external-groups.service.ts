@@ -3,11 +3,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { AppError, badInput, ErrorCode, forbidden, notFound } from '../../errors';
-import type { Loaders } from '../../graphql/loaders';
+import type { Loaders, Reader } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, toGlobalId, type Connection, type PageArgs } from '../../graphql/relay';
+import { withEvents, type EmitEvent, type EventServices } from '../../realtime/events';
+import type { ChangeToJudge } from '../changes/change-audience';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
+import { ContactCatalogEventType, externalGroupEvent } from './contact-events';
 import { contactName, rawIds } from './contact-fields';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers, holdsAdminGrant } from './contacts.service';
@@ -52,6 +55,33 @@ export async function externalGroupsSeenByViewer(em: EntityManager, viewer: View
   const groups = await em.find(ExternalGroup, { orgId: viewer.orgId, id: { $in: [...groupIds] } });
   const seen = await Promise.all(groups.map((group) => viewerMaySeeExternalGroup(viewer, loaders, group)));
   return groups.filter((_, index) => seen[index]).map((group) => group.id);
+}
+
+/**
+ * Who receives EXTERNAL_GROUP changes: for a group that still exists, whoever may see it now
+ * (`viewerMaySeeExternalGroup`); for one gone (dissolved), its last owner and the admins over the departments the
+ * owner was in when it went (recorded on the DELETED event; org-wide admins only for older events). People only.
+ */
+export async function externalGroupChangesSeenBy(reader: Reader, changes: readonly ChangeToJudge[]): Promise<string[]> {
+  const { em, viewer, loaders } = reader;
+  const member = viewer.member;
+  if (!member || !changes.length) return [];
+  const ids = [...new Set(changes.map(({ change }) => change.rawId))];
+  const groups = await em.find(ExternalGroup, { orgId: viewer.orgId, id: { $in: ids } });
+  const seen = new Set(groups.map((g) => g.id));
+  const visible = new Set<string>();
+  await Promise.all(groups.map(async (group) => (await viewerMaySeeExternalGroup(viewer, loaders, group)) && visible.add(group.id)));
+  // The paths a gone group's DELETED event recorded stand for all its events.
+  const gonePaths = new Map<string, string[]>();
+  for (const { change } of changes) if (!seen.has(change.rawId) && change.departmentPaths.length) gonePaths.set(change.rawId, change.departmentPaths);
+  return changes
+    .filter(({ change }) => {
+      if (seen.has(change.rawId)) return visible.has(change.rawId);
+      if (change.ownerId === member.id) return true;
+      const paths = gonePaths.get(change.rawId) ?? [];
+      return holdsAdminGrant(viewer) && can(viewer, PermissionModule.CONTACTS, PermissionAction.VIEW, { departmentPaths: paths, match: 'any' });
+    })
+    .map(({ event }) => event.id);
 }
 
 export async function getExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, globalId: string): Promise<ExternalGroup> {
@@ -121,22 +151,28 @@ async function connectedContacts(tx: EntityManager, viewer: Viewer, loaders: Loa
   }
 }
 
-/** Places in join order (`clock_timestamp()` per row, in the order given). */
-async function insertParticipants(tx: EntityManager, group: ExternalGroup, addedBy: string, memberIds: string[], contactIds: string[]): Promise<void> {
-  await tx.execute(
+/** Places in join order (`clock_timestamp()` per row, in the order given). Returns how many places are new. */
+async function insertParticipants(tx: EntityManager, group: ExternalGroup, addedBy: string, memberIds: string[], contactIds: string[]): Promise<number> {
+  const members = await tx.execute<Array<{ id: string }>>(
     `insert into external_group_participants (id, group_id, org_id, member_id, added_by_member_id, created_at)
      select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
-     on conflict (group_id, member_id) where member_id is not null do nothing`,
+     on conflict (group_id, member_id) where member_id is not null do nothing returning id`,
     [group.id, group.orgId, addedBy, pgArray(memberIds)],
   );
-  await tx.execute(
+  const contacts = await tx.execute<Array<{ id: string }>>(
     `insert into external_group_participants (id, group_id, org_id, contact_id, added_by_member_id, created_at)
      select gen_random_uuid(), ?, ?, id, ?, clock_timestamp() from unnest(?::uuid[]) with ordinality as u(id, n) order by n
-     on conflict (group_id, contact_id) where contact_id is not null do nothing`,
+     on conflict (group_id, contact_id) where contact_id is not null do nothing returning id`,
     [group.id, group.orgId, addedBy, pgArray(contactIds)],
   );
   const [{ count }] = await tx.execute<Array<{ count: number }>>('select count(*)::int as count from external_group_participants where group_id = ?', [group.id]);
   if (count > MAX_PARTICIPANTS) throw badInput(`An external group has at most ${MAX_PARTICIPANTS} participants`, 'memberIds');
+  return members.length + contacts.length;
+}
+
+/** An EXTERNAL_GROUP event of `group` as it is now. */
+function emitGroupChange(emit: EmitEvent, type: ContactCatalogEventType, group: ExternalGroup, changedFields: string[] = [], details: Record<string, unknown> = {}) {
+  return emit(externalGroupEvent(type, group, changedFields, details));
 }
 
 function participantIds(input: { memberIds?: string[] | null; contactIds?: string[] | null }) {
@@ -160,49 +196,69 @@ async function lockGroupOfParticipant(tx: EntityManager, viewer: Viewer, globalI
   return tx.findOneOrFail(ExternalGroup, { id });
 }
 
-export async function createExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: CreateExternalGroupInput): Promise<ExternalGroup> {
+export async function createExternalGroup(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: CreateExternalGroupInput,
+  services: EventServices,
+): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const name = contactName(input.name);
   const { memberIds, contactIds } = participantIds(input);
-  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     await activeMembers(tx, member.orgId, memberIds);
     await connectedContacts(tx, viewer, loaders, contactIds);
     const group = tx.create(ExternalGroup, { orgId: member.orgId, name, ownerMemberId: member.id });
     await tx.flush();
     await insertParticipants(tx, group, member.id, [member.id, ...memberIds.filter((id) => id !== member.id)], contactIds);
+    await emitGroupChange(emit, ContactCatalogEventType.CREATED, group);
     return group;
   }));
 }
 
-export async function addToExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+export async function addToExternalGroup(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: ExternalGroupParticipantsInput,
+  services: EventServices,
+): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     await activeMembers(tx, member.orgId, memberIds);
     await connectedContacts(tx, viewer, loaders, contactIds);
-    await insertParticipants(tx, group, member.id, memberIds, contactIds);
+    if (await insertParticipants(tx, group, member.id, memberIds, contactIds)) await emitGroupChange(emit, ContactCatalogEventType.UPDATED, group, ['participants']);
     return group;
   }));
 }
 
 /** Removes places; the group stays external whatever is left, even its owner alone [002]. */
-export async function removeFromExternalGroup(em: EntityManager, viewer: Viewer, loaders: Loaders, input: ExternalGroupParticipantsInput): Promise<ExternalGroup> {
+export async function removeFromExternalGroup(
+  em: EntityManager,
+  viewer: Viewer,
+  loaders: Loaders,
+  input: ExternalGroupParticipantsInput,
+  services: EventServices,
+): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
   if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
-  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     const isOwner = group.ownerMemberId === member.id;
     if (memberIds.includes(group.ownerMemberId)) throw badInput('The owner stays in the group: transfer ownership first', 'memberIds');
     if (!isOwner && (contactIds.length || memberIds.some((id) => id !== member.id))) {
       throw forbidden('No permission: only the group owner removes others; you may leave the group');
     }
-    await tx.execute(
-      `delete from external_group_participants where group_id = ? and (member_id = any(?::uuid[]) or contact_id = any(?::uuid[]))`,
+    const removed = await tx.execute<Array<{ id: string }>>(
+      `delete from external_group_participants where group_id = ? and (member_id = any(?::uuid[]) or contact_id = any(?::uuid[])) returning id`,
       [group.id, pgArray(memberIds), pgArray(contactIds)],
     );
+    if (removed.length) await emitGroupChange(emit, ContactCatalogEventType.UPDATED, group, ['participants']);
     return group;
   }));
 }
@@ -214,10 +270,11 @@ export async function transferGroupOwnership(
   loaders: Loaders,
   groupGlobalId: string,
   toMemberGlobalId: string,
+  services: EventServices,
 ): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const toId = rawId(toMemberGlobalId, 'Member');
-  return forgetParticipants(viewer, loaders, await em.transactional(async (tx) => {
+  return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     const group = await tx.findOne(ExternalGroup, { orgId: member.orgId, id: rawId(groupGlobalId, 'ExternalGroup') }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!group || !(await viewerMaySeeExternalGroup(viewer, loaders, group, tx))) throw notFound('ExternalGroup');
     if (group.ownerMemberId !== member.id) {
@@ -230,7 +287,10 @@ export async function transferGroupOwnership(
     const from = group.ownerMemberId;
     group.ownerMemberId = toId;
     await tx.flush();
-    await insertParticipants(tx, group, member.id, [toId], []);
+    const joined = await insertParticipants(tx, group, member.id, [toId], []);
+    if (from !== toId) {
+      await emitGroupChange(emit, ContactCatalogEventType.UPDATED, group, joined ? ['owner', 'participants'] : ['owner'], { previousOwnerId: toGlobalId('Member', from) });
+    }
     recordAudit(tx, viewer, 'externalGroup.transferOwnership', { type: 'ExternalGroup', id: group.id }, { from: toGlobalId('Member', from), to: toGlobalId('Member', toId) });
     return group;
   }));

@@ -25,7 +25,7 @@ import { contactLoaders, createContactLoaders } from './contacts.loaders';
 import { ContactFieldsResolver, ContactInteractionFieldsResolver, ContactsResolver } from './contacts.resolver';
 import { ExternalGroup } from './external-group.entity';
 import { ExternalGroupFieldsResolver, ExternalGroupParticipantFieldsResolver, ExternalGroupsResolver } from './external-groups.resolver';
-import { externalGroupsSeenByViewer, viewerMaySeeExternalGroup } from './external-groups.service';
+import { externalGroupChangesSeenBy, externalGroupsSeenByViewer, viewerMaySeeExternalGroup } from './external-groups.service';
 import { ContactFollowUpsFieldResolver, FollowUpFieldsResolver, FollowUpsResolver } from './follow-ups.resolver';
 
 // For the modules being built next to this one: follow-ups and notifications (hand-over hook, visibility, locking
@@ -129,8 +129,8 @@ export const contactsModule = {
     // removeMember in TRANSFER mode hands the leaver's contacts over in its own transaction.
     contribute(memberRemovalHooks, handOverOnMemberRemoval),
     // Joining an org: the members the person connected with through contact cards become their contacts there.
-    contribute(memberActivationHooks, async (tx, activation) => {
-      await materializeContactCardLinks(tx, activation.userId, activation.orgId);
+    contribute(memberActivationHooks, async (tx, activation, contributions) => {
+      await materializeContactCardLinks(tx, contributions, activation.userId, activation.orgId);
     }),
     // Audit entries on contacts follow the contact rule (deleted ones as if live: who saw a contact reads of its
     // deletion); on external groups, the group rule; tags are the org's shared vocabulary.
@@ -141,12 +141,13 @@ export const contactsModule = {
     }),
     contribute(apiClientReadableTypes, Object.fromEntries(API_CLIENT_TYPES.map((type) => [type, PermissionModule.CONTACTS]))),
     // Who receives contact changes: the object's own rule, as for audit entries (a PRIVATE contact: who may see it;
-    // deleted ones as if live), a contact group's owner, an external group's members and admins over its owner.
+    // deleted ones as if live), a contact group's owner, an external group's members and admins over its owner (a
+    // dissolved group's: its last owner and the admins over the owner's departments then).
     contribute(changeAudienceRules, {
       [EventTopic.CONTACT]: changesOfVisibleObjects((reader, ids) => contactsSeenInAudit(reader.em, reader.viewer, ids)),
       [EventTopic.TAG]: changesReadBy(({ viewer }) => mayReadOrgWideType(viewer, 'Tag')),
       [EventTopic.CONTACT_GROUP]: (({ viewer }, changes) => changes.filter(({ change }) => !!viewer.member && change.ownerId === viewer.member.id).map(({ event }) => event.id)) as ChangeAudienceRule,
-      [EventTopic.EXTERNAL_GROUP]: changesOfVisibleObjects((reader, ids) => externalGroupsSeenByViewer(reader.em, reader.viewer, reader.loaders, ids)),
+      [EventTopic.EXTERNAL_GROUP]: externalGroupChangesSeenBy,
     }),
   ],
 };

@@ -10,7 +10,8 @@ export interface MemberActivation {
   via: 'INVITATION' | 'ORG_CREATED' | 'ENTERPRISE_ACCOUNT' | 'ENABLED';
 }
 
-export type MemberActivationHook = (tx: EntityManager, activation: MemberActivation) => Promise<void>;
+/** `contributions`: the gateway's, for a hook that logs events in the join (`recordedEventsHooks`). */
+export type MemberActivationHook = (tx: EntityManager, activation: MemberActivation, contributions: Contributions) => Promise<void>;
 
 /**
  * How another module reacts when a person joins an org (e.g. contacts: the members they connected with through contact
@@ -20,5 +21,5 @@ export type MemberActivationHook = (tx: EntityManager, activation: MemberActivat
 export const memberActivationHooks = new ContributionKind<MemberActivationHook>('memberActivationHooks');
 
 export async function runMemberActivationHooks(tx: EntityManager, contributions: Contributions, activation: MemberActivation): Promise<void> {
-  for (const hook of contributions.of(memberActivationHooks)) await hook(tx, activation);
+  for (const hook of contributions.of(memberActivationHooks)) await hook(tx, activation, contributions);
 }
