@@ -139,7 +139,7 @@ export async function changePassword(em: EntityManager, app: AppServices, viewer
   const user = await em.findOneOrFail(User, { id: viewer.requireUser().id });
   const problem = validateNewPassword(input.newPassword);
   if (problem) throw badInput(problem, 'newPassword');
-  if (input.newPassword === input.currentPassword) throw badInput('The new password must differ from the current one', 'newPassword');
+  if (input.newPassword === input.currentPassword) throw badInput(errorMessage('newPasswordSame'), 'newPassword');
   const identifier = `${CHANGE_PASSWORD_LOCK_PREFIX}${user.id}`;
   await assertNotLockedOut(em, identifier);
   if (!(await passwordMatches(em, app.passwords, user, input.currentPassword)).ok) {

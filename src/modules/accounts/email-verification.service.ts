@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict } from '../../errors';
+import { badInput, conflict, errorMessage } from '../../errors';
 import { optionalEmail } from '../common/validate';
 import type { EmailVerificationRequest } from './accounts.inputs';
 
@@ -11,7 +11,7 @@ import { assertCooldownOver, codePreferences, invalidCode, issueCode, lockUser, 
 /** CONFLICT when another personal account has verified this address: a verified email names one person. */
 async function assertEmailFree(tx: EntityManager, email: string, userId: string): Promise<void> {
   const taken = await tx.count(User, { kind: AccountKind.PERSONAL, email, emailVerifiedAt: { $ne: null }, id: { $ne: userId } });
-  if (taken > 0) throw conflict('This email address belongs to another account', { field: 'email' });
+  if (taken > 0) throw conflict(errorMessage('emailOfAnotherAccount'), { field: 'email' });
 }
 
 /**
@@ -21,10 +21,10 @@ async function assertEmailFree(tx: EntityManager, email: string, userId: string)
 export async function requestEmailVerification(em: EntityManager, viewer: Viewer, rawEmail: string, acceptLanguage?: string | null): Promise<EmailVerificationRequest> {
   const { id } = viewer.requireUser();
   const email = optionalEmail(rawEmail);
-  if (!email) throw badInput('An email address is required', 'email');
+  if (!email) throw badInput(errorMessage('emailRequired'), 'email');
   return em.transactional(async (tx) => {
     const user = await lockUser(tx, id);
-    if (user.emailVerifiedAt && user.email === email) throw badInput('This email address is already verified', 'email');
+    if (user.emailVerifiedAt && user.email === email) throw badInput(errorMessage('emailAlreadyVerified'), 'email');
     await assertEmailFree(tx, email, user.id);
     await assertCooldownOver(tx, user.id);
     return { email, ...issueCode(tx, user, VerificationPurpose.VERIFY_EMAIL, { email }, codePreferences(user, viewer, acceptLanguage)) };

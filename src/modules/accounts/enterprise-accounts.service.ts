@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { generateInitialPassword } from '../../auth/password';
 import { assertCan } from '../../auth/policy';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import type { Viewer } from '../../auth/viewer';
 import type { Loaders } from '../../graphql/loaders';
 import { withEvents } from '../../realtime/events';
@@ -24,7 +24,7 @@ const ENTERPRISE_CREDENTIALS = 'Wrong org code, login name or password';
 
 function validateLoginName(raw: string): string {
   const loginName = raw.trim();
-  if (!LOGIN_NAME.test(loginName)) throw badInput('loginName must be 3 to 64 letters, digits, dots, underscores or hyphens', 'loginName');
+  if (!LOGIN_NAME.test(loginName)) throw badInput(errorMessage('invalidLoginName'), 'loginName');
   return loginName;
 }
 
@@ -46,14 +46,14 @@ export async function createEnterpriseAccount(
   const departments = await loaders.departmentsOfMember.load(member.id);
   assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: departments.map((d) => d.path), match: 'any' }, 'this member');
   const loginName = validateLoginName(input.loginName);
-  if (member.userId) throw conflict('This member already has an account');
+  if (member.userId) throw conflict(errorMessage('memberHasAccount'));
 
   const initialPassword = generateInitialPassword();
   const passwordHash = await services.passwords.hash(initialPassword);
   const linked = await withEvents(em, services, async (tx, emit) => {
     const row = await tx.findOne(Member, { id: member.id, orgId: org.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!row) throw notFound('Member');
-    if (row.userId) throw conflict('This member already has an account');
+    if (row.userId) throw conflict(errorMessage('memberHasAccount'));
     const user = tx.create(User, {
       kind: AccountKind.ENTERPRISE,
       name: row.name,
@@ -82,7 +82,7 @@ export async function createEnterpriseAccount(
     return row;
   }).catch((error) => {
     if (isUniqueViolation(error, 'users_enterprise_login_unique')) {
-      throw conflict(`The login name "${loginName}" is taken in this org`, { field: 'loginName' });
+      throw conflict(errorMessage('loginNameTaken', { loginName }), { field: 'loginName' });
     }
     throw error;
   });

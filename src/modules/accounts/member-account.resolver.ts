@@ -1,6 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root, UseMiddleware } from 'type-graphql';
 import { MemberSensitiveField } from '../members/member-fields';
-import { badInput } from '../../errors';
+import { badInput, errorMessage } from '../../errors';
 import { contextOf, type GraphQLContext } from '../../graphql/context';
 import { Member } from '../members/member.entity';
 import { LogInRecord, MemberAccount } from './accounts.inputs';
@@ -43,7 +43,7 @@ export class MemberAccountFieldsResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: `1 to ${MAX_RECORDS}.` }) first: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LogInRecord[]> {
-    if (!Number.isInteger(first) || first < 1 || first > MAX_RECORDS) throw badInput(`first must be between 1 and ${MAX_RECORDS}`, 'first');
+    if (!Number.isInteger(first) || first < 1 || first > MAX_RECORDS) throw badInput(errorMessage('between', { field: 'first', min: '1', max: String(MAX_RECORDS) }), 'first');
     return ctx.loaders.logInRecords(first).load(account.userId);
   }
 }

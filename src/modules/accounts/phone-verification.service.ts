@@ -27,8 +27,8 @@ export async function requestPhoneVerification(em: EntityManager, viewer: Viewer
   const { id } = viewer.requireUser();
   return em.transactional(async (tx) => {
     const user = await lockUser(tx, id);
-    if (!user.pendingPhone && !user.phone) throw badInput('There is no phone number to verify; bind one with changeMyPhone', 'phone');
-    if (!user.pendingPhone && user.phoneVerifiedAt) throw badInput('Your phone number is already verified', 'phone');
+    if (!user.pendingPhone && !user.phone) throw badInput(errorMessage('noPhoneToVerify'), 'phone');
+    if (!user.pendingPhone && user.phoneVerifiedAt) throw badInput(errorMessage('phoneAlreadyVerified'), 'phone');
     await assertCooldownOver(tx, user.id);
     return user.pendingPhone
       ? sendPhoneCode(tx, user, VerificationPurpose.CHANGE_PHONE, user.pendingPhone, codePreferences(user, viewer, acceptLanguage))
@@ -42,7 +42,7 @@ export async function changeMyPhone(em: EntityManager, app: AppServices, viewer:
   const phone = normalizeMobilePhone(rawPhone, app.config.phoneDefaultRegion);
   return em.transactional(async (tx) => {
     const user = await lockUser(tx, id);
-    if (phone === user.phone) throw badInput('This is already your phone number', 'phone');
+    if (phone === user.phone) throw badInput(errorMessage('alreadyYourPhone'), 'phone');
     await assertPhoneFree(tx, phone, user.id);
     await assertCooldownOver(tx, user.id);
     user.pendingPhone = phone;

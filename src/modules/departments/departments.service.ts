@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCan } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalId, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
@@ -35,7 +35,7 @@ export const DEPARTMENT_SEARCH_MAX = 100;
  * then reading order. One statement, on `departments_search`.
  */
 export async function searchDepartments(em: EntityManager, viewer: Viewer, query: string, first: number): Promise<Department[]> {
-  if (!Number.isInteger(first) || first < 1 || first > DEPARTMENT_SEARCH_MAX) throw badInput(`first must be between 1 and ${DEPARTMENT_SEARCH_MAX}`, 'first');
+  if (!Number.isInteger(first) || first < 1 || first > DEPARTMENT_SEARCH_MAX) throw badInput(errorMessage('between', { field: 'first', min: '1', max: String(DEPARTMENT_SEARCH_MAX) }), 'first');
   const search = nameSearchSql('d', query);
   if (!search) return [];
   const rows = await executeRead<Array<Record<string, unknown>>>(
@@ -121,7 +121,7 @@ export async function moveDepartment(
   const org = viewer.requireOrg();
   const id = rawId(input.id, 'Department');
   const newParentId = rawId(input.newParentId, 'Department');
-  if (input.position != null && input.position < 0) throw badInput('position must be 0 or more', 'position');
+  if (input.position != null && input.position < 0) throw badInput(errorMessage('positionNonNegative'), 'position');
   let movedName = '';
   const moved = await withEvents(em, services, async (tx, emit) => {
       // Serialises tree writes of the org: two concurrent moves could otherwise each pass the cycle check.
@@ -132,10 +132,13 @@ export async function moveDepartment(
       assertCanManage(viewer, PermissionAction.EDIT, department, `the department "${department.name}"`);
       assertCanManage(viewer, PermissionAction.EDIT, newParent, `the new parent "${newParent.name}"`);
       const oldParentId = department.parentId;
-      if (oldParentId === null) throw badInput('The root department cannot be moved', 'id');
+      if (oldParentId === null) throw badInput(errorMessage('rootCannotMove'), 'id');
       if (newParent.path.startsWith(department.path)) {
-        const where = newParent.id === department.id ? 'itself' : `its own sub-department "${newParent.name}"`;
-        throw badInput(`Moving "${department.name}" under ${where} would make a cycle`, 'newParentId');
+        const message =
+          newParent.id === department.id
+            ? errorMessage('moveUnderItself', { name: department.name })
+            : errorMessage('moveUnderOwnChild', { name: department.name, child: newParent.name });
+        throw badInput(message, 'newParentId');
       }
 
       const siblings = await tx.execute<Array<{ id: string; parent_id: string }>>(
@@ -188,18 +191,15 @@ export async function deleteDepartment(em: EntityManager, viewer: Viewer, loader
       const department = await loadDepartment(tx, org.id, id);
       deletedName = department.name;
       assertCanManage(viewer, PermissionAction.DELETE, department, `the department "${department.name}"`);
-      if (department.parentId === null) throw badInput('The root department cannot be deleted', 'id');
+      if (department.parentId === null) throw badInput(errorMessage('rootCannotDelete'), 'id');
       const [{ children, members }] = await tx.execute<Array<{ children: number; members: number }>>(
         `select (select count(*) from departments where org_id = ? and parent_id = ?)::int as children,
                 (select count(*) from member_departments where org_id = ? and department_id = ?)::int as members`,
         [org.id, id, org.id, id],
       );
-      const blockers = [
-        children > 0 ? `${children} child department${children === 1 ? '' : 's'}` : null,
-        members > 0 ? `${members} member${members === 1 ? '' : 's'}` : null,
-      ].filter(Boolean);
-      if (blockers.length > 0) {
-        throw conflict(`"${department.name}" still has ${blockers.join(' and ')}; move or remove them first`, {
+      if (children > 0 || members > 0) {
+        const both = children > 0 && members > 0 ? 'yes' : 'no';
+        throw conflict(errorMessage('departmentNotEmpty', { name: department.name, children, members, both }), {
           childDepartments: children,
           members,
         });
@@ -217,7 +217,7 @@ export async function deleteDepartment(em: EntityManager, viewer: Viewer, loader
       await emit(departmentEvent(DepartmentEventType.DELETED, department));
     }).catch((error) => {
       // A member placed in it meanwhile by a writer that does not take the tree lock: the deferred FK refuses at commit.
-      if (isForeignKeyViolation(error)) throw conflict(`"${deletedName}" gained members meanwhile; move or remove them first`);
+      if (isForeignKeyViolation(error)) throw conflict(errorMessage('departmentGainedMembers', { name: deletedName }));
       throw error;
     });
   forgetCachedDepartments(loaders);
@@ -263,7 +263,7 @@ async function setPositions(tx: EntityManager, orgId: string, ids: string[], pos
 function siblingNameTaken(name: () => string) {
   return (error: unknown): never => {
     if (isUniqueViolation(error, SIBLING_NAME_UNIQUE)) {
-      throw conflict(`Another department under the same parent is already named "${name()}"`, { field: 'name' });
+      throw conflict(errorMessage('departmentNameTaken', { name: name() }), { field: 'name' });
     }
     throw error;
   };

@@ -39,11 +39,8 @@ function assertRecipient(user: ViewerUser, invitation: Invitation): void {
   if (invitation.channel === InvitationChannel.PHONE) {
     if (user.phoneVerifiedAt && user.phone === invitation.phone) return;
     const masked = maskPhone(invitation.phone!);
-    const hint =
-      user.phone === invitation.phone
-        ? 'Verify your phone number first (requestPhoneVerification, then verifyPhone).'
-        : 'Sign in with the account of that number, or change your phone number to it (changeMyPhone) and verify it.';
-    throw new AppError(ErrorCode.InvitationRecipientMismatch, `This invitation was sent to ${masked}: accept it with the verified phone number ${masked}. ${hint}`, {
+    const message = errorMessage(user.phone === invitation.phone ? 'invitationForPhoneVerify' : 'invitationForPhoneOther', { masked });
+    throw new AppError(ErrorCode.InvitationRecipientMismatch, message, {
       expectedPhone: masked,
     });
   }
@@ -52,7 +49,7 @@ function assertRecipient(user: ViewerUser, invitation: Invitation): void {
     const masked = maskEmail(invitation.email!);
     throw new AppError(
       ErrorCode.InvitationRecipientMismatch,
-      `This invitation was sent to ${masked}: accept it with an account whose verified email address is ${masked}.`,
+      errorMessage('invitationForEmail', { masked }),
       { expectedEmail: masked },
     );
   }
@@ -139,7 +136,7 @@ export async function acceptInvitation(
       throw conflict(errorMessage('alreadyMember'));
     }
     if (isUniqueViolation(error, 'members_org_phone_unique')) {
-      throw conflict('A member with your phone number is already in this org, waiting for you: accept the invitation sent to your phone instead', { field: 'phone' });
+      throw conflict(errorMessage('pendingMemberWaiting'), { field: 'phone' });
     }
     throw error;
   });
@@ -153,7 +150,7 @@ async function lockOrgWithSeatLeft(tx: EntityManager, orgId: string): Promise<Or
   const org = await tx.findOneOrFail(Org, { id: orgId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   const seated = await tx.count(Member, { orgId, status: { $ne: MemberStatus.PENDING } });
   if (seated >= org.memberLimit) {
-    throw new AppError(ErrorCode.QuotaExceeded, `The org has reached its member limit of ${org.memberLimit}; ask its admins to make room`);
+    throw new AppError(ErrorCode.QuotaExceeded, errorMessage('memberLimitAskAdmins', { limit: String(org.memberLimit) }));
   }
   return org;
 }
@@ -163,7 +160,7 @@ export async function declineInvitation(em: EntityManager, viewer: Viewer, token
   const user = viewer.requireUser();
   return withEvents(em, services, async (tx, emit) => {
     const invitation = await findUsable(tx, token, true);
-    if (invitation.channel === InvitationChannel.LINK) throw badInput('An invite link is not addressed to anyone: there is nothing to decline', 'token');
+    if (invitation.channel === InvitationChannel.LINK) throw badInput(errorMessage('nothingToDecline'), 'token');
     assertRecipient(user, invitation);
     invitation.status = InvitationStatus.DECLINED;
     invitation.statusChangedAt = new Date();

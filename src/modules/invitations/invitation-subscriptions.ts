@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, InputType, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { canSeeInvitationEvent, canWatchInvitationEvents } from '../../auth/policy';
-import { badInput, forbidden, notFound, unauthenticated } from '../../errors';
+import { badInput, forbidden, notFound, unauthenticated, errorMessage } from '../../errors';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { rawId } from '../../graphql/relay';
@@ -71,7 +71,7 @@ async function subscribeInvitationEvents(
 ): Promise<AsyncIterableIterator<InvitationEvent>> {
   const { app, viewer: subscribed, credential } = ctx;
   const orgId = subscribed.orgId;
-  if (!canWatchInvitationEvents(subscribed)) throw forbidden('No permission: INVITATIONS VIEW requires an admin role or a role granting it');
+  if (!canWatchInvitationEvents(subscribed)) throw forbidden(errorMessage('permissionRequired', { module: 'INVITATIONS', action: 'VIEW' }));
   const types = args.filter?.types?.length ? new Set(args.filter.types) : null;
   let filterDepartmentId: string | null = null;
   if (args.filter?.departmentId != null) {
@@ -88,7 +88,7 @@ async function subscribeInvitationEvents(
       deliveries.pathsOf(orgId, event.departmentIds, event.receivedAt),
       filterDepartmentId ? deliveries.pathsOf(orgId, [filterDepartmentId], event.receivedAt) : Promise.resolve(null),
     ]);
-    if (!canWatchInvitationEvents(current)) throw forbidden('No permission: you may no longer view invitations');
+    if (!canWatchInvitationEvents(current)) throw forbidden(errorMessage('noLongerViewInvitations'));
     if (filterPaths && !paths.some((path) => filterPaths.some((filterPath) => path.startsWith(filterPath)))) return null;
     if (!canSeeInvitationEvent(current, paths)) return null;
     return deliverAs(markShareable(invitationEventOf(event, event.id, 'org'), `${orgId}:${event.id}`), current);
@@ -111,7 +111,7 @@ async function subscribeMyInvitations(ctx: GraphQLContext, args: { after?: strin
   const user = viewer.requireUser();
   const recipients = verifiedRecipients(user);
   if (recipients.length === 0) {
-    throw badInput('Verify your phone number or email first: invitations reach you through them', 'phone');
+    throw badInput(errorMessage('verifyContactFirst'), 'phone');
   }
   const after = args.after == null ? null : decodeSnapshotCursor(args.after);
   const feed = await RecipientFeed.open(app.realtime, ctx.em, recipients, EventTopic.INVITATION, after);

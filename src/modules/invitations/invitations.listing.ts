@@ -1,5 +1,5 @@
 import { canViewInvitation, grantScope } from '../../auth/policy';
-import { badInput, forbidden, notFound } from '../../errors';
+import { badInput, forbidden, notFound, errorMessage } from '../../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
 import type { Loaders } from '../../graphql/loaders';
@@ -18,7 +18,7 @@ export async function findViewableInvitation(viewer: Viewer, loaders: Loaders, i
   if (!invitation) return null;
   const departmentPaths = await invitationDepartmentPaths(loaders, invitation);
   if (!canViewInvitation(viewer, { invitedByMemberId: invitation.invitedByMemberId, departmentPaths })) {
-    throw forbidden('No permission: this invitation is outside the departments you manage');
+    throw forbidden(errorMessage('invitationOutsideDepartments'));
   }
   return invitation;
 }
@@ -77,7 +77,7 @@ export async function listInvitations(
   }
   if (filter?.departmentId != null) {
     const parsed = parseGlobalId(filter.departmentId);
-    if (!parsed || parsed.type !== 'Department') throw badInput('departmentId must be the id of a Department', 'filter.departmentId');
+    if (!parsed || parsed.type !== 'Department') throw badInput(errorMessage('departmentIdExpected'), 'filter.departmentId');
     where.push(`exists (
       select 1 from departments d, departments f
        where f.org_id = i.org_id and f.id = ? and d.org_id = i.org_id
@@ -90,7 +90,7 @@ export async function listInvitations(
   let hasPrevious = false;
   if (page.after != null) {
     const [at, id] = decodeCursor(page.after, 2);
-    if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+    if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
     where.push('(i.created_at, i.id) < (?::timestamptz, ?::uuid)');
     params.push(at, id);
     hasPrevious = true;

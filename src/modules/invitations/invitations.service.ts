@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertCan, assertCanInvite } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, notFound, errorMessage } from '../../errors';
 import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { withEvents } from '../../realtime/events';
 import { normalizeMobilePhone } from '../accounts/phone';
@@ -54,7 +54,7 @@ export async function invitePendingMember(
   const inviter = viewer.member;
   const { member } = placement;
   const channel = member.phone ? InvitationChannel.PHONE : member.email ? InvitationChannel.EMAIL : null;
-  if (!channel) throw badInput('The member needs a phone number or an email address to be invited', 'phone');
+  if (!channel) throw badInput(errorMessage('inviteNeedsContact'), 'phone');
   const recipient = channel === InvitationChannel.PHONE ? { phone: member.phone, email: null } : { phone: null, email: member.email };
   await assertNoOpenInvitation(tx, org.id, recipient);
   const now = new Date();
@@ -89,7 +89,7 @@ export async function sendInvitation(em: EntityManager, viewer: Viewer, input: S
   const message = optionalText(input.message, 'message', MESSAGE_MAX);
   const hasPhone = input.phone != null && input.phone.trim() !== '';
   const hasEmail = input.email != null && input.email.trim() !== '';
-  if (hasPhone === hasEmail) throw badInput('Give exactly one of phone and email', hasPhone ? 'email' : 'phone');
+  if (hasPhone === hasEmail) throw badInput(errorMessage('exactlyOnePhoneOrEmail'), hasPhone ? 'email' : 'phone');
   const phone = hasPhone ? normalizeMobilePhone(input.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(input.email) : null;
   const departmentIds = parseIdList(input.departmentIds, 'Department', 'departmentIds');
@@ -124,11 +124,11 @@ export async function createInviteLink(em: EntityManager, viewer: Viewer, input:
   const inviter = viewer.member;
   const lifetime = input.expiresIn ?? org.invitationTtlSeconds;
   if (!Number.isInteger(lifetime) || lifetime < MIN_LIFETIME_SECONDS || lifetime > MAX_LIFETIME_SECONDS) {
-    throw badInput(`expiresIn must be between ${MIN_LIFETIME_SECONDS} and ${MAX_LIFETIME_SECONDS} seconds`, 'expiresIn');
+    throw badInput(errorMessage('betweenSeconds', { field: 'expiresIn', min: String(MIN_LIFETIME_SECONDS), max: String(MAX_LIFETIME_SECONDS) }), 'expiresIn');
   }
   const maxUses = input.maxUses ?? null;
   if (maxUses !== null && (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > MAX_LINK_USES)) {
-    throw badInput(`maxUses must be between 1 and ${MAX_LINK_USES}`, 'maxUses');
+    throw badInput(errorMessage('between', { field: 'maxUses', min: '1', max: String(MAX_LINK_USES) }), 'maxUses');
   }
   const departmentIds = parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const roleIds = parseIdList(input.roleIds, 'Role', 'roleIds');
@@ -174,7 +174,7 @@ export async function revokeInvitation(em: EntityManager, viewer: Viewer, global
     // By the status shown, so the answer does not depend on whether the expiry job has run yet.
     const from = effectiveStatus(invitation);
     if (from !== InvitationStatus.PENDING && from !== InvitationStatus.FAILED) {
-      throw badInput(`The invitation is ${from} and can no longer be revoked`, 'id');
+      throw badInput(errorMessage('cannotRevoke', { status: from }), 'id');
     }
     setStatus(invitation, InvitationStatus.REVOKED, viewer);
     await cancelQueuedMessages(tx, invitation.id, 'invitation revoked');
@@ -201,7 +201,7 @@ export async function resendInvitation(
   const id = rawId(globalId, 'Invitation');
   const hasPhone = correction.phone != null && correction.phone.trim() !== '';
   const hasEmail = correction.email != null && correction.email.trim() !== '';
-  if (hasPhone && hasEmail) throw badInput('Give at most one of phone and email', 'email');
+  if (hasPhone && hasEmail) throw badInput(errorMessage('atMostOnePhoneOrEmail'), 'email');
   const phone = hasPhone ? normalizeMobilePhone(correction.phone!, services.config.phoneDefaultRegion) : null;
   const email = hasEmail ? optionalEmail(correction.email) : null;
 
@@ -209,14 +209,14 @@ export async function resendInvitation(
     const invitation = await loadInvitationToManage(tx, viewer, id, PermissionAction.EDIT);
     const status = effectiveStatus(invitation);
     if (![InvitationStatus.PENDING, InvitationStatus.EXPIRED, InvitationStatus.FAILED].includes(status)) {
-      throw badInput(`The invitation is ${status}; only PENDING, EXPIRED and FAILED invitations can be resent`, 'id');
+      throw badInput(errorMessage('cannotResend', { status }), 'id');
     }
-    if (invitation.channel === InvitationChannel.LINK && (phone || email)) throw badInput('An invite link has no phone or email', phone ? 'phone' : 'email');
+    if (invitation.channel === InvitationChannel.LINK && (phone || email)) throw badInput(errorMessage('linkHasNoAddress'), phone ? 'phone' : 'email');
 
     const now = Date.now();
     const recent = invitation.resentAt.filter((at) => Date.parse(at) > now - DAY_MS).sort();
     if (recent.length >= MAX_RESENDS_PER_DAY) {
-      throw new AppError(ErrorCode.TooManyAttempts, `An invitation can be resent at most ${MAX_RESENDS_PER_DAY} times a day`, {
+      throw new AppError(ErrorCode.TooManyAttempts, errorMessage('resendLimit', { max: String(MAX_RESENDS_PER_DAY) }), {
         retryAfter: Math.ceil((Date.parse(recent[0]!) + DAY_MS - now) / 1000),
       });
     }
@@ -224,7 +224,7 @@ export async function resendInvitation(
     let member: Member | null = null;
     if (invitation.channel !== InvitationChannel.LINK) {
       member = invitation.memberId ? await tx.findOne(Member, { id: invitation.memberId, orgId: org.id }) : null;
-      if (!member || member.status !== MemberStatus.PENDING) throw badInput('The invited member has joined or was removed: there is nothing to resend', 'id');
+      if (!member || member.status !== MemberStatus.PENDING) throw badInput(errorMessage('nothingToResend'), 'id');
       if (phone && (invitation.channel !== InvitationChannel.PHONE || phone !== invitation.phone)) {
         await assertNoSuchMember(tx, org.id, { phone, email: null }, member.id);
         Object.assign(invitation, { channel: InvitationChannel.PHONE, phone, email: null });
@@ -332,7 +332,7 @@ async function resolvePlacement(
   const roles = await tx.find(Role, roleIds ? { orgId: org.id, id: { $in: roleIds } } : { orgId: org.id, builtin: BuiltinRole.MEMBER });
   if (roleIds && roles.length !== roleIds.length) throw notFound('Role');
   if (roles.some((role) => role.builtin === BuiltinRole.SUB_ADMIN)) {
-    throw badInput('SUB_ADMIN needs the departments it covers; grant it through the roles operations once the person has joined', 'roleIds');
+    throw badInput(errorMessage('subAdminViaRolesAfterJoin'), 'roleIds');
   }
   // An API client has no departments of its own (and never invites through the open-invitations rule).
   const own = member
@@ -357,7 +357,7 @@ async function assertNoSuchMember(tx: EntityManager, orgId: string, who: { phone
   const existing = await tx.findOne(Member, exceptMemberId ? { ...where, id: { $ne: exceptMemberId } } : where);
   if (existing) {
     const field = who.phone ? 'phone' : 'email';
-    throw conflict(`A member with this ${field === 'phone' ? 'phone number' : 'email address'} already exists in the org`, { field });
+    throw conflict(errorMessage(field === 'phone' ? 'memberPhoneTaken' : 'memberEmailTaken'), { field });
   }
 }
 
@@ -375,11 +375,11 @@ async function assertNoOpenInvitation(
 }
 
 function openInvitationConflict(field: 'phone' | 'email'): AppError {
-  return conflict(`An open invitation to this ${field === 'phone' ? 'phone number' : 'email address'} exists: resend it instead`, { field });
+  return conflict(errorMessage(field === 'phone' ? 'openInvitationToPhone' : 'openInvitationToEmail'), { field });
 }
 
 function rethrowConflict(error: unknown): never {
-  if (isUniqueViolation(error, 'members_org_phone_unique')) throw conflict('A member with this phone number already exists in the org', { field: 'phone' });
+  if (isUniqueViolation(error, 'members_org_phone_unique')) throw conflict(errorMessage('memberPhoneTaken'), { field: 'phone' });
   if (isUniqueViolation(error, 'invitations_open_phone_unique')) throw openInvitationConflict('phone');
   if (isUniqueViolation(error, 'invitations_open_email_unique')) throw openInvitationConflict('email');
   throw error;
@@ -388,6 +388,6 @@ function rethrowConflict(error: unknown): never {
 /** Raw ids of a list of global ids; null when omitted (the default applies). */
 function parseIdList(ids: string[] | null | undefined, type: string, field: string): string[] | null {
   if (ids == null) return null;
-  if (ids.length === 0) throw badInput(`${field} must not be empty (omit it for the default)`, field);
+  if (ids.length === 0) throw badInput(errorMessage('emptyOrOmit', { field }), field);
   return [...new Set(ids.map((id) => rawId(id, type)))];
 }

@@ -1,4 +1,4 @@
-import { badInput } from '../../errors';
+import { badInput, errorMessage } from '../../errors';
 import type { Config } from '../../config';
 import type { Viewer } from '../../auth/viewer';
 import type { Loaders } from '../../graphql/loaders';
@@ -24,9 +24,9 @@ export async function inviteLinkQrCode(
   config: Pick<Config, 'jwtSecret' | 'publicUrl'>,
 ): Promise<QrCode> {
   const invitation = await getInvitation(viewer, loaders, globalId);
-  if (invitation.channel !== InvitationChannel.LINK) throw badInput('Only invite links have a QR code', 'id');
-  if (!isUsable(invitation)) throw badInput('This link can no longer be used: regenerate it with resendInvitation', 'id');
+  if (invitation.channel !== InvitationChannel.LINK) throw badInput(errorMessage('qrOnlyForLinks'), 'id');
+  if (!isUsable(invitation)) throw badInput(errorMessage('linkUnusable'), 'id');
   const url = inviteLinkUrl(config, invitation);
-  if (!url) throw badInput('This link was sealed with an earlier server secret: regenerate it with resendInvitation', 'id');
+  if (!url) throw badInput(errorMessage('linkSealedEarlier'), 'id');
   return renderQrCode(url, format);
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
-import { badInput } from '../../errors';
+import { badInput, errorMessage } from '../../errors';
 import { bucketStart, bucketStarts, TimeBucket } from '../../graphql/time-buckets';
 import type { JoinsInWeek } from './member-stats.types';
 
@@ -11,7 +11,7 @@ export const MAX_WEEKS = 104;
  * members by `joinedAt` (set when a person accepts an invitation, or is imported or added active). Admins only.
  */
 export async function joinsPerWeek(em: EntityManager, viewer: Viewer, weeks: number, now = new Date()): Promise<JoinsInWeek[]> {
-  if (!Number.isInteger(weeks) || weeks < 1 || weeks > MAX_WEEKS) throw badInput(`weeks must be between 1 and ${MAX_WEEKS}`, 'weeks');
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > MAX_WEEKS) throw badInput(errorMessage('between', { field: 'weeks', min: '1', max: String(MAX_WEEKS) }), 'weeks');
   const orgId = viewer.orgId;
   const thisWeek = bucketStart(now, TimeBucket.WEEK);
   const from = new Date(thisWeek.getTime() - (weeks - 1) * 7 * 86_400_000);

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { queryNamed, statementFor } from '../../db/named-statement';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import { escapeLike, namePatterns, nameQuery, type NamePatterns, type NameQuery } from '../../search/name-keys';
 import type { Department } from '../departments/department.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
@@ -320,7 +320,7 @@ export async function listMembers(
     // A search's cursor is (rank, sort key, id), a list's (sort key, id).
     const values = decodeCursor(page.after, search ? 3 : 2);
     const [id, sortKey, rank] = [...values].reverse();
-    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput('Invalid cursor', 'after');
+    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput(errorMessage('invalidCursor'), 'after');
     conditions.after = search ? [conditions.param(rank), conditions.param(sortKey), conditions.param(id)] : [conditions.param(sortKey), conditions.param(id)];
     if (search) search.afterRank = rank as number;
   }

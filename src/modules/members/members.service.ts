@@ -92,13 +92,13 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
   if (input.name !== undefined) scalars.name = requireText(input.name ?? '', 'name', NAME_MAX);
   if (input.nameReading !== undefined) scalars.nameReading = optionalText(input.nameReading, 'nameReading', NAME_MAX);
   if (input.phone !== undefined) {
-    if (input.phone === null) throw badInput('phone is required and cannot be cleared', 'phone');
+    if (input.phone === null) throw badInput(errorMessage('phoneRequired'), 'phone');
     scalars.phone = normalizePhone(input.phone, services.config.phoneDefaultRegion);
   }
   if (input.email !== undefined) scalars.email = optionalEmail(input.email);
   if (input.title !== undefined) scalars.title = optionalText(input.title, 'title', TITLE_MAX);
   if (input.employeeNo !== undefined) scalars.employeeNo = optionalText(input.employeeNo, 'employeeNo', EMPLOYEE_NO_MAX);
-  if (input.departmentIds === null) throw badInput('A member belongs to at least one department', 'departmentIds');
+  if (input.departmentIds === null) throw badInput(errorMessage('memberNeedsDepartment'), 'departmentIds');
   const departmentIds = input.departmentIds === undefined ? undefined : parseIdList(input.departmentIds, 'Department', 'departmentIds');
   const managerId = input.managerId == null ? input.managerId : rawId(input.managerId, 'Member');
 
@@ -128,7 +128,7 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
 
     if (managerId !== undefined && managerId !== member.managerId) {
       if (managerId !== null) {
-        if (managerId === id) throw badInput('A member cannot be their own manager', 'managerId');
+        if (managerId === id) throw badInput(errorMessage('ownManager'), 'managerId');
         await requireOrgMember(tx, orgId, managerId, 'Manager');
         await assertNoManagerCycle(tx, orgId, id, managerId);
       }
@@ -176,7 +176,7 @@ export async function updateMember(em: EntityManager, viewer: Viewer, input: Upd
 export async function setMemberStatus(em: EntityManager, viewer: Viewer, input: SetMemberStatusInput, services: MemberServices): Promise<Member> {
   const orgId = viewer.orgId;
   const id = rawId(input.id, 'Member');
-  if (input.status === MemberStatus.PENDING) throw badInput('A member cannot be set back to PENDING', 'status');
+  if (input.status === MemberStatus.PENDING) throw badInput(errorMessage('notBackToPending'), 'status');
 
   return withEvents(em, services, async (tx, emit) => {
     const { member, roles } = await loadMemberToManage(tx, viewer, id, PermissionAction.EDIT);
@@ -187,16 +187,16 @@ export async function setMemberStatus(em: EntityManager, viewer: Viewer, input: 
     if (member.status === MemberStatus.PENDING) {
       throw badInput(
         input.status === MemberStatus.ACTIVE
-          ? 'A pending member becomes active by accepting their invitation'
-          : 'A pending member cannot be disabled; remove them instead',
+          ? errorMessage('pendingActivates')
+          : errorMessage('pendingCannotBeDisabled'),
         'status',
       );
     }
     if (input.status === MemberStatus.DISABLED) {
-      if (id === viewer.member?.id) throw badInput('You cannot disable yourself', 'id');
+      if (id === viewer.member?.id) throw badInput(errorMessage('cannotDisableSelf'), 'id');
       await assertNotLastOwner(tx, orgId, member, roles, 'disable');
     } else if (!member.userId) {
-      throw badInput('A member without an account becomes active by accepting their invitation', 'status');
+      throw badInput(errorMessage('noAccountActivates'), 'status');
     }
     assertCanActOnRoleHolder(viewer, roles);
     const from = member.status;
@@ -219,23 +219,23 @@ export async function removeMember(em: EntityManager, viewer: Viewer, input: Rem
   const id = rawId(input.id, 'Member');
   let targetId: string | null = null;
   if (input.transferToMemberId != null) {
-    if (input.mode === RemoveMemberMode.DELETE) throw badInput('transferToMemberId is for TRANSFER and OFFBOARD only', 'transferToMemberId');
+    if (input.mode === RemoveMemberMode.DELETE) throw badInput(errorMessage('transferTargetOnlyFor'), 'transferToMemberId');
     targetId = rawId(input.transferToMemberId, 'Member');
   } else if (input.mode === RemoveMemberMode.TRANSFER) {
-    throw badInput('TRANSFER needs transferToMemberId', 'transferToMemberId');
+    throw badInput(errorMessage('transferNeedsTarget'), 'transferToMemberId');
   }
 
   return withEvents(em, app, async (tx, emit) => {
     const { member, roles, departments } = await loadMemberToManage(tx, viewer, id, PermissionAction.DELETE);
-    if (id === viewer.member?.id) throw badInput('You cannot remove yourself', 'id');
+    if (id === viewer.member?.id) throw badInput(errorMessage('cannotRemoveSelf'), 'id');
     await assertNotLastOwner(tx, orgId, member, roles, 'remove');
     assertCanActOnRoleHolder(viewer, roles);
 
     let target: Member | null = null;
     if (targetId) {
-      if (targetId === id) throw badInput('Transfer to another member', 'transferToMemberId');
+      if (targetId === id) throw badInput(errorMessage('transferToAnother'), 'transferToMemberId');
       target = await requireOrgMember(tx, orgId, targetId, 'Member');
-      if (target.status !== MemberStatus.ACTIVE) throw badInput('The transfer target must be an active member', 'transferToMemberId');
+      if (target.status !== MemberStatus.ACTIVE) throw badInput(errorMessage('transferTargetInactive'), 'transferToMemberId');
       // Handing grants and reports to the target edits the target as well.
       const targetPaths = (await departmentsOf(tx, orgId, targetId)).map((d) => d.path);
       assertCan(viewer, PermissionModule.MEMBERS, PermissionAction.EDIT, { departmentPaths: targetPaths, match: 'any' }, 'the transfer target');
@@ -291,7 +291,7 @@ async function transferReports(tx: EntityManager, orgId: string, removed: Member
 }
 
 function parseIdList(ids: string[], type: string, field: string): string[] {
-  if (ids.length === 0) throw badInput(`${field} must not be empty (omit it for the default)`, field);
+  if (ids.length === 0) throw badInput(errorMessage('emptyOrOmit', { field }), field);
   return [...new Set(ids.map((id) => rawId(id, type)))];
 }
 
@@ -306,9 +306,9 @@ async function loadGrantableRoles(tx: EntityManager, viewer: Viewer, ids: string
   if (roles.length !== ids.length) throw notFound('Role');
   for (const role of roles) {
     if (role.builtin === BuiltinRole.SUB_ADMIN) {
-      throw badInput('SUB_ADMIN needs the departments it covers; grant it through the roles operations', 'roleIds');
+      throw badInput(errorMessage('subAdminViaRoles'), 'roleIds');
     }
-    if (!canGrantRole(viewer, role)) throw forbidden(`No permission: you may not grant the role "${role.name}"`);
+    if (!canGrantRole(viewer, role)) throw forbidden(errorMessage('mayNotGrantRole', { name: role.name }));
   }
   return roles;
 }
@@ -371,7 +371,7 @@ async function assertNotLastOwner(
       where mr.org_id = ? and r.builtin = 'OWNER' and m.status = 'ACTIVE' and m.id <> ?`,
     [orgId, member.id],
   );
-  if (owners === 0) throw badInput(`Cannot ${verb} the last owner of the org`, 'id');
+  if (owners === 0) throw badInput(errorMessage('lastOwner', { verb }), 'id');
 }
 
 /** Refuses a manager who is the member or reports to the member, directly or not: one walk up the chain. */
@@ -385,7 +385,7 @@ async function assertNoManagerCycle(tx: EntityManager, orgId: string, memberId: 
      select exists (select 1 from chain where id = ?) as cycle`,
     [orgId, managerId, orgId, memberId],
   );
-  if (cycle) throw badInput('This manager reports to the member, directly or not: the manager chain would loop', 'managerId');
+  if (cycle) throw badInput(errorMessage('managerCycle'), 'managerId');
 }
 
 function rethrowUniqueViolation(error: unknown): never {
@@ -393,7 +393,7 @@ function rethrowUniqueViolation(error: unknown): never {
     throw conflict(errorMessage('memberPhoneTaken'), { field: 'phone' });
   }
   if (isUniqueViolation(error, 'members_org_employee_no_unique')) {
-    throw conflict('A member with this employee number already exists in the org', { field: 'employeeNo' });
+    throw conflict(errorMessage('employeeNoTaken'), { field: 'employeeNo' });
   }
   throw error;
 }

@@ -4,7 +4,7 @@ import { orgSettingsChangedEvent } from './org-events';
 import type { AppServices } from '../../app';
 import { Viewer } from '../../auth/viewer';
 import { executeRead } from '../../db/read-routing';
-import { badInput, conflict, notFound, forbidden } from '../../errors';
+import { badInput, conflict, notFound, forbidden, errorMessage } from '../../errors';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireLocale, requireText, requireTimeZone } from '../common/validate';
 import { Department } from '../departments/department.entity';
@@ -27,7 +27,7 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
   const user = viewer.requireUser();
   const name = requireText(input.name, 'name', 100);
   const code = input.code.trim().toLowerCase();
-  if (!ORG_CODE.test(code)) throw badInput('code must be 2 to 32 lower-case letters, digits or hyphens', 'code');
+  if (!ORG_CODE.test(code)) throw badInput(errorMessage('invalidOrgCode'), 'code');
   const locale = input.locale != null ? requireLocale(input.locale, 'locale') : undefined;
   const timeZone = input.timeZone != null ? requireTimeZone(input.timeZone, 'timeZone') : undefined;
 
@@ -57,7 +57,7 @@ export async function createOrg(em: EntityManager, app: AppServices, viewer: Vie
       return { org, member };
     })
     .catch((error) => {
-      if (isUniqueViolation(error, 'orgs_code_unique')) throw conflict(`The org code "${code}" is taken`, { field: 'code' });
+      if (isUniqueViolation(error, 'orgs_code_unique')) throw conflict(errorMessage('orgCodeTaken', { code }), { field: 'code' });
       throw error;
     });
   await em.refresh(org); // picks up the member count the trigger wrote
@@ -69,7 +69,7 @@ export async function switchOrg(em: EntityManager, app: AppServices, viewer: Vie
   const member = await em.findOne(Member, { orgId, userId: user.id });
   const org = member && (await em.findOne(Org, { id: orgId }));
   if (!member || !org) throw notFound('Org');
-  if (member.status !== MemberStatus.ACTIVE) throw forbidden('Your membership in this org is disabled');
+  if (member.status !== MemberStatus.ACTIVE) throw forbidden(errorMessage('membershipDisabled'));
   return { token: await app.tokens.sign({ sub: user.id, org: org.id }), org, member };
 }
 
@@ -107,7 +107,7 @@ export async function updateOrgSettings(em: EntityManager, viewer: Viewer, input
     if (input.invitationTtlSeconds != null) {
       const ttl = input.invitationTtlSeconds;
       if (!Number.isInteger(ttl) || ttl < MIN_INVITATION_TTL || ttl > MAX_INVITATION_TTL) {
-        throw badInput(`invitationTtlSeconds must be between ${MIN_INVITATION_TTL} and ${MAX_INVITATION_TTL}`, 'invitationTtlSeconds');
+        throw badInput(errorMessage('between', { field: 'invitationTtlSeconds', min: String(MIN_INVITATION_TTL), max: String(MAX_INVITATION_TTL) }), 'invitationTtlSeconds');
       }
       row.invitationTtlSeconds = ttl;
     }

@@ -4,7 +4,7 @@ import { withEvents, type EventServices } from '../../realtime/events';
 import { grantEvent, roleEvent, RoleEventType } from './role-events';
 import { assertCanAssignRole, assertCanDefineRoles } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import { rawId, toGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
@@ -92,14 +92,14 @@ async function findRole(em: EntityManager, orgId: string, roleId: string, lock =
 /** A custom role; built-in roles cannot be changed or deleted. */
 async function findCustomRole(em: EntityManager, orgId: string, roleId: string): Promise<Role> {
   const role = await findRole(em, orgId, roleId);
-  if (role.builtin) throw badInput(`The built-in role ${role.builtin} cannot be changed or deleted`, 'id');
+  if (role.builtin) throw badInput(errorMessage('builtinRoleImmutable', { role: role.builtin }), 'id');
   return role;
 }
 
 function nameTaken(what: 'role' | 'role group', name: string) {
   return (error: unknown): never => {
     const constraint = what === 'role' ? 'roles_name_unique' : 'role_groups_name_unique';
-    if (isUniqueViolation(error, constraint)) throw conflict(`A ${what} named "${name}" already exists`, { field: 'name' });
+    if (isUniqueViolation(error, constraint)) throw conflict(errorMessage(what === 'role' ? 'roleNameTaken' : 'roleGroupNameTaken', { name }), { field: 'name' });
     throw error;
   };
 }
@@ -223,12 +223,12 @@ async function memberDepartmentsOf(tx: EntityManager, orgId: string, memberId: s
 async function resolveScope(em: EntityManager, orgId: string, role: Role, scopeIds: string[] | null | undefined): Promise<string[]> {
   const ids = [...new Set((scopeIds ?? []).map((id) => rawId(id, 'Department')))];
   if (role.builtin === BuiltinRole.SUB_ADMIN && ids.length === 0) {
-    throw badInput('A SUB_ADMIN must be given the departments they manage (scopeDepartmentIds)', 'scopeDepartmentIds');
+    throw badInput(errorMessage('subAdminNeedsScope'), 'scopeDepartmentIds');
   }
   if (role.builtin && role.builtin !== BuiltinRole.SUB_ADMIN && ids.length > 0) {
-    throw badInput(`The ${role.builtin} role applies org-wide and takes no scopeDepartmentIds`, 'scopeDepartmentIds');
+    throw badInput(errorMessage('roleOrgWide', { role: String(role.builtin) }), 'scopeDepartmentIds');
   }
-  if (ids.length > SCOPE_MAX) throw badInput(`At most ${SCOPE_MAX} scope departments`, 'scopeDepartmentIds');
+  if (ids.length > SCOPE_MAX) throw badInput(errorMessage('scopeMax', { max: String(SCOPE_MAX) }), 'scopeDepartmentIds');
   if (ids.length && (await em.count(Department, { orgId, id: { $in: ids } })) !== ids.length) throw notFound('Department');
   return ids;
 }
@@ -263,7 +263,7 @@ export async function assignRole(em: EntityManager, viewer: Viewer, input: Assig
       }
       return member;
     }).catch((error) => {
-      if (isUniqueViolation(error, 'member_roles_unique')) throw conflict('The role was assigned concurrently; try again');
+      if (isUniqueViolation(error, 'member_roles_unique')) throw conflict(errorMessage('roleAssignedConcurrently'));
       throw error;
     });
 }
@@ -287,7 +287,7 @@ export async function revokeRole(em: EntityManager, viewer: Viewer, input: Revok
           where mr.org_id = ? and mr.role_id = ? and mr.member_id <> ? and m.status = ?`,
         [orgId, role.id, member.id, MemberStatus.ACTIVE],
       );
-      if (otherOwners === 0) throw conflict('Cannot revoke OWNER from the last owner of the org; make another member OWNER first');
+      if (otherOwners === 0) throw conflict(errorMessage('lastOwnerRevoke'));
     }
     tx.remove(held);
     recordAudit(tx, viewer, 'role.revoke', { type: 'Member', id: member.id }, {
