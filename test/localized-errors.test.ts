@@ -1,7 +1,15 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { UpdateMyPreferencesDocument, UpdateOrgLocaleDocument, ViewerLocaleDocument } from './generated/graphql';
+import {
+  CreateOrgDocument,
+  DeleteDepartmentDocument,
+  RemoveMemberDocument,
+  SendInvitationDocument,
+  UpdateMyPreferencesDocument,
+  UpdateOrgLocaleDocument,
+  ViewerLocaleDocument,
+} from './generated/graphql';
 import { translate } from '../src/i18n';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, signUpUser } from './support/factories';
@@ -68,6 +76,60 @@ describe('error messages over HTTP', () => {
       translate('zh-CN', 'errors.invalidTimeZone', { value: BAD_ZONE }),
     );
     expect(errorCode(await owner.client.request(UpdateOrgLocaleDocument, { input: { timeZone: 'Asia/Nowhere' } }))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('error messages of the feature modules', () => {
+  const field = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.field;
+
+  it('are written in Japanese and Simplified Chinese for orgs, departments, members and invitations; code and field unchanged', async () => {
+    const owner = await createOrgWithOwner(client, 'Localized Org');
+    const ja = owner.client.withHeaders({ 'accept-language': 'ja' });
+    const zh = owner.client.withHeaders({ 'accept-language': 'zh-CN' });
+    const cases = [
+      {
+        request: (as: GraphQLClient) => as.request(CreateOrgDocument, { input: { name: 'Bad Code', code: 'X!' } }),
+        code: 'BAD_USER_INPUT', field: 'code', key: 'errors.invalidOrgCode',
+        english: 'code must be 2 to 32 lower-case letters, digits or hyphens', ja: '英小文字', zh: '小写字母',
+      },
+      {
+        request: (as: GraphQLClient) => as.request(DeleteDepartmentDocument, { id: owner.org.rootDepartment.id }),
+        code: 'BAD_USER_INPUT', field: 'id', key: 'errors.rootCannotDelete',
+        english: 'The root department cannot be deleted', ja: 'ルート部署は削除できません', zh: '根部门不能删除',
+      },
+      {
+        request: (as: GraphQLClient) => as.request(RemoveMemberDocument, { input: { id: owner.member.id, mode: 'DELETE' } }),
+        code: 'BAD_USER_INPUT', field: 'id', key: 'errors.cannotRemoveSelf',
+        english: 'You cannot remove yourself', ja: 'ご自身を削除することはできません', zh: '不能移除自己',
+      },
+      {
+        request: (as: GraphQLClient) => as.request(SendInvitationDocument, { input: { name: 'Nobody' } }),
+        code: 'BAD_USER_INPUT', field: 'phone', key: 'errors.exactlyOnePhoneOrEmail',
+        english: 'Give exactly one of phone and email', ja: 'どちらか一方だけ', zh: '必须且只能提供一个',
+      },
+    ] as const;
+    for (const each of cases) {
+      const english = await each.request(owner.client);
+      expect([errorCode(english), field(english), message(english)], each.key).toEqual([each.code, each.field, each.english]);
+      const inJapanese = await each.request(ja);
+      expect([errorCode(inJapanese), field(inJapanese), message(inJapanese)], each.key).toEqual([each.code, each.field, translate('ja', each.key)]);
+      expect(message(inJapanese)).toContain(each.ja);
+      const inChinese = await each.request(zh);
+      expect([errorCode(inChinese), field(inChinese), message(inChinese)], each.key).toEqual([each.code, each.field, translate('zh-CN', each.key)]);
+      expect(message(inChinese)).toContain(each.zh);
+    }
+  });
+
+  it('render their arguments in every language: a department that still has members', async () => {
+    const owner = await createOrgWithOwner(client, 'Busy Root');
+    const refused = await owner.client.withHeaders({ 'accept-language': 'ja' }).request(CreateOrgDocument, { input: { name: 'Taken', code: owner.org.code } });
+    expect([errorCode(refused), field(refused), message(refused)]).toEqual(['CONFLICT', 'code', `組織コード「${owner.org.code}」はすでに使われています`]);
+    const inChinese = await owner.client.withHeaders({ 'accept-language': 'zh-CN' }).request(CreateOrgDocument, { input: { name: 'Taken', code: owner.org.code } });
+    expect(message(inChinese)).toBe(`组织代码“${owner.org.code}”已被使用`);
+    expect(translate('en', 'errors.departmentNotEmpty', { name: 'Ops', children: 1, members: 2, both: 'yes' })).toBe('"Ops" still has 1 child department and 2 members; move or remove them first');
+    expect(translate('en', 'errors.departmentNotEmpty', { name: 'Ops', children: 0, members: 1, both: 'no' })).toBe('"Ops" still has 1 member; move or remove them first');
+    expect(translate('ja', 'errors.departmentNotEmpty', { name: 'Ops', children: 2, members: 3, both: 'yes' })).toBe('「Ops」には2 件の下位部署と3 人のメンバーがまだあります。先に移動または削除してください');
+    expect(translate('zh-CN', 'errors.lastOwner', { verb: 'remove' })).toBe('不能移除组织的最后一位所有者');
   });
 });
 

@@ -4,7 +4,7 @@ import { API_SCOPE_NAMES, isApiScope, type ApiScope } from '../../auth/api-scope
 import type { ApiClientClaims } from '../../auth/jwt';
 import { assertCanManageApiClients } from '../../auth/policy';
 import { Viewer } from '../../auth/viewer';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import { rawId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation, requireText } from '../common/validate';
@@ -20,11 +20,11 @@ const NAME_UNIQUE = 'api_clients_name_unique';
 
 /** Known scopes, each once, in the documented order; BAD_USER_INPUT naming the unknown ones. */
 export function parseScopes(scopes: readonly string[], field = 'scopes'): ApiScope[] {
-  if (scopes.length === 0) throw badInput('Give at least one scope', field);
+  if (scopes.length === 0) throw badInput(errorMessage('atLeastOneScope'), field);
   const unknown = scopes.filter((scope) => !isApiScope(scope));
   if (unknown.length) {
     const shown = unknown.slice(0, 5).map((scope) => JSON.stringify(scope.slice(0, 50))).join(', ');
-    throw badInput(`Unknown scope ${shown}; known scopes: ${API_SCOPE_NAMES.join(', ')}`, field);
+    throw badInput(errorMessage('unknownScope', { shown, known: API_SCOPE_NAMES.join(', ') }), field);
   }
   return API_SCOPE_NAMES.filter((scope) => scopes.includes(scope));
 }
@@ -61,7 +61,7 @@ export async function rotateApiClientSecret(em: EntityManager, viewer: Viewer, g
   const client = await em.transactional(async (tx) => {
     const client = await tx.findOne(ApiClient, { id, orgId: viewer.orgId });
     if (!client) throw notFound('ApiClient');
-    if (client.revokedAt) throw badInput('The client is revoked; create a new one', 'id');
+    if (client.revokedAt) throw badInput(errorMessage('apiClientRevoked'), 'id');
     client.secretHash = hash;
     client.secretGeneration += 1;
     client.secretRotatedAt = new Date();
@@ -152,6 +152,6 @@ export async function issueAccessToken(
 }
 
 function rethrowNameTaken(error: unknown): never {
-  if (isUniqueViolation(error, NAME_UNIQUE)) throw conflict('An active API client with this name exists in the org', { field: 'name' });
+  if (isUniqueViolation(error, NAME_UNIQUE)) throw conflict(errorMessage('apiClientNameTaken'), { field: 'name' });
   throw error;
 }

@@ -2,7 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCanViewAuditLog } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput } from '../../errors';
+import { badInput, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, parseGlobalId, toConnection, type Connection } from '../../graphql/relay';
 import type { AuditActionName } from './audit-action';
 import { AuditEntry } from './audit-entry.entity';
@@ -37,7 +37,7 @@ export function recordAudit(
 /** A filter id must be one of our global ids; an unknown or foreign one simply matches nothing. */
 function filterId(globalId: string, field: string): { type: string; id: string } {
   const parsed = parseGlobalId(globalId);
-  if (!parsed) throw badInput(`${field} is not a valid id`, `filter.${field}`);
+  if (!parsed) throw badInput(errorMessage('invalidId', { field }), `filter.${field}`);
   return parsed;
 }
 
@@ -49,7 +49,7 @@ function conditions(orgId: string, filter: AuditLogFilter | null | undefined): F
     const actor = filterId(filter.actorId, 'actorId');
     if (actor.type === 'ApiClient') where.actorApiClientId = actor.id;
     else if (actor.type === 'Member') where.actorMemberId = actor.id;
-    else throw badInput('actorId must be the id of a Member or an ApiClient', 'filter.actorId');
+    else throw badInput(errorMessage('actorIdExpected'), 'filter.actorId');
   }
   if (filter.targetId != null) {
     const target = filterId(filter.targetId, 'targetId');
@@ -70,9 +70,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 async function cursorPosition(em: EntityManager, orgId: string, cursor: string): Promise<string> {
   const [publicId] = decodeCursor(cursor, 1);
-  if (typeof publicId !== 'string' || !UUID.test(publicId)) throw badInput('Invalid cursor', 'after');
+  if (typeof publicId !== 'string' || !UUID.test(publicId)) throw badInput(errorMessage('invalidCursor'), 'after');
   const [row] = await em.execute<Array<{ id: string }>>('select id::text as id from audit_entries where org_id = ? and public_id = ?', [orgId, publicId]);
-  if (!row) throw badInput('Invalid cursor', 'after');
+  if (!row) throw badInput(errorMessage('invalidCursor'), 'after');
   return row.id;
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, badInput, ErrorCode, notFound } from '../../errors';
+import { AppError, badInput, ErrorCode, notFound, errorMessage } from '../../errors';
 import { rawId, toGlobalId } from '../../graphql/relay';
 import { normalizePhone } from '../accounts/phone';
 import { optionalEmail, optionalText, requireText } from '../common/validate';
@@ -13,19 +13,19 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function contactName(value: string): string {
   const name = requireText(value, 'name', CONTACT_LIMITS.name);
-  if (CONTROL.test(name)) throw badInput('name must not contain control characters', 'name');
+  if (CONTROL.test(name)) throw badInput(errorMessage('controlCharacters', { field: 'name' }), 'name');
   return name;
 }
 
 export function optionalLine(value: string | null | undefined, field: string, max: number): string | null {
   const text = optionalText(value, field, max);
-  if (text && CONTROL.test(text)) throw badInput(`${field} must not contain control characters`, field);
+  if (text && CONTROL.test(text)) throw badInput(errorMessage('controlCharacters', { field }), field);
   return text;
 }
 
 export function contactNotes(value: string | null | undefined): string | null {
   if (value == null || !value.trim()) return null;
-  if (value.length > CONTACT_LIMITS.notes) throw badInput(`notes must have at most ${CONTACT_LIMITS.notes} characters`, 'notes');
+  if (value.length > CONTACT_LIMITS.notes) throw badInput(errorMessage('tooLong', { field: 'notes', max: CONTACT_LIMITS.notes }), 'notes');
   return value;
 }
 
@@ -33,24 +33,24 @@ export const contactEmail = (value: string | null | undefined) => optionalEmail(
 
 /** E.164, duplicates dropped, order kept; at most 20. */
 export function contactPhones(values: readonly string[], defaultRegion: string): string[] {
-  if (values.length > CONTACT_LIMITS.phones) throw badInput(`A contact has at most ${CONTACT_LIMITS.phones} phone numbers`, 'phones');
+  if (values.length > CONTACT_LIMITS.phones) throw badInput(errorMessage('contactPhonesMax', { max: String(CONTACT_LIMITS.phones) }), 'phones');
   return [...new Set(values.map((value) => normalizePhone(value, defaultRegion, 'phones')))];
 }
 
 export function requirePhoneOrEmail(phones: string[], email: string | null): void {
-  if (!phones.length && !email) throw badInput('A contact needs at least one phone number or an email address', 'phones');
+  if (!phones.length && !email) throw badInput(errorMessage('contactNeedsPhoneOrEmail'), 'phones');
 }
 
 /** Distinct raw ids of one node type; malformed and foreign-type ids answer NOT_FOUND like unknown ones. */
 export function rawIds(globalIds: readonly string[], type: string, field: string, max: number): string[] {
   const ids = [...new Set(globalIds.map((id) => rawId(id, type)))];
-  if (ids.length > max) throw badInput(`${field} takes at most ${max} ids`, field);
+  if (ids.length > max) throw badInput(errorMessage('idsMax', { field, max: String(max) }), field);
   return ids;
 }
 
 /** Tag ids of the org (at most 50); an unknown one answers NOT_FOUND. */
 export async function resolveTagIds(em: EntityManager, orgId: string, globalIds: readonly string[]): Promise<string[]> {
-  if (new Set(globalIds).size > CONTACT_LIMITS.tags) throw badInput(`A contact has at most ${CONTACT_LIMITS.tags} tags`, 'tagIds');
+  if (new Set(globalIds).size > CONTACT_LIMITS.tags) throw badInput(errorMessage('contactTagsMax', { max: String(CONTACT_LIMITS.tags) }), 'tagIds');
   const ids = rawIds(globalIds, 'Tag', 'tagIds', CONTACT_LIMITS.tags);
   if (!ids.length) return [];
   const [{ found }] = await em.execute<Array<{ found: number }>>(
@@ -80,12 +80,12 @@ export async function resolveSharing(
 ): Promise<Sharing> {
   if (visibility !== ContactVisibility.SHARED) {
     if (sharedDepartmentIds.length || sharedMemberIds.length) {
-      throw badInput('sharedDepartmentIds and sharedMemberIds are for SHARED contacts only', sharedDepartmentIds.length ? 'sharedDepartmentIds' : 'sharedMemberIds');
+      throw badInput(errorMessage('sharedOnly'), sharedDepartmentIds.length ? 'sharedDepartmentIds' : 'sharedMemberIds');
     }
     return { visibility, sharedDepartmentIds: [], sharedMemberIds: [] };
   }
   if (!sharedDepartmentIds.length && !sharedMemberIds.length) {
-    throw badInput('A SHARED contact names at least one department or member to share with', 'sharedMemberIds');
+    throw badInput(errorMessage('sharedNeedsAudience'), 'sharedMemberIds');
   }
   const [{ departments, members }] = await em.execute<Array<{ departments: number; members: number }>>(
     `select (select count(*)::int from departments where org_id = ? and id = any(?::uuid[])) as departments,
@@ -161,8 +161,8 @@ export async function releaseContactKeys(tx: EntityManager, orgId: string, conta
  * contact (a hidden contact's details never leak, not even its id).
  */
 export function contactExists(duplicate: DuplicateContact, mayShow: boolean): AppError {
-  const what = { phones: 'this phone number', email: 'this email address', person: 'this person' }[duplicate.field];
-  return new AppError(ErrorCode.ContactExists, `A contact with ${what} already exists in the org`, {
+  const key = { phones: 'contactPhoneExists', email: 'contactEmailExists', person: 'contactPersonExists' }[duplicate.field];
+  return new AppError(ErrorCode.ContactExists, errorMessage(key), {
     field: duplicate.field,
     ...(mayShow ? { existingContactId: toGlobalId('Contact', duplicate.existingContactId) } : {}),
   });

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { withEvents, type EventServices } from '../../realtime/events';
 import { ContactCatalogEventType, contactGroupEvent } from './contact-events';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { rawId } from '../../graphql/relay';
 import { isUniqueViolation } from '../common/validate';
@@ -18,7 +18,7 @@ import { CONTACT_LIMITS, type CreateContactGroupInput, type UpdateContactGroupIn
 
 function nameTaken(name: string) {
   return (error: unknown): never => {
-    if (isUniqueViolation(error)) throw conflict(`You already have a contact group named "${name}"`, { field: 'name' });
+    if (isUniqueViolation(error)) throw conflict(errorMessage('contactGroupNameTaken', { name }), { field: 'name' });
     throw error;
   };
 }
@@ -69,7 +69,7 @@ export async function deleteContactGroup(em: EntityManager, viewer: Viewer, glob
 
 function contactIdsOf(globalIds: string[]): string[] {
   const ids = rawIds(globalIds, 'Contact', 'contactIds', CONTACT_LIMITS.batch);
-  if (!ids.length) throw badInput('Name at least one contact', 'contactIds');
+  if (!ids.length) throw badInput(errorMessage('atLeastOneContact'), 'contactIds');
   return ids;
 }
 

@@ -3,7 +3,7 @@ import { withEvents, type EventServices } from '../../realtime/events';
 import { ContactCatalogEventType, tagEvent } from './contact-events';
 import { assertCanDefineContactTags } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { conflict, notFound } from '../../errors';
+import { conflict, notFound, errorMessage } from '../../errors';
 import { rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
@@ -21,7 +21,7 @@ const tagName = contactName;
 
 function nameTaken(what: string, name: string) {
   return (error: unknown): never => {
-    if (isUniqueViolation(error)) throw conflict(`A ${what} named "${name}" already exists`, { field: 'name' });
+    if (isUniqueViolation(error)) throw conflict(errorMessage(what === 'tag group' ? 'tagGroupNameTaken' : 'tagNameTaken', { name }), { field: 'name' });
     throw error;
   };
 }

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertCanTransferContacts } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { parseGlobalId, rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
 import { translator } from '../../i18n';
@@ -233,10 +233,10 @@ export async function transferContacts(
   const fromId = rawId(input.fromMemberId, 'Member');
   const toId = rawId(input.toMemberId, 'Member');
   const dryRun = input.dryRun ?? false;
-  if (fromId === toId) throw badInput('Hand contacts over to another member', 'toMemberId');
-  if (input.contactIds && !input.contactIds.length) throw badInput('contactIds must not be empty (omit it for all contacts)', 'contactIds');
+  if (fromId === toId) throw badInput(errorMessage('handOverToAnother'), 'toMemberId');
+  if (input.contactIds && !input.contactIds.length) throw badInput(errorMessage('contactIdsEmpty'), 'contactIds');
   if (input.contactIds && input.contactIds.length > CONTACT_LIMITS.batch) {
-    throw badInput(`contactIds takes at most ${CONTACT_LIMITS.batch} ids`, 'contactIds');
+    throw badInput(errorMessage('idsMax', { field: 'contactIds', max: String(CONTACT_LIMITS.batch) }), 'contactIds');
   }
   const chosen = input.contactIds
     ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders)) }
@@ -249,7 +249,7 @@ export async function transferContacts(
     const paths = await departmentPathsOfMembers(tx, orgId, [fromId, toId]);
     assertCanTransferContacts(viewer, paths.get(fromId) ?? [], paths.get(toId) ?? []);
     if (to.status !== MemberStatus.ACTIVE) {
-      throw badInput(`The receiving member is ${to.status.toLowerCase()}: contacts go to an active member`, 'toMemberId');
+      throw badInput(errorMessage('receiverInactive', { status: to.status.toLowerCase() }), 'toMemberId');
     }
     const result = await handOver(tx, app, { orgId, fromMemberId: fromId, toMemberId: toId, chosen, dryRun });
     if (!dryRun && (result.movedIds.length || result.externalGroups.length)) {

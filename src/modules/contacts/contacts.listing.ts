@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ContactReach } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import type { Loaders } from '../../graphql/loaders';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { Contact, type ContactVisibility } from './contact.entity';
 import { rawIds } from './contact-fields';
@@ -176,7 +176,7 @@ export async function listContacts(
   if (page.after) {
     const values = decodeCursor(page.after, search ? 3 : 2);
     const [id, sortKey, rank] = [...values].reverse();
-    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput('Invalid cursor', 'after');
+    if (typeof sortKey !== 'string' || typeof id !== 'string' || !UUID.test(id) || (search && !Number.isInteger(rank))) throw badInput(errorMessage('invalidCursor'), 'after');
     if (search) searchAfter = [rank, sortKey, id];
     else window.push({ sql: '(c.sort_key, c.id) > (?::text, ?::uuid)', params: [sortKey, id] });
   }

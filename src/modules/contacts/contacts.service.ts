@@ -5,7 +5,7 @@ import { ContactCatalogEventType, contactEvent, ContactEventType, externalGroupE
 import type { AppServices } from '../../app';
 import { assertCanCreateContactFor, assertCanEditContact, canEditContact } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { rawId, toGlobalId, toGlobalIds, toOptionalGlobalId } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
@@ -118,7 +118,7 @@ export async function rethrowDuplicate(viewer: Viewer, loaders: Loaders, error: 
 async function newContactOwner(viewer: Viewer, loaders: Loaders, ownerGlobalId: string | null | undefined): Promise<string> {
   const self = viewer.apiClient ? null : viewer.requireMember().member.id;
   if (ownerGlobalId == null) {
-    if (!self) throw badInput('API clients name the owner of a contact (ownerId: an active member of the org)', 'ownerId');
+    if (!self) throw badInput(errorMessage('apiClientNamesOwner'), 'ownerId');
     return self;
   }
   const ownerId = rawId(ownerGlobalId, 'Member');
@@ -127,7 +127,7 @@ async function newContactOwner(viewer: Viewer, loaders: Loaders, ownerGlobalId: 
   if (!owner) throw notFound('Member');
   const paths = (await loaders.departmentsOfMember.load(owner.id)).map((department) => department.path);
   assertCanCreateContactFor(viewer, paths);
-  if (owner.status !== MemberStatus.ACTIVE) throw badInput(`The owner is ${owner.status.toLowerCase()}: contacts belong to active members`, 'ownerId');
+  if (owner.status !== MemberStatus.ACTIVE) throw badInput(errorMessage('ownerInactive', { status: owner.status.toLowerCase() }), 'ownerId');
   return owner.id;
 }
 
@@ -278,9 +278,9 @@ export async function restoreContact(em: EntityManager, viewer: Viewer, loaders:
       const contact = await tx.findOne(Contact, { id, orgId, deletedAt: { $ne: null } }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       const ownerPaths = contact?.ownerId ? ((await departmentPathsOfMembers(tx, orgId, [contact.ownerId])).get(contact.ownerId) ?? []) : [];
       if (!contact || !canEditContact(viewer, contact, ownerPaths, PermissionAction.DELETE)) throw notFound('Contact');
-      if (contact.mergedIntoId) throw badInput('This contact was merged into another one and cannot be restored', 'id');
+      if (contact.mergedIntoId) throw badInput(errorMessage('mergedCannotRestore'), 'id');
       if (Date.now() - contact.deletedAt!.getTime() > RESTORE_WINDOW_MS) {
-        throw badInput('This contact was deleted more than 30 days ago and can no longer be restored', 'id');
+        throw badInput(errorMessage('deletedTooLongAgo'), 'id');
       }
       contact.deletedAt = null;
       contact.deletedByMemberId = null;
@@ -314,18 +314,18 @@ export async function mergeContacts(
   const orgId = viewer.orgId;
   const keepId = rawId(keepGlobalId, 'Contact');
   const mergeIds = rawIds(mergeGlobalIds, 'Contact', 'mergeIds', CONTACT_LIMITS.batch);
-  if (!mergeIds.length) throw badInput('Name at least one contact to merge', 'mergeIds');
-  if (mergeIds.includes(keepId)) throw badInput('The kept contact cannot also be merged away', 'mergeIds');
+  if (!mergeIds.length) throw badInput(errorMessage('atLeastOneToMerge'), 'mergeIds');
+  if (mergeIds.includes(keepId)) throw badInput(errorMessage('keptAlsoMerged'), 'mergeIds');
 
   return withEvents(em, services, async (tx, emit) => {
       const [keep, ...merged] = await lockEditableContacts(tx, viewer, loaders, [keepId, ...mergeIds]);
       const kept = keep!;
       const people = union(...[kept, ...merged].map((c) => (c.linkedUserId ? [c.linkedUserId] : [])));
-      if (people.length > 1) throw badInput('These contacts are different connected people and cannot be merged', 'mergeIds');
+      if (people.length > 1) throw badInput(errorMessage('differentPeople'), 'mergeIds');
       const phones = union(kept.phones, ...merged.map((c) => c.phones));
-      if (phones.length > CONTACT_LIMITS.phones) throw badInput(`The merged contact would have more than ${CONTACT_LIMITS.phones} phone numbers`, 'mergeIds');
+      if (phones.length > CONTACT_LIMITS.phones) throw badInput(errorMessage('mergedPhonesMax', { max: String(CONTACT_LIMITS.phones) }), 'mergeIds');
       const tagIds = union(kept.tagIds, ...merged.map((c) => c.tagIds));
-      if (tagIds.length > CONTACT_LIMITS.tags) throw badInput(`The merged contact would have more than ${CONTACT_LIMITS.tags} tags`, 'mergeIds');
+      if (tagIds.length > CONTACT_LIMITS.tags) throw badInput(errorMessage('mergedTagsMax', { max: String(CONTACT_LIMITS.tags) }), 'mergeIds');
 
       const keysBefore = contactKeys(kept);
       kept.phones = phones;

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertCanAssignFollowUp, assertCanCloseFollowUp } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, conflict, notFound } from '../../errors';
+import { badInput, conflict, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { optionalText } from '../common/validate';
@@ -28,10 +28,10 @@ export interface ScheduleFollowUpArgs {
 }
 
 function checkDueAt(dueAt: Date): Date {
-  if (!(dueAt instanceof Date) || Number.isNaN(dueAt.getTime())) throw badInput('dueAt must be a date and time', 'dueAt');
+  if (!(dueAt instanceof Date) || Number.isNaN(dueAt.getTime())) throw badInput(errorMessage('mustBeDateTime', { field: 'dueAt' }), 'dueAt');
   const now = Date.now();
-  if (dueAt.getTime() < now - PAST_TOLERANCE_MS) throw badInput('dueAt must not be in the past', 'dueAt');
-  if (dueAt.getTime() > now + FURTHEST_DUE_MS) throw badInput('dueAt must be within the next ten years', 'dueAt');
+  if (dueAt.getTime() < now - PAST_TOLERANCE_MS) throw badInput(errorMessage('dueAtInPast'), 'dueAt');
+  if (dueAt.getTime() > now + FURTHEST_DUE_MS) throw badInput(errorMessage('dueAtTooFar'), 'dueAt');
   return dueAt;
 }
 
@@ -58,10 +58,10 @@ export async function scheduleFollowUp(em: EntityManager, viewer: Viewer, loader
       const assignee = await tx.findOne(Member, { orgId: org.id, id: assigneeId }, { lockMode: LockMode.PESSIMISTIC_READ });
       if (!assignee) throw notFound('Member');
       if (assignee.status !== MemberStatus.ACTIVE) {
-        throw badInput(`The assignee is ${assignee.status.toLowerCase()}: follow-ups go to an active member`, 'assigneeId');
+        throw badInput(errorMessage('assigneeInactive', { status: assignee.status.toLowerCase() }), 'assigneeId');
       }
       if (!(await contactsSeenByMember(tx, org.id, assigneeId, [contact.id])).has(contact.id)) {
-        throw badInput('The assignee does not see this contact: share it with them first', 'assigneeId');
+        throw badInput(errorMessage('assigneeCannotSee'), 'assigneeId');
       }
     }
     return tx.create(FollowUp, {
@@ -92,7 +92,7 @@ export async function closeFollowUp(
   return em.transactional(async (tx) => {
     const followUp = await tx.findOne(FollowUp, { id: found.id, orgId: found.orgId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!followUp) throw notFound('FollowUp');
-    if (followUp.status !== FollowUpStatus.OPEN) throw conflict(`This follow-up is already ${followUp.status.toLowerCase()}`);
+    if (followUp.status !== FollowUpStatus.OPEN) throw conflict(errorMessage('followUpClosed', { status: followUp.status.toLowerCase() }));
     followUp.status = status;
     followUp.closedAt = new Date();
     followUp.closedByMemberId = member.id;
@@ -104,7 +104,7 @@ export async function closeFollowUp(
 function pageAfter(after: string | null | undefined): [string, string] | null {
   if (!after) return null;
   const [dueAt, id] = decodeCursor(after, 2);
-  if (typeof dueAt !== 'string' || Number.isNaN(Date.parse(dueAt)) || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+  if (typeof dueAt !== 'string' || Number.isNaN(Date.parse(dueAt)) || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
   return [dueAt, id];
 }
 

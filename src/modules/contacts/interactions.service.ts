@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { requireText } from '../common/validate';
@@ -18,7 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export async function recordInteraction(em: EntityManager, viewer: Viewer, loaders: Loaders, input: RecordInteractionInput): Promise<ContactInteraction> {
   const { member } = viewer.requireMember();
   const summary = requireText(input.summary, 'summary', CONTACT_LIMITS.summary);
-  if (!(input.at instanceof Date) || Number.isNaN(input.at.getTime())) throw badInput('at must be a date and time', 'at');
+  if (!(input.at instanceof Date) || Number.isNaN(input.at.getTime())) throw badInput(errorMessage('mustBeDateTime', { field: 'at' }), 'at');
   const contact = await contactLoaders(viewer, loaders).contactById.load(rawId(input.contactId, 'Contact'));
   if (!contact) throw notFound('Contact');
   return em.transactional(async (tx) => {
@@ -49,7 +49,7 @@ export async function contactInteractions(
   let before: [string, string] | null = null;
   if (page.after) {
     const [at, id] = decodeCursor(page.after, 2);
-    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+    if (typeof at !== 'string' || Number.isNaN(Date.parse(at)) || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
     before = [at, id];
   }
   const rows = await contactLoaders(viewer, loaders).interactionsPage.load({ contactId: contact.id, limit: first + 1, before });

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { NotificationScope } from '../../auth/policy';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import { rawId } from '../../graphql/relay';
 import type { StoredAudience } from './notification.entity';
 import type { NotificationAudienceInput } from './notifications.inputs';
@@ -22,7 +22,7 @@ function likePrefix(path: string): string {
 export function parseAudience(input: NotificationAudienceInput): StoredAudience {
   const ids = (values: string[] | null | undefined, type: string, field: string, max: number): string[] => {
     if (values == null) return [];
-    if (values.length > max) throw badInput(`audience.${field} may name at most ${max} ids`, `audience.${field}`);
+    if (values.length > max) throw badInput(errorMessage('audienceTooMany', { field, max: String(max) }), `audience.${field}`);
     return [...new Set(values.map((id) => rawId(id, type)))];
   };
   const audience: StoredAudience = {
@@ -32,7 +32,7 @@ export function parseAudience(input: NotificationAudienceInput): StoredAudience 
     everyone: input.everyone === true,
   };
   if (!audience.everyone && !audience.memberIds.length && !audience.departmentIds.length && !audience.roleIds.length) {
-    throw badInput('The audience is empty: name members, departments or roles, or set everyone', 'audience');
+    throw badInput(errorMessage('audienceEmpty'), 'audience');
   }
   return audience;
 }

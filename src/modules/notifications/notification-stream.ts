@@ -1,5 +1,5 @@
 import type { AppServices } from '../../app';
-import { badInput, forbidden, unauthenticated } from '../../errors';
+import { badInput, forbidden, unauthenticated, errorMessage } from '../../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Credential } from '../../auth/jwt';
 import type { Viewer } from '../../auth/viewer';
@@ -96,7 +96,7 @@ function encodeStreamCursor(position: StreamPosition): string {
 }
 
 function decodeStreamCursor(cursor: string): StreamPosition {
-  const invalid = () => badInput('Invalid cursor: pass the cursor of the last notification you received', 'after');
+  const invalid = () => badInput(errorMessage('invalidStreamCursor'), 'after');
   let parsed: { o?: unknown; u?: unknown };
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { o?: unknown; u?: unknown };
@@ -181,12 +181,12 @@ export async function subscribeNotificationReceived(
   const inbox = inboxOf(subscribed);
   const recipients = verifiedRecipients(user);
   if (!inbox.member && recipients.length === 0) {
-    throw forbidden('Nothing to receive: select an org (switchOrg), or verify your phone number or email to receive invitations');
+    throw forbidden(errorMessage('nothingToReceive'));
   }
   const from = args.after != null ? decodeStreamCursor(args.after) : null;
   const member = inbox.member;
   if (member && from?.org && from.org.orgId !== member.orgId) {
-    throw badInput('This cursor belongs to another org: subscribe without `after`, or with a cursor of the current org', 'after');
+    throw badInput(errorMessage('cursorOfAnotherOrg'), 'after');
   }
   const hub = app.realtime;
   const loaders = deliveryLoaders(app);

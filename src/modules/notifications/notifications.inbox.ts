@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, notFound } from '../../errors';
+import { badInput, notFound, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { MemberStatus } from '../members/member.entity';
 import { pgArray } from './notification-audience';
@@ -59,7 +59,7 @@ export async function withNotifications(em: EntityManager, rows: DeliveryRow[]):
 
 function parseInboxCursor(after: string): { at: string; id: string } {
   const [at, id] = decodeCursor(after, 2);
-  if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+  if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
   return { at, id };
 }
 
@@ -134,7 +134,7 @@ export async function listMyAnnouncements(em: EntityManager, viewer: Viewer, pag
   if (page.after != null) {
     const [pinned, at, id] = decodeCursor(page.after, 3);
     if (typeof pinned !== 'boolean' || typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) {
-      throw badInput('Invalid cursor', 'after');
+      throw badInput(errorMessage('invalidCursor'), 'after');
     }
     where.push('(n.pinned, d.created_at, d.id) < (?, ?::timestamptz, ?::uuid)');
     params.push(pinned, at, id);
@@ -163,8 +163,8 @@ export async function listMyAnnouncements(em: EntityManager, viewer: Viewer, pag
  * none. One statement: the update runs only when every id was found among the viewer's deliveries.
  */
 export async function markRead(em: EntityManager, viewer: Viewer, globalIds: string[]): Promise<NotificationDelivery[]> {
-  if (globalIds.length === 0) throw badInput('ids must not be empty', 'ids');
-  if (globalIds.length > MAX_MARK) throw badInput(`At most ${MAX_MARK} ids at a time; use markAllNotificationsRead for everything`, 'ids');
+  if (globalIds.length === 0) throw badInput(errorMessage('mustNotBeEmpty', { field: 'ids' }), 'ids');
+  if (globalIds.length > MAX_MARK) throw badInput(errorMessage('markAtMost', { max: String(MAX_MARK) }), 'ids');
   const ids = [...new Set(globalIds.map((id) => rawId(id, 'NotificationDelivery')))];
   const rows = await em.execute<DeliveryRow[]>(
     `with mine as (

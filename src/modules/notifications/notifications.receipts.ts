@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import DataLoader from 'dataloader';
 import { canViewNotificationReceipts, sentNotificationsVisibleTo } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { badInput, forbidden } from '../../errors';
+import { badInput, forbidden, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { pgArray } from './notification-audience';
 import { Notification, NotificationDelivery, NotificationKind, type DeliveryRow } from './notification.entity';
@@ -46,7 +46,7 @@ export async function listRecipients(
   page: PageArgs,
   filter: NotificationRecipientFilter | null | undefined,
 ): Promise<Connection<NotificationDelivery>> {
-  if (!canViewNotificationReceipts(viewer, notification)) throw forbidden('No permission: only the sender and admins see who received a notification');
+  if (!canViewNotificationReceipts(viewer, notification)) throw forbidden(errorMessage('receiptsSenderOnly'));
   const first = checkPageSize(page.first);
   const where = ['d.notification_id = ?'];
   const params: unknown[] = [notification.id];
@@ -55,7 +55,7 @@ export async function listRecipients(
   const filteredParams = [...params];
   if (page.after != null) {
     const [after] = decodeCursor(page.after, 1);
-    if (typeof after !== 'string' || !UUID.test(after)) throw badInput('Invalid cursor', 'after');
+    if (typeof after !== 'string' || !UUID.test(after)) throw badInput(errorMessage('invalidCursor'), 'after');
     where.push('d.recipient_id > ?');
     params.push(after);
   }
@@ -93,7 +93,7 @@ export async function listSentNotifications(
   }
   if (filter?.kind != null) {
     if (filter.kind !== NotificationKind.NOTIFICATION && filter.kind !== NotificationKind.ANNOUNCEMENT) {
-      throw badInput('Only NOTIFICATION and ANNOUNCEMENT are sent by people', 'filter.kind');
+      throw badInput(errorMessage('sentByPeopleKinds'), 'filter.kind');
     }
     where.push('n.kind = ?');
     params.push(filter.kind);
@@ -102,7 +102,7 @@ export async function listSentNotifications(
   const filteredParams = [...params];
   if (page.after != null) {
     const [at, id] = decodeCursor(page.after, 2);
-    if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+    if (typeof at !== 'string' || !TIMESTAMP.test(at) || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
     where.push('(n.created_at, n.id) < (?::timestamptz, ?::uuid)');
     params.push(at, id);
   }

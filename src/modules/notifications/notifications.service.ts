@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import { assertAudienceInScope, notificationSendScope } from '../../auth/policy';
-import { badInput } from '../../errors';
+import { badInput, errorMessage } from '../../errors';
 import type { Viewer } from '../../auth/viewer';
 import { toGlobalIds } from '../../graphql/relay';
 import { EventTopic, recordEvent, recordedEventsHooks, recordEvents, withEvents, type NewOrgEvent, type OrgEvent, type RecordedEventsHook } from '../../realtime/events';
@@ -49,7 +49,7 @@ export function sendNotification(em: EntityManager, viewer: Viewer, input: SendN
 
 /** `publishAnnouncement`: an announcement, optionally pinned and expiring, within the sender's scope. */
 export function publishAnnouncement(em: EntityManager, viewer: Viewer, input: PublishAnnouncementInput, services: NotificationServices): Promise<Notification> {
-  if (input.expiresAt != null && !(input.expiresAt.getTime() > Date.now())) throw badInput('expiresAt must be in the future', 'expiresAt');
+  if (input.expiresAt != null && !(input.expiresAt.getTime() > Date.now())) throw badInput(errorMessage('expiresAtInFuture'), 'expiresAt');
   return send(em, viewer, services, 'announcement.publish', {
     kind: NotificationKind.ANNOUNCEMENT,
     title: input.title,
@@ -89,7 +89,7 @@ async function send(em: EntityManager, viewer: Viewer, services: NotificationSer
       scope,
     });
     assertAudienceInScope(scope, { everyone: audience.everyone, departments, membersOutside: outside });
-    if (total === 0) throw badInput('Nobody to notify: the audience has no active members', 'audience');
+    if (total === 0) throw badInput(errorMessage('nobodyToNotify'), 'audience');
     const event = await emit(notificationSentEvent(org.id, id));
     const notification = await insertNotification(tx, {
       id,
