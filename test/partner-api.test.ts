@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_RATE_LIMITS, loadConfig, type RateLimits } from '../src/config';
 import type { Gateway } from '../src/server';
@@ -7,7 +6,7 @@ import { GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { postImport } from './support/imports';
-import { apiClientFor, gql, rawCode, requestToken, type RawResult } from './support/limits';
+import { apiClientFor, gql, rawCode, requestToken, sendRaw, type RawResult } from './support/limits';
 import { connectWs, wsOperation } from './support/ws';
 
 /** Costs 7: the page query, totalCount, and 5 members; `rateLimit` costs nothing on top. */
@@ -17,29 +16,6 @@ function limitedGateway(limits: Partial<RateLimits>, extra: Parameters<typeof st
   return startTestGateway({ rateLimits: { ...DEFAULT_RATE_LIMITS, prefix: `orggraph-test:${randomUUID()}`, ...limits }, ...extra });
 }
 
-/** Any request with any method and headers, answered as status, headers and text. */
-function send(url: string, method: string, headers: Record<string, string> = {}, body?: string): Promise<RawResult> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = null;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 function budgetHeaders(result: RawResult) {
   return {
@@ -127,7 +103,7 @@ describe('OAuth authorization server metadata', () => {
   it('describes the client-credentials flow at /.well-known/oauth-authorization-server, and its token endpoint works', async () => {
     const gateway = await startTestGateway({ publicUrl: 'https://api.example.com' });
     const metadataUrl = gateway.url.replace(/\/graphql$/, '/.well-known/oauth-authorization-server');
-    const answer = await send(metadataUrl, 'GET');
+    const answer = await sendRaw(metadataUrl, 'GET');
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/^application\/json/);
     expect(answer.body).toEqual({
@@ -140,7 +116,7 @@ describe('OAuth authorization server metadata', () => {
       service_documentation: 'https://api.example.com/docs/partners.md',
     });
     expect(answer.body.scopes_supported).toHaveLength(14);
-    expect((await send(metadataUrl, 'POST')).status).toBe(405);
+    expect((await sendRaw(metadataUrl, 'POST')).status).toBe(405);
 
     // The token endpoint it names (here on the gateway's own address) takes each documented auth method.
     const owner = await createOrgWithOwner(setup);
@@ -200,7 +176,7 @@ describe('CORS', () => {
     const gateway = await startTestGateway({ corsOrigins: [ALLOWED] });
     for (const path of ['/graphql', '/oauth/token']) {
       const url = gateway.url.replace(/\/graphql$/, path);
-      const preflight = await send(url, 'OPTIONS', { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' });
+      const preflight = await sendRaw(url, 'OPTIONS', { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' });
       expect(preflight.status).toBe(204);
       expect(preflight.headers).toMatchObject({
         'access-control-allow-origin': ALLOWED,
@@ -208,7 +184,7 @@ describe('CORS', () => {
         'access-control-allow-headers': expect.stringMatching(/authorization.*content-type/),
         vary: expect.stringContaining('Origin'),
       });
-      const refused = await send(url, 'OPTIONS', { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' });
+      const refused = await sendRaw(url, 'OPTIONS', { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' });
       expect(refused.status).toBe(403);
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     }
@@ -222,7 +198,7 @@ describe('CORS', () => {
 
   it('allows no origin by default, and refuses CORS_ORIGINS that are not origins', async () => {
     const gateway = await startTestGateway();
-    const preflight = await send(gateway.url, 'OPTIONS', { origin: ALLOWED, 'access-control-request-method': 'POST' });
+    const preflight = await sendRaw(gateway.url, 'OPTIONS', { origin: ALLOWED, 'access-control-request-method': 'POST' });
     expect(preflight.status).toBe(403);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const env = { NODE_ENV: 'test' };

@@ -20,40 +20,35 @@ export function postRaw(
   options: { token?: string; headers?: Record<string, string>; localAddress?: string; raw?: boolean } = {},
 ): Promise<RawResult> {
   const payload = options.raw ? String(body) : JSON.stringify(body);
+  return sendRaw(url, 'POST', {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(payload)),
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    ...options.headers,
+  }, payload, options.localAddress);
+}
+
+/** Any request with any method and headers, answered as status, headers, JSON body (null when not JSON) and text. */
+export function sendRaw(url: string, method: string, headers: Record<string, string> = {}, body?: string, localAddress?: string): Promise<RawResult> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method: 'POST',
-        localAddress: options.localAddress,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(payload),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = null;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = null;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
-        });
-        res.on('error', reject);
-      },
-    );
+    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname + target.search, method, localAddress, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: unknown = null;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = null;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
+      });
+      res.on('error', reject);
+    });
     req.on('error', reject);
-    req.end(payload);
+    req.end(body);
   });
 }
 
