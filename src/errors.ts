@@ -64,6 +64,11 @@ export function localizedMessage(error: unknown, locale: Locale): string | undef
   return locale === DEFAULT_LOCALE ? error.message : translate(locale, error.localized.key, error.localized.args);
 }
 
+/** An error's catalogue message, to render elsewhere (an import report); a bare text is a key that renders as itself. */
+export function catalogueMessageOf(error: AppError): LocalizedMessage {
+  return error.localized ?? { key: error.message };
+}
+
 export const badInput = (message: string | LocalizedMessage, field?: string) =>
   new AppError(ErrorCode.BadUserInput, message, field ? { field } : {});
 export const notFound = (what = 'Object') => new AppError(ErrorCode.NotFound, errorMessage('notFound', { what }));

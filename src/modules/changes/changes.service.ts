@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput, forbidden } from '../../errors';
+import { badInput, errorMessage, forbidden } from '../../errors';
 import type { Contributions } from '../../contributions';
 import type { Reader } from '../../graphql/loaders';
 import { readOrgEventsOfKinds } from '../../realtime/event-log';
@@ -85,13 +85,13 @@ export async function readOrgChanges(
   const { viewer, em } = reader;
   const orgId = viewer.requireOrg().id;
   if (!Number.isInteger(args.first) || args.first < 1 || args.first > ORG_CHANGES_PAGE_MAX) {
-    throw badInput(`first must be between 1 and ${ORG_CHANGES_PAGE_MAX}`, 'first');
+    throw badInput(errorMessage('between', { field: 'first', min: 1, max: String(ORG_CHANGES_PAGE_MAX) }), 'first');
   }
   const after = parseOrgCursor(args.after) ?? 0;
   const kinds = kindsOf(args.types);
   const read = await readOrgEventsOfKinds(em, orgId, after, kinds, args.first + 1);
-  if (!read) throw forbidden('No current org');
-  if (after > read.lastId) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
+  if (!read) throw forbidden(errorMessage('noCurrentOrg'));
+  if (after > read.lastId) throw badInput(errorMessage('cursorAhead'), 'after');
   const hasMore = read.events.length > args.first;
   const events = hasMore ? read.events.slice(0, args.first) : read.events;
   const endCursor = hasMore ? events[events.length - 1]!.id : String(Math.max(read.lastId, after));
@@ -107,6 +107,6 @@ export async function readOrgChanges(
  */
 export async function currentSyncCursor(em: EntityManager, orgId: string): Promise<string> {
   const [row] = await em.getConnection().execute<Array<{ last: string }>>('select last_event_id::text as last from orgs where id = ?', [orgId]);
-  if (!row) throw forbidden('No current org');
+  if (!row) throw forbidden(errorMessage('noCurrentOrg'));
   return row.last;
 }
