@@ -1,4 +1,4 @@
-import { AppError, catalogueMessageOf, errorMessage } from '../../errors';
+import { AppError, errorMessage } from '../../errors';
 import type { LocalizedMessage } from '../../i18n';
 import { normalizePhone } from '../accounts/phone';
 import {
@@ -83,7 +83,7 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
       return rule();
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      issue(column, code, catalogueMessageOf(error));
+      issue(column, code, error.localized);
       return fallback;
     }
   };
@@ -105,7 +105,7 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
         normalized.push(normalizePhone(phone, phoneRegion, 'phones'));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        issue('phones', ImportIssueCode.INVALID_PHONE, catalogueMessageOf(error));
+        issue('phones', ImportIssueCode.INVALID_PHONE, error.localized);
       }
     }
     if (normalized.length === written.length) phones = [...new Set(normalized)];

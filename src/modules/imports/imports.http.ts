@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { canImportContacts, canImportMembers } from '../../auth/policy';
 import { localeOfViewer, passwordChangeRequired, type Viewer } from '../../auth/viewer';
-import { AppError, catalogueMessageOf, ErrorCode, errorMessage, httpStatusOf } from '../../errors';
+import { AppError, ErrorCode, errorMessage, httpStatusOf } from '../../errors';
 import { chooseLocale, type Locale } from '../../i18n';
 import type { GraphQLContext } from '../../graphql/context';
 import { budgetReport, costBuckets, rateLimitHeaders, UPLOAD_COST } from '../../limits/operation-limits';
@@ -132,7 +132,7 @@ function asRefusal(error: unknown, logger: Logger | null): ImportRequestError {
   if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, ...details } = error.extensions;
-    return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, catalogueMessageOf(error), details);
+    return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, error.localized, details);
   }
   logger?.error({ err: error }, 'import failed');
   return new ImportRequestError(500, ErrorCode.Internal, errorMessage('internal'));
