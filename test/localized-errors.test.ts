@@ -8,6 +8,7 @@ import {
   SendInvitationDocument,
   SendNotificationDocument,
   SignUpDocument,
+  TransferContactsDocument,
   UpdateMyPreferencesDocument,
   UpdateOrgLocaleDocument,
   ViewerLocaleDocument,
@@ -153,6 +154,15 @@ describe('error messages of the policy, password rules and import reports', () =
     expect([errorCode(inJapanese), message(inJapanese)]).toEqual(['FORBIDDEN', translate('ja', 'errors.sendNotificationsPermission')]);
     expect(message(inJapanese)).toContain('権限がありません');
     expect(message(inJapanese)).toContain('通知の送信');
+  });
+
+  it('the reasons a contact hand-over skips a contact are written in the reader\'s language too', async () => {
+    const owner = await createOrgWithOwner(client, 'Hand-over Org');
+    const receiver = await seedActiveMember(client, owner.org.id, { name: '受取' });
+    const input = { fromMemberId: owner.member.id, toMemberId: receiver.memberId, dryRun: true, contactIds: ['garbage'] };
+    const skipped = async (as: GraphQLClient) => (await as.ok(TransferContactsDocument, { input })).transferContacts.contacts.map((c) => [c.reason, c.message]);
+    expect(await skipped(owner.client)).toEqual([['NOT_FOUND', 'No such contact']]);
+    expect(await skipped(owner.client.withHeaders({ 'accept-language': 'ja' }))).toEqual([['NOT_FOUND', '該当する連絡先がありません']]);
   });
 
   it('a password rule refusal is written in Japanese: "at least 8 characters" in each language', async () => {
