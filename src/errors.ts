@@ -58,7 +58,7 @@ export class AppError extends GraphQLError {
   }
 }
 
-/** The message of an error in `locale`: its catalogue message there, else its message as written. */
+/** The message of an AppError in `locale` (its catalogue message there); undefined for any other error. */
 export function localizedMessage(error: unknown, locale: Locale): string | undefined {
   if (!(error instanceof AppError)) return undefined;
   return locale === DEFAULT_LOCALE ? error.message : translate(locale, error.localized.key, error.localized.args);
