@@ -122,6 +122,47 @@ describe('contact search', () => {
     expect(dense).toEqual(['Aaa 0001', 'Aaa 0010', 'Aaa 0011']);
   });
 
+  it('ranks a longer search by tier when its substrings lie beyond the probe (more than 20,000 contacts before them), for an admin and a plain member', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient(owner.url));
+    const orgId = rawIdOf(org.org.id);
+    const ownerId = rawIdOf(org.member.id);
+    const plain = await addPersonWithLogin(org.client, org.org.code, { name: 'Plain' });
+    // 20,100 contacts that sort first and match nothing: the substring tier's probe (SEARCH_PROBE) falls short.
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, phones, visibility)
+       select gen_random_uuid(), $1, $2, 'Aaa ' || lpad(i::text, 5, '0'), '{}', 'ORG' from generate_series(1, 20100) i`,
+      [orgId, ownerId],
+    );
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, company, phones, visibility)
+       select gen_random_uuid(), $1, $2, n.name, n.company, '{}', n.visibility
+         from (values ('Needle', null, 'ORG'), ('Needleman Zoe', null, 'ORG'), ('Yan Bo', 'Needle Works', 'ORG'), ('Zed Needle 1', null, 'ORG'),
+                      ('Zed Needle 2', null, 'ORG'), ('Zed Needle 3', null, 'ORG'), ('Zed Needle Private', null, 'PRIVATE')) n(name, company, visibility)`,
+      [orgId, ownerId],
+    );
+    const pages = async (client: GraphQLClient, query: string, first: number) => {
+      const seen: string[] = [];
+      let after: string | null | undefined;
+      for (;;) {
+        const { contacts } = await client.ok(ContactsDocument, { first, after, filter: { query } });
+        seen.push(...contacts.edges.map((e) => e.node.name));
+        if (!contacts.pageInfo.hasNextPage) return seen;
+        expect(contacts.edges).toHaveLength(first);
+        after = contacts.pageInfo.endCursor;
+      }
+    };
+    // Exact name, then the names starting with it, then every other match in reading order.
+    const all = ['Needle', 'Needleman Zoe', 'Yan Bo', 'Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3', 'Zed Needle Private'];
+    expect(await pages(org.client, 'needle', 2)).toEqual(all);
+    expect(await pages(org.client, 'needle', 50)).toEqual(all);
+    expect(await pages(plain.client, 'needle', 2)).toEqual(all.filter((name) => name !== 'Zed Needle Private'));
+    expect(await pages(plain.client, 'zed needle', 4)).toEqual(['Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3']);
+    // Dense tiers fill the page from the indexes: names starting with the query, then substrings in reading order.
+    expect(await names(org.client, { query: 'aaa 0001' }, 3)).toEqual(['Aaa 00010', 'Aaa 00011', 'Aaa 00012']);
+    expect(await names(plain.client, { query: 'a 0001' }, 3)).toEqual(['Aaa 00010', 'Aaa 00011', 'Aaa 00012']);
+    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'needle' } })).contacts.totalCount).toBe(7);
+  }, 120_000);
+
   it('answers NOT_FOUND for unknown or foreign filter ids', async () => {
     const garbage = Buffer.from('Tag:00000000-0000-4000-8000-000000000000').toString('base64url');
     expect(errorCode(await owner.request(ContactsDocument, { first: 5, filter: { tagIds: [garbage] } }))).toBe('NOT_FOUND');

@@ -6,7 +6,8 @@
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_contacts on the local Postgres, dropped and recreated),
  * BENCH_CONTACTS (1000000), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps the dataset of
- * an earlier run with the same BENCH_CONTACTS (the gateway migrates it on start) instead of reseeding it.
+ * an earlier run with the same BENCH_CONTACTS (the gateway migrates it on start) instead of reseeding it; BENCH_ONLY (a
+ * regular expression) runs only the searches whose "viewer: search" label it matches.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -271,6 +272,7 @@ async function main(): Promise<void> {
       ['plain member', memberToken],
     ] as const) {
       for (const [name, variables] of scenarios) {
+        if (process.env.BENCH_ONLY && !new RegExp(process.env.BENCH_ONLY).test(`${viewer}: ${name}`)) continue;
         results.push([viewer, name, await load(gateway.url, token, SEARCH, variables, options)]);
       }
     }

@@ -125,6 +125,13 @@ function conditions(orgId: string, reach: ContactReach & InStatementReach, scope
  */
 export const NAME_ORDER_PROBE = 4000;
 
+/**
+ * Rows read in reading order by a search of three characters or more for its substring matches before it ranks all
+ * of them instead: an index-only row costs some fifty times less than the heap page each ranked match reads, so the
+ * probe is longer than a list's.
+ */
+export const SEARCH_PROBE = 20000;
+
 type Row = Record<string, unknown>;
 
 /** What a page's nodes select that the page statement can bring along. */
@@ -207,7 +214,90 @@ export async function listContacts(
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
     const exact = search.patterns?.exact ?? '';
     const length = [...exact].length;
-    if (!search.patterns || length > 2 || exact.includes(' ')) {
+    if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.ownerId && !scope.groupId) {
+      // Three characters or more with a letter among them: the matches can be many (a company word: one contact in
+      // twelve), so ranking them all (a heap page per match) is what made such a search cost hundreds of ms. The page
+      // is looked for by tier instead:
+      // - `top`: the exact names (contacts_org_name_key), the names starting with the query (contacts_org_name_prefix,
+      //   a byte-order range, index-only with the visibility and filter columns) and the reading prefixes (the trigram
+      //   index), each its first rows in reading order; these are few;
+      // - `probe`: the substrings (rank 3) among the next SEARCH_PROBE contacts in reading order (index-only, as a
+      //   list's probe), when `top` leaves room; the last row of a full window comes along as a marker (`n`), so no
+      //   second walk tells a sparse match from the end of the contacts;
+      // - `slow`: only when both fall short and the probe did not reach the last contact, every match is ranked as before.
+      const patterns = search.patterns;
+      const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
+      const cursor = searchAfter ?? [];
+      const tiers: Where[] = [
+        {
+          sql: `(select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
+                  order by c.sort_key, c.id limit ?)`,
+          params: [...scoped.params, patterns.exact, ...cursor, first + 1],
+        },
+        {
+          // `|| ''`: sorted after the range, not a walk of the reading order filtered by the prefix.
+          sql: `(select c.id, c.sort_key, 1 from contacts c where ${scoped.sql} and (c.name_key collate "C") like ? and c.name_key <> ?${tierAfter(1)}
+                  order by c.sort_key || '', c.id limit ?)`,
+          params: [...scoped.params, patterns.prefix, patterns.exact, ...cursor, first + 1],
+        },
+      ];
+      if (patterns.reading) {
+        tiers.push({
+          sql: `(select c.id, c.sort_key, 2 from contacts c where ${scoped.sql} and c.search_keys like ? and c.name_key <> ? and c.name_key not like ?${tierAfter(2)}
+                  order by c.sort_key || '', c.id limit ?)`,
+          params: [...scoped.params, patterns.reading, patterns.exact, patterns.prefix, ...cursor, first + 1],
+        });
+      }
+      const better = `c.name_key <> ? and c.name_key not like ?${patterns.reading ? ' and c.search_keys not like ?' : ''}`;
+      const betterParams = [patterns.exact, patterns.prefix, ...(patterns.reading ? [patterns.reading] : [])];
+      const probeAfter = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
+      const probeAfterParams = probeAfter ? [searchAfter![1], searchAfter![2]] : [];
+      const skipProbe = searchAfter !== null && Number(searchAfter[0]) > 3;
+      text = `with top as materialized (
+           select * from (${tiers.map((tier) => tier.sql).join(' union all ')}) t order by t.search_rank, t.sort_key, t.id limit ?
+         ),
+         probe as materialized (
+           select c.id, c.sort_key, 3 as search_rank, c.hit, c.n from (
+             select c.id, c.sort_key, c.n, (${filters.sql} and ${better}${skipProbe ? ' and false' : ''}) as hit from (
+               select c.*, row_number() over (order by c.sort_key, c.id) as n from (
+                 select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids,
+                        c.company, c.visibility, c.name_key, c.search_keys
+                   from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?
+               ) c
+             ) c
+           ) c where (select count(*) from top) < ? and (c.hit or c.n = ?)
+           order by c.sort_key, c.id limit ?
+         ),
+         state as materialized (
+           select (select count(*) from top) >= ?
+                  or (select count(*) from top) + (select count(*) from probe where hit) >= ?
+                  or not exists (select 1 from probe where n = ?) as complete
+         ),
+         slow as materialized (
+           select r.id, r.sort_key, r.search_rank
+             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and not (select complete from state)) r
+            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+         ),
+         found as (
+           select * from (
+             select * from top where (select complete from state)
+             union all select id, sort_key, search_rank from probe where hit and (select complete from state)
+             union all select * from slow
+           ) u order by u.search_rank, u.sort_key, u.id limit ?
+         )
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [
+        ...tiers.flatMap((tier) => tier.params),
+        first + 1,
+        ...filters.params, ...betterParams, ...ordered.params, ...probeAfterParams, SEARCH_PROBE, first + 1, SEARCH_PROBE, first + 2,
+        first + 1, first + 1, SEARCH_PROBE,
+        ...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1,
+        first + 1,
+        ...extras.flatMap((extra) => extra.params),
+      ];
+    } else if (!search.patterns || length > 2 || exact.includes(' ')) {
       text = `with found as materialized (
            select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
             ${after} order by r.search_rank, r.sort_key, r.id limit ?
@@ -358,7 +448,11 @@ export async function listContacts(
       ...extras.flatMap((extra) => extra.params),
     ];
   }
-  const rows = await queryNamed<Row>(em, statementFor(numbered(text)), params);
+  // A search goes unnamed: Postgres plans it with its values each time. A named one gets a generic plan after five
+  // runs, which cannot see the LIKE patterns (no prefix range, no trigram selectivity): it read 70,000 heap rows
+  // through a tag where the pattern's index range held none. A list has no pattern and keeps its name.
+  const statement = search ? { name: '', text: numbered(text) } : statementFor(numbered(text));
+  const rows = await queryNamed<Row>(em, statement, params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 

@@ -1,0 +1,17 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The names starting with a search of three characters or more, in one index range (issue 11). A contact search ranks
+ * those names (rank 1) before every other match; the trigram index finds them only among the names holding a word
+ * that starts so ("Robert Tanaka" for "tanaka"), a heap page each. `name_key collate "C"` orders them byte-wise, so
+ * `like 'tanaka%'` is a range whatever the database's locale, and the columns the visibility rule and the filters look
+ * at ride along: the first rows of the tier in reading order cost an index-only scan of the range.
+ */
+export class Migration20261215050000_contacts_name_prefix extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`
+create index if not exists contacts_org_name_prefix on contacts (org_id, (name_key collate "C"), sort_key, id)
+  include (name_key, audience, tag_ids, owner_id, company, visibility) where deleted_at is null;
+`);
+  }
+}
