@@ -133,12 +133,17 @@ describe('contact search', () => {
        select gen_random_uuid(), $1, $2, 'Aaa ' || lpad(i::text, 5, '0'), '{}', 'ORG' from generate_series(1, 20100) i`,
       [orgId, ownerId],
     );
+    // ORG ones, one private to the owner, and three shared with the plain member or theirs.
+    const plainId = rawIdOf(plain.memberId);
     await sql(
-      `insert into contacts (id, org_id, owner_id, name, company, phones, visibility)
-       select gen_random_uuid(), $1, $2, n.name, n.company, '{}', n.visibility
-         from (values ('Needle', null, 'ORG'), ('Needleman Zoe', null, 'ORG'), ('Yan Bo', 'Needle Works', 'ORG'), ('Zed Needle 1', null, 'ORG'),
-                      ('Zed Needle 2', null, 'ORG'), ('Zed Needle 3', null, 'ORG'), ('Zed Needle Private', null, 'PRIVATE')) n(name, company, visibility)`,
-      [orgId, ownerId],
+      `insert into contacts (id, org_id, owner_id, name, company, phones, visibility, shared_member_ids)
+       select gen_random_uuid(), $1, case when n.mine then $3::uuid else $2::uuid end, n.name, n.company, '{}', n.visibility,
+              case when n.visibility = 'SHARED' then array[$3::uuid] else '{}'::uuid[] end
+         from (values ('Needle', null, 'ORG', false), ('Needleman Zoe', null, 'ORG', false), ('Yan Bo', 'Needle Works', 'ORG', false),
+                      ('Zed Needle 1', null, 'ORG', false), ('Zed Needle 2', null, 'ORG', false), ('Zed Needle 3', null, 'ORG', false),
+                      ('Zed Needle Private', null, 'PRIVATE', false), ('Needle Shared', null, 'SHARED', false), ('Xu Needle', null, 'SHARED', false),
+                      ('Aaa 0001 mine', null, 'PRIVATE', true)) n(name, company, visibility, mine)`,
+      [orgId, ownerId, plainId],
     );
     const pages = async (client: GraphQLClient, query: string, first: number) => {
       const seen: string[] = [];
@@ -152,15 +157,17 @@ describe('contact search', () => {
       }
     };
     // Exact name, then the names starting with it, then every other match in reading order.
-    const all = ['Needle', 'Needleman Zoe', 'Yan Bo', 'Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3', 'Zed Needle Private'];
+    const all = ['Needle', 'Needle Shared', 'Needleman Zoe', 'Xu Needle', 'Yan Bo', 'Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3', 'Zed Needle Private'];
     expect(await pages(org.client, 'needle', 2)).toEqual(all);
     expect(await pages(org.client, 'needle', 50)).toEqual(all);
     expect(await pages(plain.client, 'needle', 2)).toEqual(all.filter((name) => name !== 'Zed Needle Private'));
     expect(await pages(plain.client, 'zed needle', 4)).toEqual(['Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3']);
     // Dense tiers fill the page from the indexes: names starting with the query, then substrings in reading order.
-    expect(await names(org.client, { query: 'aaa 0001' }, 3)).toEqual(['Aaa 00010', 'Aaa 00011', 'Aaa 00012']);
-    expect(await names(plain.client, { query: 'a 0001' }, 3)).toEqual(['Aaa 00010', 'Aaa 00011', 'Aaa 00012']);
-    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'needle' } })).contacts.totalCount).toBe(7);
+    expect(await names(org.client, { query: 'aaa 0001' }, 3)).toEqual(['Aaa 0001 mine', 'Aaa 00010', 'Aaa 00011']);
+    expect(await names(org.client, { query: 'aaa 00010' }, 3)).toEqual(['Aaa 00010']);
+    for (const client of [org.client, plain.client]) expect(await names(client, { query: 'a 0001' }, 3)).toEqual(['Aaa 0001 mine', 'Aaa 00010', 'Aaa 00011']);
+    expect(await pages(plain.client, 'a 0001', 4)).toHaveLength(11);
+    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'needle' } })).contacts.totalCount).toBe(9);
   }, 120_000);
 
   it('answers NOT_FOUND for unknown or foreign filter ids', async () => {

@@ -6,7 +6,7 @@ import { badInput, notFound, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { Contact, type ContactVisibility } from './contact.entity';
 import { rawIds } from './contact-fields';
-import { type InStatementReach, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
+import { type InStatementReach, memberContactsParts, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { Member } from '../members/member.entity';
 import { Tag } from './tag.entity';
@@ -106,8 +106,13 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(orgId: string, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
-  const parts: Where[] = [visibleContactsWhere('c', orgId, reach)];
+function conditions(
+  orgId: string,
+  reach: ContactReach & InStatementReach,
+  scope: ContactListScope,
+  { withSearch = true, visible = visibleContactsWhere('c', orgId, reach) }: { withSearch?: boolean; visible?: Where } = {},
+): Where {
+  const parts: Where[] = [visible];
   const search = withSearch ? searchOf(scope) : null;
   if (search) parts.push(search.where);
   if (scope.tagIds?.length) parts.push({ sql: 'c.tag_ids @> ?::uuid[]', params: [pgArray(scope.tagIds)] });
@@ -254,20 +259,31 @@ export async function listContacts(
       const probeAfter = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
       const probeAfterParams = probeAfter ? [searchAfter![1], searchAfter![2]] : [];
       const skipProbe = searchAfter !== null && Number(searchAfter[0]) > 3;
+      // A plain member sees one contact in twenty or so: the probe walks the ORG contacts only (contacts_org_public_probe),
+      // where the matches are as dense as among all, and the member's own and shared ones come from the audience
+      // index, every match of them (few) sorted.
+      const parts = memberContactsParts('c', orgId, reach);
+      const probeFilters = parts ? conditions(orgId, reach, scope, { visible: parts.org }) : filters;
+      const personal = parts ? conditions(orgId, reach, scope, { visible: parts.personal }) : null;
       text = `with top as materialized (
            select * from (${tiers.map((tier) => tier.sql).join(' union all ')}) t order by t.search_rank, t.sort_key, t.id limit ?
          ),
          probe as materialized (
            select c.id, c.sort_key, 3 as search_rank, c.hit, c.n from (
-             select c.id, c.sort_key, c.n, (${filters.sql} and ${better}${skipProbe ? ' and false' : ''}) as hit from (
+             select c.id, c.sort_key, c.n, (${probeFilters.sql} and ${better}${skipProbe ? ' and false' : ''}) as hit from (
                select c.*, row_number() over (order by c.sort_key, c.id) as n from (
                  select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids,
                         c.company, c.visibility, c.name_key, c.search_keys
-                   from contacts c where ${ordered.sql}${probeAfter} order by c.sort_key, c.id limit ?
+                   from contacts c where ${ordered.sql}${parts ? ` and c.visibility = 'ORG'` : ''}${probeAfter} order by c.sort_key, c.id limit ?
                ) c
              ) c
            ) c where (select count(*) from top) < ? and (c.hit or c.n = ?)
            order by c.sort_key, c.id limit ?
+         ),
+         personal as materialized (
+           ${personal ? `select c.id, c.sort_key, 3 as search_rank from contacts c
+             where (select count(*) from top) < ? and ${personal.sql} and ${better}${probeAfter}${skipProbe ? ' and false' : ''}
+             order by c.sort_key || '', c.id limit ?` : 'select null::uuid as id, null::text as sort_key, 3 as search_rank where false'}
          ),
          state as materialized (
            select (select count(*) from top) >= ?
@@ -275,14 +291,16 @@ export async function listContacts(
                   or not exists (select 1 from probe where n = ?) as complete
          ),
          slow as materialized (
-           select r.id, r.sort_key, r.search_rank
-             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and not (select complete from state)) r
-            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           select * from (
+             select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+              ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           ) s where not (select complete from state)
          ),
          found as (
            select * from (
              select * from top where (select complete from state)
              union all select id, sort_key, search_rank from probe where hit and (select complete from state)
+             union all select * from personal where (select complete from state)
              union all select * from slow
            ) u order by u.search_rank, u.sort_key, u.id limit ?
          )
@@ -291,7 +309,8 @@ export async function listContacts(
       params = [
         ...tiers.flatMap((tier) => tier.params),
         first + 1,
-        ...filters.params, ...betterParams, ...ordered.params, ...probeAfterParams, SEARCH_PROBE, first + 1, SEARCH_PROBE, first + 2,
+        ...probeFilters.params, ...betterParams, ...ordered.params, ...probeAfterParams, SEARCH_PROBE, first + 1, SEARCH_PROBE, first + 2,
+        ...(personal ? [first + 1, ...personal.params, ...betterParams, ...probeAfterParams, first + 1] : []),
         first + 1, first + 1, SEARCH_PROBE,
         ...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1,
         first + 1,
@@ -320,12 +339,15 @@ export async function listContacts(
              order by c.sort_key, c.id limit ?)
          )`;
       const fastParams = [...scoped.params, exact, ...(searchAfter ?? []), first + 1, ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1];
+      // The gate stands above the LIMIT, so it is a one-time filter over the whole part: below it, a parallel plan
+      // would start its workers (some 100 ms on a busy machine) even when the gate is shut.
       const slow = (gate: string) => `slow as materialized (
-           select r.id, r.sort_key, r.search_rank
-             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and ${gate}) r
-            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           select * from (
+             select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+              ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           ) s where ${gate}
          )`;
-      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...gateParams, ...(searchAfter ?? []), first + 1];
+      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...gateParams];
       if (search.patterns.reading) {
         text = `with ${fast}, ${slow('(select count(*) from fast) < ?')},
            found as (
@@ -425,7 +447,7 @@ export async function listContacts(
                      else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.sort_key, c.id limit ?) probe) < ? end as complete
        ),
        sparse as materialized (
-         select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.sort_key || '', c.id limit ?
+         select * from (select c.id from contacts c where ${matches.sql} order by c.sort_key || '', c.id limit ?) s where not (select complete from state)
        ),
        found as (
          select h.id from hits h where (select complete from state)
