@@ -7,7 +7,8 @@
  * Env: BENCH_DATABASE_URL (default orggraph_bench_contacts on the local Postgres, dropped and recreated),
  * BENCH_CONTACTS (1000000), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps the dataset of
  * an earlier run with the same BENCH_CONTACTS (the gateway migrates it on start) instead of reseeding it; BENCH_ONLY (a
- * regular expression) runs only the searches whose "viewer: search" label it matches.
+ * regular expression) runs only the searches whose "viewer: search" label it matches; BENCH_GATEWAY_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof-contacts`) goes to the gateway's node.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -226,7 +227,8 @@ function pick<T>(items: readonly T[]): T {
 async function main(): Promise<void> {
   const kept = process.env.BENCH_REUSE === '1' ? await keptDataset() : null;
   if (!kept) await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' }, nodeArgs);
   try {
     let adminToken: string;
     let memberToken: string;
