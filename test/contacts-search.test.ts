@@ -167,6 +167,21 @@ describe('contact search', () => {
     expect(await names(org.client, { query: 'aaa 00010' }, 3)).toEqual(['Aaa 00010']);
     for (const client of [org.client, plain.client]) expect(await names(client, { query: 'a 0001' }, 3)).toEqual(['Aaa 0001 mine', 'Aaa 00010', 'Aaa 00011']);
     expect(await pages(plain.client, 'a 0001', 4)).toHaveLength(11);
+    // With an owner filter the probe walks that owner's contacts (more than 20,000 for the owner: it falls short too).
+    const byOwner = async (client: GraphQLClient, query: string, owner: string, first: number) => {
+      const seen: string[] = [];
+      let after: string | null | undefined;
+      for (;;) {
+        const { contacts } = await client.ok(ContactsDocument, { first, after, filter: { query, ownerId: owner } });
+        seen.push(...contacts.edges.map((e) => e.node.name));
+        if (!contacts.pageInfo.hasNextPage) return seen;
+        after = contacts.pageInfo.endCursor;
+      }
+    };
+    expect(await byOwner(org.client, 'needle', org.member.id, 2)).toEqual(all);
+    expect(await byOwner(plain.client, 'needle', org.member.id, 3)).toEqual(all.filter((name) => name !== 'Zed Needle Private'));
+    expect(await byOwner(plain.client, 'a 0001', plain.memberId, 3)).toEqual(['Aaa 0001 mine']);
+    expect(await byOwner(org.client, 'a 0001', org.member.id, 20)).toHaveLength(10);
     expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'needle' } })).contacts.totalCount).toBe(9);
   }, 120_000);
 

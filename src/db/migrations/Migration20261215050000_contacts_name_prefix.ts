@@ -10,6 +10,10 @@ import { Migration } from '@mikro-orm/migrations';
  * `contacts_org_public_probe`: the ORG contacts in reading order with the columns a search looks at. A plain member
  * sees those and the few shared with them; walking every contact for the ORG ones (one in twenty here) read twenty
  * times the rows for a page, so a member's search probe walks these only.
+ *
+ * `contacts_org_owner_probe`: one owner's contacts in reading order with the same columns, for a search filtered by
+ * owner: the planner intersected the owner's few hundred rows with a trigram bitmap of every match in the org
+ * (83,000 for "medic", some 100 ms to build); the probe reads the owner's index entries only.
  */
 export class Migration20261215050000_contacts_name_prefix extends Migration {
   override async up(): Promise<void> {
@@ -18,6 +22,8 @@ create index if not exists contacts_org_name_prefix on contacts (org_id, (name_k
   include (name_key, audience, tag_ids, owner_id, company, visibility) where deleted_at is null;
 create index if not exists contacts_org_public_probe on contacts (org_id, sort_key, id)
   include (search_text, name_key, search_keys, tag_ids, audience, owner_id, company, visibility) where deleted_at is null and visibility = 'ORG';
+create index if not exists contacts_org_owner_probe on contacts (org_id, owner_id, sort_key, id)
+  include (search_text, name_key, search_keys, tag_ids, audience, company, visibility) where deleted_at is null;
 `);
   }
 }

@@ -219,15 +219,15 @@ export async function listContacts(
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
     const exact = search.patterns?.exact ?? '';
     const length = [...exact].length;
-    if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.ownerId && !scope.groupId) {
-      // Three characters or more with a letter among them: the matches can be many (a company word: one contact in
+    if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.groupId) {
+      // Three characters or more with a letter among them (no group filter): the matches can be many (a company word: one contact in
       // twelve), so ranking them all (a heap page per match) is what made such a search cost hundreds of ms. The page
       // is looked for by tier instead:
       // - `top`: the exact names (contacts_org_name_key), the names starting with the query (contacts_org_name_prefix,
       //   a byte-order range, index-only with the visibility and filter columns) and the reading prefixes (the trigram
       //   index), each its first rows in reading order; these are few;
       // - `probe`: the substrings (rank 3) among the next SEARCH_PROBE contacts in reading order (index-only, as a
-      //   list's probe), when `top` leaves room; the last row of a full window comes along as a marker (`n`), so no
+      //   list's probe; the owner's with an owner filter), when `top` leaves room; the last row of a full window comes along as a marker (`n`), so no
       //   second walk tells a sparse match from the end of the contacts;
       // - `slow`: only when both fall short and the probe did not reach the last contact, every match is ranked as before.
       const patterns = search.patterns;
@@ -262,7 +262,8 @@ export async function listContacts(
       // A plain member sees one contact in twenty or so: the probe walks the ORG contacts only (contacts_org_public_probe),
       // where the matches are as dense as among all, and the member's own and shared ones come from the audience
       // index, every match of them (few) sorted.
-      const parts = memberContactsParts('c', orgId, reach);
+      // With an owner filter the probe walks that owner's contacts (contacts_org_owner_probe, index-only) instead.
+      const parts = scope.ownerId ? null : memberContactsParts('c', orgId, reach);
       const probeFilters = parts ? conditions(orgId, reach, scope, { visible: parts.org }) : filters;
       const personal = parts ? conditions(orgId, reach, scope, { visible: parts.personal }) : null;
       text = `with top as materialized (
