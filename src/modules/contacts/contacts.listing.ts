@@ -157,10 +157,11 @@ function numbered(sql: string): string {
  * viewer's departments (for the visibility rule), the filter's tags and owner (unknown ones answer NOT_FOUND), the
  * page and, when the nodes select them, each contact's tags and owner are all read by it.
  *
- * A search is ranked: its matches come from `contacts_lookup` and are sorted (see below). A list without a search
- * is looked for in two steps, so that neither broad nor narrow filters read much of a million contacts:
+ * A search is ranked (exact name, prefix, reading, substring): each tier comes in reading order from an index where it
+ * can, and every match from `contacts_lookup`, ranked and sorted, only when those fall short (see below). A search is
+ * sent unnamed (planned with its patterns). A list without a search is looked for in two steps, so that neither broad nor narrow filters read much of a million contacts:
  * 1. the next 4,000 contacts in reading order (an index-only scan of `contacts_org_sort_probe`, which holds every
- *    column the conditions look at, or `contacts_org_owner_sort` with an owner filter) are filtered as they stream, until a
+ *    column the conditions look at, or the owner's index with an owner filter) are filtered as they stream, until a
  *    page is full; when it fills, or they are all there is, that is the page: common matches cost a millisecond or two.
  * 2. otherwise the matches are sparse (fewer than one in 200), and the page is found through the `contacts_lookup`
  *    GIN index (trigram, tags and audience intersected in the index) with a bitmap scan, sorted: the cost follows the
