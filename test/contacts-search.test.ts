@@ -122,6 +122,69 @@ describe('contact search', () => {
     expect(dense).toEqual(['Aaa 0001', 'Aaa 0010', 'Aaa 0011']);
   });
 
+  it('ranks a longer search by tier when its substrings lie beyond the probe (more than 20,000 contacts before them), for an admin and a plain member', async () => {
+    const org = await createOrgWithOwner(new GraphQLClient(owner.url));
+    const orgId = rawIdOf(org.org.id);
+    const ownerId = rawIdOf(org.member.id);
+    const plain = await addPersonWithLogin(org.client, org.org.code, { name: 'Plain' });
+    // 20,100 contacts that sort first and match nothing: the substring tier's probe (SEARCH_PROBE) falls short.
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, phones, visibility)
+       select gen_random_uuid(), $1, $2, 'Aaa ' || lpad(i::text, 5, '0'), '{}', 'ORG' from generate_series(1, 20100) i`,
+      [orgId, ownerId],
+    );
+    // ORG ones, one private to the owner, and three shared with the plain member or theirs.
+    const plainId = rawIdOf(plain.memberId);
+    await sql(
+      `insert into contacts (id, org_id, owner_id, name, company, phones, visibility, shared_member_ids)
+       select gen_random_uuid(), $1, case when n.mine then $3::uuid else $2::uuid end, n.name, n.company, '{}', n.visibility,
+              case when n.visibility = 'SHARED' then array[$3::uuid] else '{}'::uuid[] end
+         from (values ('Needle', null, 'ORG', false), ('Needleman Zoe', null, 'ORG', false), ('Yan Bo', 'Needle Works', 'ORG', false),
+                      ('Zed Needle 1', null, 'ORG', false), ('Zed Needle 2', null, 'ORG', false), ('Zed Needle 3', null, 'ORG', false),
+                      ('Zed Needle Private', null, 'PRIVATE', false), ('Needle Shared', null, 'SHARED', false), ('Xu Needle', null, 'SHARED', false),
+                      ('Aaa 0001 mine', null, 'PRIVATE', true)) n(name, company, visibility, mine)`,
+      [orgId, ownerId, plainId],
+    );
+    const pages = async (client: GraphQLClient, query: string, first: number) => {
+      const seen: string[] = [];
+      let after: string | null | undefined;
+      for (;;) {
+        const { contacts } = await client.ok(ContactsDocument, { first, after, filter: { query } });
+        seen.push(...contacts.edges.map((e) => e.node.name));
+        if (!contacts.pageInfo.hasNextPage) return seen;
+        expect(contacts.edges).toHaveLength(first);
+        after = contacts.pageInfo.endCursor;
+      }
+    };
+    // Exact name, then the names starting with it, then every other match in reading order.
+    const all = ['Needle', 'Needle Shared', 'Needleman Zoe', 'Xu Needle', 'Yan Bo', 'Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3', 'Zed Needle Private'];
+    expect(await pages(org.client, 'needle', 2)).toEqual(all);
+    expect(await pages(org.client, 'needle', 50)).toEqual(all);
+    expect(await pages(plain.client, 'needle', 2)).toEqual(all.filter((name) => name !== 'Zed Needle Private'));
+    expect(await pages(plain.client, 'zed needle', 4)).toEqual(['Zed Needle 1', 'Zed Needle 2', 'Zed Needle 3']);
+    // Dense tiers fill the page from the indexes: names starting with the query, then substrings in reading order.
+    expect(await names(org.client, { query: 'aaa 0001' }, 3)).toEqual(['Aaa 0001 mine', 'Aaa 00010', 'Aaa 00011']);
+    expect(await names(org.client, { query: 'aaa 00010' }, 3)).toEqual(['Aaa 00010']);
+    for (const client of [org.client, plain.client]) expect(await names(client, { query: 'a 0001' }, 3)).toEqual(['Aaa 0001 mine', 'Aaa 00010', 'Aaa 00011']);
+    expect(await pages(plain.client, 'a 0001', 4)).toHaveLength(11);
+    // With an owner filter the probe walks that owner's contacts (more than 20,000 for the owner: it falls short too).
+    const byOwner = async (client: GraphQLClient, query: string, owner: string, first: number) => {
+      const seen: string[] = [];
+      let after: string | null | undefined;
+      for (;;) {
+        const { contacts } = await client.ok(ContactsDocument, { first, after, filter: { query, ownerId: owner } });
+        seen.push(...contacts.edges.map((e) => e.node.name));
+        if (!contacts.pageInfo.hasNextPage) return seen;
+        after = contacts.pageInfo.endCursor;
+      }
+    };
+    expect(await byOwner(org.client, 'needle', org.member.id, 2)).toEqual(all);
+    expect(await byOwner(plain.client, 'needle', org.member.id, 3)).toEqual(all.filter((name) => name !== 'Zed Needle Private'));
+    expect(await byOwner(plain.client, 'a 0001', plain.memberId, 3)).toEqual(['Aaa 0001 mine']);
+    expect(await byOwner(org.client, 'a 0001', org.member.id, 20)).toHaveLength(10);
+    expect((await org.client.ok(ContactsCountDocument, { filter: { query: 'needle' } })).contacts.totalCount).toBe(9);
+  }, 120_000);
+
   it('answers NOT_FOUND for unknown or foreign filter ids', async () => {
     const garbage = Buffer.from('Tag:00000000-0000-4000-8000-000000000000').toString('base64url');
     expect(errorCode(await owner.request(ContactsDocument, { first: 5, filter: { tagIds: [garbage] } }))).toBe('NOT_FOUND');

@@ -5,7 +5,10 @@
  * requests/s, SQL statements per request.
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_contacts on the local Postgres, dropped and recreated),
- * BENCH_CONTACTS (1000000), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4).
+ * BENCH_CONTACTS (1000000), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps the dataset of
+ * an earlier run with the same BENCH_CONTACTS (the gateway migrates it on start) instead of reseeding it; BENCH_ONLY (a
+ * regular expression) runs only the searches whose "viewer: search" label it matches; BENCH_GATEWAY_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof-contacts`) goes to the gateway's node.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -33,7 +36,7 @@ const CITIES = ['Beijing', 'Shanghai', 'Shenzhen', 'Chengdu', 'Wuhan', 'Hangzhou
 const INDUSTRIES = ['Union Medical', 'Pharma', 'Logistics', 'Devices', 'Biotech', 'Hospital Supply', 'Diagnostics', 'Software', '医疗器械', '医药', '物流', '生物科技'];
 const SUFFIXES = ['Co', 'Ltd', 'Group', 'GmbH', 'Inc', '有限公司', '集团'];
 
-async function seed(orgId: string): Promise<{ memberPhone: string; ownerIds: string[]; tagIds: string[] }> {
+async function seed(orgId: string): Promise<{ ownerIds: string[]; tagIds: string[] }> {
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   const started = performance.now();
@@ -66,7 +69,7 @@ async function seed(orgId: string): Promise<{ memberPhone: string; ownerIds: str
     await db.query('insert into bench_teams select ordinality - 1, id from unnest($1::uuid[]) with ordinality as id', [teams]);
 
     // Owners: 2,000 members (the first one is the plain member who signs in).
-    const memberPhone = '+8613700000001';
+    const memberPhone = MEMBER_PHONE;
     const userId = randomUUID();
     await db.query(`insert into users (id, kind, name, phone, phone_verified_at, password_hash) values ($1, 'PERSONAL', '普通成员', $2, now(), $3)`, [
       userId,
@@ -168,10 +171,46 @@ async function seed(orgId: string): Promise<{ memberPhone: string; ownerIds: str
     await db.query('vacuum analyze contact_keys');
     await db.query('analyze');
     step('vacuum analyze');
-    return { memberPhone, ownerIds, tagIds };
+    return { ownerIds, tagIds };
   } finally {
     await db.end();
   }
+}
+
+const ADMIN_PHONE = '+8613900000001';
+const MEMBER_PHONE = '+8613700000001';
+
+/** The org, owners and tags of a dataset seeded by an earlier run with the same BENCH_CONTACTS, or null. */
+async function keptDataset(): Promise<{ orgId: string; ownerIds: string[]; tagIds: string[] } | null> {
+  const db = new pg.Client({ connectionString: DATABASE_URL });
+  try {
+    await db.connect();
+  } catch {
+    return null; // no such database yet
+  }
+  try {
+    const { rows } = await db.query<{ id: string; contacts: number }>(
+      `select o.id, (select count(*)::int from contacts c where c.org_id = o.id) as contacts from orgs o where o.code = 'contacts-bench'`,
+    );
+    const org = rows[0];
+    if (!org || org.contacts !== CONTACTS) return null;
+    // The owners in seeding order (their phones number them), the first being the plain member who signs in.
+    const owners = await db.query<{ id: string }>(`select id from members where org_id = $1 and phone like '+86137%' order by phone`, [org.id]);
+    const tags = await db.query<{ id: string }>('select id from contact_tags where org_id = $1', [org.id]);
+    if (owners.rows.length !== OWNERS || tags.rows.length !== TAGS) return null;
+    return { orgId: org.id, ownerIds: owners.rows.map((r) => r.id), tagIds: tags.rows.map((r) => r.id) };
+  } catch {
+    return null;
+  } finally {
+    await db.end();
+  }
+}
+
+/** A session token of the user with `phone`, switched into org `orgId`. */
+async function tokenOf(url: string, phone: string, orgId: string): Promise<string> {
+  const logIn = await graphql(url, 'mutation($input: LogInInput!) { logIn(input: $input) { token } }', { input: { phone, password: PASSWORD } });
+  const switched = await graphql(url, 'mutation($orgId: ID!) { switchOrg(orgId: $orgId) { token } }', { orgId: toGlobalId('Org', orgId) }, logIn.data!.logIn.token);
+  return switched.data!.switchOrg.token;
 }
 
 const SEARCH = `query BenchContacts($filter: ContactFilter) {
@@ -186,22 +225,36 @@ function pick<T>(items: readonly T[]): T {
 }
 
 async function main(): Promise<void> {
-  await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
+  const kept = process.env.BENCH_REUSE === '1' ? await keptDataset() : null;
+  if (!kept) await freshDatabase(DATABASE_URL);
+  const nodeArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' }, nodeArgs);
   try {
-    const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
-      input: { phone: '+8613900000001', name: '管理员', password: PASSWORD },
-    });
-    const created = await graphql(gateway.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } } }', { input: { name: '客户通讯录', code: 'contacts-bench' } }, signUp.data!.signUp.token);
-    const adminToken: string = created.data!.createOrg.token;
-    const orgGlobalId: string = created.data!.createOrg.org.id;
-    const orgId = Buffer.from(orgGlobalId, 'base64url').toString().split(':')[1]!;
-    console.log('seeding');
-    const { memberPhone, ownerIds, tagIds } = await seed(orgId);
-
-    const logIn = await graphql(gateway.url, 'mutation($input: LogInInput!) { logIn(input: $input) { token } }', { input: { phone: memberPhone, password: PASSWORD } });
-    const switched = await graphql(gateway.url, 'mutation($orgId: ID!) { switchOrg(orgId: $orgId) { token } }', { orgId: orgGlobalId }, logIn.data!.logIn.token);
-    const memberToken: string = switched.data!.switchOrg.token;
+    let adminToken: string;
+    let memberToken: string;
+    let ownerIds: string[];
+    let tagIds: string[];
+    if (kept) {
+      console.log('reusing the seeded dataset (BENCH_REUSE=1)');
+      const db = new pg.Client({ connectionString: DATABASE_URL });
+      await db.connect();
+      await db.query('analyze');
+      await db.end();
+      ({ ownerIds, tagIds } = kept);
+      adminToken = await tokenOf(gateway.url, ADMIN_PHONE, kept.orgId);
+      memberToken = await tokenOf(gateway.url, MEMBER_PHONE, kept.orgId);
+    } else {
+      const signUp = await graphql(gateway.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { token } }', {
+        input: { phone: ADMIN_PHONE, name: '管理员', password: PASSWORD },
+      });
+      const created = await graphql(gateway.url, 'mutation($input: CreateOrgInput!) { createOrg(input: $input) { token org { id } } }', { input: { name: '客户通讯录', code: 'contacts-bench' } }, signUp.data!.signUp.token);
+      adminToken = created.data!.createOrg.token;
+      const orgGlobalId: string = created.data!.createOrg.org.id;
+      const orgId = Buffer.from(orgGlobalId, 'base64url').toString().split(':')[1]!;
+      console.log('seeding');
+      ({ ownerIds, tagIds } = await seed(orgId));
+      memberToken = await tokenOf(gateway.url, MEMBER_PHONE, orgId);
+    }
 
     const tag = () => toGlobalId('Tag', pick(tagIds));
     const owner = () => toGlobalId('Member', pick(ownerIds));
@@ -221,6 +274,7 @@ async function main(): Promise<void> {
       ['plain member', memberToken],
     ] as const) {
       for (const [name, variables] of scenarios) {
+        if (process.env.BENCH_ONLY && !new RegExp(process.env.BENCH_ONLY).test(`${viewer}: ${name}`)) continue;
         results.push([viewer, name, await load(gateway.url, token, SEARCH, variables, options)]);
       }
     }

@@ -69,6 +69,33 @@ export function visibleContactsWhere(
 }
 
 /**
+ * A plain member's visible contacts in two parts that add up to `visibleContactsWhere`: every ORG contact of the org
+ * (`org`: the org id is in the audience of exactly those, and in every member's keys), and the others shared with the
+ * member (`personal`: owned, shared with them or their departments; the audience overlap without the org id, which
+ * the `contacts_lookup` GIN index answers from the member's own few keys). Null for every other reach (org-wide,
+ * department scopes, API clients), whose rule is not split.
+ */
+export function memberContactsParts(
+  alias: string,
+  orgId: string,
+  reach: ContactReach & InStatementReach,
+): { org: { sql: string; params: unknown[] }; personal: { sql: string; params: unknown[] } } | null {
+  if (reach.orgWide || !reach.departmentsOf || reach.scopePaths.length || !reach.audienceKeys.includes(orgId)) return null;
+  const live = `${alias}.org_id = ? and ${alias}.deleted_at is null`;
+  const keys = reach.audienceKeys.filter((key) => key !== orgId);
+  return {
+    org: { sql: `${live} and ${alias}.visibility = 'ORG'`, params: [orgId] },
+    personal: {
+      sql: `${live} and ${alias}.visibility <> 'ORG' and ${alias}.audience && (?::uuid[] || array(
+            select k::uuid from member_departments md join departments d on d.id = md.department_id
+                   cross join lateral unnest(string_to_array(d.path, '/')) k
+             where md.org_id = ? and md.member_id = ? and k <> ''))`,
+      params: [orgId, pgArray(keys), orgId, reach.departmentsOf],
+    },
+  };
+}
+
+/**
  * A reach whose `audienceKeys` leave out the departments of member `departmentsOf`: the statement adds them (the
  * departments the member is placed in and every one above them, as `contactReach` does from their paths), so a
  * page costs no statement of its own for them. The rest of a member's reach does not depend on their departments.

@@ -6,7 +6,7 @@ import { badInput, notFound, errorMessage } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import { Contact, type ContactVisibility } from './contact.entity';
 import { rawIds } from './contact-fields';
-import { type InStatementReach, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
+import { type InStatementReach, memberContactsParts, pgArray, statementContactReach, visibleContactsWhere } from './contact-visibility';
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { Member } from '../members/member.entity';
 import { Tag } from './tag.entity';
@@ -106,8 +106,13 @@ function and(parts: Where[]): Where {
  * Every condition of a list: the visibility rule (`visibleContactsWhere`, the same as for single reads) and the
  * filters. Lists, search and counts all go through it, so they never disagree.
  */
-function conditions(orgId: string, reach: ContactReach & InStatementReach, scope: ContactListScope, { withSearch = true } = {}): Where {
-  const parts: Where[] = [visibleContactsWhere('c', orgId, reach)];
+function conditions(
+  orgId: string,
+  reach: ContactReach & InStatementReach,
+  scope: ContactListScope,
+  { withSearch = true, visible = visibleContactsWhere('c', orgId, reach) }: { withSearch?: boolean; visible?: Where } = {},
+): Where {
+  const parts: Where[] = [visible];
   const search = withSearch ? searchOf(scope) : null;
   if (search) parts.push(search.where);
   if (scope.tagIds?.length) parts.push({ sql: 'c.tag_ids @> ?::uuid[]', params: [pgArray(scope.tagIds)] });
@@ -124,6 +129,13 @@ function conditions(orgId: string, reach: ContactReach & InStatementReach, scope
  * the worst case near 2·√(p·N), some 9,000 row reads for pages of 20 among a million contacts.
  */
 export const NAME_ORDER_PROBE = 4000;
+
+/**
+ * Rows read in reading order by a search of three characters or more for its substring matches before it ranks all
+ * of them instead: an index-only row costs some fifty times less than the heap page each ranked match reads, so the
+ * probe is longer than a list's.
+ */
+export const SEARCH_PROBE = 20000;
 
 type Row = Record<string, unknown>;
 
@@ -145,10 +157,11 @@ function numbered(sql: string): string {
  * viewer's departments (for the visibility rule), the filter's tags and owner (unknown ones answer NOT_FOUND), the
  * page and, when the nodes select them, each contact's tags and owner are all read by it.
  *
- * A search is ranked: its matches come from `contacts_lookup` and are sorted (see below). A list without a search
- * is looked for in two steps, so that neither broad nor narrow filters read much of a million contacts:
+ * A search is ranked (exact name, prefix, reading, substring): each tier comes in reading order from an index where it
+ * can, and every match from `contacts_lookup`, ranked and sorted, only when those fall short (see below). A search is
+ * sent unnamed (planned with its patterns). A list without a search is looked for in two steps, so that neither broad nor narrow filters read much of a million contacts:
  * 1. the next 4,000 contacts in reading order (an index-only scan of `contacts_org_sort_probe`, which holds every
- *    column the conditions look at, or `contacts_org_owner_sort` with an owner filter) are filtered as they stream, until a
+ *    column the conditions look at, or the owner's index with an owner filter) are filtered as they stream, until a
  *    page is full; when it fills, or they are all there is, that is the page: common matches cost a millisecond or two.
  * 2. otherwise the matches are sparse (fewer than one in 200), and the page is found through the `contacts_lookup`
  *    GIN index (trigram, tags and audience intersected in the index) with a bitmap scan, sorted: the cost follows the
@@ -207,7 +220,105 @@ export async function listContacts(
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
     const exact = search.patterns?.exact ?? '';
     const length = [...exact].length;
-    if (!search.patterns || length > 2 || exact.includes(' ')) {
+    if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.groupId) {
+      // Three characters or more with a letter among them (no group filter): the matches can be many (a company word: one contact in
+      // twelve), so ranking them all (a heap page per match) is what made such a search cost hundreds of ms. The page
+      // is looked for by tier instead:
+      // - `top`: the exact names (contacts_org_name_key), the names starting with the query (contacts_org_name_prefix,
+      //   a byte-order range, index-only with the visibility and filter columns) and the reading prefixes (the trigram
+      //   index), each its first rows in reading order; these are few;
+      // - `probe`: the substrings (rank 3) among the next SEARCH_PROBE contacts in reading order (index-only, as a
+      //   list's probe; the owner's with an owner filter), when `top` leaves room; the last row of a full window comes along as a marker (`n`), so no
+      //   second walk tells a sparse match from the end of the contacts;
+      // - `slow`: only when both fall short and the probe did not reach the last contact, every match is ranked as before.
+      const patterns = search.patterns;
+      const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
+      const cursor = searchAfter ?? [];
+      const tiers: Where[] = [
+        {
+          sql: `(select c.id, c.sort_key, 0 as search_rank from contacts c where ${scoped.sql} and c.name_key = ?${tierAfter(0)}
+                  order by c.sort_key, c.id limit ?)`,
+          params: [...scoped.params, patterns.exact, ...cursor, first + 1],
+        },
+        {
+          // `|| ''`: sorted after the range, not a walk of the reading order filtered by the prefix.
+          sql: `(select c.id, c.sort_key, 1 from contacts c where ${scoped.sql} and (c.name_key collate "C") like ? and c.name_key <> ?${tierAfter(1)}
+                  order by c.sort_key || '', c.id limit ?)`,
+          params: [...scoped.params, patterns.prefix, patterns.exact, ...cursor, first + 1],
+        },
+      ];
+      if (patterns.reading) {
+        tiers.push({
+          sql: `(select c.id, c.sort_key, 2 from contacts c where ${scoped.sql} and c.search_keys like ? and c.name_key <> ? and c.name_key not like ?${tierAfter(2)}
+                  order by c.sort_key || '', c.id limit ?)`,
+          params: [...scoped.params, patterns.reading, patterns.exact, patterns.prefix, ...cursor, first + 1],
+        });
+      }
+      const better = `c.name_key <> ? and c.name_key not like ?${patterns.reading ? ' and c.search_keys not like ?' : ''}`;
+      const betterParams = [patterns.exact, patterns.prefix, ...(patterns.reading ? [patterns.reading] : [])];
+      const probeAfter = searchAfter && searchAfter[0] === 3 ? ' and (c.sort_key, c.id) > (?::text, ?::uuid)' : '';
+      const probeAfterParams = probeAfter ? [searchAfter![1], searchAfter![2]] : [];
+      const skipProbe = searchAfter !== null && Number(searchAfter[0]) > 3;
+      // A plain member sees one contact in twenty or so: the probe walks the ORG contacts only (contacts_org_public_probe),
+      // where the matches are as dense as among all, and the member's own and shared ones come from the audience
+      // index, every match of them (few) sorted.
+      // With an owner filter the probe walks that owner's contacts (contacts_org_owner_probe, index-only) instead.
+      const parts = scope.ownerId ? null : memberContactsParts('c', orgId, reach);
+      const probeFilters = parts ? conditions(orgId, reach, scope, { visible: parts.org }) : filters;
+      const personal = parts ? conditions(orgId, reach, scope, { visible: parts.personal }) : null;
+      text = `with top as materialized (
+           select * from (${tiers.map((tier) => tier.sql).join(' union all ')}) t order by t.search_rank, t.sort_key, t.id limit ?
+         ),
+         probe as materialized (
+           select c.id, c.sort_key, 3 as search_rank, c.hit, c.n from (
+             select c.id, c.sort_key, c.n, (${probeFilters.sql} and ${better}${skipProbe ? ' and false' : ''}) as hit from (
+               select c.*, row_number() over (order by c.sort_key, c.id) as n from (
+                 select c.id, c.sort_key, c.org_id, null::timestamptz as deleted_at, c.owner_id, c.audience, c.search_text, c.tag_ids,
+                        c.company, c.visibility, c.name_key, c.search_keys
+                   from contacts c where ${ordered.sql}${parts ? ` and c.visibility = 'ORG'` : ''}${probeAfter} order by c.sort_key, c.id limit ?
+               ) c
+             ) c
+           ) c where (select count(*) from top) < ? and (c.hit or c.n = ?)
+           order by c.sort_key, c.id limit ?
+         ),
+         personal as materialized (
+           ${personal ? `select c.id, c.sort_key, 3 as search_rank from contacts c
+             where (select count(*) from top) < ? and ${personal.sql} and ${better}${probeAfter}${skipProbe ? ' and false' : ''}
+             order by c.sort_key || '', c.id limit ?` : 'select null::uuid as id, null::text as sort_key, 3 as search_rank where false'}
+         ),
+         state as materialized (
+           select (select count(*) from top) >= ?
+                  or (select count(*) from top) + (select count(*) from probe where hit) >= ?
+                  or not exists (select 1 from probe where n = ?) as complete
+         ),
+         slow as materialized (
+           select * from (
+             select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+              ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           ) s where not (select complete from state)
+         ),
+         found as (
+           select * from (
+             select * from top where (select complete from state)
+             union all select id, sort_key, search_rank from probe where hit and (select complete from state)
+             union all select * from personal where (select complete from state)
+             union all select * from slow
+           ) u order by u.search_rank, u.sort_key, u.id limit ?
+         )
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [
+        ...tiers.flatMap((tier) => tier.params),
+        first + 1,
+        ...probeFilters.params, ...betterParams, ...ordered.params, ...probeAfterParams, SEARCH_PROBE, first + 1, SEARCH_PROBE, first + 2,
+        ...(personal ? [first + 1, ...personal.params, ...betterParams, ...probeAfterParams, first + 1] : []),
+        first + 1, first + 1, SEARCH_PROBE,
+        ...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1,
+        first + 1,
+        ...extras.flatMap((extra) => extra.params),
+      ];
+    } else if (!search.patterns || length > 2 || exact.includes(' ')) {
       text = `with found as materialized (
            select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
             ${after} order by r.search_rank, r.sort_key, r.id limit ?
@@ -230,12 +341,15 @@ export async function listContacts(
              order by c.sort_key, c.id limit ?)
          )`;
       const fastParams = [...scoped.params, exact, ...(searchAfter ?? []), first + 1, ...scoped.params, exact, exact, ...(searchAfter ?? []), first + 1];
+      // The gate stands above the LIMIT, so it is a one-time filter over the whole part: below it, a parallel plan
+      // would start its workers (some 100 ms on a busy machine) even when the gate is shut.
       const slow = (gate: string) => `slow as materialized (
-           select r.id, r.sort_key, r.search_rank
-             from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql} and ${gate}) r
-            ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           select * from (
+             select r.id, r.sort_key, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
+              ${after} order by r.search_rank, r.sort_key, r.id limit ?
+           ) s where ${gate}
          )`;
-      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...gateParams, ...(searchAfter ?? []), first + 1];
+      const slowParams = (gateParams: unknown[]) => [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...gateParams];
       if (search.patterns.reading) {
         text = `with ${fast}, ${slow('(select count(*) from fast) < ?')},
            found as (
@@ -335,7 +449,7 @@ export async function listContacts(
                      else (select count(*) from (select 1 from contacts c where ${ordered.sql} order by c.sort_key, c.id limit ?) probe) < ? end as complete
        ),
        sparse as materialized (
-         select c.id from contacts c where ${matches.sql} and not (select complete from state) order by c.sort_key || '', c.id limit ?
+         select * from (select c.id from contacts c where ${matches.sql} order by c.sort_key || '', c.id limit ?) s where not (select complete from state)
        ),
        found as (
          select h.id from hits h where (select complete from state)
@@ -358,7 +472,11 @@ export async function listContacts(
       ...extras.flatMap((extra) => extra.params),
     ];
   }
-  const rows = await queryNamed<Row>(em, statementFor(numbered(text)), params);
+  // A search goes unnamed: Postgres plans it with its values each time. A named one gets a generic plan after five
+  // runs, which cannot see the LIKE patterns (no prefix range, no trigram selectivity): it read 70,000 heap rows
+  // through a tag where the pattern's index range held none. A list has no pattern and keeps its name.
+  const statement = search ? { name: '', text: numbered(text) } : statementFor(numbered(text));
+  const rows = await queryNamed<Row>(em, statement, params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 
