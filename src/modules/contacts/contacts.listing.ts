@@ -14,6 +14,7 @@ import { contactLoaders } from './contacts.loaders';
 import { CONTACT_LIMITS, type ContactFilter } from './contacts.inputs';
 import { executeRead } from '../../db/read-routing';
 import { namePatterns, nameQuery, type NamePatterns } from '../../search/name-keys';
+import { readingSearchCtes } from './contacts.reading-search';
 
 /** Which contacts a page lists, as raw ids; every condition applies together, on top of the visibility rule. */
 export interface ContactListScope {
@@ -207,12 +208,22 @@ export async function listContacts(
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
     const exact = search.patterns?.exact ?? '';
     const length = [...exact].length;
-    if (!search.patterns || length > 2 || exact.includes(' ')) {
+    const query = scope.query ? nameQuery(scope.query) : null;
+    const noFilters = !scope.ownerId && !scope.groupId && !scope.tagIds?.length && !scope.company?.trim() && !scope.visibility;
+    if (search.patterns?.reading && query && noFilters && [...query.compact].length >= 2) {
+      // A reading search (pinyin, initials, kana, Latin) without other filters: tier by tier from btree indexes.
+      const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const ctes = readingSearchCtes({ scoped, matches, rank, patterns: search.patterns, text: query.text, compact: query.compact, searchAfter, first });
+      text = `with ${ctes.sql}
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [...ctes.params, ...extras.flatMap((extra) => extra.params)];
+    } else if (!search.patterns || length > 2 || exact.includes(' ')) {
       text = `with found as materialized (
            select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
             ${after} order by r.search_rank, r.sort_key, r.id limit ?
          )
-         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
           order by f.search_rank, c.sort_key, c.id`;
       params = [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...extras.flatMap((extra) => extra.params)];
     } else {
@@ -242,7 +253,7 @@ export async function listContacts(
              select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
               order by u.search_rank, u.sort_key, u.id limit ?
            )
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [...fastParams, ...slowParams([first + 1]), first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
       } else if (HAN_START.test(exact) && !scope.ownerId && !scope.groupId && !scope.tagIds?.length && !scope.company?.trim() && !scope.visibility) {
@@ -277,7 +288,7 @@ export async function listContacts(
               group by s.id, s.sort_key order by s.sort_key, s.id limit ?
            ),
            found as (select * from (select * from fast union all select * from subs) u order by u.search_rank, u.sort_key, u.id limit ?)
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [...fastParams, ...union.params, first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
       } else {
@@ -309,7 +320,7 @@ export async function listContacts(
                union all select * from slow
              ) u order by u.search_rank, u.sort_key, u.id limit ?
            )
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [
           ...fastParams,
