@@ -8,7 +8,8 @@
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_search on the local Postgres, dropped and recreated),
  * BENCH_ROWS (1000000 of each), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps a dataset
- * seeded by an earlier run with the same BENCH_ROWS instead of seeding again.
+ * seeded by an earlier run with the same BENCH_ROWS instead of seeding again; BENCH_GATEWAY_NODE_ARGS (node arguments
+ * of the gateway process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
@@ -24,6 +25,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const BATCH = 20_000;
+/** Node arguments of the gateway process, space-separated: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const PASSWORD = 'bench-password';
 
 // The most frequent Chinese surnames, most frequent first: drawn with weight 1 / (rank + 4), so 王 and 李 are each
@@ -284,10 +287,12 @@ async function main(): Promise<void> {
   // BENCH_REUSE=1 keeps the dataset of an earlier run with the same BENCH_ROWS (the gateway migrates it on start).
   const kept = process.env.BENCH_REUSE === '1' ? await keptOrg() : null;
   if (!kept) await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' }, GATEWAY_NODE_ARGS);
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY });
+  // With the gateway's settings for these statements (`src/db/orm.ts`: no JIT; `queryNamed`: a search's generic
+  // plan), so the two run the same plans.
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY, options: '-c jit=off -c plan_cache_mode=force_generic_plan' });
   try {
     let token: string;
     let orgId: string;

@@ -369,7 +369,8 @@ export async function listContacts(
       ...extras.flatMap((extra) => extra.params),
     ];
   }
-  const rows = await queryNamed<Row>(em, statementFor(numbered(text)), params);
+  // A search's statement is written for its generic plan (see `queryNamed`).
+  const rows = await queryNamed<Row>(em, statementFor(numbered(text), { genericPlan: !!search }), params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');
 

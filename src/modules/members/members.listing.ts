@@ -324,10 +324,10 @@ function toMember(loaders: Loaders, { search_rank, ...row }: Record<string, unkn
   return member;
 }
 
-/** The rows of a page, through a named statement. */
+/** The rows of a page, through a named statement (a search's with its generic plan, which it is written for). */
 async function pageOf(em: EntityManager, loaders: Loaders, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
   const sql = pageStatement(conditions, first, search);
-  return (await queryNamed<Record<string, unknown>>(em, statementFor(sql), conditions.values)).map((row) => toMember(loaders, row));
+  return (await queryNamed<Record<string, unknown>>(em, statementFor(sql, { genericPlan: !!search }), conditions.values)).map((row) => toMember(loaders, row));
 }
 
 /**
@@ -345,6 +345,7 @@ async function pageWithManagers(em: EntityManager, loaders: Loaders, conditions:
        union all
        select m.*, ${search ? 'null::int, ' : ''}false, null::int from members m where m.org_id = $1 and m.id in (select manager_id from page)
        order by in_page desc, page_rank, sort_key, id`,
+      { genericPlan: !!search },
     ),
     conditions.values,
   );
