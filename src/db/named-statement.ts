@@ -4,7 +4,6 @@ import type { Knex } from '@mikro-orm/knex';
 import { countSqlStatement } from './sql-counter';
 
 // The driver's own conversion of a parameter to its text form (no type declarations ship for it).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | null };
 
 /** A read written once with `$n` placeholders; its name lets Postgres plan it once per connection. */
