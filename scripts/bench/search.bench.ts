@@ -8,7 +8,8 @@
  *
  * Env: BENCH_DATABASE_URL (default orggraph_bench_search on the local Postgres, dropped and recreated),
  * BENCH_ROWS (1000000 of each), BENCH_SECONDS (3 per query), BENCH_CONCURRENCY (4); BENCH_REUSE=1 keeps a dataset
- * seeded by an earlier run with the same BENCH_ROWS instead of seeding again.
+ * seeded by an earlier run with the same BENCH_ROWS instead of seeding again; BENCH_GATEWAY_NODE_ARGS (node arguments
+ * of the gateway process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import pg from 'pg';
 import { memberSearchStatement } from '../../src/modules/members/members.listing';
 import { nameKeys, namePatterns, nameQuery, type NameKeys } from '../../src/search/name-keys';
 import { toGlobalId } from '../../src/graphql/relay';
+import { readingSearchCtes } from '../../src/modules/contacts/contacts.reading-search';
 import { freshDatabase, graphql, load, measure, startGatewayProcess, type LoadResult } from './lib';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/orggraph_bench_search';
@@ -23,6 +25,8 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const BATCH = 20_000;
+/** Node arguments of the gateway process, space-separated: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 const PASSWORD = 'bench-password';
 
 // The most frequent Chinese surnames, most frequent first: drawn with weight 1 / (rank + 4), so 王 and 李 are each
@@ -170,12 +174,42 @@ export function contactProbe(orgId: string, query: string): { name: string; text
     return `${scope()} and (${likes.join(' or ')})`;
   };
   const length = [...patterns.exact].length;
+  const folded = nameQuery(query)!;
   let sql: string;
-  if (length > 2 || patterns.exact.includes(' ')) {
+  if (patterns.reading && [...folded.compact].length >= 2) {
+    // A reading search, tier by tier from btree indexes, as `contacts.listing.ts` writes it (`readingSearchCtes`).
+    const where = (text: string, params: unknown[]) => ({ sql: text, params });
+    const likeValues: unknown[] = [];
+    const likeSql = matches().replace(/\$(\d+)/g, (_, n: string) => {
+      likeValues.push(values[Number(n) - 1]);
+      return '?';
+    });
+    const rankValues: unknown[] = [];
+    values.length = 0;
+    const rankSql = rank().replace(/\$(\d+)/g, (_, n: string) => {
+      rankValues.push(values[Number(n) - 1]);
+      return '?';
+    });
+    values.length = 0;
+    const ctes = readingSearchCtes({
+      scoped: where('c.org_id = ? and c.deleted_at is null', [orgId]),
+      matches: where(likeSql, likeValues),
+      rank: where(rankSql, rankValues),
+      patterns,
+      text: folded.text,
+      compact: folded.compact,
+      searchAfter: null,
+      first: 20,
+    });
+    values.push(...ctes.params);
+    let n = 0;
+    sql = `with ${ctes.sql.replace(/\?/g, () => `$${++n}`)}
+      select c.*, f.search_rank from found f join contacts c on c.id = f.id where serial_plan() order by f.search_rank, c.sort_key, c.id`;
+  } else if (length > 2 || patterns.exact.includes(' ')) {
     sql = `with found as materialized (
         select r.id, r.search_rank from (select c.id, c.sort_key, ${rank()} as search_rank from contacts c where ${matches()}) r
         order by r.search_rank, r.sort_key, r.id limit 21)
-      select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+      select c.*, f.search_rank from found f join contacts c on c.id = f.id where serial_plan() order by f.search_rank, c.sort_key, c.id`;
   } else {
     const fast = `fast as materialized (
         (select c.id, c.sort_key, 0 as search_rank from contacts c where ${scope()} and c.name_key = ${param(patterns.exact)} order by c.sort_key, c.id limit 21)
@@ -189,7 +223,7 @@ export function contactProbe(orgId: string, query: string): { name: string; text
             where ${matches()} and (select count(*) from fast) < 21) r order by r.search_rank, r.sort_key, r.id limit 21),
         found as (select * from (select * from fast where (select count(*) from fast) >= 21 union all select * from slow) u
           order by u.search_rank, u.sort_key, u.id limit 21)
-        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id where serial_plan() order by f.search_rank, c.sort_key, c.id`;
     } else if (/^\p{Script=Han}/u.test(patterns.exact)) {
       // Starting with a Han character: the substrings from the position indexes and the long names' trigram index.
       const branches = (length === 1 ? [2, 3, 4] : [2, 3]).map((p) => [
@@ -204,7 +238,7 @@ export function contactProbe(orgId: string, query: string): { name: string; text
       sql = `with ${fast},
         subs as materialized (select s.id, s.sort_key, 3 as search_rank from (${union}) s group by s.id, s.sort_key order by s.sort_key, s.id limit 21),
         found as (select * from (select * from fast union all select * from subs) u order by u.search_rank, u.sort_key, u.id limit 21)
-        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id where serial_plan() order by f.search_rank, c.sort_key, c.id`;
     } else {
       // CJK: the substrings in reading order from the index-only probe, all matches ranked only when it falls short.
       sql = `with ${fast},
@@ -221,7 +255,7 @@ export function contactProbe(orgId: string, query: string): { name: string; text
             where ${matches()} and not (select complete from state)) r order by r.search_rank, r.sort_key, r.id limit 21),
         found as (select * from (select * from fast where (select complete from state) union all select * from probe where (select complete from state)
                                  union all select * from slow) u order by u.search_rank, u.sort_key, u.id limit 21)
-        select c.*, f.search_rank from found f join contacts c on c.id = f.id order by f.search_rank, c.sort_key, c.id`;
+        select c.*, f.search_rank from found f join contacts c on c.id = f.id where serial_plan() order by f.search_rank, c.sort_key, c.id`;
     }
   }
   return { name: statementName(sql), text: sql, values };
@@ -253,10 +287,12 @@ async function main(): Promise<void> {
   // BENCH_REUSE=1 keeps the dataset of an earlier run with the same BENCH_ROWS (the gateway migrates it on start).
   const kept = process.env.BENCH_REUSE === '1' ? await keptOrg() : null;
   if (!kept) await freshDatabase(DATABASE_URL);
-  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' });
+  const gateway = await startGatewayProcess({ DATABASE_URL, NODE_ENV: 'development', LOG_LEVEL: 'info', OUTBOX_POLL_MS: '0' }, GATEWAY_NODE_ARGS);
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY });
+  // With the gateway's settings for these statements (`src/db/orm.ts`: no JIT; `queryNamed`: a search's generic
+  // plan), so the two run the same plans.
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONCURRENCY, options: '-c jit=off -c plan_cache_mode=force_generic_plan' });
   try {
     let token: string;
     let orgId: string;
@@ -322,7 +358,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -62,6 +62,10 @@ export async function openOrm(databaseUrl: string, logger?: Logger, options: Orm
         connection: {
           connectionTimeoutMillis: timeouts.connectMs,
           ...(timeouts.statementMs > 0 && { statement_timeout: timeouts.statementMs }),
+          // No JIT: it compiles a statement whose estimated cost passes `jit_above_cost`, which a generic plan of a
+          // search's many gated branches does (each costed as if it ran); compiling took 0.5 s where the statement
+          // itself takes a millisecond (issue 14, `npm run bench:search`). The gateway's statements are all short.
+          options: '-c jit=off',
         },
       }),
       // knex's own messages (a pooled connection lost when Postgres goes away) into the log, not onto stdout.

@@ -199,6 +199,17 @@ export function describeNameSearch(label: string, gatewayUrl: () => Promise<stri
         expect(failures).toEqual([]);
       });
 
+      it(`pages every ${kind} search one name at a time in the order of a single page`, async () => {
+        // Pages of one: each tier (exact, prefix, reading, substring) fills a page by itself, so the statements that
+        // read a tier's first rows from its own index (and stop there) answer, not only the one ranking every match.
+        const failures: string[] = [];
+        for (const [query, expected] of SEARCHES) {
+          const found = (await allPages(list, owner, { query }, 1)).filter((name) => fixture.has(name));
+          if (JSON.stringify(found) !== JSON.stringify(expected)) failures.push(`${query}: ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
+        }
+        expect(failures).toEqual([]);
+      });
+
       it(`pages a ranked ${kind} search without repeats or gaps`, async () => {
         expect(await allPages(list, owner, { query: 'zhang' }, 2)).toEqual(['Zhang Wei', '张三丰', '张伟', '章伟', '张无忌', '張學友']);
         expect(await allPages(list, owner, { query: '王' }, 1)).toEqual(['王伟', '王小明', 'David 王', 'Lisa 王']);

@@ -20,6 +20,7 @@ import { Migration20261210100000_import_keys_per_org } from './Migration20261210
 import { Migration20261210110000_audit_summary_global_ids } from './Migration20261210110000_audit_summary_global_ids';
 import { Migration20261211090000_name_search_keys } from './Migration20261211090000_name_search_keys';
 import { Migration20261213090500_webhooks } from './Migration20261213090500_webhooks';
+import { Migration20261215030000_reading_fields } from './Migration20261215030000_reading_fields';
 import { Migration20261215050000_contacts_name_prefix } from './Migration20261215050000_contacts_name_prefix';
 import { Migration20261211100000_department_tag_name_keys } from './Migration20261211100000_department_tag_name_keys';
 import { Migration20261211170000_name_positions } from './Migration20261211170000_name_positions';
@@ -51,5 +52,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261211170000_name_positions', class: Migration20261211170000_name_positions },
   { name: 'Migration20261212140000_locales_time_zones', class: Migration20261212140000_locales_time_zones },
   { name: 'Migration20261213090500_webhooks', class: Migration20261213090500_webhooks },
+  { name: 'Migration20261215030000_reading_fields', class: Migration20261215030000_reading_fields },
   { name: 'Migration20261215050000_contacts_name_prefix', class: Migration20261215050000_contacts_name_prefix },
 ];

@@ -14,6 +14,7 @@ import { contactLoaders } from './contacts.loaders';
 import { CONTACT_LIMITS, type ContactFilter } from './contacts.inputs';
 import { executeRead } from '../../db/read-routing';
 import { namePatterns, nameQuery, type NamePatterns } from '../../search/name-keys';
+import { readingSearchCtes } from './contacts.reading-search';
 
 /** Which contacts a page lists, as raw ids; every condition applies together, on top of the visibility rule. */
 export interface ContactListScope {
@@ -212,6 +213,7 @@ export async function listContacts(
 
   let text: string;
   let params: unknown[];
+  let planning: 'generic' | 'custom' = 'generic';
   if (search) {
     // A search is ranked (exact name, prefix, reading, substring), so no walk in reading order can stop early: its
     // matches come from the `contacts_lookup` GIN index (a bitmap scan), ranked and sorted; the cost follows the
@@ -220,7 +222,17 @@ export async function listContacts(
     const after = searchAfter ? 'where (r.search_rank, r.sort_key, r.id) > (?::int, ?::text, ?::uuid)' : '';
     const exact = search.patterns?.exact ?? '';
     const length = [...exact].length;
-    if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.groupId) {
+    const query = scope.query ? nameQuery(scope.query) : null;
+    const noFilters = !scope.ownerId && !scope.groupId && !scope.tagIds?.length && !scope.company?.trim() && !scope.visibility;
+    if (search.patterns?.reading && query && noFilters && [...query.compact].length >= 2) {
+      // A reading search (pinyin, initials, kana, Latin) without other filters: tier by tier from btree indexes.
+      const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
+      const ctes = readingSearchCtes({ scoped, matches, rank, patterns: search.patterns, text: query.text, compact: query.compact, searchAfter, first });
+      text = `with ${ctes.sql}
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
+          order by f.search_rank, c.sort_key, c.id`;
+      params = [...ctes.params, ...extras.flatMap((extra) => extra.params)];
+    } else if (search.patterns && (length > 2 || exact.includes(' ')) && /\p{L}/u.test(exact) && !scope.groupId) {
       // Three characters or more with a letter among them (no group filter): the matches can be many (a company word: one contact in
       // twelve), so ranking them all (a heap page per match) is what made such a search cost hundreds of ms. The page
       // is looked for by tier instead:
@@ -231,6 +243,7 @@ export async function listContacts(
       //   list's probe; the owner's with an owner filter), when `top` leaves room; the last row of a full window comes along as a marker (`n`), so no
       //   second walk tells a sparse match from the end of the contacts;
       // - `slow`: only when both fall short and the probe did not reach the last contact, every match is ranked as before.
+      planning = 'custom';
       const patterns = search.patterns;
       const scoped = and([conditions(orgId, reach, scope, { withSearch: false }), ...window.slice(1)]);
       const tierAfter = (tier: number) => (searchAfter ? ` and (${tier}, c.sort_key, c.id) > (?::int, ?::text, ?::uuid)` : '');
@@ -323,7 +336,7 @@ export async function listContacts(
            select r.id, r.search_rank from (select c.id, c.sort_key, ${rank.sql} as search_rank from contacts c where ${matches.sql}) r
             ${after} order by r.search_rank, r.sort_key, r.id limit ?
          )
-         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+         select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
           order by f.search_rank, c.sort_key, c.id`;
       params = [...rank.params, ...matches.params, ...(searchAfter ?? []), first + 1, ...extras.flatMap((extra) => extra.params)];
     } else {
@@ -356,7 +369,7 @@ export async function listContacts(
              select * from (select * from fast where (select count(*) from fast) >= ? union all select * from slow) u
               order by u.search_rank, u.sort_key, u.id limit ?
            )
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [...fastParams, ...slowParams([first + 1]), first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
       } else if (HAN_START.test(exact) && !scope.ownerId && !scope.groupId && !scope.tagIds?.length && !scope.company?.trim() && !scope.visibility) {
@@ -391,7 +404,7 @@ export async function listContacts(
               group by s.id, s.sort_key order by s.sort_key, s.id limit ?
            ),
            found as (select * from (select * from fast union all select * from subs) u order by u.search_rank, u.sort_key, u.id limit ?)
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [...fastParams, ...union.params, first + 1, first + 1, ...extras.flatMap((extra) => extra.params)];
       } else {
@@ -423,7 +436,7 @@ export async function listContacts(
                union all select * from slow
              ) u order by u.search_rank, u.sort_key, u.id limit ?
            )
-           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true
+           select c.*, f.search_rank${columns} from (select 1) one left join (found f join contacts c on c.id = f.id) on true where serial_plan()
             order by f.search_rank, c.sort_key, c.id`;
         params = [
           ...fastParams,
@@ -472,10 +485,11 @@ export async function listContacts(
       ...extras.flatMap((extra) => extra.params),
     ];
   }
-  // A search goes unnamed: Postgres plans it with its values each time. A named one gets a generic plan after five
-  // runs, which cannot see the LIKE patterns (no prefix range, no trigram selectivity): it read 70,000 heap rows
-  // through a tag where the pattern's index range held none. A list has no pattern and keeps its name.
-  const statement = search ? { name: '', text: numbered(text) } : statementFor(numbered(text));
+  // A search is written for its generic plan (see `queryNamed`), but for the tiers of a long word, which go unnamed:
+  // Postgres plans them with their values each time. A generic plan cannot see their LIKE patterns (no prefix range,
+  // no trigram selectivity): it read 70,000 heap rows through a tag where the pattern's index range held none. A list
+  // has no pattern and keeps its name.
+  const statement = planning === 'custom' ? { name: '', text: numbered(text) } : statementFor(numbered(text), { genericPlan: !!search });
   const rows = await queryNamed<Row>(em, statement, params);
   if (scope.tagIds?.length && Number(rows[0]?.filter_tags ?? 0) !== scope.tagIds.length) throw notFound('Tag');
   if (scope.ownerId && rows[0]?.filter_owner !== true) throw notFound('Member');

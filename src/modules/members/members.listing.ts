@@ -6,6 +6,7 @@ import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type
 import { queryNamed, statementFor } from '../../db/named-statement';
 import { badInput, notFound, errorMessage } from '../../errors';
 import { escapeLike, namePatterns, nameQuery, type NamePatterns, type NameQuery } from '../../search/name-keys';
+import { readingTier } from '../../search/reading-tier';
 import type { Department } from '../departments/department.entity';
 import { PermissionAction, PermissionModule } from '../roles/role.entity';
 import { Member, type MemberStatus } from './member.entity';
@@ -162,8 +163,11 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
   const after = conditions.after ? `where (search_rank, sort_key, id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
   const ranked = (gate = '') => `select * from (select m.*, ${(rank ??= rankSql(conditions, search.patterns))} as search_rank from members m where ${conditions.sql}${gate}) r ${after}`;
   const length = search.query.length;
+  if (search.patterns.reading && conditions.scope.length === 1 && [...search.query.compact].length >= 2) {
+    return readingStatement(conditions, search, limit, ranked);
+  }
   if (length > 2 || search.query.text.includes(' ')) {
-    return `with matches as materialized (${ranked()} order by search_rank, sort_key, id limit ${limit}) select * from matches order by search_rank, sort_key, id`;
+    return `with matches as materialized (${ranked()} order by search_rank, sort_key, id limit ${limit}) select * from matches where serial_plan() order by search_rank, sort_key, id`;
   }
   // One or two characters (a surname: some 5% of an org for 王 or 李) match too many rows to rank them all for every
   // page. Exact and prefix matches rank first, and come in reading order from members_org_name_key and
@@ -182,13 +186,13 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
   if (search.patterns.reading) {
     return `with ${fast},
       slow as materialized (${ranked(` and (select count(*) from fast) < ${limit}`)} order by search_rank, sort_key, id limit ${limit})
-      select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page
+      select * from (select * from fast where (select count(*) from fast) >= ${limit} union all select * from slow) page where serial_plan()
        order by search_rank, sort_key, id limit ${limit}`;
   }
   if (HAN_START.test(search.query.text) && conditions.scope.length === 1) {
     return `with ${fast},
     subs as materialized (${substringTier(conditions, search, limit, q)})
-    select * from (select * from fast union all select m.*, 3 as search_rank from subs s join members m on m.id = s.id) page
+    select * from (select * from fast union all select m.*, 3 as search_rank from subs s join members m on m.id = s.id) page where serial_plan()
      order by search_rank, sort_key, id limit ${limit}`;
   }
   // A CJK query has no reading tier: after the exact and prefix matches come the substrings (rank 3) in reading order.
@@ -213,7 +217,59 @@ function pageStatement(conditions: Conditions, first: number, search: Search | n
       select * from fast where (select complete from state)
       union all select * from probe where (select complete from state)
       union all select * from slow
-    ) page order by search_rank, sort_key, id limit ${limit}`;
+    ) page where serial_plan() order by search_rank, sort_key, id limit ${limit}`;
+}
+
+/**
+ * A reading search (pinyin, initials, kana, romaji, Latin; two characters or more) over the whole org. Its page
+ * comes tier by tier, each in reading order from btree indexes, without ranking every match:
+ * - exact names (members_org_name_key) and prefixes (members_org_name_<n> for one or two characters; longer ones
+ *   from the trigram index, few),
+ * - the reading tier from the reading-field indexes (`src/search/reading-tier.ts`), names of the first two tiers
+ *   left out;
+ * only when these fall short of a page (a one-time filter) are all the matches collected and ranked (`slow`), which
+ * brings the substring tier and matches of contact details. The first page of each tier suffices: the page is the
+ * first rows of their union in (rank, reading order).
+ */
+function readingStatement(conditions: Conditions, search: Search, limit: string, ranked: (gate?: string) => string): string {
+  const text = search.query.text;
+  const length = search.query.length;
+  const q = `${conditions.param(text)}::text`;
+  const param = (value: unknown) => conditions.param(value);
+  const tierAfter = (tier: number) =>
+    conditions.after ? ` and (${tier}, m.sort_key, m.id) > (${conditions.after[0]}::int, ${conditions.after[1]}::text, ${conditions.after[2]}::uuid)` : '';
+  const prefix =
+    length <= 2
+      ? { where: `left(m.name_key, ${length}) = ${q}`, order: 'm.sort_key' }
+      : { where: `m.name_key like ${param(search.patterns.contains)} and m.name_key like ${param(search.patterns.prefix)}`, order: `m.sort_key || ''` };
+  const fast = `fast as materialized (
+      (select m.*, 0 as search_rank from members m where m.org_id = $1 and m.name_key = ${q}${tierAfter(0)} order by m.sort_key, m.id limit ${limit})
+      union all
+      (select m.*, 1 from members m where m.org_id = $1 and ${prefix.where} and m.name_key <> ${q}${tierAfter(1)}
+        order by ${prefix.order}, m.id limit ${limit})
+    )`;
+  // The reading tier after the cursor: all of it before rank 2, its rest within rank 2, none of it past.
+  const afterRank = conditions.after ? (search.afterRank ?? 0) : 0;
+  const readingAfter = afterRank === 2 ? ` and (m.sort_key, m.id) > (${conditions.after![1]}::text, ${conditions.after![2]}::uuid)` : afterRank > 2 ? ' and false' : '';
+  const notHigher = ` and not (m.name_key like ${param(search.patterns.prefix)})`;
+  const gate = `(select count(*) from fast) < ${limit}${notHigher}${readingAfter}`;
+  const tier = readingTier(
+    'm',
+    search.query.compact,
+    search.patterns.reading!,
+    param,
+    (where, order, rows) => `select m.id, m.sort_key from members m where m.org_id = $1 and ${where} and ${gate}${order ? ` order by ${order}, m.id` : ''} limit ${rows}`,
+    limit,
+  );
+  return `with ${fast},${tier.ctes.map((cte) => `\n    ${cte},`).join('')}
+    reading as materialized (${tier.rows}),
+    state as materialized (select (select count(*) from fast) + (select count(*) from reading) >= ${limit} as complete),
+    slow as materialized (${ranked(' and not (select complete from state)')} order by search_rank, sort_key, id limit ${limit})
+    select * from (
+      select * from fast where (select complete from state)
+      union all select m.*, 2 as search_rank from reading r join members m on m.id = r.id where (select complete from state)
+      union all select * from slow
+    ) page where serial_plan() order by search_rank, sort_key, id limit ${limit}`;
 }
 
 /** A query starting with a Han character: its substring matches start at a character position of `name_key`. */
@@ -268,10 +324,10 @@ function toMember(loaders: Loaders, { search_rank, ...row }: Record<string, unkn
   return member;
 }
 
-/** The rows of a page, through a named statement. */
+/** The rows of a page, through a named statement (a search's with its generic plan, which it is written for). */
 async function pageOf(em: EntityManager, loaders: Loaders, conditions: Conditions, first: number, search: Search | null): Promise<Member[]> {
   const sql = pageStatement(conditions, first, search);
-  return (await queryNamed<Record<string, unknown>>(em, statementFor(sql), conditions.values)).map((row) => toMember(loaders, row));
+  return (await queryNamed<Record<string, unknown>>(em, statementFor(sql, { genericPlan: !!search }), conditions.values)).map((row) => toMember(loaders, row));
 }
 
 /**
@@ -289,6 +345,7 @@ async function pageWithManagers(em: EntityManager, loaders: Loaders, conditions:
        union all
        select m.*, ${search ? 'null::int, ' : ''}false, null::int from members m where m.org_id = $1 and m.id in (select manager_id from page)
        order by in_page desc, page_rank, sort_key, id`,
+      { genericPlan: !!search },
     ),
     conditions.values,
   );
