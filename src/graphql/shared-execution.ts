@@ -11,7 +11,8 @@ import {
 import type { RoleGrant } from '../auth/viewer';
 import { Viewer } from '../auth/viewer';
 import { MemberStatus } from '../auth/vocabulary';
-import { DeliveryStream } from '../realtime/delivery-stream';
+import type { SubscriberAccess } from '../auth/subscribers';
+import { DeliveryStream, IDLE, READ, type AccessCheck } from '../realtime/delivery-stream';
 import type { SharedExecutionStats } from '../realtime/event-hub';
 import { resolvedViewerOf, type GraphQLContext } from './context';
 
@@ -129,6 +130,8 @@ const MAX_MESSAGES_PER_RESULT = 8;
  * same source stream (the subscription field's `subscribe`), then each event's result is looked up here first.
  */
 export class SharedExecutions {
+  /** The fan-out passes over the polled subscriptions of this process (see `FanoutPass`). */
+  readonly fanout = new FanoutPass(this);
   private readonly entries = new Map<string, SharedEntry>();
   private readonly documentIds = new WeakMap<DocumentNode, { id: number; variables: string[] }>();
   private nextDocumentId = 1;
@@ -176,11 +179,27 @@ export class SharedExecutions {
    * execution has finished, without a promise (most subscribers of an event ask after it has).
    */
   resultFor(args: ExecutionArgs, documentKey: string, root: unknown): ExecutionResult | Promise<ExecutionResult> {
+    const found = this.sharedEntryFor(args, documentKey, root);
+    if (found === null) return this.executeAlone(args, root, resolvedViewerOf(root) ?? (args.contextValue as GraphQLContext).viewer);
+    const { entry, delivered } = found;
+    const member = delivered.member!.id;
+    if (entry.settled) return this.served(args, root, delivered, member, entry.settled);
+    return entry.value.then((shared) => this.served(args, root, delivered, member, shared));
+  }
+
+  /** The result of `root` once `entry` (from `sharedEntryFor`) has settled: shared, or executed for the subscriber alone. */
+  resultOf(args: ExecutionArgs, root: unknown, delivered: Viewer, entry: SharedEntry): ExecutionResult | Promise<ExecutionResult> {
+    if (!entry.settled) return entry.value.then((shared) => this.served(args, root, delivered, delivered.member!.id, shared));
+    return this.served(args, root, delivered, delivered.member!.id, entry.settled);
+  }
+
+  /** The shared execution the event `root` of the subscription of `args` is served from (started here if new); null when not shareable. */
+  sharedEntryFor(args: ExecutionArgs, documentKey: string, root: unknown): { entry: SharedEntry; delivered: Viewer } | null {
     const subscriber = args.contextValue as GraphQLContext;
     const delivered = resolvedViewerOf(root) ?? subscriber.viewer;
     const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
     const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
-    if (!eventKey || !viewerClass) return this.executeAlone(args, root, delivered);
+    if (!eventKey || !viewerClass) return null;
     const key = `${documentKey}\n${viewerClass}\n${eventKey}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -200,9 +219,7 @@ export class SharedExecutions {
       this.entries.set(key, entry);
       created.value.catch(() => this.entries.delete(key));
     }
-    const member = delivered.member!.id;
-    if (entry.settled) return this.served(args, root, delivered, member, entry.settled);
-    return entry.value.then((shared) => this.served(args, root, delivered, member, shared));
+    return { entry, delivered };
   }
 
   private served(args: ExecutionArgs, root: unknown, delivered: Viewer, member: string, shared: SharedResult): ExecutionResult | Promise<ExecutionResult> {
@@ -286,19 +303,28 @@ export interface WritableSocket {
  * handed back to graphql-ws the usual way, through `onNext` and its error formatting. graphql-ws asks for the next
  * result only after sending the previous one, so messages keep their order.
  *
+ * A stream that can be polled (an org feed with a `BatchDelivery`) is driven without a promise per event: while its
+ * feed has nothing, the subscription is parked (no suspended frame, only graphql-ws's pending `next`); an event that
+ * wakes it joins the fan-out pass of that event (`FanoutPass`): one access re-check for every subscriber it reaches,
+ * one wait per visibility class, then one synchronous loop writing to the sockets. A feed that must read the log
+ * (a replay, a gap) is read the usual way, one event at a time, until it is caught up and parks again.
+ *
  * One object and one loop per subscription instead of a wrapper per concern: a subscription is one of thousands
  * and each layer of async iteration costs every delivery a promise and every idle subscriber a suspended frame.
  */
 export class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
-  private readonly documentKey: string;
+  readonly documentKey: string;
   private socket: WritableSocket | null = null;
   private id = '';
   private onWritten: (() => void) | null = null;
+  /** graphql-ws's pending `next()` (a polled stream), settled with what it must send, the end or an error. */
+  private waiter: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (error: unknown) => void } | null = null;
+  private readonly wake = () => this.pump();
 
   constructor(
     private readonly executions: SharedExecutions,
-    private readonly args: ExecutionArgs,
-    private readonly stream: DeliveryStream<unknown, unknown>,
+    readonly args: ExecutionArgs,
+    readonly stream: DeliveryStream<unknown, unknown>,
   ) {
     this.documentKey = executions.documentKeyOf(args);
   }
@@ -310,11 +336,21 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     this.onWritten = onWritten;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.stream.pollable) return this.nextTaken();
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.pump();
+    });
+  }
+
+  /** A stream that cannot be polled: one value at a time through `take`. */
+  private async nextTaken(): Promise<IteratorResult<ExecutionResult>> {
     // Nothing of one event is left in a local while waiting for the next: a suspended frame keeps its locals alive.
     let result: ExecutionResult | Promise<ExecutionResult> | null | undefined;
     for (;;) {
-      result = this.resultOf(await this.stream.take());
+      const root = await this.stream.take();
+      result = root === null ? null : this.executions.resultFor(this.args, this.documentKey, root);
       if (result === null) return { done: true, value: undefined };
       if (result instanceof Promise) result = await result;
       if (!this.wroteShared(result)) return { done: false, value: result };
@@ -322,8 +358,59 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     }
   }
 
-  private resultOf(root: unknown): ExecutionResult | Promise<ExecutionResult> | null {
-    return root === null ? null : this.executions.resultFor(this.args, this.documentKey, root);
+  /**
+   * Takes the stream's next event without waiting: into the fan-out pass of that event (a socket attached), or
+   * delivered on its own; parks when there is none; reads when the feed must. Called for graphql-ws's `next`, after
+   * each shared write, and by the feed's wake.
+   */
+  pump(): void {
+    if (!this.waiter) return; // graphql-ws is sending a result: it asks again when done
+    const polled = this.stream.poll();
+    if (polled === null) return this.settle({ done: true, value: undefined });
+    if (polled === IDLE) return this.stream.park(this.wake);
+    if (polled === READ) return void this.readThenDeliver();
+    if (this.socket) return this.executions.fanout.add(this, polled);
+    void this.deliverAlone(polled);
+  }
+
+  /** The feed must read the log: the next event the usual way. */
+  private async readThenDeliver(): Promise<void> {
+    try {
+      const event = await this.stream.read();
+      if (event === null) return this.settle({ done: true, value: undefined });
+      await this.deliverAlone(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async deliverAlone(event: unknown): Promise<void> {
+    try {
+      const root = await this.stream.deliverOne(event);
+      if (root === null) return this.pump();
+      this.finish(await this.executions.resultFor(this.args, this.documentKey, root));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** A result for this subscription: written (then on to the next event), or handed to graphql-ws to send. */
+  finish(result: ExecutionResult): void {
+    if (this.wroteShared(result)) return this.pump();
+    this.settle({ done: false, value: result });
+  }
+
+  /** Ends the subscription with `error`, as a throw from the stream did. */
+  fail(error: unknown): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(error);
+  }
+
+  private settle(result: IteratorResult<ExecutionResult>): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.resolve(result);
   }
 
   /** Writes a shared result to the attached socket; false when it is for graphql-ws to send. */
@@ -331,17 +418,21 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     const socket = this.socket;
     const shared = socket ? serialized.get(result) : undefined;
     if (!socket || shared === undefined) return false;
-    if (socket.readyState !== socket.OPEN) return true; // closing: graphql-ws returns the subscription
+    // Closing (graphql-ws returns the subscription), or returned already (a polled stream's `next` was settled).
+    if (socket.readyState !== socket.OPEN || (!this.waiter && this.stream.pollable)) return true;
     writeShared(socket, messageOf(shared, this.id));
     this.onWritten!();
     return true;
   }
 
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    return this.stream.return() as Promise<IteratorResult<ExecutionResult>>;
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.stream.return();
+    this.settle({ done: true, value: undefined });
+    return { done: true, value: undefined };
   }
 
-  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.settle({ done: true, value: undefined });
     return this.stream.throw(error) as Promise<IteratorResult<ExecutionResult>>;
   }
 
@@ -350,6 +441,97 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
   }
 }
 
+/**
+ * The fan-out passes of one process: the subscriptions an event wakes in the same turn are taken together, per event
+ * (the same object for every feed of the org: parsed once by the hub, or read once from the log). For each event:
+ * one access re-check for all of them (`SubscriberDirectory.accesses`: one promise, one statement), each value built
+ * synchronously, one wait per distinct shared execution (one per visibility class), then one synchronous loop writing
+ * the class's framed message to each socket. A subscriber whose re-check fails ends with that error; one an identity
+ * rule asked about is executed on its own; each then takes its next event (the next pass, in order).
+ */
+export class FanoutPass {
+  private waiting: Map<unknown, SharedSubscription[]> | null = null;
+  private readonly run = () => this.runAll();
+
+  add(subscription: SharedSubscription, event: unknown): void {
+    if (!this.waiting) {
+      this.waiting = new Map();
+      queueMicrotask(this.run);
+    }
+    const list = this.waiting.get(event);
+    if (list) list.push(subscription);
+    else this.waiting.set(event, [subscription]);
+  }
+
+  private runAll(): void {
+    const waiting = this.waiting!;
+    this.waiting = null;
+    for (const [event, subscriptions] of waiting) void this.deliver(event, subscriptions);
+  }
+
+  constructor(private readonly executions: SharedExecutions) {}
+
+  private async deliver(event: unknown, subscriptions: SharedSubscription[]): Promise<void> {
+    // Whose access to re-check, per directory and org (in practice one: the org of the event).
+    const checks = new Map<string, { check: AccessCheck; users: Set<string>; subscriptions: SharedSubscription[]; userIds: string[] }>();
+    const notBefore = (event as { receivedAt?: number }).receivedAt ?? performance.now();
+    for (const subscription of subscriptions) {
+      const check = subscription.stream.batch!.check(event);
+      if (check === null) {
+        subscription.pump(); // skipped: on to its next event
+        continue;
+      }
+      let group = checks.get(check.orgId);
+      if (group && group.check.directory !== check.directory) group = undefined; // another gateway in this process (tests)
+      if (!group) checks.set(check.orgId, (group = { check, users: new Set(), subscriptions: [], userIds: [] }));
+      group.users.add(check.userId);
+      group.subscriptions.push(subscription);
+      group.userIds.push(check.userId);
+    }
+    for (const group of checks.values()) {
+      let lookup: (userId: string) => SubscriberAccess | null;
+      try {
+        lookup = await group.check.directory.accesses(group.users, group.check.orgId, notBefore);
+      } catch (error) {
+        for (const subscription of group.subscriptions) subscription.fail(error);
+        continue;
+      }
+      this.deliverChecked(event, group.subscriptions, group.userIds, lookup);
+    }
+  }
+
+  private deliverChecked(event: unknown, subscriptions: SharedSubscription[], userIds: string[], lookup: (userId: string) => SubscriberAccess | null): void {
+    const served: Array<{ subscription: SharedSubscription; root: unknown; entry: SharedEntry | null; delivered: Viewer | null }> = [];
+    const unsettled = new Set<Promise<SharedResult>>();
+    for (let index = 0; index < subscriptions.length; index++) {
+      const subscription = subscriptions[index]!;
+      let root: unknown;
+      try {
+        root = subscription.stream.deliverWith(event, lookup(userIds[index]!));
+      } catch (error) {
+        subscription.fail(error);
+        continue;
+      }
+      if (root === null) {
+        subscription.pump();
+        continue;
+      }
+      const found = this.executions.sharedEntryFor(subscription.args, subscription.documentKey, root);
+      if (found && !found.entry.settled) unsettled.add(found.entry.value);
+      served.push({ subscription, root, entry: found?.entry ?? null, delivered: found?.delivered ?? null });
+    }
+    const write = () => {
+      for (const { subscription, root, entry, delivered } of served) {
+        const result = entry ? this.executions.resultOf(subscription.args, root, delivered!, entry) : this.executions.resultFor(subscription.args, subscription.documentKey, root);
+        if (result instanceof Promise) result.then((value) => subscription.finish(value), (error: unknown) => subscription.fail(error));
+        else subscription.finish(result);
+      }
+    };
+    if (unsettled.size === 0) return write();
+    // One wait for every class of the event; a failed execution fails its subscribers in `resultOf`.
+    void Promise.allSettled(unsettled).then(write);
+  }
+}
 /** The `next` message of subscription `id` carrying a shared result, made once per result for the common ids. */
 function messageOf(shared: Serialized, id: string): SharedMessage {
   let message = shared.messages.get(id);

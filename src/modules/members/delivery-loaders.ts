@@ -35,6 +35,11 @@ export function createSubscriberDirectory(orm: Orm): SubscriberDirectory {
   return {
     viewer: (userId, orgId, notBefore) => viewers.load(orgKey(orgId, userId), notBefore),
     access: (userId, orgId, notBefore) => accesses.load(orgKey(orgId, userId), notBefore),
+    accesses: (userIds, orgId, notBefore) => {
+      const keys: string[] = [];
+      for (const userId of userIds) keys.push(orgKey(orgId, userId));
+      return accesses.loadMany(keys, notBefore).then((lookup) => (userId: string) => lookup(orgKey(orgId, userId)));
+    },
     user: (userId, notBefore) => users.load(userId, notBefore),
   };
 }

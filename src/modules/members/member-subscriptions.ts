@@ -4,9 +4,9 @@ import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { AFTER_EVENT, currentMemberViewer, deliverAs } from '../../graphql/subscriptions';
+import { AFTER_EVENT, deliverAs, memberDelivery } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
-import { EventTopic } from '../../realtime/events';
+import { EventTopic, type ReceivedEvent } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
 import { memberDeliveries, payloadId } from './delivery-loaders';
 import { memberEventTypeOf, MemberEventType } from './member-events';
@@ -50,22 +50,29 @@ async function subscribeMemberEvents(
   const orgId = subscribed.orgId;
   const types = args.types?.length ? new Set(args.types) : null;
   const feed = await OrgEventFeed.open(app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
-  return new DeliveryStream(feed, async (event) => {
-    const memberId = payloadId(event, 'memberId');
-    const type = memberEventTypeOf(event.type, event.payload);
-    if (!type || (types && !types.has(type)) || !memberId) return null;
-    const current = await currentMemberViewer(app, subscribed, credential, event);
-    if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
-    const root = Object.assign(new MemberEvent(), {
-      id: event.id,
-      type,
-      occurredAt: new Date(event.createdAt),
-      orgId,
-      rawMemberId: memberId,
-      receivedAt: event.receivedAt,
-    });
-    return deliverAs(markShareable(root, `${orgId}:${event.id}`), current);
-  });
+  // The type filter before the re-check; the re-check batched with every subscriber of the event (`memberDelivery`).
+  const { deliver, batch } = memberDelivery(
+    app,
+    subscribed,
+    credential,
+    (event: ReceivedEvent) => {
+      const type = memberEventTypeOf(event.type, event.payload);
+      return type !== null && (!types || types.has(type)) && payloadId(event, 'memberId') !== null;
+    },
+    (event, current) => {
+      if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
+      const root = Object.assign(new MemberEvent(), {
+        id: event.id,
+        type: memberEventTypeOf(event.type, event.payload)!,
+        occurredAt: new Date(event.createdAt),
+        orgId,
+        rawMemberId: payloadId(event, 'memberId')!,
+        receivedAt: event.receivedAt,
+      });
+      return deliverAs(markShareable(root, `${orgId}:${event.id}`), current);
+    },
+  );
+  return new DeliveryStream(feed, deliver, undefined, batch);
 }
 
 @Resolver()
