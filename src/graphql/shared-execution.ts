@@ -143,7 +143,7 @@ export class SharedExecutions {
    */
   constructor(
     private readonly eventContext: (subscriber: GraphQLContext, viewer: Viewer) => GraphQLContext,
-    readonly stats: SharedExecutionStats = { shared: 0, served: 0, individual: 0 },
+    readonly stats: SharedExecutionStats = { shared: 0, served: 0, individual: 0, passDeliveries: 0 },
   ) {}
 
   /** graphql-ws's `subscribe` option. */
@@ -516,6 +516,7 @@ export class FanoutPass {
         subscription.pump();
         continue;
       }
+      this.executions.stats.passDeliveries++;
       const found = this.executions.sharedEntryFor(subscription.args, subscription.documentKey, root);
       if (found && !found.entry.settled) unsettled.add(found.entry.value);
       served.push({ subscription, root, entry: found?.entry ?? null, delivered: found?.delivered ?? null });
