@@ -43,6 +43,7 @@ const MAX_ENTRIES = 5000;
 
 const SHARE_KEY = Symbol('shareKey');
 const CLASS_ID = Symbol('visibilityClass');
+const CLASS_OF = Symbol('visibilityClassOfViewer');
 
 /** Marks a subscription's root value as shareable across subscribers: `eventKey` names the event (e.g. org + id). */
 export function markShareable<T extends object>(root: T, eventKey: string): T {
@@ -78,7 +79,12 @@ export function visibilityClassOf(viewer: Viewer): string | null {
     }
     Object.defineProperty(grants, CLASS_ID, { value: grantsId, enumerable: false });
   }
-  return `${viewer.org.id}#${viewer.member.status}#${grantsId}`;
+  // The string itself kept on the viewer: a subscriber's viewer is reused while its grants stay the same.
+  const known = (viewer as { [CLASS_OF]?: string })[CLASS_OF];
+  if (known !== undefined) return known;
+  const value = `${viewer.org.id}#${viewer.member.status}#${grantsId}`;
+  Object.defineProperty(viewer, CLASS_OF, { value, enumerable: false });
+  return value;
 }
 
 /** A viewer with the rights of `viewer` and no identity: what a class execution runs as. */
@@ -133,6 +139,8 @@ export class SharedExecutions {
   /** The fan-out passes over the polled subscriptions of this process (see `FanoutPass`). */
   readonly fanout = new FanoutPass(this);
   private readonly entries = new Map<string, SharedEntry>();
+  /** The entry `sharedEntryFor` found last, by its key's parts (cleared with every prune). */
+  private lastEntry: { documentKey: string; viewerClass: string; eventKey: string; entry: SharedEntry } | null = null;
   private readonly documentIds = new WeakMap<DocumentNode, { id: number; variables: string[] }>();
   private nextDocumentId = 1;
 
@@ -200,6 +208,9 @@ export class SharedExecutions {
     const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
     const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
     if (!eventKey || !viewerClass) return null;
+    // Subscribers of one pass mostly follow one another with the same document, class and event: no key to build.
+    const memo = this.lastEntry;
+    if (memo && memo.eventKey === eventKey && memo.viewerClass === viewerClass && memo.documentKey === documentKey) return { entry: memo.entry, delivered };
     const key = `${documentKey}\n${viewerClass}\n${eventKey}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -217,8 +228,12 @@ export class SharedExecutions {
       };
       entry = created;
       this.entries.set(key, entry);
-      created.value.catch(() => this.entries.delete(key));
+      created.value.catch(() => {
+        this.entries.delete(key);
+        if (this.lastEntry?.entry === created) this.lastEntry = null;
+      });
     }
+    this.lastEntry = { documentKey, viewerClass, eventKey, entry };
     return { entry, delivered };
   }
 
@@ -246,6 +261,7 @@ export class SharedExecutions {
   }
 
   private prune(now: number): void {
+    this.lastEntry = null;
     for (const [key, entry] of this.entries) {
       if (now - entry.at <= KEEP_MS && this.entries.size < MAX_ENTRIES) break; // insertion order: the rest are newer
       this.entries.delete(key);

@@ -117,9 +117,17 @@ export function memberDelivery<E extends Pick<ReceivedEvent, 'receivedAt'>, T>(
   const deliver = async (event: E): Promise<T | null> => (wants(event) ? build(event, await currentMemberViewer(app, subscribed, credential, event)) : null);
   if (subscribed.apiClient || !subscribed.member || !subscribed.org || !subscribed.user) return { deliver, batch: undefined };
   const check: AccessCheck = { directory: app.subscribers, orgId: subscribed.org.id, userId: subscribed.user.id };
+  // The viewer of the previous event while the re-check answers the same grants (one parsed array per distinct value).
+  let last: { access: SubscriberAccess; viewer: Viewer } | null = null;
+  const viewerWith = (access: SubscriberAccess | null): Viewer => {
+    if (last && access && last.access.grants === access.grants && last.access.memberId === access.memberId && last.access.status === access.status && !access.mustChangePassword) return last.viewer;
+    const viewer = memberViewerWith(subscribed, access);
+    last = { access: access!, viewer };
+    return viewer;
+  };
   return {
     deliver,
-    batch: { check: (event) => (wants(event) ? check : null), build: (event, access) => build(event, memberViewerWith(subscribed, access)) },
+    batch: { check: (event) => (wants(event) ? check : null), build: (event, access) => build(event, viewerWith(access)) },
   };
 }
 

@@ -44,6 +44,12 @@ export function createSubscriberDirectory(orm: Orm): SubscriberDirectory {
   };
 }
 
+/**
+ * Grants parsed once per distinct JSON value, across loads: a subscriber whose grants did not change gets the same
+ * array at every event, so its visibility class (kept on the array) and its viewer are reused. Never mutated.
+ */
+const parsedGrants = new Map<string, RoleGrant[]>();
+
 function loadAccesses(orm: Orm): FreshLoader<SubscriberAccess | null> {
   return new FreshLoader(async (keys) => {
     const wanted = keys.map(splitKey);
@@ -65,7 +71,8 @@ function loadAccesses(orm: Orm): FreshLoader<SubscriberAccess | null> {
         where m.user_id = any(array[?]::uuid[]) and m.org_id = any(array[?]::uuid[])`,
       [[...new Set(wanted.map((key) => key.id))], [...new Set(wanted.map((key) => key.orgId))]],
     );
-    const parsed = new Map<string, RoleGrant[]>();
+    const parsed = parsedGrants;
+    if (parsed.size > 10_000) parsed.clear();
     return new Map(
       rows.map((row) => {
         let grants = parsed.get(row.grants);

@@ -41,6 +41,25 @@ export class MemberEvent {
   receivedAt!: number;
 }
 
+const memberEventRoots = new WeakMap<ReceivedEvent, MemberEvent | null>();
+
+/** What `memberEvents` shows of a MEMBER event (made once per event, shareable), or null for one it does not deliver. */
+function memberEventRoot(event: ReceivedEvent): MemberEvent | null {
+  let root = memberEventRoots.get(event);
+  if (root !== undefined) return root;
+  const memberId = payloadId(event, 'memberId');
+  const type = memberEventTypeOf(event.type, event.payload);
+  root =
+    type && memberId
+      ? markShareable(
+          Object.assign(new MemberEvent(), { id: event.id, type, occurredAt: new Date(event.createdAt), orgId: event.orgId, rawMemberId: memberId, receivedAt: event.receivedAt }),
+          `${event.orgId}:${event.id}`,
+        )
+      : null;
+  memberEventRoots.set(event, root);
+  return root;
+}
+
 /** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
 async function subscribeMemberEvents(
   ctx: GraphQLContext,
@@ -56,20 +75,14 @@ async function subscribeMemberEvents(
     subscribed,
     credential,
     (event: ReceivedEvent) => {
-      const type = memberEventTypeOf(event.type, event.payload);
-      return type !== null && (!types || types.has(type)) && payloadId(event, 'memberId') !== null;
+      const root = memberEventRoot(event);
+      return root !== null && (!types || types.has(root.type));
     },
     (event, current) => {
       if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
-      const root = Object.assign(new MemberEvent(), {
-        id: event.id,
-        type: memberEventTypeOf(event.type, event.payload)!,
-        occurredAt: new Date(event.createdAt),
-        orgId,
-        rawMemberId: payloadId(event, 'memberId')!,
-        receivedAt: event.receivedAt,
-      });
-      return deliverAs(markShareable(root, `${orgId}:${event.id}`), current);
+      // The event's fields are the same for every subscriber: each gets an object of its own (marked with its viewer)
+      // inheriting them from one made per event.
+      return deliverAs(Object.create(memberEventRoot(event)!) as MemberEvent, current);
     },
   );
   return new DeliveryStream(feed, deliver, undefined, batch);
