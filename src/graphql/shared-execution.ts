@@ -139,8 +139,8 @@ export class SharedExecutions {
   /** The fan-out passes over the polled subscriptions of this process (see `FanoutPass`). */
   readonly fanout = new FanoutPass(this);
   private readonly entries = new Map<string, SharedEntry>();
-  /** The entry `sharedEntryFor` found last, by its key's parts (cleared with every prune). */
-  private lastEntry: { documentKey: string; viewerClass: string; eventKey: string; entry: SharedEntry } | null = null;
+  /** Per event, the entry `sharedEntryFor` found last, by its key's other parts (cleared with every prune). */
+  private readonly lastEntries = new Map<string, { documentKey: string; viewerClass: string; entry: SharedEntry }>();
   private readonly documentIds = new WeakMap<DocumentNode, { id: number; variables: string[] }>();
   private nextDocumentId = 1;
 
@@ -209,8 +209,8 @@ export class SharedExecutions {
     const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
     if (!eventKey || !viewerClass) return null;
     // Subscribers of one pass mostly follow one another with the same document, class and event: no key to build.
-    const memo = this.lastEntry;
-    if (memo && memo.eventKey === eventKey && memo.viewerClass === viewerClass && memo.documentKey === documentKey) return { entry: memo.entry, delivered };
+    const memo = this.lastEntries.get(eventKey);
+    if (memo && memo.viewerClass === viewerClass && memo.documentKey === documentKey) return { entry: memo.entry, delivered };
     const key = `${documentKey}\n${viewerClass}\n${eventKey}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -230,10 +230,11 @@ export class SharedExecutions {
       this.entries.set(key, entry);
       created.value.catch(() => {
         this.entries.delete(key);
-        if (this.lastEntry?.entry === created) this.lastEntry = null;
+        if (this.lastEntries.get(eventKey)?.entry === created) this.lastEntries.delete(eventKey);
       });
     }
-    this.lastEntry = { documentKey, viewerClass, eventKey, entry };
+    if (this.lastEntries.size >= MAX_ENTRIES) this.lastEntries.clear();
+    this.lastEntries.set(eventKey, { documentKey, viewerClass, entry });
     return { entry, delivered };
   }
 
@@ -261,7 +262,7 @@ export class SharedExecutions {
   }
 
   private prune(now: number): void {
-    this.lastEntry = null;
+    this.lastEntries.clear();
     for (const [key, entry] of this.entries) {
       if (now - entry.at <= KEEP_MS && this.entries.size < MAX_ENTRIES) break; // insertion order: the rest are newer
       this.entries.delete(key);
@@ -336,6 +337,8 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
   /** graphql-ws's pending `next()` (a polled stream), settled with what it must send, the end or an error. */
   private waiter: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (error: unknown) => void } | null = null;
   private readonly wake = () => this.pump();
+  /** Results of a pass not yet sent, behind one graphql-ws is sending (see `finishAll`). */
+  private queued: Array<ExecutionResult | Promise<ExecutionResult> | PassFailure> | null = null;
 
   constructor(
     private readonly executions: SharedExecutions,
@@ -381,12 +384,19 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
    */
   pump(): void {
     if (!this.waiter) return; // graphql-ws is sending a result: it asks again when done
+    if (this.queued) return this.drain();
     const polled = this.stream.poll();
     if (polled === null) return this.settle({ done: true, value: undefined });
     if (polled === IDLE) return this.stream.park(this.wake);
     if (polled === READ) return void this.readThenDeliver();
-    if (this.socket) return this.executions.fanout.add(this, polled);
-    void this.deliverAlone(polled);
+    if (!this.socket) return void this.deliverAlone(polled);
+    // Everything the feed holds (a burst this process is behind on) goes into one pass: one re-check, one write.
+    const events = [polled];
+    for (let more = this.stream.poll(); events.length < MAX_EVENTS_PER_PASS && more !== null && more !== IDLE && more !== READ; ) {
+      events.push(more);
+      if (events.length < MAX_EVENTS_PER_PASS) more = this.stream.poll();
+    }
+    this.executions.fanout.add(this, events);
   }
 
   /** The feed must read the log: the next event the usual way. */
@@ -414,6 +424,46 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
   finish(result: ExecutionResult): void {
     if (this.wroteShared(result)) return this.pump();
     this.settle({ done: false, value: result });
+  }
+
+  /**
+   * The results of a pass, in order, then `failure` if the re-check ended the subscription: shared ones written
+   * together (the TCP socket corked: one write for all of them), the first other one handed to graphql-ws, the rest
+   * kept until it asks again.
+   */
+  finishAll(results: Array<ExecutionResult | Promise<ExecutionResult>>, failure?: PassFailure): void {
+    this.queued = failure ? [...results, failure] : results;
+    this.drain();
+  }
+
+  private drain(): void {
+    const queued = this.queued!;
+    const tcp = queued.length > 1 ? (this.socket as unknown as WsInternals | null)?._socket : undefined;
+    tcp?.cork();
+    try {
+      while (queued.length) {
+        const head = queued[0]!;
+        if (head instanceof Promise) {
+          head.then(
+            (result) => ((queued[0] = result), this.drain()),
+            (error: unknown) => ((queued[0] = new PassFailure(error)), this.drain()),
+          );
+          return;
+        }
+        queued.shift();
+        if (head instanceof PassFailure) {
+          this.queued = null;
+          return this.fail(head.error);
+        }
+        if (this.wroteShared(head)) continue;
+        if (!queued.length) this.queued = null;
+        return this.settle({ done: false, value: head });
+      }
+      this.queued = null;
+    } finally {
+      tcp?.uncork();
+    }
+    this.pump();
   }
 
   /** Ends the subscription with `error`, as a throw from the stream did. */
@@ -466,89 +516,119 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
  * rule asked about is executed on its own; each then takes its next event (the next pass, in order).
  */
 export class FanoutPass {
-  private waiting: Map<unknown, SharedSubscription[]> | null = null;
+  private waiting: Array<{ subscription: SharedSubscription; events: unknown[] }> | null = null;
   private readonly run = () => this.runAll();
 
-  add(subscription: SharedSubscription, event: unknown): void {
+  constructor(private readonly executions: SharedExecutions) {}
+
+  /** Adds a subscription with the events its feed held (in order) to the pass of this turn. */
+  add(subscription: SharedSubscription, events: unknown[]): void {
     if (!this.waiting) {
-      this.waiting = new Map();
+      this.waiting = [];
       queueMicrotask(this.run);
     }
-    const list = this.waiting.get(event);
-    if (list) list.push(subscription);
-    else this.waiting.set(event, [subscription]);
+    this.waiting.push({ subscription, events });
   }
 
   private runAll(): void {
     const waiting = this.waiting!;
     this.waiting = null;
-    for (const [event, subscriptions] of waiting) void this.deliver(event, subscriptions);
-  }
-
-  constructor(private readonly executions: SharedExecutions) {}
-
-  private async deliver(event: unknown, subscriptions: SharedSubscription[]): Promise<void> {
-    // Whose access to re-check, per directory and org (in practice one: the org of the event).
-    const checks = new Map<string, { check: AccessCheck; users: Set<string>; subscriptions: SharedSubscription[]; userIds: string[] }>();
-    const notBefore = (event as { receivedAt?: number }).receivedAt ?? performance.now();
-    for (const subscription of subscriptions) {
-      const check = subscription.stream.batch!.check(event);
+    // Whose access to re-check, per directory and org (in practice one: the org of the events), as fresh as the
+    // newest event of the pass requires (a re-check that fresh is fresh for every earlier event).
+    const groups = new Map<string, PassGroup>();
+    for (const { subscription, events } of waiting) {
+      let check: AccessCheck | null = null;
+      const wanted: unknown[] = [];
+      let notBefore = 0;
+      for (const event of events) {
+        const asked = subscription.stream.batch!.check(event);
+        if (asked === null) continue;
+        check = asked;
+        wanted.push(event);
+        notBefore = Math.max(notBefore, (event as { receivedAt?: number }).receivedAt ?? performance.now());
+      }
       if (check === null) {
-        subscription.pump(); // skipped: on to its next event
+        subscription.pump(); // all skipped: on to its next events
         continue;
       }
-      let group = checks.get(check.orgId);
+      let group = groups.get(check.orgId);
       if (group && group.check.directory !== check.directory) group = undefined; // another gateway in this process (tests)
-      if (!group) checks.set(check.orgId, (group = { check, users: new Set(), subscriptions: [], userIds: [] }));
+      if (!group) groups.set(check.orgId, (group = { check, users: new Set(), members: [], notBefore: 0 }));
       group.users.add(check.userId);
-      group.subscriptions.push(subscription);
-      group.userIds.push(check.userId);
+      group.members.push({ subscription, events: wanted, userId: check.userId });
+      group.notBefore = Math.max(group.notBefore, notBefore);
     }
-    for (const group of checks.values()) {
-      let lookup: (userId: string) => SubscriberAccess | null;
-      try {
-        lookup = await group.check.directory.accesses(group.users, group.check.orgId, notBefore);
-      } catch (error) {
-        for (const subscription of group.subscriptions) subscription.fail(error);
-        continue;
-      }
-      this.deliverChecked(event, group.subscriptions, group.userIds, lookup);
-    }
+    for (const group of groups.values()) void this.deliver(group);
   }
 
-  private deliverChecked(event: unknown, subscriptions: SharedSubscription[], userIds: string[], lookup: (userId: string) => SubscriberAccess | null): void {
-    const served: Array<{ subscription: SharedSubscription; root: unknown; entry: SharedEntry | null; delivered: Viewer | null }> = [];
+  private async deliver(group: PassGroup): Promise<void> {
+    let lookup: (userId: string) => SubscriberAccess | null;
+    try {
+      lookup = await group.check.directory.accesses(group.users, group.check.orgId, group.notBefore);
+    } catch (error) {
+      for (const { subscription } of group.members) subscription.fail(error);
+      return;
+    }
+    const planned: Array<{ subscription: SharedSubscription; items: PassItem[]; failure?: PassFailure }> = [];
     const unsettled = new Set<Promise<SharedResult>>();
-    for (let index = 0; index < subscriptions.length; index++) {
-      const subscription = subscriptions[index]!;
-      let root: unknown;
-      try {
-        root = subscription.stream.deliverWith(event, lookup(userIds[index]!));
-      } catch (error) {
-        subscription.fail(error);
-        continue;
+    for (const { subscription, events, userId } of group.members) {
+      const access = lookup(userId);
+      const items: PassItem[] = [];
+      let failure: PassFailure | undefined;
+      for (const event of events) {
+        let root: unknown;
+        try {
+          root = subscription.stream.deliverWith(event, access);
+        } catch (error) {
+          failure = new PassFailure(error);
+          break;
+        }
+        if (root === null) continue;
+        this.executions.stats.passDeliveries++;
+        const found = this.executions.sharedEntryFor(subscription.args, subscription.documentKey, root);
+        if (found && !found.entry.settled) unsettled.add(found.entry.value);
+        items.push({ root, entry: found?.entry ?? null, delivered: found?.delivered ?? null });
       }
-      if (root === null) {
+      planned.push({ subscription, items, failure });
+    }
+    // One wait for every class of the events; a failed execution fails its subscribers (in `resultOf`, in order).
+    if (unsettled.size) await Promise.allSettled(unsettled);
+    for (const { subscription, items, failure } of planned) {
+      if (items.length === 0 && !failure) {
         subscription.pump();
         continue;
       }
-      this.executions.stats.passDeliveries++;
-      const found = this.executions.sharedEntryFor(subscription.args, subscription.documentKey, root);
-      if (found && !found.entry.settled) unsettled.add(found.entry.value);
-      served.push({ subscription, root, entry: found?.entry ?? null, delivered: found?.delivered ?? null });
+      const results = items.map(({ root, entry, delivered }) =>
+        entry ? this.executions.resultOf(subscription.args, root, delivered!, entry) : this.executions.resultFor(subscription.args, subscription.documentKey, root),
+      );
+      subscription.finishAll(results, failure);
     }
-    const write = () => {
-      for (const { subscription, root, entry, delivered } of served) {
-        const result = entry ? this.executions.resultOf(subscription.args, root, delivered!, entry) : this.executions.resultFor(subscription.args, subscription.documentKey, root);
-        if (result instanceof Promise) result.then((value) => subscription.finish(value), (error: unknown) => subscription.fail(error));
-        else subscription.finish(result);
-      }
-    };
-    if (unsettled.size === 0) return write();
-    // One wait for every class of the event; a failed execution fails its subscribers in `resultOf`.
-    void Promise.allSettled(unsettled).then(write);
   }
 }
+
+/** What ended a subscription in a pass (its re-check refused it, an execution failed), after the results before it. */
+class PassFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** Most events one pass takes from a feed (a burst); the rest go into the next pass. */
+const MAX_EVENTS_PER_PASS = 64;
+
+/** The subscribers of one pass whose access is re-checked together (one directory, one org). */
+interface PassGroup {
+  check: AccessCheck;
+  users: Set<string>;
+  members: Array<{ subscription: SharedSubscription; events: unknown[]; userId: string }>;
+  notBefore: number;
+}
+
+/** One event of a subscriber in a pass: its root and the shared execution serving it (null: executed alone). */
+interface PassItem {
+  root: unknown;
+  entry: SharedEntry | null;
+  delivered: Viewer | null;
+}
+
 /** The `next` message of subscription `id` carrying a shared result, made once per result for the common ids. */
 function messageOf(shared: Serialized, id: string): SharedMessage {
   let message = shared.messages.get(id);
@@ -581,7 +661,7 @@ function textFrame(data: Buffer): Buffer {
 
 /** What `writeShared` reads of a `ws` WebSocket's internals (ws 8). */
 interface WsInternals {
-  _socket?: { write(data: Buffer): boolean; writable: boolean };
+  _socket?: { write(data: Buffer): boolean; writable: boolean; cork(): void; uncork(): void };
   _sender?: { _state: number; _queue: unknown[] };
   _extensions?: Record<string, unknown>;
 }
