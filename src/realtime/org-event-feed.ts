@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { badInput } from '../errors';
-import { IDLE, READ, type PollableSource } from './delivery-stream';
 import type { EventHub, OrgEventListener } from './event-hub';
 import { readOrgEvents } from './event-log';
 import { readUntilDone } from './retry';
+import { IDLE, READ, type PollableSource } from './delivery-stream';
 import type { EventTopic, ReceivedEvent } from './events';
 
 /** Events read from the log per query while catching up. */
