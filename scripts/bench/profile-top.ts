@@ -1,7 +1,10 @@
 /**
  * Where a V8 CPU profile spends its time: the top functions by self time, and self time by package.
  *
- *   npx tsx scripts/bench/profile-top.ts /tmp/prof/<file>.cpuprofile [n=25]
+ *   npx tsx scripts/bench/profile-top.ts /tmp/prof/<file>.cpuprofile [n=25] [from-s to-s]
+ *
+ * With `from-s to-s`, only the samples taken that many seconds after the profile started (a bench phase, such as
+ * fan-out's burst); `PROFILE_TIMELINE=1` first prints the busy milliseconds of each second, to find the phase.
  *
  * Profiles come from `node --cpu-prof`, e.g. `BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench`
  * (written when the gateway exits). Packages: `node_modules/<pkg>` (scoped ones as `@scope/pkg`), the project's
@@ -14,12 +17,18 @@ interface CallFrame { functionName: string; url: string; lineNumber: number; col
 interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number; children?: number[] }
 interface Profile { nodes: ProfileNode[]; startTime: number; endTime: number; samples?: number[]; timeDeltas?: number[] }
 
-/** Self time in µs of each node: the time from each sample to the next one goes to the sampled node. */
-function selfTimes(profile: Profile): Map<number, number> {
+/**
+ * Self time in µs of each node: the time from each sample to the next one goes to the sampled node. With a window
+ * (µs since the profile's start), only the samples taken within it.
+ */
+function selfTimes(profile: Profile, window: [number, number] | null = null): Map<number, number> {
   const self = new Map<number, number>();
   const { samples, timeDeltas } = profile;
   if (samples?.length && timeDeltas?.length === samples.length) {
+    let at = 0;
     for (let i = 0; i < samples.length; i++) {
+      at += timeDeltas[i]!;
+      if (window && (at < window[0] || at > window[1])) continue;
       const duration = i + 1 < timeDeltas.length ? timeDeltas[i + 1]! : 0;
       self.set(samples[i]!, (self.get(samples[i]!) ?? 0) + Math.max(0, duration));
     }
@@ -73,15 +82,31 @@ function table(title: string, rows: Array<[string, number]>, total: number, busy
   }
 }
 
+/** Busy (not idle) milliseconds in each second of the profile. */
+function timeline(profile: Profile): void {
+  const idle = new Set(profile.nodes.filter((node) => node.callFrame.functionName === '(idle)').map((node) => node.id));
+  const busy: number[] = [];
+  let at = 0;
+  const { samples = [], timeDeltas = [] } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    at += timeDeltas[i]!;
+    const second = Math.floor(at / 1e6);
+    busy[second] ??= 0;
+    if (!idle.has(samples[i]!)) busy[second]! += (timeDeltas[i + 1] ?? 0) / 1000;
+  }
+  console.log(`busy ms per second: ${busy.map((ms, second) => `${second}:${(ms ?? 0).toFixed(0)}`).join(' ')}`);
+}
+
 function main(): void {
-  const [file, count] = process.argv.slice(2);
+  const [file, count, from, to] = process.argv.slice(2);
   if (!file) {
-    console.error('usage: npx tsx scripts/bench/profile-top.ts <file.cpuprofile> [n=25]');
+    console.error('usage: npx tsx scripts/bench/profile-top.ts <file.cpuprofile> [n=25] [from-s to-s]');
     process.exit(2);
   }
   const n = Number(count ?? 25);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const self = selfTimes(profile);
+  if (process.env.PROFILE_TIMELINE === '1') timeline(profile);
+  const self = selfTimes(profile, from !== undefined && to !== undefined ? [Number(from) * 1e6, Number(to) * 1e6] : null);
   const total = [...self.values()].reduce((sum, us) => sum + us, 0);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();

@@ -19,5 +19,10 @@ export interface SubscriberDirectory {
   viewer(userId: string, orgId: string, notBefore: number): Promise<Viewer | null>;
   /** Null: not a member of the org. */
   access(userId: string, orgId: string, notBefore: number): Promise<SubscriberAccess | null>;
+  /**
+   * `access` for many users of one org behind one promise (a fan-out pass re-checking every subscriber an event
+   * reaches): the lookup answers null for users who are not members.
+   */
+  accesses(userIds: Iterable<string>, orgId: string, notBefore: number): Promise<(userId: string) => SubscriberAccess | null>;
   user(userId: string, notBefore: number): Promise<ViewerUser | null>;
 }

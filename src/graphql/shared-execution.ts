@@ -11,7 +11,8 @@ import {
 import type { RoleGrant } from '../auth/viewer';
 import { Viewer } from '../auth/viewer';
 import { MemberStatus } from '../auth/vocabulary';
-import { DeliveryStream } from '../realtime/delivery-stream';
+import type { SubscriberAccess } from '../auth/subscribers';
+import { DeliveryStream, IDLE, READ, type AccessCheck } from '../realtime/delivery-stream';
 import type { SharedExecutionStats } from '../realtime/event-hub';
 import { resolvedViewerOf, type GraphQLContext } from './context';
 
@@ -42,6 +43,7 @@ const MAX_ENTRIES = 5000;
 
 const SHARE_KEY = Symbol('shareKey');
 const CLASS_ID = Symbol('visibilityClass');
+const CLASS_OF = Symbol('visibilityClassOfViewer');
 
 /** Marks a subscription's root value as shareable across subscribers: `eventKey` names the event (e.g. org + id). */
 export function markShareable<T extends object>(root: T, eventKey: string): T {
@@ -77,7 +79,12 @@ export function visibilityClassOf(viewer: Viewer): string | null {
     }
     Object.defineProperty(grants, CLASS_ID, { value: grantsId, enumerable: false });
   }
-  return `${viewer.org.id}#${viewer.member.status}#${grantsId}`;
+  // The string itself kept on the viewer: a subscriber's viewer is reused while its grants stay the same.
+  const known = (viewer as { [CLASS_OF]?: string })[CLASS_OF];
+  if (known !== undefined) return known;
+  const value = `${viewer.org.id}#${viewer.member.status}#${grantsId}`;
+  Object.defineProperty(viewer, CLASS_OF, { value, enumerable: false });
+  return value;
 }
 
 /** A viewer with the rights of `viewer` and no identity: what a class execution runs as. */
@@ -129,7 +136,11 @@ const MAX_MESSAGES_PER_RESULT = 8;
  * same source stream (the subscription field's `subscribe`), then each event's result is looked up here first.
  */
 export class SharedExecutions {
+  /** The fan-out passes over the polled subscriptions of this process (see `FanoutPass`). */
+  readonly fanout = new FanoutPass(this);
   private readonly entries = new Map<string, SharedEntry>();
+  /** Per event, the entry `sharedEntryFor` found last, by its key's other parts (cleared with every prune). */
+  private readonly lastEntries = new Map<string, { documentKey: string; viewerClass: string; entry: SharedEntry }>();
   private readonly documentIds = new WeakMap<DocumentNode, { id: number; variables: string[] }>();
   private nextDocumentId = 1;
 
@@ -140,7 +151,7 @@ export class SharedExecutions {
    */
   constructor(
     private readonly eventContext: (subscriber: GraphQLContext, viewer: Viewer) => GraphQLContext,
-    readonly stats: SharedExecutionStats = { shared: 0, served: 0, individual: 0 },
+    readonly stats: SharedExecutionStats = { shared: 0, served: 0, individual: 0, passDeliveries: 0 },
   ) {}
 
   /** graphql-ws's `subscribe` option. */
@@ -176,11 +187,30 @@ export class SharedExecutions {
    * execution has finished, without a promise (most subscribers of an event ask after it has).
    */
   resultFor(args: ExecutionArgs, documentKey: string, root: unknown): ExecutionResult | Promise<ExecutionResult> {
+    const found = this.sharedEntryFor(args, documentKey, root);
+    if (found === null) return this.executeAlone(args, root, resolvedViewerOf(root) ?? (args.contextValue as GraphQLContext).viewer);
+    const { entry, delivered } = found;
+    const member = delivered.member!.id;
+    if (entry.settled) return this.served(args, root, delivered, member, entry.settled);
+    return entry.value.then((shared) => this.served(args, root, delivered, member, shared));
+  }
+
+  /** The result of `root` once `entry` (from `sharedEntryFor`) has settled: shared, or executed for the subscriber alone. */
+  resultOf(args: ExecutionArgs, root: unknown, delivered: Viewer, entry: SharedEntry): ExecutionResult | Promise<ExecutionResult> {
+    if (!entry.settled) return entry.value.then((shared) => this.served(args, root, delivered, delivered.member!.id, shared));
+    return this.served(args, root, delivered, delivered.member!.id, entry.settled);
+  }
+
+  /** The shared execution the event `root` of the subscription of `args` is served from (started here if new); null when not shareable. */
+  sharedEntryFor(args: ExecutionArgs, documentKey: string, root: unknown): { entry: SharedEntry; delivered: Viewer } | null {
     const subscriber = args.contextValue as GraphQLContext;
     const delivered = resolvedViewerOf(root) ?? subscriber.viewer;
     const eventKey = typeof root === 'object' && root !== null ? (root as { [SHARE_KEY]?: string })[SHARE_KEY] : undefined;
     const viewerClass = eventKey ? visibilityClassOf(delivered) : null;
-    if (!eventKey || !viewerClass) return this.executeAlone(args, root, delivered);
+    if (!eventKey || !viewerClass) return null;
+    // Subscribers of one pass mostly follow one another with the same document, class and event: no key to build.
+    const memo = this.lastEntries.get(eventKey);
+    if (memo && memo.viewerClass === viewerClass && memo.documentKey === documentKey) return { entry: memo.entry, delivered };
     const key = `${documentKey}\n${viewerClass}\n${eventKey}`;
     let entry = this.entries.get(key);
     if (!entry) {
@@ -198,11 +228,14 @@ export class SharedExecutions {
       };
       entry = created;
       this.entries.set(key, entry);
-      created.value.catch(() => this.entries.delete(key));
+      created.value.catch(() => {
+        this.entries.delete(key);
+        if (this.lastEntries.get(eventKey)?.entry === created) this.lastEntries.delete(eventKey);
+      });
     }
-    const member = delivered.member!.id;
-    if (entry.settled) return this.served(args, root, delivered, member, entry.settled);
-    return entry.value.then((shared) => this.served(args, root, delivered, member, shared));
+    if (this.lastEntries.size >= MAX_ENTRIES) this.lastEntries.clear();
+    this.lastEntries.set(eventKey, { documentKey, viewerClass, entry });
+    return { entry, delivered };
   }
 
   private served(args: ExecutionArgs, root: unknown, delivered: Viewer, member: string, shared: SharedResult): ExecutionResult | Promise<ExecutionResult> {
@@ -229,6 +262,7 @@ export class SharedExecutions {
   }
 
   private prune(now: number): void {
+    this.lastEntries.clear();
     for (const [key, entry] of this.entries) {
       if (now - entry.at <= KEEP_MS && this.entries.size < MAX_ENTRIES) break; // insertion order: the rest are newer
       this.entries.delete(key);
@@ -286,19 +320,30 @@ export interface WritableSocket {
  * handed back to graphql-ws the usual way, through `onNext` and its error formatting. graphql-ws asks for the next
  * result only after sending the previous one, so messages keep their order.
  *
+ * A stream that can be polled (an org feed with a `BatchDelivery`) is driven without a promise per event: while its
+ * feed has nothing, the subscription is parked (no suspended frame, only graphql-ws's pending `next`); an event that
+ * wakes it joins the fan-out pass of that event (`FanoutPass`): one access re-check for every subscriber it reaches,
+ * one wait per visibility class, then one synchronous loop writing to the sockets. A feed that must read the log
+ * (a replay, a gap) is read the usual way, one event at a time, until it is caught up and parks again.
+ *
  * One object and one loop per subscription instead of a wrapper per concern: a subscription is one of thousands
  * and each layer of async iteration costs every delivery a promise and every idle subscriber a suspended frame.
  */
 export class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
-  private readonly documentKey: string;
+  readonly documentKey: string;
   private socket: WritableSocket | null = null;
   private id = '';
   private onWritten: (() => void) | null = null;
+  /** graphql-ws's pending `next()` (a polled stream), settled with what it must send, the end or an error. */
+  private waiter: { resolve: (result: IteratorResult<ExecutionResult>) => void; reject: (error: unknown) => void } | null = null;
+  private readonly wake = () => this.pump();
+  /** Results of a pass not yet sent, behind one graphql-ws is sending (see `finishAll`). */
+  private queued: Array<ExecutionResult | Promise<ExecutionResult> | PassFailure> | null = null;
 
   constructor(
     private readonly executions: SharedExecutions,
-    private readonly args: ExecutionArgs,
-    private readonly stream: DeliveryStream<unknown, unknown>,
+    readonly args: ExecutionArgs,
+    readonly stream: DeliveryStream<unknown, unknown>,
   ) {
     this.documentKey = executions.documentKeyOf(args);
   }
@@ -310,11 +355,21 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     this.onWritten = onWritten;
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    if (!this.stream.pollable) return this.nextTaken();
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.pump();
+    });
+  }
+
+  /** A stream that cannot be polled: one value at a time through `take`. */
+  private async nextTaken(): Promise<IteratorResult<ExecutionResult>> {
     // Nothing of one event is left in a local while waiting for the next: a suspended frame keeps its locals alive.
     let result: ExecutionResult | Promise<ExecutionResult> | null | undefined;
     for (;;) {
-      result = this.resultOf(await this.stream.take());
+      const root = await this.stream.take();
+      result = root === null ? null : this.executions.resultFor(this.args, this.documentKey, root);
       if (result === null) return { done: true, value: undefined };
       if (result instanceof Promise) result = await result;
       if (!this.wroteShared(result)) return { done: false, value: result };
@@ -322,8 +377,106 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     }
   }
 
-  private resultOf(root: unknown): ExecutionResult | Promise<ExecutionResult> | null {
-    return root === null ? null : this.executions.resultFor(this.args, this.documentKey, root);
+  /**
+   * Takes the stream's next event without waiting: into the fan-out pass of that event (a socket attached), or
+   * delivered on its own; parks when there is none; reads when the feed must. Called for graphql-ws's `next`, after
+   * each shared write, and by the feed's wake.
+   */
+  pump(): void {
+    if (!this.waiter) return; // graphql-ws is sending a result: it asks again when done
+    if (this.queued) return this.drain();
+    const polled = this.stream.poll();
+    if (polled === null) return this.settle({ done: true, value: undefined });
+    if (polled === IDLE) return this.stream.park(this.wake);
+    if (polled === READ) return void this.readThenDeliver();
+    if (!this.socket) return void this.deliverAlone(polled);
+    // Everything the feed holds (a burst this process is behind on) goes into one pass: one re-check, one write.
+    const events = [polled];
+    for (let more = this.stream.poll(); events.length < MAX_EVENTS_PER_PASS && more !== null && more !== IDLE && more !== READ; ) {
+      events.push(more);
+      if (events.length < MAX_EVENTS_PER_PASS) more = this.stream.poll();
+    }
+    this.executions.fanout.add(this, events);
+  }
+
+  /** The feed must read the log: the next event the usual way. */
+  private async readThenDeliver(): Promise<void> {
+    try {
+      const event = await this.stream.read();
+      if (event === null) return this.settle({ done: true, value: undefined });
+      await this.deliverAlone(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private async deliverAlone(event: unknown): Promise<void> {
+    try {
+      const root = await this.stream.deliverOne(event);
+      if (root === null) return this.pump();
+      this.finish(await this.executions.resultFor(this.args, this.documentKey, root));
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** A result for this subscription: written (then on to the next event), or handed to graphql-ws to send. */
+  finish(result: ExecutionResult): void {
+    if (this.wroteShared(result)) return this.pump();
+    this.settle({ done: false, value: result });
+  }
+
+  /**
+   * The results of a pass, in order, then `failure` if the re-check ended the subscription: shared ones written
+   * together (the TCP socket corked: one write for all of them), the first other one handed to graphql-ws, the rest
+   * kept until it asks again.
+   */
+  finishAll(results: Array<ExecutionResult | Promise<ExecutionResult>>, failure?: PassFailure): void {
+    this.queued = failure ? [...results, failure] : results;
+    this.drain();
+  }
+
+  private drain(): void {
+    const queued = this.queued!;
+    const tcp = queued.length > 1 ? (this.socket as unknown as WsInternals | null)?._socket : undefined;
+    tcp?.cork();
+    try {
+      while (queued.length) {
+        const head = queued[0]!;
+        if (head instanceof Promise) {
+          head.then(
+            (result) => ((queued[0] = result), this.drain()),
+            (error: unknown) => ((queued[0] = new PassFailure(error)), this.drain()),
+          );
+          return;
+        }
+        queued.shift();
+        if (head instanceof PassFailure) {
+          this.queued = null;
+          return this.fail(head.error);
+        }
+        if (this.wroteShared(head)) continue;
+        if (!queued.length) this.queued = null;
+        return this.settle({ done: false, value: head });
+      }
+      this.queued = null;
+    } finally {
+      tcp?.uncork();
+    }
+    this.pump();
+  }
+
+  /** Ends the subscription with `error`, as a throw from the stream did. */
+  fail(error: unknown): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(error);
+  }
+
+  private settle(result: IteratorResult<ExecutionResult>): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.resolve(result);
   }
 
   /** Writes a shared result to the attached socket; false when it is for graphql-ws to send. */
@@ -331,23 +484,149 @@ export class SharedSubscription implements AsyncIterableIterator<ExecutionResult
     const socket = this.socket;
     const shared = socket ? serialized.get(result) : undefined;
     if (!socket || shared === undefined) return false;
-    if (socket.readyState !== socket.OPEN) return true; // closing: graphql-ws returns the subscription
+    // Closing (graphql-ws returns the subscription), or returned already (a polled stream's `next` was settled).
+    if (socket.readyState !== socket.OPEN || (!this.waiter && this.stream.pollable)) return true;
     writeShared(socket, messageOf(shared, this.id));
     this.onWritten!();
     return true;
   }
 
-  return(): Promise<IteratorResult<ExecutionResult>> {
-    return this.stream.return() as Promise<IteratorResult<ExecutionResult>>;
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.stream.return();
+    this.settle({ done: true, value: undefined });
+    return { done: true, value: undefined };
   }
 
-  throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.settle({ done: true, value: undefined });
     return this.stream.throw(error) as Promise<IteratorResult<ExecutionResult>>;
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
     return this;
   }
+}
+
+/**
+ * The fan-out passes of one process: the subscriptions an event wakes in the same turn are taken together, per event
+ * (the same object for every feed of the org: parsed once by the hub, or read once from the log). For each event:
+ * one access re-check for all of them (`SubscriberDirectory.accesses`: one promise, one statement), each value built
+ * synchronously, one wait per distinct shared execution (one per visibility class), then one synchronous loop writing
+ * the class's framed message to each socket. A subscriber whose re-check fails ends with that error; one an identity
+ * rule asked about is executed on its own; each then takes its next event (the next pass, in order).
+ */
+export class FanoutPass {
+  private waiting: Array<{ subscription: SharedSubscription; events: unknown[] }> | null = null;
+  private readonly run = () => this.runAll();
+
+  constructor(private readonly executions: SharedExecutions) {}
+
+  /** Adds a subscription with the events its feed held (in order) to the pass of this turn. */
+  add(subscription: SharedSubscription, events: unknown[]): void {
+    if (!this.waiting) {
+      this.waiting = [];
+      queueMicrotask(this.run);
+    }
+    this.waiting.push({ subscription, events });
+  }
+
+  private runAll(): void {
+    const waiting = this.waiting!;
+    this.waiting = null;
+    // Whose access to re-check, per directory and org (in practice one: the org of the events), as fresh as the
+    // newest event of the pass requires (a re-check that fresh is fresh for every earlier event).
+    const groups = new Map<string, PassGroup>();
+    for (const { subscription, events } of waiting) {
+      let check: AccessCheck | null = null;
+      const wanted: unknown[] = [];
+      let notBefore = 0;
+      for (const event of events) {
+        const asked = subscription.stream.batch!.check(event);
+        if (asked === null) continue;
+        check = asked;
+        wanted.push(event);
+        notBefore = Math.max(notBefore, (event as { receivedAt?: number }).receivedAt ?? performance.now());
+      }
+      if (check === null) {
+        subscription.pump(); // all skipped: on to its next events
+        continue;
+      }
+      let group = groups.get(check.orgId);
+      if (group && group.check.directory !== check.directory) group = undefined; // another gateway in this process (tests)
+      if (!group) groups.set(check.orgId, (group = { check, users: new Set(), members: [], notBefore: 0 }));
+      group.users.add(check.userId);
+      group.members.push({ subscription, events: wanted, userId: check.userId });
+      group.notBefore = Math.max(group.notBefore, notBefore);
+    }
+    for (const group of groups.values()) void this.deliver(group);
+  }
+
+  private async deliver(group: PassGroup): Promise<void> {
+    let lookup: (userId: string) => SubscriberAccess | null;
+    try {
+      lookup = await group.check.directory.accesses(group.users, group.check.orgId, group.notBefore);
+    } catch (error) {
+      for (const { subscription } of group.members) subscription.fail(error);
+      return;
+    }
+    const planned: Array<{ subscription: SharedSubscription; items: PassItem[]; failure?: PassFailure }> = [];
+    const unsettled = new Set<Promise<SharedResult>>();
+    for (const { subscription, events, userId } of group.members) {
+      const access = lookup(userId);
+      const items: PassItem[] = [];
+      let failure: PassFailure | undefined;
+      for (const event of events) {
+        let root: unknown;
+        try {
+          root = subscription.stream.deliverWith(event, access);
+        } catch (error) {
+          failure = new PassFailure(error);
+          break;
+        }
+        if (root === null) continue;
+        this.executions.stats.passDeliveries++;
+        const found = this.executions.sharedEntryFor(subscription.args, subscription.documentKey, root);
+        if (found && !found.entry.settled) unsettled.add(found.entry.value);
+        items.push({ root, entry: found?.entry ?? null, delivered: found?.delivered ?? null });
+      }
+      planned.push({ subscription, items, failure });
+    }
+    // One wait for every class of the events; a failed execution fails its subscribers (in `resultOf`, in order).
+    if (unsettled.size) await Promise.allSettled(unsettled);
+    for (const { subscription, items, failure } of planned) {
+      if (items.length === 0 && !failure) {
+        subscription.pump();
+        continue;
+      }
+      const results = items.map(({ root, entry, delivered }) =>
+        entry ? this.executions.resultOf(subscription.args, root, delivered!, entry) : this.executions.resultFor(subscription.args, subscription.documentKey, root),
+      );
+      subscription.finishAll(results, failure);
+    }
+  }
+}
+
+/** What ended a subscription in a pass (its re-check refused it, an execution failed), after the results before it. */
+class PassFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** Most events one pass takes from a feed (a burst); the rest go into the next pass. */
+const MAX_EVENTS_PER_PASS = 64;
+
+/** The subscribers of one pass whose access is re-checked together (one directory, one org). */
+interface PassGroup {
+  check: AccessCheck;
+  users: Set<string>;
+  members: Array<{ subscription: SharedSubscription; events: unknown[]; userId: string }>;
+  notBefore: number;
+}
+
+/** One event of a subscriber in a pass: its root and the shared execution serving it (null: executed alone). */
+interface PassItem {
+  root: unknown;
+  entry: SharedEntry | null;
+  delivered: Viewer | null;
 }
 
 /** The `next` message of subscription `id` carrying a shared result, made once per result for the common ids. */
@@ -382,7 +661,7 @@ function textFrame(data: Buffer): Buffer {
 
 /** What `writeShared` reads of a `ws` WebSocket's internals (ws 8). */
 interface WsInternals {
-  _socket?: { write(data: Buffer): boolean; writable: boolean };
+  _socket?: { write(data: Buffer): boolean; writable: boolean; cork(): void; uncork(): void };
   _sender?: { _state: number; _queue: unknown[] };
   _extensions?: Record<string, unknown>;
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AppServices } from '../app';
 import type { Credential } from '../auth/jwt';
+import type { SubscriberAccess } from '../auth/subscribers';
+import type { AccessCheck, BatchDelivery } from '../realtime/delivery-stream';
 import { canSubscribeToEvents } from '../auth/policy';
 import { passwordChangeRequired, Viewer } from '../auth/viewer';
 import { MemberStatus } from '../auth/vocabulary';
@@ -86,12 +88,47 @@ export async function currentMemberViewer(
   event: Pick<ReceivedEvent, 'receivedAt'>,
 ): Promise<Viewer> {
   if (subscribed.apiClient) return currentApiClientViewer(app, credential);
+  const { user, org } = subscribed.requireMember();
+  return memberViewerWith(subscribed, await app.subscribers.access(user.id, org.id, event.receivedAt));
+}
+
+/** The subscriber `subscribed` (a member) with its access as re-checked (`access`); throws as `currentMemberViewer`. */
+export function memberViewerWith(subscribed: Viewer, access: SubscriberAccess | null): Viewer {
   const { user, org, member } = subscribed.requireMember();
-  const access = await app.subscribers.access(user.id, org.id, event.receivedAt);
   if (!access || access.memberId !== member.id) throw forbidden(errorMessage('noLongerMember'));
   if (access.mustChangePassword) throw passwordChangeRequired();
   if (access.status !== MemberStatus.ACTIVE) throw forbidden(errorMessage('membershipDisabled'));
   return new Viewer(user, org, member, access.grants);
+}
+
+/**
+ * A member subscriber's delivery as both forms a `DeliveryStream` takes: `deliver` (async, one event at a time: a
+ * replay, a feed catching up) and, for a member (not an API client), a `BatchDelivery` whose access re-check is
+ * made for every subscriber an event reaches at once (`graphql/shared-execution.ts`). `wants` skips an event
+ * before its re-check (a type filter); `build` makes the value for the viewer as re-checked, or null to skip.
+ */
+export function memberDelivery<E extends Pick<ReceivedEvent, 'receivedAt'>, T>(
+  app: AppServices,
+  subscribed: Viewer,
+  credential: Credential | null | undefined,
+  wants: (event: E) => boolean,
+  build: (event: E, current: Viewer) => T | null,
+): { deliver: (event: E) => Promise<T | null>; batch: BatchDelivery<E, T> | undefined } {
+  const deliver = async (event: E): Promise<T | null> => (wants(event) ? build(event, await currentMemberViewer(app, subscribed, credential, event)) : null);
+  if (subscribed.apiClient || !subscribed.member || !subscribed.org || !subscribed.user) return { deliver, batch: undefined };
+  const check: AccessCheck = { directory: app.subscribers, orgId: subscribed.org.id, userId: subscribed.user.id };
+  // The viewer of the previous event while the re-check answers the same grants (one parsed array per distinct value).
+  let last: { access: SubscriberAccess; viewer: Viewer } | null = null;
+  const viewerWith = (access: SubscriberAccess | null): Viewer => {
+    if (last && access && last.access.grants === access.grants && last.access.memberId === access.memberId && last.access.status === access.status && !access.mustChangePassword) return last.viewer;
+    const viewer = memberViewerWith(subscribed, access);
+    last = { access: access!, viewer };
+    return viewer;
+  };
+  return {
+    deliver,
+    batch: { check: (event) => (wants(event) ? check : null), build: (event, access) => build(event, viewerWith(access)) },
+  };
 }
 
 /**

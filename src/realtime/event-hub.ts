@@ -27,6 +27,8 @@ export interface SharedExecutionStats {
   served: number;
   /** Executions run for one subscriber (not shareable, or an identity rule asked about it). */
   individual: number;
+  /** Deliveries made by a fan-out pass (one access re-check batch per event for all its subscribers). */
+  passDeliveries: number;
 }
 
 export interface EventHubOptions {
@@ -53,7 +55,7 @@ export class EventHub {
   /** Called with each event as it arrives, before its listeners: loads of what its fields will show start early. */
   private readonly prefetchers: Array<(event: ReceivedEvent) => void> = [];
   /** How subscription events of this process were executed (see shared-execution.ts). */
-  readonly sharedExecutions: SharedExecutionStats = { shared: 0, served: 0, individual: 0 };
+  readonly sharedExecutions: SharedExecutionStats = { shared: 0, served: 0, individual: 0, passDeliveries: 0 };
   private readonly subscriber: PubSubSubscriber;
   private readonly orgListeners = new Map<string, Set<OrgEventListener>>();
   private readonly recipientListeners = new Map<string, { recipient: Recipient; listeners: Set<RecipientListener> }>();

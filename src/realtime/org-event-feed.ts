@@ -3,6 +3,7 @@ import { badInput, errorMessage } from '../errors';
 import type { EventHub, OrgEventListener } from './event-hub';
 import { readOrgEvents } from './event-log';
 import { readUntilDone } from './retry';
+import { IDLE, READ, type PollableSource } from './delivery-stream';
 import type { EventTopic, ReceivedEvent } from './events';
 
 /** Events read from the log per query while catching up. */
@@ -51,7 +52,7 @@ export function parseOrgCursor(after: string | null | undefined): number | null 
  * Opening subscribes to Redis first and only then reads where the log stands, so nothing committed in between
  * falls through: it arrives live, or the log has it.
  */
-export class OrgEventFeed implements OrgEventListener {
+export class OrgEventFeed implements OrgEventListener, PollableSource<ReceivedEvent> {
   /** Every event up to here has been handed out or skipped. -1 until opened. */
   private position = -1;
   /** The newest id known to exist (published or seen in the log). */
@@ -122,6 +123,23 @@ export class OrgEventFeed implements OrgEventListener {
   /** The next event of the feed's topics, or null once closed. One caller at a time. */
   async next(): Promise<ReceivedEvent | null> {
     for (;;) {
+      const polled = this.poll();
+      if (polled === READ) {
+        await this.readLog();
+      } else if (polled === IDLE) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      } else {
+        return polled;
+      }
+    }
+  }
+
+  /**
+   * Without waiting: the next event when one is at hand, `READ` when the log must be read first (call `next`),
+   * `IDLE` when nothing is to be had yet (`park` to hear of it), null once closed. One caller at a time, as `next`.
+   */
+  poll(): ReceivedEvent | null | typeof IDLE | typeof READ {
+    for (;;) {
       if (this.closed) return null;
 
       const head = this.pending.shift();
@@ -140,13 +158,16 @@ export class OrgEventFeed implements OrgEventListener {
         continue;
       }
 
-      if (this.needsCatchUp || this.highWater > this.position) {
-        await this.readLog();
-        continue;
-      }
-
-      await new Promise<void>((resolve) => (this.wake = resolve));
+      return this.needsCatchUp || this.highWater > this.position ? READ : IDLE;
     }
+  }
+
+  /**
+   * Calls `wake` once, synchronously (from the hub's message handler, a sweep's hint, or `close`), when `poll` may
+   * have something: instead of a pending `next`, so an idle subscription holds no suspended frame.
+   */
+  park(wake: () => void): void {
+    this.wake = wake;
   }
 
   private async readLog(): Promise<void> {

@@ -35,9 +35,20 @@ export function createSubscriberDirectory(orm: Orm): SubscriberDirectory {
   return {
     viewer: (userId, orgId, notBefore) => viewers.load(orgKey(orgId, userId), notBefore),
     access: (userId, orgId, notBefore) => accesses.load(orgKey(orgId, userId), notBefore),
+    accesses: (userIds, orgId, notBefore) => {
+      const keys: string[] = [];
+      for (const userId of userIds) keys.push(orgKey(orgId, userId));
+      return accesses.loadMany(keys, notBefore).then((lookup) => (userId: string) => lookup(orgKey(orgId, userId)));
+    },
     user: (userId, notBefore) => users.load(userId, notBefore),
   };
 }
+
+/**
+ * Grants parsed once per distinct JSON value, across loads: a subscriber whose grants did not change gets the same
+ * array at every event, so its visibility class (kept on the array) and its viewer are reused. Never mutated.
+ */
+const parsedGrants = new Map<string, RoleGrant[]>();
 
 function loadAccesses(orm: Orm): FreshLoader<SubscriberAccess | null> {
   return new FreshLoader(async (keys) => {
@@ -60,7 +71,8 @@ function loadAccesses(orm: Orm): FreshLoader<SubscriberAccess | null> {
         where m.user_id = any(array[?]::uuid[]) and m.org_id = any(array[?]::uuid[])`,
       [[...new Set(wanted.map((key) => key.id))], [...new Set(wanted.map((key) => key.orgId))]],
     );
-    const parsed = new Map<string, RoleGrant[]>();
+    const parsed = parsedGrants;
+    if (parsed.size > 10_000) parsed.clear();
     return new Map(
       rows.map((row) => {
         let grants = parsed.get(row.grants);

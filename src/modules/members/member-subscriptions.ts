@@ -4,9 +4,9 @@ import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { toGlobalId } from '../../graphql/relay';
 import { markShareable } from '../../graphql/shared-execution';
-import { AFTER_EVENT, currentMemberViewer, deliverAs } from '../../graphql/subscriptions';
+import { AFTER_EVENT, deliverAs, memberDelivery } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
-import { EventTopic } from '../../realtime/events';
+import { EventTopic, type ReceivedEvent } from '../../realtime/events';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
 import { memberDeliveries, payloadId } from './delivery-loaders';
 import { memberEventTypeOf, MemberEventType } from './member-events';
@@ -41,6 +41,25 @@ export class MemberEvent {
   receivedAt!: number;
 }
 
+const memberEventRoots = new WeakMap<ReceivedEvent, MemberEvent | null>();
+
+/** What `memberEvents` shows of a MEMBER event (made once per event, shareable), or null for one it does not deliver. */
+function memberEventRoot(event: ReceivedEvent): MemberEvent | null {
+  let root = memberEventRoots.get(event);
+  if (root !== undefined) return root;
+  const memberId = payloadId(event, 'memberId');
+  const type = memberEventTypeOf(event.type, event.payload);
+  root =
+    type && memberId
+      ? markShareable(
+          Object.assign(new MemberEvent(), { id: event.id, type, occurredAt: new Date(event.createdAt), orgId: event.orgId, rawMemberId: memberId, receivedAt: event.receivedAt }),
+          `${event.orgId}:${event.id}`,
+        )
+      : null;
+  memberEventRoots.set(event, root);
+  return root;
+}
+
 /** `memberEvents`: members joining, changing and leaving the viewer's org, for any active member. */
 async function subscribeMemberEvents(
   ctx: GraphQLContext,
@@ -50,22 +69,23 @@ async function subscribeMemberEvents(
   const orgId = subscribed.orgId;
   const types = args.types?.length ? new Set(args.types) : null;
   const feed = await OrgEventFeed.open(app.realtime, () => ctx.em, orgId, [EventTopic.MEMBER], parseOrgCursor(args.after));
-  return new DeliveryStream(feed, async (event) => {
-    const memberId = payloadId(event, 'memberId');
-    const type = memberEventTypeOf(event.type, event.payload);
-    if (!type || (types && !types.has(type)) || !memberId) return null;
-    const current = await currentMemberViewer(app, subscribed, credential, event);
-    if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
-    const root = Object.assign(new MemberEvent(), {
-      id: event.id,
-      type,
-      occurredAt: new Date(event.createdAt),
-      orgId,
-      rawMemberId: memberId,
-      receivedAt: event.receivedAt,
-    });
-    return deliverAs(markShareable(root, `${orgId}:${event.id}`), current);
-  });
+  // The type filter before the re-check; the re-check batched with every subscriber of the event (`memberDelivery`).
+  const { deliver, batch } = memberDelivery(
+    app,
+    subscribed,
+    credential,
+    (event: ReceivedEvent) => {
+      const root = memberEventRoot(event);
+      return root !== null && (!types || types.has(root.type));
+    },
+    (event, current) => {
+      if (current.apiClient) assertApiClientMayRead(current, ['MemberEvent', 'Member']);
+      // The event's fields are the same for every subscriber: each gets an object of its own (marked with its viewer)
+      // inheriting them from one made per event.
+      return deliverAs(Object.create(memberEventRoot(event)!) as MemberEvent, current);
+    },
+  );
+  return new DeliveryStream(feed, deliver, undefined, batch);
 }
 
 @Resolver()
