@@ -86,7 +86,9 @@ export class WebhookWorker {
       },
     };
     const boss = await startBoss(() => {
-      const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true });
+      // Maintenance (one instance at a time) fails the jobs of a process that died mid-job once they expire; the
+      // queue lets no other job of that endpoint run before, so it runs every lease, not every 2 minutes.
+      const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true, maintenanceIntervalSeconds: Math.max(1, Math.ceil(this.leaseMs / 1000)) });
       boss.on('error', (error) => this.app.logger.warn({ err: error }, 'webhook queue error'));
       return boss;
     });
