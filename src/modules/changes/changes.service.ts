@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { replicaConnectionsOf } from '../../db/read-routing';
 import { badInput, forbidden } from '../../errors';
+import { MAX_PAGE_SIZE } from '../../graphql/relay';
 import type { Contributions } from '../../contributions';
 import type { Reader } from '../../graphql/loaders';
 import { readOrgEventsOfKinds } from '../../realtime/event-log';
@@ -23,8 +24,8 @@ export const MIRRORED_TOPICS: EventTopic[] = [
   EventTopic.EXTERNAL_GROUP,
 ];
 
-/** Most changes one `orgChanges` page holds. */
-export const ORG_CHANGES_PAGE_MAX = 1000;
+/** Most changes one `orgChanges` page holds: the page size every `first` of the API has (operation cost analysis enforces it first). */
+export const ORG_CHANGES_PAGE_MAX = MAX_PAGE_SIZE;
 
 /** A change as `orgChanges` and `orgEvents` hand it out. */
 export interface ReceivedChange {
