@@ -38,38 +38,38 @@ export enum ErrorCode {
 export const errorMessage = (key: string, args?: MessageArgs): LocalizedMessage => ({ key: `errors.${key}`, args });
 
 /**
- * An error meant for the client: its message and code are shown as they are. Given a catalogue message
- * (`errorMessage(...)`), `message` is its English text and the error formatters write it in the reader's locale
- * (`localizedMessage`); `extensions.code` never changes with the language.
+ * An error meant for the client, its message a catalogue message (`errorMessage(...)`, never a literal text: the
+ * compiler and test/locales.test.ts keep it so): `message` is its English text and the error formatters write it in
+ * the reader's locale (`localizedMessage`); `extensions.code` never changes with the language.
  */
 export class AppError extends GraphQLError {
-  /** The catalogue message behind `message`, when there is one. */
-  readonly localized?: LocalizedMessage;
+  /** The catalogue message behind `message`. */
+  readonly localized: LocalizedMessage;
 
-  constructor(code: ErrorCode, message: string | LocalizedMessage, extensions: Record<string, unknown> = {}) {
-    super(typeof message === 'string' ? message : translate(DEFAULT_LOCALE, message.key, message.args), { extensions: { ...extensions, code } });
-    if (typeof message !== 'string') this.localized = message;
+  constructor(code: ErrorCode, message: LocalizedMessage, extensions: Record<string, unknown> = {}) {
+    super(translate(DEFAULT_LOCALE, message.key, message.args), { extensions: { ...extensions, code } });
+    this.localized = message;
   }
 
   /** The same error with other extensions (its code and catalogue message kept). */
   withExtensions(extensions: Record<string, unknown>): AppError {
     const { code, ...rest } = this.extensions;
-    return new AppError(code as ErrorCode, this.localized ?? this.message, { ...rest, ...extensions });
+    return new AppError(code as ErrorCode, this.localized, { ...rest, ...extensions });
   }
 }
 
-/** The message of an error in `locale`: its catalogue message there, else its message as written. */
+/** The message of an AppError in `locale` (its catalogue message there); undefined for any other error. */
 export function localizedMessage(error: unknown, locale: Locale): string | undefined {
-  if (!(error instanceof AppError) || !error.localized) return undefined;
+  if (!(error instanceof AppError)) return undefined;
   return locale === DEFAULT_LOCALE ? error.message : translate(locale, error.localized.key, error.localized.args);
 }
 
-export const badInput = (message: string | LocalizedMessage, field?: string) =>
+export const badInput = (message: LocalizedMessage, field?: string) =>
   new AppError(ErrorCode.BadUserInput, message, field ? { field } : {});
 export const notFound = (what = 'Object') => new AppError(ErrorCode.NotFound, errorMessage('notFound', { what }));
-export const forbidden = (reason: string | LocalizedMessage) => new AppError(ErrorCode.Forbidden, reason);
+export const forbidden = (reason: LocalizedMessage) => new AppError(ErrorCode.Forbidden, reason);
 export const unauthenticated = () => new AppError(ErrorCode.Unauthenticated, errorMessage('unauthenticated'));
-export const conflict = (message: string | LocalizedMessage, extensions: Record<string, unknown> = {}) =>
+export const conflict = (message: LocalizedMessage, extensions: Record<string, unknown> = {}) =>
   new AppError(ErrorCode.Conflict, message, extensions);
 
 export const serviceUnavailable = () => new AppError(ErrorCode.ServiceUnavailable, errorMessage('serviceUnavailable'));

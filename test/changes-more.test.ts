@@ -6,7 +6,6 @@ import {
   CreateContactCardDocument,
   CreateDepartmentDocument,
   CreateExternalGroupDocument,
-  OrgChangesDocument,
   OrgEventsDocument,
   RemoveFromExternalGroupDocument,
   RemoveMemberDocument,
@@ -15,6 +14,7 @@ import {
   type OrgChangeFieldsFragment,
   type OrgEventType,
 } from './generated/graphql';
+import { readAll as readChanges } from './support/changes';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
 import { startTestGateway } from './support/gateway';
@@ -33,16 +33,7 @@ beforeAll(async () => {
 
 type Change = OrgChangeFieldsFragment;
 
-async function readAll(reader: GraphQLClient, after: string | null, types?: OrgEventType[]): Promise<Change[]> {
-  const changes: Change[] = [];
-  let cursor = after;
-  for (;;) {
-    const { orgChanges } = await reader.ok(OrgChangesDocument, { first: 50, after: cursor, types });
-    changes.push(...orgChanges.changes);
-    cursor = orgChanges.endCursor;
-    if (!orgChanges.hasMore) return changes;
-  }
-}
+const readAll = async (reader: GraphQLClient, after: string | null, types?: OrgEventType[]): Promise<Change[]> => (await readChanges(reader, after, 50, types)).changes;
 
 const GROUP_TYPES: OrgEventType[] = ['EXTERNAL_GROUP_CREATED', 'EXTERNAL_GROUP_UPDATED', 'EXTERNAL_GROUP_DELETED'];
 const TYPES: OrgEventType[] = ['CONTACT_CREATED', 'CONTACT_UPDATED', ...GROUP_TYPES];

@@ -29,6 +29,7 @@ import {
   type OrgChangesQuery,
   type OrgEventType,
 } from './generated/graphql';
+import { readAll } from './support/changes';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
@@ -46,18 +47,6 @@ beforeAll(async () => {
 });
 
 type Change = OrgChangeFieldsFragment;
-
-/** Follows orgChanges from `after` to the end of the log, as a poller would. */
-async function readAll(reader: GraphQLClient, after: string | null, first = 100, types?: OrgEventType[]): Promise<{ changes: Change[]; cursor: string }> {
-  const changes: Change[] = [];
-  let cursor = after;
-  for (;;) {
-    const { orgChanges } = await reader.ok(OrgChangesDocument, { first, after: cursor, types });
-    changes.push(...orgChanges.changes);
-    cursor = orgChanges.endCursor;
-    if (!orgChanges.hasMore) return { changes, cursor };
-  }
-}
 
 const typesOf = (changes: Change[]) => changes.map((change) => change.type).filter((type) => !type.startsWith('INVITATION_'));
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../scripts/build-dashboard';
 import type { Gateway } from '../src/server';
@@ -15,35 +14,18 @@ import {
   InvitationDocument,
   RolesDocument,
 } from './generated/graphql';
+import { launchWithProfile, openPage as openTab } from './support/browser';
 import { GraphQLClient } from './support/client';
 import { PASSWORD, createOrgWithOwner, signUpUser, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { setVerifiedEmail } from './support/invitations';
 import { rawIdOf, sql } from './support/sql-fixtures';
 
-/** Debian's Chromium with fonts-noto-cjk (scripts/ensure-chromium.sh); playwright-core downloads no browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const UI_TIMEOUT_MS = 20_000;
 const DESKTOP = { width: 1360, height: 900 };
 const ARTIFACTS = join(__dirname, 'artifacts');
 
-/** A new tab that fails the test on any uncaught exception or console error; `languages` as navigator reports them. */
-async function openPage(browser: BrowserContext, viewport = DESKTOP, languages?: string[]): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = await browser.newPage();
-  await page.setViewportSize(viewport);
-  if (languages) {
-    await page.addInitScript(`Object.defineProperty(navigator, 'language', { get: () => ${JSON.stringify(languages[0])} });
-      Object.defineProperty(navigator, 'languages', { get: () => ${JSON.stringify(languages)} });`);
-  }
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  return { page, pageErrors };
-}
+/** A new tab (desktop-sized unless told) that fails the test on any uncaught exception or console error. */
+const openPage = (browser: BrowserContext, viewport = DESKTOP, languages?: string[]) => openTab(browser, viewport, languages);
 
 function focusedId(page: Page): Promise<string> {
   return page.evaluate('document.activeElement && document.activeElement.id');
@@ -104,19 +86,17 @@ describe('dashboard views', () => {
   let origin: string;
   let http: GraphQLClient;
   let browser: BrowserContext;
-  let profileDir: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     [gateway] = await Promise.all([startTestGateway(), buildDashboard(), mkdir(ARTIFACTS, { recursive: true })]);
     origin = new URL(gateway.url).origin;
     http = new GraphQLClient(gateway.url);
-    profileDir = await mkdtemp(join(tmpdir(), 'orggraph-chromium-'));
-    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    ({ browser, close: closeBrowser } = await launchWithProfile());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+    await closeBrowser?.();
   });
 
   it('signs in by email with the keyboard alone, and by enterprise account changing its initial password', async () => {

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard, buildInvitePage } from '../scripts/build-dashboard';
 import type { Gateway } from '../src/server';
@@ -17,6 +16,7 @@ import {
   RolesDocument,
   SendInvitationDocument,
 } from './generated/graphql';
+import { launchWithProfile, openPage as openTab } from './support/browser';
 import { GraphQLClient } from './support/client';
 import { PASSWORD, createOrgWithOwner, uniquePhone } from './support/factories';
 import { startTestGateway } from './support/gateway';
@@ -24,25 +24,11 @@ import { signUpVerified, tokenOf } from './support/invitations';
 import { latestCodeSentTo, latestMessageTo } from './support/outbox';
 import { rawIdOf, sql } from './support/sql-fixtures';
 
-/** Debian's Chromium (scripts/ensure-chromium.sh installs it); playwright-core downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const UI_TIMEOUT_MS = 20_000;
 /** The narrowest phone the page is made for. */
 const PHONE_VIEWPORT = { width: 360, height: 740 };
 
-/** A new tab that records uncaught exceptions and console errors: the page must have none. */
-async function openPage(browser: BrowserContext, viewport = PHONE_VIEWPORT): Promise<{ page: Page; pageErrors: string[] }> {
-  const page = await browser.newPage();
-  await page.setViewportSize(viewport);
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.setDefaultTimeout(UI_TIMEOUT_MS);
-  return { page, pageErrors };
-}
+/** A new tab (phone-sized unless told) that records uncaught exceptions and console errors: the page must have none. */
+const openPage = (browser: BrowserContext, viewport = PHONE_VIEWPORT) => openTab(browser, viewport);
 
 /** Nothing wider than the viewport (no sideways scrolling on a phone), and no id twice (labels, tests and focus rely on them). */
 async function expectSoundLayout(page: Page): Promise<void> {
@@ -61,19 +47,17 @@ describe('invitation page', () => {
   let origin: string;
   let http: GraphQLClient;
   let browser: BrowserContext;
-  let profileDir: string;
+  let closeBrowser: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     [gateway] = await Promise.all([startTestGateway(), buildDashboard(), buildInvitePage()]);
     origin = new URL(gateway.url).origin;
     http = new GraphQLClient(gateway.url);
-    profileDir = await mkdtemp(join(tmpdir(), 'orggraph-chromium-'));
-    browser = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    ({ browser, close: closeBrowser } = await launchWithProfile());
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (profileDir) await rm(profileDir, { recursive: true, force: true });
+    await closeBrowser?.();
   });
 
   it('takes a new person from an invite link QR code to a member, with the keyboard, while the admin watches the join live', async () => {

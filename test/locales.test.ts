@@ -1,6 +1,7 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parse, TYPE, type MessageFormatElement } from '@formatjs/icu-messageformat-parser';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { chooseLocale, isTimeZone, localesDir, LOCALES, negotiateLocale, readCatalogue, translate, utcOffsetLabel } from '../src/i18n';
 
@@ -95,5 +96,72 @@ describe('locale and time zone rules', () => {
     expect(utcOffsetLabel(at, 'Asia/Shanghai')).toBe('UTC+8');
     expect(utcOffsetLabel(at, 'Asia/Kolkata')).toBe('UTC+5:30');
     expect(utcOffsetLabel(at, 'UTC')).toBe('UTC');
+  });
+});
+
+/** Every .ts file under `dir`. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+/**
+ * Where a user-facing error's message is: the argument of each error factory and error class that takes one
+ * (`badInput('…')`, `new AppError(code, '…')`, `new GraphQLError('…')`…), by position. AppError and its factories
+ * take a catalogue message only (the compiler refuses a text); GraphQLError takes any text, so only this scan sees it.
+ */
+const MESSAGE_ARGUMENT: Record<string, number> = { badInput: 0, forbidden: 0, conflict: 0, invalidCredentials: 0, AppError: 1, GraphQLError: 0, ImportRequestError: 2 };
+/** Literal messages that never reach a reader as written: graphql-js throws its own syntax errors; the formatter hides internal ones. */
+const ALLOWED_LITERALS = new Set(['src/graphql/operation-pipeline.ts: Invalid query', 'src/graphql/graphql-ws.ts: Internal server error']);
+const SRC = join(__dirname, '..', 'src');
+
+/** The texts an expression is written as when it is a string literal, a template, or a choice or sum of those; [] for anything else. */
+function literalTexts(node: ts.Expression): string[] {
+  if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return [node.text];
+  if (ts.isTemplateExpression(node)) return [node.getText()];
+  if (ts.isParenthesizedExpression(node)) return literalTexts(node.expression);
+  if (ts.isConditionalExpression(node)) return [...literalTexts(node.whenTrue), ...literalTexts(node.whenFalse)];
+  if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.PlusToken) return [...literalTexts(node.left), ...literalTexts(node.right)];
+  return [];
+}
+
+/** Calls in src/ of `names` (plain calls and `new`), with the file and the call's arguments. */
+function callsIn(names: ReadonlySet<string>): Array<{ file: string; name: string; args: readonly ts.Expression[]; line: number }> {
+  const found: Array<{ file: string; name: string; args: readonly ts.Expression[]; line: number }> = [];
+  for (const path of sourceFiles(SRC)) {
+    const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+    const file = relative(join(SRC, '..'), path);
+    const visit = (node: ts.Node) => {
+      if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && ts.isIdentifier(node.expression) && names.has(node.expression.text)) {
+        found.push({ file, name: node.expression.text, args: node.arguments ?? [], line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
+
+describe('user-facing messages in src/', () => {
+  it('are catalogue messages: no error is thrown with an English literal (errorMessage(...) instead)', () => {
+    const literals = callsIn(new Set(Object.keys(MESSAGE_ARGUMENT))).flatMap(({ file, name, args, line }) => {
+      const argument = args[MESSAGE_ARGUMENT[name]!];
+      return argument ? literalTexts(argument).map((text) => ({ where: `${file}:${line}`, text: `${file}: ${text}` })) : [];
+    });
+    expect(literals.filter(({ text }) => !ALLOWED_LITERALS.has(text))).toEqual([]);
+    // The allow-list holds only what is still there.
+    expect(new Set(literals.map(({ text }) => text))).toEqual(ALLOWED_LITERALS);
+  });
+
+  it('name keys that exist: every literal key of errorMessage(...) and importMessage(...) is in locales/en', () => {
+    const english = readCatalogue('en', DIR);
+    const areaOf: Record<string, string> = { errorMessage: 'errors', importMessage: 'imports' };
+    const calls = callsIn(new Set(Object.keys(areaOf)));
+    expect(calls.length).toBeGreaterThan(200);
+    const unknown = calls.flatMap(({ file, name, args, line }) =>
+      (args[0] ? literalTexts(args[0]) : []).map((key) => `${areaOf[name]}.${key}`).filter((key) => !english.has(key)).map((key) => `${file}:${line} ${key}`),
+    );
+    expect(unknown).toEqual([]);
   });
 });

@@ -6,13 +6,18 @@ import {
   DeleteDepartmentDocument,
   RemoveMemberDocument,
   SendInvitationDocument,
+  SendNotificationDocument,
+  SignUpDocument,
+  TransferContactsDocument,
   UpdateMyPreferencesDocument,
   UpdateOrgLocaleDocument,
   ViewerLocaleDocument,
 } from './generated/graphql';
 import { translate } from '../src/i18n';
 import { errorCode, GraphQLClient } from './support/client';
-import { createOrgWithOwner, signUpUser } from './support/factories';
+import { createOrgWithOwner, signUpUser, uniquePhone } from './support/factories';
+import { csv, postImport } from './support/imports';
+import { seedActiveMember } from './support/seed-member';
 import { startTestGateway } from './support/gateway';
 import { wsCode, wsOperation } from './support/ws';
 
@@ -133,6 +138,85 @@ describe('error messages of the feature modules', () => {
   });
 });
 
+describe('error messages of the policy, password rules and import reports', () => {
+  const field = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.field;
+
+  it('a FORBIDDEN of the policy module is written in Japanese; its code stays FORBIDDEN', async () => {
+    const owner = await createOrgWithOwner(client, 'Policy Org');
+    const member = await seedActiveMember(client, owner.org.id, { name: '佐藤' });
+    const send = (as: GraphQLClient) => as.request(SendNotificationDocument, { input: { title: 'お知らせ', body: '本文', audience: { memberIds: [owner.member.id] } } });
+    const english = await send(member.client);
+    expect([errorCode(english), message(english)]).toEqual([
+      'FORBIDDEN',
+      'No permission: sending notifications requires an admin or sub-admin role, or a role granting NOTIFICATIONS CREATE',
+    ]);
+    const inJapanese = await send(member.client.withHeaders({ 'accept-language': 'ja' }));
+    expect([errorCode(inJapanese), message(inJapanese)]).toEqual(['FORBIDDEN', translate('ja', 'errors.sendNotificationsPermission')]);
+    expect(message(inJapanese)).toContain('権限がありません');
+    expect(message(inJapanese)).toContain('通知の送信');
+  });
+
+  it('the reasons a contact hand-over skips a contact are written in the reader\'s language too', async () => {
+    const owner = await createOrgWithOwner(client, 'Hand-over Org');
+    const receiver = await seedActiveMember(client, owner.org.id, { name: '受取' });
+    const input = { fromMemberId: owner.member.id, toMemberId: receiver.memberId, dryRun: true, contactIds: ['garbage'] };
+    const skipped = async (as: GraphQLClient) => (await as.ok(TransferContactsDocument, { input })).transferContacts.contacts.map((c) => [c.reason, c.message]);
+    expect(await skipped(owner.client)).toEqual([['NOT_FOUND', 'No such contact']]);
+    expect(await skipped(owner.client.withHeaders({ 'accept-language': 'ja' }))).toEqual([['NOT_FOUND', '該当する連絡先がありません']]);
+  });
+
+  it('a password rule refusal is written in Japanese: "at least 8 characters" in each language', async () => {
+    const signUp = (as: GraphQLClient) => as.request(SignUpDocument, { input: { phone: uniquePhone(), name: 'Short', password: 'short' } });
+    const english = await signUp(client);
+    expect([errorCode(english), field(english), message(english)]).toEqual(['BAD_USER_INPUT', 'password', 'Password must have at least 8 characters']);
+    const inJapanese = await signUp(client.withHeaders({ 'accept-language': 'ja-JP' }));
+    expect([errorCode(inJapanese), field(inJapanese), message(inJapanese)]).toEqual(['BAD_USER_INPUT', 'password', 'パスワードは 8 文字以上にしてください']);
+    expect(translate('zh-CN', 'errors.passwordTooShort', { min: 8 })).toBe('密码至少需要 8 个字符');
+    expect(translate('zh-TW', 'errors.passwordTooShort', { min: 8 })).toBe('密碼至少需要 8 個字元');
+    expect(translate('en', 'errors.passwordTooLong', { max: 200 })).toBe('Password must have at most 200 characters');
+  });
+
+  it('an import report is written in the importer\'s saved locale (Simplified Chinese), codes unchanged; so is a refused upload', async () => {
+    const owner = await createOrgWithOwner(client, 'Import Org');
+    await owner.client.ok(UpdateMyPreferencesDocument, { input: { locale: 'zh-CN' } });
+    const file = csv(['name', 'phone', 'department'], [
+      ['', uniquePhone(), ''],
+      ['王小明', 'not a phone', ''],
+      ['李白', uniquePhone(), '不存在的部门'],
+      ['张三', uniquePhone(), ''],
+      ['张三丰', uniquePhone(), ''],
+    ]);
+    // The saved locale comes before Accept-Language, as for every other answer.
+    const { status, body } = await postImport(url, owner.client.token, file, { dryRun: true, headers: { 'accept-language': 'ja' } });
+    expect(status).toBe(200);
+    const entries = body.report.map(({ row, column, code, message: text }) => ({ row, column, code, message: text }));
+    expect(entries).toEqual([
+      { row: 2, column: 'name', code: 'MISSING_NAME', message: translate('zh-CN', 'imports.nameRequired') },
+      { row: 3, column: 'phone', code: 'INVALID_PHONE', message: translate('zh-CN', 'errors.invalidPhone', { raw: '"not a phone"' }) },
+      { row: 4, column: 'department', code: 'UNKNOWN_DEPARTMENT', message: translate('zh-CN', 'imports.noRootSubDepartment', { path: '不存在的部门', missing: '不存在的部门' }) },
+    ]);
+    expect(entries[0]!.message).toBe('name（姓名）为必填项');
+    expect(entries[2]!.message).toBe('不存在部门“不存在的部门”：组织根部门下没有子部门“不存在的部门”');
+    expect(body.summary).toMatchObject({ rows: 5, created: 2, failed: 3 });
+
+    // Someone who saved nothing: Accept-Language decides, and the English text is the one clients always had.
+    const other = await createOrgWithOwner(client, 'English Import Org');
+    const plain = await postImport(url, other.client.token, file, { dryRun: true });
+    expect(plain.body.report.map((entry) => entry.message)).toEqual([
+      'name is required',
+      'Invalid phone number: "not a phone"',
+      'No department "不存在的部门": the org root has no sub-department "不存在的部门"',
+    ]);
+
+    const refused = await postImport(url, owner.client.token, csv(['phone'], [[uniquePhone()]]));
+    expect([refused.status, refused.body.errors?.[0]?.extensions.code, refused.body.errors?.[0]?.message]).toEqual([
+      400,
+      'MISSING_COLUMN',
+      '表头中缺少“name”列',
+    ]);
+  });
+});
+
 /** A graphql-ws client whose upgrade request carries `headers`, with `params` as its connection parameters. */
 function socket(params: Record<string, unknown>, headers: Record<string, string> = {}) {
   class WithHeaders extends WebSocket {
@@ -149,6 +233,16 @@ const MUTATION = `mutation { updateMyPreferences(input: { timeZone: "${BAD_ZONE}
 const TOO_MANY_ALIASES = `query { ${Array.from({ length: 60 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
 
 describe('error messages over graphql-ws', () => {
+  it('a limit of the operation pipeline (page size) is written in Traditional Chinese over graphql-ws, code unchanged', async () => {
+    const owner = await createOrgWithOwner(client, 'Socket Limits');
+    const query = 'query { members(first: 500) { edges { cursor } } }';
+    const inTaiwan = await wsOperation(socket({ authorization: `Bearer ${owner.client.token}`, acceptLanguage: 'zh-TW' }), query);
+    expect([wsCode(inTaiwan), inTaiwan.errors?.[0]?.message]).toEqual(['BAD_USER_INPUT', translate('zh-TW', 'errors.between', { field: 'first', min: 1, max: 100 })]);
+    expect(inTaiwan.errors?.[0]?.message).toBe('first 必須介於 1 與 100 之間');
+    const english = await wsOperation(socket({ authorization: `Bearer ${owner.client.token}` }), query);
+    expect([wsCode(english), english.errors?.[0]?.message]).toEqual(['BAD_USER_INPUT', 'first must be between 1 and 100']);
+  });
+
   it('follow the acceptLanguage connection parameter, else the upgrade request header, else the saved locale first', async () => {
     const { client: user } = await signUpUser(client, 'Sato');
     const authorization = `Bearer ${user.token}`;

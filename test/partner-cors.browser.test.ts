@@ -1,17 +1,13 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/server';
+import { launchBrowser, UI_TIMEOUT_MS } from './support/browser';
 import { GraphQLClient } from './support/client';
 import { createOrgWithOwner } from './support/factories';
 import { startTestGateway } from './support/gateway';
 import { apiClientFor, gql } from './support/limits';
-
-/** Debian's Chromium (scripts/ensure-chromium.sh installs it); playwright-core downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const UI_TIMEOUT_MS = 20_000;
 
 /**
  * A partner's web page on an origin of its own (another port of 127.0.0.1): one empty page, so that the browser's
@@ -81,7 +77,7 @@ describe('CORS from a browser', () => {
   beforeAll(async () => {
     [allowedPage, otherPage] = await Promise.all([servePartnerPage(), servePartnerPage()]);
     gateway = await startTestGateway({ corsOrigins: [allowedPage.origin] });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
+    browser = await launchBrowser();
   }, 120_000);
 
   afterAll(async () => {

@@ -69,8 +69,8 @@ describe('configuration', () => {
     expect(refusedAddress('169.254.169.254', 'private')).toMatch(/metadata/);
     expect(refusedAddress('fe80::1', 'private')).toMatch(/link-local/);
     expect(refusedAddress('0.0.0.0', 'private')).not.toBeNull();
-    expect(urlProblem('http://example.com/hook', 'none')).toMatch(/https/);
-    expect(urlProblem('https://user:pw@example.com/hook', 'none')).toMatch(/credentials/);
+    expect(urlProblem('http://example.com/hook', 'none')?.key).toBe('errors.webhookUrlHttps');
+    expect(urlProblem('https://user:pw@example.com/hook', 'none')?.key).toBe('errors.webhookUrlCredentials');
     expect(urlProblem('https://example.com/hook', 'none')).toBeNull();
   });
 });
@@ -300,6 +300,9 @@ describe('deliveries', () => {
 
   it('retries a failing endpoint with backoff, then after the retry window disables it and tells the admins; enabling it resumes in order', async () => {
     const owner = await createOrgWithOwner(client);
+    // An admin who reads Japanese is told in Japanese.
+    const admin = await seedActiveMember(client, owner.org.id, { role: 'ADMIN' });
+    await sql(`update users set locale = 'ja' where id = $1`, [admin.userId]);
     let up = false;
     const receiver = await startWebhookReceiver(() => (up ? 204 : 500));
     const { createWebhookEndpoint } = await owner.client.ok(CreateWebhookEndpointDocument, { input: { url: receiver.url, eventTypes: ['INVITATION_SENT'] } });
@@ -327,6 +330,12 @@ describe('deliveries', () => {
       [rawIdOf(owner.org.id), rawIdOf(owner.member.id)],
     );
     expect(notified.map((n) => n.title)).toEqual(['A webhook endpoint was disabled']);
+    const toAdmin = await sql<{ title: string; body: string }>(
+      `select n.title, n.body from notifications n join notification_deliveries d on d.notification_id = n.id
+        where n.org_id = $1 and n.kind = 'WEBHOOK_DISABLED' and d.recipient_id = $2`,
+      [rawIdOf(owner.org.id), rawIdOf(admin.memberId)],
+    );
+    expect(toAdmin).toEqual([{ title: 'Webhook エンドポイントが無効になりました', body: expect.stringContaining(`${receiver.url} への配信に失敗`) }]);
 
     up = true;
     await owner.client.ok(UpdateWebhookEndpointDocument, { input: { id: endpointId, enabled: true } });

@@ -1,5 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { DEFAULT_PASSWORD_SCRYPT_LOG2N } from '../config';
+import { errorMessage } from '../errors';
+import type { LocalizedMessage } from '../i18n';
 
 /** scrypt's cost: `N` (CPU and memory, a power of two), `r` (block size), `p` (parallelism); the key's length in bytes. */
 export interface ScryptParams {
@@ -126,9 +128,13 @@ export class PasswordHasher {
   }
 }
 
-export function validateNewPassword(password: string): string | null {
-  if (password.length < 8) return 'Password must have at least 8 characters';
-  if (password.length > 200) return 'Password must have at most 200 characters';
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 200;
+
+/** What is wrong with a new password, as a catalogue message written in the reader's language; null when it will do. */
+export function validateNewPassword(password: string): LocalizedMessage | null {
+  if (password.length < PASSWORD_MIN) return errorMessage('passwordTooShort', { min: PASSWORD_MIN });
+  if (password.length > PASSWORD_MAX) return errorMessage('passwordTooLong', { max: PASSWORD_MAX });
   return null;
 }
 

@@ -148,7 +148,7 @@ export function canGrantPermissions(viewer: Viewer, permissions: Permission[]): 
 export function assertCanDefineRoles(viewer: Viewer, action: PermissionAction, permissions: Permission[] = []): void {
   assertCan(viewer, PermissionModule.ROLES, action, undefined, 'managing roles');
   if (!canGrantPermissions(viewer, permissions)) {
-    throw forbidden('No permission: a role may only grant permissions you hold yourself');
+    throw forbidden(errorMessage('rolePermissionsNotHeld'));
   }
 }
 
@@ -161,12 +161,12 @@ export function assertCanAssignRole(viewer: Viewer, role: { builtin: BuiltinRole
   if (!canGrantRole(viewer, role)) {
     throw forbidden(
       role.builtin === BuiltinRole.OWNER
-        ? 'No permission: only an owner may grant or revoke the OWNER role'
-        : `No permission: only an owner or admin may grant or revoke the ${role.builtin ?? role.name} role`,
+        ? errorMessage('ownerRoleOwnerOnly')
+        : errorMessage('grantRoleAdminOnly', { role: role.builtin ?? role.name }),
     );
   }
   if (!canGrantPermissions(viewer, role.permissions)) {
-    throw forbidden(`No permission: the role "${role.name}" grants permissions you do not hold yourself`);
+    throw forbidden(errorMessage('roleGrantsUnheld', { name: role.name }));
   }
 }
 
@@ -182,7 +182,7 @@ export function assertCanManageApiClients(viewer: Viewer): void {
 export function assertCanManageWebhooks(viewer: Viewer): void {
   if (viewer.apiClient) {
     if (viewer.org !== null && viewer.apiClient.scopes.includes('webhooks:manage')) return;
-    throw forbidden('No permission: managing webhooks needs the webhooks:manage scope');
+    throw forbidden(errorMessage('webhooksScope'));
   }
   assertOrgAdmin(viewer, 'manage webhook endpoints');
 }
@@ -198,7 +198,7 @@ export function assertCanViewAuditLog(viewer: Viewer): void {
  */
 export function assertCanActOnRoleHolder(viewer: Viewer, roles: Array<{ builtin: BuiltinRole | null }>): void {
   if (roles.every((role) => canGrantRole(viewer, role))) return;
-  throw forbidden('No permission: this member holds a role you may not grant');
+  throw forbidden(errorMessage('memberHoldsUngrantableRole'));
 }
 
 /**
@@ -227,21 +227,21 @@ export function assertCanInvite(
   const { departmentPaths, roles } = invite;
   if (can(viewer, PermissionModule.INVITATIONS, PermissionAction.CREATE, { departmentPaths, match: 'all' })) {
     const refused = roles.find((role) => !canGrantRole(viewer, role));
-    if (refused) throw forbidden(`No permission: you may not grant the role "${refused.name}"`);
+    if (refused) throw forbidden(errorMessage('mayNotGrantRole', { name: refused.name }));
     return;
   }
   const manages = viewer.grants.some((grant) => grantAllows(grant, PermissionModule.INVITATIONS, PermissionAction.CREATE));
   // Open invitations are for members bringing in colleagues; a partner system invites only with invitations:write.
-  if (viewer.apiClient) throw forbidden('No permission: inviting people needs the invitations:write scope');
-  const outsideScope = 'No permission: a chosen department is outside the departments you manage';
+  if (viewer.apiClient) throw forbidden(errorMessage('invitationsWriteScope'));
+  const outsideScope = errorMessage('chosenDepartmentOutside');
   if (!viewer.org?.invitesOpen) {
     throw forbidden(manages ? outsideScope : errorMessage('invitesClosed'));
   }
   if (!roles.every((role) => role.builtin === BuiltinRole.MEMBER)) {
-    throw forbidden('No permission: members may invite people with the MEMBER role only');
+    throw forbidden(errorMessage('membersInviteMemberRoleOnly'));
   }
   if (!departmentPaths.every((path) => invite.openDepartmentPaths.includes(path))) {
-    throw forbidden(manages ? outsideScope : 'No permission: members may invite people only into their own departments');
+    throw forbidden(manages ? outsideScope : errorMessage('membersInviteOwnDepartments'));
   }
 }
 
@@ -426,7 +426,7 @@ export function assertCanEditContact(
   action: PermissionAction.EDIT | PermissionAction.DELETE = PermissionAction.EDIT,
 ): void {
   if (canEditContact(viewer, contact, ownerDepartmentPaths, action)) return;
-  throw forbidden('No permission: only the owner of this contact or an admin over the owner may change it');
+  throw forbidden(errorMessage('contactOwnerOrAdminOnly'));
 }
 
 /**
@@ -453,9 +453,9 @@ export function assertApiClientMayRead(viewer: Viewer, typeNames: Iterable<strin
   for (const typeName of typeNames) {
     if (typeName.startsWith('__')) continue;
     const module = viewer.apiClient.readableTypes.get(typeName);
-    if (module === undefined) throw forbidden(`No permission: API clients cannot read ${typeName}`);
+    if (module === undefined) throw forbidden(errorMessage('apiClientCannotRead', { typeName }));
     if (module !== null && !can(viewer, module, PermissionAction.VIEW)) {
-      throw forbidden(`No permission: reading ${typeName} needs the ${readScopeOf(module) ?? module} scope`);
+      throw forbidden(errorMessage('readNeedsScope', { typeName, scope: readScopeOf(module) ?? module }));
     }
   }
 }
@@ -499,7 +499,7 @@ export interface NotificationScope {
 export function notificationSendScope(viewer: Viewer): NotificationScope {
   const scope = grantScope(viewer, PermissionModule.NOTIFICATIONS, PermissionAction.CREATE);
   if (!scope.orgWide && scope.scopePaths.length === 0) {
-    throw forbidden('No permission: sending notifications requires an admin or sub-admin role, or a role granting NOTIFICATIONS CREATE');
+    throw forbidden(errorMessage('sendNotificationsPermission'));
   }
   return scope;
 }
@@ -515,13 +515,12 @@ export function assertAudienceInScope(
 ): void {
   if (scope.orgWide) return;
   if (audience.everyone) {
-    throw forbidden('No permission: "everyone" reaches outside the departments you manage; address your departments instead');
+    throw forbidden(errorMessage('everyoneOutsideScope'));
   }
   const department = audience.departments.find((candidate) => !scopeCovers(scope.scopePaths, candidate.path));
-  if (department) throw forbidden(`No permission: the department "${department.name}" is outside the departments you manage`);
+  if (department) throw forbidden(errorMessage('audienceDepartmentOutside', { name: department.name }));
   if (audience.membersOutside > 0) {
-    const who = audience.membersOutside === 1 ? '1 member' : `${audience.membersOutside} members`;
-    throw forbidden(`No permission: ${who} of the audience ${audience.membersOutside === 1 ? 'is' : 'are'} outside the departments you manage`);
+    throw forbidden(errorMessage('audienceMembersOutside', { members: audience.membersOutside, shown: String(audience.membersOutside) }));
   }
 }
 
@@ -552,7 +551,7 @@ export function sentNotificationsVisibleTo(viewer: Viewer): 'all' | 'own' {
 export function assertCanAssignFollowUp(viewer: Viewer, assigneeMemberId: string, mayEditContact: boolean): void {
   if (viewer.member && assigneeMemberId === viewer.member.id) return;
   if (mayEditContact) return;
-  throw forbidden('No permission: only the owner of this contact or an admin over the owner may assign its follow-ups to someone else');
+  throw forbidden(errorMessage('followUpAssignOwnerOnly'));
 }
 
 /** Throws FORBIDDEN unless the viewer may complete or cancel the follow-up (on a contact they see). */
@@ -564,5 +563,5 @@ export function assertCanCloseFollowUp(
   const me = viewer.member?.id;
   if (me && (followUp.assigneeMemberId === me || followUp.authorMemberId === me)) return;
   if (mayEditContact) return;
-  throw forbidden('No permission: only the assignee, the author, or an editor of the contact may close this follow-up');
+  throw forbidden(errorMessage('followUpCloseNotAllowed'));
 }

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { assertMayFetchNodeType } from '../auth/policy';
 import { ContributionKind, type Contributions } from '../contributions';
-import { badInput, notFound } from '../errors';
+import { badInput, errorMessage, notFound } from '../errors';
 import { Access } from './auth-checker';
 import type { GraphQLContext } from './context';
 import type { AppServices } from '../app';
@@ -43,7 +43,7 @@ export class NodeResolver {
     description: `Objects by their global ids, in the order given (at most ${MAX_NODE_IDS}). Each unknown, malformed or foreign id is null, with a NOT_FOUND error at its index.`,
   })
   nodes(@Arg('ids', () => [ID], { description: 'Global IDs, at most 100.' }) ids: string[], @Ctx() ctx: GraphQLContext): Promise<Node>[] {
-    if (ids.length > MAX_NODE_IDS) throw badInput(`At most ${MAX_NODE_IDS} ids at once`, 'ids');
+    if (ids.length > MAX_NODE_IDS) throw badInput(errorMessage('nodeIdsMax', { max: MAX_NODE_IDS }), 'ids');
     // One promise per id: graphql-js nulls the ones that fail and keeps the rest; the loaders batch the lookups.
     return ids.map((id) => fetchNode(ctx, id));
   }

@@ -1,6 +1,6 @@
 import 'reflect-metadata'; // decorators below and in every entity need it loaded first
 import { ClassType, Field, ID, Int, InterfaceType, ObjectType, ArgsType } from 'type-graphql';
-import { badInput, notFound } from '../errors';
+import { badInput, errorMessage, notFound } from '../errors';
 
 /** Opaque global ids: base64url of `Type:rawId`. */
 export function toGlobalId(type: string, rawId: string): string {
@@ -110,7 +110,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
 
 export function checkPageSize(first: number): number {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+    throw badInput(errorMessage('between', { field: 'first', min: 1, max: MAX_PAGE_SIZE }), 'first');
   }
   return first;
 }
@@ -127,7 +127,7 @@ export function decodeCursor(cursor: string, arity: number): unknown[] {
   } catch {
     // fall through
   }
-  throw badInput('Invalid cursor', 'after');
+  throw badInput(errorMessage('invalidCursor'), 'after');
 }
 
 /** Turns `first + 1` fetched rows into a connection page; `count` runs only if `totalCount` is selected. */

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { badInput } from '../errors';
+import { badInput, errorMessage } from '../errors';
 
 /** The width of one bar of a chart over time; buckets start at UTC midnight (weeks on Monday, months on the 1st). */
 export enum TimeBucket {
@@ -44,10 +44,10 @@ function nextBucket(start: Date, bucket: TimeBucket): Date {
  * BAD_USER_INPUT when `to` is not after `from` or when that makes more than MAX_BUCKETS.
  */
 export function bucketStarts(from: Date, to: Date, bucket: TimeBucket): Date[] {
-  if (!(to.getTime() > from.getTime())) throw badInput('`to` must be after `from`', 'to');
+  if (!(to.getTime() > from.getTime())) throw badInput(errorMessage('toAfterFrom'), 'to');
   const starts: Date[] = [];
   for (let start = bucketStart(from, bucket); start.getTime() < to.getTime(); start = nextBucket(start, bucket)) {
-    if (starts.length === MAX_BUCKETS) throw badInput(`At most ${MAX_BUCKETS} buckets: choose a shorter range or a wider bucket`, 'bucket');
+    if (starts.length === MAX_BUCKETS) throw badInput(errorMessage('bucketsMax', { max: MAX_BUCKETS }), 'bucket');
     starts.push(start);
   }
   return starts;

@@ -17,7 +17,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import { badInput } from '../errors';
+import { badInput, errorMessage } from '../errors';
 import { MAX_PAGE_SIZE } from '../graphql/relay';
 
 /**
@@ -214,7 +214,7 @@ function pageArgument(field: GraphQLField<unknown, unknown>, node: FieldNode, va
       continue;
     }
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-      throw badInput(`${argName} must be between 1 and ${MAX_PAGE_SIZE}`, argName);
+      throw badInput(errorMessage('between', { field: argName, min: 1, max: MAX_PAGE_SIZE }), argName);
     }
     size = Math.max(size ?? 0, value);
   }

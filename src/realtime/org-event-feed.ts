@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../errors';
+import { badInput, errorMessage } from '../errors';
 import type { EventHub, OrgEventListener } from './event-hub';
 import { readOrgEvents } from './event-log';
 import { readUntilDone } from './retry';
@@ -38,7 +38,7 @@ function sharedLogRead(hub: EventHub, orgId: string, from: number, topics: Event
 /** Parses an org stream's `after` cursor: the per-org event id, as a string. */
 export function parseOrgCursor(after: string | null | undefined): number | null {
   if (after == null) return null;
-  if (!/^\d{1,15}$/.test(after)) throw badInput('Invalid cursor: pass the id of the last event you received', 'after');
+  if (!/^\d{1,15}$/.test(after)) throw badInput(errorMessage('cursorLastEvent'), 'after');
   return Number(after);
 }
 
@@ -83,7 +83,7 @@ export class OrgEventFeed implements OrgEventListener {
     try {
       // Read after the channel is subscribed (batched with the other subscriptions opening now).
       const last = (await hub.lastEventId(orgId, performance.now())) ?? 0;
-      if (after !== null && after > last) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
+      if (after !== null && after > last) throw badInput(errorMessage('cursorAhead'), 'after');
       feed.position = after ?? last;
       feed.highWater = Math.max(feed.highWater, last);
       feed.learnedAt = performance.now();

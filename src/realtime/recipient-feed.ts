@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { badInput } from '../errors';
+import { badInput, errorMessage } from '../errors';
 import type { Recipient } from './event-bus';
 import type { EventHub, RecipientListener } from './event-hub';
 import { currentSnapshot, readRecipientEvents, type SnapshotPosition } from './event-log';
@@ -32,7 +32,7 @@ export function decodeSnapshotCursor(cursor: string): SnapshotPosition {
   } catch {
     // fall through
   }
-  throw badInput('Invalid cursor: pass the id of the last event you received', 'after');
+  throw badInput(errorMessage('cursorLastEvent'), 'after');
 }
 
 /** An event with the cursor that resumes right after it. */

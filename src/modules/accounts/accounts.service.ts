@@ -50,7 +50,7 @@ export async function recordLogInAttempt(
 }
 
 /** One answer for every failed sign-in, whatever was wrong, so nothing leaks about which accounts exist. */
-export function invalidCredentials(message: string | LocalizedMessage = errorMessage('invalidCredentials')): AppError {
+export function invalidCredentials(message: LocalizedMessage = errorMessage('invalidCredentials')): AppError {
   return new AppError(ErrorCode.InvalidCredentials, message);
 }
 
@@ -94,13 +94,13 @@ export async function logInWithEmail(em: EntityManager, app: AppServices, input:
   } catch {
     email = null;
   }
-  if (!email) throw invalidCredentials('Wrong email address or password');
+  if (!email) throw invalidCredentials(errorMessage('invalidEmailCredentials'));
   await assertNotLockedOut(em, email);
   const user = await em.findOne(User, { kind: AccountKind.PERSONAL, email, emailVerifiedAt: { $ne: null } }, { populate: ['passwordHash'] });
   const password = await passwordMatches(em, app.passwords, user, input.password);
   if (!password.ok || !user) {
     await recordLogInAttempt(em, { identifier: email, userId: user?.id ?? null, orgId: null, succeeded: false, clientAddress });
-    throw invalidCredentials('Wrong email address or password');
+    throw invalidCredentials(errorMessage('invalidEmailCredentials'));
   }
   return completeLogIn(em, app, user, password, email, clientAddress);
 }
@@ -145,7 +145,7 @@ export async function changePassword(em: EntityManager, app: AppServices, viewer
   if (!(await passwordMatches(em, app.passwords, user, input.currentPassword)).ok) {
     // No user id on the row: this is not a log-in and must not show among login records.
     await recordLogInAttempt(em, { identifier, userId: null, orgId: null, succeeded: false, clientAddress: null });
-    throw invalidCredentials('Wrong current password');
+    throw invalidCredentials(errorMessage('wrongCurrentPassword'));
   }
   user.passwordHash = await app.passwords.hash(input.newPassword);
   user.mustChangePassword = false;

@@ -20,7 +20,7 @@ import { memberEvent, MemberEventType } from '../members/member-events';
 import { AccountKind, User } from './user.entity';
 
 const LOGIN_NAME = /^[A-Za-z0-9._-]{3,64}$/;
-const ENTERPRISE_CREDENTIALS = 'Wrong org code, login name or password';
+const ENTERPRISE_CREDENTIALS = errorMessage('invalidEnterpriseCredentials');
 
 function validateLoginName(raw: string): string {
   const loginName = raw.trim();

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { replicaConnectionsOf } from '../../db/read-routing';
-import { badInput, forbidden } from '../../errors';
+import { badInput, errorMessage, forbidden } from '../../errors';
 import { MAX_PAGE_SIZE } from '../../graphql/relay';
 import type { Contributions } from '../../contributions';
 import type { Reader } from '../../graphql/loaders';
@@ -87,13 +87,13 @@ export async function readOrgChanges(
   const { viewer, em } = reader;
   const orgId = viewer.requireOrg().id;
   if (!Number.isInteger(args.first) || args.first < 1 || args.first > ORG_CHANGES_PAGE_MAX) {
-    throw badInput(`first must be between 1 and ${ORG_CHANGES_PAGE_MAX}`, 'first');
+    throw badInput(errorMessage('between', { field: 'first', min: 1, max: String(ORG_CHANGES_PAGE_MAX) }), 'first');
   }
   const after = parseOrgCursor(args.after) ?? 0;
   const kinds = kindsOf(args.types);
   const read = await readOrgEventsOfKinds(em, orgId, after, kinds, args.first + 1);
-  if (!read) throw forbidden('No current org');
-  if (after > read.lastId) throw badInput('Invalid cursor: it is ahead of the event log', 'after');
+  if (!read) throw forbidden(errorMessage('noCurrentOrg'));
+  if (after > read.lastId) throw badInput(errorMessage('cursorAhead'), 'after');
   const hasMore = read.events.length > args.first;
   const events = hasMore ? read.events.slice(0, args.first) : read.events;
   const endCursor = hasMore ? events[events.length - 1]!.id : String(Math.max(read.lastId, after));
@@ -115,7 +115,7 @@ export async function currentSyncCursor(em: EntityManager, orgId: string): Promi
     [em.getConnection('write'), ...replicaConnectionsOf(em)].map((connection) => connection.execute<Array<{ last: string }>>(query, [orgId])),
   );
   const [row] = primary!;
-  if (!row) throw forbidden('No current org');
+  if (!row) throw forbidden(errorMessage('noCurrentOrg'));
   let least = BigInt(row.last);
   for (const [replica] of replicas) {
     // An org a replica has not received yet: it has none of its changes.

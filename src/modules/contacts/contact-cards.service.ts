@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AppServices } from '../../app';
 import type { Viewer } from '../../auth/viewer';
-import { AppError, badInput, conflict, ErrorCode, notFound } from '../../errors';
+import { AppError, badInput, conflict, ErrorCode, errorMessage, notFound } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import type { Contributions } from '../../contributions';
 import { recordedEventsHooks, recordEvent, withEvents, type EventServices, type NewOrgEvent } from '../../realtime/events';
@@ -97,7 +97,7 @@ async function ensureConnectedContact(
   if (held) {
     const contact = await tx.findOneOrFail(Contact, { id: held.contact_id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (contact.linkedUserId && contact.linkedUserId !== person.userId) {
-      throw conflict('A contact with this phone number or email is already linked with another person');
+      throw conflict(errorMessage('contactLinkedWithAnother'));
     }
     const changedFields: string[] = [];
     if (!contact.linkedUserId) {
@@ -177,9 +177,9 @@ export async function connectViaContactCard(
   const cardMember = card && (await em.findOne(Member, { id: card.memberId, orgId: card.orgId, status: MemberStatus.ACTIVE }));
   const cardOrg = cardMember && cardMember.userId && (await em.findOne(Org, { id: cardMember.orgId }));
   if (!card || !cardMember || !cardOrg) throw notFound('ContactCard');
-  if (cardMember.userId === user.id) throw badInput('This is your own contact card', 'token');
+  if (cardMember.userId === user.id) throw badInput(errorMessage('ownContactCard'), 'token');
   const colleague = await em.count(Member, { orgId: cardOrg.id, userId: user.id, status: MemberStatus.ACTIVE });
-  if (colleague) throw badInput('You are both members of this org: colleagues find each other in the member directory', 'token');
+  if (colleague) throw badInput(errorMessage('colleaguesAlready'), 'token');
 
   return withEvents(em, services, async (tx, emit) => {
     await ensureConnectedContact(tx, cardOrg.id, cardMember.id, personOfUser(await tx.findOneOrFail(User, { id: user.id })), source, emit);

@@ -5,7 +5,7 @@ import type { Viewer } from '../../auth/viewer';
 import { badInput, notFound, errorMessage } from '../../errors';
 import type { Loaders } from '../../graphql/loaders';
 import { parseGlobalId, rawId, toGlobalId, toGlobalIds } from '../../graphql/relay';
-import { translator } from '../../i18n';
+import { DEFAULT_LOCALE, translate, translator, type Locale } from '../../i18n';
 import { memberPreferences, preferencesOf } from '../accounts/recipient-preferences';
 import { recordAudit } from '../audit/audit.service';
 import { Member, MemberStatus } from '../members/member.entity';
@@ -56,8 +56,11 @@ interface HandOverOptions {
   orgId: string;
   fromMemberId: string;
   toMemberId: string;
-  /** Chosen contacts (as given by the client), with the viewer's visibility rule; null: everything the member owns. */
-  chosen: { globalIds: string[]; visible: { sql: string; params: unknown[] } } | null;
+  /**
+   * Chosen contacts (as given by the client), with the viewer's visibility rule and language (of the skipped ones'
+   * `message`); null: everything the member owns.
+   */
+  chosen: { globalIds: string[]; visible: { sql: string; params: unknown[] }; locale: Locale } | null;
   dryRun: boolean;
 }
 
@@ -95,14 +98,14 @@ async function handOver(tx: EntityManager, app: AppServices, options: HandOverOp
       const parsed = parseGlobalId(globalId);
       const row = parsed?.type === 'Contact' ? found.get(parsed.id) : undefined;
       if (!row) {
-        contacts.push({ contactId: globalId, name: null, outcome: ContactTransferOutcome.SKIPPED, reason: ContactTransferSkipReason.NOT_FOUND, message: 'No such contact', connectionMoves: false });
+        contacts.push({ contactId: globalId, name: null, outcome: ContactTransferOutcome.SKIPPED, reason: ContactTransferSkipReason.NOT_FOUND, message: translate(options.chosen.locale, 'errors.noSuchContact'), connectionMoves: false });
       } else if (row.owner_id !== from) {
         contacts.push({
           contactId: globalId,
           name: row.name,
           outcome: ContactTransferOutcome.SKIPPED,
           reason: ContactTransferSkipReason.NOT_OWNED_BY_SOURCE,
-          message: 'The contact belongs to another member',
+          message: translate(options.chosen.locale, 'errors.contactOfAnotherMember'),
           connectionMoves: false,
         });
       } else {
@@ -228,6 +231,7 @@ export async function transferContacts(
   loaders: Loaders,
   input: TransferContactsInput,
   app: AppServices,
+  locale: Locale = DEFAULT_LOCALE,
 ): Promise<ContactTransferReport> {
   const orgId = viewer.orgId;
   const fromId = rawId(input.fromMemberId, 'Member');
@@ -239,7 +243,7 @@ export async function transferContacts(
     throw badInput(errorMessage('idsMax', { field: 'contactIds', max: String(CONTACT_LIMITS.batch) }), 'contactIds');
   }
   const chosen = input.contactIds
-    ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders)) }
+    ? { globalIds: input.contactIds, visible: visibleContactsWhere('c', orgId, await viewerContactReach(viewer, loaders)), locale }
     : null;
 
   let logged: OrgEvent[] = [];

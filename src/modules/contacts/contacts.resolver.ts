@@ -1,5 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { localeOfViewer } from '../../auth/viewer';
 import { connectionSelects } from '../../graphql/lookahead';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
@@ -89,7 +90,7 @@ export class ContactsResolver {
     description: 'Hands contacts over to another member; `dryRun` reports per contact what would move and what cannot.',
   })
   transferContacts(@Arg('input', () => TransferContactsInput, { description: 'From whom, to whom, which contacts, and whether only to report.' }) input: TransferContactsInput, @Ctx() ctx: GraphQLContext): Promise<ContactTransferReport> {
-    return transferContacts(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app);
+    return transferContacts(ctx.em, ctx.viewer, ctx.loaders, input, ctx.app, localeOfViewer(ctx.viewer, ctx.acceptLanguage));
   }
 
   @Authorized(Access.MEMBER)

@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { can } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
-import { AppError, badInput, ErrorCode, forbidden, notFound } from '../../errors';
+import { AppError, badInput, ErrorCode, errorMessage, forbidden, notFound } from '../../errors';
 import type { Loaders, Reader } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, toGlobalId, type Connection, type PageArgs } from '../../graphql/relay';
 import { withEvents, type EmitEvent, type EventServices } from '../../realtime/events';
@@ -102,7 +102,7 @@ export async function externalGroups(em: EntityManager, viewer: Viewer, page: Pa
   const qb = where();
   if (page.after) {
     const [name, id] = decodeCursor(page.after, 2);
-    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput('Invalid cursor', 'after');
+    if (typeof name !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw badInput(errorMessage('invalidCursor'), 'after');
     qb.andWhere('(g.name, g.id) > (?::text, ?::uuid)', [name, id]);
   }
   const rows = await qb.orderBy([{ name: 'asc' }, { id: 'asc' }]).limit(first + 1).getResultList();
@@ -121,7 +121,7 @@ async function activeMembers(tx: EntityManager, orgId: string, ids: string[]): P
   const found = await tx.find(Member, { orgId, id: { $in: ids } });
   if (found.length !== ids.length) throw notFound('Member');
   const inactive = found.find((m) => m.status !== MemberStatus.ACTIVE);
-  if (inactive) throw badInput(`${inactive.name} is not an active member`, 'memberIds');
+  if (inactive) throw badInput(errorMessage('memberNotActive', { name: inactive.name }), 'memberIds');
 }
 
 /**
@@ -144,8 +144,8 @@ async function connectedContacts(tx: EntityManager, viewer: Viewer, loaders: Loa
     throw new AppError(
       ErrorCode.ContactNotConnected,
       shared.linked_user_id
-        ? `${shared.name} is connected with other members of the org, not with you: one of them can invite them, or they can connect through your contact card`
-        : `${shared.name} is only a shared contact (not a user linked with you): connect through your contact card first`,
+        ? errorMessage('contactConnectedWithOthers', { name: shared.name })
+        : errorMessage('contactOnlyShared', { name: shared.name }),
       { contactId: toGlobalId('Contact', shared.id), reason },
     );
   }
@@ -166,7 +166,7 @@ async function insertParticipants(tx: EntityManager, group: ExternalGroup, added
     [group.id, group.orgId, addedBy, pgArray(contactIds)],
   );
   const [{ count }] = await tx.execute<Array<{ count: number }>>('select count(*)::int as count from external_group_participants where group_id = ?', [group.id]);
-  if (count > MAX_PARTICIPANTS) throw badInput(`An external group has at most ${MAX_PARTICIPANTS} participants`, 'memberIds');
+  if (count > MAX_PARTICIPANTS) throw badInput(errorMessage('externalGroupMax', { max: MAX_PARTICIPANTS }), 'memberIds');
   return members.length + contacts.length;
 }
 
@@ -226,7 +226,7 @@ export async function addToExternalGroup(
 ): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
-  if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
+  if (!memberIds.length && !contactIds.length) throw badInput(errorMessage('atLeastOneMemberOrContact'), 'memberIds');
   return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     await activeMembers(tx, member.orgId, memberIds);
@@ -246,13 +246,13 @@ export async function removeFromExternalGroup(
 ): Promise<ExternalGroup> {
   const { member } = viewer.requireMember();
   const { memberIds, contactIds } = participantIds(input);
-  if (!memberIds.length && !contactIds.length) throw badInput('Name at least one member or contact', 'memberIds');
+  if (!memberIds.length && !contactIds.length) throw badInput(errorMessage('atLeastOneMemberOrContact'), 'memberIds');
   return forgetParticipants(viewer, loaders, await withEvents(em, services, async (tx, emit) => {
     const group = await lockGroupOfParticipant(tx, viewer, input.groupId);
     const isOwner = group.ownerMemberId === member.id;
-    if (memberIds.includes(group.ownerMemberId)) throw badInput('The owner stays in the group: transfer ownership first', 'memberIds');
+    if (memberIds.includes(group.ownerMemberId)) throw badInput(errorMessage('ownerStaysInGroup'), 'memberIds');
     if (!isOwner && (contactIds.length || memberIds.some((id) => id !== member.id))) {
-      throw forbidden('No permission: only the group owner removes others; you may leave the group');
+      throw forbidden(errorMessage('groupOwnerRemovesOthers'));
     }
     const removed = await tx.execute<Array<{ id: string }>>(
       `delete from external_group_participants where group_id = ? and (member_id = any(?::uuid[]) or contact_id = any(?::uuid[])) returning id`,
@@ -280,7 +280,7 @@ export async function transferGroupOwnership(
     if (group.ownerMemberId !== member.id) {
       const ownerPaths = (await departmentPathsOfMembers(tx, member.orgId, [group.ownerMemberId])).get(group.ownerMemberId) ?? [];
       if (!can(viewer, PermissionModule.CONTACTS, PermissionAction.EDIT, { departmentPaths: ownerPaths, match: 'any' })) {
-        throw forbidden('No permission: only the group owner or an admin over the owner hands a group over');
+        throw forbidden(errorMessage('groupHandOverNotAllowed'));
       }
     }
     await activeMembers(tx, member.orgId, [toId]);

@@ -8,7 +8,9 @@ import { contactEvent, ContactEventType, pgArray } from '../contacts';
 import { MemberStatus } from '../members/member.entity';
 import type { ContactCandidate } from './contact-import-csv';
 import type { ImportBatchResult } from './import-run';
-import { ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
+import { errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
+import { importMessage, ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
 
 /** What stays the same for every batch of one contact import. */
 export interface ContactImportSession {
@@ -39,7 +41,7 @@ interface OwnerMatch {
   paths: string[];
 }
 
-type OwnerResolution = { ownerId: string } | { code: ImportIssueCode; message: string };
+type OwnerResolution = { ownerId: string } | { code: ImportIssueCode; message: LocalizedMessage };
 
 interface AcceptedContact {
   candidate: ContactCandidate;
@@ -68,7 +70,7 @@ export async function importContactBatch(
   const issues: ImportIssue[] = [];
   const failedRows = new Set<number>();
   const skippedRows = new Set<number>();
-  const report = (row: number, column: string | null, code: ImportIssueCode, message: string) => {
+  const report = (row: number, column: string | null, code: ImportIssueCode, message: LocalizedMessage) => {
     issues.push({ row, column, code, message });
     (SKIP_CODES.has(code) ? skippedRows : failedRows).add(row);
   };
@@ -89,13 +91,13 @@ export async function importContactBatch(
     for (const key of candidate.keys) if (!memory.has(key) && !seenHere.has(key)) seenHere.set(key, row);
     if (duplicate) {
       const column = columnOfKey(duplicate.key);
-      report(row, column, ImportIssueCode.DUPLICATE_IN_FILE, `Same ${column === 'email' ? 'email' : 'phone'} as row ${duplicate.earlier}`);
+      report(row, column, ImportIssueCode.DUPLICATE_IN_FILE, importMessage('sameAsRow', { column, earlier: String(duplicate.earlier) }));
       continue;
     }
     const taken = candidate.keys.find((key) => existing.has(key));
     if (taken) {
       const column = columnOfKey(taken);
-      report(row, column, ImportIssueCode.CONTACT_EXISTS, `A contact with this ${column === 'email' ? 'email address' : 'phone number'} already exists in the org`);
+      report(row, column, ImportIssueCode.CONTACT_EXISTS, errorMessage(column === 'email' ? 'contactEmailExists' : 'contactPhoneExists'));
       continue;
     }
     accepted.push({ candidate, ownerId: owner.ownerId, tagIds });
@@ -134,18 +136,18 @@ async function loadTags(tx: EntityManager, orgId: string, candidates: ContactCan
  * A tag is written as its name; when tags of several groups share the name, as `Group/Tag`. Unknown and ambiguous
  * names are reported one by one.
  */
-function resolveTags(tags: TagRow[], candidate: ContactCandidate, report: (code: ImportIssueCode, message: string) => void): string[] {
+function resolveTags(tags: TagRow[], candidate: ContactCandidate, report: (code: ImportIssueCode, message: LocalizedMessage) => void): string[] {
   const ids: string[] = [];
   for (const written of candidate.tagNames) {
     const lower = written.toLowerCase();
     const qualified = tags.filter((tag) => `${tag.group_name}/${tag.name}`.toLowerCase() === lower);
     const named = qualified.length ? qualified : tags.filter((tag) => tag.name.toLowerCase() === lower);
     if (named.length === 0) {
-      report(ImportIssueCode.UNKNOWN_TAG, `No tag named "${written.slice(0, 100)}" in the org`);
+      report(ImportIssueCode.UNKNOWN_TAG, importMessage('unknownTag', { name: written.slice(0, 100) }));
       continue;
     }
     if (named.length > 1) {
-      report(ImportIssueCode.AMBIGUOUS_TAG, `Several tag groups have a tag "${written.slice(0, 100)}": write it as Group/Tag (${named.map((tag) => `${tag.group_name}/${tag.name}`).join(', ')})`);
+      report(ImportIssueCode.AMBIGUOUS_TAG, importMessage('ambiguousTag', { name: written.slice(0, 100), choices: named.map((tag) => `${tag.group_name}/${tag.name}`).join(', ') }));
       continue;
     }
     if (!ids.includes(named[0]!.id)) ids.push(named[0]!.id);
@@ -176,7 +178,7 @@ async function resolveOwners(tx: EntityManager, session: ContactImportSession, c
       const self = ref === uploader.employeeNo || ref.toLowerCase() === uploader.email || (uploader.phone !== null && phoneOf(ref) === uploader.phone);
       resolved.set(ref, self
         ? { ownerId: uploader.id }
-        : { code: ImportIssueCode.FORBIDDEN_OWNER, message: 'No permission: you may import contacts for yourself only (leave owner empty)' });
+        : { code: ImportIssueCode.FORBIDDEN_OWNER, message: importMessage('ownerSelfOnly') });
     }
     return resolved;
   }
@@ -193,12 +195,10 @@ async function resolveOwners(tx: EntityManager, session: ContactImportSession, c
     if (owners.length !== 1) {
       resolved.set(ref, {
         code: ImportIssueCode.UNKNOWN_OWNER,
-        message: owners.length
-          ? `"${ref.slice(0, 100)}" names several members; use a value only one of them has`
-          : `No member you may give contacts to has the phone, email or employee number "${ref.slice(0, 100)}"`,
+        message: importMessage(owners.length ? 'ownerAmbiguous' : 'ownerUnknown', { ref: ref.slice(0, 100) }),
       });
     } else if (owners[0]!.status !== MemberStatus.ACTIVE) {
-      resolved.set(ref, { code: ImportIssueCode.INACTIVE_OWNER, message: `The member "${ref.slice(0, 100)}" is ${owners[0]!.status}, not ACTIVE` });
+      resolved.set(ref, { code: ImportIssueCode.INACTIVE_OWNER, message: importMessage('ownerInactive', { ref: ref.slice(0, 100), status: owners[0]!.status }) });
     } else {
       resolved.set(ref, { ownerId: owners[0]!.id });
     }

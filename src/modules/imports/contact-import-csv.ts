@@ -1,4 +1,5 @@
-import { AppError } from '../../errors';
+import { AppError, errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
 import { normalizePhone } from '../accounts/phone';
 import {
   CONTACT_LIMITS,
@@ -10,7 +11,7 @@ import {
   optionalLine,
 } from '../contacts';
 import { headerColumns, READING_ALIASES, requireColumns, rowValues, splitList } from './import-csv';
-import { ImportIssueCode, type ImportIssue } from './import-issue';
+import { importMessage, ImportIssueCode, type ImportIssue } from './import-issue';
 
 /** The columns a contact import file may have. Headers match case-insensitively, ignoring spaces, `_` and `-`. */
 export type ContactImportColumn = 'name' | 'nameReading' | 'phones' | 'email' | 'company' | 'title' | 'notes' | 'tags' | 'visibility' | 'owner';
@@ -75,27 +76,27 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
   if (!read) return null;
   const { values, extra } = read;
   const issues: ImportIssue[] = [];
-  const issue = (column: string | null, code: ImportIssueCode, message: string) => issues.push({ row, column, code, message });
+  const issue = (column: string | null, code: ImportIssueCode, message: LocalizedMessage) => issues.push({ row, column, code, message });
   /** Runs one rule of contact-fields.ts; its BAD_USER_INPUT becomes a report entry. */
   const check = <T>(column: string, code: ImportIssueCode, rule: () => T, fallback: T): T => {
     try {
       return rule();
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      issue(column, code, error.message);
+      issue(column, code, error.localized);
       return fallback;
     }
   };
-  if (extra) issue(null, ImportIssueCode.EXTRA_FIELDS, `The row has more fields than the header (${header.columns.length})`);
+  if (extra) issue(null, ImportIssueCode.EXTRA_FIELDS, importMessage('extraFields', { columns: String(header.columns.length) }));
 
   const name = values.name ? check('name', ImportIssueCode.INVALID_NAME, () => contactName(values.name!), '') : '';
-  if (!values.name) issue('name', ImportIssueCode.MISSING_NAME, 'name is required');
+  if (!values.name) issue('name', ImportIssueCode.MISSING_NAME, importMessage('nameRequired'));
   const nameReading = check('nameReading', ImportIssueCode.INVALID_NAME, () => optionalLine(values.nameReading, 'nameReading', CONTACT_LIMITS.nameReading), null);
 
   const written = splitList(values.phones);
   let phones: string[] = [];
   if (written.length > CONTACT_LIMITS.phones) {
-    issue('phones', ImportIssueCode.TOO_MANY_PHONES, `A contact has at most ${CONTACT_LIMITS.phones} phone numbers (this row has ${written.length})`);
+    issue('phones', ImportIssueCode.TOO_MANY_PHONES, importMessage('tooManyPhones', { max: CONTACT_LIMITS.phones, count: written.length }));
   } else {
     // Each number parsed once (libphonenumber takes some 30 µs a number), then deduplicated as contactPhones does.
     const normalized: string[] = [];
@@ -104,13 +105,13 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
         normalized.push(normalizePhone(phone, phoneRegion, 'phones'));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        issue('phones', ImportIssueCode.INVALID_PHONE, error.message);
+        issue('phones', ImportIssueCode.INVALID_PHONE, error.localized);
       }
     }
     if (normalized.length === written.length) phones = [...new Set(normalized)];
   }
   const email = values.email ? check('email', ImportIssueCode.INVALID_EMAIL, () => contactEmail(values.email), null) : null;
-  if (!written.length && !values.email) issue('phones', ImportIssueCode.MISSING_CONTACT, 'A contact needs at least one phone number or an email address');
+  if (!written.length && !values.email) issue('phones', ImportIssueCode.MISSING_CONTACT, errorMessage('contactNeedsPhoneOrEmail'));
 
   const company = check('company', ImportIssueCode.INVALID_COMPANY, () => optionalLine(values.company, 'company', CONTACT_LIMITS.company), null);
   const title = check('title', ImportIssueCode.INVALID_TITLE, () => optionalLine(values.title, 'title', CONTACT_LIMITS.title), null);
@@ -121,7 +122,7 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
     if (!tagNames.some((known) => known.toLowerCase() === tag.toLowerCase())) tagNames.push(tag);
   }
   if (tagNames.length > CONTACT_LIMITS.tags) {
-    issue('tags', ImportIssueCode.TOO_MANY_TAGS, `A contact has at most ${CONTACT_LIMITS.tags} tags (this row has ${tagNames.length})`);
+    issue('tags', ImportIssueCode.TOO_MANY_TAGS, importMessage('tooManyTags', { max: CONTACT_LIMITS.tags, count: tagNames.length }));
     tagNames.length = 0;
   }
 
@@ -129,9 +130,9 @@ export function parseContactRow(row: number, fields: string[], header: ContactIm
   const visibilityWritten = (values.visibility ?? '').toUpperCase();
   if (visibilityWritten === ContactVisibility.ORG) visibility = ContactVisibility.ORG;
   else if (visibilityWritten === ContactVisibility.SHARED) {
-    issue('visibility', ImportIssueCode.INVALID_VISIBILITY, 'SHARED needs the departments or members to share with: import as PRIVATE or ORG, then share with updateContact');
+    issue('visibility', ImportIssueCode.INVALID_VISIBILITY, importMessage('sharedNotImportable'));
   } else if (visibilityWritten && visibilityWritten !== ContactVisibility.PRIVATE) {
-    issue('visibility', ImportIssueCode.INVALID_VISIBILITY, `visibility must be PRIVATE or ORG, not ${JSON.stringify(values.visibility!.slice(0, 40))}`);
+    issue('visibility', ImportIssueCode.INVALID_VISIBILITY, importMessage('invalidVisibility', { value: JSON.stringify(values.visibility!.slice(0, 40)) }));
   }
 
   return {

@@ -13,7 +13,9 @@ import { newInvitationTokens } from '../invitations/invitation-token';
 import { memberEvent, MemberChangeType } from '../members/member-events';
 import { BuiltinRole } from '../roles/role.entity';
 import { departmentPathKey, type ImportCandidate } from './import-csv';
-import { ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
+import { errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
+import { importMessage, ImportIssueCode, SKIP_CODES, type ImportIssue } from './import-issue';
 
 /** What stays the same for every batch of one import. */
 export interface ImportSession {
@@ -110,7 +112,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
   const issues: ImportIssue[] = [];
   const failedRows = new Set<number>();
   const skippedRows = new Set<number>();
-  const report = (row: number, column: string | null, code: ImportIssueCode, message: string) => {
+  const report = (row: number, column: string | null, code: ImportIssueCode, message: LocalizedMessage) => {
     issues.push({ row, column, code, message });
     (SKIP_CODES.has(code) ? skippedRows : failedRows).add(row);
   };
@@ -130,7 +132,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
       continue;
     }
     if (quotaLeft <= 0) {
-      report(row, null, ImportIssueCode.QUOTA_EXCEEDED, `The org has reached its member limit of ${org.member_limit}`);
+      report(row, null, ImportIssueCode.QUOTA_EXCEEDED, errorMessage('memberLimit', { limit: String(org.member_limit) }));
       continue;
     }
     quotaLeft--;
@@ -190,8 +192,8 @@ function personConflict(candidate: ImportCandidate, found: ExistingPerson | unde
   const { row } = candidate;
   const byPhone = candidate.phone ? seen.contact(`phone:${candidate.phone}`, row) : undefined;
   const byEmail = candidate.email ? seen.contact(`email:${candidate.email}`, row) : undefined;
-  if (byPhone !== undefined) return { column: 'phone', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same phone as row ${byPhone}` };
-  if (byEmail !== undefined) return { column: 'email', code: ImportIssueCode.DUPLICATE_IN_FILE, message: `Same email as row ${byEmail}` };
+  if (byPhone !== undefined) return { column: 'phone', code: ImportIssueCode.DUPLICATE_IN_FILE, message: importMessage('sameAsRow', { column: 'phone', earlier: String(byPhone) }) };
+  if (byEmail !== undefined) return { column: 'email', code: ImportIssueCode.DUPLICATE_IN_FILE, message: importMessage('sameAsRow', { column: 'email', earlier: String(byEmail) }) };
 
   const invited = found?.phone_invited_until ? { column: 'phone', until: found.phone_invited_until } : found?.email_invited_until ? { column: 'email', until: found.email_invited_until } : null;
   if (invited) {
@@ -199,18 +201,16 @@ function personConflict(candidate: ImportCandidate, found: ExistingPerson | unde
     return {
       column: invited.column,
       code: ImportIssueCode.ALREADY_INVITED,
-      message: expired
-        ? `This ${invited.column} has a pending invitation to the org that has expired; resend it instead`
-        : `This ${invited.column} already has a pending invitation to the org`,
+      message: importMessage(expired ? 'invitationExpired' : 'invitationPending', { column: invited.column }),
     };
   }
   const member = found?.phone_member ? { column: 'phone', status: found.phone_member } : found?.email_member ? { column: 'email', status: found.email_member } : null;
-  if (member) return { column: member.column, code: ImportIssueCode.ALREADY_MEMBER, message: `A member of the org (${member.status}) has this ${member.column}` };
+  if (member) return { column: member.column, code: ImportIssueCode.ALREADY_MEMBER, message: importMessage('alreadyMember', { status: member.status, column: member.column }) };
 
   if (candidate.employeeNo) {
     const earlier = seen.employeeNo(candidate.employeeNo, row);
-    if (earlier !== undefined) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: `Same employee number as row ${earlier}` };
-    if (found?.employee_no_taken) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: 'Another member of the org has this employee number' };
+    if (earlier !== undefined) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: importMessage('sameEmployeeNoAsRow', { earlier: String(earlier) }) };
+    if (found?.employee_no_taken) return { column: 'employeeNo', code: ImportIssueCode.DUPLICATE_EMPLOYEE_NO, message: importMessage('employeeNoTaken') };
   }
   return null;
 }
@@ -249,21 +249,21 @@ async function lockOrgForImport(tx: EntityManager, orgId: string): Promise<Locke
  * Role names match exactly, else case-insensitively when that is unambiguous, else by built-in kind
  * (`member`, `sub_admin`). None given: the built-in MEMBER role.
  */
-function resolveRoles(viewer: Viewer, roles: RoleRow[], candidate: ImportCandidate, report: (code: ImportIssueCode, message: string) => void): string[] {
+function resolveRoles(viewer: Viewer, roles: RoleRow[], candidate: ImportCandidate, report: (code: ImportIssueCode, message: LocalizedMessage) => void): string[] {
   const names = candidate.roleNames.length ? candidate.roleNames : [null];
   const ids: string[] = [];
   for (const name of names) {
     const role = name === null ? roles.find((r) => r.builtin === BuiltinRole.MEMBER) : findRole(roles, name);
     if (!role) {
-      report(ImportIssueCode.UNKNOWN_ROLE, `No role named "${name}" in the org`);
+      report(ImportIssueCode.UNKNOWN_ROLE, importMessage('unknownRole', { name }));
       continue;
     }
     if (role.builtin === BuiltinRole.SUB_ADMIN) {
-      report(ImportIssueCode.FORBIDDEN_ROLE, `${role.name} needs the departments it covers; grant it through the roles operations`);
+      report(ImportIssueCode.FORBIDDEN_ROLE, importMessage('roleNeedsScope', { name: role.name }));
       continue;
     }
     if (!canGrantRole(viewer, role)) {
-      report(ImportIssueCode.FORBIDDEN_ROLE, `No permission: you may not grant the role "${role.name}"`);
+      report(ImportIssueCode.FORBIDDEN_ROLE, errorMessage('mayNotGrantRole', { name: role.name }));
       continue;
     }
     if (!ids.includes(role.id)) ids.push(role.id);
@@ -373,14 +373,14 @@ function placeRow(
   session: ImportSession,
   resolutions: Map<string, PathResolution>,
   candidate: ImportCandidate,
-  report: (code: ImportIssueCode, message: string) => void,
+  report: (code: ImportIssueCode, message: LocalizedMessage) => void,
 ): AcceptedRow['departments'] {
   const { viewer } = session;
   const placed: AcceptedRow['departments'] = [];
   if (candidate.departmentPaths.length === 0) {
     const root = resolutions.get('') as Extract<PathResolution, { kind: 'found' }>;
     if (!canImportInto(viewer, root.department.path)) {
-      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, 'No department given: the org root is outside the departments you manage');
+      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, importMessage('rootOutsideScope'));
     }
     return [{ department: root.department }];
   }
@@ -389,19 +389,19 @@ function placeRow(
     const resolution = resolutions.get(written)!;
     if (resolution.kind === 'found') {
       if (canImportInto(viewer, resolution.department.path)) placed.push({ department: resolution.department });
-      else report(ImportIssueCode.FORBIDDEN_DEPARTMENT, `No permission: "${written}" is outside the departments you manage`);
+      else report(ImportIssueCode.FORBIDDEN_DEPARTMENT, importMessage('departmentOutsideScope', { path: written }));
       continue;
     }
     const existing = departmentPathKey(segments.slice(0, resolution.depth));
     const missing = segments[resolution.depth];
     if (!session.createDepartments) {
       report(ImportIssueCode.UNKNOWN_DEPARTMENT, existing
-        ? `No department "${written}": "${existing}" has no sub-department "${missing}"`
-        : `No department "${written}": the org root has no sub-department "${missing}"`);
+        ? importMessage('noSubDepartment', { path: written, existing, missing })
+        : importMessage('noRootSubDepartment', { path: written, missing }));
       continue;
     }
     if (!canCreateDepartmentUnder(viewer, resolution.deepest.path) || !canImportInto(viewer, resolution.deepest.path)) {
-      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, `No permission to create "${missing}" under ${existing ? `"${existing}"` : 'the org root'}`);
+      report(ImportIssueCode.FORBIDDEN_DEPARTMENT, existing ? importMessage('mayNotCreateUnder', { missing, existing }) : importMessage('mayNotCreateAtRoot', { missing }));
       continue;
     }
     placed.push({ missing: resolution, segments });

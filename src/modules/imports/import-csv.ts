@@ -2,7 +2,9 @@ import type { NameKeys } from '../../search/name-keys';
 import { normalizePhone } from '../accounts/phone';
 import { optionalEmail } from '../common/validate';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
-import { ImportIssueCode, type ImportIssue } from './import-issue';
+import { errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
+import { importMessage, ImportIssueCode, type ImportIssue } from './import-issue';
 
 /** The columns an import file may have. Headers match case-insensitively, ignoring spaces, `_` and `-`. */
 export type ImportColumn = 'name' | 'nameReading' | 'phone' | 'email' | 'department' | 'roles' | 'title' | 'employeeNo';
@@ -59,11 +61,11 @@ export function headerColumns<C extends string>(fields: string[], aliases: Recor
     const label = raw.trim();
     const column = aliases[label.toLowerCase().replace(/[\s_-]+/g, '')] ?? null;
     if (column && seen.has(column)) {
-      throw new ImportRequestError(400, ImportErrorCode.DuplicateColumn, `The column "${column}" appears twice in the header`, { column });
+      throw new ImportRequestError(400, ImportErrorCode.DuplicateColumn, errorMessage('duplicateColumn', { column }), { column });
     }
     if (column) seen.add(column);
     else if (label) {
-      issues.push({ row: 1, column: label, code: ImportIssueCode.UNKNOWN_COLUMN, message: `Unknown column "${label}" (position ${index + 1}) is ignored` });
+      issues.push({ row: 1, column: label, code: ImportIssueCode.UNKNOWN_COLUMN, message: importMessage('unknownColumn', { label, position: String(index + 1) }) });
     }
     columns.push(column);
   });
@@ -73,10 +75,10 @@ export function headerColumns<C extends string>(fields: string[], aliases: Recor
 /** A `name` column, and a phone (`phone` or, for contacts, `phones`) or an `email` column, else the upload is refused. */
 export function requireColumns(seen: ReadonlySet<string>, phoneColumn = 'phone'): void {
   if (!seen.has('name')) {
-    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, 'The header has no "name" column', { column: 'name' });
+    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, errorMessage('missingNameColumn'), { column: 'name' });
   }
   if (!seen.has(phoneColumn) && !seen.has('email')) {
-    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, `The header needs a "${phoneColumn}" or an "email" column`, { column: phoneColumn });
+    throw new ImportRequestError(400, ImportErrorCode.MissingColumn, errorMessage('missingContactColumn', { column: phoneColumn }), { column: phoneColumn });
   }
 }
 
@@ -130,21 +132,21 @@ export function parseRow(row: number, fields: string[], header: ImportHeader, ph
   const { values, extra } = read;
 
   const issues: ImportIssue[] = [];
-  const issue = (column: string | null, code: ImportIssueCode, message: string) => issues.push({ row, column, code, message });
-  if (extra) issue(null, ImportIssueCode.EXTRA_FIELDS, `The row has more fields than the header (${header.columns.length})`);
+  const issue = (column: string | null, code: ImportIssueCode, message: LocalizedMessage) => issues.push({ row, column, code, message });
+  if (extra) issue(null, ImportIssueCode.EXTRA_FIELDS, importMessage('extraFields', { columns: String(header.columns.length) }));
 
   const name = values.name ?? '';
-  if (!name) issue('name', ImportIssueCode.MISSING_NAME, 'name is required');
-  else if (name.length > NAME_MAX) issue('name', ImportIssueCode.INVALID_NAME, `name must have at most ${NAME_MAX} characters`);
+  if (!name) issue('name', ImportIssueCode.MISSING_NAME, importMessage('nameRequired'));
+  else if (name.length > NAME_MAX) issue('name', ImportIssueCode.INVALID_NAME, errorMessage('tooLong', { field: 'name', max: NAME_MAX }));
   const nameReading = values.nameReading || null;
-  if (nameReading && nameReading.length > NAME_MAX) issue('nameReading', ImportIssueCode.INVALID_NAME, `nameReading must have at most ${NAME_MAX} characters`);
+  if (nameReading && nameReading.length > NAME_MAX) issue('nameReading', ImportIssueCode.INVALID_NAME, errorMessage('tooLong', { field: 'nameReading', max: NAME_MAX }));
 
   let phone: string | null = null;
   if (values.phone) {
     try {
       phone = normalizePhone(values.phone, phoneRegion);
     } catch {
-      issue('phone', ImportIssueCode.INVALID_PHONE, `Invalid phone number: ${JSON.stringify(values.phone.slice(0, 40))}`);
+      issue('phone', ImportIssueCode.INVALID_PHONE, errorMessage('invalidPhone', { raw: JSON.stringify(values.phone.slice(0, 40)) }));
     }
   }
   let email: string | null = null;
@@ -152,16 +154,16 @@ export function parseRow(row: number, fields: string[], header: ImportHeader, ph
     try {
       email = optionalEmail(values.email);
     } catch {
-      issue('email', ImportIssueCode.INVALID_EMAIL, `Invalid email address: ${JSON.stringify(values.email.slice(0, 80))}`);
+      issue('email', ImportIssueCode.INVALID_EMAIL, importMessage('invalidEmail', { value: JSON.stringify(values.email.slice(0, 80)) }));
     }
   }
-  if (!values.phone && !values.email) issue('phone', ImportIssueCode.MISSING_CONTACT, 'A phone number or an email address is required');
+  if (!values.phone && !values.email) issue('phone', ImportIssueCode.MISSING_CONTACT, importMessage('phoneOrEmailRequired'));
 
   const title = values.title || null;
-  if (title && title.length > TITLE_MAX) issue('title', ImportIssueCode.INVALID_TITLE, `title must have at most ${TITLE_MAX} characters`);
+  if (title && title.length > TITLE_MAX) issue('title', ImportIssueCode.INVALID_TITLE, errorMessage('tooLong', { field: 'title', max: TITLE_MAX }));
   const employeeNo = values.employeeNo || null;
   if (employeeNo && employeeNo.length > EMPLOYEE_NO_MAX) {
-    issue('employeeNo', ImportIssueCode.INVALID_EMPLOYEE_NO, `employeeNo must have at most ${EMPLOYEE_NO_MAX} characters`);
+    issue('employeeNo', ImportIssueCode.INVALID_EMPLOYEE_NO, errorMessage('tooLong', { field: 'employeeNo', max: EMPLOYEE_NO_MAX }));
   }
 
   const departmentPaths: string[][] = [];
@@ -171,8 +173,8 @@ export function parseRow(row: number, fields: string[], header: ImportHeader, ph
     const bad = segments.find((segment) => !segment || segment.length > DEPARTMENT_NAME_MAX);
     if (bad !== undefined) {
       issue('department', ImportIssueCode.UNKNOWN_DEPARTMENT, bad
-        ? `Department "${written}": a name has more than ${DEPARTMENT_NAME_MAX} characters`
-        : `Department "${written}": empty name in the path`);
+        ? importMessage('departmentNameTooLong', { path: written, max: DEPARTMENT_NAME_MAX })
+        : importMessage('departmentEmptyName', { path: written }));
       continue;
     }
     const key = departmentPathKey(segments);

@@ -1,13 +1,25 @@
 import { registerEnumType } from 'type-graphql';
-/** A refusal of the whole upload, answered as JSON with an HTTP status and a stable code. */
+import { DEFAULT_LOCALE, translate, type Locale, type LocalizedMessage } from '../../i18n';
+
+/**
+ * A refusal of the whole upload, answered as JSON with an HTTP status and a stable code. Its message is a catalogue
+ * message (`errorMessage(...)`): `message` is its English text, `messageIn(locale)` the uploader's language.
+ */
 export class ImportRequestError extends Error {
+  readonly localized: LocalizedMessage;
+
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    message: LocalizedMessage,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(translate(DEFAULT_LOCALE, message.key, message.args));
+    this.localized = message;
+  }
+
+  messageIn(locale: Locale): string {
+    return locale === DEFAULT_LOCALE ? this.message : translate(locale, this.localized.key, this.localized.args);
   }
 }
 

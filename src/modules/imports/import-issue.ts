@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { translate, type Locale, type LocalizedMessage, type MessageArgs } from '../../i18n';
 
 /** Codes of import report entries. Stable: clients switch on them. */
 export enum ImportIssueCode {
@@ -98,10 +99,29 @@ export const SKIP_CODES: ReadonlySet<ImportIssueCode> = new Set([
   ImportIssueCode.CONTACT_EXISTS,
 ]);
 
-/** One report entry as the POST answers it and GraphQL pages it. */
+/**
+ * One report entry as found: its message a catalogue message (`importMessage`, or an `errors` one), written in the
+ * importer's language once the batch is checked (`inLocale`).
+ */
 export interface ImportIssue {
   row: number;
   column: string | null;
   code: ImportIssueCode;
+  message: LocalizedMessage;
+}
+
+/** One report entry as the POST answers it and GraphQL pages it: its message in the importer's language. */
+export interface ImportReportEntry {
+  row: number;
+  column: string | null;
+  code: ImportIssueCode;
   message: string;
+}
+
+/** A message of the `imports` catalogue (`locales/<locale>/imports.json`): the texts of report entries. */
+export const importMessage = (key: string, args?: MessageArgs): LocalizedMessage => ({ key: `imports.${key}`, args });
+
+/** The entry as the importer reads it, in `locale` (the importer's saved locale, else Accept-Language, else the org's). */
+export function inLocale(issue: ImportIssue, locale: Locale): ImportReportEntry {
+  return { ...issue, message: translate(locale, issue.message.key, issue.message.args) };
 }

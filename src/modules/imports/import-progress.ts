@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Arg, Authorized, Field, ID, Int, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { canViewMemberImport } from '../../auth/policy';
-import { forbidden, notFound } from '../../errors';
+import { errorMessage, forbidden, notFound } from '../../errors';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
 import { parseGlobalId } from '../../graphql/relay';
@@ -65,7 +65,7 @@ async function subscribeImportProgress(ctx: GraphQLContext, args: { importId: st
   const found = await importOwner(ctx.em, orgId, recordId ? { recordId } : { importKey: givenKey! });
   const startedByMemberId = found?.startedByMemberId ?? null;
   const importKey = found?.importKey ?? givenKey;
-  if (!canViewMemberImport(subscribed, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: only whoever started the import, or an admin, may follow it');
+  if (!canViewMemberImport(subscribed, { createdByMemberId: startedByMemberId })) throw forbidden(errorMessage('followImportNotAllowed'));
   const feed = await OrgEventFeed.open(app.realtime, () => ctx.em, orgId, [EventTopic.IMPORT], parseOrgCursor(args.after));
 
   return new DeliveryStream(
@@ -73,7 +73,7 @@ async function subscribeImportProgress(ctx: GraphQLContext, args: { importId: st
     async (event) => {
       if (!isOneOf(ImportEventType, event.type) || importKey === null || event.payload.importId !== importKey) return null;
       const current = await currentMemberViewer(app, subscribed, credential, event);
-      if (!canViewMemberImport(current, { createdByMemberId: startedByMemberId })) throw forbidden('No permission: you may no longer follow this import');
+      if (!canViewMemberImport(current, { createdByMemberId: startedByMemberId })) throw forbidden(errorMessage('noLongerFollowImport'));
       const count = (key: string) => (typeof event.payload[key] === 'number' ? (event.payload[key] as number) : 0);
       const root = Object.assign(new ImportProgressEvent(), {
         id: event.id,

@@ -9,9 +9,11 @@ import { nativeQuery } from '../../db/native-sql';
 import type { AuditActionName } from '../audit/audit-action';
 import { recordAudit } from '../audit/audit.service';
 import { isUniqueViolation } from '../common/validate';
+import { errorMessage } from '../../errors';
+import type { Locale } from '../../i18n';
 import { ImportKind, MemberImportStatus } from './bulk-import.entity';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
-import type { ImportIssue } from './import-issue';
+import { inLocale, type ImportIssue, type ImportReportEntry } from './import-issue';
 import { ImportEventType } from './import-events';
 import type { CsvRecord } from './import-stream';
 
@@ -39,6 +41,8 @@ export interface ImportOptions {
    */
   importKey: string;
   dryRun: boolean;
+  /** The importer's language (saved locale, else Accept-Language, else the org's): the report is written in it. */
+  locale: Locale;
 }
 
 export interface ImportSummary {
@@ -58,7 +62,7 @@ export interface ImportResponse {
   status: MemberImportStatus;
   dryRun: boolean;
   summary: Partial<ImportSummary>;
-  report: ImportIssue[];
+  report: ImportReportEntry[];
   /** True when the report has more than `REPORT_RESPONSE_LIMIT` entries; page the rest through GraphQL. */
   reportTruncated: boolean;
 }
@@ -113,6 +117,7 @@ interface RunSession {
   orgId: string;
   viewer: Viewer;
   dryRun: boolean;
+  locale: Locale;
 }
 
 /**
@@ -128,7 +133,7 @@ export class ImportRun<Row> {
   private pendingIssues: ImportIssue[] = [];
   private readonly summary: ImportSummary = { rows: 0, created: 0, skipped: 0, failed: 0, departmentsCreated: 0 };
   private issueCount = 0;
-  private readonly report: ImportIssue[] = [];
+  private readonly report: ImportReportEntry[] = [];
   private status = MemberImportStatus.RUNNING;
   /** The batch being written while the next one is parsed. */
   private inFlight: Promise<void> = Promise.resolve();
@@ -155,11 +160,11 @@ export class ImportRun<Row> {
       )
       .catch((error: unknown) => {
         if (isUniqueViolation(error, 'member_imports_org_key')) {
-          throw new ImportRequestError(409, 'CONFLICT', 'An import with this importId exists already; choose another', { importId: options.importKey });
+          throw new ImportRequestError(409, 'CONFLICT', errorMessage('importIdTaken'), { importId: options.importKey });
         }
         throw error;
       });
-    const session = { recordId: options.recordId, importKey: options.importKey, orgId: org.id, viewer, dryRun: options.dryRun };
+    const session = { recordId: options.recordId, importKey: options.importKey, orgId: org.id, viewer, dryRun: options.dryRun, locale: options.locale };
     return new ImportRun(em, app, session, handler);
   }
 
@@ -195,7 +200,7 @@ export class ImportRun<Row> {
         this.rows.push(row);
         if (this.rows.length >= IMPORT_BATCH_SIZE) await this.dispatch();
       }
-      if (!this.headerRead) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, 'The file is empty: it needs a header row and at least one data row');
+      if (!this.headerRead) throw new ImportRequestError(400, ImportErrorCode.EmptyFile, errorMessage('fileEmpty'));
       await this.dispatch();
       await this.inFlight;
     } catch (error) {
@@ -264,7 +269,7 @@ export class ImportRun<Row> {
     const record = async (tx: EntityManager) => {
       const batch = state.checked;
       const summary = this.summaryAfter(batch, rows.length);
-      const issues = [...ownIssues, ...(batch?.issues ?? [])];
+      const issues = [...ownIssues, ...(batch?.issues ?? [])].map((issue) => inLocale(issue, this.session.locale));
       await this.writeProgress(tx, summary, issues);
       const written = batch && !this.session.dryRun ? batch.events : [];
       published.push(...(await recordEvents(tx, this.app.contributions.of(recordedEventsHooks), this.session.orgId, [...written, this.progressEvent(summary)])));
@@ -304,7 +309,7 @@ export class ImportRun<Row> {
     };
   }
 
-  private apply(summary: ImportSummary, issues: ImportIssue[]): void {
+  private apply(summary: ImportSummary, issues: ImportReportEntry[]): void {
     Object.assign(this.summary, summary);
     this.issueCount += issues.length;
     for (const issue of issues) {
@@ -314,7 +319,7 @@ export class ImportRun<Row> {
   }
 
   /** The batch's report entries and the import's new counters, in one statement. */
-  private async writeProgress(tx: EntityManager, summary: ImportSummary, issues: ImportIssue[]): Promise<void> {
+  private async writeProgress(tx: EntityManager, summary: ImportSummary, issues: ImportReportEntry[]): Promise<void> {
     const numbered = issues.map((issue, index) => ({
       seq: this.issueCount + index + 1,
       row_no: issue.row,

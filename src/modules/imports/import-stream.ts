@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CsvError, parse } from 'csv-parse';
+import { errorMessage } from '../../errors';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
 
 /** No record may exceed this: an unclosed quote would otherwise gather the rest of the file into one field. */
@@ -27,11 +28,11 @@ export async function* csvRecords(req: IncomingMessage, maxBytes: number, onByte
     bytes += chunk.length;
     onBytes?.(bytes);
     if (bytes > maxBytes) {
-      stop(new ImportRequestError(413, ImportErrorCode.PayloadTooLarge, `The file is larger than ${maxBytes} bytes`, { maxBytes }));
+      stop(new ImportRequestError(413, ImportErrorCode.PayloadTooLarge, errorMessage('fileTooLarge', { maxBytes: String(maxBytes) }), { maxBytes }));
     }
   };
   const onAborted = () => {
-    if (!req.complete) stop(new ImportRequestError(400, ImportErrorCode.UploadAborted, 'The upload ended before the whole file arrived'));
+    if (!req.complete) stop(new ImportRequestError(400, ImportErrorCode.UploadAborted, errorMessage('uploadAborted')));
   };
   const onError = () => onAborted();
   req.on('data', onData);
@@ -45,7 +46,7 @@ export async function* csvRecords(req: IncomingMessage, maxBytes: number, onByte
   } catch (error) {
     if (error instanceof CsvError) {
       const line = (error as CsvError & { lines?: number }).lines;
-      throw new ImportRequestError(400, ImportErrorCode.MalformedCsv, `Malformed CSV: ${error.message}`, { reason: error.code, line });
+      throw new ImportRequestError(400, ImportErrorCode.MalformedCsv, errorMessage('malformedCsv', { detail: error.message }), { reason: error.code, line });
     }
     throw error;
   } finally {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { canImportContacts, canImportMembers } from '../../auth/policy';
-import { passwordChangeRequired, type Viewer } from '../../auth/viewer';
-import { AppError, ErrorCode, httpStatusOf } from '../../errors';
+import { localeOfViewer, passwordChangeRequired, type Viewer } from '../../auth/viewer';
+import { AppError, ErrorCode, errorMessage, httpStatusOf } from '../../errors';
+import { chooseLocale, type Locale } from '../../i18n';
 import type { GraphQLContext } from '../../graphql/context';
 import { budgetReport, costBuckets, rateLimitHeaders, UPLOAD_COST } from '../../limits/operation-limits';
 import { ImportErrorCode, ImportRequestError } from './import-errors';
@@ -25,16 +26,19 @@ export const IMPORT_PATHS = { members: '/imports', contacts: '/imports/contacts'
  */
 export async function handleImportRequest(req: IncomingMessage, res: ServerResponse, url: URL, loadContext: () => Promise<GraphQLContext>): Promise<void> {
   let run: Pick<ImportRun<unknown>, 'consume' | 'fail' | 'response'> | null = null;
+  // Answers are written in the uploader's language: Accept-Language until the viewer is known, then theirs.
+  let locale: Locale = chooseLocale({ acceptLanguage: req.headers['accept-language'] });
   try {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      throw new ImportRequestError(405, ImportErrorCode.MethodNotAllowed, 'Upload the CSV with POST');
+      throw new ImportRequestError(405, ImportErrorCode.MethodNotAllowed, errorMessage('uploadWithPost'));
     }
     const contacts = url.pathname === IMPORT_PATHS.contacts;
     const ctx = await loadContext();
+    locale = localeOfViewer(ctx.viewer, ctx.acceptLanguage);
     authorize(ctx.viewer, contacts);
     await chargeUpload(ctx, res);
-    const options = readOptions(url, contacts);
+    const options = readOptions(url, contacts, locale);
     checkBody(req, ctx.app.config.importMaxBytes);
     run = contacts
       ? await ImportRun.start(ctx.em, ctx.app, ctx.viewer, options, contactImportHandler(ctx.app, ctx.viewer))
@@ -43,7 +47,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
       await run.consume(csvRecords(req, ctx.app.config.importMaxBytes));
     } catch (error) {
       const refusal = asRefusal(error, ctx.app.logger);
-      await run.fail({ code: refusal.code, message: refusal.message });
+      await run.fail({ code: refusal.code, message: refusal.messageIn(locale) });
       throw refusal;
     }
     sendJson(res, 200, run.response());
@@ -52,7 +56,7 @@ export async function handleImportRequest(req: IncomingMessage, res: ServerRespo
     const refusal = asRefusal(error, null);
     sendJson(res, refusal.status, {
       ...(run ? run.response() : {}),
-      errors: [{ message: refusal.message, extensions: { code: refusal.code, ...refusal.details } }],
+      errors: [{ message: refusal.messageIn(locale), extensions: { code: refusal.code, ...refusal.details } }],
     });
   }
 }
@@ -65,11 +69,11 @@ function authorize(viewer: Viewer, contacts: boolean): void {
   if (viewer.user?.mustChangePassword) throw passwordChangeRequired();
   viewer.requireMember();
   if (contacts) {
-    if (!canImportContacts(viewer)) throw new AppError(ErrorCode.Forbidden, 'No permission: importing contacts needs an active membership');
+    if (!canImportContacts(viewer)) throw new AppError(ErrorCode.Forbidden, errorMessage('importContactsNeedsMembership'));
     return;
   }
   if (!canImportMembers(viewer)) {
-    throw new AppError(ErrorCode.Forbidden, 'No permission: importing people needs MEMBERS and INVITATIONS CREATE (an admin or sub-admin role)');
+    throw new AppError(ErrorCode.Forbidden, errorMessage('importPeopleNeedsPermission'));
   }
 }
 
@@ -81,31 +85,32 @@ async function chargeUpload(ctx: GraphQLContext, res: ServerResponse): Promise<v
   for (const [name, value] of rateLimitHeaders(budgetReport(decision, budgets))) res.setHeader(name, value);
   if (decision.allowed) return;
   res.setHeader('retry-after', String(decision.retryAfterSeconds));
-  throw new ImportRequestError(429, ErrorCode.RateLimited, `Rate limit reached; retry in ${decision.retryAfterSeconds} seconds`, {
+  throw new ImportRequestError(429, ErrorCode.RateLimited, errorMessage('rateLimited', { seconds: decision.retryAfterSeconds }), {
     retryAfter: decision.retryAfterSeconds,
   });
 }
 
-function readOptions(url: URL, contacts: boolean): ImportOptions & { createDepartments: boolean } {
+function readOptions(url: URL, contacts: boolean, locale: Locale): ImportOptions & { createDepartments: boolean } {
   const flag = (name: string): boolean => {
     const value = url.searchParams.get(name);
     if (value === null || value === '') return false;
     if (/^true$/i.test(value)) return true;
     if (/^false$/i.test(value)) return false;
-    throw new ImportRequestError(400, ErrorCode.BadUserInput, `${name} must be true or false`, { field: name });
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, errorMessage('mustBeTrueOrFalse', { field: name }), { field: name });
   };
   if (contacts && url.searchParams.has('createDepartments')) {
-    throw new ImportRequestError(400, ErrorCode.BadUserInput, 'createDepartments is for imports of people; contacts are not placed in departments', { field: 'createDepartments' });
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, errorMessage('createDepartmentsPeopleOnly'), { field: 'createDepartments' });
   }
   const importId = url.searchParams.get('importId');
   if (importId !== null && !UUID.test(importId)) {
-    throw new ImportRequestError(400, ErrorCode.BadUserInput, 'importId must be a UUID', { field: 'importId' });
+    throw new ImportRequestError(400, ErrorCode.BadUserInput, errorMessage('importIdUuid'), { field: 'importId' });
   }
   return {
     recordId: randomUUID(),
     importKey: importId?.toLowerCase() ?? randomUUID(),
     dryRun: flag('dryRun'),
     createDepartments: flag('createDepartments'),
+    locale,
   };
 }
 
@@ -114,11 +119,11 @@ function checkBody(req: IncomingMessage, maxBytes: number): void {
   const charset = parameters.find((parameter) => parameter.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
   const encoding = req.headers['content-encoding']?.trim().toLowerCase();
   if (mediaType !== 'text/csv' || (charset && charset !== 'utf-8' && charset !== 'utf8') || (encoding && encoding !== 'identity')) {
-    throw new ImportRequestError(415, ImportErrorCode.UnsupportedMediaType, 'Send the file as content-type: text/csv, UTF-8, uncompressed');
+    throw new ImportRequestError(415, ImportErrorCode.UnsupportedMediaType, errorMessage('csvContentType'));
   }
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) {
-    throw new ImportRequestError(413, ImportErrorCode.PayloadTooLarge, `The file is larger than ${maxBytes} bytes`, { maxBytes });
+    throw new ImportRequestError(413, ImportErrorCode.PayloadTooLarge, errorMessage('fileTooLarge', { maxBytes: String(maxBytes) }), { maxBytes });
   }
 }
 
@@ -127,10 +132,10 @@ function asRefusal(error: unknown, logger: Logger | null): ImportRequestError {
   if (error instanceof AppError) {
     const code = String(error.extensions.code);
     const { code: _code, ...details } = error.extensions;
-    return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, error.message, details);
+    return new ImportRequestError(httpStatusOf(code, 'http') ?? 400, code, error.localized, details);
   }
   logger?.error({ err: error }, 'import failed');
-  return new ImportRequestError(500, ErrorCode.Internal, 'Internal server error');
+  return new ImportRequestError(500, ErrorCode.Internal, errorMessage('internal'));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

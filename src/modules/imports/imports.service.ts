@@ -2,7 +2,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../../auth/viewer';
 import { canViewMemberImport, contactImportsVisibleTo, memberImportsVisibleTo } from '../../auth/policy';
-import { badInput, forbidden, notFound } from '../../errors';
+import { badInput, errorMessage, forbidden, notFound } from '../../errors';
 import type { Loaders, Reader } from '../../graphql/loaders';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection, type PageArgs } from '../../graphql/relay';
 import type { BulkImport, MemberImportIssue } from './bulk-import.entity';
@@ -53,7 +53,7 @@ async function listImports<T extends BulkImport>(em: EntityManager, viewer: View
   if (page.after != null) {
     const [createdAt, id] = decodeCursor(page.after, 2);
     if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || typeof id !== 'string' || !UUID.test(id)) {
-      throw badInput('Invalid cursor', 'after');
+      throw badInput(errorMessage('invalidCursor'), 'after');
     }
     const at = new Date(createdAt);
     after = { $or: [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: id } }] } as unknown as FilterQuery<T>;
@@ -69,7 +69,7 @@ async function listImports<T extends BulkImport>(em: EntityManager, viewer: View
 export async function listMemberImports(em: EntityManager, viewer: Viewer, page: PageArgs): Promise<Connection<MemberImport>> {
   viewer.requireMember();
   const visible = memberImportsVisibleTo(viewer);
-  if (visible === 'none') throw forbidden('No permission: imports are for owners, admins and those who may import people');
+  if (visible === 'none') throw forbidden(errorMessage('importsNotVisible'));
   return listImports(em, viewer, MemberImport, visible, page);
 }
 
@@ -85,7 +85,7 @@ export async function importReport(loaders: Loaders, bulkImport: BulkImport, pag
   let afterSeq = 0;
   if (page.after != null) {
     const [seq] = decodeCursor(page.after, 1);
-    if (!Number.isInteger(seq) || (seq as number) < 0) throw badInput('Invalid cursor', 'after');
+    if (!Number.isInteger(seq) || (seq as number) < 0) throw badInput(errorMessage('invalidCursor'), 'after');
     afterSeq = seq as number;
   }
   const rows = await loaders.importReport.load({ importId: bulkImport.id, afterSeq, limit: first + 1 });

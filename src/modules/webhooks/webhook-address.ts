@@ -1,6 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { WebhookAllowPrivate } from '../../config';
+import { errorMessage } from '../../errors';
+import type { LocalizedMessage } from '../../i18n';
 
 /**
  * Which addresses a webhook may reach: public ones, and with `WEBHOOK_ALLOW_PRIVATE` loopback or private ones too.
@@ -45,17 +47,17 @@ export function refusedAddress(address: string, allow: WebhookAllowPrivate): str
  * Is this a URL an endpoint may have? https; plain http only where loopback or private addresses are allowed, and
  * then only to those addresses (`allowedAddresses` with `plainHttp`).
  */
-export function urlProblem(text: string, allow: WebhookAllowPrivate): string | null {
+export function urlProblem(text: string, allow: WebhookAllowPrivate): LocalizedMessage | null {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return 'url is not a valid URL';
+    return errorMessage('webhookUrlInvalid');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allow !== 'none')) return 'url must use https';
-  if (url.username || url.password) return 'url must not carry credentials';
-  if (url.hash) return 'url must not have a fragment';
-  if (text.length > 2000) return 'url is longer than 2000 characters';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allow !== 'none')) return errorMessage('webhookUrlHttps');
+  if (url.username || url.password) return errorMessage('webhookUrlCredentials');
+  if (url.hash) return errorMessage('webhookUrlFragment');
+  if (text.length > 2000) return errorMessage('webhookUrlTooLong', { max: '2000' });
   return null;
 }
 

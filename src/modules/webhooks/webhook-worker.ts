@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import PgBoss from 'pg-boss';
 import type { AppServices } from '../../app';
 import type { WebhookSettings } from '../../config';
+import { translate, type Locale } from '../../i18n';
+import { memberPreferences } from '../accounts/recipient-preferences';
 import { orgEventTypeOf, type OrgEventType } from '../changes/org-event-type';
 import { NotificationKind, notifyMembers } from '../notifications';
 import type { EventTopic } from '../../realtime/events';
@@ -363,14 +365,23 @@ export class WebhookWorker {
       tx.getTransactionContext(),
     );
     this.app.logger.warn({ endpointId: endpoint.id, orgId: endpoint.orgId, messageId: delivery.messageId }, 'webhook endpoint disabled after its retry window');
-    await notifyMembers(tx, this.app, {
-      orgId: endpoint.orgId,
-      kind: NotificationKind.WEBHOOK_DISABLED,
-      title: 'A webhook endpoint was disabled',
-      body: `Deliveries to ${endpoint.url} failed for the whole retry window, so the endpoint was disabled. Fix the receiver, then enable it again (updateWebhookEndpoint): the events since are delivered then.`,
-      memberIds: admins.map((row) => row.id),
-      data: { webhookEndpointId: Buffer.from(`WebhookEndpoint:${endpoint.id}`).toString('base64url'), messageId: delivery.messageId },
-    });
+    // One notification per language the admins read (their saved locale, else the org's).
+    const preferences = await memberPreferences(tx, endpoint.orgId, admins.map((row) => row.id));
+    const byLocale = new Map<Locale, string[]>();
+    for (const { id } of admins) {
+      const locale = preferences.get(id)?.locale ?? 'en';
+      byLocale.set(locale, [...(byLocale.get(locale) ?? []), id]);
+    }
+    for (const [locale, memberIds] of byLocale) {
+      await notifyMembers(tx, this.app, {
+        orgId: endpoint.orgId,
+        kind: NotificationKind.WEBHOOK_DISABLED,
+        title: translate(locale, 'notifications.webhookDisabled.title'),
+        body: translate(locale, 'notifications.webhookDisabled.body', { url: endpoint.url }),
+        memberIds,
+        data: { webhookEndpointId: Buffer.from(`WebhookEndpoint:${endpoint.id}`).toString('base64url'), messageId: delivery.messageId },
+      });
+    }
   }
 }
 

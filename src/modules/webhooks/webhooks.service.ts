@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { assertCanManageWebhooks } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import type { WebhookSettings } from '../../config';
-import { badInput, notFound } from '../../errors';
+import { badInput, errorMessage, notFound } from '../../errors';
 import { checkPageSize, decodeCursor, rawId, toConnection, type Connection } from '../../graphql/relay';
 import { recordAudit } from '../audit/audit.service';
 import { OrgEventType } from '../changes/org-event-type';
@@ -35,20 +35,20 @@ async function checkedUrl(text: string, settings: Pick<WebhookSettings, 'allowPr
     const parsed = new URL(url);
     await allowedAddresses(parsed.hostname, settings.allowPrivate, parsed.protocol === 'http:');
   } catch (error) {
-    throw badInput(`url is not allowed: ${(error as Error).message}`.slice(0, 300), 'url');
+    throw badInput(errorMessage('webhookUrlNotAllowed', { reason: (error as Error).message.slice(0, 300 - 'url is not allowed: '.length) }), 'url');
   }
   return url;
 }
 
 function checkedEventTypes(types: readonly OrgEventType[]): OrgEventType[] {
-  if (types.length === 0) throw badInput('Give at least one event type', 'eventTypes');
+  if (types.length === 0) throw badInput(errorMessage('atLeastOneEventType'), 'eventTypes');
   const known = Object.values(OrgEventType);
   return known.filter((type) => types.includes(type));
 }
 
 function checkedDescription(text: string | null | undefined): string {
   const description = (text ?? '').trim();
-  if (description.length > DESCRIPTION_MAX) throw badInput(`description is longer than ${DESCRIPTION_MAX} characters`, 'description');
+  if (description.length > DESCRIPTION_MAX) throw badInput(errorMessage('descriptionTooLong', { max: DESCRIPTION_MAX }), 'description');
   return description;
 }
 
@@ -96,7 +96,7 @@ export async function createWebhookEndpoint(
     // The org row's lock orders this with event writers: the endpoint starts right after the last committed event.
     const [org] = await tx.execute<Array<{ last: string }>>('select last_event_id::text as last from orgs where id = ? for update', [orgId]);
     const count = await tx.count(WebhookEndpoint, { orgId });
-    if (count >= ENDPOINTS_PER_ORG) throw badInput(`An org has at most ${ENDPOINTS_PER_ORG} webhook endpoints`, 'url');
+    if (count >= ENDPOINTS_PER_ORG) throw badInput(errorMessage('webhookEndpointsMax', { max: ENDPOINTS_PER_ORG }), 'url');
     const endpoint = tx.create(WebhookEndpoint, {
       orgId,
       url,
@@ -189,7 +189,7 @@ export async function listWebhookDeliveries(em: EntityManager, viewer: Viewer, a
   let after: { createdAt: Date; id: string } | null = null;
   if (args.after != null) {
     const [createdAt, id] = decodeCursor(args.after, 2);
-    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw badInput('Invalid cursor', 'after');
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt))) throw badInput(errorMessage('invalidCursor'), 'after');
     after = { createdAt: new Date(createdAt), id };
   }
   const page = after
