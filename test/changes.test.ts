@@ -5,15 +5,18 @@ import {
   CreateContactDocument,
   CreateDepartmentDocument,
   CreateRoleDocument,
+  CreateRoleGroupDocument,
   DeleteContactDocument,
   DeleteDepartmentDocument,
   DeleteRoleDocument,
+  DeleteRoleGroupDocument,
   MergeContactsDocument,
   MoveDepartmentDocument,
   OrgChangesDocument,
   OrgEventsDocument,
   RemoveMemberDocument,
   RenameDepartmentDocument,
+  RenameRoleGroupDocument,
   RestoreContactDocument,
   RevokeRoleDocument,
   SetMemberStatusDocument,
@@ -271,6 +274,39 @@ describe('orgChanges and orgEvents', () => {
     const notInSnapshot = created.map(rawIdOf).filter((id) => !snapshot.some((row) => row.id === id));
     expect(notInSnapshot.length).toBeGreaterThan(0);
     expect(changes.map((change) => change.rawObjectId)).toEqual(expect.arrayContaining(notInSnapshot));
+  }, 60_000);
+
+  it('logs role groups created, renamed and deleted (the roles it held ungrouped) to holders of ROLES VIEW only', async () => {
+    const owner = await createOrgWithOwner(client);
+    const dept = (await owner.client.ok(CreateDepartmentDocument, { input: { name: 'Scoped' } })).createDepartment;
+    const subAdmin = await seedActiveMember(client, owner.org.id, { role: 'SUB_ADMIN', scopeDepartmentIds: [dept.id], departmentId: dept.id });
+    const rolesReader = await apiClientFor(owner.client, ['roles:read']);
+    const membersReader = await apiClientFor(owner.client, ['members:read']);
+    const { syncCursor } = await owner.client.ok(SyncCursorDocument);
+    const types: OrgEventType[] = ['ROLE_GROUP_CREATED', 'ROLE_GROUP_RENAMED', 'ROLE_GROUP_DELETED', 'ROLE_UPDATED', 'ROLE_CREATED'];
+    const sub = subscribeTo(connectWs(url, owner.client.token).client, OrgEventsDocument, { after: syncCursor, types });
+
+    const group = (await owner.client.ok(CreateRoleGroupDocument, { input: { name: 'Finance' } })).createRoleGroup;
+    await owner.client.ok(RenameRoleGroupDocument, { input: { id: group.id, name: 'Finance 2' } });
+    await owner.client.ok(RenameRoleGroupDocument, { input: { id: group.id, name: 'Finance 2' } }); // unchanged: no event
+    const role = (await owner.client.ok(CreateRoleDocument, { input: { name: 'Payroll', groupId: group.id, permissions: [{ module: 'AUDIT_LOG', actions: ['VIEW'] }] } })).createRole;
+    await owner.client.ok(DeleteRoleGroupDocument, { id: group.id });
+
+    const { changes } = await readAll(owner.client, syncCursor, 100, types);
+    expect(changes.map((change) => [change.type, change.objectType, change.objectId, change.changedFields])).toEqual([
+      ['ROLE_GROUP_CREATED', 'RoleGroup', group.id, []],
+      ['ROLE_GROUP_RENAMED', 'RoleGroup', group.id, ['name']],
+      ['ROLE_CREATED', 'Role', role.id, []],
+      ['ROLE_UPDATED', 'Role', role.id, ['groupId']],
+      ['ROLE_GROUP_DELETED', 'RoleGroup', group.id, []],
+    ]);
+    expect((await sub.take(changes.length)).map((result) => result.orgEvents)).toEqual(changes);
+    await sub.expectNoMoreThan(changes.length, 300);
+    sub.dispose();
+    // The roles topic's audience: an API client with roles:read, not a sub-admin or a client reading members only.
+    expect((await readAll(rolesReader.partner, syncCursor, 100, types)).changes).toEqual(changes);
+    expect((await readAll(subAdmin.client, syncCursor, 100, types)).changes).toEqual([]);
+    expect((await readAll(membersReader.partner, syncCursor, 100, types)).changes).toEqual([]);
   }, 60_000);
 
   it('refuses a cursor ahead of the log and a page size out of range', async () => {

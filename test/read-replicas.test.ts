@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddMemberDocument, CreateDepartmentDocument, DepartmentDocument, DepartmentMemberCountsDocument, ViewerDocument } from './generated/graphql';
+import { AddMemberDocument, CreateDepartmentDocument, DepartmentDocument, DepartmentMemberCountsDocument, OrgChangesDocument, SyncCursorDocument, ViewerDocument } from './generated/graphql';
 import type { Gateway } from '../src/server';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
@@ -82,6 +82,32 @@ describe('read replicas (DATABASE_REPLICA_URLS)', () => {
     const caughtUp = await reader.ok(DepartmentDocument, { id: departmentId });
     expect(caughtUp.department?.children.map((department) => department.name)).toEqual(['Child']);
     expect((await reader.ok(DepartmentMemberCountsDocument, { id: rootId })).department?.direct).toBe((before.department?.direct ?? 0) + 1);
+  });
+
+  it('gives a syncCursor no replica is behind, so a snapshot read from a lagging replica misses nothing the feed skips', async () => {
+    await postgres.pauseReplay();
+    let cursor: string;
+    let behindId: string;
+    try {
+      // Committed on the primary only: the replica stands before it.
+      behindId = (await writer.ok(CreateDepartmentDocument, { input: { name: 'Created while the replica lags' } })).createDepartment.id;
+      const position = 'select last_event_id::text as last from orgs where name = $1';
+      const [primary] = await postgres.query<{ last: string }>('primary', position, ['Replicated Org'], 'orggraph');
+      // The cursor (taken on the primary) is where the replica stands, not where the primary does...
+      cursor = (await reader.ok(SyncCursorDocument)).syncCursor;
+      const [replica] = await postgres.query<{ last: string }>('replica', position, ['Replicated Org'], 'orggraph');
+      expect(BigInt(cursor)).toBeLessThan(BigInt(primary!.last));
+      expect(cursor).toBe(replica!.last);
+      // ...and the snapshot read afterwards, from the replica, lacks the department.
+      const snapshot = await reader.ok(DepartmentDocument, { id: rootId });
+      expect(snapshot.department?.children.map((department) => department.id)).not.toContain(behindId);
+    } finally {
+      await postgres.resumeReplay();
+    }
+    // Following the feed from the cursor brings it: nothing fell between the snapshot and the feed.
+    await postgres.waitForReplay();
+    const { orgChanges } = await writer.ok(OrgChangesDocument, { first: 100, after: cursor, types: ['DEPARTMENT_CREATED'] });
+    expect(orgChanges.changes.map((change) => change.objectId)).toContain(behindId);
   });
 
   it('reads with a freshly issued token from the primary, so the account it was issued for is found', async () => {

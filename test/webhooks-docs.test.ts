@@ -42,8 +42,9 @@ describe('docs/partners-webhooks.md', () => {
 
     const { sendInvitation } = await owner.client.ok(SendInvitationDocument, { input: { name: 'Zhang Wei', phone: uniquePhone() } });
     await waitFor(() => lines.length >= 2, 10_000, 'the event applied');
-    const applied = JSON.parse(lines[1]!) as { id: string; type: string; data: { invitationId: string } };
-    expect(applied).toMatchObject({ type: 'INVITATION_SENT', data: { invitationId: sendInvitation.invitation.id } });
+    const applied = JSON.parse(lines[1]!) as { id: string; type: string; cursor: string; data: { objectId: string } };
+    expect(applied).toMatchObject({ type: 'INVITATION_SENT', data: { objectType: 'Invitation', objectId: sendInvitation.invitation.id } });
+    expect(applied.id).toMatch(new RegExp(`_${applied.cursor}$`));
 
     // A redelivery carries the same webhook-id: answered 2xx, not applied twice.
     const { webhookDeliveries } = await owner.client.ok(WebhookDeliveriesDocument, { endpointId: createWebhookEndpoint.endpoint.id, first: 1 });

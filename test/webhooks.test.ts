@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import {
   AuditLogDocument,
+  OrgChangesDocument,
+  SyncCursorDocument,
   CreateWebhookEndpointDocument,
   DeleteWebhookEndpointDocument,
   RedeliverWebhookDocument,
@@ -14,6 +16,7 @@ import {
   WebhookEndpointsDocument,
 } from './generated/graphql';
 import { DEFAULT_WEBHOOK_RETRY_WINDOW_MS, loadConfig } from '../src/config';
+import { OrgEventType } from '../src/modules/changes/org-event-type';
 import { refusedAddress, urlProblem } from '../src/modules/webhooks/webhook-address';
 import { errorCode, GraphQLClient } from './support/client';
 import { createOrgWithOwner, uniquePhone } from './support/factories';
@@ -162,17 +165,29 @@ describe('managing endpoints', () => {
 });
 
 describe('deliveries', () => {
+  it('takes every OrgEventType as an endpoint\'s event types', async () => {
+    const owner = await createOrgWithOwner(client);
+    const all = Object.values(OrgEventType);
+    const { createWebhookEndpoint } = await owner.client.ok(CreateWebhookEndpointDocument, { input: { url: 'http://127.0.0.1:9/', eventTypes: all } });
+    expect([...createWebhookEndpoint.endpoint.eventTypes].sort()).toEqual([...all].sort());
+  });
+
   it('POSTs each event once, signed (verifiable with the standardwebhooks library), with every attempt recorded', async () => {
     const owner = await createOrgWithOwner(client);
     const receiver = await startWebhookReceiver();
     const { createWebhookEndpoint } = await owner.client.ok(CreateWebhookEndpointDocument, { input: { url: receiver.url, eventTypes: ['INVITATION_SENT'] } });
+    const { syncCursor } = await owner.client.ok(SyncCursorDocument);
     const invitation = await invite(owner.client, 'Li Lei');
     await waitFor(() => receiver.received.length >= 1, 10_000, 'the delivery');
     const [request] = receiver.received;
     const payload = new Webhook(createWebhookEndpoint.secret).verify(request!.body, request!.headers) as { type: string; timestamp: string; data: Record<string, unknown> };
     expect(payload.type).toBe('INVITATION_SENT');
-    expect(payload.data).toMatchObject({ orgId: owner.org.id, invitationId: invitation.id });
-    expect(request!.headers['webhook-id']).toBe(payload.data.id);
+    // `data` is the change as orgChanges gives it (one shared builder), with the org beside it.
+    const { orgChanges } = await owner.client.ok(OrgChangesDocument, { first: 10, after: syncCursor, types: ['INVITATION_SENT'] });
+    expect(payload.data).toEqual({ ...orgChanges.changes[0], orgId: owner.org.id });
+    expect(payload.data).toMatchObject({ objectType: 'Invitation', objectId: invitation.id, type: 'INVITATION_SENT' });
+    expect(payload.timestamp).toBe(payload.data.occurredAt);
+    expect(request!.headers['webhook-id']).toBe(`evt_${rawIdOf(owner.org.id).replace(/-/g, '')}_${String(payload.data.id)}`);
     expect(Math.abs(Number(request!.headers['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(request!.body, request!.headers)).toThrow();
 
@@ -182,7 +197,7 @@ describe('deliveries', () => {
     });
     const { webhookDeliveries } = await owner.client.ok(WebhookDeliveriesDocument, { endpointId: createWebhookEndpoint.endpoint.id, first: 10, filter: { status: 'SUCCEEDED' } });
     expect(webhookDeliveries.totalCount).toBe(1);
-    expect(webhookDeliveries.nodes[0]).toMatchObject({ messageId: payload.data.id, eventType: 'INVITATION_SENT', manual: false, attemptCount: 1 });
+    expect(webhookDeliveries.nodes[0]).toMatchObject({ messageId: request!.headers['webhook-id'], eventType: 'INVITATION_SENT', manual: false, attemptCount: 1 });
     expect(webhookDeliveries.nodes[0]!.attempts).toEqual([expect.objectContaining({ succeeded: true, responseStatus: 204, error: null })]);
     const pending = await owner.client.ok(WebhookDeliveriesDocument, { endpointId: createWebhookEndpoint.endpoint.id, first: 10, filter: { status: 'PENDING' } });
     expect(pending.webhookDeliveries.totalCount).toBe(0);
@@ -204,9 +219,9 @@ describe('deliveries', () => {
       [org, rawIdOf(owner.member.id)],
     );
     await waitFor(() => receiver.received.length >= 450, 110_000, 'the backlog');
-    const sequences = receiver.received.map((r) => (JSON.parse(r.body) as { type: string; data: { sequence: number } }));
+    const sequences = receiver.received.map((r) => (JSON.parse(r.body) as { type: string; data: { id: string } }));
     expect(new Set(sequences.map((s) => s.type))).toEqual(new Set(['MEMBER_UPDATED']));
-    const numbers = sequences.map((s) => s.data.sequence);
+    const numbers = sequences.map((s) => Number(s.data.id));
     expect(numbers).toHaveLength(450);
     expect(numbers.every((n, i) => i === 0 || n === numbers[i - 1]! + 2)).toBe(true);
   }, 120_000);
@@ -326,7 +341,7 @@ describe('deliveries', () => {
     await owner.client.ok(UpdateWebhookEndpointDocument, { input: { id: endpointId, enabled: true } });
     await invite(owner.client, 'Third');
     await waitFor(async () => (await owner.client.ok(WebhookDeliveriesDocument, { endpointId, first: 10, filter: { status: 'SUCCEEDED' } })).webhookDeliveries.totalCount === 2);
-    const succeeded = receiver.received.filter((r) => r.status === 204).map((r) => (JSON.parse(r.body) as { data: { sequence: number } }).data.sequence);
+    const succeeded = receiver.received.filter((r) => r.status === 204).map((r) => Number((JSON.parse(r.body) as { data: { id: string } }).data.id));
     expect(succeeded).toEqual([...succeeded].sort((a, b) => a - b));
     expect(succeeded).toHaveLength(2);
   });

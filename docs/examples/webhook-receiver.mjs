@@ -21,7 +21,7 @@ const server = createServer((req, res) => {
     const id = req.headers['webhook-id'];
     if (!seen.has(id)) {
       seen.add(id);
-      console.log(JSON.stringify({ id, type: event.type, sequence: event.data.sequence, data: event.data }));
+      console.log(JSON.stringify({ id, type: event.type, cursor: event.data.id, data: event.data }));
     }
     res.writeHead(204).end(); // answer 2xx quickly; a slow or failing answer is retried later
   });

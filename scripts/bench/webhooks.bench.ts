@@ -39,7 +39,7 @@ function startReceiver() {
     req.on('end', () => {
       count++;
       if (req.headers['webhook-id']) {
-        const sequence = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { sequence: number } }).data.sequence;
+        const sequence = Number((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { id: string } }).data.id);
         const list = arrivals.get(req.url!) ?? [];
         list.push(sequence);
         arrivals.set(req.url!, list);
@@ -160,7 +160,12 @@ async function main(): Promise<void> {
     });
 
     // The same receiver, raw: as many back-to-back POST loops as endpoints, bodies of the same size.
-    const sample = JSON.stringify({ type: 'MEMBER_UPDATED', timestamp: new Date().toISOString(), data: { id: 'evt_x', sequence: 1, orgId, memberId, changedFields: ['title'], departmentIds: [] } });
+    const at = new Date().toISOString();
+    const sample = JSON.stringify({
+      type: 'MEMBER_UPDATED',
+      timestamp: at,
+      data: { id: '1', type: 'MEMBER_UPDATED', occurredAt: at, objectType: 'Member', objectId: memberId, rawObjectId: memberId, changedFields: ['title'], departmentIds: [], details: {}, orgId },
+    });
     const rawRate = await rawPostRate(receiver.port, sample, ENDPOINTS, 3000);
 
     // 2. Latency from commit to arrival, one event per transaction at RATE per second.

@@ -58,6 +58,12 @@ export class ReplicaRoutingPostgreSqlDriver extends PostgreSqlDriver {
   }
 }
 
+/** The replicas' connections of `em`'s driver: empty without replicas (and for the embedded database's driver). */
+export function replicaConnectionsOf(em: EntityManager): readonly PostgreSqlConnection[] {
+  const driver = em.getDriver();
+  return driver instanceof ReplicaRoutingPostgreSqlDriver ? driver.replicaConnections : [];
+}
+
 /**
  * A raw SQL read that follows the routing: inside a transaction it runs in that transaction (on the primary); outside,
  * on a replica when the operation may read from one (`em.getConnection('read')`), else on the primary.

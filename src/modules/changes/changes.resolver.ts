@@ -2,11 +2,11 @@ import { JSONObjectResolver } from 'graphql-scalars';
 import { Arg, Authorized, Ctx, Field, ID, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { Access } from '../../graphql/auth-checker';
 import type { GraphQLContext } from '../../graphql/context';
-import { toGlobalIds } from '../../graphql/relay';
 import { AFTER_EVENT, currentMemberViewer, deliverAs } from '../../graphql/subscriptions';
 import { DeliveryStream } from '../../realtime/delivery-stream';
 import { OrgEventFeed, parseOrgCursor } from '../../realtime/org-event-feed';
 import { currentSyncCursor, MIRRORED_TOPICS, ORG_CHANGES_PAGE_MAX, readOrgChanges, receivableChanges, type ReceivedChange } from './changes.service';
+import { changeViewOf } from './change-view';
 import { OrgEventType } from './org-event-type';
 
 @ObjectType({ description: 'One change of the org, as its event log holds it: what changed, never the values of sensitive fields.' })
@@ -53,18 +53,9 @@ export class OrgChangesPage {
   hasMore!: boolean;
 }
 
-function toOrgChange({ event, type, change }: ReceivedChange): OrgChange {
-  return Object.assign(new OrgChange(), {
-    id: event.id,
-    type,
-    occurredAt: new Date(event.createdAt),
-    objectType: change.objectType,
-    objectId: change.objectId,
-    rawObjectId: change.rawId,
-    changedFields: change.changedFields,
-    departmentIds: toGlobalIds('Department', event.departmentIds),
-    details: change.details,
-  });
+function toOrgChange({ event }: ReceivedChange): OrgChange {
+  const view = changeViewOf(event)!; // a received change has a type and a payload
+  return Object.assign(new OrgChange(), { ...view, occurredAt: new Date(view.occurredAt) });
 }
 
 /** `orgEvents`: the changes of the viewer's org live (after a replay from `after`), each judged for the subscriber as it is at that event. */

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { replicaConnectionsOf } from '../../db/read-routing';
 import { badInput, errorMessage, forbidden } from '../../errors';
+import { MAX_PAGE_SIZE } from '../../graphql/relay';
 import type { Contributions } from '../../contributions';
 import type { Reader } from '../../graphql/loaders';
 import { readOrgEventsOfKinds } from '../../realtime/event-log';
@@ -22,8 +24,8 @@ export const MIRRORED_TOPICS: EventTopic[] = [
   EventTopic.EXTERNAL_GROUP,
 ];
 
-/** Most changes one `orgChanges` page holds. */
-export const ORG_CHANGES_PAGE_MAX = 1000;
+/** Most changes one `orgChanges` page holds: the page size every `first` of the API has (operation cost analysis enforces it first). */
+export const ORG_CHANGES_PAGE_MAX = MAX_PAGE_SIZE;
 
 /** A change as `orgChanges` and `orgEvents` hand it out. */
 export interface ReceivedChange {
@@ -100,13 +102,25 @@ export async function readOrgChanges(
 }
 
 /**
- * `syncCursor`: the org's newest committed event id. Per-org ids commit in order, so every change up to it has
- * committed and every change not yet committed gets a larger id: a directory read that starts after this call sees at
- * least everything up to the cursor, and the feed from the cursor replays whatever the read may have missed (some
- * changes twice, none never).
+ * `syncCursor`: the newest event id of the org that every database node has, the primary and each streaming replica
+ * (the least of their `orgs.last_event_id`). Per-org ids commit in order and a replica replays whole commits in
+ * order, so every change up to the cursor is visible on every node; a node's position only grows, so a directory
+ * read that starts after this call sees at least everything up to the cursor wherever it is routed (a lagging
+ * replica included), and the feed from the cursor replays whatever the read may have missed (some changes twice,
+ * none never). Without replicas: the primary's position.
  */
 export async function currentSyncCursor(em: EntityManager, orgId: string): Promise<string> {
-  const [row] = await em.getConnection().execute<Array<{ last: string }>>('select last_event_id::text as last from orgs where id = ?', [orgId]);
+  const query = 'select last_event_id::text as last from orgs where id = ?';
+  const [primary, ...replicas] = await Promise.all(
+    [em.getConnection('write'), ...replicaConnectionsOf(em)].map((connection) => connection.execute<Array<{ last: string }>>(query, [orgId])),
+  );
+  const [row] = primary!;
   if (!row) throw forbidden(errorMessage('noCurrentOrg'));
-  return row.last;
+  let least = BigInt(row.last);
+  for (const [replica] of replicas) {
+    // An org a replica has not received yet: it has none of its changes.
+    const position = replica ? BigInt(replica.last) : 0n;
+    if (position < least) least = position;
+  }
+  return least.toString();
 }

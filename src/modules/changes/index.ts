@@ -3,6 +3,7 @@ import { contribute } from '../../contributions';
 import { ChangesResolver } from './changes.resolver';
 
 export { OrgEventType, orgEventTypeOf, topicAndTypeOf } from './org-event-type';
+export { changeViewOf, type ChangeView, type LoggedChange } from './change-view';
 export { changeEvent, changePayloadOf, type ChangeFacts, type ChangePayload } from './change-event';
 export {
   changeAudienceRules,

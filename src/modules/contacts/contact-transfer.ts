@@ -13,7 +13,7 @@ import type { MemberRemoval } from '../members/member-removal';
 import { notifyMembers, NotificationKind } from '../notifications';
 import { releaseContactKeys } from './contact-fields';
 import { recordedEventsHooks, recordEvents, type NewOrgEvent, type OrgEvent } from '../../realtime/events';
-import { ContactCatalogEventType, contactsTransferredEvents, externalGroupEvent } from './contact-events';
+import { ContactCatalogEventType, contactEvent, ContactEventType, contactsTransferredEvents, externalGroupEvent } from './contact-events';
 import { pgArray, visibleContactsWhere, viewerContactReach } from './contact-visibility';
 import { departmentPathsOfMembers } from './contacts.service';
 import { cancelFollowUpsOfLeaver, handOverFollowUps } from './follow-ups.service';
@@ -291,14 +291,14 @@ export async function transferContacts(
  */
 export async function handOverOnMemberRemoval(tx: EntityManager, removal: MemberRemoval): Promise<void> {
   const { orgId, memberId, transferToMemberId: to, actor, app } = removal;
-  const groupEvents: NewOrgEvent[] = [];
+  const events: NewOrgEvent[] = [];
   // The leaver's places in groups owned by others go with the member row (on delete cascade).
   const leftGroups = await tx.execute<Array<{ id: string; owner_member_id: string }>>(
     `select g.id, g.owner_member_id from external_group_participants p join external_groups g on g.id = p.group_id
       where p.org_id = ? and p.member_id = ? and g.owner_member_id <> ? order by g.id`,
     [orgId, memberId, memberId],
   );
-  for (const g of leftGroups) groupEvents.push(externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: g.owner_member_id }, ['participants']));
+  for (const g of leftGroups) events.push(externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: g.owner_member_id }, ['participants']));
   if (to) {
     const result = await handOver(tx, app, { orgId, fromMemberId: memberId, toMemberId: to, chosen: null, dryRun: false });
     await tx.execute('update contacts set owner_id = ? where org_id = ? and owner_id = ? and deleted_at is not null', [to, orgId, memberId]);
@@ -312,11 +312,13 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
       });
     }
   } else {
-    const deleted = await tx.execute<Array<{ id: string }>>(
-      'update contacts set deleted_at = now(), deleted_by_member_id = ? where org_id = ? and owner_id = ? and deleted_at is null returning id',
+    const deleted = await tx.execute<Array<{ id: string; visibility: string }>>(
+      'update contacts set deleted_at = now(), deleted_by_member_id = ? where org_id = ? and owner_id = ? and deleted_at is null returning id, visibility',
       [actor.member?.id ?? null, orgId, memberId],
     );
     await releaseContactKeys(tx, orgId, deleted.map((row) => row.id));
+    // The same CONTACT DELETED as deleteContact's, one per contact, in the statement that records the group events.
+    for (const row of deleted) events.push(contactEvent(ContactEventType.DELETED, { id: row.id, orgId, ownerId: memberId, visibility: row.visibility }));
     if (deleted.length) {
       recordAudit(tx, actor, 'contact.delete', { type: 'Member', id: memberId }, { contactIds: toGlobalIds('Contact', deleted.map((row) => row.id)), via: 'member.remove' });
     }
@@ -332,7 +334,7 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
     );
     const dissolved = await tx.execute<Array<{ id: string }>>('delete from external_groups where org_id = ? and owner_member_id = ? returning id', [orgId, memberId]);
     for (const g of inherited) {
-      groupEvents.push(
+      events.push(
         externalGroupEvent(ContactCatalogEventType.UPDATED, { id: g.id, orgId, ownerMemberId: g.owner_member_id }, ['owner', 'participants'], { previousOwnerId: toGlobalId('Member', memberId) }),
       );
     }
@@ -343,12 +345,12 @@ export async function handOverOnMemberRemoval(tx: EntityManager, removal: Member
         [orgId, memberId],
       );
       for (const g of dissolved) {
-        groupEvents.push(externalGroupEvent(ContactCatalogEventType.DELETED, { id: g.id, orgId, ownerMemberId: memberId }, [], {}, ownerDepartments));
+        events.push(externalGroupEvent(ContactCatalogEventType.DELETED, { id: g.id, orgId, ownerMemberId: memberId }, [], {}, ownerDepartments));
       }
     }
   }
   // One statement for them all; published by the log read the removal's own event triggers.
-  await recordEvents(tx, app.contributions.of(recordedEventsHooks), orgId, groupEvents.map(({ orgId: _org, ...event }) => event));
+  await recordEvents(tx, app.contributions.of(recordedEventsHooks), orgId, events.map(({ orgId: _org, ...event }) => event));
   // Open follow-ups left on the leaver (none handed over, or on contacts the receiver does not see) end with them.
   await cancelFollowUpsOfLeaver(tx, orgId, memberId, actor.member?.id ?? null);
   // Live contacts through the audience index (the leaver's own ones are gone or moved by now), then the bin.

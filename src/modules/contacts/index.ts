@@ -51,6 +51,7 @@ export {
   resolveTagIds,
 } from './contact-fields';
 export { CONTACT_LIMITS } from './contacts.inputs';
+export { contactEvent, ContactEventType } from './contact-events';
 export { createContactLoaders };
 
 /*

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { canImportContactsFor, mayImportContactsForOthers } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { normalizePhone } from '../accounts/phone';
-import { pgArray } from '../contacts';
+import { contactEvent, ContactEventType, pgArray } from '../contacts';
 import { MemberStatus } from '../members/member.entity';
 import type { ContactCandidate } from './contact-import-csv';
 import type { ImportBatchResult } from './import-run';
@@ -103,13 +103,13 @@ export async function importContactBatch(
     accepted.push({ candidate, ownerId: owner.ownerId, tagIds });
   }
 
-  await insertContacts(tx, session.orgId, accepted);
+  const events = await insertContacts(tx, session.orgId, accepted);
   return {
     issues,
     created: accepted.length,
     skipped: skippedRows.size,
     failed: failedRows.size,
-    events: [],
+    events,
     remember() {
       for (const [key, row] of seenHere) memory.set(key, row);
     },
@@ -214,9 +214,12 @@ async function existingKeys(tx: EntityManager, orgId: string, candidates: Contac
   return new Set(rows.map((row) => row.key));
 }
 
-/** The accepted contacts and their duplicate keys, in one statement. */
-async function insertContacts(tx: EntityManager, orgId: string, accepted: AcceptedContact[]): Promise<void> {
-  if (!accepted.length) return;
+/**
+ * The accepted contacts and their duplicate keys, in one statement. Returns their CONTACT CREATED events, as
+ * `createContact` emits them (with `source: IMPORT`), which the run records with the batch in one statement.
+ */
+async function insertContacts(tx: EntityManager, orgId: string, accepted: AcceptedContact[]): Promise<ImportBatchResult['events']> {
+  if (!accepted.length) return [];
   const input = accepted.map(({ candidate, ownerId, tagIds }) => ({
     id: randomUUID(),
     owner_id: ownerId,
@@ -249,4 +252,8 @@ async function insertContacts(tx: EntityManager, orgId: string, accepted: Accept
      select ?, k.key, i.id from input i cross join lateral unnest(i.keys) as k(key) order by k.key`,
     [JSON.stringify(input), orgId, orgId],
   );
+  return input.map((contact) => {
+    const { orgId: _org, ...event } = contactEvent(ContactEventType.CREATED, { id: contact.id, orgId, ownerId: contact.owner_id, visibility: contact.visibility }, { details: { source: 'IMPORT' } });
+    return event;
+  });
 }

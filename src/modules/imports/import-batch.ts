@@ -10,6 +10,7 @@ import { recordAudit } from '../audit/audit.service';
 import { departmentTreeLockKey } from '../departments/departments.service';
 import { InvitationChannel } from '../invitations/invitation.entity';
 import { newInvitationTokens } from '../invitations/invitation-token';
+import { memberEvent, MemberChangeType } from '../members/member-events';
 import { BuiltinRole } from '../roles/role.entity';
 import { departmentPathKey, type ImportCandidate } from './import-csv';
 import { errorMessage } from '../../errors';
@@ -54,8 +55,8 @@ export interface BatchResult {
   skipped: number;
   failed: number;
   departmentsCreated: number;
-  /** INVITATION SENT events of the people created, to record with the batch. */
-  sentEvents: Array<Omit<NewOrgEvent, 'orgId'>>;
+  /** MEMBER ADDED and INVITATION SENT events of the people created (each person's in that order), to record with the batch. */
+  events: Array<Omit<NewOrgEvent, 'orgId'>>;
   /** Applies this batch's file-wide facts to the import's memory; call once the batch has committed (or, dry, rolled back). */
   remember(): void;
 }
@@ -140,7 +141,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
 
   const plan = planDepartments(memory, accepted);
   await createPlannedDepartments(tx, session, plan);
-  const sentEvents = await insertPeople(tx, session, org.invitation_ttl_seconds, accepted, plan);
+  const events = await insertPeople(tx, session, org.invitation_ttl_seconds, accepted, plan);
 
   return {
     issues,
@@ -148,7 +149,7 @@ export async function importBatch(tx: EntityManager, session: ImportSession, mem
     skipped: skippedRows.size,
     failed: failedRows.size,
     departmentsCreated: plan.countedNew,
-    sentEvents,
+    events,
     remember() {
       seen.remember();
       for (const node of plan.nodes.values()) memory.createdDepartmentPaths.add(node.pathKey);
@@ -486,7 +487,9 @@ async function createPlannedDepartments(tx: EntityManager, session: ImportSessio
 
 /**
  * One statement for every person of the batch: members, their departments and roles, invitations (token stored
- * hashed, the plain token only in the outbox message's link) and outbox messages. Returns their SENT events.
+ * hashed, the plain token only in the outbox message's link) and outbox messages. Returns each person's events as
+ * `addMember` emits them (MEMBER ADDED, built by `memberEvent`, then INVITATION SENT), which the run records in the
+ * batch's transaction with one statement for all.
  */
 async function insertPeople(
   tx: EntityManager,
@@ -494,18 +497,20 @@ async function insertPeople(
   ttlSeconds: number,
   accepted: AcceptedRow[],
   plan: DepartmentPlan,
-): Promise<BatchResult['sentEvents']> {
+): Promise<BatchResult['events']> {
   if (accepted.length === 0) return [];
-  const createdId = (placement: Extract<AcceptedRow['departments'][number], { missing: unknown }>) => {
-    let parentId = placement.missing.deepest.id;
-    for (let depth = placement.missing.depth; depth < placement.segments.length; depth++) parentId = plan.nodes.get(`${parentId}/${placement.segments[depth]}`)!.id;
-    return parentId;
+  const created = (placement: Extract<AcceptedRow['departments'][number], { missing: unknown }>): DepartmentRef => {
+    let department: DepartmentRef = placement.missing.deepest;
+    for (let depth = placement.missing.depth; depth < placement.segments.length; depth++) department = plan.nodes.get(`${department.id}/${placement.segments[depth]}`)!;
+    return department;
   };
   const tokens = newInvitationTokens(accepted.length);
   const people = accepted.map(({ candidate, roleIds, departments }, index) => {
     const { token, tokenHash } = tokens[index]!;
-    const departmentIds = [...new Set(departments.map((placement) => ('department' in placement ? placement.department.id : createdId(placement))))];
+    const placedIn = [...new Map(departments.map((placement) => ('department' in placement ? placement.department : created(placement))).map((d) => [d.id, d])).values()];
+    const departmentIds = placedIn.map((d) => d.id);
     return {
+      placed_in: placedIn,
       member_id: randomUUID(),
       invitation_id: randomUUID(),
       name: candidate.name,
@@ -574,14 +579,20 @@ async function insertPeople(
           where i.channel = 'EMAIL' and lower(u.email) = lower(i.email) and u.email_verified_at is not null
          limit 1
        ) known on true`,
-    [JSON.stringify(people), orgId, inviter.memberId, inviter.userId, session.importId, ttlSeconds, session.orgName, inviter.name],
+    [JSON.stringify(people.map(({ placed_in: _placed, ...person }) => person)), orgId, inviter.memberId, inviter.userId, session.importId, ttlSeconds, session.orgName, inviter.name],
   );
-  return people.map((person) => ({
-    topic: EventTopic.INVITATION,
-    type: 'SENT',
-    payload: { invitationId: person.invitation_id },
-    departmentIds: person.department_ids,
-    recipientPhone: person.channel === InvitationChannel.PHONE ? person.phone : null,
-    recipientEmail: person.channel === InvitationChannel.EMAIL ? person.email : null,
-  }));
+  return people.flatMap((person) => {
+    const { orgId: _org, ...added } = memberEvent(MemberChangeType.ADDED, { id: person.member_id, orgId, name: person.name }, person.placed_in);
+    return [
+      added,
+      {
+        topic: EventTopic.INVITATION,
+        type: 'SENT',
+        payload: { invitationId: person.invitation_id },
+        departmentIds: person.department_ids,
+        recipientPhone: person.channel === InvitationChannel.PHONE ? person.phone : null,
+        recipientEmail: person.channel === InvitationChannel.EMAIL ? person.email : null,
+      },
+    ];
+  });
 }

@@ -8,7 +8,7 @@ import type { ImportHandler, ImportOptions } from './import-run';
 
 /**
  * Imports of people (`POST /imports`): the columns of `import-csv.ts` and the batch writer of `import-batch.ts`
- * (PENDING members, invitations, outbox messages, SENT events), run by the shared `ImportRun`.
+ * (PENDING members, invitations, outbox messages, MEMBER ADDED and INVITATION SENT events), run by the shared `ImportRun`.
  */
 export function memberImportHandler(app: AppServices, viewer: Viewer, options: ImportOptions & { createDepartments: boolean }): ImportHandler<ImportCandidate> {
   const { user, org, member } = viewer.requireMember();
@@ -44,10 +44,7 @@ export function memberImportHandler(app: AppServices, viewer: Viewer, options: I
       if (candidate.issues.length === 0) candidate.keys = keysOf(candidate.name, candidate.nameReading);
       return candidate;
     },
-    async writeBatch(tx, rows) {
-      const result = await importBatch(tx, session, memory, rows);
-      return { ...result, events: result.sentEvents };
-    },
+    writeBatch: (tx, rows) => importBatch(tx, session, memory, rows),
     publicSummary: (summary) => summary,
     auditDetails: () => ({ createDepartments: options.createDepartments }),
   };

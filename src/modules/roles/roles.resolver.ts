@@ -87,19 +87,19 @@ export class RoleGroupsResolver {
   @Authorized(Access.MEMBER)
   @Mutation(() => RoleGroup, { description: 'Needs ROLES CREATE.' })
   createRoleGroup(@Arg('input', () => CreateRoleGroupInput, { description: 'Its name.' }) input: CreateRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
-    return createRoleGroup(ctx.em, ctx.viewer, input);
+    return createRoleGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => RoleGroup, { description: 'Needs ROLES EDIT.' })
   renameRoleGroup(@Arg('input', () => RenameRoleGroupInput, { description: 'The role group and its new name.' }) input: RenameRoleGroupInput, @Ctx() ctx: GraphQLContext): Promise<RoleGroup> {
-    return renameRoleGroup(ctx.em, ctx.viewer, input);
+    return renameRoleGroup(ctx.em, ctx.viewer, input, ctx.app);
   }
 
   @Authorized(Access.MEMBER)
   @Mutation(() => ID, { description: 'Deletes a role group; its roles stay, ungrouped. Returns the id. Needs ROLES DELETE.' })
   deleteRoleGroup(@Arg('id', () => ID, { description: 'The role group.' }) id: string, @Ctx() ctx: GraphQLContext): Promise<string> {
-    return deleteRoleGroup(ctx.em, ctx.viewer, id);
+    return deleteRoleGroup(ctx.em, ctx.viewer, id, ctx.app);
   }
 
   @FieldResolver(() => [Role], { description: 'The roles in the group, by name.' })

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { withEvents, type EventServices } from '../../realtime/events';
-import { grantEvent, roleEvent, RoleEventType } from './role-events';
+import { grantEvent, roleEvent, RoleEventType, roleGroupEvent } from './role-events';
 import { assertCanAssignRole, assertCanDefineRoles } from '../../auth/policy';
 import type { Viewer } from '../../auth/viewer';
 import { badInput, conflict, notFound, errorMessage } from '../../errors';
@@ -161,46 +161,47 @@ export async function deleteRole(em: EntityManager, viewer: Viewer, id: string, 
   });
 }
 
-export async function createRoleGroup(em: EntityManager, viewer: Viewer, input: CreateRoleGroupInput): Promise<RoleGroup> {
+export async function createRoleGroup(em: EntityManager, viewer: Viewer, input: CreateRoleGroupInput, services: EventServices): Promise<RoleGroup> {
   const orgId = viewer.orgId;
   assertCanDefineRoles(viewer, PermissionAction.CREATE);
   const name = requireText(input.name, 'name', NAME_MAX);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = tx.create(RoleGroup, { orgId, name });
       recordAudit(tx, viewer, 'roleGroup.create', { type: 'RoleGroup', id: group.id }, { name });
       await tx.flush();
+      await emit(roleGroupEvent(RoleEventType.GROUP_CREATED, group));
       return group;
-    })
-    .catch(nameTaken('role group', name));
+    }).catch(nameTaken('role group', name));
 }
 
-export async function renameRoleGroup(em: EntityManager, viewer: Viewer, input: RenameRoleGroupInput): Promise<RoleGroup> {
+export async function renameRoleGroup(em: EntityManager, viewer: Viewer, input: RenameRoleGroupInput, services: EventServices): Promise<RoleGroup> {
   const orgId = viewer.orgId;
   assertCanDefineRoles(viewer, PermissionAction.EDIT);
   const name = requireText(input.name, 'name', NAME_MAX);
-  return em
-    .transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
       const group = await findGroup(tx, orgId, input.id);
       const before = group.name;
       group.name = name;
       recordAudit(tx, viewer, 'roleGroup.rename', { type: 'RoleGroup', id: group.id }, { before: { name: before }, after: { name } });
       await tx.flush();
+      if (before !== name) await emit(roleGroupEvent(RoleEventType.GROUP_RENAMED, group, ['name']));
       return group;
-    })
-    .catch(nameTaken('role group', name));
+    }).catch(nameTaken('role group', name));
 }
 
-/** Deletes a role group; its roles stay, ungrouped. Returns the group's global id. */
-export async function deleteRoleGroup(em: EntityManager, viewer: Viewer, id: string): Promise<string> {
+/** Deletes a role group; its roles stay, ungrouped (each with a ROLE UPDATED of `groupId`). Returns the group's global id. */
+export async function deleteRoleGroup(em: EntityManager, viewer: Viewer, id: string, services: EventServices): Promise<string> {
   const orgId = viewer.orgId;
   assertCanDefineRoles(viewer, PermissionAction.DELETE);
-  return em.transactional(async (tx) => {
+  return withEvents(em, services, async (tx, emit) => {
     const group = await findGroup(tx, orgId, id);
+    const roles = await tx.find(Role, { orgId, groupId: group.id }, { orderBy: { id: 'asc' } });
     const ungrouped = await tx.nativeUpdate(Role, { orgId, groupId: group.id }, { groupId: null });
     recordAudit(tx, viewer, 'roleGroup.delete', { type: 'RoleGroup', id: group.id }, { name: group.name, ungroupedRoles: ungrouped });
     tx.remove(group);
     await tx.flush();
+    for (const role of roles) await emit(roleEvent(RoleEventType.UPDATED, role, ['groupId']));
+    await emit(roleGroupEvent(RoleEventType.GROUP_DELETED, group));
     return group.globalId;
   });
 }

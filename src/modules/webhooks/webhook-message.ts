@@ -1,28 +1,9 @@
-import { toGlobalId, toGlobalIds } from '../../graphql/relay';
-
-/** Raw ids of event payloads and the GraphQL type whose global id partners get instead. */
-const ID_FIELDS: Record<string, string> = {
-  memberId: 'Member',
-  invitationId: 'Invitation',
-  departmentId: 'Department',
-  parentId: 'Department',
-  managerId: 'Member',
-  roleId: 'Role',
-  contactId: 'Contact',
-  tagId: 'Tag',
-  externalGroupId: 'ExternalGroup',
-  contactGroupId: 'ContactGroup',
-};
+import { toGlobalId } from '../../graphql/relay';
+import { changeViewOf, type LoggedChange } from '../changes/change-view';
+import type { OrgEventType } from '../changes/org-event-type';
 
 /** An event of the org log as the worker reads it. */
-export interface LoggedEvent {
-  orgId: string;
-  id: string;
-  type: string;
-  payload: Record<string, unknown>;
-  departmentIds: string[];
-  createdAt: string;
-}
+export type LoggedEvent = LoggedChange & { orgId: string };
 
 /**
  * The `webhook-id` of an org event: unique across orgs, the same on every attempt and redelivery, so receivers
@@ -33,27 +14,15 @@ export function messageIdOf(orgId: string, eventId: string): string {
 }
 
 /**
- * The body of one delivery (Standard Webhooks: `type`, `timestamp`, `data`). `data` carries the event's payload with
- * global ids in place of raw ones, the org's id, the departments it concerns and `sequence`, the event's position in
- * the org's log (increasing by one per event of the org, whatever the endpoint receives).
+ * The body of one delivery (Standard Webhooks: `type`, `timestamp`, `data`), null for an event partners do not
+ * mirror. `data` is the change exactly as `orgChanges` and `orgEvents` give it (`changeViewOf`: `id` its position in
+ * the org's log, `type`, `occurredAt`, `objectType`, global `objectId`, `changedFields`, `departmentIds`, `details`),
+ * with the org's global id beside it.
  */
-export function messageBody(type: string, event: LoggedEvent): string {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.payload)) {
-    const idType = ID_FIELDS[key];
-    data[key] = idType && typeof value === 'string' ? toGlobalId(idType, value) : value;
-  }
-  return JSON.stringify({
-    type,
-    timestamp: event.createdAt,
-    data: {
-      id: messageIdOf(event.orgId, event.id),
-      sequence: Number(event.id),
-      orgId: toGlobalId('Org', event.orgId),
-      ...data,
-      departmentIds: toGlobalIds('Department', event.departmentIds),
-    },
-  });
+export function messageBody(event: LoggedEvent): { type: OrgEventType; body: string } | null {
+  const view = changeViewOf(event);
+  if (!view) return null;
+  return { type: view.type, body: JSON.stringify({ type: view.type, timestamp: view.occurredAt, data: { ...view, orgId: toGlobalId('Org', event.orgId) } }) };
 }
 
 /** The body of `sendTestWebhook`. */

@@ -6,7 +6,8 @@ import { translate, type Locale } from '../../i18n';
 import { memberPreferences } from '../accounts/recipient-preferences';
 import { orgEventTypeOf, type OrgEventType } from '../changes/org-event-type';
 import { NotificationKind, notifyMembers } from '../notifications';
-import { messageBody, messageIdOf, type LoggedEvent } from './webhook-message';
+import type { EventTopic } from '../../realtime/events';
+import { messageBody, messageIdOf } from './webhook-message';
 import { postWebhook, type AttemptResult } from './webhook-http';
 import { signedHeaders } from './webhook-signature';
 
@@ -87,7 +88,9 @@ export class WebhookWorker {
       },
     };
     const boss = await startBoss(() => {
-      const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true });
+      // Maintenance (one instance at a time) fails the jobs of a process that died mid-job once they expire; the
+      // queue lets no other job of that endpoint run before, so it runs every lease, not every 2 minutes.
+      const boss = new PgBoss({ db, schema: 'pgboss', schedule: false, supervise: true, migrate: true, maintenanceIntervalSeconds: Math.max(1, Math.ceil(this.leaseMs / 1000)) });
       boss.on('error', (error) => this.app.logger.warn({ err: error }, 'webhook queue error'));
       return boss;
     });
@@ -235,7 +238,7 @@ export class WebhookWorker {
    * its scan position past them, in one transaction under the lease. Null when the log has nothing further.
    */
   private async scan(em: EntityManager, endpoint: LeasedEndpoint, after: string): Promise<string | null> {
-    const rows = await em.getConnection().execute<Array<{ id: string; topic: string; type: string; payload: Record<string, unknown>; department_ids: string[]; created_at: Date }>>(
+    const rows = await em.getConnection().execute<Array<{ id: string; topic: EventTopic; type: string; payload: Record<string, unknown>; department_ids: string[]; created_at: Date }>>(
       // Ordered by the bigint, not by the text it is selected as.
       `select e.id::text as id, e.topic, e.type, e.payload, e.department_ids, e.created_at from org_events e
         where e.org_id = ? and e.id > ? order by e.id limit ?`,
@@ -246,15 +249,16 @@ export class WebhookWorker {
     const deliveries = rows.flatMap((row) => {
       const type = orgEventTypeOf(row.topic, row.type);
       if (!type || !wanted.has(type)) return [];
-      const event: LoggedEvent = {
+      const message = messageBody({
         orgId: endpoint.orgId,
         id: row.id,
-        type,
+        topic: row.topic,
+        type: row.type,
         payload: row.payload,
         departmentIds: row.department_ids,
         createdAt: new Date(row.created_at).toISOString(),
-      };
-      return [{ eventId: row.id, messageId: messageIdOf(endpoint.orgId, row.id), type, body: messageBody(type, event) }];
+      });
+      return message ? [{ eventId: row.id, messageId: messageIdOf(endpoint.orgId, row.id), type, body: message.body }] : [];
     });
     const last = rows.at(-1)!.id;
     const moved = await em.transactional(async (tx) => {
