@@ -44,8 +44,17 @@ interface Entry {
  */
 export class ViewerCache {
   private readonly entries = new Map<string, Entry>();
-  /** Raised by every invalidation; a load that started before one is not stored (it may have read the old rows). */
+  /**
+   * Raised by every invalidation. A load that started before an invalidation of its org or user is not stored (it may
+   * have read the old rows); invalidations of other orgs and users leave it alone, or a busy instance (a write a
+   * second somewhere) would seldom store anything. The generations of the orgs and users dropped meanwhile are kept
+   * while a load is in flight, and forgotten when none is.
+   */
   private generation = 0;
+  private clearedAt = 0;
+  private readonly droppedOrgs = new Map<string, number>();
+  private readonly droppedUsers = new Map<string, number>();
+  private loading = 0;
   /** Marks this instance's own invalidations on the channel. */
   private readonly instanceId = randomUUID();
 
@@ -92,19 +101,34 @@ export class ViewerCache {
     const now = Date.now();
     const cached = this.entries.get(key);
     if (cached && cached.expiresAt > now) return cached.viewer;
-    const generation = this.generation;
-    const viewer = await load();
-    if (generation === this.generation && this.serving) {
+    const started = this.generation;
+    this.loading++;
+    let viewer: Viewer;
+    try {
+      viewer = await load();
+    } finally {
+      this.loading--;
+    }
+    const orgId = viewer.org?.id ?? credential.org ?? null;
+    const userId = viewer.user?.id ?? (credential.kind === 'user' ? credential.sub : null);
+    if (this.serving && !this.droppedSince(started, orgId, userId)) {
       if (this.entries.size >= this.options.maxEntries) this.evict(now);
       this.entries.delete(key); // re-inserted last: the Map's order is the eviction order
-      this.entries.set(key, {
-        viewer,
-        orgId: viewer.org?.id ?? credential.org ?? null,
-        userId: viewer.user?.id ?? (credential.kind === 'user' ? credential.sub : null),
-        expiresAt: now + this.options.ttlMs,
-      });
+      this.entries.set(key, { viewer, orgId, userId, expiresAt: now + this.options.ttlMs });
+    }
+    if (this.loading === 0) {
+      this.droppedOrgs.clear();
+      this.droppedUsers.clear();
     }
     return viewer;
+  }
+
+  private droppedSince(generation: number, orgId: string | null, userId: string | null): boolean {
+    return (
+      this.clearedAt > generation ||
+      (orgId !== null && (this.droppedOrgs.get(orgId) ?? 0) > generation) ||
+      (userId !== null && (this.droppedUsers.get(userId) ?? 0) > generation)
+    );
   }
 
   /** Drops the affected viewers here at once, and on every other instance through pub/sub. */
@@ -126,13 +150,17 @@ export class ViewerCache {
 
   private drop({ orgId, userId }: ViewerInvalidation): void {
     this.generation++;
+    if (this.loading > 0) {
+      if (orgId) this.droppedOrgs.set(orgId, this.generation);
+      if (userId) this.droppedUsers.set(userId, this.generation);
+    }
     for (const [key, entry] of this.entries) {
       if ((orgId && entry.orgId === orgId) || (userId && entry.userId === userId)) this.entries.delete(key);
     }
   }
 
   private clear(): void {
-    this.generation++;
+    this.clearedAt = ++this.generation;
     this.entries.clear();
   }
 
