@@ -133,4 +133,21 @@ describe('webhook audiences', () => {
     expect(await deliveredTo(blindEndpoint, owner.org.id)).toEqual([]);
     expect((await readAll(blind.partner, syncCursor, 100, types)).changes).toEqual([]);
   }, 60_000);
+
+  it('withholds the events of a disabled creator\'s endpoint and of a revoked client\'s, while the scan moves past them', async () => {
+    const owner = await createOrgWithOwner(client);
+    const types = typesOf('ROLE');
+    const admin = await seedActiveMember(client, owner.org.id, { role: 'ADMIN', name: 'Admin' });
+    const partner = await apiClientFor(owner.client, ['webhooks:manage', 'roles:read']);
+    const ownerEndpoint = await endpointOf(owner.client, types);
+    const adminEndpoint = await endpointOf(admin.client, types);
+    const partnerEndpoint = await endpointOf(partner.partner, types);
+    await sql(`update members set status = 'DISABLED' where id = $1`, [rawIdOf(admin.memberId)]);
+    await sql(`update api_clients set revoked_at = now() where id = $1`, [rawIdOf(partner.id)]);
+
+    await owner.client.ok(CreateRoleDocument, { input: { name: 'Auditor', permissions: [{ module: 'AUDIT_LOG', actions: ['VIEW'] }] } });
+    expect((await deliveredTo(ownerEndpoint, owner.org.id)).map((change) => change.type)).toEqual(['ROLE_CREATED']);
+    expect(await deliveredTo(adminEndpoint, owner.org.id)).toEqual([]);
+    expect(await deliveredTo(partnerEndpoint, owner.org.id)).toEqual([]);
+  }, 60_000);
 });

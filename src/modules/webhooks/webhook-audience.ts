@@ -7,7 +7,7 @@ import type { CreateLoaders } from '../../graphql/loaders';
 import type { OrgEvent } from '../../realtime/events';
 import { loadCurrentApiClientViewer } from '../api-clients';
 import { receivableChanges, type ReceivedChange } from '../changes/changes.service';
-import type { OrgEventType } from '../changes/org-event-type';
+import { orgEventTypeOf, type OrgEventType } from '../changes/org-event-type';
 import { loadViewer } from '../members';
 
 /**
@@ -58,8 +58,13 @@ export async function changesForEndpoint(
   events: readonly OrgEvent[],
   types: ReadonlySet<OrgEventType>,
 ): Promise<ReceivedChange[]> {
-  if (events.length === 0 || types.size === 0) return [];
+  const wanted = events.filter((event) => {
+    const type = orgEventTypeOf(event.topic, event.type);
+    return !!type && types.has(type);
+  });
+  // A batch with nothing of the endpoint's types (the common case of a narrow endpoint) costs no viewer build.
+  if (wanted.length === 0) return [];
   const viewer = await endpointCreatorViewer(em, contributions, creator);
   if (!viewer) return [];
-  return receivableChanges({ em, viewer, loaders: createLoaders(em, creator.orgId) }, contributions, events, types);
+  return receivableChanges({ em, viewer, loaders: createLoaders(em, creator.orgId) }, contributions, wanted, types);
 }
