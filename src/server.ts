@@ -147,7 +147,7 @@ export async function startGateway(given: Config, logger: Logger = pino({ level:
   const jobs = [invitationExpiryJob(app), followUpReminderJob(app), contactPurgeJob(app)];
   for (const job of jobs) job.start();
   // Webhook deliveries: a pg-boss queue on this database; any number of instances share it.
-  let webhookWorker = config.webhooks.delivery ? new WebhookWorker(app) : null;
+  let webhookWorker = config.webhooks.delivery ? new WebhookWorker(app, createLoaders) : null;
   try {
     await webhookWorker?.start();
   } catch (error) {

@@ -22,6 +22,7 @@ import { Migration20261211090000_name_search_keys } from './Migration20261211090
 import { Migration20261213090500_webhooks } from './Migration20261213090500_webhooks';
 import { Migration20261215030000_reading_fields } from './Migration20261215030000_reading_fields';
 import { Migration20261215050000_contacts_name_prefix } from './Migration20261215050000_contacts_name_prefix';
+import { Migration20261215060000_webhook_endpoint_creator } from './Migration20261215060000_webhook_endpoint_creator';
 import { Migration20261211100000_department_tag_name_keys } from './Migration20261211100000_department_tag_name_keys';
 import { Migration20261211170000_name_positions } from './Migration20261211170000_name_positions';
 import { Migration20261212140000_locales_time_zones } from './Migration20261212140000_locales_time_zones';
@@ -54,4 +55,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261213090500_webhooks', class: Migration20261213090500_webhooks },
   { name: 'Migration20261215030000_reading_fields', class: Migration20261215030000_reading_fields },
   { name: 'Migration20261215050000_contacts_name_prefix', class: Migration20261215050000_contacts_name_prefix },
+  { name: 'Migration20261215060000_webhook_endpoint_creator', class: Migration20261215060000_webhook_endpoint_creator },
 ];

@@ -106,6 +106,24 @@ export async function loadApiClientViewer(
   return Viewer.forApiClient(viewerOrgOf(em, org), { id: client.id, name: client.name, orgId: client.orgId, scopes, readableTypes });
 }
 
+/**
+ * The viewer of an API client as its row is now, with all the scopes it holds (no token narrows them): for what the
+ * client receives without calling, its webhook endpoints' deliveries. Null for a revoked or vanished client.
+ */
+export async function loadCurrentApiClientViewer(
+  em: EntityManager,
+  orgId: string,
+  clientId: string,
+  readableTypes: ReadonlyMap<string, PermissionModule | null>,
+): Promise<Viewer | null> {
+  const client = await em.findOne(ApiClient, { id: clientId, orgId, revokedAt: null });
+  if (!client) return null;
+  const org = await em.findOne(Org, { id: client.orgId });
+  if (!org) return null;
+  const scopes = client.scopes.filter((scope): scope is ApiScope => isApiScope(scope));
+  return Viewer.forApiClient(viewerOrgOf(em, org), { id: client.id, name: client.name, orgId: client.orgId, scopes, readableTypes });
+}
+
 /** A refusal of the token endpoint, in RFC 6749 section 5.2 terms. */
 export class OAuthError extends Error {
   constructor(

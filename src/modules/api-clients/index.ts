@@ -8,7 +8,7 @@ import { ApiClient } from './api-client.entity';
 import { ApiClientsResolver } from './api-clients.resolver';
 
 export { createApiClientLoaders } from './api-client.loaders';
-export { loadApiClientViewer } from './api-clients.service';
+export { loadApiClientViewer, loadCurrentApiClientViewer } from './api-clients.service';
 export { handleOAuthMetadataRequest, handleTokenRequest, OAUTH_METADATA_PATH } from './oauth.http';
 
 export const apiClientsModule = {

@@ -69,8 +69,13 @@ export class WebhookEndpoint extends OrgOwnedEntity {
   @Property({ type: 'timestamptz', nullable: true })
   leaseUntil: Date | null = null;
 
+  /** The member who created it; it receives what that member may see (`orgChanges`' audience rules), as they are now. */
   @Property({ type: 'uuid', nullable: true })
   createdByMemberId: string | null = null;
+
+  /** The API client that created it; it receives what the client's current scopes read. */
+  @Property({ type: 'uuid', nullable: true })
+  createdByApiClientId: string | null = null;
 
   @Property({ type: 'timestamptz' })
   @Field(() => Date, { description: 'When it was last changed.' })

@@ -4,9 +4,11 @@ import type { AppServices } from '../../app';
 import type { WebhookSettings } from '../../config';
 import { translate, type Locale } from '../../i18n';
 import { memberPreferences } from '../accounts/recipient-preferences';
-import { orgEventTypeOf, type OrgEventType } from '../changes/org-event-type';
+import type { OrgEventType } from '../changes/org-event-type';
 import { NotificationKind, notifyMembers } from '../notifications';
-import type { EventTopic } from '../../realtime/events';
+import type { CreateLoaders } from '../../graphql/loaders';
+import type { EventTopic, OrgEvent } from '../../realtime/events';
+import { changesForEndpoint, type EndpointCreator } from './webhook-audience';
 import { messageBody, messageIdOf } from './webhook-message';
 import { postWebhook, type AttemptResult } from './webhook-http';
 import { signedHeaders } from './webhook-signature';
@@ -32,6 +34,8 @@ interface LeasedEndpoint {
   secrets: string[];
   scannedEventId: string;
   token: string;
+  /** Whose view of the org it receives (`webhook-audience.ts`). */
+  creator: EndpointCreator;
 }
 
 interface PendingDelivery {
@@ -66,7 +70,12 @@ export class WebhookWorker {
   private sweeping: Promise<void> | undefined;
   private stopped = true;
 
-  constructor(private readonly app: AppServices, private readonly settings: WebhookSettings = app.config.webhooks) {}
+  constructor(
+    private readonly app: AppServices,
+    /** The loaders the endpoint creator's audience rules read with (those of an operation). */
+    private readonly createLoaders: CreateLoaders,
+    private readonly settings: WebhookSettings = app.config.webhooks,
+  ) {}
 
   /** A lease outlives the longest attempt (bounded by the timeout) with room for the writes around it. */
   private get leaseMs(): number {
@@ -192,17 +201,37 @@ export class WebhookWorker {
   /** The endpoint if this lease still holds it (and renews it), else null. */
   private async leased(em: EntityManager, endpointId: string, token: string): Promise<LeasedEndpoint | null> {
     const [row] = await em.getConnection().execute<
-      Array<{ id: string; org_id: string; url: string; event_types: OrgEventType[]; secret: string; previous_secret: string | null; previous_valid: boolean; scanned: string }>
+      Array<{
+        id: string;
+        org_id: string;
+        url: string;
+        event_types: OrgEventType[];
+        secret: string;
+        previous_secret: string | null;
+        previous_valid: boolean;
+        scanned: string;
+        created_by_member_id: string | null;
+        created_by_api_client_id: string | null;
+      }>
     >(
       `update webhook_endpoints set lease_until = now() + make_interval(secs => ?)
         where id = ? and lease_token = ? and status = 'ENABLED'
         returning id, org_id, url, event_types, secret, previous_secret, coalesce(previous_secret_expires_at > now(), false) as previous_valid,
-                  scanned_event_id::text as scanned`,
+                  scanned_event_id::text as scanned, created_by_member_id, created_by_api_client_id`,
       [this.leaseMs / 1000, endpointId, token],
     );
     if (!row) return null;
     const secrets = [row.secret, ...(row.previous_secret && row.previous_valid ? [row.previous_secret] : [])];
-    return { id: row.id, orgId: row.org_id, url: row.url, eventTypes: row.event_types, secrets, scannedEventId: row.scanned, token };
+    return {
+      id: row.id,
+      orgId: row.org_id,
+      url: row.url,
+      eventTypes: row.event_types,
+      secrets,
+      scannedEventId: row.scanned,
+      token,
+      creator: { orgId: row.org_id, memberId: row.created_by_member_id, apiClientId: row.created_by_api_client_id },
+    };
   }
 
   /** The oldest PENDING delivery of the endpoint's stream, turning further events of the log into deliveries as needed. */
@@ -234,8 +263,9 @@ export class WebhookWorker {
   }
 
   /**
-   * Turns the next events of the log after `after` into deliveries of the endpoint (those of its types) and moves
-   * its scan position past them, in one transaction under the lease. Null when the log has nothing further.
+   * Turns the next events of the log after `after` into deliveries of the endpoint (those of its types that its
+   * creator may receive through `orgChanges`, judged once for the batch) and moves its scan position past them all,
+   * the withheld ones too, in one transaction under the lease. Null when the log has nothing further.
    */
   private async scan(em: EntityManager, endpoint: LeasedEndpoint, after: string): Promise<string | null> {
     const rows = await em.getConnection().execute<Array<{ id: string; topic: EventTopic; type: string; payload: Record<string, unknown>; department_ids: string[]; created_at: Date }>>(
@@ -245,20 +275,22 @@ export class WebhookWorker {
       [endpoint.orgId, after, SCAN_BATCH],
     );
     if (rows.length === 0) return null;
-    const wanted = new Set(endpoint.eventTypes);
-    const deliveries = rows.flatMap((row) => {
-      const type = orgEventTypeOf(row.topic, row.type);
-      if (!type || !wanted.has(type)) return [];
-      const message = messageBody({
-        orgId: endpoint.orgId,
-        id: row.id,
-        topic: row.topic,
-        type: row.type,
-        payload: row.payload,
-        departmentIds: row.department_ids,
-        createdAt: new Date(row.created_at).toISOString(),
-      });
-      return message ? [{ eventId: row.id, messageId: messageIdOf(endpoint.orgId, row.id), type, body: message.body }] : [];
+    const events: OrgEvent[] = rows.map((row) => ({
+      orgId: endpoint.orgId,
+      id: row.id,
+      topic: row.topic,
+      type: row.type,
+      payload: row.payload,
+      departmentIds: row.department_ids,
+      recipientPhone: null,
+      recipientEmail: null,
+      createdAt: new Date(row.created_at).toISOString(),
+    }));
+    // A fresh EntityManager: the creator's rows and grants as they are now, not as an earlier scan of this job read them.
+    const received = await changesForEndpoint(this.app.orm.em.fork(), this.app.contributions, this.createLoaders, endpoint.creator, events, new Set(endpoint.eventTypes));
+    const deliveries = received.flatMap(({ event }) => {
+      const message = messageBody(event);
+      return message ? [{ eventId: event.id, messageId: messageIdOf(endpoint.orgId, event.id), type: message.type, body: message.body }] : [];
     });
     const last = rows.at(-1)!.id;
     const moved = await em.transactional(async (tx) => {

@@ -105,6 +105,7 @@ export async function createWebhookEndpoint(
       secret,
       scannedEventId: org!.last,
       createdByMemberId: viewer.member?.id ?? null,
+      createdByApiClientId: viewer.apiClient?.id ?? null,
     });
     recordAudit(tx, viewer, 'webhookEndpoint.create', { type: 'WebhookEndpoint', id: endpoint.id }, { url, eventTypes, description });
     await tx.flush();
