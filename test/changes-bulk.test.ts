@@ -4,7 +4,6 @@ import {
   AddMemberDocument,
   CreateContactDocument,
   CreateDepartmentDocument,
-  OrgChangesDocument,
   OrgEventsDocument,
   RemoveMemberDocument,
   SyncCursorDocument,
@@ -17,6 +16,7 @@ import { startTestGateway } from './support/gateway';
 import { csv, postContactImport, postImport } from './support/imports';
 import { seedActiveMember } from './support/seed-member';
 import { rawIdOf, sql, toGlobalId } from './support/sql-fixtures';
+import { readAll as readChanges } from './support/changes';
 import { subscribeTo } from './support/subscriptions';
 import { connectWs } from './support/ws';
 
@@ -31,16 +31,8 @@ beforeAll(async () => {
 
 type Change = OrgChangeFieldsFragment;
 
-async function readAll(reader: GraphQLClient, after: string | null, types?: OrgEventType[]): Promise<Change[]> {
-  const changes: Change[] = [];
-  let cursor = after;
-  for (;;) {
-    const { orgChanges } = await reader.ok(OrgChangesDocument, { first: 100, after: cursor, types });
-    changes.push(...orgChanges.changes);
-    cursor = orgChanges.endCursor;
-    if (!orgChanges.hasMore) return changes;
-  }
-}
+/** Every change from `after` on, of `types`. */
+const readAll = async (reader: GraphQLClient, after: string | null, types?: OrgEventType[]): Promise<Change[]> => (await readChanges(reader, after, 100, types)).changes;
 
 /** A change without what differs between two events of one kind (its position, time and object). */
 const shapeOf = ({ id: _id, occurredAt: _at, objectId: _object, rawObjectId: _raw, departmentIds: _departments, ...rest }: Change) => rest;
